@@ -1,0 +1,139 @@
+"""The broker interface every adapter implements. Async, Qt-free.
+
+Naming follows CCXT: ``fetch_*`` return snapshots, ``watch_*`` are async iterators
+over a stream, ``create/cancel/modify_order`` change orders. All methods raise
+:class:`desktop.brokers.errors.BrokerError` subclasses, never bare transport errors.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from desktop.domain import (
+    Account,
+    Balance,
+    Bar,
+    Fill,
+    Instrument,
+    Interval,
+    Order,
+    OrderRequest,
+    OrderStatus,
+    Position,
+    Quote,
+)
+
+from .capabilities import BrokerCapabilities
+
+
+class Broker(abc.ABC):
+    """Abstract broker adapter.
+
+    Life cycle: ``await connect()`` before anything else, ``await close()`` at the
+    end (idempotent). ``name`` is the broker key used in domain models ("paper",
+    "ibkr", ...); ``display_name`` is for people.
+    """
+
+    name: str = "broker"
+    display_name: str = "Broker"
+
+    @property
+    @abc.abstractmethod
+    def capabilities(self) -> BrokerCapabilities:
+        """The features this adapter supports."""
+
+    # -- life cycle ---------------------------------------------------------
+    @abc.abstractmethod
+    async def connect(self) -> None:
+        """Open the session. Raises AuthError / UnavailableError."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Close the session and end every watch_* iterator. Idempotent."""
+
+    # -- snapshots ----------------------------------------------------------
+    @abc.abstractmethod
+    async def fetch_accounts(self) -> list[Account]:
+        """Every account this login can see."""
+
+    @abc.abstractmethod
+    async def fetch_balances(self, account_id: str) -> list[Balance]:
+        """One Balance per currency. Raises NotFoundError for an unknown account."""
+
+    @abc.abstractmethod
+    async def fetch_positions(self, account_id: str) -> list[Position]:
+        """Open positions of the account (quantity != 0), marked to the last price."""
+
+    @abc.abstractmethod
+    async def fetch_orders(self, account_id: str, status: Sequence[OrderStatus] | None = None) -> list[Order]:
+        """Orders of the account, optionally only those whose status is in ``status``."""
+
+    @abc.abstractmethod
+    async def fetch_fills(self, account_id: str, since: datetime | None = None) -> list[Fill]:
+        """Fills of the account at or after ``since`` (UTC), oldest first."""
+
+    @abc.abstractmethod
+    async def fetch_bars(
+        self,
+        symbol: str,
+        interval: Interval,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[Bar]:
+        """Bars oldest first, start <= bar.start < end; the newest ``limit`` when given.
+
+        The last bar may still be forming. Raises NotFoundError for an unknown symbol,
+        InvalidRequestError for an interval not in capabilities.
+        """
+
+    @abc.abstractmethod
+    async def search_instruments(self, query: str) -> list[Instrument]:
+        """Instruments whose symbol or description matches ``query`` (best first)."""
+
+    # -- orders -------------------------------------------------------------
+    @abc.abstractmethod
+    async def create_order(self, request: OrderRequest) -> Order:
+        """Submit an order; returns it as acknowledged (maybe already filled).
+
+        Raises OrderRejectedError with the reason when refused. Adapters never retry
+        a POST blindly: after a timeout they reconcile by ``client_order_id``.
+        """
+
+    @abc.abstractmethod
+    async def cancel_order(self, account_id: str, order_id: str) -> Order:
+        """Request cancellation; returns the order (CANCELED or PENDING_CANCEL).
+
+        Raises NotFoundError, or OrderRejectedError if it can no longer be cancelled.
+        """
+
+    @abc.abstractmethod
+    async def modify_order(
+        self,
+        account_id: str,
+        order_id: str,
+        *,
+        amount: Decimal | None = None,
+        limit_price: Decimal | None = None,
+        stop_price: Decimal | None = None,
+    ) -> Order:
+        """Change a working order's quantity and/or prices; returns the new state.
+
+        ``amount`` is the new total quantity (must exceed what is already filled).
+        """
+
+    # -- streams ------------------------------------------------------------
+    @abc.abstractmethod
+    def watch_quotes(self, symbols: Sequence[str]) -> AsyncIterator[Quote]:
+        """Quotes for ``symbols`` as they change, until close() or cancellation."""
+
+    @abc.abstractmethod
+    def watch_bars(self, symbol: str, interval: Interval) -> AsyncIterator[Bar]:
+        """Updates of the forming bar and each new bar (same ``start`` = update in place)."""
+
+    @abc.abstractmethod
+    def watch_orders(self, account_id: str) -> AsyncIterator[Order]:
+        """Every change of any order of the account, as full Order snapshots."""

@@ -1,0 +1,32 @@
+"""What a broker supports, declared once per adapter (like CCXT's ``has``)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from desktop.domain import DomainModel, Interval, OrderType, TimeInForce
+
+
+class BrokerCapabilities(DomainModel):
+    """A broker's declared features; the UI offers only what is declared here.
+
+    ``order_types`` / ``time_in_force``: what create_order accepts; ``intervals``: bar
+    intervals fetch_bars/watch_bars serve; ``modify_order``: modify is supported;
+    ``options``: option instruments; ``streaming_bars`` / ``streaming_quotes`` /
+    ``streaming_orders``: watch_* push (False means the adapter polls);
+    ``allocation_groups``: advisor group orders; ``fractional``: fractional shares;
+    ``replay``: a simulated market clock (paper broker) with speed control.
+    """
+
+    order_types: frozenset[OrderType] = frozenset(OrderType)
+    time_in_force: frozenset[TimeInForce] = frozenset(TimeInForce)
+    intervals: tuple[Interval, ...] = tuple(Interval)
+    modify_order: bool = True
+    options: bool = False
+    streaming_bars: bool = False
+    streaming_quotes: bool = False
+    streaming_orders: bool = False
+    allocation_groups: bool = False
+    fractional: bool = False
+    replay: bool = False
+    paper: bool = Field(default=False, description="simulated money, no real orders")

@@ -1,0 +1,43 @@
+"""The trading domain: pure data and rules. No Qt, no I/O.
+
+Models are frozen pydantic v2 models using Decimal for prices, quantities and money.
+"""
+
+from .account import Account, Balance
+from .analytics import momentum, position_weights, total_unrealized_pnl, vwap
+from .base import BrokerModel, DomainModel, field_errors, utc_now
+from .enums import AssetClass, Interval, OrderSide, OrderStatus, OrderType, TimeInForce
+from .fill import Fill
+from .instrument import Instrument
+from .market import Bar, Quote
+from .order import Order, OrderRequest, describe_order, new_client_order_id, order_from_request
+from .position import Position
+
+__all__ = [
+    "Account",
+    "AssetClass",
+    "Balance",
+    "Bar",
+    "BrokerModel",
+    "DomainModel",
+    "Fill",
+    "Instrument",
+    "Interval",
+    "Order",
+    "OrderRequest",
+    "OrderSide",
+    "OrderStatus",
+    "OrderType",
+    "Position",
+    "Quote",
+    "TimeInForce",
+    "describe_order",
+    "field_errors",
+    "momentum",
+    "new_client_order_id",
+    "order_from_request",
+    "position_weights",
+    "total_unrealized_pnl",
+    "utc_now",
+    "vwap",
+]

@@ -1,0 +1,57 @@
+"""Accounts and their balances."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import Field
+
+from .base import BrokerModel, utc_now
+
+
+class Account(BrokerModel):
+    """A brokerage account as the broker names it.
+
+    ``broker`` is the broker key ("paper", "ibkr", ...), ``account_id`` the broker's id,
+    ``name`` a display name, ``kind`` e.g. "cash" / "margin", ``is_paper`` whether it is
+    simulated.
+    """
+
+    broker: str
+    account_id: str = Field(min_length=1)
+    name: str = ""
+    currency: str = "USD"
+    kind: str = "cash"
+    is_paper: bool = False
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.broker, self.account_id)
+
+
+class Balance(BrokerModel):
+    """Money in one currency of one account, in that currency.
+
+    ``cash`` settled cash; ``buying_power`` what can be spent on new orders;
+    ``net_liquidation`` cash plus the market value of positions; ``free`` / ``used`` /
+    ``total`` as CCXT uses them (available, reserved by open orders, their sum) where
+    the broker reports them.
+    """
+
+    broker: str
+    account_id: str
+    currency: str = "USD"
+    cash: Decimal
+    buying_power: Decimal
+    net_liquidation: Decimal | None = None
+    free: Decimal | None = None
+    used: Decimal | None = None
+    total: Decimal | None = None
+    realized_pnl: Decimal | None = None
+    unrealized_pnl: Decimal | None = None
+    timestamp: datetime = Field(default_factory=utc_now)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.broker, self.account_id, self.currency)

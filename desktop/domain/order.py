@@ -1,0 +1,231 @@
+"""Order requests and orders.
+
+Field names follow CCXT's unified Order structure (amount, filled, remaining,
+average, client order id); enums follow NautilusTrader.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from .base import BrokerModel, DomainModel, field_error, utc_now
+from .enums import OrderSide, OrderStatus, OrderType, TimeInForce
+from .instrument import Instrument
+
+
+def new_client_order_id() -> str:
+    """A fresh, unique client order id (32 hex characters)."""
+    return uuid.uuid4().hex
+
+
+def _check_increment(value: Decimal, step: Decimal, field: str, what: str) -> None:
+    if step > 0 and value % step != 0:
+        raise field_error(field, f"{field} {value} is not a multiple of the {what} {step}")
+
+
+def check_order_fields(
+    instrument: Instrument,
+    order_type: OrderType,
+    amount: Decimal,
+    limit_price: Decimal | None,
+    stop_price: Decimal | None,
+) -> None:
+    """Validate the price/quantity rules shared by OrderRequest and Order.
+
+    Raises a pydantic custom error naming the field and the rule, e.g.
+    "limit_price is required for LIMIT orders".
+    """
+    if amount <= 0:
+        raise field_error("amount", "amount must be greater than 0")
+    _check_increment(amount, instrument.lot_size, "amount", "lot size")
+    name = order_type.value
+    if order_type.needs_limit_price:
+        if limit_price is None:
+            raise field_error("limit_price", f"limit_price is required for {name} orders")
+        if limit_price <= 0:
+            raise field_error("limit_price", "limit_price must be greater than 0")
+        _check_increment(limit_price, instrument.tick_size, "limit_price", "tick size")
+    elif limit_price is not None:
+        raise field_error("limit_price", f"limit_price is not allowed for {name} orders")
+    if order_type.needs_stop_price:
+        if stop_price is None:
+            raise field_error("stop_price", f"stop_price is required for {name} orders")
+        if stop_price <= 0:
+            raise field_error("stop_price", "stop_price must be greater than 0")
+        _check_increment(stop_price, instrument.tick_size, "stop_price", "tick size")
+    elif stop_price is not None:
+        raise field_error("stop_price", f"stop_price is not allowed for {name} orders")
+
+
+class OrderRequest(DomainModel):
+    """What the user asks a broker to do: a new order.
+
+    ``amount`` is in shares (contracts for options), prices in the instrument's
+    currency. ``client_order_id`` is generated when not given and is the key used to
+    reconcile an order whose submission timed out.
+    Raises pydantic.ValidationError naming the field and rule on bad input.
+    """
+
+    account_id: str = Field(min_length=1)
+    instrument: Instrument
+    side: OrderSide
+    type: OrderType
+    amount: Decimal
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+    time_in_force: TimeInForce = TimeInForce.DAY
+    client_order_id: str = Field(default_factory=new_client_order_id, min_length=1, max_length=64)
+
+    @model_validator(mode="after")
+    def _rules(self) -> "OrderRequest":
+        check_order_fields(self.instrument, self.type, self.amount, self.limit_price, self.stop_price)
+        return self
+
+    @property
+    def symbol(self) -> str:
+        return self.instrument.symbol
+
+    def describe(self) -> str:
+        """The order in words, e.g. "Buy 100 AAPL at limit 512.30, good for the day"."""
+        return describe_order(self.side, self.amount, self.instrument, self.type, self.limit_price, self.stop_price, self.time_in_force)
+
+
+class Order(BrokerModel):
+    """An order as the broker knows it.
+
+    ``order_id`` is the broker's id, ``client_order_id`` ours. ``amount`` ordered,
+    ``filled`` executed so far, ``remaining`` = amount - filled, ``average`` the
+    average fill price (None before any fill). ``message`` carries the broker's
+    reject or status text.
+    """
+
+    broker: str
+    account_id: str
+    order_id: str
+    client_order_id: str = ""
+    instrument: Instrument
+    side: OrderSide
+    type: OrderType
+    time_in_force: TimeInForce = TimeInForce.DAY
+    amount: Decimal
+    filled: Decimal = Decimal(0)
+    remaining: Decimal | None = None
+    average: Decimal | None = None
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+    status: OrderStatus
+    message: str = ""
+    commission: Decimal = Decimal(0)
+    created_at: datetime = Field(default_factory=utc_now)
+    updated_at: datetime = Field(default_factory=utc_now)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_remaining(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("remaining") is None and "amount" in data:
+            data = dict(data)
+            data["remaining"] = Decimal(str(data["amount"])) - Decimal(str(data.get("filled") or 0))
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Order":
+        if self.filled < 0:
+            raise field_error("filled", "filled must not be negative")
+        if self.filled > self.amount:
+            raise field_error("filled", f"filled {self.filled} exceeds amount {self.amount}")
+        if self.remaining is not None and self.remaining != self.amount - self.filled:
+            raise field_error("remaining", "remaining must equal amount - filled")
+        return self
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.broker, self.account_id, self.order_id)
+
+    @property
+    def symbol(self) -> str:
+        return self.instrument.symbol
+
+    @property
+    def is_open(self) -> bool:
+        return self.status.is_open
+
+    @property
+    def is_inflight(self) -> bool:
+        return self.status.is_inflight
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status.is_closed
+
+    @property
+    def is_working(self) -> bool:
+        return self.status.is_working
+
+    def describe(self) -> str:
+        return describe_order(self.side, self.amount, self.instrument, self.type, self.limit_price, self.stop_price, self.time_in_force)
+
+
+_TIF_WORDS = {
+    TimeInForce.DAY: "good for the day",
+    TimeInForce.GTC: "good till cancelled",
+    TimeInForce.IOC: "immediate or cancel",
+    TimeInForce.FOK: "fill or kill",
+}
+
+
+def describe_order(
+    side: OrderSide,
+    amount: Decimal,
+    instrument: Instrument,
+    order_type: OrderType,
+    limit_price: Decimal | None,
+    stop_price: Decimal | None,
+    tif: TimeInForce,
+) -> str:
+    """Plain-English description of an order, for confirmations and logs."""
+    verb = "Buy" if side is OrderSide.BUY else "Sell"
+    qty = f"{amount:,f}".rstrip("0").rstrip(".") if "." in f"{amount}" else f"{amount:,}"
+    head = f"{verb} {qty} {instrument.symbol}"
+    if order_type is OrderType.MARKET:
+        price = "at market"
+    elif order_type is OrderType.LIMIT:
+        price = f"at limit {limit_price:,}"
+    elif order_type is OrderType.STOP:
+        price = f"with a stop at {stop_price:,} (then at market)"
+    else:
+        price = f"with a stop at {stop_price:,}, then at limit {limit_price:,}"
+    return f"{head} {price}, {_TIF_WORDS[tif]}"
+
+
+def order_from_request(
+    request: OrderRequest,
+    broker: str,
+    order_id: str,
+    status: OrderStatus,
+    message: str = "",
+    now: datetime | None = None,
+) -> Order:
+    """Build the Order a broker acknowledges for ``request``."""
+    ts = now or utc_now()
+    return Order(
+        broker=broker,
+        account_id=request.account_id,
+        order_id=order_id,
+        client_order_id=request.client_order_id,
+        instrument=request.instrument,
+        side=request.side,
+        type=request.type,
+        time_in_force=request.time_in_force,
+        amount=request.amount,
+        limit_price=request.limit_price,
+        stop_price=request.stop_price,
+        status=status,
+        message=message,
+        created_at=ts,
+        updated_at=ts,
+    )

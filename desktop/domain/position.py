@@ -1,0 +1,55 @@
+"""Positions held in an account."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import Field
+
+from .base import BrokerModel, utc_now
+from .instrument import Instrument
+
+
+class Position(BrokerModel):
+    """A holding: signed ``quantity`` (negative = short) at ``average_price``.
+
+    ``last_price`` is the latest mark; ``market_value`` = quantity x last x multiplier;
+    ``unrealized_pnl`` = (last - average) x quantity x multiplier; ``realized_pnl`` is
+    closed profit so far. Money fields are in the instrument currency. Brokers that
+    report their own figures fill them in; :meth:`marked` recomputes them from a price.
+    """
+
+    broker: str
+    account_id: str
+    instrument: Instrument
+    quantity: Decimal
+    average_price: Decimal
+    last_price: Decimal | None = None
+    market_value: Decimal | None = None
+    unrealized_pnl: Decimal | None = None
+    realized_pnl: Decimal = Decimal(0)
+    timestamp: datetime = Field(default_factory=utc_now)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.broker, self.account_id, self.instrument.key)
+
+    @property
+    def symbol(self) -> str:
+        return self.instrument.symbol
+
+    @property
+    def cost_basis(self) -> Decimal:
+        return self.quantity * self.average_price * self.instrument.multiplier
+
+    def marked(self, last_price: Decimal) -> "Position":
+        """A copy marked to ``last_price`` with market value and unrealized P&L."""
+        mult = self.instrument.multiplier
+        return self.model_copy(
+            update={
+                "last_price": last_price,
+                "market_value": self.quantity * last_price * mult,
+                "unrealized_pnl": (last_price - self.average_price) * self.quantity * mult,
+            }
+        )
