@@ -1,0 +1,65 @@
+"""Shared test setup: offscreen Qt, qasync loops, an isolated user data directory."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+# Before any QApplication exists: offscreen platform, and tell qasync which binding to use.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_API", "pyside6")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(tmp_path, monkeypatch):
+    """Every test gets its own data/log/settings directories (see desktop.paths)."""
+    monkeypatch.setenv("TRADEDESK_HOME", str(tmp_path / "tradedesk-home"))
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _no_quit_on_last_window(request):
+    """A window closed outside exec() must not leave a pending quit for the next test."""
+    if "qapp" in request.fixturenames or "qtbot" in request.fixturenames:
+        request.getfixturevalue("qapp").setQuitOnLastWindowClosed(False)
+    yield
+
+
+@pytest.fixture
+def qloop(qapp):
+    """A qasync event loop marked as running inside Qt's loop (pytest-qt drives it).
+
+    Schedule coroutines with ``qloop.create_task(...)`` and wait with
+    ``qtbot.waitUntil``. Never call qtbot.wait* from inside a coroutine.
+    """
+    import qasync
+
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    asyncio.events._set_running_loop(loop)
+    yield loop
+    for task in asyncio.all_tasks(loop):
+        task.cancel()
+    for _ in range(5):
+        qapp.processEvents()
+    asyncio.events._set_running_loop(None)
+    loop._QEventLoop__is_running = False  # not loop.stop(): that would call app.exit()
+    loop.close()
+    asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def arun():
+    """Run a coroutine to completion on a fresh plain asyncio loop (no Qt)."""
+    loops = []
+
+    def _run(coro, timeout: float = 10.0):
+        loop = asyncio.new_event_loop()
+        loops.append(loop)
+        return loop.run_until_complete(asyncio.wait_for(coro, timeout))
+
+    yield _run
+    for loop in loops:
+        loop.close()
