@@ -1,0 +1,262 @@
+"""Real daily OHLCV history for the paper market, loaded from a gzip CSV.
+
+Source: ``resources/stocks.csv.gz`` (see ``resources/NOTICE``): columns
+Ticker, Date, Open, High, Low, Close, Volume, Adj Close; unadjusted daily prices.
+Nothing is read at import: :class:`History` loads its file on first use and
+:meth:`History.open` shares one instance per path.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import gzip
+import logging
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+
+from desktop.brokers.errors import NotFoundError, UnavailableError
+from desktop.domain import Bar, Interval
+
+log = logging.getLogger(__name__)
+
+PRICE_DECIMALS = 4
+"""Most decimal places a price may have; prices are also kept as integer units."""
+PRICE_SCALE = 10**PRICE_DECIMALS
+"""Integer price units per dollar: a price of 14.2675 is 142675 units."""
+DATA_FILE = "stocks.csv.gz"
+"""File name of the shipped history inside ``resources_dir()``."""
+
+_COLUMNS = ("Ticker", "Date", "Open", "High", "Low", "Close", "Volume")
+
+
+def day_start_utc(d: date) -> datetime:
+    """Midnight UTC of ``d``: the ``start`` of a daily Bar."""
+    return datetime.combine(d, time(0, 0), tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True, eq=False)
+class DailySeries:
+    """One symbol's daily bars, oldest first, as parallel sequences of length n.
+
+    ``open``/``high``/``low``/``close``: Decimal exactly as written in the file (USD).
+    ``open_f``/``high_f``/``low_f``/``close_f``: the same as float64 arrays.
+    ``units``: int64 array (n, 4) of O, H, L, C in 1/PRICE_SCALE dollars (exact).
+    ``volume``: int64 array of shares.
+    """
+
+    symbol: str
+    dates: tuple[date, ...]
+    open: tuple[Decimal, ...]
+    high: tuple[Decimal, ...]
+    low: tuple[Decimal, ...]
+    close: tuple[Decimal, ...]
+    volume: np.ndarray
+    units: np.ndarray
+    open_f: np.ndarray
+    high_f: np.ndarray
+    low_f: np.ndarray
+    close_f: np.ndarray
+    _index: dict[date, int] = field(repr=False)
+
+    def __len__(self) -> int:
+        return len(self.dates)
+
+    def index_of(self, d: date) -> int | None:
+        """Index of trading date ``d``, or None if the symbol did not trade that day."""
+        return self._index.get(d)
+
+    def index_before(self, d: date) -> int:
+        """Number of trading dates strictly before ``d`` (a bisect position)."""
+        return bisect.bisect_left(self.dates, d)
+
+    def bar(self, i: int) -> Bar:
+        """The real daily Bar at index ``i`` (interval 1d, start midnight UTC, synthetic=False)."""
+        return Bar(
+            symbol=self.symbol,
+            interval=Interval.D1,
+            start=day_start_utc(self.dates[i]),
+            open=self.open[i],
+            high=self.high[i],
+            low=self.low[i],
+            close=self.close[i],
+            volume=Decimal(int(self.volume[i])),
+            synthetic=False,
+        )
+
+
+def _parse_row(row: dict[str, str]) -> tuple[str, date, tuple[Decimal, ...], int]:
+    """Parse one CSV row; raises ValueError (with the reason) when it is malformed."""
+    values = [row.get(col) for col in _COLUMNS]
+    if any(v is None or not v.strip() for v in values):
+        raise ValueError("missing field")
+    ticker = values[0].strip().upper()
+    day = date.fromisoformat(values[1].strip())
+    try:
+        prices = tuple(Decimal(v.strip()) for v in values[2:6])
+    except InvalidOperation as exc:
+        raise ValueError("price is not a number") from exc
+    volume = int(values[6].strip())
+    o, h, l, c = prices
+    if any(not p.is_finite() or p <= 0 for p in prices):
+        raise ValueError("prices must be positive numbers")
+    if any(p.as_tuple().exponent < -PRICE_DECIMALS for p in prices):
+        raise ValueError(f"prices may have at most {PRICE_DECIMALS} decimal places")
+    if not (l <= min(o, c) and h >= max(o, c)):
+        raise ValueError("inconsistent OHLC (need low <= open, close <= high)")
+    if volume < 0:
+        raise ValueError("negative volume")
+    return ticker, day, prices, volume
+
+
+def _build_series(symbol: str, rows: list[tuple[date, tuple[Decimal, ...], int]]) -> DailySeries:
+    rows.sort(key=lambda r: r[0])
+    dates = tuple(r[0] for r in rows)
+    cols = list(zip(*(r[1] for r in rows))) if rows else [(), (), (), ()]
+    units = np.array([[int(p * PRICE_SCALE) for p in r[1]] for r in rows], dtype=np.int64).reshape(-1, 4)
+    floats = units.astype(np.float64) / PRICE_SCALE
+    for arr in (units, floats):
+        arr.flags.writeable = False
+    volume = np.array([r[2] for r in rows], dtype=np.int64)
+    volume.flags.writeable = False
+    return DailySeries(
+        symbol=symbol,
+        dates=dates,
+        open=tuple(cols[0]),
+        high=tuple(cols[1]),
+        low=tuple(cols[2]),
+        close=tuple(cols[3]),
+        volume=volume,
+        units=units,
+        open_f=floats[:, 0],
+        high_f=floats[:, 1],
+        low_f=floats[:, 2],
+        close_f=floats[:, 3],
+        _index={d: i for i, d in enumerate(dates)},
+    )
+
+
+def load_series(path: Path) -> dict[str, DailySeries]:
+    """Read a gzip (or plain) CSV into ``{symbol: DailySeries}``, symbols sorted.
+
+    Malformed rows (and repeated symbol/date pairs) are logged and skipped.
+    Raises UnavailableError when the file cannot be read at all.
+    """
+    opener = gzip.open if path.suffix == ".gz" else open
+    grouped: dict[str, list[tuple[date, tuple[Decimal, ...], int]]] = {}
+    seen: set[tuple[str, date]] = set()
+    try:
+        with opener(path, "rt", encoding="utf-8", newline="") as fh:
+            for line_no, row in enumerate(csv.DictReader(fh), start=2):
+                try:
+                    ticker, day, prices, volume = _parse_row(row)
+                except (ValueError, TypeError, AttributeError) as exc:
+                    log.warning("%s line %d skipped: %s (%r)", path.name, line_no, exc, row)
+                    continue
+                if (ticker, day) in seen:
+                    log.warning("%s line %d skipped: duplicate %s %s", path.name, line_no, ticker, day)
+                    continue
+                seen.add((ticker, day))
+                grouped.setdefault(ticker, []).append((day, prices, volume))
+    except (OSError, EOFError, csv.Error, UnicodeDecodeError) as exc:
+        raise UnavailableError(f"Cannot read the paper market data file {path}: {exc}") from exc
+    return {sym: _build_series(sym, grouped[sym]) for sym in sorted(grouped)}
+
+
+class History:
+    """Daily history of every symbol in one CSV file, loaded lazily on first use.
+
+    Use :meth:`open` to share one instance per file. All lookups take a symbol
+    (case-insensitive) and raise NotFoundError naming it and the known symbols when
+    it is unknown.
+    """
+
+    _instances: ClassVar[dict[Path, "History"]] = {}
+    _instances_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._series: dict[str, DailySeries] | None = None
+        self._calendar: tuple[date, ...] | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, path: Path | str | None = None) -> "History":
+        """The shared History of ``path`` (default: ``resources_dir()/stocks.csv.gz``)."""
+        if path is None:
+            from desktop.paths import resources_dir
+
+            path = resources_dir() / DATA_FILE
+        key = Path(path).resolve()
+        with cls._instances_lock:
+            inst = cls._instances.get(key)
+            if inst is None:
+                inst = cls._instances[key] = cls(key)
+            return inst
+
+    def _data(self) -> dict[str, DailySeries]:
+        if self._series is None:
+            with self._lock:
+                if self._series is None:
+                    self._series = load_series(self.path)
+                    log.info("loaded %d symbols from %s", len(self._series), self.path)
+        return self._series
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        """Every symbol with at least one valid row, sorted."""
+        return tuple(self._data())
+
+    def series(self, symbol: str) -> DailySeries:
+        """The DailySeries of ``symbol``. Raises NotFoundError for an unknown symbol."""
+        data = self._data()
+        found = data.get(symbol.strip().upper()) if isinstance(symbol, str) else None
+        if found is None:
+            known = ", ".join(data) or "none"
+            raise NotFoundError(f"Unknown symbol {symbol!r} in the paper market (known: {known})")
+        return found
+
+    def __contains__(self, symbol: object) -> bool:
+        return isinstance(symbol, str) and symbol.strip().upper() in self._data()
+
+    def trading_dates(self, symbol: str) -> tuple[date, ...]:
+        """Dates on which ``symbol`` traded, oldest first."""
+        return self.series(symbol).dates
+
+    def index_of(self, symbol: str, d: date) -> int | None:
+        """Index of ``d`` in ``symbol``'s series, or None if it did not trade that day."""
+        return self.series(symbol).index_of(d)
+
+    def daily_bar(self, symbol: str, d: date) -> Bar | None:
+        """The real daily Bar of ``symbol`` on ``d``, or None if it did not trade."""
+        s = self.series(symbol)
+        i = s.index_of(d)
+        return None if i is None else s.bar(i)
+
+    def daily_bars(self, symbol: str, start: date | None = None, end: date | None = None) -> list[Bar]:
+        """Real daily Bars with ``start <= date < end`` (either bound optional), oldest first."""
+        s = self.series(symbol)
+        lo = 0 if start is None else s.index_before(start)
+        hi = len(s) if end is None else s.index_before(end)
+        return [s.bar(i) for i in range(lo, hi)]
+
+    def prev_close(self, symbol: str, d: date) -> Decimal | None:
+        """Close of the last trading date strictly before ``d``, or None if there is none."""
+        s = self.series(symbol)
+        i = s.index_before(d)
+        return s.close[i - 1] if i > 0 else None
+
+    def calendar(self, symbols: Iterable[str] | None = None) -> tuple[date, ...]:
+        """Sorted union of the trading dates of ``symbols`` (default: every symbol)."""
+        if symbols is None:
+            if self._calendar is None:
+                self._calendar = tuple(sorted({d for s in self._data().values() for d in s.dates}))
+            return self._calendar
+        return tuple(sorted({d for sym in symbols for d in self.series(sym).dates}))
