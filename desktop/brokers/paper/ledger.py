@@ -1,0 +1,278 @@
+"""The paper broker's account ledger: cash, positions, P&L and order reservations.
+
+Pure bookkeeping over Decimal, no I/O. Positions are kept as a signed quantity and a
+signed *cost basis* (sum of quantity x price x multiplier of the open lots) rather
+than an average price, so that every identity holds exactly:
+
+* cash == starting cash - sum(buy costs) + sum(sell proceeds) - sum(commissions)
+* net liquidation at marks == starting cash + realized + unrealized - commissions
+
+Average cost is basis / (quantity x multiplier): weighted on adds, unchanged on
+reductions (the basis removed is proportional, rounded to 1e-10 USD), reset to the
+fill price when a fill flips the position. Realized P&L is taken on reductions only
+and excludes commissions, which are tallied separately.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from desktop.domain import Balance, Fill, Instrument, OrderSide, Position, utc_now
+
+ZERO = Decimal(0)
+_FINE = Decimal("1e-10")
+STATE_VERSION = 1
+
+
+def tidy(value: Decimal) -> Decimal:
+    """``value`` unchanged when it has at most 10 decimals, else rounded to 10."""
+    exp = value.as_tuple().exponent
+    return value if isinstance(exp, int) and exp >= -10 else value.quantize(_FINE)
+
+
+@dataclass
+class Holding:
+    """One symbol's book entry: signed ``quantity``, signed ``cost_basis`` (USD) and
+    cumulative ``realized_pnl`` (USD, before commissions)."""
+
+    instrument: Instrument
+    quantity: Decimal = ZERO
+    cost_basis: Decimal = ZERO
+    realized_pnl: Decimal = ZERO
+
+    @property
+    def average_cost(self) -> Decimal:
+        """Average price per share (instrument currency); 0 when flat."""
+        if self.quantity == 0:
+            return ZERO
+        return tidy(self.cost_basis / (self.quantity * self.instrument.multiplier))
+
+    def market_value(self, mark: Decimal | None) -> Decimal:
+        """quantity x mark x multiplier; the cost basis when there is no mark."""
+        return self.cost_basis if mark is None else self.quantity * mark * self.instrument.multiplier
+
+
+@dataclass
+class Reservation:
+    """What a working order holds back: ``cash`` (buys, USD) or ``quantity`` (sells)."""
+
+    symbol: str
+    cash: Decimal = ZERO
+    quantity: Decimal = ZERO
+
+
+@dataclass
+class Ledger:
+    """One cash account in one currency.
+
+    ``cash`` is settled cash (USD). Working buy orders reserve cash, working sell
+    orders reserve shares (see :meth:`reserve` / :meth:`release`); ``buying_power``
+    is cash minus reserved cash. Fills are booked with :meth:`apply_fill`.
+    """
+
+    account_id: str = "PAPER"
+    starting_cash: Decimal = Decimal("100000")
+    currency: str = "USD"
+    broker: str = "paper"
+    cash: Decimal = field(default=None)  # type: ignore[assignment]
+    total_commissions: Decimal = ZERO
+    holdings: dict[str, Holding] = field(default_factory=dict)
+    reservations: dict[str, Reservation] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.cash is None:
+            self.cash = self.starting_cash
+
+    # -- fills ----------------------------------------------------------------
+    def apply_fill(self, fill: Fill) -> None:
+        """Book ``fill``: cash, position, average cost, realized P&L, commissions.
+
+        Buys pay cost + commission, sells receive proceeds - commission. Raises
+        ValueError when the fill belongs to another account or currency. The ledger
+        itself accepts any fill (even one that goes short); the matching engine
+        enforces the cash-account rules before filling.
+        """
+        if fill.account_id != self.account_id:
+            raise ValueError(f"fill {fill.fill_id} is for account {fill.account_id}, not {self.account_id}")
+        if fill.instrument.currency != self.currency:
+            raise ValueError(f"fill {fill.fill_id} is in {fill.instrument.currency}, not {self.currency}")
+        value = fill.cost
+        if fill.side is OrderSide.BUY:
+            self.cash -= value + fill.commission
+        else:
+            self.cash += value - fill.commission
+        self.total_commissions += fill.commission
+        h = self.holdings.get(fill.symbol)
+        if h is None:
+            h = self.holdings[fill.symbol] = Holding(fill.instrument)
+        signed = fill.amount * fill.side.sign
+        unit = fill.price * fill.instrument.multiplier
+        if h.quantity == 0 or (h.quantity > 0) == (signed > 0):
+            h.quantity += signed
+            h.cost_basis += signed * unit
+            return
+        held = abs(h.quantity)
+        sign = 1 if h.quantity > 0 else -1
+        closing = min(abs(signed), held)
+        removed = h.cost_basis if closing == held else tidy(h.cost_basis * closing / held)
+        h.realized_pnl += sign * closing * unit - removed
+        h.cost_basis -= removed
+        h.quantity -= sign * closing
+        leftover = abs(signed) - closing
+        if leftover:  # flipped: the rest opens a new position at the fill price
+            h.quantity = -sign * leftover
+            h.cost_basis = -sign * leftover * unit
+
+    # -- reservations ---------------------------------------------------------
+    def reserve(self, order_id: str, symbol: str, *, cash: Decimal = ZERO, quantity: Decimal = ZERO) -> None:
+        """Set (replace) what working order ``order_id`` holds back: USD or shares."""
+        self.reservations[order_id] = Reservation(symbol, cash, quantity)
+
+    def release(self, order_id: str) -> None:
+        """Drop ``order_id``'s reservation (no error if it has none)."""
+        self.reservations.pop(order_id, None)
+
+    def reserved_cash(self, exclude: str | None = None) -> Decimal:
+        """USD held back by working buy orders, leaving out order ``exclude``."""
+        return sum((r.cash for oid, r in self.reservations.items() if oid != exclude), ZERO)
+
+    def reserved_quantity(self, symbol: str, exclude: str | None = None) -> Decimal:
+        """Shares of ``symbol`` held back by working sell orders, leaving out ``exclude``."""
+        return sum((r.quantity for oid, r in self.reservations.items() if r.symbol == symbol and oid != exclude), ZERO)
+
+    def buying_power(self, exclude: str | None = None) -> Decimal:
+        """Cash minus cash reserved by working buys (other than ``exclude``), USD."""
+        return self.cash - self.reserved_cash(exclude)
+
+    def quantity(self, symbol: str) -> Decimal:
+        """Signed position in ``symbol`` (0 when none)."""
+        h = self.holdings.get(symbol)
+        return h.quantity if h else ZERO
+
+    def available_to_sell(self, symbol: str, exclude: str | None = None) -> Decimal:
+        """Long shares of ``symbol`` not yet held back by working sells (>= 0)."""
+        return max(ZERO, self.quantity(symbol) - self.reserved_quantity(symbol, exclude))
+
+    # -- snapshots ------------------------------------------------------------
+    @property
+    def realized_pnl(self) -> Decimal:
+        """Realized P&L over all symbols, USD, before commissions."""
+        return sum((h.realized_pnl for h in self.holdings.values()), ZERO)
+
+    def unrealized_pnl(self, marks: Mapping[str, Decimal]) -> Decimal:
+        """Sum of market value - cost basis over open positions; unmarked ones count 0."""
+        return sum((h.market_value(marks.get(s)) - h.cost_basis for s, h in self.holdings.items() if h.quantity), ZERO)
+
+    def net_liquidation(self, marks: Mapping[str, Decimal]) -> Decimal:
+        """Cash plus the market value of positions at ``marks`` (cost basis if unmarked)."""
+        return self.cash + sum((h.market_value(marks.get(s)) for s, h in self.holdings.items() if h.quantity), ZERO)
+
+    def positions(self, marks: Mapping[str, Decimal], now: datetime | None = None) -> list[Position]:
+        """Open positions (quantity != 0) as domain Positions, marked where a mark exists.
+
+        ``unrealized_pnl`` is market value - cost basis (exact), which can differ from
+        (last - average_price) x quantity by the 1e-10 rounding of the average.
+        """
+        ts = now or utc_now()
+        out = []
+        for sym, h in self.holdings.items():
+            if h.quantity == 0:
+                continue
+            mark = marks.get(sym)
+            mv = h.market_value(mark) if mark is not None else None
+            out.append(
+                Position(
+                    broker=self.broker,
+                    account_id=self.account_id,
+                    instrument=h.instrument,
+                    quantity=h.quantity,
+                    average_price=h.average_cost,
+                    last_price=mark,
+                    market_value=mv,
+                    unrealized_pnl=None if mv is None else mv - h.cost_basis,
+                    realized_pnl=h.realized_pnl,
+                    timestamp=ts,
+                )
+            )
+        return out
+
+    def balance(self, marks: Mapping[str, Decimal], now: datetime | None = None) -> Balance:
+        """The account's Balance: cash, buying power, net liquidation at ``marks``,
+        free (= buying power) / used (reserved cash) / total (= cash), realized and
+        unrealized P&L. All USD."""
+        used = self.reserved_cash()
+        return Balance(
+            broker=self.broker,
+            account_id=self.account_id,
+            currency=self.currency,
+            cash=self.cash,
+            buying_power=self.cash - used,
+            net_liquidation=self.net_liquidation(marks),
+            free=self.cash - used,
+            used=used,
+            total=self.cash,
+            realized_pnl=self.realized_pnl,
+            unrealized_pnl=self.unrealized_pnl(marks),
+            timestamp=now or utc_now(),
+        )
+
+    # -- persistence ----------------------------------------------------------
+    def to_state(self) -> dict[str, Any]:
+        """A JSON-safe plain dict of the whole ledger (Decimals as strings)."""
+        return {
+            "version": STATE_VERSION,
+            "account_id": self.account_id,
+            "currency": self.currency,
+            "broker": self.broker,
+            "starting_cash": str(self.starting_cash),
+            "cash": str(self.cash),
+            "total_commissions": str(self.total_commissions),
+            "holdings": {
+                sym: {
+                    "instrument": h.instrument.model_dump(mode="json"),
+                    "quantity": str(h.quantity),
+                    "cost_basis": str(h.cost_basis),
+                    "realized_pnl": str(h.realized_pnl),
+                }
+                for sym, h in self.holdings.items()
+            },
+            "reservations": {
+                oid: {"symbol": r.symbol, "cash": str(r.cash), "quantity": str(r.quantity)}
+                for oid, r in self.reservations.items()
+            },
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> "Ledger":
+        """Rebuild a ledger from :meth:`to_state` output.
+
+        Raises ValueError for an unknown state version, KeyError / pydantic errors /
+        decimal errors for malformed input.
+        """
+        if state.get("version") != STATE_VERSION:
+            raise ValueError(f"unsupported ledger state version {state.get('version')!r}")
+        return cls(
+            account_id=state["account_id"],
+            starting_cash=Decimal(state["starting_cash"]),
+            currency=state["currency"],
+            broker=state["broker"],
+            cash=Decimal(state["cash"]),
+            total_commissions=Decimal(state["total_commissions"]),
+            holdings={
+                sym: Holding(
+                    Instrument.model_validate(h["instrument"]),
+                    Decimal(h["quantity"]),
+                    Decimal(h["cost_basis"]),
+                    Decimal(h["realized_pnl"]),
+                )
+                for sym, h in state["holdings"].items()
+            },
+            reservations={
+                oid: Reservation(r["symbol"], Decimal(r["cash"]), Decimal(r["quantity"]))
+                for oid, r in state["reservations"].items()
+            },
+        )

@@ -1,0 +1,455 @@
+"""The paper broker's matching engine: orders against 1-minute bars, on a cash ledger.
+
+Pure Python (no Qt, asyncio or I/O). Every method returns the events it caused,
+oldest first: ``Order`` snapshots (full new states) and ``Fill``s, each fill already
+booked on the engine's :class:`Ledger`. Rules:
+
+* Bar prices run open -> nearer extreme (high on a tie) -> other extreme -> close,
+  continuously. A buy limit fills at the open when the bar opens at or below it, else
+  at the limit when touched (sells mirrored). A stop triggers at the open on a gap
+  through it, else at the stop when touched; a STOP then fills there, a STOP_LIMIT
+  works as a limit from that point of the path on. Working MARKET orders (and stops
+  triggered in an earlier bar) fill at the open.
+* On submit, MARKET, LIMIT at or better than ``last_price`` and stops already through
+  last (buy stop <= last, sell stop >= last: accepted and TRIGGERED at once) fill at
+  ``last_price``, within the forming ``current_bar``'s liquidity; with no current bar
+  nothing fills now (IOC / FOK are then canceled). Rest: DAY / GTC work, IOC cancels,
+  FOK fills all at once or is canceled.
+* Per bar and symbol fills take at most ``participation`` (10%) of the bar's volume,
+  shared in time priority (and with immediate fills in the same bar), rounded down
+  to lots. An order trades only on bars starting at or after its ``created_at``.
+* Rejects: other account / currency, unknown symbol, no price, duplicate client order
+  id, IOC / FOK on stops, limit or stop more than ``max_deviation`` (50%) from last,
+  sells above the position not held by working sells (no shorting), buys above
+  buying power. A buy reserves remaining x price x multiplier + remaining
+  commission at its limit, or for MARKET / STOP at last (max(stop, last)) plus
+  ``market_buffer`` (5%). A buy never spends cash reserved by other orders: if a gap
+  makes it dearer, it fills what cash pays for and the rest is canceled.
+* Commission: :class:`CommissionModel`, per order, charged incrementally per fill.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Union
+
+from pydantic_core import PydanticCustomError
+
+from desktop.brokers.errors import InvalidRequestError, NotFoundError, OrderRejectedError
+from desktop.domain import Bar, Fill, Order, OrderRequest, OrderSide, OrderStatus, OrderType, TimeInForce, utc_now
+from desktop.domain.order import check_order_fields, order_from_request
+
+from .commission import CommissionModel
+from .ledger import ZERO, Ledger, tidy
+
+Event = Union[Order, Fill]
+"""What the engine emits: a new Order snapshot or a Fill."""
+
+STATE_VERSION = 1
+_S, _T = OrderStatus, TimeInForce
+
+
+def bar_path(bar: Bar) -> list[Decimal]:
+    """The assumed price path of ``bar``: open, nearer extreme, other extreme, close."""
+    if bar.high - bar.open <= bar.open - bar.low:
+        return [bar.open, bar.high, bar.low, bar.close]
+    return [bar.open, bar.low, bar.high, bar.close]
+
+
+def first_touch(path: list[Decimal], i: int, price: Decimal, level: Decimal, up: bool) -> tuple[int, Decimal] | None:
+    """Where the path, now at ``price`` heading to ``path[i]``, first reaches ``level``.
+
+    ``up``: reaching >= level, else <= level. Returns (segment index, price there):
+    ``price`` itself when already there (a gap), ``level`` when crossed on the way.
+    """
+    if (price >= level) if up else (price <= level):
+        return i, price
+    for j in range(i, len(path)):
+        if (path[j] >= level) if up else (path[j] <= level):
+            return j, level
+    return None
+
+
+def _match(order: Order, triggered: bool, path: list[Decimal]) -> tuple[Decimal | None, Decimal | None]:
+    """(trigger price or None, fill price or None) of ``order`` along ``path``."""
+    buy, kind, at = order.side is OrderSide.BUY, order.type, (1, path[0])
+    if kind is OrderType.MARKET or (kind is OrderType.STOP and triggered):
+        return None, path[0]
+    trig = None
+    if kind.needs_stop_price and not triggered:
+        hit = first_touch(path, *at, order.stop_price, up=buy)
+        if hit is None:
+            return None, None
+        at, trig = hit, hit[1]
+        if kind is OrderType.STOP:
+            return trig, trig
+    hit = first_touch(path, *at, order.limit_price, up=not buy)
+    return trig, None if hit is None else hit[1]
+
+
+def _floor(value: Decimal, step: Decimal) -> Decimal:
+    return max(ZERO, (value // step) * step)
+
+
+def _id_key(ident: str) -> tuple[int, str]:
+    return len(ident), ident  # engine ids ("O000012", "F1234567") in issue order
+
+
+@dataclass
+class _Book:
+    """Engine-side state of a working order (time priority = insertion order)."""
+
+    triggered: bool = False
+    notional: Decimal = ZERO  # sum of fill amount x price (no multiplier)
+    ref_price: Decimal = ZERO  # price a MARKET / STOP buy is reserved at (before buffer)
+
+
+class MatchingEngine:
+    """Matches one paper account's orders against bars; owns its orders, fills and ledger.
+
+    ``symbols``: the known symbols (None = any symbol with a price). ``participation``,
+    ``max_deviation`` and ``market_buffer`` are fractions (see the module doc).
+    """
+
+    def __init__(self, ledger: Ledger | None = None, *, commission: CommissionModel | None = None,
+                 symbols: Iterable[str] | None = None, participation: Decimal = Decimal("0.1"),
+                 max_deviation: Decimal = Decimal("0.5"), market_buffer: Decimal = Decimal("0.05")) -> None:
+        self.ledger = ledger or Ledger()
+        self.commission = commission or CommissionModel()
+        self.symbols = None if symbols is None else {s.upper() for s in symbols}
+        self.participation, self.max_deviation, self.market_buffer = participation, max_deviation, market_buffer
+        self._orders: dict[str, Order] = {}
+        self._books: dict[str, _Book] = {}
+        self._by_cid: dict[str, str] = {}
+        self._fills: list[Fill] = []
+        self._last: dict[str, Decimal] = {}
+        self._used: dict[str, tuple[str, Decimal]] = {}  # symbol -> (bar start ISO, qty taken)
+        self._counters = {"order": 0, "fill": 0}
+
+    # -- queries ----------------------------------------------------------------
+    def orders(self, status: Iterable[OrderStatus] | None = None) -> list[Order]:
+        """Every order (working and closed) in submission order, optionally by status."""
+        wanted = None if status is None else set(status)
+        return [o for o in self._orders.values() if wanted is None or o.status in wanted]
+
+    def working_orders(self, symbol: str | None = None) -> list[Order]:
+        """Working orders in time priority, optionally of one symbol."""
+        return [self._orders[i] for i in self._books if symbol is None or self._orders[i].symbol == symbol]
+
+    def get_order(self, order_id: str) -> Order:
+        """The order ``order_id``. Raises NotFoundError."""
+        if order_id not in self._orders:
+            raise NotFoundError(f"order {order_id} not found")
+        return self._orders[order_id]
+
+    def order_by_client_id(self, client_order_id: str) -> Order | None:
+        """The order first submitted with ``client_order_id``, or None."""
+        return self._orders.get(self._by_cid.get(client_order_id, ""))
+
+    def fills(self, since: datetime | None = None) -> list[Fill]:
+        """Fills oldest first, those at or after ``since`` when given."""
+        return [f for f in self._fills if since is None or f.timestamp >= since]
+
+    def last_price(self, symbol: str) -> Decimal | None:
+        """The last price the engine saw for ``symbol`` (submit's last, bar closes)."""
+        return self._last.get(symbol)
+
+    @property
+    def marks(self) -> dict[str, Decimal]:
+        """Last prices by symbol (a copy), for ``ledger.balance`` / ``ledger.positions``."""
+        return dict(self._last)
+
+    # -- order entry --------------------------------------------------------------
+    def submit(self, request: OrderRequest, now: datetime, last_price: Decimal | None, current_bar: Bar | None = None) -> list[Event]:
+        """Accept or reject ``request``; returns [ACCEPTED, fills..., final] or [REJECTED].
+
+        ``last_price`` is the symbol's current price (None = unknown), ``current_bar``
+        the forming 1-minute bar whose remaining participation the order may take.
+        """
+        sym, oid = request.symbol, self._next("order", "O")
+        order = order_from_request(request, "paper", oid, _S.ACCEPTED, now=now)
+        book = _Book(ref_price=self._ref_price(order, last_price))
+        reason = self._entry_reason(request, last_price)
+        if not reason:
+            self._last[sym] = last_price
+            reason = self._risk_reason(order, book, last_price, None)
+        if request.client_order_id not in self._by_cid:
+            self._by_cid[request.client_order_id] = oid
+        if reason:
+            self._orders[oid] = order.model_copy(update={"status": _S.REJECTED, "message": reason})
+            return [self._orders[oid]]
+        self._orders[oid], self._books[oid] = order, book
+        self._reserve(oid)
+        events: list[Event] = [order]
+        if order.type.needs_stop_price and first_touch([], 0, last_price, order.stop_price, up=order.side is OrderSide.BUY):
+            book.triggered = True
+            events.append(self._set(oid, now, status=_S.TRIGGERED))
+        price = None if not book.triggered and order.type.needs_stop_price else self._marketable(order, last_price)
+        tif, possible, short_cash = order.time_in_force, ZERO, False
+        if price is not None and current_bar is not None:
+            possible, short_cash = self._fill_qty(oid, self._capacity(sym, current_bar), price)
+            if possible and (tif is not _T.FOK or possible == order.remaining):
+                events += self._fill(oid, possible, price, now, current_bar)
+        if oid in self._books and (tif in (_T.IOC, _T.FOK) or short_cash):
+            events.append(self._close(oid, _S.CANCELED, self._unfilled_reason(oid, price, current_bar, possible, short_cash), now))
+        return events
+
+    def cancel(self, order_id: str, now: datetime | None = None) -> Order:
+        """Cancel a working order; returns it CANCELED. Raises NotFoundError /
+        OrderRejectedError (already closed)."""
+        self._working(order_id, "canceled")
+        return self._close(order_id, _S.CANCELED, "canceled", now or utc_now())
+
+    def modify(self, order_id: str, *, amount: Decimal | None = None, limit_price: Decimal | None = None,
+               stop_price: Decimal | None = None, now: datetime | None = None) -> Order:
+        """Change a working order's total ``amount`` and/or prices; returns the new state.
+
+        Re-validated like a new order (against the engine's last price). Raises
+        NotFoundError, OrderRejectedError (closed, or a failed check, with the
+        reason), InvalidRequestError naming the field (nothing to change, price not
+        allowed for the type, tick / lot size, amount not above what is filled).
+        Takes effect from the next bar; time priority is kept.
+        """
+        order = self._working(order_id, "modified")
+        if amount is None and limit_price is None and stop_price is None:
+            raise InvalidRequestError("nothing to modify: give amount, limit_price or stop_price")
+        new_amount = order.amount if amount is None else amount
+        lp = order.limit_price if limit_price is None else limit_price
+        sp = order.stop_price if stop_price is None else stop_price
+        try:
+            check_order_fields(order.instrument, order.type, new_amount, lp, sp)
+        except PydanticCustomError as exc:
+            raise InvalidRequestError(exc.message(), field=(exc.context or {}).get("field")) from None
+        if new_amount <= order.filled:
+            raise InvalidRequestError(f"amount {new_amount} must exceed the filled quantity {order.filled}", field="amount")
+        ts = now or utc_now()
+        changed = order.model_copy(update={"amount": new_amount, "remaining": new_amount - order.filled, "limit_price": lp, "stop_price": sp, "updated_at": ts})
+        last = self._last.get(order.symbol)
+        book = replace(self._books[order_id], ref_price=self._ref_price(changed, last))
+        reason = self._risk_reason(changed, book, last, order_id)
+        if reason:
+            raise OrderRejectedError(reason)
+        self._orders[order_id], self._books[order_id] = changed, book
+        self._reserve(order_id)
+        return changed
+
+    # -- market events ----------------------------------------------------------
+    def on_bar(self, symbol: str, bar: Bar, now: datetime | None = None) -> list[Event]:
+        """Match ``symbol``'s working orders against a completed 1-minute ``bar``.
+
+        ``now`` (default: the bar's end) stamps the events. Sets last price = close.
+        """
+        ts = now or bar.end
+        self._last[symbol] = bar.close
+        path, events = bar_path(bar), []
+        for oid in [i for i in self._books if self._orders[i].symbol == symbol]:
+            if oid not in self._books or self._orders[oid].created_at > bar.start:
+                continue
+            book = self._books[oid]
+            trig, price = _match(self._orders[oid], book.triggered, path)
+            if trig is not None:
+                book.triggered = True
+                if self._orders[oid].filled == 0:
+                    events.append(self._set(oid, ts, status=_S.TRIGGERED))
+            if price is None:
+                continue
+            qty, short_cash = self._fill_qty(oid, self._capacity(symbol, bar), price)
+            if qty:
+                events += self._fill(oid, qty, price, ts, bar)
+            if short_cash and oid in self._books:
+                events.append(self._close(oid, _S.CANCELED, f"canceled: not enough cash to buy the rest at {price}", ts))
+        return events
+
+    def end_of_day(self, now: datetime) -> list[Event]:
+        """Expire every working DAY order; returns their EXPIRED snapshots."""
+        day = [i for i in self._books if self._orders[i].time_in_force is _T.DAY]
+        return [self._close(i, _S.EXPIRED, "day order expired at the end of the trading day", now) for i in day]
+
+    # -- checks -----------------------------------------------------------------
+    def _entry_reason(self, req: OrderRequest, last: Decimal | None) -> str:
+        sym = req.symbol
+        if req.account_id != self.ledger.account_id:
+            return f"unknown account {req.account_id}"
+        if req.instrument.currency != self.ledger.currency:
+            return f"{sym} trades in {req.instrument.currency}; this account only trades {self.ledger.currency}"
+        if self.symbols is not None and sym not in self.symbols:
+            return f"unknown symbol {sym}"
+        if last is None or last <= 0:
+            return f"no market price for {sym}: unknown symbol or no market data yet"
+        if req.client_order_id in self._by_cid:
+            return f"duplicate client order id {req.client_order_id}"
+        if req.type.needs_stop_price and req.time_in_force in (_T.IOC, _T.FOK):
+            return f"{req.time_in_force.value} is only available for MARKET and LIMIT orders"
+        return ""
+
+    def _risk_reason(self, order: Order, book: _Book, last: Decimal | None, exclude: str | None) -> str:
+        if last is None:
+            return f"no market price for {order.symbol}"
+        for name, price in (("limit", order.limit_price), ("stop", order.stop_price)):
+            if price is not None and abs(price - last) > self.max_deviation * last:
+                return f"{name} price {price} is more than {self.max_deviation:.0%} away from the last price {last}"
+        if order.side is OrderSide.SELL:
+            free = self.ledger.available_to_sell(order.symbol, exclude)
+            if order.remaining > free:
+                held = self.ledger.quantity(order.symbol)
+                return (f"short selling is not available on this cash account: you can sell at most {free} "
+                        f"{order.symbol} (position {held}, {max(ZERO, held) - free} held by working sell orders)")
+            return ""
+        need, have = self._reserve_cash(order, book), self.ledger.buying_power(exclude)
+        if need > have:
+            return f"insufficient buying power: this order needs ${need:,.2f}, available ${have:,.2f}"
+        return ""
+
+    @staticmethod
+    def _ref_price(order: Order, last: Decimal | None) -> Decimal:
+        if last is None:
+            return ZERO
+        return max(order.stop_price, last) if order.type is OrderType.STOP else last
+
+    def _reserve_cash(self, order: Order, book: _Book) -> Decimal:
+        """Cash a buy may still spend: remaining value at its reserve price + commission."""
+        if order.side is OrderSide.SELL or not order.remaining:
+            return ZERO
+        price = order.limit_price if order.type.needs_limit_price else book.ref_price * (1 + self.market_buffer)
+        mult = order.instrument.multiplier
+        rest = order.remaining * price * mult
+        fee = max(ZERO, self.commission.order_total(order.amount, book.notional * mult + rest) - order.commission)
+        return rest + fee
+
+    def _reserve(self, oid: str) -> None:
+        order = self._orders[oid]
+        if order.side is OrderSide.BUY:
+            self.ledger.reserve(oid, order.symbol, cash=self._reserve_cash(order, self._books[oid]))
+        else:
+            self.ledger.reserve(oid, order.symbol, quantity=order.remaining)
+
+    def _working(self, oid: str, verb: str) -> Order:
+        if (order := self.get_order(oid)).status.is_closed:
+            raise OrderRejectedError(f"order {oid} is {order.status.value.lower()} and can no longer be {verb}")
+        return order
+
+    # -- filling ------------------------------------------------------------------
+    @staticmethod
+    def _marketable(order: Order, last: Decimal) -> Decimal | None:
+        lim, buy = order.limit_price, order.side is OrderSide.BUY
+        return last if lim is None or (last <= lim if buy else last >= lim) else None
+
+    def _capacity(self, symbol: str, bar: Bar) -> Decimal:
+        start, used = self._used.get(symbol, ("", ZERO))
+        return self.participation * bar.volume - (used if start == bar.start.isoformat() else ZERO)
+
+    def _fill_qty(self, oid: str, capacity: Decimal, price: Decimal) -> tuple[Decimal, bool]:
+        """(quantity to fill now, True when cash rather than liquidity limited it)."""
+        order, cash = self._orders[oid], self.ledger.buying_power(exclude=oid)
+        lot = order.instrument.lot_size
+        qty = min(order.remaining, _floor(capacity, lot))
+        if order.side is OrderSide.SELL or qty == 0 or self._cost(order, qty, price) <= cash:
+            return qty, False
+        lo, hi = 0, int(qty / lot)
+        while lo < hi:  # the largest number of lots that cash pays for
+            mid = (lo + hi + 1) // 2
+            lo, hi = (mid, hi) if self._cost(order, mid * lot, price) <= cash else (lo, mid - 1)
+        return lo * lot, True
+
+    def _cost(self, order: Order, qty: Decimal, price: Decimal) -> Decimal:
+        mult, book = order.instrument.multiplier, self._books[order.order_id]
+        return qty * price * mult + self.commission.for_fill(order.filled, book.notional * mult, qty, price, mult)
+
+    def _fill(self, oid: str, qty: Decimal, price: Decimal, now: datetime, bar: Bar) -> list[Event]:
+        order, book = self._orders[oid], self._books[oid]
+        mult = order.instrument.multiplier
+        fee = self.commission.for_fill(order.filled, book.notional * mult, qty, price, mult)
+        fill = Fill(broker="paper", account_id=order.account_id, fill_id=self._next("fill", "F"), order_id=oid,
+                    client_order_id=order.client_order_id, instrument=order.instrument, side=order.side,
+                    amount=qty, price=price, commission=fee, timestamp=now)
+        self.ledger.apply_fill(fill)
+        self._fills.append(fill)
+        start, used = self._used.get(order.symbol, ("", ZERO))
+        key = bar.start.isoformat()
+        self._used[order.symbol] = (key, (used if start == key else ZERO) + qty)
+        book.notional += qty * price
+        filled = order.filled + qty
+        done = filled == order.amount
+        snap = self._set(oid, now, filled=filled, remaining=order.amount - filled, average=tidy(book.notional / filled),
+                         commission=order.commission + fee, status=_S.FILLED if done else _S.PARTIALLY_FILLED)
+        if done:
+            self.ledger.release(oid)
+            del self._books[oid]
+        else:
+            self._reserve(oid)
+        return [fill, snap]
+
+    def _unfilled_reason(self, oid: str, price: Decimal | None, bar: Bar | None, possible: Decimal, short_cash: bool) -> str:
+        order = self._orders[oid]
+        tif = "fill or kill" if order.time_in_force is _T.FOK else "immediate or cancel"
+        if short_cash:
+            return f"canceled: not enough cash to buy the rest at {price}"
+        if price is None or bar is None:
+            why = f"not marketable at the last price {self._last[order.symbol]}" if price is None else f"no trading in {order.symbol} now"
+            return f"{tif}: {why}"
+        if order.time_in_force is _T.FOK:
+            return f"fill or kill: only {possible} of {order.amount} could fill immediately"
+        return f"immediate or cancel: {order.remaining} unfilled canceled"
+
+    def _set(self, oid: str, now: datetime, **changes: Any) -> Order:
+        self._orders[oid] = self._orders[oid].model_copy(update={**changes, "updated_at": now})
+        return self._orders[oid]
+
+    def _close(self, oid: str, status: OrderStatus, message: str, now: datetime) -> Order:
+        self.ledger.release(oid)
+        self._books.pop(oid, None)
+        return self._set(oid, now, status=status, message=message)
+
+    def _next(self, counter: str, prefix: str) -> str:
+        self._counters[counter] += 1
+        return f"{prefix}{self._counters[counter]:06d}"
+
+    # -- persistence ----------------------------------------------------------------
+    def to_state(self, include_history: bool = True) -> dict[str, Any]:
+        """JSON-safe plain dict of the engine, its working orders and its ledger.
+
+        With ``include_history`` False, closed orders and fills are left out (persist
+        them separately, e.g. in :class:`PaperStore`, and pass them to :meth:`from_state`).
+        """
+        keep = self._orders if include_history else {i: self._orders[i] for i in self._books}
+        return {
+            "version": STATE_VERSION,
+            "config": {"participation": str(self.participation), "max_deviation": str(self.max_deviation),
+                       "market_buffer": str(self.market_buffer), "commission": self.commission.to_state(),
+                       "symbols": None if self.symbols is None else sorted(self.symbols)},
+            "counters": dict(self._counters),
+            "orders": [o.model_dump(mode="json") for o in keep.values()],
+            "books": {i: {"triggered": b.triggered, "notional": str(b.notional), "ref_price": str(b.ref_price)}
+                      for i, b in self._books.items()},
+            "client_ids": dict(self._by_cid),
+            "fills": [f.model_dump(mode="json") for f in self._fills] if include_history else None,
+            "last": {s: str(p) for s, p in self._last.items()},
+            "used": {s: [k, str(q)] for s, (k, q) in self._used.items()},
+            "ledger": self.ledger.to_state(),
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any], *, orders: Iterable[Order] = (), fills: Iterable[Fill] = ()) -> "MatchingEngine":
+        """Rebuild an engine from :meth:`to_state`; ``orders`` / ``fills`` supply the
+        history when it was saved without. Raises ValueError for an unknown version,
+        KeyError / pydantic / decimal errors for malformed state."""
+        if state.get("version") != STATE_VERSION:
+            raise ValueError(f"unsupported matching engine state version {state.get('version')!r}")
+        cfg = state["config"]
+        eng = cls(Ledger.from_state(state["ledger"]), commission=CommissionModel.from_state(cfg["commission"]),
+                  symbols=cfg["symbols"], participation=Decimal(cfg["participation"]),
+                  max_deviation=Decimal(cfg["max_deviation"]), market_buffer=Decimal(cfg["market_buffer"]))
+        every = {o.order_id: o for o in orders} | {d["order_id"]: Order.model_validate(d) for d in state["orders"]}
+        eng._orders = dict(sorted(every.items(), key=lambda kv: _id_key(kv[0])))
+        eng._books = {i: _Book(b["triggered"], Decimal(b["notional"]), Decimal(b["ref_price"]))
+                      for i, b in sorted(state["books"].items(), key=lambda kv: _id_key(kv[0]))}
+        eng._by_cid = dict(state["client_ids"])
+        saved = state["fills"]
+        eng._fills = [Fill.model_validate(d) for d in saved] if saved is not None else sorted(fills, key=lambda f: _id_key(f.fill_id))
+        eng._last = {s: Decimal(p) for s, p in state["last"].items()}
+        eng._used = {s: (k, Decimal(q)) for s, (k, q) in state["used"].items()}
+        eng._counters = dict(state["counters"])
+        return eng
