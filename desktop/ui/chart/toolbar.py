@@ -1,0 +1,181 @@
+"""The chart's top row: symbol picker, interval buttons and a notice label."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QToolButton,
+    QWidget,
+)
+
+from desktop.domain.enums import Interval
+
+from .theme import DARK, ChartTheme
+
+INTERVAL_LABELS = {
+    Interval.M1: "1m",
+    Interval.M5: "5m",
+    Interval.M15: "15m",
+    Interval.H1: "1h",
+    Interval.D1: "1D",
+}
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that shrinks with an ellipsis; the full text is the tooltip."""
+
+    def setText(self, text: str) -> None:  # noqa: N802
+        super().setText(text)
+        self.setToolTip(text)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(0, super().minimumSizeHint().height())
+
+    def paintEvent(self, _ev) -> None:  # noqa: N802
+        p = QPainter(self)
+        rect = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        p.setPen(self.palette().color(self.foregroundRole()))
+        p.drawText(rect, int(self.alignment()), text)
+        p.end()
+
+
+class ChartToolbar(QWidget):
+    """Symbol combo (editable, upper-cased), interval buttons, notice text.
+
+    Signals fire when the selection changes through the user or ``select_*``;
+    the ``set_*`` methods update the display silently.
+    """
+
+    symbolChanged = Signal(str)
+    intervalChanged = Signal(str)  # an Interval value: "1m", "5m", "15m", "1h", "1d"
+
+    def __init__(self, theme: ChartTheme = DARK, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._symbol = ""
+        self._interval: Interval | None = None
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(6, 4, 6, 4)
+        lay.setSpacing(4)
+
+        self.symbol_combo = QComboBox(self)
+        self.symbol_combo.setEditable(True)
+        self.symbol_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.symbol_combo.setMinimumContentsLength(8)
+        self.symbol_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.symbol_combo.lineEdit().setPlaceholderText("Symbol")
+        self.symbol_combo.lineEdit().returnPressed.connect(self._on_symbol_entered)
+        self.symbol_combo.activated.connect(lambda _i: self._on_symbol_entered())
+        lay.addWidget(self.symbol_combo)
+        lay.addSpacing(8)
+
+        self.interval_group = QButtonGroup(self)
+        self.interval_group.setExclusive(True)
+        self.interval_buttons: dict[Interval, QToolButton] = {}
+        for i, iv in enumerate(Interval):
+            btn = QToolButton(self)
+            btn.setText(INTERVAL_LABELS.get(iv, iv.value))
+            btn.setCheckable(True)
+            btn.setAutoRaise(True)
+            btn.setToolTip(f"{iv.value} bars")
+            self.interval_group.addButton(btn, i)
+            self.interval_buttons[iv] = btn
+            lay.addWidget(btn)
+        self.interval_group.idClicked.connect(self._on_interval_clicked)
+        lay.addSpacing(12)
+
+        self.notice_label = ElidedLabel(self)
+        self.notice_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.notice_label.setAlignment(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight)
+        lay.addWidget(self.notice_label, 1)
+        self._apply_style(theme)
+
+    def _apply_style(self, t: ChartTheme) -> None:
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet(
+            f"""
+            ChartToolbar {{ background: {t.panel}; }}
+            QComboBox {{ color: {t.text}; background: {t.background}; border: 1px solid {t.grid};
+                         border-radius: 3px; padding: 2px 6px; font-weight: bold; }}
+            QComboBox QAbstractItemView {{ color: {t.text}; background: {t.panel};
+                         selection-background-color: {t.accent}; }}
+            QToolButton {{ color: {t.text_dim}; border: none; border-radius: 3px;
+                           padding: 3px 8px; font-weight: bold; }}
+            QToolButton:hover {{ color: {t.text}; background: {t.grid}; }}
+            QToolButton:checked {{ color: #ffffff; background: {t.accent}; }}
+            ElidedLabel {{ color: {t.notice}; font-style: italic; }}
+            """
+        )
+
+    # -- display (silent) -----------------------------------------------------
+    def set_symbols(self, symbols: Iterable[str]) -> None:
+        """Offer these symbols in the picker; keeps the current one shown."""
+        combo = self.symbol_combo
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItems(list(symbols))
+        combo.setEditText(self._symbol)
+        combo.blockSignals(False)
+
+    def set_symbol(self, symbol: str) -> None:
+        self._symbol = symbol
+        combo = self.symbol_combo
+        combo.blockSignals(True)
+        idx = combo.findText(symbol, Qt.MatchFlag.MatchFixedString)
+        if idx >= 0:
+            combo.setCurrentIndex(idx)
+        combo.setEditText(symbol)
+        combo.blockSignals(False)
+
+    def set_interval(self, interval: Interval | str | None) -> None:
+        self._interval = None if interval is None else Interval(interval)
+        group = self.interval_group
+        group.setExclusive(False)  # allows unchecking all
+        for iv, btn in self.interval_buttons.items():
+            btn.setChecked(iv is self._interval)
+        group.setExclusive(True)
+
+    def set_notice(self, text: str) -> None:
+        self.notice_label.setText(text)
+
+    @property
+    def symbol(self) -> str:
+        return self._symbol
+
+    @property
+    def interval(self) -> Interval | None:
+        return self._interval
+
+    # -- selection (emits, like the user) -------------------------------------
+    def select_symbol(self, symbol: str) -> None:
+        """Select ``symbol`` as if the user had entered it: emits if it changed."""
+        symbol = symbol.strip()
+        if not symbol:
+            self.symbol_combo.setEditText(self._symbol)
+            return
+        changed = symbol != self._symbol
+        self.set_symbol(symbol)
+        if changed:
+            self.symbolChanged.emit(symbol)
+
+    def select_interval(self, interval: Interval | str) -> None:
+        """Select ``interval`` as if the user had clicked it: emits if it changed."""
+        iv = Interval(interval)
+        changed = iv is not self._interval
+        self.set_interval(iv)
+        if changed:
+            self.intervalChanged.emit(iv.value)
+
+    def _on_symbol_entered(self) -> None:
+        self.select_symbol(self.symbol_combo.currentText().upper())
+
+    def _on_interval_clicked(self, button_id: int) -> None:
+        self.select_interval(list(Interval)[button_id])
