@@ -1,0 +1,342 @@
+"""PaperBroker: the embedded default broker, replaying real prices as a live market.
+
+Composes the replayed market (:mod:`.market`), the matching engine and ledger
+(:mod:`.matching`, :mod:`.ledger`) and SQLite persistence (:mod:`.store`) behind the
+:class:`desktop.brokers.base.Broker` interface, with :class:`ReplayControl`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from desktop.domain import Account, Balance, Bar, Fill, Instrument, Interval, Order, OrderRequest, OrderStatus, Position, Quote
+
+from ..base import Broker
+from ..capabilities import BrokerCapabilities
+from ..errors import NotFoundError, OrderRejectedError, UnavailableError
+from ..streams import Topic
+from .ledger import Ledger
+from .market import MarketSimulator
+from .matching import MatchingEngine
+from .replay import DEFAULT_START
+from .store import PaperStore
+
+log = logging.getLogger(__name__)
+
+ACCOUNT_ID = "PAPER"
+STARTING_CASH = Decimal(100_000)
+MAX_MINUTES_PER_TICK = 120
+CLOCK_SAVE_SECONDS = 2.0
+
+CAPABILITIES = BrokerCapabilities(
+    streaming_bars=True,
+    streaming_quotes=True,
+    streaming_orders=True,
+    modify_order=True,
+    replay=True,
+    paper=True,
+)
+
+
+class PaperBroker(Broker):
+    """The paper broker. One cash account ``PAPER`` with $100,000 to start.
+
+    ``store_path``: SQLite file for orders, fills, ledger and replay clock (None keeps
+    everything in memory). ``tick_seconds``: how often the replay loop wakes.
+    ``autostart``: run the replay loop on connect (tests pass False and drive the
+    clock with :meth:`advance_minutes`).
+    """
+
+    name = "paper"
+    display_name = "Paper"
+
+    def __init__(self, store_path: Path | str | None = None, *, tick_seconds: float = 0.05, autostart: bool = True,
+                 market: MarketSimulator | None = None) -> None:
+        self.store_path = Path(store_path) if store_path is not None else None
+        self.tick_seconds = tick_seconds
+        self.autostart = autostart
+        self._market = market
+        self._store: PaperStore | None = None
+        self._engine: MatchingEngine | None = None
+        self._task: asyncio.Task | None = None
+        self._orders: Topic[Order] = Topic()
+        self._quotes: Topic[Quote] = Topic(key=lambda q: q.symbol)
+        self._bars: Topic[Bar] = Topic(key=lambda b: (b.symbol, b.interval, b.start))
+        self._bar_subscriptions: dict[tuple[str, Interval], int] = {}
+        self._connected = False
+        self._clock_saved_at = 0.0
+
+    @classmethod
+    def open(cls, store_path: Path | str) -> "PaperBroker":
+        """The app's paper broker persisting to ``store_path`` (opened on connect)."""
+        return cls(store_path)
+
+    @property
+    def capabilities(self) -> BrokerCapabilities:
+        return CAPABILITIES
+
+    @property
+    def market(self) -> MarketSimulator:
+        if self._market is None:
+            raise UnavailableError("the paper broker is not connected")
+        return self._market
+
+    @property
+    def engine(self) -> MatchingEngine:
+        if self._engine is None:
+            raise UnavailableError("the paper broker is not connected")
+        return self._engine
+
+    # -- life cycle ---------------------------------------------------------
+    async def connect(self) -> None:
+        """Open the store, restore the account and clock, start the replay loop."""
+        if self._connected:
+            return
+        if self.store_path is not None:
+            self.store_path.parent.mkdir(parents=True, exist_ok=True)
+            self._store = PaperStore(self.store_path)
+        clock_state = self._store.load_clock() if self._store else None
+        if self._market is None:
+            self._market = await asyncio.to_thread(MarketSimulator.from_resources, clock_state)
+        await asyncio.to_thread(lambda: self._market.symbols)  # load the CSV off the GUI thread
+        self._engine = self._restore_engine()
+        if self._store:
+            self._store.save_account(self._account())
+        self._connected = True
+        if self.autostart:
+            self._task = asyncio.ensure_future(self._replay_loop())
+            self._task.set_name("paper-replay")
+
+    def _restore_engine(self) -> MatchingEngine:
+        store = self._store
+        state = store.load_engine(ACCOUNT_ID) if store else None
+        if state is not None:
+            try:
+                return MatchingEngine.from_state(state, orders=store.load_orders(ACCOUNT_ID), fills=store.load_fills(ACCOUNT_ID))
+            except (KeyError, ValueError, TypeError) as exc:
+                log.error("paper account state unreadable, starting a fresh account: %s", exc)
+        return self._fresh_engine()
+
+    def _fresh_engine(self) -> MatchingEngine:
+        return MatchingEngine(Ledger(account_id=ACCOUNT_ID, starting_cash=STARTING_CASH, broker=self.name), symbols=self.market.symbols)
+
+    async def close(self) -> None:
+        """Stop the replay, save everything, end every watch_* iterator."""
+        if not self._connected:
+            return
+        self._connected = False
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        self._save_state()
+        for topic in (self._orders, self._quotes, self._bars):
+            topic.close()
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def _account(self) -> Account:
+        return Account(broker=self.name, account_id=ACCOUNT_ID, name="Paper account", currency="USD", kind="cash", is_paper=True)
+
+    def _check_account(self, account_id: str) -> None:
+        if account_id != ACCOUNT_ID:
+            raise NotFoundError(f"account {account_id} not found; the paper broker has one account, {ACCOUNT_ID}")
+
+    # -- ReplayControl ------------------------------------------------------
+    @property
+    def replay_now(self) -> datetime:
+        return self.market.clock.now
+
+    @property
+    def replay_speed(self) -> int:
+        return self.market.clock.speed
+
+    @property
+    def replay_finished(self) -> bool:
+        return self.market.clock.finished
+
+    def set_replay_speed(self, speed: int) -> None:
+        """Replayed minutes per wall-clock second (0 pauses). Raises ValueError."""
+        self.market.clock.speed = speed
+        self._save_clock()
+
+    async def reset_account(self) -> None:
+        """Delete orders, fills and positions; restore $100,000 and the first replay day."""
+        if self._store is not None:
+            self._store.reset()
+        clock = self.market.clock
+        clock.seek(DEFAULT_START)
+        clock.speed = 1
+        self._engine = self._fresh_engine()
+        self._save_state()
+        if self._store:
+            self._store.save_account(self._account())
+
+    # -- the replay ---------------------------------------------------------
+    async def _replay_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        last = loop.time()
+        while True:
+            await asyncio.sleep(self.tick_seconds)
+            now = loop.time()
+            minutes = self.market.clock.advance(now - last)
+            last = now
+            if minutes:
+                self.advance_minutes(min(minutes, MAX_MINUTES_PER_TICK))
+            if now - self._clock_saved_at > CLOCK_SAVE_SECONDS:
+                self._clock_saved_at = now
+                self._save_clock()
+
+    def advance_minutes(self, minutes: int) -> None:
+        """Play ``minutes`` replayed minutes now: match orders, publish bars/quotes/orders."""
+        market, engine = self.market, self.engine
+        events: list[Order | Fill] = []
+        touched: set[str] = set()
+        bar_updates: dict[tuple, Bar] = {}
+        for _ in range(minutes):
+            if market.clock.finished:
+                break
+            played = market.advance_one_minute()
+            now = market.clock.now
+            for symbol, bar in played:
+                touched.add(symbol)
+                events += engine.on_bar(symbol, bar, now)
+            if market.clock.session_closed:
+                events += engine.end_of_day(now)
+            for (symbol, interval) in self._bar_subscriptions:
+                if any(s == symbol for s, _ in played):
+                    current = market.current_bar(symbol, interval)
+                    if current is not None:
+                        bar_updates[(symbol, interval, current.start)] = current
+        self._publish_events(events)
+        for key in sorted(bar_updates, key=lambda k: k[2]):
+            self._bars.publish(bar_updates[key])
+        for symbol in touched:
+            self._quotes.publish(market.quote(symbol))
+
+    def _publish_events(self, events: list[Order | Fill]) -> None:
+        if not events:
+            return
+        if self._store is not None:
+            self._store.save_events(events)
+            self._store.save_engine(ACCOUNT_ID, self.engine.to_state(include_history=False))
+            self._save_clock()
+        latest: dict[str, Order] = {}
+        for event in events:
+            if isinstance(event, Order):
+                latest.pop(event.order_id, None)
+                latest[event.order_id] = event
+        for order in latest.values():
+            self._orders.publish(order)
+
+    def _save_clock(self) -> None:
+        if self._store is not None and self._market is not None:
+            self._store.save_clock(self._market.clock.to_state())
+
+    def _save_state(self) -> None:
+        if self._store is not None and self._engine is not None:
+            self._store.save_engine(ACCOUNT_ID, self._engine.to_state(include_history=False))
+            self._save_clock()
+
+    # -- snapshots ----------------------------------------------------------
+    def _marks(self) -> dict[str, Decimal]:
+        marks = {}
+        for symbol in self.engine.ledger.holdings:
+            price = self.market.last_price(symbol)
+            if price is not None:
+                marks[symbol] = price
+        return marks
+
+    async def fetch_accounts(self) -> list[Account]:
+        return [self._account()]
+
+    async def fetch_balances(self, account_id: str) -> list[Balance]:
+        self._check_account(account_id)
+        return [self.engine.ledger.balance(self._marks(), now=self.market.clock.now)]
+
+    async def fetch_positions(self, account_id: str) -> list[Position]:
+        self._check_account(account_id)
+        return self.engine.ledger.positions(self._marks(), now=self.market.clock.now)
+
+    async def fetch_orders(self, account_id: str, status: Sequence[OrderStatus] | None = None) -> list[Order]:
+        self._check_account(account_id)
+        return self.engine.orders(status)
+
+    async def fetch_fills(self, account_id: str, since: datetime | None = None) -> list[Fill]:
+        self._check_account(account_id)
+        return self.engine.fills(since)
+
+    async def fetch_bars(self, symbol: str, interval: Interval, start: datetime | None = None,
+                         end: datetime | None = None, limit: int | None = None) -> list[Bar]:
+        return self.market.fetch_bars(symbol, Interval(interval), start=start, end=end, limit=limit)
+
+    async def search_instruments(self, query: str) -> list[Instrument]:
+        return self.market.search(query)
+
+    # -- orders -------------------------------------------------------------
+    async def create_order(self, request: OrderRequest) -> Order:
+        """Match ``request`` now against the replayed market.
+
+        Idempotent per ``client_order_id``: a repeat returns the existing order.
+        Raises OrderRejectedError with the engine's reason (the rejected order is
+        still recorded and published, as a broker's blotter shows it).
+        """
+        self._check_account(request.account_id)
+        engine, market = self.engine, self.market
+        existing = engine.order_by_client_id(request.client_order_id)
+        if existing is not None:
+            return existing
+        symbol = request.symbol
+        known = symbol in market.symbols
+        last = market.last_price(symbol) if known else None
+        bar = market.minute_bar(symbol) if known else None
+        events = engine.submit(request, market.clock.now, last, bar)
+        self._publish_events(events)
+        order = engine.get_order(events[0].order_id)
+        if order.status is OrderStatus.REJECTED:
+            raise OrderRejectedError(order.message, code="REJECTED", raw=order.model_dump(mode="json"))
+        return order
+
+    async def cancel_order(self, account_id: str, order_id: str) -> Order:
+        self._check_account(account_id)
+        order = self.engine.cancel(order_id, self.market.clock.now)
+        self._publish_events([order])
+        return order
+
+    async def modify_order(self, account_id: str, order_id: str, *, amount: Decimal | None = None,
+                           limit_price: Decimal | None = None, stop_price: Decimal | None = None) -> Order:
+        self._check_account(account_id)
+        order = self.engine.modify(order_id, amount=amount, limit_price=limit_price, stop_price=stop_price, now=self.market.clock.now)
+        self._publish_events([order])
+        return order
+
+    # -- streams ------------------------------------------------------------
+    async def watch_quotes(self, symbols: Sequence[str]) -> AsyncIterator[Quote]:
+        wanted = {s.upper() for s in symbols if s.upper() in self.market.symbols}
+        snapshot = [self.market.quote(s) for s in sorted(wanted)]
+        async for quote in self._quotes.subscribe(lambda q: q.symbol in wanted, initial=snapshot):
+            yield quote
+
+    async def watch_bars(self, symbol: str, interval: Interval) -> AsyncIterator[Bar]:
+        interval = Interval(interval)
+        symbol = self.market.history.series(symbol).symbol  # NotFoundError for unknown symbols
+        key = (symbol, interval)
+        self._bar_subscriptions[key] = self._bar_subscriptions.get(key, 0) + 1
+        try:
+            async for bar in self._bars.subscribe(lambda b: b.symbol == symbol and b.interval is interval):
+                yield bar
+        finally:
+            self._bar_subscriptions[key] -= 1
+            if not self._bar_subscriptions[key]:
+                del self._bar_subscriptions[key]
+
+    async def watch_orders(self, account_id: str) -> AsyncIterator[Order]:
+        self._check_account(account_id)
+        async for order in self._orders.subscribe(lambda o: o.account_id == account_id):
+            yield order
