@@ -1,0 +1,22 @@
+"""Order entry: the order ticket, its confirmation dialog and the modify-order dialog.
+
+``OrderTicket`` is the dockable form; ``ConfirmOrderDialog`` is what its Submit opens;
+``ModifyOrderDialog`` changes a working order. The pure rules behind them (parsing,
+validation, cost estimates) live in :mod:`desktop.ui.ticket.values`.
+"""
+
+from .confirm import ConfirmOrderDialog
+from .modify import ModifyOrderDialog
+from .ticket import OrderTicket
+from .values import CommissionEstimator, Estimate, InstrumentLookup, build_request, estimate_order
+
+__all__ = [
+    "CommissionEstimator",
+    "ConfirmOrderDialog",
+    "Estimate",
+    "InstrumentLookup",
+    "ModifyOrderDialog",
+    "OrderTicket",
+    "build_request",
+    "estimate_order",
+]

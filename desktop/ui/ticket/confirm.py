@@ -1,0 +1,110 @@
+"""The order confirmation dialog shown before an order is sent."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from desktop.domain import Account, OrderRequest, OrderSide
+
+from .style import LIVE, SIDE_COLOURS, submit_button_sheet
+from .values import Estimate, fmt_money, fmt_price
+
+
+def account_text(account: Account | None, account_id: str = "") -> str:
+    """"name (id)", just the id when the account has no name."""
+    if account is None:
+        return account_id or "—"
+    return f"{account.name} ({account.account_id})" if account.name else account.account_id
+
+
+class ConfirmOrderDialog(QDialog):
+    """Asks the user to confirm ``request`` before it is sent (objectName "orderConfirmDialog").
+
+    Shows the order in words, the account (and whether it is paper or live money) and
+    the estimated cost or proceeds including commission. Open it with ``open()``;
+    ``accepted`` means confirmed. Safe keys: Enter and Escape cancel (Cancel is the
+    default button and has the focus); confirming takes a click, Alt+C, or tabbing to
+    Confirm and pressing Space/Enter.
+    """
+
+    def __init__(
+        self,
+        request: OrderRequest,
+        account: Account | None,
+        estimate: Estimate | None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.request = request
+        self.setObjectName("orderConfirmDialog")
+        self.setWindowTitle("Confirm order")
+        self.setModal(True)
+        colour = SIDE_COLOURS[request.side][0]
+
+        self.summary_label = QLabel(request.describe(), self)
+        self.summary_label.setObjectName("orderSummaryLabel")
+        self.summary_label.setWordWrap(True)
+        self.summary_label.setStyleSheet(f"color: {colour}; font-size: 15px; font-weight: bold;")
+
+        details = QFormLayout()
+        details.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
+        self.account_label = self._value(account_text(account, request.account_id), "accountLabel")
+        details.addRow("Account:", self.account_label)
+        if account is not None:
+            mode = self._value("Paper (simulated money)" if account.is_paper else "LIVE: real money", "modeLabel")
+            if not account.is_paper:
+                mode.setStyleSheet(f"font-weight: bold; color: {LIVE};")
+            details.addRow("Mode:", mode)
+        instrument = request.instrument
+        if instrument.description:
+            details.addRow("Instrument:", self._value(instrument.description, "instrumentLabel"))
+        self.cost_label = self._value(self._cost_text(estimate), "costLabel")
+        self.cost_label.setStyleSheet("font-weight: bold;")
+        label = estimate.label if estimate else ("Estimated cost" if request.side is OrderSide.BUY else "Estimated proceeds")
+        details.addRow(f"{label}:", self.cost_label)
+        if estimate is not None:
+            details.addRow("Assumed price:", self._value(fmt_price(estimate.price), "priceLabel"))
+            commission = "unknown" if estimate.commission is None else fmt_money(estimate.commission, estimate.currency)
+            details.addRow("Commission:", self._value(commission, "commissionLabel"))
+
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setObjectName("cancelButton")
+        self.cancel_button.setDefault(True)
+        self.cancel_button.clicked.connect(self.reject)
+        verb = "Buy" if request.side is OrderSide.BUY else "Sell"
+        self.confirm_button = QPushButton(f"&Confirm {verb}", self)
+        self.confirm_button.setObjectName("confirmButton")
+        self.confirm_button.setToolTip("Send the order (Alt+C)")
+        self.confirm_button.setStyleSheet(submit_button_sheet(request.side))
+        self.confirm_button.clicked.connect(self.accept)
+
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.confirm_button)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary_label)
+        layout.addLayout(details)
+        layout.addSpacing(6)
+        layout.addLayout(buttons)
+        self.setMinimumWidth(340)
+        self.cancel_button.setFocus()
+
+    def _value(self, text: str, name: str) -> QLabel:
+        label = QLabel(text, self)
+        label.setObjectName(name)
+        label.setWordWrap(True)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        return label
+
+    @staticmethod
+    def _cost_text(estimate: Estimate | None) -> str:
+        if estimate is None:
+            return "unknown (no price yet)"
+        return fmt_money(estimate.total, estimate.currency)
+
+    def text(self) -> str:
+        """Everything the dialog says, one line per item (for tests and logs)."""
+        return "\n".join(label.text() for label in self.findChildren(QLabel) if label.text())

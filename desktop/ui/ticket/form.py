@@ -1,0 +1,209 @@
+"""The order ticket's widgets and layout, and how they display state.
+
+:class:`TicketForm` knows nothing about validation or brokers; :class:`OrderTicket`
+(ticket.py) adds the behaviour. Every input has an objectName ("accountCombo",
+"symbolEdit", "buyButton", "sellButton", "quantityEdit", "typeCombo",
+"limitPriceEdit", "stopPriceEdit", "tifCombo", "submitButton") and an error label
+"<key>Error" under it; "quoteLabel", "estimateLabel", "formError", "rejectLabel" and
+"statusLabel" complete it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import QStringListModel, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QComboBox, QCompleter, QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from desktop.domain import OrderSide, OrderType, Quote, TimeInForce
+
+from .style import FORM_SHEET, LINK, set_invalid, show_error, submit_button_sheet
+from .values import fmt_price
+from .widgets import AccountComboBox, FieldBox, SideSelector, SymbolValidator
+
+
+class TicketForm(QWidget):
+    """Widgets of the order ticket in a compact form that fits a ~320 px dock."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setStyleSheet(FORM_SHEET)
+        self.account_combo = AccountComboBox(self, objectName="accountCombo")
+        self.account_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.account_combo.setMinimumContentsLength(12)
+        self.symbol_edit = QLineEdit(self, objectName="symbolEdit", placeholderText="e.g. AAPL")
+        self.symbol_edit.setValidator(SymbolValidator(self.symbol_edit))
+        self.completer_model = QStringListModel(self)
+        self.completer = QCompleter(self.completer_model, self)
+        self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.symbol_edit.setCompleter(self.completer)
+        self.quote_label = QLabel(self, objectName="quoteLabel", textFormat=Qt.TextFormat.RichText)
+        self.quote_label.setToolTip("Click bid or ask to use it as the limit price")
+        self.quote_label.setWordWrap(True)
+        self.quote_label.setVisible(False)
+        self.quote_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.side_selector = SideSelector(self)
+        self.buy_button, self.sell_button = self.side_selector.buy_button, self.side_selector.sell_button
+        self.quantity_edit = self._number_edit("quantityEdit", "shares")
+        self.type_combo = QComboBox(self, objectName="typeCombo")
+        self.limit_edit = self._number_edit("limitPriceEdit", "limit price")
+        self.stop_edit = self._number_edit("stopPriceEdit", "stop price")
+        self.tif_combo = QComboBox(self, objectName="tifCombo")
+        self.estimate_label = QLabel(self, objectName="estimateLabel", wordWrap=True)
+        self.form_error = QLabel(self, objectName="formError", wordWrap=True, visible=False)
+        self.form_error.setProperty("role", "error")
+        self.reject_label = QLabel(self, objectName="rejectLabel", wordWrap=True, visible=False)
+        self.reject_label.setProperty("role", "reject")
+        self.submit_button = QPushButton(self, objectName="submitButton", autoDefault=False)
+        self.submit_button.setMinimumHeight(34)
+        self.status_label = QLabel(self, objectName="statusLabel", wordWrap=True)
+        self._layout_form()
+        self._keyboard()
+
+    def _layout_form(self) -> None:
+        self.boxes: dict[str, FieldBox] = {}
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        form.setHorizontalSpacing(8)
+        form.setVerticalSpacing(5)
+        self.form = form
+        self._row("Account", "account", self.account_combo)
+        self._row("Symbol", "symbol", self.symbol_edit)
+        form.addRow(self.quote_label)
+        form.addRow("Side", self.side_selector)
+        self._row("Quantity", "quantity", self.quantity_edit)
+        self._row("Type", "type", self.type_combo)
+        self._row("Limit price", "limitPrice", self.limit_edit)
+        self._row("Stop price", "stopPrice", self.stop_edit)
+        self._row("Time in force", "tif", self.tif_combo)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(6)
+        layout.addLayout(form)
+        layout.addWidget(self.estimate_label)
+        layout.addWidget(self.form_error)
+        layout.addWidget(self.reject_label)
+        layout.addWidget(self.submit_button)
+        layout.addWidget(self.status_label)
+        layout.addStretch(1)
+
+    def _keyboard(self) -> None:
+        order = [self.account_combo, self.symbol_edit, self.buy_button, self.sell_button, self.quantity_edit,
+                 self.type_combo, self.limit_edit, self.stop_edit, self.tif_combo, self.submit_button]
+        for first, second in zip(order, order[1:]):
+            QWidget.setTabOrder(first, second)
+        scope = Qt.ShortcutContext.WidgetWithChildrenShortcut  # only while focus is in the ticket
+        self.buy_shortcut = QShortcut(QKeySequence("Ctrl+B"), self, context=scope)
+        self.sell_shortcut = QShortcut(QKeySequence("Ctrl+S"), self, context=scope)
+        self.buy_shortcut.activated.connect(lambda: self.side_selector.set_side(OrderSide.BUY))
+        self.sell_shortcut.activated.connect(lambda: self.side_selector.set_side(OrderSide.SELL))
+        self.buy_button.setToolTip("Buy (Ctrl+B)")
+        self.sell_button.setToolTip("Sell (Ctrl+S)")
+
+    def _number_edit(self, name: str, placeholder: str) -> QLineEdit:
+        edit = QLineEdit(self, objectName=name, placeholderText=placeholder)
+        edit.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return edit
+
+    def _row(self, label: str, key: str, field: QWidget) -> None:
+        box = FieldBox(key, field, self)
+        self.boxes[key] = box
+        self.form.addRow(label, box)
+        buddy = self.form.labelForField(box)
+        if isinstance(buddy, QLabel):
+            buddy.setBuddy(field)
+
+    # ------------------------------------------------------------ field values
+    def symbol(self) -> str:
+        """The typed symbol, stripped and upper-cased."""
+        return self.symbol_edit.text().strip().upper()
+
+    def side(self) -> OrderSide:
+        return self.side_selector.side()
+
+    def order_type(self) -> OrderType:
+        return OrderType(self.type_combo.currentData() or OrderType.MARKET.value)
+
+    def time_in_force(self) -> TimeInForce:
+        return TimeInForce(self.tif_combo.currentData() or TimeInForce.DAY.value)
+
+    # ---------------------------------------------------------------- display
+    def show_field_errors(self, errors: dict[str, str], quiet: set[str]) -> None:
+        """Show each message under its field (red border); keys in ``quiet`` stay silent.
+
+        Messages for keys without a field go to "formError".
+        """
+        for key, box in self.boxes.items():
+            message = None if key in quiet else errors.get(key)
+            show_error(box.error, message)
+            set_invalid(box.field, message is not None)
+        show_error(self.form_error, "\n".join(m for k, m in errors.items() if k not in self.boxes))
+
+    def enable_price_fields(self, order_type: OrderType) -> None:
+        """Enable the limit/stop fields (and their labels) only when ``order_type`` uses them."""
+        for key, needed in (("limitPrice", order_type.needs_limit_price), ("stopPrice", order_type.needs_stop_price)):
+            box = self.boxes[key]
+            box.field.setEnabled(needed)
+            label = self.form.labelForField(box)
+            if label is not None:
+                label.setEnabled(needed)
+
+    def show_quote(self, symbol: str, quote: Quote | None) -> None:
+        """"Last 512.30  Bid 512.28  Ask 512.32" with clickable bid/ask links."""
+        self.quote_label.setVisible(bool(symbol))
+        if not symbol:
+            self.quote_label.setText("")
+        elif quote is None:
+            self.quote_label.setText(f"<span style='color: gray'>No quote for {symbol}</span>")
+        else:
+            def link(name: str, value: Decimal | None) -> str:
+                if value is None:
+                    return fmt_price(value)
+                return f"<a href='{name}' style='color: {LINK}; text-decoration: none'>{fmt_price(value)}</a>"
+
+            self.quote_label.setText(f"Last <b>{fmt_price(quote.last)}</b> &nbsp; Bid {link('bid', quote.bid)}"
+                                     f" &nbsp; Ask {link('ask', quote.ask)}")
+
+    def show_submit(self, text: str, side: OrderSide, enabled: bool, tip: str) -> None:
+        """Submit button text ("Buy 100 AAPL"), side colour, state and tooltip."""
+        self.submit_button.setText(text)
+        self.submit_button.setStyleSheet(submit_button_sheet(side))
+        self.submit_button.setEnabled(enabled)
+        self.submit_button.setToolTip(tip)
+
+    def show_status(self, text: str, role: str = "") -> None:
+        """Status line under Submit; ``role`` "ok" colours it green."""
+        self.status_label.setText(text)
+        self.status_label.setProperty("role", role)
+        self.status_label.style().unpolish(self.status_label)
+        self.status_label.style().polish(self.status_label)
+
+    def show_rejection(self, message: str | None) -> None:
+        """Show (or hide, with None) the red rejection box above Submit."""
+        show_error(self.reject_label, message)
+
+    @staticmethod
+    def fill_combo(combo: QComboBox, items: list, labels: dict, tips: dict | None = None) -> None:
+        """Replace ``combo``'s enum items, keeping the selection when still offered."""
+        current = combo.currentData()
+        combo.blockSignals(True)
+        combo.clear()
+        for item in items:
+            combo.addItem(labels[item], item.value)
+            if tips:
+                combo.setItemData(combo.count() - 1, tips[item], Qt.ItemDataRole.ToolTipRole)
+        index = combo.findData(current)
+        combo.setCurrentIndex(index if index >= 0 else 0)
+        combo.blockSignals(False)
+
+    @staticmethod
+    def select(combo: QComboBox, value: OrderType | TimeInForce) -> bool:
+        """Select the item for ``value``; False when the combo does not offer it."""
+        index = combo.findData(value.value)
+        if index >= 0:
+            combo.setCurrentIndex(index)
+        return index >= 0

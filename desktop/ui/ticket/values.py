@@ -1,0 +1,279 @@
+"""Pure helpers behind the order ticket: parsing, validation, estimates, formatting.
+
+No Qt here, so every rule the ticket shows can be tested without widgets. Error
+dictionaries are keyed by the ticket's *field keys* (``account``, ``symbol``,
+``quantity``, ``type``, ``limitPrice``, ``stopPrice``, ``tif``, ``side`` and ``form``
+for anything that belongs to no single field); the widgets and their error labels are
+named after the same keys ("quantityEdit" / "quantityError", ...).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from pydantic import ValidationError
+from pydantic_core import PydanticCustomError
+
+from desktop.domain import Instrument, OrderRequest, OrderSide, OrderType, Quote, TimeInForce, field_errors
+from desktop.domain.order import check_order_fields
+
+InstrumentLookup = Callable[[str], "Instrument | None"]
+"""``instrument_for(symbol) -> Instrument | None``: resolves a typed symbol for the broker."""
+
+CommissionEstimator = Callable[[OrderRequest, Decimal], "Decimal | None"]
+"""``commission_for(request, price) -> Decimal | None``: estimated commission at ``price``."""
+
+DOMAIN_TO_FIELD = {
+    "account_id": "account",
+    "instrument": "symbol",
+    "amount": "quantity",
+    "limit_price": "limitPrice",
+    "stop_price": "stopPrice",
+    "type": "type",
+    "time_in_force": "tif",
+    "side": "side",
+}
+"""Domain field name -> ticket field key; anything else is shown under ``form``."""
+
+MAX_NUMBER = Decimal("1e12")
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)$")
+# Stands in for an unknown symbol so the other fields can still be checked; its
+# increments are so small that they never produce a tick/lot error of their own.
+_ANY_INSTRUMENT = Instrument(symbol="?", tick_size=Decimal("1e-9"), lot_size=Decimal("1e-9"))
+
+TYPE_LABELS = {
+    OrderType.MARKET: "Market",
+    OrderType.LIMIT: "Limit",
+    OrderType.STOP: "Stop",
+    OrderType.STOP_LIMIT: "Stop limit",
+}
+TIF_LABELS = {
+    TimeInForce.DAY: "DAY",
+    TimeInForce.GTC: "GTC",
+    TimeInForce.IOC: "IOC",
+    TimeInForce.FOK: "FOK",
+}
+TIF_TIPS = {
+    TimeInForce.DAY: "Day: cancelled at the end of the trading day",
+    TimeInForce.GTC: "Good till cancelled: stays working until you cancel it",
+    TimeInForce.IOC: "Immediate or cancel: fill what you can now, cancel the rest",
+    TimeInForce.FOK: "Fill or kill: fill all of it now, or nothing",
+}
+
+
+def parse_decimal(text: str, field: str) -> Decimal | None:
+    """Parse a typed number; None when blank.
+
+    Accepts "1,000", "12.5", ".5"; refuses words, exponents, NaN and absurd sizes with
+    a ValueError whose message names ``field`` ("amount must be a number").
+    """
+    cleaned = text.strip().replace(",", "").replace(" ", "")
+    if not cleaned:
+        return None
+    if not _NUMBER.match(cleaned):
+        raise ValueError(f"{field} must be a number")
+    value = Decimal(cleaned)
+    if abs(value) >= MAX_NUMBER:
+        raise ValueError(f"{field} is too large")
+    return value
+
+
+@dataclass(frozen=True)
+class TicketInputs:
+    """The raw state of the ticket's fields, as typed."""
+
+    account_id: str
+    symbol: str
+    side: OrderSide
+    quantity: str
+    order_type: OrderType
+    limit_price: str = ""
+    stop_price: str = ""
+    time_in_force: TimeInForce = TimeInForce.DAY
+
+
+def build_request(inputs: TicketInputs, instrument_for: InstrumentLookup | None) -> tuple[OrderRequest | None, dict[str, str]]:
+    """Turn the ticket's raw fields into an OrderRequest, or explain every problem.
+
+    Returns ``(request, {})`` when valid, else ``(None, {field key: message})``. Fields
+    that fail are replaced by harmless stand-ins and the domain validation is run
+    again, so that a bad quantity does not hide a missing limit price. Without an
+    ``instrument_for`` every symbol is taken as a US equity.
+    """
+    errors: dict[str, str] = {}
+    values: dict[str, object] = {
+        "account_id": inputs.account_id.strip(),
+        "side": inputs.side,
+        "type": inputs.order_type,
+        "time_in_force": inputs.time_in_force,
+        "limit_price": None,
+        "stop_price": None,
+    }
+    if not values["account_id"]:
+        errors["account"] = "account is required: choose an account"
+        values["account_id"] = "?"
+    instrument = _resolve(inputs.symbol, instrument_for, errors)
+    values["instrument"] = instrument or _ANY_INSTRUMENT
+    stand_in = {
+        "amount": (instrument or _ANY_INSTRUMENT).lot_size,
+        "limit_price": (instrument or _ANY_INSTRUMENT).tick_size,
+        "stop_price": (instrument or _ANY_INSTRUMENT).tick_size,
+        "account_id": "?",
+    }
+    wanted = [("amount", inputs.quantity, True)]
+    if inputs.order_type.needs_limit_price:
+        wanted.append(("limit_price", inputs.limit_price, False))
+    if inputs.order_type.needs_stop_price:
+        wanted.append(("stop_price", inputs.stop_price, False))
+    for name, text, required in wanted:
+        key = DOMAIN_TO_FIELD[name]
+        try:
+            values[name] = parse_decimal(text, name)
+        except ValueError as exc:
+            errors[key] = str(exc)
+            values[name] = stand_in[name]
+            continue
+        if values[name] is None and required:
+            errors[key] = f"{name} is required: enter a quantity"
+            values[name] = stand_in[name]
+    for _ in range(len(stand_in) + 1):
+        try:
+            request = OrderRequest(**values)
+        except ValidationError as exc:
+            found = field_errors(exc)
+        except ArithmeticError:
+            errors.setdefault("form", "a number is out of range")
+            return None, errors
+        else:
+            return (request, {}) if not errors else (None, errors)
+        progressed = False
+        for name, message in found.items():
+            errors.setdefault(DOMAIN_TO_FIELD.get(name, "form"), message)
+            if name in stand_in and values.get(name) != stand_in[name]:
+                values[name] = stand_in[name]
+                progressed = True
+        if not progressed:
+            break
+    return None, errors
+
+
+def _resolve(symbol: str, instrument_for: InstrumentLookup | None, errors: dict[str, str]) -> Instrument | None:
+    symbol = symbol.strip().upper()
+    if not symbol:
+        errors["symbol"] = "symbol is required: type a ticker"
+        return None
+    if instrument_for is None:
+        try:
+            return Instrument.equity(symbol)
+        except ValidationError as exc:
+            errors["symbol"] = next(iter(field_errors(exc).values()))
+            return None
+    try:
+        instrument = instrument_for(symbol)
+    except Exception as exc:  # a broker lookup failing must not break typing
+        errors["symbol"] = f"symbol {symbol} could not be looked up: {exc}"
+        return None
+    if instrument is None:
+        errors["symbol"] = f"symbol {symbol} is not known to this broker"
+    return instrument
+
+
+def modify_errors(instrument: Instrument, order_type: OrderType, filled: Decimal, amount: Decimal, limit_price: Decimal | None, stop_price: Decimal | None) -> dict[str, str]:
+    """Domain rules for a modified order, keyed by field key ({} when fine).
+
+    The new quantity must exceed what is already filled; the rest is the domain's
+    :func:`check_order_fields`, run repeatedly so every field gets its message.
+    """
+    errors: dict[str, str] = {}
+    if filled > 0 and amount <= filled:
+        errors["quantity"] = f"amount must be greater than the {fmt_qty(filled)} already filled"
+        amount = filled + instrument.lot_size
+    values = {"amount": amount, "limit_price": limit_price, "stop_price": stop_price}
+    stand_in = {"amount": instrument.lot_size, "limit_price": instrument.tick_size, "stop_price": instrument.tick_size}
+    for _ in range(4):
+        try:
+            check_order_fields(instrument, order_type, values["amount"], values["limit_price"], values["stop_price"])
+            break
+        except PydanticCustomError as exc:
+            name = (exc.context or {}).get("field", "")
+            errors.setdefault(DOMAIN_TO_FIELD.get(name, "form"), exc.message())
+            if name not in stand_in or values[name] == stand_in[name]:
+                break
+            values[name] = stand_in[name]
+        except ArithmeticError:
+            errors.setdefault("form", "a number is out of range")
+            break
+    return errors
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What an order is expected to cost (buy) or bring in (sell).
+
+    ``price`` the assumed fill price, ``notional`` amount x price x multiplier,
+    ``commission`` the estimate (None when unknown), ``total`` notional plus
+    commission for buys, minus it for sells.
+    """
+
+    side: OrderSide
+    currency: str
+    price: Decimal
+    notional: Decimal
+    commission: Decimal | None
+    total: Decimal
+
+    @property
+    def label(self) -> str:
+        return "Estimated cost" if self.side is OrderSide.BUY else "Estimated proceeds"
+
+    def text(self, sep: str = " ") -> str:
+        """E.g. "Estimated cost: $12,346.67 (incl. $1.00 commission)"; ``sep`` goes before "(incl."."""
+        out = f"{self.label}: {fmt_money(self.total, self.currency)}"
+        if self.commission:
+            out += f"{sep}(incl. {fmt_money(self.commission, self.currency)} commission)"
+        return out
+
+
+def estimate_order(request: OrderRequest, quote: Quote | None, commission_for: CommissionEstimator | None = None) -> Estimate | None:
+    """Estimate an order's cost or proceeds; None when no price is known.
+
+    The assumed price is the limit price, else the stop price, else the last trade,
+    else the ask (buys) / bid (sells). A failing ``commission_for`` counts as unknown.
+    """
+    price = request.limit_price or request.stop_price
+    if price is None and quote is not None:
+        price = quote.last or (quote.ask if request.side is OrderSide.BUY else quote.bid)
+    if price is None:
+        return None
+    notional = request.amount * price * request.instrument.multiplier
+    commission = None
+    if commission_for is not None:
+        try:
+            commission = commission_for(request, price)
+        except Exception:
+            commission = None
+    fee = commission or Decimal(0)
+    total = notional + fee if request.side is OrderSide.BUY else notional - fee
+    return Estimate(request.side, request.instrument.currency, price, notional, commission, total)
+
+
+def fmt_money(value: Decimal, currency: str = "USD") -> str:
+    """"$12,345.67" for USD, "12,345.67 EUR" otherwise (rounded half up to cents)."""
+    cents = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    sign = "-" if cents < 0 else ""
+    body = f"{abs(cents):,.2f}"
+    return f"{sign}${body}" if currency == "USD" else f"{sign}{body} {currency}"
+
+
+def fmt_qty(value: Decimal) -> str:
+    """A quantity without trailing zeros: 100, 1,000, 0.5."""
+    text = f"{value:,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def fmt_price(value: Decimal | None) -> str:
+    """A price as typed/quoted, with thousands separators; "—" when unknown."""
+    return "—" if value is None else f"{value:,f}"
