@@ -20,10 +20,21 @@ class BrokerModel(DomainModel):
     """A domain model that may have come from a broker.
 
     ``raw`` keeps the broker's original payload (a decoded JSON object, or None for
-    locally made objects) for debugging; it takes no part in equality or repr.
+    locally made objects) for debugging; it takes no part in equality, hashing or repr.
     """
 
-    raw: Any = Field(default=None, repr=False, exclude=True, compare=False)
+    raw: Any = Field(default=None, repr=False, exclude=True)
+
+    def _identity(self) -> tuple:
+        return tuple(v for k, v in self.__dict__.items() if k != "raw")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._identity() == other._identity()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self._identity()))
 
 
 def field_error(field: str, message: str) -> PydanticCustomError:
