@@ -125,6 +125,11 @@ class Broker(abc.ABC):
         ``amount`` is the new total quantity (must exceed what is already filled).
         """
 
+    def estimate_commission(self, request: OrderRequest, price: Decimal) -> Decimal | None:
+        """Expected commission (account currency) of ``request`` filled at ``price``;
+        None when the broker does not say. Used for the ticket's cost estimate."""
+        return None
+
     # -- streams ------------------------------------------------------------
     @abc.abstractmethod
     def watch_quotes(self, symbols: Sequence[str]) -> AsyncIterator[Quote]:

@@ -316,6 +316,10 @@ class PaperBroker(Broker):
         self._publish_events([order])
         return order
 
+    def estimate_commission(self, request: OrderRequest, price: Decimal) -> Decimal | None:
+        """The paper commission model's charge for the whole order at ``price``."""
+        return self.engine.commission(request.amount, price, request.instrument.multiplier)
+
     # -- streams ------------------------------------------------------------
     async def watch_quotes(self, symbols: Sequence[str]) -> AsyncIterator[Quote]:
         wanted = {s.upper() for s in symbols if s.upper() in self.market.symbols}
