@@ -1,0 +1,175 @@
+"""Text formatting of cell values for the blotter tables. Pure functions, no Qt.
+
+Every formatter accepts ``None`` (an unknown value) and returns :data:`EMPTY` for it.
+Numbers may be ``Decimal``, ``int`` or ``float``; floats are converted through ``str``
+so that 0.1 prints as 0.10, not 0.1000000000000000055.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+from typing import Any
+
+EMPTY = ""
+"""What an unknown value (None) shows as."""
+
+PRICE_MIN_DECIMALS = 2
+PRICE_MAX_DECIMALS = 4
+
+# Display labels of enum values whose default label (capitalised words) reads badly.
+_LABELS: dict[str, str] = {
+    "BUY": "BUY",
+    "SELL": "SELL",
+    "DAY": "DAY",
+    "GTC": "GTC",
+    "IOC": "IOC",
+    "FOK": "FOK",
+    "CANCELED": "Cancelled",
+    "PENDING_CANCEL": "Cancelling",
+    "PENDING_UPDATE": "Modifying",
+    "STOP_LIMIT": "Stop limit",
+}
+
+
+def to_decimal(value: Any) -> Decimal | None:
+    """``value`` as a finite Decimal, or None when it is None / not a finite number."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        d = value
+    elif isinstance(value, bool):
+        return None
+    elif isinstance(value, (int, float, str)):
+        try:
+            d = Decimal(str(value))
+        except InvalidOperation:
+            return None
+    else:
+        return None
+    return d if d.is_finite() else None
+
+
+def _decimals(d: Decimal) -> int:
+    """Number of significant decimal places of ``d`` (trailing zeros ignored)."""
+    exp = d.normalize().as_tuple().exponent
+    return -exp if isinstance(exp, int) and exp < 0 else 0
+
+
+def _fixed(d: Decimal, places: int, sign: str = "") -> str:
+    """``d`` with ``places`` decimals and thousands separators; never prints "-0.00"."""
+    q = d.quantize(Decimal(1).scaleb(-places)) if places else d.quantize(Decimal(1))
+    if q == 0:
+        q = abs(q)
+        sign = ""
+    return f"{q:{sign},.{places}f}"
+
+
+def fmt_price(value: Any) -> str:
+    """A price: 2 decimals, more when the value has them (up to 4): 512.30, 0.1234."""
+    d = to_decimal(value)
+    if d is None:
+        return EMPTY
+    places = min(max(_decimals(d), PRICE_MIN_DECIMALS), PRICE_MAX_DECIMALS)
+    return _fixed(d, places)
+
+
+def fmt_qty(value: Any) -> str:
+    """A quantity: no trailing zeros, thousands separators: 1,500 / 0.5 / -200."""
+    d = to_decimal(value)
+    if d is None:
+        return EMPTY
+    if d == 0:
+        return "0"
+    return f"{d.normalize():,f}"
+
+
+def fmt_money(value: Any) -> str:
+    """An amount of money: thousands separators, 2 decimals: 1,234,567.80."""
+    d = to_decimal(value)
+    return EMPTY if d is None else _fixed(d, 2)
+
+
+def fmt_pnl(value: Any) -> str:
+    """Signed profit or loss: +1,234.50 / -12.00 / 0.00."""
+    d = to_decimal(value)
+    return EMPTY if d is None else _fixed(d, 2, "+")
+
+
+def fmt_pct(value: Any, signed: bool = True) -> str:
+    """A percentage already scaled to 0..100: +1.23% (or 1.23% when not ``signed``)."""
+    d = to_decimal(value)
+    return EMPTY if d is None else _fixed(d, 2, "+" if signed else "") + "%"
+
+
+def fmt_int(value: Any) -> str:
+    """A whole number with thousands separators (volumes): 12,345,678."""
+    d = to_decimal(value)
+    return EMPTY if d is None else _fixed(d, 0)
+
+
+def local_time(value: datetime) -> datetime:
+    """``value`` in the local time zone; naive datetimes are taken as UTC (domain rule)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone()
+
+
+def fmt_time(value: datetime | None, today: date | None = None) -> str:
+    """Local wall-clock time HH:MM:SS, prefixed with the date when not ``today``.
+
+    ``today`` defaults to the local date now (a parameter so tests are deterministic).
+    """
+    if value is None:
+        return EMPTY
+    local = local_time(value)
+    today = today or datetime.now().astimezone().date()
+    if local.date() == today:
+        return local.strftime("%H:%M:%S")
+    return local.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def fmt_timestamp(value: datetime | None) -> str:
+    """Full local date and time, for exports and tooltips: 2026-05-09 14:03:07."""
+    return EMPTY if value is None else local_time(value).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def enum_label(value: Any) -> str:
+    """Display label of an enum value: PARTIALLY_FILLED -> "Partially filled", BUY -> "BUY"."""
+    if value is None:
+        return EMPTY
+    raw = value.value if isinstance(value, Enum) else str(value)
+    raw = str(raw)
+    label = _LABELS.get(raw)
+    if label is not None:
+        return label
+    return raw.replace("_", " ").capitalize()
+
+
+def fmt_text(value: Any) -> str:
+    """Generic text: None -> EMPTY, enums -> :func:`enum_label`, the rest ``str``."""
+    if value is None:
+        return EMPTY
+    if isinstance(value, Enum):
+        return enum_label(value)
+    return str(value)
+
+
+def sort_value(value: Any) -> Any:
+    """A value Qt can compare natively for sorting (the model's SortRole).
+
+    Numbers become float (so 9 < 10 < 100), datetimes POSIX seconds, enums their label,
+    strings are case-folded; None stays None (Qt sorts invalid values last).
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, (Decimal, int, float)):
+        return float(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.timestamp()
+    if isinstance(value, Enum):
+        return enum_label(value).casefold()
+    return str(value).casefold()

@@ -1,0 +1,303 @@
+"""KeyedTableModel: a table of row objects keyed by stable ids, updated in batches.
+
+Producers may call :meth:`KeyedTableModel.stage` (upsert), :meth:`remove_many` and
+:meth:`reset` at any rate; the changes are collected and applied together when a
+single-shot QTimer fires (100 ms after the first staged change by default), so a
+burst of thousands of updates costs one ``rowsInserted`` for the new rows appended at
+the end, one ``dataChanged`` per contiguous block of changed rows and one
+``rowsRemoved`` per contiguous block of removed rows. :meth:`flush` applies at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
+
+from .columns import Column, ExportRole, KeyRole, RowObjectRole, SortRole
+
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+
+DEFAULT_FLUSH_MS = 100
+MAX_CHANGED_RANGES = 32
+"""Above this many separate changed blocks, one dataChanged spans them all."""
+MAX_REMOVED_RANGES = 64
+"""Above this many separate removed blocks, the model is reset instead."""
+
+
+def _default_key(row: Any) -> Hashable:
+    return row.key
+
+
+def contiguous_ranges(positions: Iterable[int]) -> list[tuple[int, int]]:
+    """Sorted inclusive (first, last) ranges covering ``positions``: [1,2,3,7] -> [(1,3),(7,7)]."""
+    out: list[tuple[int, int]] = []
+    for p in sorted(set(positions)):
+        if out and p == out[-1][1] + 1:
+            out[-1] = (out[-1][0], p)
+        else:
+            out.append((p, p))
+    return out
+
+
+class KeyedTableModel(QAbstractTableModel):
+    """Rows of immutable objects in insertion order, addressed by a stable key.
+
+    ``columns`` declares what is shown; ``key`` maps a row object to its key (default
+    ``row.key``); ``row_tooltip`` gives a tooltip for columns without their own;
+    ``max_rows`` caps the table (oldest rows - the first ones - are dropped), for
+    append-only logs such as fills. Emits :attr:`flushed` after each applied batch.
+    """
+
+    flushed = Signal()
+
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        key: Callable[[Any], Hashable] = _default_key,
+        *,
+        flush_interval_ms: int = DEFAULT_FLUSH_MS,
+        row_tooltip: Callable[[Any], str | None] | None = None,
+        max_rows: int | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._columns: tuple[Column, ...] = tuple(columns)
+        self._col_index = {c.id: i for i, c in enumerate(self._columns)}
+        self._key = key
+        self._row_tooltip = row_tooltip
+        self._max_rows = max_rows
+        self._keys: list[Hashable] = []
+        self._rows: dict[Hashable, Any] = {}
+        self._pos: dict[Hashable, int] = {}
+        self._staged: dict[Hashable, Any] = {}
+        self._staged_removals: dict[Hashable, None] = {}
+        self._staged_reset: list[Any] | None = None
+        self._timer = QTimer(self)
+        self._timer.setObjectName("keyedTableFlushTimer")
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(flush_interval_ms)
+        self._timer.timeout.connect(self.flush)
+
+    # ----------------------------------------------------------------- staging
+    @property
+    def flush_interval_ms(self) -> int:
+        """Delay between the first staged change and the batch being applied."""
+        return self._timer.interval()
+
+    def set_flush_interval(self, ms: int) -> None:
+        """Change the batching delay (0 = apply on the next event-loop turn)."""
+        self._timer.setInterval(max(0, int(ms)))
+
+    def stage(self, rows: Iterable[Any]) -> None:
+        """Insert or replace ``rows`` (by key) at the next flush. Cheap; call at any rate."""
+        staged, removals, key = self._staged, self._staged_removals, self._key
+        for row in rows:
+            k = key(row)
+            staged[k] = row
+            if removals:
+                removals.pop(k, None)
+        self._schedule()
+
+    upsert_many = stage
+
+    def remove_many(self, keys: Iterable[Hashable]) -> None:
+        """Remove the rows with ``keys`` at the next flush (unknown keys are ignored)."""
+        for k in keys:
+            self._staged.pop(k, None)
+            self._staged_removals[k] = None
+        self._schedule()
+
+    def reset(self, rows: Iterable[Any]) -> None:
+        """Replace all rows with ``rows`` at the next flush (drops earlier staged changes)."""
+        self._staged_reset = list(rows)
+        self._staged.clear()
+        self._staged_removals.clear()
+        self._schedule()
+
+    def clear(self) -> None:
+        """Remove every row at the next flush."""
+        self.reset(())
+
+    def has_pending(self) -> bool:
+        """Whether staged changes wait for a flush."""
+        return bool(self._staged or self._staged_removals or self._staged_reset is not None)
+
+    def _schedule(self) -> None:
+        if not self._timer.isActive() and self.has_pending():
+            self._timer.start()
+
+    # ------------------------------------------------------------------- flush
+    def flush(self) -> None:
+        """Apply every staged change now and emit :attr:`flushed` if anything was staged."""
+        self._timer.stop()
+        if not self.has_pending():
+            return
+        reset, staged, removals = self._staged_reset, self._staged, self._staged_removals
+        self._staged_reset, self._staged, self._staged_removals = None, {}, {}
+        if reset is not None:
+            self._apply_reset(reset)
+        if removals:
+            self._apply_removals(removals)
+        if staged:
+            self._apply_upserts(staged)
+        if self._max_rows is not None and len(self._keys) > self._max_rows:
+            self._remove_ranges([(0, len(self._keys) - self._max_rows - 1)])
+        self.flushed.emit()
+
+    def _apply_reset(self, rows: list[Any]) -> None:
+        self.beginResetModel()
+        self._rows = {}
+        for row in rows:
+            self._rows[self._key(row)] = row
+        self._keys = list(self._rows)
+        self._reindex()
+        self.endResetModel()
+
+    def _apply_removals(self, removals: dict[Hashable, None]) -> None:
+        positions = [self._pos[k] for k in removals if k in self._pos]
+        if positions:
+            self._remove_ranges(contiguous_ranges(positions))
+
+    def _remove_ranges(self, ranges: list[tuple[int, int]]) -> None:
+        if len(ranges) > MAX_REMOVED_RANGES:
+            self.beginResetModel()
+            gone = {i for a, b in ranges for i in range(a, b + 1)}
+            self._keys = [k for i, k in enumerate(self._keys) if i not in gone]
+            self._rows = {k: self._rows[k] for k in self._keys}
+            self._reindex()
+            self.endResetModel()
+            return
+        for first, last in reversed(ranges):
+            self.beginRemoveRows(QModelIndex(), first, last)
+            for k in self._keys[first : last + 1]:
+                del self._rows[k]
+            del self._keys[first : last + 1]
+            self.endRemoveRows()
+        self._reindex()
+
+    def _apply_upserts(self, staged: dict[Hashable, Any]) -> None:
+        rows, pos = self._rows, self._pos
+        changed: list[int] = []
+        new_keys: list[Hashable] = []
+        for k, row in staged.items():
+            p = pos.get(k)
+            if p is None:
+                new_keys.append(k)
+            else:
+                rows[k] = row
+                changed.append(p)
+        if changed:
+            ranges = contiguous_ranges(changed)
+            if len(ranges) > MAX_CHANGED_RANGES:
+                ranges = [(ranges[0][0], ranges[-1][1])]
+            last_col = len(self._columns) - 1
+            for first, last in ranges:
+                self.dataChanged.emit(self.index(first, 0), self.index(last, last_col))
+        if new_keys:
+            start = len(self._keys)
+            self.beginInsertRows(QModelIndex(), start, start + len(new_keys) - 1)
+            for i, k in enumerate(new_keys, start):
+                rows[k] = staged[k]
+                pos[k] = i
+            self._keys.extend(new_keys)
+            self.endInsertRows()
+
+    def _reindex(self) -> None:
+        self._pos = {k: i for i, k in enumerate(self._keys)}
+
+    # ----------------------------------------------------------------- queries
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        """The column specs, in model order."""
+        return self._columns
+
+    def column_index(self, column_id: str) -> int:
+        """Model column number of the column with ``column_id`` (KeyError if none)."""
+        return self._col_index[column_id]
+
+    def key_of(self, row: Any) -> Hashable:
+        """The key of a row object, as this model computes it."""
+        return self._key(row)
+
+    def key_at(self, row: int) -> Hashable:
+        """Key of the row at model position ``row``."""
+        return self._keys[row]
+
+    def row_at(self, row: int) -> Any:
+        """Row object at model position ``row``."""
+        return self._rows[self._keys[row]]
+
+    def get(self, key: Hashable, default: Any = None) -> Any:
+        """Row object with ``key`` (applied rows only), or ``default``."""
+        return self._rows.get(key, default)
+
+    def position(self, key: Hashable) -> int | None:
+        """Model row number of ``key``, or None."""
+        return self._pos.get(key)
+
+    def keys(self) -> list[Hashable]:
+        """Keys in row order (a copy)."""
+        return list(self._keys)
+
+    def rows(self) -> list[Any]:
+        """Row objects in row order (a copy)."""
+        return [self._rows[k] for k in self._keys]
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    # ------------------------------------------------------- Qt model interface
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._keys)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._columns)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
+        if not index.isValid():
+            return None
+        r, c = index.row(), index.column()
+        if r >= len(self._keys) or c >= len(self._columns):
+            return None
+        role = int(role)
+        col = self._columns[c]
+        key = self._keys[r]
+        row = self._rows[key]
+        if role == _DISPLAY:
+            return col.display(row)
+        if role == _ALIGN:
+            return col.alignment
+        if role == _FOREGROUND:
+            return col.foreground(row)
+        if role == SortRole:
+            return col.sort_key(row)
+        if role == _TOOLTIP:
+            tip = col.tooltip(row) if col.tooltip is not None else None
+            if tip is None and self._row_tooltip is not None:
+                tip = self._row_tooltip(row)
+            return tip
+        if role == RowObjectRole:
+            return row
+        if role == KeyRole:
+            return key
+        if role == ExportRole:
+            return col.export(row)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._columns):
+            return None
+        role = int(role)
+        col = self._columns[section]
+        if role == _DISPLAY:
+            return col.header
+        if role == _ALIGN:
+            return col.alignment
+        if role == _TOOLTIP:
+            return col.header_tip or col.header
+        return None

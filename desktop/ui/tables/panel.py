@@ -1,0 +1,303 @@
+"""TablePanel: a filter toolbar over a sortable QTableView of a KeyedTableModel.
+
+The panel owns its model (``.model``), proxy (``.proxy``) and view (``.view``);
+``stage(rows)`` forwards to the model. A context menu offers Copy, Export CSV… and
+Resize columns (subclasses add their own actions through :meth:`add_row_actions`);
+right-clicking the header shows or hides columns. :meth:`header_state` /
+:meth:`restore_header_state` persist column order, widths, visibility and sorting.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Hashable, Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .model import KeyedTableModel
+from .proxy import TableProxy
+
+MAX_AUTO_WIDTH = 320
+"""Resize-to-contents never makes a column wider than this (long messages elide)."""
+
+
+class TablePanel(QWidget):
+    """A reusable blotter panel: optional toolbar (filter box) plus a table view.
+
+    ``name`` prefixes object names: ``<name>Panel``, ``<name>View``, ``<name>Filter``.
+    ``default_sort`` is (column id, order) applied at start, e.g. ("time", Descending);
+    None keeps the model's insertion order. ``filter_placeholder`` None hides the
+    filter box. Emits :attr:`activated` with the row object on double-click and
+    :attr:`exported` (path, rows) after a CSV export.
+    """
+
+    activated = Signal(object)
+    exported = Signal(str, int)
+
+    def __init__(
+        self,
+        model: KeyedTableModel,
+        proxy: TableProxy | None = None,
+        *,
+        name: str,
+        default_sort: tuple[str, Qt.SortOrder] | None = None,
+        filter_placeholder: str | None = "Filter",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"{name}Panel")
+        self.name = name
+        self.model = model
+        self.model.setParent(self)
+        self.proxy = proxy if proxy is not None else TableProxy()
+        self.proxy.setParent(self)
+        self.proxy.setSourceModel(model)
+        self.ask_export_path: Callable[[], str | None] = self._ask_export_path
+        """Asks where to export; replace it in tests (returns a path or None)."""
+        self._sized = False
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        self.toolbar = QHBoxLayout()
+        self.toolbar.setContentsMargins(4, 2, 4, 0)
+        self.toolbar.setSpacing(6)
+        self.filter_edit: QLineEdit | None = None
+        if filter_placeholder is not None:
+            self.filter_edit = QLineEdit(self)
+            self.filter_edit.setObjectName(f"{name}Filter")
+            self.filter_edit.setPlaceholderText(filter_placeholder)
+            self.filter_edit.setClearButtonEnabled(True)
+            self.filter_edit.setMaximumWidth(260)
+            self.filter_edit.textChanged.connect(self.proxy.set_filter_text)
+            self.toolbar.addWidget(self.filter_edit)
+            self.toolbar.addStretch(1)
+            layout.addLayout(self.toolbar)
+
+        self.view = QTableView(self)
+        self.view.setObjectName(f"{name}View")
+        self._setup_view()
+        layout.addWidget(self.view)
+        self._setup_sort(default_sort)
+        self.model.flushed.connect(self._on_flushed)
+
+    # ----------------------------------------------------------------- set-up
+    def _setup_view(self) -> None:
+        v = self.view
+        v.setModel(self.proxy)
+        v.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        v.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        v.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        v.setAlternatingRowColors(True)
+        v.setShowGrid(False)
+        v.setWordWrap(False)
+        v.setCornerButtonEnabled(False)
+        v.setTextElideMode(Qt.TextElideMode.ElideRight)
+        v.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        vh = v.verticalHeader()
+        vh.setVisible(False)
+        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vh.setDefaultSectionSize(v.fontMetrics().height() + 6)
+        hh = v.horizontalHeader()
+        hh.setSectionsMovable(True)
+        hh.setHighlightSections(False)
+        hh.setStretchLastSection(True)
+        hh.setSortIndicatorClearable(True)
+        hh.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        hh.customContextMenuRequested.connect(self._show_header_menu)
+        v.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        v.customContextMenuRequested.connect(self._show_context_menu)
+        v.doubleClicked.connect(self._on_double_clicked)
+        copy = QAction("Copy", v)
+        copy.setShortcut(QKeySequence.StandardKey.Copy)
+        copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        copy.triggered.connect(self.copy_selection)
+        v.addAction(copy)
+
+    def _setup_sort(self, default_sort: tuple[str, Qt.SortOrder] | None) -> None:
+        self.view.setSortingEnabled(True)
+        if default_sort is None:
+            self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+            self.proxy.sort(-1)
+        else:
+            column_id, order = default_sort
+            self.view.sortByColumn(self.model.column_index(column_id), order)
+
+    def _on_flushed(self) -> None:
+        if not self._sized and len(self.model):
+            self._sized = True
+            self.resize_columns()
+
+    # ------------------------------------------------------------------- data
+    def stage(self, rows: Iterable[Any]) -> None:
+        """Insert or update ``rows`` at the model's next flush."""
+        self.model.stage(rows)
+
+    def remove(self, keys: Iterable[Hashable]) -> None:
+        """Remove rows by key at the model's next flush."""
+        self.model.remove_many(keys)
+
+    def row_for(self, index: QModelIndex) -> Any:
+        """Row object behind a view (proxy) index."""
+        return self.model.row_at(self.proxy.mapToSource(index).row())
+
+    def selected_rows(self) -> list[Any]:
+        """Row objects of the selected rows, in view order."""
+        rows = sorted(self.view.selectionModel().selectedRows(), key=lambda i: i.row())
+        return [self.row_for(i) for i in rows]
+
+    def visible_columns(self) -> list[int]:
+        """Model column numbers of the shown columns, in header (visual) order."""
+        hh = self.view.horizontalHeader()
+        cols = (hh.logicalIndex(v) for v in range(hh.count()))
+        return [c for c in cols if not hh.isSectionHidden(c)]
+
+    # ----------------------------------------------------------- header state
+    def header_state(self) -> bytes:
+        """Column order, widths, visibility and sort indicator, for settings."""
+        return bytes(self.view.horizontalHeader().saveState().data())
+
+    def restore_header_state(self, state: bytes) -> bool:
+        """Restore :meth:`header_state` output; False (and nothing changed) if invalid."""
+        hh = self.view.horizontalHeader()
+        if not state or not hh.restoreState(QByteArray(bytes(state))):
+            return False
+        if hh.count() != self.model.columnCount():
+            return False
+        self._sized = True
+        self.proxy.sort(hh.sortIndicatorSection(), hh.sortIndicatorOrder())
+        return True
+
+    def resize_columns(self) -> None:
+        """Fit columns to their contents, capped at MAX_AUTO_WIDTH."""
+        self.view.resizeColumnsToContents()
+        hh = self.view.horizontalHeader()
+        for c in range(hh.count()):
+            if hh.sectionSize(c) > MAX_AUTO_WIDTH:
+                hh.resizeSection(c, MAX_AUTO_WIDTH)
+
+    # --------------------------------------------------------- context menus
+    def context_rows(self, index: QModelIndex | None) -> list[Any]:
+        """Rows a context menu at ``index`` acts on: the selection if it holds the row."""
+        if index is None or not index.isValid():
+            return self.selected_rows()
+        sel = self.view.selectionModel()
+        if not sel.isRowSelected(index.row(), QModelIndex()):
+            self.view.selectRow(index.row())
+            return [self.row_for(index)]
+        return self.selected_rows()
+
+    def build_context_menu(self, index: QModelIndex | None = None) -> QMenu:
+        """The row context menu for a view (proxy) ``index`` (None = the selection)."""
+        menu = QMenu(self)
+        menu.setObjectName(f"{self.name}ContextMenu")
+        rows = self.context_rows(index)
+        self.add_row_actions(menu, rows)
+        if not menu.isEmpty():
+            menu.addSeparator()
+        copy = menu.addAction("Copy", self.copy_selection)
+        copy.setObjectName("copyAction")
+        copy.setEnabled(bool(rows))
+        export = menu.addAction("Export CSV…", self._export_interactive)
+        export.setObjectName("exportCsvAction")
+        export.setEnabled(self.proxy.rowCount() > 0)
+        menu.addAction("Resize columns", self.resize_columns).setObjectName("resizeColumnsAction")
+        return menu
+
+    def add_row_actions(self, menu: QMenu, rows: list[Any]) -> None:
+        """Hook: add actions for the targeted ``rows`` at the top of the menu."""
+
+    def _show_context_menu(self, pos: QPoint) -> None:
+        menu = self.build_context_menu(self.view.indexAt(pos))
+        menu.exec(self.view.viewport().mapToGlobal(pos))
+        menu.deleteLater()
+
+    def build_header_menu(self) -> QMenu:
+        """Checkable actions showing or hiding each column (the last shown stays)."""
+        menu = QMenu(self)
+        menu.setObjectName(f"{self.name}HeaderMenu")
+        hh = self.view.horizontalHeader()
+        shown = len(self.visible_columns())
+        for c, col in enumerate(self.model.columns):
+            act = menu.addAction(col.header)
+            act.setObjectName(f"column_{col.id}")
+            act.setCheckable(True)
+            act.setChecked(not hh.isSectionHidden(c))
+            act.setEnabled(hh.isSectionHidden(c) or shown > 1)
+            act.toggled.connect(lambda on, c=c: hh.setSectionHidden(c, not on))
+        return menu
+
+    def _show_header_menu(self, pos: QPoint) -> None:
+        menu = self.build_header_menu()
+        menu.exec(self.view.horizontalHeader().mapToGlobal(pos))
+        menu.deleteLater()
+
+    def _on_double_clicked(self, index: QModelIndex) -> None:
+        if index.isValid():
+            row = self.row_for(index)
+            self.activated.emit(row)
+            self.on_row_double_clicked(row)
+
+    def on_row_double_clicked(self, row: Any) -> None:
+        """Hook: called after :attr:`activated` on double-click."""
+
+    # ------------------------------------------------------- copy and export
+    def _table_text(self, rows: list[Any], cols: list[int]) -> list[list[str]]:
+        columns = self.model.columns
+        return [[columns[c].export(r) for c in cols] for r in rows]
+
+    def copy_selection(self) -> None:
+        """Copy the selected rows (shown columns) to the clipboard, tab-separated."""
+        rows = self.selected_rows()
+        if not rows:
+            return
+        lines = self._table_text(rows, self.visible_columns())
+        QGuiApplication.clipboard().setText("\n".join("\t".join(line) for line in lines))
+
+    def export_csv(self, path: str | Path) -> int:
+        """Write the shown rows (filtered, in view order) and columns to ``path``.
+
+        Numbers are written without thousands separators, times as full local
+        timestamps. Returns the number of data rows; raises OSError on failure.
+        """
+        self.model.flush()
+        cols = self.visible_columns()
+        rows = self.proxy.visible_rows()
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow([self.model.columns[c].header for c in cols])
+            writer.writerows(self._table_text(rows, cols))
+        self.exported.emit(str(path), len(rows))
+        return len(rows)
+
+    def _ask_export_path(self) -> str | None:
+        default = Path.home() / f"{self.name}-{date.today().isoformat()}.csv"
+        path, _ = QFileDialog.getSaveFileName(self, "Export CSV", str(default), "CSV files (*.csv);;All files (*)")
+        if not path:
+            return None
+        return path if Path(path).suffix else path + ".csv"
+
+    def _export_interactive(self) -> None:
+        path = self.ask_export_path()
+        if not path:
+            return
+        try:
+            self.export_csv(path)
+        except OSError as exc:
+            QMessageBox.warning(self, "Export CSV", f"Could not write {path}:\n{exc}")

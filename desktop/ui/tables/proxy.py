@@ -1,0 +1,114 @@
+"""Sort/filter proxies over :class:`~desktop.ui.tables.model.KeyedTableModel`.
+
+Sorting uses the model's :data:`SortRole` (floats for numbers, POSIX seconds for
+times), so Qt compares natively and numerically: 9 < 10 < 100. Filtering is a
+case-insensitive substring match over the display text of chosen columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt
+
+from .columns import SortRole
+from .model import KeyedTableModel
+
+
+class TableProxy(QSortFilterProxyModel):
+    """Sorts by :data:`SortRole` and keeps rows whose text matches :meth:`set_filter_text`.
+
+    ``filter_columns`` are the column ids searched by the text filter (None = all).
+    """
+
+    def __init__(self, filter_columns: Sequence[str] | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.setSortRole(SortRole)
+        self.setDynamicSortFilter(True)
+        self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self._filter_columns = tuple(filter_columns) if filter_columns is not None else None
+        self._needle = ""
+        self._search: tuple[Any, ...] = ()
+
+    # ----------------------------------------------------------------- filters
+    @property
+    def filter_text(self) -> str:
+        """The current text filter ("" = none)."""
+        return self._needle
+
+    def set_filter_text(self, text: str) -> None:
+        """Keep only rows with ``text`` (case-insensitive) in a searched column."""
+        needle = text.strip().casefold()
+        if needle == self._needle:
+            return
+        self._change_filter(lambda: setattr(self, "_needle", needle))
+
+    def _change_filter(self, apply: Any) -> None:
+        """Run ``apply`` between beginFilterChange/endFilterChange (rows filter only)."""
+        self.beginFilterChange()
+        apply()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def setSourceModel(self, model: Any) -> None:  # noqa: N802 - Qt override
+        """Set the source (a KeyedTableModel) and resolve the searched columns."""
+        super().setSourceModel(model)
+        self._search = ()
+        if isinstance(model, KeyedTableModel):
+            cols = model.columns
+            if self._filter_columns is None:
+                self._search = cols
+            else:
+                self._search = tuple(c for c in cols if c.id in self._filter_columns)
+
+    def keyed_model(self) -> KeyedTableModel:
+        """The source model."""
+        return self.sourceModel()  # type: ignore[return-value]
+
+    def accepts(self, row: Any) -> bool:
+        """Whether a row object passes this proxy's filters (override to add filters)."""
+        if not self._needle:
+            return True
+        needle = self._needle
+        return any(needle in c.display(row).casefold() for c in self._search)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:  # noqa: N802
+        model = self.sourceModel()
+        if not isinstance(model, KeyedTableModel) or source_row >= len(model):
+            return True
+        return self.accepts(model.row_at(source_row))
+
+    # --------------------------------------------------------------- accessors
+    def row_object(self, proxy_row: int) -> Any:
+        """Row object shown at proxy row ``proxy_row``."""
+        src = self.mapToSource(self.index(proxy_row, 0))
+        return self.keyed_model().row_at(src.row())
+
+    def visible_rows(self) -> list[Any]:
+        """Row objects in the order shown (after filtering and sorting)."""
+        model = self.keyed_model()
+        return [model.row_at(self.mapToSource(self.index(r, 0)).row()) for r in range(self.rowCount())]
+
+
+class OrdersProxy(TableProxy):
+    """Orders: a Working / All mode on top of a symbol/account text filter."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(filter_columns=("symbol", "account"), parent=parent)
+        self._working_only = False
+
+    @property
+    def working_only(self) -> bool:
+        """True: only orders whose status ``is_working``; False: all orders."""
+        return self._working_only
+
+    def set_working_only(self, on: bool) -> None:
+        """Show only working orders (True) or all orders (False)."""
+        on = bool(on)
+        if on != self._working_only:
+            self._change_filter(lambda: setattr(self, "_working_only", on))
+
+    def accepts(self, row: Any) -> bool:
+        if self._working_only and not row.status.is_working:
+            return False
+        return super().accepts(row)
