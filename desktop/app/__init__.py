@@ -1,0 +1,1 @@
+"""Application start-up: command line, logging, error handling, event loop."""

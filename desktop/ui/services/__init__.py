@@ -1,0 +1,1 @@
+"""Services that bridge the asyncio broker layer and Qt."""
