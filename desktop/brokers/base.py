@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from desktop.domain import (
@@ -19,6 +19,7 @@ from desktop.domain import (
     Fill,
     Instrument,
     Interval,
+    OptionChain,
     Order,
     OrderRequest,
     OrderStatus,
@@ -124,6 +125,15 @@ class Broker(abc.ABC):
 
         ``amount`` is the new total quantity (must exceed what is already filled).
         """
+
+    async def fetch_option_chain(self, underlying: str, expiry: date | None = None) -> OptionChain:
+        """Listed expiries and strikes of ``underlying``, with quotes for ``expiry``
+        (the nearest expiry when None). Raises InvalidRequestError when the broker does
+        not support options (``capabilities.options`` is False), NotFoundError for an
+        unknown underlying or expiry."""
+        from .errors import InvalidRequestError
+
+        raise InvalidRequestError(f"{self.display_name} does not support options", field="underlying")
 
     def estimate_commission(self, request: OrderRequest, price: Decimal) -> Decimal | None:
         """Expected commission (account currency) of ``request`` filled at ``price``;

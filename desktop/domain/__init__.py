@@ -10,6 +10,8 @@ from .enums import AssetClass, Interval, OrderSide, OrderStatus, OrderType, Time
 from .fill import Fill
 from .instrument import Instrument
 from .market import Bar, Quote
+from .occ import OccSymbolError, format_occ
+from .options import OptionAction, OptionChain, OptionContract, OptionQuote, OptionRight, OptionStyle, PositionEffect
 from .order import Order, OrderRequest, describe_order, new_client_order_id, order_from_request
 from .position import Position
 
@@ -22,6 +24,15 @@ __all__ = [
     "DomainModel",
     "Fill",
     "Instrument",
+    "OccSymbolError",
+    "OptionAction",
+    "OptionChain",
+    "OptionContract",
+    "OptionQuote",
+    "OptionRight",
+    "OptionStyle",
+    "PositionEffect",
+    "format_occ",
     "Interval",
     "Order",
     "OrderRequest",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
-from .base import BrokerModel
+from .base import BrokerModel, field_error
 from .enums import AssetClass
+from .options import OptionContract
 
 
 class Instrument(BrokerModel):
@@ -17,7 +18,8 @@ class Instrument(BrokerModel):
     ``exchange`` (primary listing, optional), ``description``, ``tick_size`` (minimum
     price increment), ``lot_size`` (minimum quantity increment), ``multiplier``
     (contract size: 1 for shares, 100 for standard equity options) and ``broker_id``
-    (the broker's own contract id, e.g. an IBKR conid).
+    (the broker's own contract id, e.g. an IBKR conid). For options ``option`` holds
+    the contract and ``symbol`` is its OCC symbol (see :meth:`for_option`).
     """
 
     symbol: str = Field(min_length=1, max_length=32)
@@ -29,6 +31,15 @@ class Instrument(BrokerModel):
     lot_size: Decimal = Decimal("1")
     multiplier: Decimal = Decimal("1")
     broker_id: str | None = None
+    option: OptionContract | None = None
+
+    @model_validator(mode="after")
+    def _option_consistent(self) -> "Instrument":
+        if self.asset_class is AssetClass.OPTION and self.option is None:
+            raise field_error("option", "option is required for OPTION instruments")
+        if self.asset_class is not AssetClass.OPTION and self.option is not None:
+            raise field_error("option", f"option is not allowed for {self.asset_class.value} instruments")
+        return self
 
     @field_validator("symbol")
     @classmethod
@@ -49,6 +60,22 @@ class Instrument(BrokerModel):
     def key(self) -> str:
         """Stable key of this instrument within one broker."""
         return self.symbol
+
+    @property
+    def is_option(self) -> bool:
+        return self.option is not None
+
+    @property
+    def display_name(self) -> str:
+        """"AAPL" for equities, "AAPL 21 Feb 25 200 C" for options."""
+        return self.option.describe() if self.option is not None else self.symbol
+
+    @staticmethod
+    def for_option(contract: OptionContract, **kw) -> "Instrument":
+        """The instrument of an option ``contract``: OCC symbol, its multiplier, cent ticks."""
+        kw.setdefault("description", contract.describe())
+        return Instrument(symbol=contract.occ_symbol, asset_class=AssetClass.OPTION, multiplier=contract.multiplier,
+                          option=contract, **kw)
 
     @staticmethod
     def equity(symbol: str, **kw) -> "Instrument":

@@ -16,6 +16,7 @@ from pydantic import Field, model_validator
 from .base import BrokerModel, DomainModel, field_error, utc_now
 from .enums import OrderSide, OrderStatus, OrderType, TimeInForce
 from .instrument import Instrument
+from .options import OptionAction, PositionEffect
 
 
 def new_client_order_id() -> str:
@@ -80,11 +81,21 @@ class OrderRequest(DomainModel):
     stop_price: Decimal | None = None
     time_in_force: TimeInForce = TimeInForce.DAY
     client_order_id: str = Field(default_factory=new_client_order_id, min_length=1, max_length=64)
+    position_effect: PositionEffect | None = None
 
     @model_validator(mode="after")
     def _rules(self) -> "OrderRequest":
         check_order_fields(self.instrument, self.type, self.amount, self.limit_price, self.stop_price)
+        if self.position_effect is not None and not self.instrument.is_option:
+            raise field_error("position_effect", "position_effect is only for option orders")
         return self
+
+    @property
+    def option_action(self) -> OptionAction | None:
+        """BUY_TO_OPEN etc. for option orders that state their position effect."""
+        if self.position_effect is None:
+            return None
+        return OptionAction.of(self.side, self.position_effect)
 
     @property
     def symbol(self) -> str:
@@ -121,6 +132,7 @@ class Order(BrokerModel):
     status: OrderStatus
     message: str = ""
     commission: Decimal = Decimal(0)
+    position_effect: PositionEffect | None = None
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)
 
@@ -224,6 +236,7 @@ def order_from_request(
         amount=request.amount,
         limit_price=request.limit_price,
         stop_price=request.stop_price,
+        position_effect=request.position_effect,
         status=status,
         message=message,
         created_at=ts,

@@ -44,7 +44,12 @@ def test_quote_change():
 
 
 def test_position_marked_uses_multiplier():
-    opt = Instrument(symbol="AAPL  250221C00200000", asset_class="OPTION", multiplier=D(100))
+    from datetime import date
+
+    from desktop.domain import OptionContract
+
+    opt = Instrument(symbol="AAPL  250221C00200000", asset_class="OPTION", multiplier=D(100),
+                     option=OptionContract(underlying="AAPL", expiry=date(2025, 2, 21), right="CALL", strike=D(200)))
     pos = Position(broker="paper", account_id="A", instrument=opt, quantity=D(2), average_price=D("3.10"))
     marked = pos.marked(D("4.00"))
     assert marked.market_value == D("800.00")

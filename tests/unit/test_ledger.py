@@ -117,7 +117,12 @@ def test_non_terminating_average_keeps_exact_identities():
 
 
 def test_multiplier_scales_cash_and_pnl():
-    opt = Instrument(symbol="AAPL240621C00200000", asset_class="OPTION", multiplier=D(100))
+    from datetime import date
+
+    from desktop.domain import OptionContract
+
+    opt = Instrument(symbol="AAPL240621C00200000", asset_class="OPTION", multiplier=D(100),
+                     option=OptionContract(underlying="AAPL", expiry=date(2024, 6, 21), right="CALL", strike=D(200)))
     led = Ledger()
     led.apply_fill(fill("BUY", 2, "1.50", "1.30", inst=opt))
     assert led.cash == D(100000) - D(300) - D("1.30")
