@@ -17,6 +17,7 @@ from desktop.brokers.replay_control import replay_control
 from desktop.domain import Interval, OrderSide
 
 from .chart import ChartWidget
+from .display_clock import DISPLAY_CLOCK
 from .menus import build_menus
 from .order_actions import OrderActions
 from .services.broker_service import BrokerService
@@ -228,7 +229,9 @@ class MainWindow(QMainWindow):
         await self.service.start(watch)
         self.chart.set_symbols(self.service.known_symbols())
         self.ticket.set_symbols(self.service.known_symbols())
-        if caps.replay:
+        control = replay_control(self.broker)
+        if control is not None:
+            DISPLAY_CLOCK.configure(NEW_YORK, lambda: control.replay_now)  # tables show the exchange's clock
             self.chart.set_timezone(NEW_YORK)  # the replay runs on the exchange's clock
             self.chart.set_notice(SYNTHETIC_NOTICE)
             self.chart.toolbar.notice_label.setToolTip(SYNTHETIC_TOOLTIP)
@@ -244,6 +247,7 @@ class MainWindow(QMainWindow):
 
     async def shutdown(self) -> None:
         """Stop streams and close the broker."""
+        DISPLAY_CLOCK.reset()
         self._replay_timer.stop()
         self.feed.stop()
         await self.service.stop()

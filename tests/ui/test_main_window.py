@@ -114,6 +114,13 @@ def test_window_opens_with_rows_in_every_table(qtbot, qloop, store, open_window)
     assert window.chart.bar_count > 0 and window.chart.symbol() == "AAPL"
     assert window.status.connection_label.text().endswith("Paper: connected")
     assert "Replay" in window.status.replay_label.text() and "ET" in window.status.replay_label.text()
+    # times show on the replay's New York clock, without a date on the replayed day
+    from zoneinfo import ZoneInfo
+
+    panel = window.orders
+    order = panel.proxy.row_object(0)
+    shown = panel.proxy.index(0, panel.model.column_index("time")).data()
+    assert shown == order.created_at.astimezone(ZoneInfo("America/New_York")).strftime("%H:%M:%S")
 
 
 def test_market_order_through_the_ticket_fills_and_updates_position(qtbot, open_window):

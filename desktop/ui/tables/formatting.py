@@ -12,6 +12,8 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any
 
+from desktop.ui.display_clock import DISPLAY_CLOCK
+
 EMPTY = ""
 """What an unknown value (None) shows as."""
 
@@ -110,21 +112,20 @@ def fmt_int(value: Any) -> str:
 
 
 def local_time(value: datetime) -> datetime:
-    """``value`` in the local time zone; naive datetimes are taken as UTC (domain rule)."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone()
+    """``value`` in the display time zone (machine local unless a replay set the
+    exchange's, see desktop.ui.display_clock); naive datetimes are taken as UTC."""
+    return DISPLAY_CLOCK.localize(value)
 
 
 def fmt_time(value: datetime | None, today: date | None = None) -> str:
-    """Local wall-clock time HH:MM:SS, prefixed with the date when not ``today``.
+    """Display-zone wall-clock time HH:MM:SS, prefixed with the date when not ``today``.
 
-    ``today`` defaults to the local date now (a parameter so tests are deterministic).
+    ``today`` defaults to the display clock's date (the replayed day during a replay).
     """
     if value is None:
         return EMPTY
     local = local_time(value)
-    today = today or datetime.now().astimezone().date()
+    today = today or DISPLAY_CLOCK.today()
     if local.date() == today:
         return local.strftime("%H:%M:%S")
     return local.strftime("%Y-%m-%d %H:%M:%S")
