@@ -10,7 +10,7 @@ from .enums import AssetClass, Interval, OrderSide, OrderStatus, OrderType, Time
 from .fill import Fill
 from .instrument import Instrument
 from .market import Bar, Quote
-from .occ import OccSymbolError, format_occ
+from .occ import OccSymbolError, canonical_occ, format_occ, parse_occ
 from .options import OptionAction, OptionChain, OptionContract, OptionQuote, OptionRight, OptionStyle, PositionEffect
 from .order import Order, OrderRequest, describe_order, new_client_order_id, order_from_request
 from .position import Position
@@ -32,7 +32,9 @@ __all__ = [
     "OptionRight",
     "OptionStyle",
     "PositionEffect",
+    "canonical_occ",
     "format_occ",
+    "parse_occ",
     "Interval",
     "Order",
     "OrderRequest",
