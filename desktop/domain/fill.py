@@ -5,18 +5,26 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
-from .base import BrokerModel, utc_now
+from .base import BrokerModel, field_error, utc_now
 from .enums import OrderSide
 from .instrument import Instrument
+
+
+ZERO_PRICE_NOTES = frozenset({"expired worthless", "exercised", "assigned"})
+"""Notes of option fills that close a position at price 0: an option that expired
+out of the money, or the option side of an exercise / assignment (the shares then
+change hands at the strike in a fill of their own)."""
 
 
 class Fill(BrokerModel):
     """One execution of (part of) an order.
 
     ``amount`` in shares/contracts (> 0), ``price`` per share in the instrument's
-    currency, ``commission`` in the account currency (>= 0).
+    currency (> 0; 0 only when ``note`` is one of :data:`ZERO_PRICE_NOTES`),
+    ``commission`` in the account currency (>= 0). ``note`` says what made a fill
+    that no order traded, e.g. "expired worthless" or "exercised" ("" for trades).
     """
 
     broker: str
@@ -30,13 +38,21 @@ class Fill(BrokerModel):
     price: Decimal
     commission: Decimal = Decimal(0)
     timestamp: datetime = Field(default_factory=utc_now)
+    note: str = ""
 
-    @field_validator("amount", "price")
+    @field_validator("amount")
     @classmethod
     def _positive(cls, v: Decimal) -> Decimal:
         if v <= 0:
             raise ValueError("must be greater than 0")
         return v
+
+    @model_validator(mode="after")
+    def _price_rule(self) -> "Fill":
+        if self.price < 0 or (self.price == 0 and (self.note not in ZERO_PRICE_NOTES or not self.instrument.is_option)):
+            raise field_error("price", "price must be greater than 0 (0 only for options that expired worthless, "
+                                       "were exercised or assigned)")
+        return self
 
     @field_validator("commission")
     @classmethod

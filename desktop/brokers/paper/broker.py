@@ -10,19 +10,22 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from desktop.domain import Account, Balance, Bar, Fill, Instrument, Interval, Order, OrderRequest, OrderStatus, Position, Quote
+from desktop.domain import (Account, Balance, Bar, Fill, Instrument, Interval, OptionChain, Order, OrderRequest, OrderStatus,
+                            Position, Quote)
 
 from ..base import Broker
 from ..capabilities import BrokerCapabilities
-from ..errors import NotFoundError, OrderRejectedError, UnavailableError
+from ..errors import InvalidRequestError, NotFoundError, OrderRejectedError, UnavailableError
 from ..streams import Topic
+from .expiry import expired_positions, settle_expiries
 from .ledger import Ledger
 from .market import MarketSimulator
 from .matching import MatchingEngine
+from .options_market import OptionsMarket
 from .replay import DEFAULT_START
 from .store import PaperStore
 
@@ -38,6 +41,7 @@ CAPABILITIES = BrokerCapabilities(
     streaming_quotes=True,
     streaming_orders=True,
     modify_order=True,
+    options=True,
     replay=True,
     paper=True,
 )
@@ -68,6 +72,8 @@ class PaperBroker(Broker):
         self._quotes: Topic[Quote] = Topic(key=lambda q: q.symbol)
         self._bars: Topic[Bar] = Topic(key=lambda b: (b.symbol, b.interval, b.start))
         self._bar_subscriptions: dict[tuple[str, Interval], int] = {}
+        self._option_watch: dict[str, int] = {}  # OCC symbol -> watch_quotes subscribers
+        self._options: OptionsMarket | None = None
         self._connected = False
         self._clock_saved_at = 0.0
 
@@ -87,6 +93,13 @@ class PaperBroker(Broker):
         return self._market
 
     @property
+    def options(self) -> OptionsMarket:
+        """The listed options of the replayed market (see :mod:`.options_market`)."""
+        if self._options is None:
+            raise UnavailableError("the paper broker is not connected")
+        return self._options
+
+    @property
     def engine(self) -> MatchingEngine:
         if self._engine is None:
             raise UnavailableError("the paper broker is not connected")
@@ -104,10 +117,15 @@ class PaperBroker(Broker):
         if self._market is None:
             self._market = await asyncio.to_thread(MarketSimulator.from_resources, clock_state)
         await asyncio.to_thread(lambda: self._market.symbols)  # load the CSV off the GUI thread
+        self._options = OptionsMarket(self._market)
         self._engine = self._restore_engine()
         if self._store:
             self._store.save_account(self._account())
         self._connected = True
+        clock = self._market.clock
+        if expired_positions(self._engine, clock.current_date, clock.session_closed):  # a settlement was missed
+            day = clock.current_date if clock.session_closed else clock.current_date - timedelta(days=1)
+            self._publish_events(self._settle_expiries(day, clock.now))
         if self.autostart:
             self._task = asyncio.ensure_future(self._replay_loop())
             self._task.set_name("paper-replay")
@@ -117,13 +135,16 @@ class PaperBroker(Broker):
         state = store.load_engine(ACCOUNT_ID) if store else None
         if state is not None:
             try:
-                return MatchingEngine.from_state(state, orders=store.load_orders(ACCOUNT_ID), fills=store.load_fills(ACCOUNT_ID))
+                engine = MatchingEngine.from_state(state, orders=store.load_orders(ACCOUNT_ID), fills=store.load_fills(ACCOUNT_ID))
+                engine.option_pricer = self.options.bid_ask
+                return engine
             except (KeyError, ValueError, TypeError) as exc:
                 log.error("paper account state unreadable, starting a fresh account: %s", exc)
         return self._fresh_engine()
 
     def _fresh_engine(self) -> MatchingEngine:
-        return MatchingEngine(Ledger(account_id=ACCOUNT_ID, starting_cash=STARTING_CASH, broker=self.name), symbols=self.market.symbols)
+        return MatchingEngine(Ledger(account_id=ACCOUNT_ID, starting_cash=STARTING_CASH, broker=self.name), symbols=self.market.symbols,
+                              option_pricer=self.options.bid_ask)
 
     async def close(self) -> None:
         """Stop the replay, save everything, end every watch_* iterator."""
@@ -207,8 +228,11 @@ class PaperBroker(Broker):
             for symbol, bar in played:
                 touched.add(symbol)
                 events += engine.on_bar(symbol, bar, now)
+            if played:
+                events += engine.on_option_quotes(now)
             if market.clock.session_closed:
                 events += engine.end_of_day(now)
+                events += self._settle_expiries(market.clock.current_date, now)
             for (symbol, interval) in self._bar_subscriptions:
                 if any(s == symbol for s, _ in played):
                     current = market.current_bar(symbol, interval)
@@ -219,6 +243,28 @@ class PaperBroker(Broker):
             self._bars.publish(bar_updates[key])
         for symbol in touched:
             self._quotes.publish(market.quote(symbol))
+        if touched:
+            for symbol in list(self._option_watch):
+                if (quote := self._option_quote(symbol)) is not None:
+                    self._quotes.publish(quote)
+
+    def _settle_expiries(self, day: date, now: datetime) -> list[Order | Fill]:
+        """Exercise / assign / expire options expiring on or before ``day`` (see :mod:`.expiry`)."""
+        history = self.market.history
+
+        def close_of(symbol: str, expiry: date) -> Decimal | None:
+            bar = history.daily_bar(symbol, expiry)
+            return bar.close if bar is not None else history.prev_close(symbol, expiry + timedelta(days=1))
+
+        return settle_expiries(self.engine, day, now, close_of, self.market.instrument)
+
+    def _option_quote(self, symbol: str) -> Quote | None:
+        """The option ``symbol``'s quote as a plain Quote (None when not listed)."""
+        try:
+            q = self.options.quote(self.options.contract_for(symbol))
+        except (NotFoundError, InvalidRequestError):
+            return None
+        return Quote(symbol=symbol, bid=q.bid, ask=q.ask, last=q.last, volume=q.volume, timestamp=q.timestamp)
 
     def _publish_events(self, events: list[Order | Fill]) -> None:
         if not events:
@@ -247,8 +293,11 @@ class PaperBroker(Broker):
     # -- snapshots ----------------------------------------------------------
     def _marks(self) -> dict[str, Decimal]:
         marks = {}
-        for symbol in self.engine.ledger.holdings:
-            price = self.market.last_price(symbol)
+        for symbol, holding in self.engine.ledger.holdings.items():
+            inst = holding.instrument
+            if not holding.quantity:
+                continue
+            price = self.options.mark(inst) if inst.is_option else self.market.last_price(symbol)
             if price is not None:
                 marks[symbol] = price
         return marks
@@ -277,7 +326,22 @@ class PaperBroker(Broker):
         return self.market.fetch_bars(symbol, Interval(interval), start=start, end=end, limit=limit)
 
     async def search_instruments(self, query: str) -> list[Instrument]:
+        """Shares matching ``query``; a listed option's Instrument when ``query`` is its
+        OCC symbol (padded or not, any case); [] for an OCC symbol that is not listed."""
+        if len(query.strip()) >= 16 and query.strip()[-9:-8].upper() in ("C", "P"):
+            try:
+                return [self.options.instrument(self.options.contract_for(query))]
+            except NotFoundError:
+                return []
+            except InvalidRequestError:
+                pass
         return self.market.search(query)
+
+    async def fetch_option_chain(self, underlying: str, expiry: date | None = None) -> OptionChain:
+        """The replayed chain of ``underlying`` (see :mod:`.options_market`): listed
+        expiries, strikes within 30% of the price, quotes of ``expiry`` (nearest when
+        None). Raises NotFoundError for an unknown underlying or unlisted expiry."""
+        return self.options.chain(underlying, expiry)
 
     # -- orders -------------------------------------------------------------
     async def create_order(self, request: OrderRequest) -> Order:
@@ -293,7 +357,7 @@ class PaperBroker(Broker):
         if existing is not None:
             return existing
         symbol = request.symbol
-        known = symbol in market.symbols
+        known = symbol in market.symbols and not request.instrument.is_option  # options trade on their own quote
         last = market.last_price(symbol) if known else None
         bar = market.minute_bar(symbol) if known else None
         events = engine.submit(request, market.clock.now, last, bar)
@@ -318,14 +382,26 @@ class PaperBroker(Broker):
 
     def estimate_commission(self, request: OrderRequest, price: Decimal) -> Decimal | None:
         """The paper commission model's charge for the whole order at ``price``."""
-        return self.engine.commission(request.amount, price, request.instrument.multiplier)
+        return self.engine.fees(request.instrument)(request.amount, price, request.instrument.multiplier)
 
     # -- streams ------------------------------------------------------------
     async def watch_quotes(self, symbols: Sequence[str]) -> AsyncIterator[Quote]:
+        """Quotes of shares and of listed options (OCC symbols: bid, ask, last = mid)."""
         wanted = {s.upper() for s in symbols if s.upper() in self.market.symbols}
         snapshot = [self.market.quote(s) for s in sorted(wanted)]
-        async for quote in self._quotes.subscribe(lambda q: q.symbol in wanted, initial=snapshot):
-            yield quote
+        options = {s for s in symbols if s.upper() not in self.market.symbols and self._option_quote(s) is not None}
+        snapshot += [q for s in sorted(options) if (q := self._option_quote(s)) is not None]
+        wanted |= options
+        for s in options:
+            self._option_watch[s] = self._option_watch.get(s, 0) + 1
+        try:
+            async for quote in self._quotes.subscribe(lambda q: q.symbol in wanted, initial=snapshot):
+                yield quote
+        finally:
+            for s in options:
+                self._option_watch[s] -= 1
+                if not self._option_watch[s]:
+                    del self._option_watch[s]
 
     async def watch_bars(self, symbol: str, interval: Interval) -> AsyncIterator[Bar]:
         interval = Interval(interval)

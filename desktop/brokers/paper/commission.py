@@ -82,6 +82,11 @@ class CommissionModel:
 
 DEFAULT_COMMISSION = CommissionModel()
 
+OPTION_COMMISSION = CommissionModel(per_share=Decimal("0.65"), minimum=Decimal("1.00"), max_rate=Decimal("1"))
+"""Options: $0.65 per contract, at least $1.00 per order, capped at the premium paid
+(100% of trade value, so a one-contract $0.01 option pays $1.00). Same per-order,
+incremental-per-fill rule as shares. Exercise, assignment and expiry are free."""
+
 
 def commission(amount: Decimal, price: Decimal, multiplier: Decimal = Decimal(1)) -> Decimal:
     """Default-model commission of one order of ``amount`` at ``price``, USD in cents.

@@ -25,7 +25,10 @@ booked on the engine's :class:`Ledger`. Rules:
   commission at its limit, or for MARKET / STOP at last (max(stop, last)) plus
   ``market_buffer`` (5%). A buy never spends cash reserved by other orders: if a gap
   makes it dearer, it fills what cash pays for and the rest is canceled.
-* Commission: :class:`CommissionModel`, per order, charged incrementally per fill.
+* Commission: :class:`CommissionModel`, per order, charged incrementally per fill;
+  options use ``option_commission`` ($0.65 per contract, $1.00 minimum).
+* Options fill at the quote of ``option_pricer`` (ask / bid), on submit and on each
+  :meth:`on_option_quotes`; position-effect rules and the rest in :mod:`.fillmodel`.
 """
 
 from __future__ import annotations
@@ -39,10 +42,12 @@ from typing import Any, Union
 from pydantic_core import PydanticCustomError
 
 from desktop.brokers.errors import InvalidRequestError, NotFoundError, OrderRejectedError
-from desktop.domain import Bar, Fill, Order, OrderRequest, OrderSide, OrderStatus, OrderType, TimeInForce, utc_now
+from desktop.domain import Bar, Fill, Order, OrderRequest, OrderSide, OrderStatus, TimeInForce, utc_now
 from desktop.domain.order import check_order_fields, order_from_request
 
-from .commission import CommissionModel
+from .commission import OPTION_COMMISSION, CommissionModel
+from .fillmodel import (OptionPricer, bar_path, first_touch, floor_to, marketable_price, match_on_path, option_effect_reason,
+                        ref_price, reference_price, touch_price, unfilled_reason)
 from .ledger import ZERO, Ledger, tidy
 
 Event = Union[Order, Fill]
@@ -52,50 +57,10 @@ STATE_VERSION = 1
 _S, _T = OrderStatus, TimeInForce
 
 
-def bar_path(bar: Bar) -> list[Decimal]:
-    """The assumed price path of ``bar``: open, nearer extreme, other extreme, close."""
-    if bar.high - bar.open <= bar.open - bar.low:
-        return [bar.open, bar.high, bar.low, bar.close]
-    return [bar.open, bar.low, bar.high, bar.close]
-
-
-def first_touch(path: list[Decimal], i: int, price: Decimal, level: Decimal, up: bool) -> tuple[int, Decimal] | None:
-    """Where the path, now at ``price`` heading to ``path[i]``, first reaches ``level``.
-
-    ``up``: reaching >= level, else <= level. Returns (segment index, price there):
-    ``price`` itself when already there (a gap), ``level`` when crossed on the way.
-    """
-    if (price >= level) if up else (price <= level):
-        return i, price
-    for j in range(i, len(path)):
-        if (path[j] >= level) if up else (path[j] <= level):
-            return j, level
-    return None
-
-
-def _match(order: Order, triggered: bool, path: list[Decimal]) -> tuple[Decimal | None, Decimal | None]:
-    """(trigger price or None, fill price or None) of ``order`` along ``path``."""
-    buy, kind, at = order.side is OrderSide.BUY, order.type, (1, path[0])
-    if kind is OrderType.MARKET or (kind is OrderType.STOP and triggered):
-        return None, path[0]
-    trig = None
-    if kind.needs_stop_price and not triggered:
-        hit = first_touch(path, *at, order.stop_price, up=buy)
-        if hit is None:
-            return None, None
-        at, trig = hit, hit[1]
-        if kind is OrderType.STOP:
-            return trig, trig
-    hit = first_touch(path, *at, order.limit_price, up=not buy)
-    return trig, None if hit is None else hit[1]
-
-
-def _floor(value: Decimal, step: Decimal) -> Decimal:
-    return max(ZERO, (value // step) * step)
-
-
 def _id_key(ident: str) -> tuple[int, str]:
-    return len(ident), ident  # engine ids ("O000012", "F1234567") in issue order
+    """Engine ids ("O000012", "F1234567", "EX000013") in issue order: by their number."""
+    digits = ident.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    return (int(digits), ident) if digits.isdigit() else (len(ident), ident)
 
 
 @dataclass
@@ -116,9 +81,12 @@ class MatchingEngine:
 
     def __init__(self, ledger: Ledger | None = None, *, commission: CommissionModel | None = None,
                  symbols: Iterable[str] | None = None, participation: Decimal = Decimal("0.1"),
-                 max_deviation: Decimal = Decimal("0.5"), market_buffer: Decimal = Decimal("0.05")) -> None:
+                 max_deviation: Decimal = Decimal("0.5"), market_buffer: Decimal = Decimal("0.05"),
+                 option_commission: CommissionModel | None = None, option_pricer: OptionPricer | None = None) -> None:
         self.ledger = ledger or Ledger()
         self.commission = commission or CommissionModel()
+        self.option_commission = option_commission or OPTION_COMMISSION
+        self.option_pricer = option_pricer
         self.symbols = None if symbols is None else {s.upper() for s in symbols}
         self.participation, self.max_deviation, self.market_buffer = participation, max_deviation, market_buffer
         self._orders: dict[str, Order] = {}
@@ -171,8 +139,12 @@ class MatchingEngine:
         """
         sym, oid = request.symbol, self._next("order", "O")
         order = order_from_request(request, "paper", oid, _S.ACCEPTED, now=now)
-        book = _Book(ref_price=self._ref_price(order, last_price))
-        reason = self._entry_reason(request, last_price)
+        option, bid, ask, why = request.instrument.is_option, None, None, ""
+        if option:  # options ignore ``last_price`` / ``current_bar``: they trade on their own quote
+            bid, ask, why = self._option_quote(request.instrument)
+            last_price = reference_price(request.side, bid, ask)
+        book = _Book(ref_price=ref_price(order, last_price))
+        reason = why or self._entry_reason(request, last_price)
         if not reason:
             self._last[sym] = last_price
             reason = self._risk_reason(order, book, last_price, None)
@@ -187,21 +159,24 @@ class MatchingEngine:
         if order.type.needs_stop_price and first_touch([], 0, last_price, order.stop_price, up=order.side is OrderSide.BUY):
             book.triggered = True
             events.append(self._set(oid, now, status=_S.TRIGGERED))
-        price = None if not book.triggered and order.type.needs_stop_price else self._marketable(order, last_price)
+        price = None if not book.triggered and order.type.needs_stop_price else marketable_price(order, last_price)
+        price = touch_price(order, bid, ask) if option else price
         tif, possible, short_cash = order.time_in_force, ZERO, False
-        if price is not None and current_bar is not None:
-            possible, short_cash = self._fill_qty(oid, self._capacity(sym, current_bar), price)
+        if price is not None and (option or current_bar is not None):
+            cap = order.remaining if option else self._capacity(sym, current_bar)
+            possible, short_cash = self._fill_qty(oid, cap, price)
             if possible and (tif is not _T.FOK or possible == order.remaining):
                 events += self._fill(oid, possible, price, now, current_bar)
         if oid in self._books and (tif in (_T.IOC, _T.FOK) or short_cash):
-            events.append(self._close(oid, _S.CANCELED, self._unfilled_reason(oid, price, current_bar, possible, short_cash), now))
+            why = unfilled_reason(self._orders[oid], price, current_bar, possible, short_cash, self._last[sym])
+            events.append(self._close(oid, _S.CANCELED, why, now))
         return events
 
-    def cancel(self, order_id: str, now: datetime | None = None) -> Order:
-        """Cancel a working order; returns it CANCELED. Raises NotFoundError /
-        OrderRejectedError (already closed)."""
+    def cancel(self, order_id: str, now: datetime | None = None, reason: str = "canceled") -> Order:
+        """Cancel a working order (``reason`` becomes its message); returns it CANCELED.
+        Raises NotFoundError / OrderRejectedError (already closed)."""
         self._working(order_id, "canceled")
-        return self._close(order_id, _S.CANCELED, "canceled", now or utc_now())
+        return self._close(order_id, _S.CANCELED, reason, now or utc_now())
 
     def modify(self, order_id: str, *, amount: Decimal | None = None, limit_price: Decimal | None = None,
                stop_price: Decimal | None = None, now: datetime | None = None) -> Order:
@@ -228,7 +203,7 @@ class MatchingEngine:
         ts = now or utc_now()
         changed = order.model_copy(update={"amount": new_amount, "remaining": new_amount - order.filled, "limit_price": lp, "stop_price": sp, "updated_at": ts})
         last = self._last.get(order.symbol)
-        book = replace(self._books[order_id], ref_price=self._ref_price(changed, last))
+        book = replace(self._books[order_id], ref_price=ref_price(changed, last))
         reason = self._risk_reason(changed, book, last, order_id)
         if reason:
             raise OrderRejectedError(reason)
@@ -249,19 +224,46 @@ class MatchingEngine:
             if oid not in self._books or self._orders[oid].created_at > bar.start:
                 continue
             book = self._books[oid]
-            trig, price = _match(self._orders[oid], book.triggered, path)
+            trig, price = match_on_path(self._orders[oid], book.triggered, path)
             if trig is not None:
                 book.triggered = True
                 if self._orders[oid].filled == 0:
                     events.append(self._set(oid, ts, status=_S.TRIGGERED))
             if price is None:
                 continue
-            qty, short_cash = self._fill_qty(oid, self._capacity(symbol, bar), price)
-            if qty:
-                events += self._fill(oid, qty, price, ts, bar)
-            if short_cash and oid in self._books:
-                events.append(self._close(oid, _S.CANCELED, f"canceled: not enough cash to buy the rest at {price}", ts))
+            events += self._trade(oid, self._capacity(symbol, bar), price, ts, bar)
         return events
+
+    def on_option_quotes(self, now: datetime) -> list[Event]:
+        """Match every working option order against its quote from ``option_pricer``,
+        once per minute. Contracts without a quote (expired: the broker's expiry
+        processing cancels their orders) do not trade."""
+        events: list[Event] = []
+        for oid in [i for i in self._books if self._orders[i].instrument.is_option]:
+            order = self._orders[oid]
+            bid, ask, why = self._option_quote(order.instrument)
+            if why:
+                continue
+            if (ref := reference_price(order.side, bid, ask)) is not None:
+                self._last[order.symbol] = ref
+            if (price := touch_price(order, bid, ask)) is not None:
+                events += self._trade(oid, order.remaining, price, now, None)
+        return events
+
+    def book_fill(self, fill: Fill) -> Fill:
+        """Record a fill made outside matching (exercise, assignment, expiry): booked on
+        the ledger and kept with the fills. Ids come from :meth:`next_fill_id`."""
+        self.ledger.apply_fill(fill)
+        self._fills.append(fill)
+        return fill
+
+    def next_fill_id(self, prefix: str = "F") -> str:
+        """A fresh fill id from the engine's fill counter, e.g. "EX000042"."""
+        return self._next("fill", prefix)
+
+    def fees(self, instrument) -> CommissionModel:
+        """The commission model for ``instrument``: options or shares."""
+        return self.option_commission if instrument.is_option else self.commission
 
     def end_of_day(self, now: datetime) -> list[Event]:
         """Expire every working DAY order; returns their EXPIRED snapshots."""
@@ -275,7 +277,9 @@ class MatchingEngine:
             return f"unknown account {req.account_id}"
         if req.instrument.currency != self.ledger.currency:
             return f"{sym} trades in {req.instrument.currency}; this account only trades {self.ledger.currency}"
-        if self.symbols is not None and sym not in self.symbols:
+        if req.instrument.is_option and req.type.needs_stop_price:
+            return "stop orders are not available for options on the paper broker; use MARKET or LIMIT"
+        if self.symbols is not None and sym not in self.symbols and not req.instrument.is_option:
             return f"unknown symbol {sym}"
         if last is None or last <= 0:
             return f"no market price for {sym}: unknown symbol or no market data yet"
@@ -288,8 +292,11 @@ class MatchingEngine:
     def _risk_reason(self, order: Order, book: _Book, last: Decimal | None, exclude: str | None) -> str:
         if last is None:
             return f"no market price for {order.symbol}"
+        option = order.instrument.is_option
+        if option and (why := option_effect_reason(order, self.ledger, self.working_orders(order.symbol), exclude)):
+            return why
         for name, price in (("limit", order.limit_price), ("stop", order.stop_price)):
-            if price is not None and abs(price - last) > self.max_deviation * last:
+            if price is not None and not option and abs(price - last) > self.max_deviation * last:
                 return f"{name} price {price} is more than {self.max_deviation:.0%} away from the last price {last}"
         if order.side is OrderSide.SELL:
             free = self.ledger.available_to_sell(order.symbol, exclude)
@@ -303,12 +310,6 @@ class MatchingEngine:
             return f"insufficient buying power: this order needs ${need:,.2f}, available ${have:,.2f}"
         return ""
 
-    @staticmethod
-    def _ref_price(order: Order, last: Decimal | None) -> Decimal:
-        if last is None:
-            return ZERO
-        return max(order.stop_price, last) if order.type is OrderType.STOP else last
-
     def _reserve_cash(self, order: Order, book: _Book) -> Decimal:
         """Cash a buy may still spend: remaining value at its reserve price + commission."""
         if order.side is OrderSide.SELL or not order.remaining:
@@ -316,7 +317,7 @@ class MatchingEngine:
         price = order.limit_price if order.type.needs_limit_price else book.ref_price * (1 + self.market_buffer)
         mult = order.instrument.multiplier
         rest = order.remaining * price * mult
-        fee = max(ZERO, self.commission.order_total(order.amount, book.notional * mult + rest) - order.commission)
+        fee = max(ZERO, self.fees(order.instrument).order_total(order.amount, book.notional * mult + rest) - order.commission)
         return rest + fee
 
     def _reserve(self, oid: str) -> None:
@@ -326,17 +327,21 @@ class MatchingEngine:
         else:
             self.ledger.reserve(oid, order.symbol, quantity=order.remaining)
 
+    def _option_quote(self, instrument) -> tuple[Decimal | None, Decimal | None, str]:
+        """(bid, ask, "") of an option from ``option_pricer``, or (None, None, why not)."""
+        if self.option_pricer is None:
+            return None, None, f"options are not available here ({instrument.symbol})"
+        try:
+            return *self.option_pricer(instrument), ""
+        except NotFoundError as exc:
+            return None, None, exc.message
+
     def _working(self, oid: str, verb: str) -> Order:
         if (order := self.get_order(oid)).status.is_closed:
             raise OrderRejectedError(f"order {oid} is {order.status.value.lower()} and can no longer be {verb}")
         return order
 
     # -- filling ------------------------------------------------------------------
-    @staticmethod
-    def _marketable(order: Order, last: Decimal) -> Decimal | None:
-        lim, buy = order.limit_price, order.side is OrderSide.BUY
-        return last if lim is None or (last <= lim if buy else last >= lim) else None
-
     def _capacity(self, symbol: str, bar: Bar) -> Decimal:
         start, used = self._used.get(symbol, ("", ZERO))
         return self.participation * bar.volume - (used if start == bar.start.isoformat() else ZERO)
@@ -345,7 +350,7 @@ class MatchingEngine:
         """(quantity to fill now, True when cash rather than liquidity limited it)."""
         order, cash = self._orders[oid], self.ledger.buying_power(exclude=oid)
         lot = order.instrument.lot_size
-        qty = min(order.remaining, _floor(capacity, lot))
+        qty = min(order.remaining, floor_to(capacity, lot))
         if order.side is OrderSide.SELL or qty == 0 or self._cost(order, qty, price) <= cash:
             return qty, False
         lo, hi = 0, int(qty / lot)
@@ -356,20 +361,29 @@ class MatchingEngine:
 
     def _cost(self, order: Order, qty: Decimal, price: Decimal) -> Decimal:
         mult, book = order.instrument.multiplier, self._books[order.order_id]
-        return qty * price * mult + self.commission.for_fill(order.filled, book.notional * mult, qty, price, mult)
+        return qty * price * mult + self.fees(order.instrument).for_fill(order.filled, book.notional * mult, qty, price, mult)
 
-    def _fill(self, oid: str, qty: Decimal, price: Decimal, now: datetime, bar: Bar) -> list[Event]:
+    def _trade(self, oid: str, capacity: Decimal, price: Decimal, now: datetime, bar: Bar | None) -> list[Event]:
+        """Fill what ``capacity`` and cash allow at ``price``; cancel the rest if cash ran out."""
+        qty, short_cash = self._fill_qty(oid, capacity, price)
+        events = self._fill(oid, qty, price, now, bar) if qty else []
+        if short_cash and oid in self._books:
+            events.append(self._close(oid, _S.CANCELED, f"canceled: not enough cash to buy the rest at {price}", now))
+        return events
+
+    def _fill(self, oid: str, qty: Decimal, price: Decimal, now: datetime, bar: Bar | None) -> list[Event]:
         order, book = self._orders[oid], self._books[oid]
         mult = order.instrument.multiplier
-        fee = self.commission.for_fill(order.filled, book.notional * mult, qty, price, mult)
+        fee = self.fees(order.instrument).for_fill(order.filled, book.notional * mult, qty, price, mult)
         fill = Fill(broker="paper", account_id=order.account_id, fill_id=self._next("fill", "F"), order_id=oid,
                     client_order_id=order.client_order_id, instrument=order.instrument, side=order.side,
                     amount=qty, price=price, commission=fee, timestamp=now)
         self.ledger.apply_fill(fill)
         self._fills.append(fill)
-        start, used = self._used.get(order.symbol, ("", ZERO))
-        key = bar.start.isoformat()
-        self._used[order.symbol] = (key, (used if start == key else ZERO) + qty)
+        if bar is not None:  # options take no share of bar volume
+            start, used = self._used.get(order.symbol, ("", ZERO))
+            key = bar.start.isoformat()
+            self._used[order.symbol] = (key, (used if start == key else ZERO) + qty)
         book.notional += qty * price
         filled = order.filled + qty
         done = filled == order.amount
@@ -381,18 +395,6 @@ class MatchingEngine:
         else:
             self._reserve(oid)
         return [fill, snap]
-
-    def _unfilled_reason(self, oid: str, price: Decimal | None, bar: Bar | None, possible: Decimal, short_cash: bool) -> str:
-        order = self._orders[oid]
-        tif = "fill or kill" if order.time_in_force is _T.FOK else "immediate or cancel"
-        if short_cash:
-            return f"canceled: not enough cash to buy the rest at {price}"
-        if price is None or bar is None:
-            why = f"not marketable at the last price {self._last[order.symbol]}" if price is None else f"no trading in {order.symbol} now"
-            return f"{tif}: {why}"
-        if order.time_in_force is _T.FOK:
-            return f"fill or kill: only {possible} of {order.amount} could fill immediately"
-        return f"immediate or cancel: {order.remaining} unfilled canceled"
 
     def _set(self, oid: str, now: datetime, **changes: Any) -> Order:
         self._orders[oid] = self._orders[oid].model_copy(update={**changes, "updated_at": now})
@@ -419,6 +421,7 @@ class MatchingEngine:
             "version": STATE_VERSION,
             "config": {"participation": str(self.participation), "max_deviation": str(self.max_deviation),
                        "market_buffer": str(self.market_buffer), "commission": self.commission.to_state(),
+                       "option_commission": self.option_commission.to_state(),
                        "symbols": None if self.symbols is None else sorted(self.symbols)},
             "counters": dict(self._counters),
             "orders": [o.model_dump(mode="json") for o in keep.values()],
@@ -441,7 +444,8 @@ class MatchingEngine:
         cfg = state["config"]
         eng = cls(Ledger.from_state(state["ledger"]), commission=CommissionModel.from_state(cfg["commission"]),
                   symbols=cfg["symbols"], participation=Decimal(cfg["participation"]),
-                  max_deviation=Decimal(cfg["max_deviation"]), market_buffer=Decimal(cfg["market_buffer"]))
+                  max_deviation=Decimal(cfg["max_deviation"]), market_buffer=Decimal(cfg["market_buffer"]),
+                  option_commission=CommissionModel.from_state(cfg["option_commission"]) if "option_commission" in cfg else None)
         every = {o.order_id: o for o in orders} | {d["order_id"]: Order.model_validate(d) for d in state["orders"]}
         eng._orders = dict(sorted(every.items(), key=lambda kv: _id_key(kv[0])))
         eng._books = {i: _Book(b["triggered"], Decimal(b["notional"]), Decimal(b["ref_price"]))
