@@ -25,10 +25,10 @@ FILLS_MAX_ROWS = 20_000
 
 
 def side_color(side: Any) -> QColor | None:
-    """BUY green, SELL red."""
-    if side is OrderSide.BUY:
+    """BUY green, SELL red (also "BUY to open" / "SELL to close" of option orders)."""
+    if side is OrderSide.BUY or (isinstance(side, str) and side.startswith("BUY ")):
         return gain_color()
-    if side is OrderSide.SELL:
+    if side is OrderSide.SELL or (isinstance(side, str) and side.startswith("SELL ")):
         return loss_color()
     return None
 
@@ -44,6 +44,45 @@ def status_color(status: Any) -> QColor | None:
 
 def _account_tip(row: Any) -> str:
     return f"{row.broker} · {row.account_id}"
+
+
+# ------------------------------------------------------------- instrument names
+def instrument_name(row: Any) -> str:
+    """What the symbol column shows: the ticker, or "AAPL 21 Feb 25 200 C" for an option."""
+    return row.instrument.display_name
+
+
+def occ_symbol(row: Any) -> str:
+    """The OCC symbol of an option row ("" for other instruments), for a copyable column."""
+    return row.instrument.symbol if row.instrument.is_option else ""
+
+
+def _instrument_tip(row: Any) -> str | None:
+    """Tooltip of the symbol column of an option row: its OCC symbol and contract."""
+    inst = row.instrument
+    if not inst.is_option:
+        return None
+    option = inst.option
+    kind = "call" if option.right.value == "CALL" else "put"
+    return (f"{inst.display_name} ({kind})\nOCC symbol: {inst.symbol}\n"
+            f"{fmt_qty(inst.multiplier)} shares per contract")
+
+
+def _multiplier(row: Any) -> Any:
+    """Contract multiplier of option rows (None for shares, which would all say 1)."""
+    return row.instrument.multiplier if row.instrument.is_option else None
+
+
+def _symbol_column() -> Column:
+    return Column("symbol", "Symbol", instrument_name, tooltip=_instrument_tip)
+
+
+def _occ_column() -> Column:
+    return Column("occ", "OCC symbol", occ_symbol, header_tip="OCC (OSI) option symbol, e.g. AAPL  250221C00200000")
+
+
+HIDDEN_BY_DEFAULT = {"positions": ("occ",), "orders": ("occ",), "fills": ("occ",)}
+"""Column ids a panel starts with hidden (shown through the header's context menu)."""
 
 
 # ---------------------------------------------------------------------- watchlist
@@ -143,13 +182,16 @@ def _position_tip(p: Position) -> str:
 
 POSITION_COLUMNS: list[Column] = [
     Column("account", "Account", lambda p: p.account_id, tooltip=_account_tip),
-    Column("symbol", "Symbol", lambda p: p.symbol),
+    _symbol_column(),
     Column("quantity", "Quantity", lambda p: p.quantity, fmt_qty, numeric=True),
+    Column("multiplier", "Mult.", _multiplier, fmt_qty, numeric=True,
+           header_tip="Contract multiplier: shares per option contract"),
     Column("avg_price", "Avg price", lambda p: p.average_price, fmt_price, numeric=True),
     Column("last", "Last", lambda p: p.last_price, fmt_price, numeric=True),
     Column("market_value", "Market value", lambda p: p.market_value, fmt_money, numeric=True),
     Column("unrealized_pnl", "Unrealized P&L", lambda p: p.unrealized_pnl, fmt_pnl, numeric=True, color=sign_color),
     Column("realized_pnl", "Realized P&L", lambda p: p.realized_pnl, fmt_pnl, numeric=True, color=sign_color),
+    _occ_column(),
 ]
 
 
@@ -162,6 +204,14 @@ def _order_tip(o: Order) -> str:
     return "\n".join(lines)
 
 
+def _order_side(o: Order) -> Any:
+    """The side; option orders that state open/close show it ("BUY to open")."""
+    action = getattr(o, "position_effect", None)
+    if action is None:
+        return o.side
+    return f"{o.side.value} to {action.value.lower()}"
+
+
 def _status_text(o: Order) -> str:
     """Status label of an order, with the fill progress when partly filled."""
     if o.status is OrderStatus.PARTIALLY_FILLED:
@@ -172,8 +222,8 @@ def _status_text(o: Order) -> str:
 ORDER_COLUMNS: list[Column] = [
     Column("time", "Time", lambda o: o.created_at, fmt_time),
     Column("account", "Account", lambda o: o.account_id),
-    Column("symbol", "Symbol", lambda o: o.symbol),
-    Column("side", "Side", lambda o: o.side, color=side_color),
+    _symbol_column(),
+    Column("side", "Side", _order_side, color=side_color),
     Column("type", "Type", lambda o: o.type),
     Column("quantity", "Quantity", lambda o: o.amount, fmt_qty, numeric=True),
     Column("filled", "Filled", lambda o: o.filled, fmt_qty, numeric=True),
@@ -184,6 +234,7 @@ ORDER_COLUMNS: list[Column] = [
     Column("tif", "TIF", lambda o: o.time_in_force, header_tip="Time in force"),
     Column("status", "Status", lambda o: o.status, color=status_color),
     Column("message", "Message", lambda o: o.message, tooltip=lambda o: o.message or None),
+    _occ_column(),
     Column("order_id", "Order ID", lambda o: o.order_id),
 ]
 
@@ -203,12 +254,13 @@ def _fill_tip(f: Fill) -> str:
 FILL_COLUMNS: list[Column] = [
     Column("time", "Time", lambda f: f.timestamp, fmt_time),
     Column("account", "Account", lambda f: f.account_id),
-    Column("symbol", "Symbol", lambda f: f.symbol),
+    _symbol_column(),
     Column("side", "Side", lambda f: f.side, color=side_color),
     Column("quantity", "Quantity", lambda f: f.amount, fmt_qty, numeric=True),
     Column("price", "Price", lambda f: f.price, fmt_price, numeric=True),
     Column("commission", "Commission", lambda f: f.commission, fmt_money, numeric=True),
     Column("value", "Value", lambda f: f.cost, fmt_money, numeric=True, header_tip="Quantity × price × multiplier"),
+    _occ_column(),
     Column("order_id", "Order ID", lambda f: f.order_id),
 ]
 

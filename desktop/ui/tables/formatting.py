@@ -20,6 +20,20 @@ EMPTY = ""
 PRICE_MIN_DECIMALS = 2
 PRICE_MAX_DECIMALS = 4
 
+_number_format = {"thousands": True, "price_decimals": 0}
+
+
+def set_number_format(*, thousands: bool = True, price_decimals: int = 0) -> None:
+    """User preference (Settings): thousands separators on/off; prices with exactly
+    ``price_decimals`` decimals (0 = automatic, 2 to 4 as the value needs). Views
+    repaint to show it (the formatters are called at paint time)."""
+    _number_format["thousands"] = bool(thousands)
+    _number_format["price_decimals"] = max(0, int(price_decimals))
+
+
+def _sep() -> str:
+    return "," if _number_format["thousands"] else ""
+
 # Display labels of enum values whose default label (capitalised words) reads badly.
 _LABELS: dict[str, str] = {
     "BUY": "BUY",
@@ -65,7 +79,7 @@ def _fixed(d: Decimal, places: int, sign: str = "") -> str:
     if q == 0:
         q = abs(q)
         sign = ""
-    return f"{q:{sign},.{places}f}"
+    return f"{q:{sign}{_sep()}.{places}f}"
 
 
 def fmt_price(value: Any) -> str:
@@ -73,7 +87,7 @@ def fmt_price(value: Any) -> str:
     d = to_decimal(value)
     if d is None:
         return EMPTY
-    places = min(max(_decimals(d), PRICE_MIN_DECIMALS), PRICE_MAX_DECIMALS)
+    places = _number_format["price_decimals"] or min(max(_decimals(d), PRICE_MIN_DECIMALS), PRICE_MAX_DECIMALS)
     return _fixed(d, places)
 
 
@@ -84,7 +98,7 @@ def fmt_qty(value: Any) -> str:
         return EMPTY
     if d == 0:
         return "0"
-    return f"{d.normalize():,f}"
+    return f"{d.normalize():{_sep()}f}"
 
 
 def fmt_money(value: Any) -> str:

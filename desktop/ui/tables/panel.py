@@ -1,4 +1,4 @@
-"""TablePanel: a filter toolbar over a sortable QTableView of a KeyedTableModel.
+"""TablePanel: a filter toolbar over a sortable BlotterView of a KeyedTableModel.
 
 The panel owns its model (``.model``), proxy (``.proxy``) and view (``.view``);
 ``stage(rows)`` forwards to the model. A context menu offers Copy, Export CSV… and
@@ -17,24 +17,11 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QFileDialog,
-    QHBoxLayout,
-    QHeaderView,
-    QLineEdit,
-    QMenu,
-    QMessageBox,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QMenu, QMessageBox, QVBoxLayout, QWidget
 
 from .model import KeyedTableModel
 from .proxy import TableProxy
-
-MAX_AUTO_WIDTH = 320
-"""Resize-to-contents never makes a column wider than this (long messages elide)."""
+from .view import BlotterView
 
 
 class TablePanel(QWidget):
@@ -70,7 +57,6 @@ class TablePanel(QWidget):
         self.proxy.setSourceModel(model)
         self.ask_export_path: Callable[[], str | None] = self._ask_export_path
         """Asks where to export; replace it in tests (returns a path or None)."""
-        self._sized = False
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -84,52 +70,31 @@ class TablePanel(QWidget):
             self.filter_edit.setObjectName(f"{name}Filter")
             self.filter_edit.setPlaceholderText(filter_placeholder)
             self.filter_edit.setClearButtonEnabled(True)
-            self.filter_edit.setMaximumWidth(260)
+            fm = self.filter_edit.fontMetrics()
+            self.filter_edit.setMinimumWidth(fm.horizontalAdvance(filter_placeholder) + 48)
+            self.filter_edit.setMaximumWidth(max(260, self.filter_edit.minimumWidth()))
             self.filter_edit.textChanged.connect(self.proxy.set_filter_text)
             self.toolbar.addWidget(self.filter_edit)
             self.toolbar.addStretch(1)
             layout.addLayout(self.toolbar)
 
-        self.view = QTableView(self)
+        self.view = BlotterView(self)
         self.view.setObjectName(f"{name}View")
-        self._setup_view()
-        layout.addWidget(self.view)
-        self._setup_sort(default_sort)
-        self.model.flushed.connect(self._on_flushed)
-
-    # ----------------------------------------------------------------- set-up
-    def _setup_view(self) -> None:
-        v = self.view
-        v.setModel(self.proxy)
-        v.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        v.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        v.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        v.setAlternatingRowColors(True)
-        v.setShowGrid(False)
-        v.setWordWrap(False)
-        v.setCornerButtonEnabled(False)
-        v.setTextElideMode(Qt.TextElideMode.ElideRight)
-        v.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        vh = v.verticalHeader()
-        vh.setVisible(False)
-        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        vh.setDefaultSectionSize(v.fontMetrics().height() + 6)
-        hh = v.horizontalHeader()
-        hh.setSectionsMovable(True)
-        hh.setHighlightSections(False)
-        hh.setStretchLastSection(True)
-        hh.setSortIndicatorClearable(True)
-        hh.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        hh.customContextMenuRequested.connect(self._show_header_menu)
-        v.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        v.customContextMenuRequested.connect(self._show_context_menu)
-        v.doubleClicked.connect(self._on_double_clicked)
-        copy = QAction("Copy", v)
+        self.view.setModel(self.proxy)
+        self.view.customContextMenuRequested.connect(self._show_context_menu)
+        self.view.doubleClicked.connect(self._on_double_clicked)
+        copy = QAction("Copy", self.view)
         copy.setShortcut(QKeySequence.StandardKey.Copy)
         copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         copy.triggered.connect(self.copy_selection)
-        v.addAction(copy)
+        self.view.addAction(copy)
+        layout.addWidget(self.view)
+        self._setup_sort(default_sort)
+        self.model.rowsInserted.connect(self.view.request_fit)
+        self.model.modelReset.connect(self.view.request_fit)
+        self.model.flushed.connect(self.view.maybe_fit)
 
+    # ----------------------------------------------------------------- set-up
     def _setup_sort(self, default_sort: tuple[str, Qt.SortOrder] | None) -> None:
         self.view.setSortingEnabled(True)
         if default_sort is None:
@@ -138,11 +103,6 @@ class TablePanel(QWidget):
         else:
             column_id, order = default_sort
             self.view.sortByColumn(self.model.column_index(column_id), order)
-
-    def _on_flushed(self) -> None:
-        if not self._sized and len(self.model):
-            self._sized = True
-            self.resize_columns()
 
     # ------------------------------------------------------------------- data
     def stage(self, rows: Iterable[Any]) -> None:
@@ -164,9 +124,7 @@ class TablePanel(QWidget):
 
     def visible_columns(self) -> list[int]:
         """Model column numbers of the shown columns, in header (visual) order."""
-        hh = self.view.horizontalHeader()
-        cols = (hh.logicalIndex(v) for v in range(hh.count()))
-        return [c for c in cols if not hh.isSectionHidden(c)]
+        return self.view.visible_columns()
 
     # ----------------------------------------------------------- header state
     def header_state(self) -> bytes:
@@ -180,17 +138,13 @@ class TablePanel(QWidget):
             return False
         if hh.count() != self.model.columnCount():
             return False
-        self._sized = True
+        self.view.auto_fit = False
         self.proxy.sort(hh.sortIndicatorSection(), hh.sortIndicatorOrder())
         return True
 
     def resize_columns(self) -> None:
-        """Fit columns to their contents, capped at MAX_AUTO_WIDTH."""
-        self.view.resizeColumnsToContents()
-        hh = self.view.horizontalHeader()
-        for c in range(hh.count()):
-            if hh.sectionSize(c) > MAX_AUTO_WIDTH:
-                hh.resizeSection(c, MAX_AUTO_WIDTH)
+        """Fit the columns to the rows in sight (the "Resize columns" menu action)."""
+        self.view.fit_columns()
 
     # --------------------------------------------------------- context menus
     def context_rows(self, index: QModelIndex | None) -> list[Any]:
@@ -229,24 +183,8 @@ class TablePanel(QWidget):
         menu.deleteLater()
 
     def build_header_menu(self) -> QMenu:
-        """Checkable actions showing or hiding each column (the last shown stays)."""
-        menu = QMenu(self)
-        menu.setObjectName(f"{self.name}HeaderMenu")
-        hh = self.view.horizontalHeader()
-        shown = len(self.visible_columns())
-        for c, col in enumerate(self.model.columns):
-            act = menu.addAction(col.header)
-            act.setObjectName(f"column_{col.id}")
-            act.setCheckable(True)
-            act.setChecked(not hh.isSectionHidden(c))
-            act.setEnabled(hh.isSectionHidden(c) or shown > 1)
-            act.toggled.connect(lambda on, c=c: hh.setSectionHidden(c, not on))
-        return menu
-
-    def _show_header_menu(self, pos: QPoint) -> None:
-        menu = self.build_header_menu()
-        menu.exec(self.view.horizontalHeader().mapToGlobal(pos))
-        menu.deleteLater()
+        """The header menu that shows or hides columns."""
+        return self.view.build_header_menu()
 
     def _on_double_clicked(self, index: QModelIndex) -> None:
         if index.isValid():

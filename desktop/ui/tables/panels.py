@@ -55,19 +55,24 @@ class AccountsPanel(TablePanel):
         self._placeholders: dict[tuple[str, str], tuple[str, str, str]] = {}
 
     def stage(self, rows: Iterable[Any]) -> None:
-        out: list[AccountRow] = []
+        out: dict[Hashable, AccountRow] = {}
         for item in rows:
             if isinstance(item, Account):
-                out.extend(self._on_account(item))
+                new = self._on_account(item, out)
             elif isinstance(item, Balance):
-                out.append(self._on_balance(item))
+                new = [self._on_balance(item, out)]
             elif isinstance(item, AccountRow):
-                out.append(item)
+                new = [item]
             else:
                 raise TypeError(f"AccountsPanel cannot show {type(item).__name__}")
-        self.model.stage(out)
+            out.update((r.key, r) for r in new)
+        self.model.stage(out.values())
 
-    def _on_account(self, account: Account) -> list[AccountRow]:
+    def _drop(self, key: Hashable, out: dict[Hashable, AccountRow]) -> None:
+        out.pop(key, None)
+        self.model.remove_many([key])
+
+    def _on_account(self, account: Account, out: dict[Hashable, AccountRow]) -> list[AccountRow]:
         ident = (account.broker, account.account_id)
         self._accounts[ident] = account
         balances = self._balances.get(ident)
@@ -76,17 +81,17 @@ class AccountsPanel(TablePanel):
         row = AccountRow.of_account(account)
         old = self._placeholders.get(ident)
         if old is not None and old != row.key:
-            self.model.remove_many([old])
+            self._drop(old, out)
         self._placeholders[ident] = row.key
         return [row]
 
-    def _on_balance(self, balance: Balance) -> AccountRow:
+    def _on_balance(self, balance: Balance, out: dict[Hashable, AccountRow]) -> AccountRow:
         ident = (balance.broker, balance.account_id)
         self._balances.setdefault(ident, {})[balance.currency] = balance
         row = AccountRow.of_balance(balance, self._accounts.get(ident))
         placeholder = self._placeholders.pop(ident, None)
         if placeholder is not None and placeholder != row.key:
-            self.model.remove_many([placeholder])
+            self._drop(placeholder, out)
         return row
 
     def remove_account(self, broker: str, account_id: str) -> None:
