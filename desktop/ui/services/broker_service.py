@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.brokers import Broker, BrokerError
-from desktop.domain import Account, Balance, Fill, Instrument, Order, OrderRequest, Position, Quote
+from desktop.domain import Account, Balance, Fill, Instrument, OptionChain, Order, OrderRequest, Position, Quote
 
 from .tasks import spawn
 
@@ -132,8 +132,23 @@ class BrokerService(QObject):
         self.instruments.setdefault(instrument.symbol, instrument)
 
     def instrument_for(self, symbol: str) -> Instrument | None:
-        """The instrument for ``symbol`` if this broker is known to list it."""
-        return self.instruments.get(symbol.strip().upper())
+        """The instrument for ``symbol`` if this broker is known to list it. On a broker
+        with options, an OCC symbol (padded or not) resolves to its option instrument."""
+        key = symbol.strip().upper()
+        found = self.instruments.get(key)
+        if found is None and len(key) >= 16 and self.broker.capabilities.options:
+            from desktop.domain.occ import OccSymbolError, parse_occ
+
+            try:
+                found = Instrument.for_option(parse_occ(key))
+            except OccSymbolError:
+                return None
+        return found
+
+    async def fetch_option_chain(self, underlying: str, expiry: date | None = None) -> OptionChain:
+        """The broker's option chain of ``underlying`` (quotes of ``expiry``, or its default).
+        Raises BrokerError (InvalidRequestError when the broker has no options)."""
+        return await self.broker.fetch_option_chain(underlying, expiry)
 
     def known_symbols(self) -> list[str]:
         """Symbols with a known instrument, sorted."""

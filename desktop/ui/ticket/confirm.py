@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QDialog, QFormLayout, QHBoxLayout, QLabel, QPushBu
 from desktop.domain import Account, OrderRequest, OrderSide
 
 from .style import LIVE, SIDE_COLOURS, submit_button_sheet
-from .values import Estimate, fmt_money, fmt_price
+from .values import ACTION_LABELS, Estimate, describe_request, fmt_money, fmt_price, fmt_qty, max_loss_text, premium
 
 
 def account_text(account: Account | None, account_id: str = "") -> str:
@@ -22,7 +22,9 @@ class ConfirmOrderDialog(QDialog):
     """Asks the user to confirm ``request`` before it is sent (objectName "orderConfirmDialog").
 
     Shows the order in words, the account (and whether it is paper or live money) and
-    the estimated cost or proceeds including commission. Open it with ``open()``;
+    the estimated cost or proceeds including commission. Option orders also show the
+    contract with its OCC symbol, the premium ("premiumLabel") and the most the order
+    can lose ("maxLossLabel"). Open it with ``open()``;
     ``accepted`` means confirmed. Safe keys: Enter and Escape cancel (Cancel is the
     default button and has the focus); confirming takes a click, Alt+C, or tabbing to
     Confirm and pressing Space/Enter.
@@ -42,7 +44,7 @@ class ConfirmOrderDialog(QDialog):
         self.setModal(True)
         colour = SIDE_COLOURS[request.side][0]
 
-        self.summary_label = QLabel(request.describe(), self)
+        self.summary_label = QLabel(describe_request(request), self)
         self.summary_label.setObjectName("orderSummaryLabel")
         self.summary_label.setWordWrap(True)
         self.summary_label.setStyleSheet(f"color: {colour}; font-size: 15px; font-weight: bold;")
@@ -57,7 +59,11 @@ class ConfirmOrderDialog(QDialog):
                 mode.setStyleSheet(f"font-weight: bold; color: {LIVE};")
             details.addRow("Mode:", mode)
         instrument = request.instrument
-        if instrument.description:
+        if instrument.option is not None:
+            contract = self._value(f"{instrument.display_name} ({instrument.symbol.replace(' ', chr(0xA0))})", "instrumentLabel")
+            details.addRow("Contract:", contract)
+            details.addRow("Multiplier:", self._value(f"{fmt_qty(instrument.multiplier)} shares per contract", "multiplierLabel"))
+        elif instrument.description:
             details.addRow("Instrument:", self._value(instrument.description, "instrumentLabel"))
         self.cost_label = self._value(self._cost_text(estimate), "costLabel")
         self.cost_label.setStyleSheet("font-weight: bold;")
@@ -67,12 +73,25 @@ class ConfirmOrderDialog(QDialog):
             details.addRow("Assumed price:", self._value(fmt_price(estimate.price), "priceLabel"))
             commission = "unknown" if estimate.commission is None else fmt_money(estimate.commission, estimate.currency)
             details.addRow("Commission:", self._value(commission, "commissionLabel"))
+        if instrument.option is not None:
+            price = estimate.price if estimate is not None else None
+            if price is not None:
+                verb = "paid" if request.side is OrderSide.BUY else "received"
+                text = (f"{fmt_money(premium(request, price), instrument.currency)} {verb} "
+                        f"({fmt_qty(request.amount)} × {fmt_price(price)} × {fmt_qty(instrument.multiplier)})")
+            else:
+                text = "unknown (no price yet)"
+            details.addRow("Premium:", self._value(text, "premiumLabel"))
+            self.max_loss_label = self._value(max_loss_text(request, price), "maxLossLabel")
+            details.addRow("Max loss:", self.max_loss_label)
 
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setObjectName("cancelButton")
         self.cancel_button.setDefault(True)
         self.cancel_button.clicked.connect(self.reject)
         verb = "Buy" if request.side is OrderSide.BUY else "Sell"
+        if request.option_action is not None:
+            verb = ACTION_LABELS[request.option_action].lower().capitalize()
         self.confirm_button = QPushButton(f"&Confirm {verb}", self)
         self.confirm_button.setObjectName("confirmButton")
         self.confirm_button.setToolTip("Send the order (Alt+C)")

@@ -5,7 +5,9 @@
 "symbolEdit", "buyButton", "sellButton", "quantityEdit", "typeCombo",
 "limitPriceEdit", "stopPriceEdit", "tifCombo", "submitButton") and an error label
 "<key>Error" under it; "quoteLabel", "estimateLabel", "formError", "rejectLabel" and
-"statusLabel" complete it.
+"statusLabel" complete it. For options ("option mode") the BUY/SELL buttons give way to
+"optionActionCombo" (buy/sell to open/close), "contractLabel" names the contract and
+"multiplierLabel" shows the shares per contract next to the quantity.
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 from PySide6.QtCore import QStringListModel, Qt
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QComboBox, QCompleter, QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox, QCompleter, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
+)
 
-from desktop.domain import OrderSide, OrderType, Quote, TimeInForce
+from desktop.domain import Instrument, OptionAction, OptionRight, OrderSide, OrderType, PositionEffect, Quote, TimeInForce
 
-from .style import FORM_SHEET, LINK, set_invalid, show_error, submit_button_sheet
-from .values import fmt_price
+from .style import FORM_SHEET, LINK, SIDE_COLOURS, set_invalid, show_error, submit_button_sheet
+from .values import ACTION_LABELS, ACTION_TIPS, fmt_price, fmt_qty
 from .widgets import AccountComboBox, FieldBox, SideSelector, SymbolValidator
 
 
@@ -45,6 +49,22 @@ class TicketForm(QWidget):
         self.quote_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.side_selector = SideSelector(self)
         self.buy_button, self.sell_button = self.side_selector.buy_button, self.side_selector.sell_button
+        self.option_mode = False
+        self.action_combo = QComboBox(self, objectName="optionActionCombo")
+        for action in OptionAction:
+            self.action_combo.addItem(ACTION_LABELS[action], action.value)
+            self.action_combo.setItemData(self.action_combo.count() - 1, ACTION_TIPS[action], Qt.ItemDataRole.ToolTipRole)
+        self.action_combo.setMinimumHeight(28)
+        self.action_combo.setVisible(False)
+        for i in range(self.action_combo.count()):
+            colour = SIDE_COLOURS[OptionAction(self.action_combo.itemData(i)).side][0]
+            self.action_combo.setItemData(i, QColor(colour), Qt.ItemDataRole.ForegroundRole)
+        self.action_combo.currentIndexChanged.connect(self._colour_action)
+        self._colour_action()
+        self.contract_label = QLabel(self, objectName="contractLabel", wordWrap=True, visible=False)
+        self.contract_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.multiplier_label = QLabel(self, objectName="multiplierLabel", visible=False)
+        self.multiplier_label.setToolTip("Each contract is for this many shares")
         self.quantity_edit = self._number_edit("quantityEdit", "shares")
         self.type_combo = QComboBox(self, objectName="typeCombo")
         self.limit_edit = self._number_edit("limitPriceEdit", "limit price")
@@ -72,9 +92,24 @@ class TicketForm(QWidget):
         self.form = form
         self._row("Account", "account", self.account_combo)
         self._row("Symbol", "symbol", self.symbol_edit)
+        form.addRow(self.contract_label)
         form.addRow(self.quote_label)
-        form.addRow("Side", self.side_selector)
+        sides = QWidget(self)
+        sides_layout = QHBoxLayout(sides)
+        sides_layout.setContentsMargins(0, 0, 0, 0)
+        sides_layout.addWidget(self.side_selector)
+        sides_layout.addWidget(self.action_combo)
+        form.addRow("Side", sides)
+        self.side_label = form.labelForField(sides)
         self._row("Quantity", "quantity", self.quantity_edit)
+        quantity_box = self.boxes["quantity"]
+        quantity_row = QHBoxLayout()
+        quantity_row.setContentsMargins(0, 0, 0, 0)
+        quantity_row.setSpacing(6)
+        quantity_box.layout().removeWidget(self.quantity_edit)
+        quantity_row.addWidget(self.quantity_edit, 1)
+        quantity_row.addWidget(self.multiplier_label)
+        quantity_box.layout().insertLayout(0, quantity_row)
         self._row("Type", "type", self.type_combo)
         self._row("Limit price", "limitPrice", self.limit_edit)
         self._row("Stop price", "stopPrice", self.stop_edit)
@@ -92,15 +127,15 @@ class TicketForm(QWidget):
         layout.addStretch(1)
 
     def _keyboard(self) -> None:
-        order = [self.account_combo, self.symbol_edit, self.buy_button, self.sell_button, self.quantity_edit,
+        order = [self.account_combo, self.symbol_edit, self.buy_button, self.sell_button, self.action_combo, self.quantity_edit,
                  self.type_combo, self.limit_edit, self.stop_edit, self.tif_combo, self.submit_button]
         for first, second in zip(order, order[1:]):
             QWidget.setTabOrder(first, second)
         scope = Qt.ShortcutContext.WidgetWithChildrenShortcut  # only while focus is in the ticket
         self.buy_shortcut = QShortcut(QKeySequence("Ctrl+B"), self, context=scope)
         self.sell_shortcut = QShortcut(QKeySequence("Ctrl+S"), self, context=scope)
-        self.buy_shortcut.activated.connect(lambda: self.side_selector.set_side(OrderSide.BUY))
-        self.sell_shortcut.activated.connect(lambda: self.side_selector.set_side(OrderSide.SELL))
+        self.buy_shortcut.activated.connect(lambda: self.choose_side(OrderSide.BUY))
+        self.sell_shortcut.activated.connect(lambda: self.choose_side(OrderSide.SELL))
         self.buy_button.setToolTip("Buy (Ctrl+B)")
         self.sell_button.setToolTip("Sell (Ctrl+S)")
 
@@ -123,7 +158,73 @@ class TicketForm(QWidget):
         return self.symbol_edit.text().strip().upper()
 
     def side(self) -> OrderSide:
-        return self.side_selector.side()
+        """BUY or SELL (in option mode, the side of the chosen action)."""
+        return self.option_action().side if self.option_mode else self.side_selector.side()
+
+    def option_action(self) -> OptionAction:
+        """The chosen option action (meaningful in option mode)."""
+        return OptionAction(self.action_combo.currentData() or OptionAction.BUY_TO_OPEN.value)
+
+    def position_effect(self) -> PositionEffect | None:
+        """OPEN/CLOSE in option mode, None otherwise."""
+        return self.option_action().position_effect if self.option_mode else None
+
+    def select_action(self, action: OptionAction) -> None:
+        """Choose ``action`` (and the matching BUY/SELL for when the mode ends)."""
+        self.action_combo.setCurrentIndex(self.action_combo.findData(action.value))
+        self.side_selector.set_side(action.side)
+
+    def _colour_action(self) -> None:
+        """Buy actions green, sell actions red, like the BUY/SELL buttons."""
+        colour = SIDE_COLOURS[self.option_action().side][0]
+        self.action_combo.setStyleSheet(f"QComboBox#optionActionCombo {{ color: {colour}; font-weight: bold; }}")
+
+    def choose_side(self, side: OrderSide) -> None:
+        """Ctrl+B / Ctrl+S: the side; in option mode the action of that side with the same effect."""
+        if self.option_mode:
+            self.select_action(OptionAction.of(side, self.option_action().position_effect))
+        else:
+            self.side_selector.set_side(side)
+
+    def show_option_mode(self, instrument: Instrument | None) -> bool:
+        """Switch between the BUY/SELL buttons (stocks) and the option actions.
+
+        ``instrument`` is the resolved one (None while unknown: the mode stays as it
+        is). Returns True when the mode changed.
+        """
+        if instrument is None:
+            if self.option_mode:
+                self.contract_label.setVisible(False)
+            return False
+        option = instrument.option is not None
+        if option:
+            contract = instrument.option
+            kind = "call" if contract.right is OptionRight.CALL else "put"
+            self.contract_label.setText(f"<b>{instrument.display_name}</b> · {contract.style.value.capitalize()} {kind}")
+            self.contract_label.setToolTip(f"OCC symbol {instrument.symbol}; {fmt_qty(instrument.multiplier)} shares per contract")
+            self.multiplier_label.setText(f"× {fmt_qty(instrument.multiplier)} shares")
+        self.contract_label.setVisible(option)
+        if option == self.option_mode:
+            return False
+        self.option_mode = option
+        if option:  # keep the side the user had picked
+            self.action_combo.blockSignals(True)
+            self.action_combo.setCurrentIndex(self.action_combo.findData(
+                OptionAction.of(self.side_selector.side(), self.option_action().position_effect).value))
+            self.action_combo.blockSignals(False)
+        else:
+            self.side_selector.set_side(self.option_action().side)
+        self.side_selector.setVisible(not option)
+        self.action_combo.setVisible(option)
+        self.multiplier_label.setVisible(option)
+        if isinstance(self.side_label, QLabel):
+            self.side_label.setText("Action" if option else "Side")
+            self.side_label.setBuddy(self.action_combo if option else self.buy_button)
+        self.quantity_edit.setPlaceholderText("contracts" if option else "shares")
+        form_label = self.form.labelForField(self.boxes["quantity"])
+        if isinstance(form_label, QLabel):
+            form_label.setText("Contracts" if option else "Quantity")
+        return True
 
     def order_type(self) -> OrderType:
         return OrderType(self.type_combo.currentData() or OrderType.MARKET.value)

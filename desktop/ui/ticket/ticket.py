@@ -9,13 +9,15 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QWidget
 
 from desktop.brokers.capabilities import BrokerCapabilities
-from desktop.domain import Account, Order, OrderRequest, OrderSide, OrderType, Quote, TimeInForce
+from desktop.domain import (
+    Account, Instrument, OptionAction, OptionContract, Order, OrderRequest, OrderSide, OrderType, Quote, TimeInForce,
+)
 
 from .confirm import ConfirmOrderDialog, account_text
 from .form import TicketForm
 from .values import (
-    TIF_LABELS, TIF_TIPS, TYPE_LABELS, CommissionEstimator, InstrumentLookup, TicketInputs,
-    build_request, estimate_order, fmt_qty, parse_decimal,
+    ACTION_LABELS, TIF_LABELS, TIF_TIPS, TYPE_LABELS, CommissionEstimator, InstrumentLookup, TicketInputs,
+    build_request, estimate_order, fmt_money, fmt_qty, parse_decimal, premium,
 )
 
 _QUIET_WHEN_BLANK = ("symbol", "quantity")  # no "is required" nagging before the first edit
@@ -33,6 +35,12 @@ class OrderTicket(TicketForm):
     ``symbolChanged(str)`` says which (known) symbol the user settled on, to stream
     its quotes. Keyboard: Ctrl+B / Ctrl+S pick the side while the focus is in the
     ticket (rebind through ``buy_shortcut`` / ``sell_shortcut``).
+
+    Options: a symbol that resolves to an option instrument (e.g. an OCC symbol such as
+    "AAPL  250221C00200000", padded or not) puts the ticket in option mode: the side is
+    one of the four actions ("optionActionCombo"), the quantity counts contracts, the
+    estimate is the premium and the request carries ``position_effect``. See
+    :meth:`prefill_option`.
     """
 
     orderSubmitted = Signal(object)
@@ -52,11 +60,12 @@ class OrderTicket(TicketForm):
         self._accounts: list[Account] = []
         self._quotes: dict[str, Quote] = {}
         self._touched: set[str] = set()
-        self._confirm = True
+        self._confirm: set[OrderType] = set(OrderType)
         self._busy = False
         self._request: OrderRequest | None = None
         self._errors: dict[str, str] = {}
         self._last_symbol = ""
+        self._instrument: Instrument | None = None
         self.confirm_dialog: ConfirmOrderDialog | None = None
         self._connect()
         self.set_capabilities(BrokerCapabilities())
@@ -67,6 +76,7 @@ class OrderTicket(TicketForm):
         self.symbol_edit.editingFinished.connect(self._announce_symbol)
         self.completer.activated.connect(lambda _text: self._announce_symbol())
         self.side_selector.sideChanged.connect(self._revalidate)
+        self.action_combo.currentIndexChanged.connect(self._revalidate)
         self.type_combo.currentIndexChanged.connect(self._on_type_changed)
         self.tif_combo.currentIndexChanged.connect(self._revalidate)
         for key, edit in (("symbol", self.symbol_edit), ("quantity", self.quantity_edit),
@@ -129,9 +139,17 @@ class OrderTicket(TicketForm):
             self.show_quote(self.symbol(), quote)
             self._show_estimate()
 
-    def set_confirm_orders(self, confirm: bool) -> None:
-        """Whether Submit asks for confirmation first (on by default)."""
-        self._confirm = confirm
+    def set_confirm_orders(self, confirm: bool | Iterable[OrderType]) -> None:
+        """Whether Submit asks for confirmation first (on by default): True / False for
+        every order type, or the order types that ask (the others send at once)."""
+        if isinstance(confirm, bool):
+            self._confirm = set(OrderType) if confirm else set()
+        else:
+            self._confirm = {OrderType(t) for t in confirm}
+
+    def confirms(self, order_type: OrderType) -> bool:
+        """True when Submit asks before sending an order of ``order_type``."""
+        return OrderType(order_type) in self._confirm
 
     def set_busy(self, busy: bool) -> None:
         """While busy (an order is on its way) Submit is disabled."""
@@ -169,8 +187,8 @@ class OrderTicket(TicketForm):
         if symbol is not None:
             self.symbol_edit.setText(str(symbol).strip().upper())
             self._touched.add("symbol")
-        if side is not None:
-            self.side_selector.set_side(side if isinstance(side, OrderSide) else OrderSide(str(side).upper()))
+        if side is not None:  # in option mode: the action of that side, keeping open/close
+            self.choose_side(side if isinstance(side, OrderSide) else OrderSide(str(side).upper()))
         if amount is not None:
             self.quantity_edit.setText(_plain(amount))
             self._touched.add("quantity")
@@ -185,6 +203,20 @@ class OrderTicket(TicketForm):
         self.show_status("")
         self._revalidate()
         self._announce_symbol()
+
+    def prefill_option(self, contract: OptionContract, action: OptionAction | str = OptionAction.BUY_TO_OPEN,
+                       amount: Decimal | int | str | None = 1, limit_price: Decimal | str | None = None,
+                       order_type: OrderType | str | None = None) -> None:
+        """Point the ticket at ``contract`` (its OCC symbol) with ``action``, ``amount``
+        contracts and, when given, a limit price (a MARKET ticket becomes LIMIT)."""
+        self.symbol_edit.setText(contract.occ_symbol)
+        self._touched.add("symbol")
+        self.select_action(action if isinstance(action, OptionAction) else OptionAction(str(action).upper()))
+        self.prefill(amount=amount, limit_price=limit_price, order_type=order_type)
+
+    def current_instrument(self) -> Instrument | None:
+        """The instrument the typed symbol resolves to (None while unknown)."""
+        return self._instrument
 
     def current_symbol(self) -> str:
         """The symbol in the ticket (upper case, may be unknown or empty)."""
@@ -206,7 +238,7 @@ class OrderTicket(TicketForm):
             return
         self.show_rejection(None)
         self.show_status("")
-        if not self._confirm:
+        if request.type not in self._confirm:
             self._send(request)
             return
         estimate = estimate_order(request, self._quotes.get(request.symbol), self._commission_for)
@@ -232,11 +264,24 @@ class OrderTicket(TicketForm):
             self._revalidate()
 
     def _on_symbol_text(self) -> None:
+        self._instrument = self._lookup(self.symbol())
+        self.show_option_mode(self._instrument)
         self._revalidate()
         known = "symbol" not in self._errors
         self.show_quote(self.symbol() if known else "", self._quotes.get(self.symbol()))
 
+    def _lookup(self, symbol: str) -> Instrument | None:
+        if not symbol or self._instrument_for is None:
+            return None
+        try:
+            return self._instrument_for(symbol)
+        except Exception:  # build_request explains a failing lookup next to the field
+            return None
+
     def _announce_symbol(self) -> None:
+        instrument = self._instrument
+        if instrument is not None and instrument.is_option and self.symbol() != instrument.symbol:
+            self.symbol_edit.setText(instrument.symbol)  # unpadded OCC -> the canonical padded form
         symbol = self.symbol()
         if symbol and symbol != self._last_symbol and "symbol" not in self._errors:
             self._last_symbol = symbol
@@ -252,6 +297,7 @@ class OrderTicket(TicketForm):
             account_id=account.account_id if account else "", symbol=self.symbol_edit.text(), side=self.side(),
             quantity=self.quantity_edit.text(), order_type=self.order_type(), limit_price=self.limit_edit.text(),
             stop_price=self.stop_edit.text(), time_in_force=self.time_in_force(),
+            position_effect=self.position_effect(),
         )
 
     def _revalidate(self, *_args: object) -> None:
@@ -263,14 +309,15 @@ class OrderTicket(TicketForm):
 
     def _update_submit(self) -> None:
         side = self.side()
-        parts = ["Buy" if side is OrderSide.BUY else "Sell"]
+        parts = [ACTION_LABELS[self.option_action()] if self.option_mode else "Buy" if side is OrderSide.BUY else "Sell"]
         try:
             amount = parse_decimal(self.quantity_edit.text(), "amount")
         except ValueError:
             amount = None
         if amount is not None and amount > 0:
             parts.append(fmt_qty(amount))
-        parts.append(self.symbol() or "…")
+        instrument = self._instrument
+        parts.append(instrument.display_name if instrument is not None and instrument.is_option else self.symbol() or "…")
         order_type = self.order_type()
         limit, stop = self.limit_edit.text().strip(), self.stop_edit.text().strip()
         if order_type.needs_limit_price and limit:
@@ -284,10 +331,19 @@ class OrderTicket(TicketForm):
         label = "Estimated cost" if self.side() is OrderSide.BUY else "Estimated proceeds"
         request = self._request
         estimate = estimate_order(request, self._quotes.get(request.symbol), self._commission_for) if request else None
-        if estimate is not None:
+        if estimate is not None and request.instrument.is_option:
+            paid = premium(request, estimate.price)
+            verb = "paid" if request.side is OrderSide.BUY else "received"
+            text = (f"Premium {verb}: {fmt_money(paid, estimate.currency)}"
+                    f" ({fmt_qty(request.amount)} × {estimate.price:,f} × {fmt_qty(request.instrument.multiplier)})")
+            if estimate.commission:
+                text += f"\n{estimate.text()}"
+            self.estimate_label.setText(text)
+        elif estimate is not None:
             self.estimate_label.setText(estimate.text(sep="\n"))
         elif request is not None:
-            self.estimate_label.setText(f"{label}: — (no price for {request.symbol} yet)")
+            self.estimate_label.setText(f"{'Premium' if request.instrument.is_option else label}: — "
+                                        f"(no price for {request.instrument.display_name} yet)")
         else:
             self.estimate_label.setText(f"{label}: —")
 

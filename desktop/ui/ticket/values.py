@@ -17,7 +17,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from pydantic import ValidationError
 from pydantic_core import PydanticCustomError
 
-from desktop.domain import Instrument, OrderRequest, OrderSide, OrderType, Quote, TimeInForce, field_errors
+from desktop.domain import (
+    Instrument, OptionAction, OptionRight, OrderRequest, OrderSide, OrderType, PositionEffect, Quote, TimeInForce,
+    field_errors,
+)
 from desktop.domain.order import check_order_fields
 
 InstrumentLookup = Callable[[str], "Instrument | None"]
@@ -93,6 +96,8 @@ class TicketInputs:
     limit_price: str = ""
     stop_price: str = ""
     time_in_force: TimeInForce = TimeInForce.DAY
+    position_effect: PositionEffect | None = None
+    """Open or close, for option orders (ignored for other instruments)."""
 
 
 def build_request(inputs: TicketInputs, instrument_for: InstrumentLookup | None) -> tuple[OrderRequest | None, dict[str, str]]:
@@ -117,6 +122,8 @@ def build_request(inputs: TicketInputs, instrument_for: InstrumentLookup | None)
         values["account_id"] = "?"
     instrument = _resolve(inputs.symbol, instrument_for, errors)
     values["instrument"] = instrument or _ANY_INSTRUMENT
+    if instrument is not None and instrument.is_option and inputs.position_effect is not None:
+        values["position_effect"] = inputs.position_effect
     stand_in = {
         "amount": (instrument or _ANY_INSTRUMENT).lot_size,
         "limit_price": (instrument or _ANY_INSTRUMENT).tick_size,
@@ -277,3 +284,70 @@ def fmt_qty(value: Decimal) -> str:
 def fmt_price(value: Decimal | None) -> str:
     """A price as typed/quoted, with thousands separators; "—" when unknown."""
     return "—" if value is None else f"{value:,f}"
+
+
+# ------------------------------------------------------------------- options
+ACTION_LABELS = {
+    OptionAction.BUY_TO_OPEN: "Buy to open",
+    OptionAction.BUY_TO_CLOSE: "Buy to close",
+    OptionAction.SELL_TO_OPEN: "Sell to open",
+    OptionAction.SELL_TO_CLOSE: "Sell to close",
+}
+ACTION_TIPS = {
+    OptionAction.BUY_TO_OPEN: "Buy to open: start or add to a long position (you pay the premium)",
+    OptionAction.BUY_TO_CLOSE: "Buy to close: buy back contracts you are short",
+    OptionAction.SELL_TO_OPEN: "Sell to open: write contracts, start or add to a short position (you receive the premium)",
+    OptionAction.SELL_TO_CLOSE: "Sell to close: sell contracts you hold",
+}
+
+
+def premium(request: OrderRequest, price: Decimal) -> Decimal:
+    """Premium of an option order at ``price`` per share: price x contracts x multiplier."""
+    return price * request.amount * request.instrument.multiplier
+
+
+def max_loss_text(request: OrderRequest, price: Decimal | None) -> str:
+    """The most an option order can lose, in words (``price`` per share, None when unknown).
+
+    Long (buy to open): the premium paid. Short call: unlimited. Short put: strike x
+    multiplier x contracts less the premium received (the stock going to zero).
+    Closing orders take no new risk.
+    """
+    instrument = request.instrument
+    contract = instrument.option
+    action = request.option_action or OptionAction.of(request.side, PositionEffect.OPEN)
+    currency = instrument.currency
+    paid = premium(request, price) if price is not None else None
+    if contract is None:
+        return ""
+    if action is OptionAction.BUY_TO_OPEN:
+        if paid is None:
+            return "the premium paid (no price yet), if the option expires worthless"
+        return f"{fmt_money(paid, currency)}, the premium paid, if the option expires worthless"
+    if action is OptionAction.SELL_TO_OPEN and contract.right is OptionRight.CALL:
+        return f"unlimited: a short call loses more the higher {contract.underlying} goes"
+    if action is OptionAction.SELL_TO_OPEN:
+        exposure = contract.strike * instrument.multiplier * request.amount
+        if paid is None:
+            return (f"{fmt_money(exposure, currency)} less the premium received, if {contract.underlying} "
+                    "falls to zero")
+        return (f"{fmt_money(exposure - paid, currency)} if {contract.underlying} falls to zero "
+                f"(strike {fmt_price(contract.strike)} x {fmt_qty(instrument.multiplier)} x {fmt_qty(request.amount)}"
+                f" less {fmt_money(paid, currency)} premium received)")
+    if action is OptionAction.BUY_TO_CLOSE:
+        return "no new risk: this buys back contracts you are short (you pay the premium)"
+    return "no new risk: this sells contracts you hold"
+
+
+def describe_request(request: OrderRequest) -> str:
+    """The order in words; options read "Buy to open 1 AAPL 21 Feb 25 200 C call at limit 5.20, ..."."""
+    text = request.describe()
+    instrument = request.instrument
+    if instrument.option is None:
+        return text
+    action = request.option_action
+    verb = ACTION_LABELS[action] if action is not None else ("Buy" if request.side is OrderSide.BUY else "Sell")
+    kind = "call" if instrument.option.right is OptionRight.CALL else "put"
+    plural = "" if request.amount == 1 else "s"
+    _head, _sym, tail = text.partition(instrument.symbol)
+    return f"{verb} {fmt_qty(request.amount)} {instrument.display_name} {kind}{plural}{tail}"
