@@ -25,10 +25,14 @@ def run(args: argparse.Namespace, *, started: float) -> int:
     from PySide6.QtWidgets import QApplication
     import qasync
 
-    from desktop.app.brokers import create_broker
+    from desktop.app.brokers import startup_broker
     from desktop.app.logging_setup import setup_logging
+    from desktop.app.secrets import SecretStore
+    from desktop.connections import ConnectionStore
     from desktop.ui.error_reporting import ErrorReporter
     from desktop.ui.main_window import MainWindow
+    from desktop.ui.settings import app_settings
+    from desktop.ui.settings_dialog import load_preferences
     from desktop.ui.theme import apply_theme
 
     log_path = setup_logging()
@@ -37,15 +41,25 @@ def run(args: argparse.Namespace, *, started: float) -> int:
     app.setApplicationName("Tradedesk")
     app.setOrganizationName("Tradedesk")
     app.setQuitOnLastWindowClosed(False)
-    apply_theme(app)
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
+    apply_theme(app, load_preferences(app_settings()).theme)
+    connections, secrets = ConnectionStore.open_default(), SecretStore()
     try:
-        broker = create_broker(args.broker)
+        broker, connection = startup_broker(args.broker, connections, secrets)
     except KeyError as exc:
         print(exc.args[0], file=sys.stderr)
         return 2
-    window = MainWindow(broker)
+    instance = None if args.smoke_test else _single_instance()  # smoke tests never activate / block a running app
+    if instance is not None and instance.activate_running():
+        log.info("Tradedesk is already running; asked it to come to the front")
+        print("Tradedesk is already running: its window was brought to the front.", flush=True)
+        return 0
+    if instance is not None:
+        instance.listen()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    window = MainWindow(broker, connection_id=connection.id if connection else None, connections=connections, secrets=secrets)
+    if instance is not None:
+        instance.activateRequested.connect(window.bring_to_front)
     reporter = ErrorReporter(window)
     reporter.install(loop)
     window.show()
@@ -53,7 +67,19 @@ def run(args: argparse.Namespace, *, started: float) -> int:
         with loop:
             return loop.run_until_complete(_amain(window, args, started))
     finally:
+        if instance is not None:
+            instance.close()
         asyncio.set_event_loop(None)
+
+
+def _single_instance():
+    """The single-instance guard, or None when QtNetwork is not available (a slimmed bundle)."""
+    try:
+        from desktop.app.single_instance import SingleInstance
+    except ImportError as exc:
+        log.warning("single-instance check unavailable: %s", exc)
+        return None
+    return SingleInstance()
 
 
 async def _amain(window, args: argparse.Namespace, started: float) -> int:

@@ -8,12 +8,15 @@ from pathlib import Path
 
 from desktop.paths import log_dir
 
+from .redaction import redacting_filter
+
 LOG_FILE_NAME = "tradedesk.log"
 _FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 
 def setup_logging(level: int = logging.INFO, console_level: int = logging.WARNING) -> Path:
-    """Install the rotating file handler (1 MB x 5 files) and a stderr handler.
+    """Install the rotating file handler (1 MB x 5 files) and a stderr handler,
+    both with the secret-redacting filter.
 
     Returns the log file path. Safe to call more than once: handlers added by an
     earlier call are replaced, not duplicated.
@@ -32,6 +35,7 @@ def setup_logging(level: int = logging.INFO, console_level: int = logging.WARNIN
     console.setLevel(console_level)
     for handler in (file_handler, console):
         handler._tradedesk = True  # type: ignore[attr-defined]
+        handler.addFilter(redacting_filter())  # secrets never reach a log (desktop.app.redaction)
         root.addHandler(handler)
     root.setLevel(min(level, console_level))
     return path

@@ -9,16 +9,19 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 
 from desktop import __version__
+from desktop.app.secrets import SecretStore
 from desktop.brokers import Broker
 from desktop.brokers.replay_control import replay_control
-from desktop.domain import Interval, OrderSide
+from desktop.connections import ConnectionStore
+from desktop.domain import Interval, OrderSide, Quote
 
 from .chart import ChartWidget
 from .display_clock import DISPLAY_CLOCK
 from .menus import build_menus
+from .options import install_options
 from .order_actions import OrderActions
 from .services.broker_service import BrokerService
 from .services.chart_feed import ChartFeed
@@ -27,6 +30,7 @@ from .settings import app_settings
 from .status_bar import NEW_YORK, TradingStatusBar
 from .tables import AccountsPanel, FillsPanel, OrdersPanel, PositionsPanel, WatchlistPanel
 from .ticket import OrderTicket
+from .welcome import WelcomePanel, welcome_dismissed
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +50,19 @@ class MainWindow(QMainWindow):
 
     closed = Signal()
 
-    def __init__(self, broker: Broker, parent: QWidget | None = None) -> None:
+    def __init__(self, broker: Broker, parent: QWidget | None = None, *, connection_id: str | None = None,
+                 connections: ConnectionStore | None = None, secrets: SecretStore | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.broker = broker
         self.settings = app_settings()
+        # Saved connections (File -> Connections...), where their secrets live, and which one is shown.
+        self.connection_store = connections if connections is not None else ConnectionStore.open_default()
+        self.secrets = secrets if secrets is not None else SecretStore()
+        self.connection_id = connection_id
+        from .settings_dialog import load_preferences
+
+        self.preferences = load_preferences(self.settings)
         self.first_paint_done = False
         self.live_bars_applied = 0
         self.setWindowTitle(f"Tradedesk {__version__} — {broker.display_name}")
@@ -61,7 +73,7 @@ class MainWindow(QMainWindow):
         self.feed = ChartFeed(broker, parent=self)
         self.chart = ChartWidget(self)
         self.chart.setObjectName("chart")
-        self.setCentralWidget(self.chart)
+        self._build_central()
 
         self.watchlist = WatchlistPanel(self)
         self.accounts = AccountsPanel(self)
@@ -83,8 +95,25 @@ class MainWindow(QMainWindow):
         self._replay_timer.setInterval(250)
         self._replay_timer.timeout.connect(self._update_replay_status)
         self._restore_layout()
+        from .settings_dialog import apply_preferences
+
+        apply_preferences(self, self.preferences, theme=False)  # the app's theme is set by bootstrap
 
     # -- layout -------------------------------------------------------------
+    def _build_central(self) -> None:
+        """The chart, below the first-run welcome panel until that is dismissed."""
+        central = QWidget(self)
+        central.setObjectName("centralArea")
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.welcome: WelcomePanel | None = None
+        if not welcome_dismissed(self.settings):
+            self.welcome = WelcomePanel(self.settings, self.open_connections, central)
+            layout.addWidget(self.welcome)
+        layout.addWidget(self.chart, 1)
+        self.setCentralWidget(central)
+
     def _dock(self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{key}")
@@ -113,6 +142,7 @@ class MainWindow(QMainWindow):
         positions.raise_()
         self.resizeDocks([self.docks["watchlist"], self.docks["ticket"]], [470, 330], Qt.Orientation.Horizontal)
         self.resizeDocks([orders], [300], Qt.Orientation.Vertical)
+        install_options(self)  # the "Options" dock (builder + chain), tabified with the watchlist
         self._default_state = self.saveState()
 
     def reset_layout(self) -> None:
@@ -181,7 +211,8 @@ class MainWindow(QMainWindow):
 
     def _close_position_ticket(self, position) -> None:
         """Double-click on a position: chart it and prefill an order that closes it."""
-        self.chart.set_symbol(position.symbol)
+        option = position.instrument.option
+        self.chart.set_symbol(option.underlying if option is not None else position.symbol)  # options: chart the stock
         side = OrderSide.SELL if position.quantity > 0 else OrderSide.BUY
         self.ticket.prefill(symbol=position.symbol, side=side, amount=abs(position.quantity))
 
@@ -235,6 +266,8 @@ class MainWindow(QMainWindow):
             self.chart.set_timezone(NEW_YORK)  # the replay runs on the exchange's clock
             self.chart.set_notice(SYNTHETIC_NOTICE)
             self.chart.toolbar.notice_label.setToolTip(SYNTHETIC_TOOLTIP)
+            if self.preferences.replay_speed:  # Settings / Replay menu speed, kept across starts
+                control.set_replay_speed(self.preferences.replay_speed)
             self._replay_timer.start()
             self._update_replay_status()
             self.menus.sync_replay_speed()
@@ -242,7 +275,7 @@ class MainWindow(QMainWindow):
         interval = str(self.settings.value("chart/interval", Interval.M1.value))
         self.chart.set_interval(interval)
         self.show_symbol(symbol)
-        self.ticket.prefill(amount=DEFAULT_QUANTITY)
+        self.ticket.prefill(amount=self.preferences.default_shares)
         self._chart_selection_changed()
 
     async def shutdown(self) -> None:
@@ -251,6 +284,60 @@ class MainWindow(QMainWindow):
         self._replay_timer.stop()
         self.feed.stop()
         await self.service.stop()
+
+    async def disconnect_broker(self) -> None:
+        """Stop streams, close the broker and empty the tables; the window stays open."""
+        await self.shutdown()
+        for panel in self._panels().values():
+            panel.model.reset([])
+        self.watchlist.model.reset([Quote(symbol=s) for s in self.watchlist.symbols()])  # keep the list, no prices
+        self.service.reset_state()
+        self.ticket.set_accounts([])
+        self.chart.set_notice(f"{self.broker.display_name}: disconnected (File → Connections… to connect)")
+        self.menus.reset_action.setEnabled(False)  # both need a connected paper broker
+        self.menus.replay_menu.setEnabled(False)
+        self.status.set_replay(None, 0)
+
+    async def connect_broker(self, broker: Broker | None = None, connection_id: str | None = None) -> None:
+        """Connect ``broker`` (a saved connection's, ``connection_id``) in place of the
+        current one, which is disconnected first; None reconnects the current broker.
+        Raises BrokerError (the status bar and the connections list show it)."""
+        if self.service.state != "disconnected":
+            await self.disconnect_broker()
+        if broker is not None and broker is not self.broker:
+            self.broker = self.service.broker = self.feed.broker = broker
+            self.feed.symbol = self.feed.interval = None  # a new broker: load history again
+            self.connection_id = connection_id
+            self.setWindowTitle(f"Tradedesk {__version__} — {broker.display_name}")
+            self.status.set_connection(broker.display_name, "disconnected")
+        self.chart.set_notice("")
+        await self.start()
+        self.menus.sync_broker()
+
+    def switch_broker(self, broker: Broker | None = None, connection_id: str | None = None):
+        """:meth:`connect_broker` as a task (for Qt slots); returns the asyncio task."""
+        return spawn(self.connect_broker(broker, connection_id), name="switch-broker",
+                     on_error=lambda exc: self.status.showMessage(f"Could not connect: {exc}", 10000))
+
+    def open_connections(self):
+        """File → Connections…: the connections manager (non-modal)."""
+        from .connections_dialog import open_connections_dialog
+
+        return open_connections_dialog(self)
+
+    def open_settings(self):
+        """Edit → Settings…"""
+        from .settings_dialog import open_settings_dialog
+
+        return open_settings_dialog(self)
+
+    def bring_to_front(self) -> None:
+        """Show, un-minimise, raise and focus the window (a second start asked for it)."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
 
     def reset_paper_account(self) -> None:
         """Start the paper account over (after the menu's confirmation)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QPoint, QRect, Qt
+from PySide6.QtCore import QEvent, QPoint, QRect, Qt, QTimer
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QMenu, QProxyStyle, QStyle, QTableView, QWidget
 
 from .proxy import TableProxy
@@ -93,7 +93,9 @@ class BlotterView(QTableView):
         """Follow application style changes (a widget with its own style is not told)."""
         super().changeEvent(event)
         if event.type() in (QEvent.Type.ApplicationPaletteChange, QEvent.Type.PaletteChange):
-            self._follow_app_style()
+            # Deferred: setting a style inside the palette change that QApplication.setStyleSheet
+            # sends while it re-polishes widgets re-enters that polish and crashes (live theme switch).
+            QTimer.singleShot(0, self, self._follow_app_style)
 
     def proxy(self) -> TableProxy:
         """The view's model, a TableProxy."""

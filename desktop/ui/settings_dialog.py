@@ -1,0 +1,317 @@
+"""Settings (Edit → Settings…): theme, number format, order confirmations, default
+quantities and the paper replay speed. Stored in the app's QSettings, applied live.
+
+:class:`Preferences` is the value object; :func:`load_preferences` /
+:func:`save_preferences` read and write it; :func:`apply_preferences` applies it to a
+main window (and the app's theme); :class:`SettingsDialog` edits it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.brokers.replay_control import REPLAY_SPEEDS, replay_control
+from desktop.domain import AssetClass, OrderType
+
+from .tables.formatting import set_number_format
+from .theme import DEFAULT_THEME, THEMES, apply_theme
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+PRICE_DECIMALS = (0, 2, 3, 4, 5, 6)
+"""Choices of the price decimals setting; 0 = automatic (2 to 4 as the price needs)."""
+ORDER_TYPE_LABELS = {OrderType.MARKET: "Market", OrderType.LIMIT: "Limit", OrderType.STOP: "Stop",
+                     OrderType.STOP_LIMIT: "Stop limit"}
+
+
+class Preferences(BaseModel):
+    """The user's preferences (defaults = a fresh install).
+
+    ``theme``: "dark" | "light" | "system"; ``thousands_separators``; ``price_decimals``
+    (0 = automatic); ``confirm``: order types that ask before sending; ``default_shares`` /
+    ``default_contracts``: ticket quantity for equities / options; ``replay_speed``: paper
+    replay speed applied on connect (None: keep the paper account's own).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    theme: Literal["system", "light", "dark"] = DEFAULT_THEME  # type: ignore[assignment]
+    thousands_separators: bool = True
+    price_decimals: int = Field(default=0, ge=0, le=8)
+    confirm: frozenset[OrderType] = frozenset(OrderType)
+    default_shares: int = Field(default=100, ge=1)
+    default_contracts: int = Field(default=1, ge=1)
+    replay_speed: int | None = None
+
+    def default_quantity(self, asset_class: AssetClass | str = AssetClass.EQUITY) -> Decimal:
+        """The ticket's default quantity for ``asset_class`` (contracts for options)."""
+        return Decimal(self.default_contracts if AssetClass(asset_class) is AssetClass.OPTION else self.default_shares)
+
+
+def _bool(value: object, default: bool) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def _int(value: object, default: int | None) -> int | None:
+    try:
+        return int(str(value)) if value not in (None, "") else default
+    except ValueError:
+        return default
+
+
+def load_preferences(settings: QSettings) -> Preferences:
+    """Read the preferences; missing or unreadable values fall back to the defaults."""
+    d = Preferences()
+    theme = str(settings.value("appearance/theme", d.theme))
+    speed = _int(settings.value("paper/replay_speed"), None)
+    values = {
+        "theme": theme if theme in THEMES else d.theme,
+        "thousands_separators": _bool(settings.value("format/thousands"), d.thousands_separators),
+        "price_decimals": _int(settings.value("format/price_decimals"), d.price_decimals),
+        "confirm": frozenset(t for t in OrderType if _bool(settings.value(f"orders/confirm_{t.value}"), True)),
+        "default_shares": _int(settings.value("orders/default_shares"), d.default_shares),
+        "default_contracts": _int(settings.value("orders/default_contracts"), d.default_contracts),
+        "replay_speed": speed if speed in REPLAY_SPEEDS else None,
+    }
+    try:
+        return Preferences(**values)
+    except ValueError:
+        return d
+
+
+def save_preferences(settings: QSettings, prefs: Preferences) -> None:
+    """Write every preference (and sync the file)."""
+    settings.setValue("appearance/theme", prefs.theme)
+    settings.setValue("format/thousands", prefs.thousands_separators)
+    settings.setValue("format/price_decimals", prefs.price_decimals)
+    for t in OrderType:
+        settings.setValue(f"orders/confirm_{t.value}", t in prefs.confirm)
+    settings.setValue("orders/default_shares", prefs.default_shares)
+    settings.setValue("orders/default_contracts", prefs.default_contracts)
+    if prefs.replay_speed:
+        settings.setValue("paper/replay_speed", prefs.replay_speed)
+    else:
+        settings.remove("paper/replay_speed")
+    settings.sync()
+
+
+def apply_preferences(window: "MainWindow", prefs: Preferences, previous: Preferences | None = None,
+                      *, theme: bool = True) -> None:
+    """Apply ``prefs`` to ``window`` now: theme (when ``theme``), number format and a
+    repaint of the tables, ticket confirmations and default quantity, replay speed."""
+    app = QApplication.instance()
+    if theme and app is not None and (previous is None or previous.theme != prefs.theme):
+        apply_theme(app, prefs.theme)
+    set_number_format(thousands=prefs.thousands_separators, price_decimals=prefs.price_decimals)
+    for panel in window._panels().values():
+        panel.view.viewport().update()
+        panel.view.horizontalHeader().viewport().update()
+    window.ticket.set_confirm_orders(prefs.confirm)
+    if previous is not None and previous.default_shares != prefs.default_shares:
+        current = window.ticket.quantity_edit.text().strip()
+        if current in ("", str(previous.default_shares)):
+            window.ticket.prefill(amount=prefs.default_shares)
+    window.preferences = prefs
+    if prefs.replay_speed and (previous is None or previous.replay_speed != prefs.replay_speed):
+        control = replay_control(window.broker)
+        if control is not None and window.service.state == "connected" and control.replay_speed != prefs.replay_speed:
+            window.menus.set_speed(prefs.replay_speed)
+
+
+def remember_replay_speed(window: "MainWindow", speed: int) -> None:
+    """The Replay menu changed the speed: make it the preference too (0 = pause is not kept)."""
+    if speed and speed in REPLAY_SPEEDS and getattr(window, "preferences", None) is not None:
+        window.preferences = window.preferences.model_copy(update={"replay_speed": speed})
+        window.settings.setValue("paper/replay_speed", speed)
+
+
+class SettingsDialog(QDialog):
+    """Edits :class:`Preferences`; OK and Apply save and apply them to the window."""
+
+    def __init__(self, window: "MainWindow") -> None:
+        super().__init__(window)
+        self.window_ = window
+        self.setObjectName("settingsDialog")
+        self.setWindowTitle("Settings")
+        self.setMinimumWidth(440)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._appearance_box())
+        layout.addWidget(self._numbers_box())
+        layout.addWidget(self._orders_box())
+        layout.addWidget(self._paper_box())
+        note = QLabel("Window size, dock layout and table columns are saved automatically when you quit.", self)
+        note.setObjectName("layoutNote")
+        note.setWordWrap(True)
+        note.setEnabled(False)
+        layout.addWidget(note)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+                                   | QDialogButtonBox.StandardButton.Apply | QDialogButtonBox.StandardButton.RestoreDefaults,
+                                   self)
+        buttons.setObjectName("settingsButtons")
+        self.buttons = buttons
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setObjectName("okButton")
+        buttons.button(QDialogButtonBox.StandardButton.Apply).setObjectName("applyButton")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setObjectName("cancelButton")
+        buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).setObjectName("defaultsButton")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        buttons.button(QDialogButtonBox.StandardButton.Apply).clicked.connect(self.apply)
+        buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).clicked.connect(lambda: self.show_preferences(Preferences()))
+        layout.addWidget(buttons)
+        self.show_preferences(window.preferences)
+
+    # -- sections -------------------------------------------------------------------
+    def _appearance_box(self) -> QGroupBox:
+        box = QGroupBox("Appearance", self)
+        form = QFormLayout(box)
+        self.theme_combo = QComboBox(box, objectName="themeCombo")
+        for key, label in THEMES.items():
+            self.theme_combo.addItem(label, key)
+        form.addRow("&Theme:", self.theme_combo)
+        return box
+
+    def _numbers_box(self) -> QGroupBox:
+        box = QGroupBox("Numbers in tables", self)
+        form = QFormLayout(box)
+        self.thousands_check = QCheckBox("Thousands separators (1,234,567.80)", box, objectName="thousandsCheck")
+        self.decimals_combo = QComboBox(box, objectName="priceDecimalsCombo")
+        for places in PRICE_DECIMALS:
+            self.decimals_combo.addItem("Automatic (2 to 4, as the price needs)" if places == 0 else f"{places}", places)
+        self.preview = QLabel(box, objectName="numberPreview")
+        form.addRow(self.thousands_check)
+        form.addRow("Price &decimals:", self.decimals_combo)
+        form.addRow("Example:", self.preview)
+        self.thousands_check.toggled.connect(self._update_preview)
+        self.decimals_combo.currentIndexChanged.connect(self._update_preview)
+        return box
+
+    def _orders_box(self) -> QGroupBox:
+        box = QGroupBox("Orders", self)
+        form = QFormLayout(box)
+        row = QWidget(box)
+        h = QHBoxLayout(row)
+        h.setContentsMargins(0, 0, 0, 0)
+        self.confirm_checks: dict[OrderType, QCheckBox] = {}
+        for t, label in ORDER_TYPE_LABELS.items():
+            check = QCheckBox(label, row, objectName=f"confirm{t.value.title().replace('_', '')}Check")
+            check.setToolTip(f"Ask for confirmation (the order in words and its estimated cost) before sending a {label.lower()} order")
+            self.confirm_checks[t] = check
+            h.addWidget(check)
+        h.addStretch(1)
+        form.addRow("Confirm before sending:", row)
+        self.shares_spin = QSpinBox(box, objectName="defaultSharesSpin")
+        self.shares_spin.setRange(1, 10_000_000)
+        self.shares_spin.setSuffix(" share")
+        self.shares_spin.valueChanged.connect(lambda n: self.shares_spin.setSuffix(" share" if n == 1 else " shares"))
+        self.contracts_spin = QSpinBox(box, objectName="defaultContractsSpin")
+        self.contracts_spin.setRange(1, 100_000)
+        self.contracts_spin.setSuffix(" contract")
+        self.contracts_spin.valueChanged.connect(lambda n: self.contracts_spin.setSuffix(" contract" if n == 1 else " contracts"))
+        form.addRow("Default quantity, stocks:", self.shares_spin)
+        form.addRow("Default quantity, options:", self.contracts_spin)
+        return box
+
+    def _paper_box(self) -> QGroupBox:
+        box = QGroupBox("Paper broker", self)
+        form = QFormLayout(box)
+        self.speed_combo = QComboBox(box, objectName="replaySpeedCombo")
+        for speed in REPLAY_SPEEDS:
+            self.speed_combo.addItem(f"x{speed}  —  {speed} replayed minute{'s' if speed > 1 else ''} per second", speed)
+        self.speed_combo.setToolTip("Also set from the Replay menu; used whenever a paper connection connects")
+        form.addRow("&Replay speed:", self.speed_combo)
+        return box
+
+    # -- values -----------------------------------------------------------------------
+    def show_preferences(self, prefs: Preferences) -> None:
+        """Put ``prefs`` in the widgets (nothing is applied until OK / Apply)."""
+        self.theme_combo.setCurrentIndex(max(0, self.theme_combo.findData(prefs.theme)))
+        self.thousands_check.setChecked(prefs.thousands_separators)
+        self.decimals_combo.setCurrentIndex(max(0, self.decimals_combo.findData(prefs.price_decimals)))
+        for t, check in self.confirm_checks.items():
+            check.setChecked(t in prefs.confirm)
+        self.shares_spin.setValue(prefs.default_shares)
+        self.contracts_spin.setValue(prefs.default_contracts)
+        speed = prefs.replay_speed
+        control = replay_control(self.window_.broker)
+        if control is not None and control.replay_speed in REPLAY_SPEEDS and prefs is self.window_.preferences:
+            speed = control.replay_speed  # what the replay runs at now
+        self.speed_combo.setCurrentIndex(max(0, self.speed_combo.findData(speed or 1)))
+        self._update_preview()
+
+    def preferences(self) -> Preferences:
+        """The preferences the widgets show."""
+        return Preferences(
+            theme=self.theme_combo.currentData(),
+            thousands_separators=self.thousands_check.isChecked(),
+            price_decimals=int(self.decimals_combo.currentData()),
+            confirm=frozenset(t for t, check in self.confirm_checks.items() if check.isChecked()),
+            default_shares=self.shares_spin.value(),
+            default_contracts=self.contracts_spin.value(),
+            replay_speed=int(self.speed_combo.currentData()),
+        )
+
+    def _update_preview(self) -> None:
+        places = int(self.decimals_combo.currentData() or 0)
+        sep = "," if self.thousands_check.isChecked() else ""
+        money = f"{Decimal('1234567.8'):{sep}.2f}"
+        price = f"{Decimal('187.25'):{sep}.{places or 2}f}"
+        self.preview.setText(f"cash {money} · price {price}")
+
+    def apply(self) -> None:
+        """Save the widgets' preferences and apply them to the window now."""
+        window = self.window_
+        prefs = self.preferences()
+        previous = window.preferences
+        save_preferences(window.settings, prefs)
+        apply_preferences(window, prefs, previous)
+
+    def accept(self) -> None:
+        self.apply()
+        super().accept()
+
+
+def open_settings_dialog(window: "MainWindow") -> SettingsDialog:
+    """Show the settings dialog (window-modal, not blocking the event loop)."""
+    existing = window.findChild(SettingsDialog, "settingsDialog")
+    if existing is not None and existing.isVisible():
+        existing.raise_()
+        existing.activateWindow()
+        return existing
+    dialog = SettingsDialog(window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    return dialog
+
+
+__all__ = [
+    "Preferences",
+    "SettingsDialog",
+    "apply_preferences",
+    "load_preferences",
+    "open_settings_dialog",
+    "remember_replay_speed",
+    "save_preferences",
+]

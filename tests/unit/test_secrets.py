@@ -1,0 +1,105 @@
+"""SecretStore: the OS keyring through the keyring library, or session memory without one."""
+
+from __future__ import annotations
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.backends import fail
+from keyring.errors import KeyringLocked, PasswordDeleteError
+
+from desktop.app.redaction import redact
+from desktop.app.secrets import SERVICE, SecretStore, backend_problem
+
+SECRET = "hunter2-correct-horse"
+
+
+class MemoryKeyring(KeyringBackend):
+    """An in-memory keyring backend for tests."""
+
+    priority = -1  # type: ignore[assignment]  # never picked by keyring's own backend discovery
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.entries.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service, username):
+        if self.entries.pop((service, username), None) is None:
+            raise PasswordDeleteError("not found")
+
+
+class LockedKeyring(MemoryKeyring):
+    def set_password(self, service, username, password):
+        raise KeyringLocked("the keyring is locked")
+
+
+class PlaintextKeyring(MemoryKeyring):
+    """Looks like keyrings.alt's plain-text file backend."""
+
+
+@pytest.fixture
+def memory_keyring():
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(fail.Keyring())  # never let later tests reach a real keyring
+
+
+def test_secret_goes_to_the_keyring_under_service_and_connection_field(memory_keyring):
+    store = SecretStore()
+    ref = store.store("c0ffee", "api_key", SECRET)
+    assert store.available and store.reason == ""
+    assert ref == "keyring:Tradedesk/c0ffee:api_key" and SECRET not in ref
+    assert memory_keyring.entries == {(SERVICE, "c0ffee:api_key"): SECRET}
+    assert SecretStore().get("c0ffee", "api_key") == SECRET  # a new session reads it back
+    assert "system keyring" in store.description()
+    store.delete("c0ffee", "api_key")
+    store.delete("c0ffee", "api_key")  # absent: no error
+    assert memory_keyring.entries == {} and store.get("c0ffee", "api_key") is None
+
+
+def test_without_a_backend_secrets_live_in_memory_for_the_session():
+    keyring.set_keyring(fail.Keyring())
+    store = SecretStore()
+    assert not store.available and store.reason == "no system keyring service was found"
+    ref = store.store("c0ffee", "password", SECRET)
+    assert ref == "session:c0ffee:password"
+    assert store.get("c0ffee", "password") == SECRET
+    assert SecretStore().get("c0ffee", "password") is None  # gone with the session
+    assert "never written to disk" in store.description() and "asked for them again" in store.description()
+    found, missing = store.secrets_for("c0ffee", ["password", "otp"])
+    assert found == {"password": SECRET} and missing == ["otp"]
+
+
+def test_a_backend_that_refuses_falls_back_to_memory_and_says_why():
+    store = SecretStore(backend=LockedKeyring())
+    assert store.available
+    ref = store.store("id1", "token", SECRET)
+    assert ref.startswith("session:") and store.get("id1", "token") == SECRET
+    assert not store.available and "KeyringLocked" in store.reason
+
+
+def test_unsafe_backends_are_not_used():
+    assert backend_problem(fail.Keyring()) == "no system keyring service was found"
+    assert backend_problem(PlaintextKeyring()) == "the only keyring backend stores passwords as plain text"
+    assert backend_problem(MemoryKeyring()) is None
+    from keyring.backends import null
+
+    assert "switched off" in backend_problem(null.Keyring())
+    store = SecretStore(backend=PlaintextKeyring())
+    assert store.store("id", "pw", SECRET).startswith("session:")
+    assert store._backend.entries == {}  # the plain-text backend never saw it
+
+
+def test_every_secret_handled_is_redacted_from_logs(memory_keyring):
+    memory_keyring.entries[(SERVICE, "old:api_key")] = "stored-before-this-session"
+    store = SecretStore()
+    store.store("new", "api_key", SECRET)
+    store.get("old", "api_key")
+    assert redact(f"sent {SECRET} and stored-before-this-session") == "sent [REDACTED] and [REDACTED]"
