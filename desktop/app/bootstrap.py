@@ -29,6 +29,7 @@ def run(args: argparse.Namespace, *, started: float) -> int:
     from desktop.app.logging_setup import setup_logging
     from desktop.app.secrets import SecretStore
     from desktop.connections import ConnectionStore
+    from desktop.paths import resources_dir
     from desktop.ui.error_reporting import ErrorReporter
     from desktop.ui.main_window import MainWindow
     from desktop.ui.settings import app_settings
@@ -40,6 +41,12 @@ def run(args: argparse.Namespace, *, started: float) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Tradedesk")
     app.setOrganizationName("Tradedesk")
+    app.setDesktopFileName("io.github.tradedesk.Tradedesk")  # matches packaging/linux/*.desktop
+    icon_path = resources_dir() / "icon.svg"
+    if icon_path.exists():
+        from PySide6.QtGui import QIcon
+
+        app.setWindowIcon(QIcon(str(icon_path)))
     app.setQuitOnLastWindowClosed(False)
     apply_theme(app, load_preferences(app_settings()).theme)
     connections, secrets = ConnectionStore.open_default(), SecretStore()
