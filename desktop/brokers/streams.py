@@ -10,10 +10,28 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Hashable
+from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
+
+
+@contextmanager
+def counted(counts: dict[K, int], keys: Iterable[K]) -> Iterator[None]:
+    """Count one more watcher of each of ``keys`` in ``counts`` while inside the block;
+    a key whose count drops back to 0 is removed."""
+    keys = list(keys)
+    for key in keys:
+        counts[key] = counts.get(key, 0) + 1
+    try:
+        yield
+    finally:
+        for key in keys:
+            counts[key] -= 1
+            if not counts[key]:
+                del counts[key]
 
 
 class _Subscriber(Generic[T]):

@@ -1,8 +1,9 @@
 """PaperBroker: the embedded default broker, replaying real prices as a live market.
 
-Composes the replayed market (:mod:`.market`), the matching engine and ledger
-(:mod:`.matching`, :mod:`.ledger`) and SQLite persistence (:mod:`.store`) behind the
-:class:`desktop.brokers.base.Broker` interface, with :class:`ReplayControl`.
+Composes the replayed market (:mod:`.market`) played minute by minute
+(:mod:`.playback`), its listed options (:mod:`.option_desk`), the matching engine and
+ledger (:mod:`.matching`, :mod:`.ledger`) and SQLite persistence (:mod:`.account_store`)
+behind the :class:`desktop.brokers.base.Broker` interface, with :class:`ReplayControl`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,15 +20,16 @@ from desktop.domain import (Account, Balance, Bar, Fill, Instrument, Interval, O
 
 from ..base import Broker
 from ..capabilities import BrokerCapabilities
-from ..errors import InvalidRequestError, NotFoundError, OrderRejectedError, UnavailableError
-from ..streams import Topic
-from .expiry import expired_positions, settle_expiries
+from ..errors import NotFoundError, OrderRejectedError, UnavailableError
+from ..streams import Topic, counted
+from .account_store import AccountStore
 from .ledger import Ledger
 from .market import MarketSimulator
 from .matching import MatchingEngine
+from .option_desk import OptionDesk
 from .options_market import OptionsMarket
+from .playback import play_minutes
 from .replay import DEFAULT_START
-from .store import PaperStore
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +67,7 @@ class PaperBroker(Broker):
         self.tick_seconds = tick_seconds
         self.autostart = autostart
         self._market = market
-        self._store: PaperStore | None = None
+        self._store = AccountStore(self.store_path, ACCOUNT_ID)
         self._engine: MatchingEngine | None = None
         self._task: asyncio.Task | None = None
         self._orders: Topic[Order] = Topic()
@@ -73,7 +75,7 @@ class PaperBroker(Broker):
         self._bars: Topic[Bar] = Topic(key=lambda b: (b.symbol, b.interval, b.start))
         self._bar_subscriptions: dict[tuple[str, Interval], int] = {}
         self._option_watch: dict[str, int] = {}  # OCC symbol -> watch_quotes subscribers
-        self._options: OptionsMarket | None = None
+        self._desk: OptionDesk | None = None
         self._connected = False
         self._clock_saved_at = 0.0
 
@@ -95,9 +97,14 @@ class PaperBroker(Broker):
     @property
     def options(self) -> OptionsMarket:
         """The listed options of the replayed market (see :mod:`.options_market`)."""
-        if self._options is None:
+        return self._option_desk.options
+
+    @property
+    def _option_desk(self) -> OptionDesk:
+        """Quotes, search and expiry settlement of the listed options (see :mod:`.option_desk`)."""
+        if self._desk is None:
             raise UnavailableError("the paper broker is not connected")
-        return self._options
+        return self._desk
 
     @property
     def engine(self) -> MatchingEngine:
@@ -110,37 +117,30 @@ class PaperBroker(Broker):
         """Open the store, restore the account and clock, start the replay loop."""
         if self._connected:
             return
-        if self.store_path is not None:
-            self.store_path.parent.mkdir(parents=True, exist_ok=True)
-            self._store = PaperStore(self.store_path)
-        clock_state = self._store.load_clock() if self._store else None
+        self._store.open()
+        clock_state = self._store.load_clock()
         if self._market is None:
             self._market = await asyncio.to_thread(MarketSimulator.from_resources, clock_state)
         await asyncio.to_thread(lambda: self._market.symbols)  # load the CSV off the GUI thread
-        self._options = OptionsMarket(self._market)
+        self._desk = OptionDesk(self._market)
         self._engine = self._restore_engine()
-        if self._store:
-            self._store.save_account(self._account())
+        self._store.save_account(self._account())
         self._connected = True
-        clock = self._market.clock
-        if expired_positions(self._engine, clock.current_date, clock.session_closed):  # a settlement was missed
-            day = clock.current_date if clock.session_closed else clock.current_date - timedelta(days=1)
-            self._publish_events(self._settle_expiries(day, clock.now))
+        self._publish_events(self._desk.settle_missed(self._engine))
         if self.autostart:
             self._task = asyncio.ensure_future(self._replay_loop())
             self._task.set_name("paper-replay")
 
     def _restore_engine(self) -> MatchingEngine:
-        store = self._store
-        state = store.load_engine(ACCOUNT_ID) if store else None
-        if state is not None:
-            try:
-                engine = MatchingEngine.from_state(state, orders=store.load_orders(ACCOUNT_ID), fills=store.load_fills(ACCOUNT_ID))
-                engine.option_pricer = self.options.bid_ask
-                return engine
-            except (KeyError, ValueError, TypeError) as exc:
-                log.error("paper account state unreadable, starting a fresh account: %s", exc)
-        return self._fresh_engine()
+        try:
+            engine = self._store.load_engine()
+        except (KeyError, ValueError, TypeError) as exc:
+            log.error("paper account state unreadable, starting a fresh account: %s", exc)
+            engine = None
+        if engine is None:
+            return self._fresh_engine()
+        engine.option_pricer = self.options.bid_ask
+        return engine
 
     def _fresh_engine(self) -> MatchingEngine:
         return MatchingEngine(Ledger(account_id=ACCOUNT_ID, starting_cash=STARTING_CASH, broker=self.name), symbols=self.market.symbols,
@@ -158,9 +158,7 @@ class PaperBroker(Broker):
         self._save_state()
         for topic in (self._orders, self._quotes, self._bars):
             topic.close()
-        if self._store is not None:
-            self._store.close()
-            self._store = None
+        self._store.close()
 
     def _account(self) -> Account:
         return Account(broker=self.name, account_id=ACCOUNT_ID, name="Paper account", currency="USD", kind="cash", is_paper=True)
@@ -189,15 +187,13 @@ class PaperBroker(Broker):
 
     async def reset_account(self) -> None:
         """Delete orders, fills and positions; restore $100,000 and the first replay day."""
-        if self._store is not None:
-            self._store.reset()
+        self._store.reset()
         clock = self.market.clock
         clock.seek(DEFAULT_START)
         clock.speed = 1
         self._engine = self._fresh_engine()
         self._save_state()
-        if self._store:
-            self._store.save_account(self._account())
+        self._store.save_account(self._account())
 
     # -- the replay ---------------------------------------------------------
     async def _replay_loop(self) -> None:
@@ -216,63 +212,22 @@ class PaperBroker(Broker):
 
     def advance_minutes(self, minutes: int) -> None:
         """Play ``minutes`` replayed minutes now: match orders, publish bars/quotes/orders."""
-        market, engine = self.market, self.engine
-        events: list[Order | Fill] = []
-        touched: set[str] = set()
-        bar_updates: dict[tuple, Bar] = {}
-        for _ in range(minutes):
-            if market.clock.finished:
-                break
-            played = market.advance_one_minute()
-            now = market.clock.now
-            for symbol, bar in played:
-                touched.add(symbol)
-                events += engine.on_bar(symbol, bar, now)
-            if played:
-                events += engine.on_option_quotes(now)
-            if market.clock.session_closed:
-                events += engine.end_of_day(now)
-                events += self._settle_expiries(market.clock.current_date, now)
-            for (symbol, interval) in self._bar_subscriptions:
-                if any(s == symbol for s, _ in played):
-                    current = market.current_bar(symbol, interval)
-                    if current is not None:
-                        bar_updates[(symbol, interval, current.start)] = current
-        self._publish_events(events)
-        for key in sorted(bar_updates, key=lambda k: k[2]):
-            self._bars.publish(bar_updates[key])
-        for symbol in touched:
+        market, desk = self.market, self._option_desk
+        played = play_minutes(market, self.engine, minutes, self._bar_subscriptions, desk.settle)
+        self._publish_events(played.events)
+        for bar in played.bars:
+            self._bars.publish(bar)
+        for symbol in played.touched:
             self._quotes.publish(market.quote(symbol))
-        if touched:
+        if played.touched:
             for symbol in list(self._option_watch):
-                if (quote := self._option_quote(symbol)) is not None:
+                if (quote := desk.quote(symbol)) is not None:
                     self._quotes.publish(quote)
-
-    def _settle_expiries(self, day: date, now: datetime) -> list[Order | Fill]:
-        """Exercise / assign / expire options expiring on or before ``day`` (see :mod:`.expiry`)."""
-        history = self.market.history
-
-        def close_of(symbol: str, expiry: date) -> Decimal | None:
-            bar = history.daily_bar(symbol, expiry)
-            return bar.close if bar is not None else history.prev_close(symbol, expiry + timedelta(days=1))
-
-        return settle_expiries(self.engine, day, now, close_of, self.market.instrument)
-
-    def _option_quote(self, symbol: str) -> Quote | None:
-        """The option ``symbol``'s quote as a plain Quote (None when not listed)."""
-        try:
-            q = self.options.quote(self.options.contract_for(symbol))
-        except (NotFoundError, InvalidRequestError):
-            return None
-        return Quote(symbol=symbol, bid=q.bid, ask=q.ask, last=q.last, volume=q.volume, timestamp=q.timestamp)
 
     def _publish_events(self, events: list[Order | Fill]) -> None:
         if not events:
             return
-        if self._store is not None:
-            self._store.save_events(events)
-            self._store.save_engine(ACCOUNT_ID, self.engine.to_state(include_history=False))
-            self._save_clock()
+        self._save_state(events)
         latest: dict[str, Order] = {}
         for event in events:
             if isinstance(event, Order):
@@ -282,13 +237,11 @@ class PaperBroker(Broker):
             self._orders.publish(order)
 
     def _save_clock(self) -> None:
-        if self._store is not None and self._market is not None:
-            self._store.save_clock(self._market.clock.to_state())
+        self._store.save_clock(self._market.clock if self._market is not None else None)
 
-    def _save_state(self) -> None:
-        if self._store is not None and self._engine is not None:
-            self._store.save_engine(ACCOUNT_ID, self._engine.to_state(include_history=False))
-            self._save_clock()
+    def _save_state(self, events: list[Order | Fill] | None = None) -> None:
+        """Save ``events``, the engine's working state and the clock (nothing before connecting)."""
+        self._store.save_state(self._engine, self._market.clock if self._market is not None else None, events or ())
 
     # -- snapshots ----------------------------------------------------------
     def _marks(self) -> dict[str, Decimal]:
@@ -328,14 +281,8 @@ class PaperBroker(Broker):
     async def search_instruments(self, query: str) -> list[Instrument]:
         """Shares matching ``query``; a listed option's Instrument when ``query`` is its
         OCC symbol (padded or not, any case); [] for an OCC symbol that is not listed."""
-        if len(query.strip()) >= 16 and query.strip()[-9:-8].upper() in ("C", "P"):
-            try:
-                return [self.options.instrument(self.options.contract_for(query))]
-            except NotFoundError:
-                return []
-            except InvalidRequestError:
-                pass
-        return self.market.search(query)
+        options = self._option_desk.search(query)
+        return options if options is not None else self.market.search(query)
 
     async def fetch_option_chain(self, underlying: str, expiry: date | None = None) -> OptionChain:
         """The replayed chain of ``underlying`` (see :mod:`.options_market`): listed
@@ -389,32 +336,19 @@ class PaperBroker(Broker):
         """Quotes of shares and of listed options (OCC symbols: bid, ask, last = mid)."""
         wanted = {s.upper() for s in symbols if s.upper() in self.market.symbols}
         snapshot = [self.market.quote(s) for s in sorted(wanted)]
-        options = {s for s in symbols if s.upper() not in self.market.symbols and self._option_quote(s) is not None}
-        snapshot += [q for s in sorted(options) if (q := self._option_quote(s)) is not None]
+        options = {s for s in symbols if s.upper() not in self.market.symbols and self._option_desk.quote(s) is not None}
+        snapshot += [q for s in sorted(options) if (q := self._option_desk.quote(s)) is not None]
         wanted |= options
-        for s in options:
-            self._option_watch[s] = self._option_watch.get(s, 0) + 1
-        try:
+        with counted(self._option_watch, options):
             async for quote in self._quotes.subscribe(lambda q: q.symbol in wanted, initial=snapshot):
                 yield quote
-        finally:
-            for s in options:
-                self._option_watch[s] -= 1
-                if not self._option_watch[s]:
-                    del self._option_watch[s]
 
     async def watch_bars(self, symbol: str, interval: Interval) -> AsyncIterator[Bar]:
         interval = Interval(interval)
         symbol = self.market.history.series(symbol).symbol  # NotFoundError for unknown symbols
-        key = (symbol, interval)
-        self._bar_subscriptions[key] = self._bar_subscriptions.get(key, 0) + 1
-        try:
+        with counted(self._bar_subscriptions, [(symbol, interval)]):
             async for bar in self._bars.subscribe(lambda b: b.symbol == symbol and b.interval is interval):
                 yield bar
-        finally:
-            self._bar_subscriptions[key] -= 1
-            if not self._bar_subscriptions[key]:
-                del self._bar_subscriptions[key]
 
     async def watch_orders(self, account_id: str) -> AsyncIterator[Order]:
         self._check_account(account_id)

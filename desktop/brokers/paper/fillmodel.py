@@ -6,9 +6,10 @@ Pure functions used by :class:`~.matching.MatchingEngine`:
   :func:`first_touch`, :func:`match_on_path`).
 * Options fill against the option's quote, not the underlying's bars: a buy at the
   ask, a sell at the bid, when the order is a MARKET order or its limit allows it
-  (:func:`touch_price`). The engine asks an :data:`OptionPricer` for the quote on
-  submit and on every replayed minute. No volume participation cap applies to
-  options: a marketable option order fills in full (cash permitting).
+  (:func:`touch_price`). The engine asks an :data:`OptionPricer` for the quote
+  (:func:`option_quote`) on submit and on every replayed minute. No volume
+  participation cap applies to options: a marketable option order fills in full
+  (cash permitting).
 * :func:`option_effect_reason` holds the position-effect rules of the cash account.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
+from desktop.brokers.errors import NotFoundError
 from desktop.domain import Instrument, Order, OrderSide, OrderType, PositionEffect, TimeInForce
 
 from .ledger import ZERO, Ledger
@@ -27,6 +29,16 @@ OptionPricer = Callable[[Instrument], tuple[Decimal | None, Decimal | None]]
 not listed (unknown, off the strike grid, expired)."""
 
 WRITING_REFUSED = "writing options (SELL_TO_OPEN) needs a margin account; the paper account is a cash account"
+
+
+def option_quote(pricer: OptionPricer | None, instrument: Instrument) -> tuple[Decimal | None, Decimal | None, str]:
+    """(bid, ask, "") of an option from ``pricer``, or (None, None, why not)."""
+    if pricer is None:
+        return None, None, f"options are not available here ({instrument.symbol})"
+    try:
+        return *pricer(instrument), ""
+    except NotFoundError as exc:
+        return None, None, exc.message
 
 
 def bar_path(bar) -> list[Decimal]:

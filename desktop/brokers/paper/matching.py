@@ -18,23 +18,21 @@ booked on the engine's :class:`Ledger`. Rules:
 * Per bar and symbol fills take at most ``participation`` (10%) of the bar's volume,
   shared in time priority (and with immediate fills in the same bar), rounded down
   to lots. An order trades only on bars starting at or after its ``created_at``.
-* Rejects: other account / currency, unknown symbol, no price, duplicate client order
-  id, IOC / FOK on stops, limit or stop more than ``max_deviation`` (50%) from last,
-  sells above the position not held by working sells (no shorting), buys above
-  buying power. A buy reserves remaining x price x multiplier + remaining
-  commission at its limit, or for MARKET / STOP at last (max(stop, last)) plus
-  ``market_buffer`` (5%). A buy never spends cash reserved by other orders: if a gap
-  makes it dearer, it fills what cash pays for and the rest is canceled.
+* Rejects and the cash a working buy reserves: see :mod:`.risk`. A buy never spends
+  cash reserved by other orders: if a gap makes it dearer, it fills what cash pays
+  for and the rest is canceled.
 * Commission: :class:`CommissionModel`, per order, charged incrementally per fill;
   options use ``option_commission`` ($0.65 per contract, $1.00 minimum).
 * Options fill at the quote of ``option_pricer`` (ask / bid), on submit and on each
   :meth:`on_option_quotes`; position-effect rules and the rest in :mod:`.fillmodel`.
+* Persistence: :meth:`MatchingEngine.to_state` / :meth:`MatchingEngine.from_state`
+  (see :mod:`.engine_state`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Union
@@ -46,30 +44,18 @@ from desktop.domain import Bar, Fill, Order, OrderRequest, OrderSide, OrderStatu
 from desktop.domain.order import check_order_fields, order_from_request
 
 from .commission import OPTION_COMMISSION, CommissionModel
-from .fillmodel import (OptionPricer, bar_path, first_touch, floor_to, marketable_price, match_on_path, option_effect_reason,
-                        ref_price, reference_price, touch_price, unfilled_reason)
+from .engine_state import STATE_VERSION, engine_from_state, engine_to_state
+from .fillmodel import (OptionPricer, bar_path, first_touch, marketable_price, match_on_path, option_quote, ref_price,
+                        reference_price, touch_price, unfilled_reason)
 from .ledger import ZERO, Ledger, tidy
+from .risk import Book, entry_reason, fill_fee, fill_quantity, reserve_cash, risk_reason
+
+__all__ = ["STATE_VERSION", "Event", "MatchingEngine", "bar_path"]  # bar_path: imported from here by tests
 
 Event = Union[Order, Fill]
 """What the engine emits: a new Order snapshot or a Fill."""
 
-STATE_VERSION = 1
 _S, _T = OrderStatus, TimeInForce
-
-
-def _id_key(ident: str) -> tuple[int, str]:
-    """Engine ids ("O000012", "F1234567", "EX000013") in issue order: by their number."""
-    digits = ident.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-    return (int(digits), ident) if digits.isdigit() else (len(ident), ident)
-
-
-@dataclass
-class _Book:
-    """Engine-side state of a working order (time priority = insertion order)."""
-
-    triggered: bool = False
-    notional: Decimal = ZERO  # sum of fill amount x price (no multiplier)
-    ref_price: Decimal = ZERO  # price a MARKET / STOP buy is reserved at (before buffer)
 
 
 class MatchingEngine:
@@ -90,7 +76,7 @@ class MatchingEngine:
         self.symbols = None if symbols is None else {s.upper() for s in symbols}
         self.participation, self.max_deviation, self.market_buffer = participation, max_deviation, market_buffer
         self._orders: dict[str, Order] = {}
-        self._books: dict[str, _Book] = {}
+        self._books: dict[str, Book] = {}
         self._by_cid: dict[str, str] = {}
         self._fills: list[Fill] = []
         self._last: dict[str, Decimal] = {}
@@ -141,10 +127,10 @@ class MatchingEngine:
         order = order_from_request(request, "paper", oid, _S.ACCEPTED, now=now)
         option, bid, ask, why = request.instrument.is_option, None, None, ""
         if option:  # options ignore ``last_price`` / ``current_bar``: they trade on their own quote
-            bid, ask, why = self._option_quote(request.instrument)
+            bid, ask, why = option_quote(self.option_pricer, request.instrument)
             last_price = reference_price(request.side, bid, ask)
-        book = _Book(ref_price=ref_price(order, last_price))
-        reason = why or self._entry_reason(request, last_price)
+        book = Book(ref_price=ref_price(order, last_price))
+        reason = why or entry_reason(request, last_price, ledger=self.ledger, symbols=self.symbols, client_ids=self._by_cid)
         if not reason:
             self._last[sym] = last_price
             reason = self._risk_reason(order, book, last_price, None)
@@ -241,7 +227,7 @@ class MatchingEngine:
         events: list[Event] = []
         for oid in [i for i in self._books if self._orders[i].instrument.is_option]:
             order = self._orders[oid]
-            bid, ask, why = self._option_quote(order.instrument)
+            bid, ask, why = option_quote(self.option_pricer, order.instrument)
             if why:
                 continue
             if (ref := reference_price(order.side, bid, ask)) is not None:
@@ -271,54 +257,13 @@ class MatchingEngine:
         return [self._close(i, _S.EXPIRED, "day order expired at the end of the trading day", now) for i in day]
 
     # -- checks -----------------------------------------------------------------
-    def _entry_reason(self, req: OrderRequest, last: Decimal | None) -> str:
-        sym = req.symbol
-        if req.account_id != self.ledger.account_id:
-            return f"unknown account {req.account_id}"
-        if req.instrument.currency != self.ledger.currency:
-            return f"{sym} trades in {req.instrument.currency}; this account only trades {self.ledger.currency}"
-        if req.instrument.is_option and req.type.needs_stop_price:
-            return "stop orders are not available for options on the paper broker; use MARKET or LIMIT"
-        if self.symbols is not None and sym not in self.symbols and not req.instrument.is_option:
-            return f"unknown symbol {sym}"
-        if last is None or last <= 0:
-            return f"no market price for {sym}: unknown symbol or no market data yet"
-        if req.client_order_id in self._by_cid:
-            return f"duplicate client order id {req.client_order_id}"
-        if req.type.needs_stop_price and req.time_in_force in (_T.IOC, _T.FOK):
-            return f"{req.time_in_force.value} is only available for MARKET and LIMIT orders"
-        return ""
+    def _risk_reason(self, order: Order, book: Book, last: Decimal | None, exclude: str | None) -> str:
+        return risk_reason(order, book, last, exclude, ledger=self.ledger, working=self.working_orders(order.symbol),
+                           max_deviation=self.max_deviation, market_buffer=self.market_buffer, fees=self.fees(order.instrument))
 
-    def _risk_reason(self, order: Order, book: _Book, last: Decimal | None, exclude: str | None) -> str:
-        if last is None:
-            return f"no market price for {order.symbol}"
-        option = order.instrument.is_option
-        if option and (why := option_effect_reason(order, self.ledger, self.working_orders(order.symbol), exclude)):
-            return why
-        for name, price in (("limit", order.limit_price), ("stop", order.stop_price)):
-            if price is not None and not option and abs(price - last) > self.max_deviation * last:
-                return f"{name} price {price} is more than {self.max_deviation:.0%} away from the last price {last}"
-        if order.side is OrderSide.SELL:
-            free = self.ledger.available_to_sell(order.symbol, exclude)
-            if order.remaining > free:
-                held = self.ledger.quantity(order.symbol)
-                return (f"short selling is not available on this cash account: you can sell at most {free} "
-                        f"{order.symbol} (position {held}, {max(ZERO, held) - free} held by working sell orders)")
-            return ""
-        need, have = self._reserve_cash(order, book), self.ledger.buying_power(exclude)
-        if need > have:
-            return f"insufficient buying power: this order needs ${need:,.2f}, available ${have:,.2f}"
-        return ""
-
-    def _reserve_cash(self, order: Order, book: _Book) -> Decimal:
+    def _reserve_cash(self, order: Order, book: Book) -> Decimal:
         """Cash a buy may still spend: remaining value at its reserve price + commission."""
-        if order.side is OrderSide.SELL or not order.remaining:
-            return ZERO
-        price = order.limit_price if order.type.needs_limit_price else book.ref_price * (1 + self.market_buffer)
-        mult = order.instrument.multiplier
-        rest = order.remaining * price * mult
-        fee = max(ZERO, self.fees(order.instrument).order_total(order.amount, book.notional * mult + rest) - order.commission)
-        return rest + fee
+        return reserve_cash(order, book, market_buffer=self.market_buffer, fees=self.fees(order.instrument))
 
     def _reserve(self, oid: str) -> None:
         order = self._orders[oid]
@@ -326,15 +271,6 @@ class MatchingEngine:
             self.ledger.reserve(oid, order.symbol, cash=self._reserve_cash(order, self._books[oid]))
         else:
             self.ledger.reserve(oid, order.symbol, quantity=order.remaining)
-
-    def _option_quote(self, instrument) -> tuple[Decimal | None, Decimal | None, str]:
-        """(bid, ask, "") of an option from ``option_pricer``, or (None, None, why not)."""
-        if self.option_pricer is None:
-            return None, None, f"options are not available here ({instrument.symbol})"
-        try:
-            return *self.option_pricer(instrument), ""
-        except NotFoundError as exc:
-            return None, None, exc.message
 
     def _working(self, oid: str, verb: str) -> Order:
         if (order := self.get_order(oid)).status.is_closed:
@@ -348,20 +284,9 @@ class MatchingEngine:
 
     def _fill_qty(self, oid: str, capacity: Decimal, price: Decimal) -> tuple[Decimal, bool]:
         """(quantity to fill now, True when cash rather than liquidity limited it)."""
-        order, cash = self._orders[oid], self.ledger.buying_power(exclude=oid)
-        lot = order.instrument.lot_size
-        qty = min(order.remaining, floor_to(capacity, lot))
-        if order.side is OrderSide.SELL or qty == 0 or self._cost(order, qty, price) <= cash:
-            return qty, False
-        lo, hi = 0, int(qty / lot)
-        while lo < hi:  # the largest number of lots that cash pays for
-            mid = (lo + hi + 1) // 2
-            lo, hi = (mid, hi) if self._cost(order, mid * lot, price) <= cash else (lo, mid - 1)
-        return lo * lot, True
-
-    def _cost(self, order: Order, qty: Decimal, price: Decimal) -> Decimal:
-        mult, book = order.instrument.multiplier, self._books[order.order_id]
-        return qty * price * mult + self.fees(order.instrument).for_fill(order.filled, book.notional * mult, qty, price, mult)
+        order = self._orders[oid]
+        return fill_quantity(order, self._books[oid], capacity, price, cash=self.ledger.buying_power(exclude=oid),
+                             fees=self.fees(order.instrument))
 
     def _trade(self, oid: str, capacity: Decimal, price: Decimal, now: datetime, bar: Bar | None) -> list[Event]:
         """Fill what ``capacity`` and cash allow at ``price``; cancel the rest if cash ran out."""
@@ -373,8 +298,7 @@ class MatchingEngine:
 
     def _fill(self, oid: str, qty: Decimal, price: Decimal, now: datetime, bar: Bar | None) -> list[Event]:
         order, book = self._orders[oid], self._books[oid]
-        mult = order.instrument.multiplier
-        fee = self.fees(order.instrument).for_fill(order.filled, book.notional * mult, qty, price, mult)
+        fee = fill_fee(order, book, qty, price, self.fees(order.instrument))
         fill = Fill(broker="paper", account_id=order.account_id, fill_id=self._next("fill", "F"), order_id=oid,
                     client_order_id=order.client_order_id, instrument=order.instrument, side=order.side,
                     amount=qty, price=price, commission=fee, timestamp=now)
@@ -416,44 +340,11 @@ class MatchingEngine:
         With ``include_history`` False, closed orders and fills are left out (persist
         them separately, e.g. in :class:`PaperStore`, and pass them to :meth:`from_state`).
         """
-        keep = self._orders if include_history else {i: self._orders[i] for i in self._books}
-        return {
-            "version": STATE_VERSION,
-            "config": {"participation": str(self.participation), "max_deviation": str(self.max_deviation),
-                       "market_buffer": str(self.market_buffer), "commission": self.commission.to_state(),
-                       "option_commission": self.option_commission.to_state(),
-                       "symbols": None if self.symbols is None else sorted(self.symbols)},
-            "counters": dict(self._counters),
-            "orders": [o.model_dump(mode="json") for o in keep.values()],
-            "books": {i: {"triggered": b.triggered, "notional": str(b.notional), "ref_price": str(b.ref_price)}
-                      for i, b in self._books.items()},
-            "client_ids": dict(self._by_cid),
-            "fills": [f.model_dump(mode="json") for f in self._fills] if include_history else None,
-            "last": {s: str(p) for s, p in self._last.items()},
-            "used": {s: [k, str(q)] for s, (k, q) in self._used.items()},
-            "ledger": self.ledger.to_state(),
-        }
+        return engine_to_state(self, include_history)
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any], *, orders: Iterable[Order] = (), fills: Iterable[Fill] = ()) -> "MatchingEngine":
         """Rebuild an engine from :meth:`to_state`; ``orders`` / ``fills`` supply the
         history when it was saved without. Raises ValueError for an unknown version,
         KeyError / pydantic / decimal errors for malformed state."""
-        if state.get("version") != STATE_VERSION:
-            raise ValueError(f"unsupported matching engine state version {state.get('version')!r}")
-        cfg = state["config"]
-        eng = cls(Ledger.from_state(state["ledger"]), commission=CommissionModel.from_state(cfg["commission"]),
-                  symbols=cfg["symbols"], participation=Decimal(cfg["participation"]),
-                  max_deviation=Decimal(cfg["max_deviation"]), market_buffer=Decimal(cfg["market_buffer"]),
-                  option_commission=CommissionModel.from_state(cfg["option_commission"]) if "option_commission" in cfg else None)
-        every = {o.order_id: o for o in orders} | {d["order_id"]: Order.model_validate(d) for d in state["orders"]}
-        eng._orders = dict(sorted(every.items(), key=lambda kv: _id_key(kv[0])))
-        eng._books = {i: _Book(b["triggered"], Decimal(b["notional"]), Decimal(b["ref_price"]))
-                      for i, b in sorted(state["books"].items(), key=lambda kv: _id_key(kv[0]))}
-        eng._by_cid = dict(state["client_ids"])
-        saved = state["fills"]
-        eng._fills = [Fill.model_validate(d) for d in saved] if saved is not None else sorted(fills, key=lambda f: _id_key(f.fill_id))
-        eng._last = {s: Decimal(p) for s, p in state["last"].items()}
-        eng._used = {s: (k, Decimal(q)) for s, (k, q) in state["used"].items()}
-        eng._counters = dict(state["counters"])
-        return eng
+        return engine_from_state(cls, state, orders=orders, fills=fills)

@@ -7,7 +7,8 @@ them together; ``install_options(window)`` adds the dock to the main window.
 """
 
 from .builder import OccBuilder
-from .chain import OptionChainModel, OptionChainPanel
+from .chain import OptionChainPanel
+from .chain_model import OptionChainModel
 from .panel import OptionsPanel, action_for, install_options, limit_for
 
 __all__ = [
