@@ -11,7 +11,6 @@ Clicking a bid cell asks to sell that contract, any other call/put cell to buy i
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from datetime import date
 from decimal import Decimal
@@ -30,7 +29,6 @@ from .common import as_date, days_to_expiry, fmt_clock, fmt_dte
 # STRIKE_COLUMN, column_of and OptionChainModel are also imported from here (tests)
 __all__ = ["REFRESH_MS", "STRIKE_COLUMN", "FetchChain", "OptionChainModel", "OptionChainPanel", "column_of"]
 
-log = logging.getLogger(__name__)
 
 FetchChain = Callable[[str, "date | None"], Awaitable[OptionChain]]
 """``await fetch_chain(underlying, expiry)`` -> OptionChain (expiry None: the broker's default)."""

@@ -14,6 +14,7 @@ from typing import NamedTuple
 from pydantic import ValidationError
 
 from desktop.domain import OptionContract, OptionRight, field_errors
+from desktop.domain.occ import OccSymbolError, parse_occ
 
 from .common import parse_strike
 
@@ -32,13 +33,6 @@ class OccProblem(NamedTuple):
     message: str
 
 
-def _occ():
-    """The OCC module (imported late: it is written alongside this package)."""
-    from desktop.domain import occ
-
-    return occ
-
-
 def occ_problem(exc: ValueError) -> OccProblem:
     """The part, field key and message of an OccSymbolError (part "length" when unnamed)."""
     part = getattr(exc, "part", None) or "length"
@@ -47,10 +41,9 @@ def occ_problem(exc: ValueError) -> OccProblem:
 
 def contract_from_occ(text: str) -> tuple[OptionContract | None, OccProblem | None]:
     """(contract, None) for a valid OCC symbol, padded or not; (None, problem) otherwise."""
-    occ = _occ()
     try:
-        return occ.parse_occ(text), None
-    except occ.OccSymbolError as exc:
+        return parse_occ(text), None
+    except OccSymbolError as exc:
         return None, occ_problem(exc)
 
 
