@@ -3,6 +3,8 @@ light one, or the system's own style and palette."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -44,66 +46,70 @@ def apply_theme(app: QApplication, theme: str = DEFAULT_THEME) -> None:
     _apply_dark(app)
 
 
+@dataclass(frozen=True)
+class _Colours:
+    """One theme's colours: palette roles and the stylesheet's dock/header/grid tones."""
+
+    window: str
+    base: str
+    alternate_base: str
+    text: str
+    tooltip_base: str
+    button: str
+    bright_text: str
+    highlight: str
+    link: str
+    placeholder: str
+    disabled: str
+    dock_title: str
+    header: str
+    header_text: str
+    header_rule: str
+    grid: str
+    mid: str | None = None
+
+
+_LIGHT = _Colours(window="#f3f4f6", base="#ffffff", alternate_base="#f6f8fa", text="#1f2328", tooltip_base="#ffffff",
+                  button="#e9ebef", bright_text="#cf222e", highlight="#0969da", link="#0969da", placeholder="#8c959f",
+                  disabled="#8c959f", dock_title="#e6e8ec", header="#eef0f3", header_text="#1f2328",
+                  header_rule="#d0d7de", grid="#e1e4e8", mid="#d0d7de")
+_DARK = _Colours(window="#161b22", base="#0d1117", alternate_base="#131a23", text="#e6edf3", tooltip_base="#161b22",
+                 button="#21262d", bright_text="#ff7b72", highlight="#1f6feb", link="#58a6ff", placeholder="#6e7681",
+                 disabled="#6e7681", dock_title="#1c2129", header="#1c2129", header_text="#c9d1d9",
+                 header_rule="#30363d", grid="#21262d")
+
+
 def _apply_light(app: QApplication) -> None:
     """Fusion with a neutral light palette and the same dock/table touches."""
-    _set_style(app, "Fusion")
-    p = QPalette()
-    base, window, text = QColor("#ffffff"), QColor("#f3f4f6"), QColor("#1f2328")
-    p.setColor(QPalette.ColorRole.Window, window)
-    p.setColor(QPalette.ColorRole.WindowText, text)
-    p.setColor(QPalette.ColorRole.Base, base)
-    p.setColor(QPalette.ColorRole.AlternateBase, QColor("#f6f8fa"))
-    p.setColor(QPalette.ColorRole.ToolTipBase, QColor("#ffffff"))
-    p.setColor(QPalette.ColorRole.ToolTipText, text)
-    p.setColor(QPalette.ColorRole.Text, text)
-    p.setColor(QPalette.ColorRole.Button, QColor("#e9ebef"))
-    p.setColor(QPalette.ColorRole.ButtonText, text)
-    p.setColor(QPalette.ColorRole.BrightText, QColor("#cf222e"))
-    p.setColor(QPalette.ColorRole.Highlight, QColor("#0969da"))
-    p.setColor(QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
-    p.setColor(QPalette.ColorRole.Link, QColor("#0969da"))
-    p.setColor(QPalette.ColorRole.PlaceholderText, QColor("#8c959f"))
-    p.setColor(QPalette.ColorRole.Mid, QColor("#d0d7de"))
-    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor("#8c959f"))
-    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor("#8c959f"))
-    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText, QColor("#8c959f"))
-    app.setPalette(p)
-    app.setStyleSheet(
-        "QDockWidget::title { background: #e6e8ec; padding: 4px 8px; }"
-        "QHeaderView::section { background: #eef0f3; color: #1f2328; border: none;"
-        " border-right: 1px solid #d0d7de; padding: 3px 6px; }"
-        "QTableView { gridline-color: #e1e4e8; }"
-        "QStatusBar QLabel { padding: 0 8px; }"
-    )
+    _apply_colours(app, _LIGHT)
 
 
 def _apply_dark(app: QApplication) -> None:
     """Fusion style with a dark palette and a little stylesheet for docks and tables."""
+    _apply_colours(app, _DARK)
+
+
+def _apply_colours(app: QApplication, c: _Colours) -> None:
     _set_style(app, "Fusion")
+    role, group = QPalette.ColorRole, QPalette.ColorGroup
     p = QPalette()
-    base, window, text = QColor("#0d1117"), QColor("#161b22"), QColor("#e6edf3")
-    p.setColor(QPalette.ColorRole.Window, window)
-    p.setColor(QPalette.ColorRole.WindowText, text)
-    p.setColor(QPalette.ColorRole.Base, base)
-    p.setColor(QPalette.ColorRole.AlternateBase, QColor("#131a23"))
-    p.setColor(QPalette.ColorRole.ToolTipBase, window)
-    p.setColor(QPalette.ColorRole.ToolTipText, text)
-    p.setColor(QPalette.ColorRole.Text, text)
-    p.setColor(QPalette.ColorRole.Button, QColor("#21262d"))
-    p.setColor(QPalette.ColorRole.ButtonText, text)
-    p.setColor(QPalette.ColorRole.BrightText, QColor("#ff7b72"))
-    p.setColor(QPalette.ColorRole.Highlight, QColor("#1f6feb"))
-    p.setColor(QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
-    p.setColor(QPalette.ColorRole.PlaceholderText, QColor("#6e7681"))
-    p.setColor(QPalette.ColorRole.Link, QColor("#58a6ff"))
-    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor("#6e7681"))
-    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor("#6e7681"))
-    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText, QColor("#6e7681"))
+    roles = {
+        role.Window: c.window, role.WindowText: c.text, role.Base: c.base, role.AlternateBase: c.alternate_base,
+        role.ToolTipBase: c.tooltip_base, role.ToolTipText: c.text, role.Text: c.text, role.Button: c.button,
+        role.ButtonText: c.text, role.BrightText: c.bright_text, role.Highlight: c.highlight,
+        role.HighlightedText: "#ffffff", role.Link: c.link, role.PlaceholderText: c.placeholder,
+    }
+    if c.mid is not None:
+        roles[role.Mid] = c.mid
+    for r, colour in roles.items():
+        p.setColor(r, QColor(colour))
+    for r in (role.Text, role.ButtonText, role.WindowText):
+        p.setColor(group.Disabled, r, QColor(c.disabled))
     app.setPalette(p)
     app.setStyleSheet(
-        "QDockWidget::title { background: #1c2129; padding: 4px 8px; }"
-        "QHeaderView::section { background: #1c2129; color: #c9d1d9; border: none;"
-        " border-right: 1px solid #30363d; padding: 3px 6px; }"
-        "QTableView { gridline-color: #21262d; }"
+        f"QDockWidget::title {{ background: {c.dock_title}; padding: 4px 8px; }}"
+        f"QHeaderView::section {{ background: {c.header}; color: {c.header_text}; border: none;"
+        f" border-right: 1px solid {c.header_rule}; padding: 3px 6px; }}"
+        f"QTableView {{ gridline-color: {c.grid}; }}"
         "QStatusBar QLabel { padding: 0 8px; }"
     )

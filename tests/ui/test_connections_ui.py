@@ -8,9 +8,7 @@ from pathlib import Path
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
-from keyring.errors import PasswordDeleteError
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QMessageBox, QPushButton
 
@@ -20,26 +18,9 @@ from desktop.app.secrets import SecretStore
 from desktop.brokers.paper import PaperBroker
 from desktop.connections import BrokerSpec, ConnectionStore, FieldKind, FieldSpec, register_broker, unregister_broker
 from desktop.ui.main_window import MainWindow
+from memory_keyring import MemoryKeyring
 
 SECRET = "demo-SECRET-key-7c1d9e"
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = -1  # type: ignore[assignment]  # never picked by keyring's own backend discovery
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.entries.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service, username):
-        if self.entries.pop((service, username), None) is None:
-            raise PasswordDeleteError("not found")
 
 
 class DemoBroker(PaperBroker):

@@ -4,34 +4,14 @@ from __future__ import annotations
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
-from keyring.errors import KeyringLocked, PasswordDeleteError
+from keyring.errors import KeyringLocked
 
 from desktop.app.redaction import redact
 from desktop.app.secrets import SERVICE, SecretStore, backend_problem
+from memory_keyring import MemoryKeyring
 
 SECRET = "hunter2-correct-horse"
-
-
-class MemoryKeyring(KeyringBackend):
-    """An in-memory keyring backend for tests."""
-
-    priority = -1  # type: ignore[assignment]  # never picked by keyring's own backend discovery
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.entries.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service, username):
-        if self.entries.pop((service, username), None) is None:
-            raise PasswordDeleteError("not found")
 
 
 class LockedKeyring(MemoryKeyring):
