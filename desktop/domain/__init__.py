@@ -4,6 +4,19 @@ Models are frozen pydantic v2 models using Decimal for prices, quantities and mo
 """
 
 from .account import Account, Balance
+from .allocation import (
+    AccountValues,
+    AllocationError,
+    AllocationGroup,
+    AllocationMember,
+    AllocationMethod,
+    InvalidMembersError,
+    InvalidQuantityError,
+    MissingAccountValueError,
+    QuantityMismatchError,
+    ZeroTotalError,
+    allocate,
+)
 from .analytics import momentum, position_weights, total_unrealized_pnl, vwap
 from .base import BrokerModel, DomainModel, field_errors, utc_now
 from .enums import AssetClass, Interval, OrderSide, OrderStatus, OrderType, TimeInForce
@@ -17,6 +30,17 @@ from .position import Position
 
 __all__ = [
     "Account",
+    "AccountValues",
+    "AllocationError",
+    "AllocationGroup",
+    "AllocationMember",
+    "AllocationMethod",
+    "InvalidMembersError",
+    "InvalidQuantityError",
+    "MissingAccountValueError",
+    "QuantityMismatchError",
+    "ZeroTotalError",
+    "allocate",
     "AssetClass",
     "Balance",
     "Bar",
