@@ -24,7 +24,13 @@ def new_client_order_id() -> str:
     return uuid.uuid4().hex
 
 
+MAX_MAGNITUDE = Decimal("1e15")
+"""Largest accepted quantity or price; beyond it Decimal arithmetic on increments fails."""
+
+
 def _check_increment(value: Decimal, step: Decimal, field: str, what: str) -> None:
+    if abs(value) >= MAX_MAGNITUDE:
+        raise field_error(field, f"{field} {value} is too large")
     if step > 0 and value % step != 0:
         raise field_error(field, f"{field} {value} is not a multiple of the {what} {step}")
 

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from desktop.app.redaction import redact
 from desktop.brokers import BrokerError
 from desktop.connections import Connection
 
@@ -262,7 +263,7 @@ class ConnectionsDialog(QDialog):
         try:
             broker = conn.create_broker(found)
         except (ValueError, KeyError) as exc:
-            self.message.setText(f"Cannot connect {conn.name}: {exc}")
+            self.message.setText(redact(f"Cannot connect {conn.name}: {exc}"))
             return
         self.message.setText(f"Connecting {conn.name}…")
         self._run(self._connect(conn, broker))
@@ -271,7 +272,7 @@ class ConnectionsDialog(QDialog):
         try:
             await self.window_.connect_broker(broker, connection_id=conn.id)
         except BrokerError as exc:
-            self.message.setText(f"Could not connect {conn.name}: {exc.message}")
+            self.message.setText(redact(f"Could not connect {conn.name}: {exc.message}"))
             return
         self.store.set_last_connected(conn.id)
         self.message.setText(f"Connected {conn.name}.")
@@ -295,7 +296,7 @@ class ConnectionsDialog(QDialog):
 
         def failed(exc: BaseException) -> None:
             if shiboken6.isValid(self):
-                self.message.setText(f"Failed: {exc}")
+                self.message.setText(redact(f"Failed: {exc}"))
 
         def finished(_task: asyncio.Task) -> None:
             if shiboken6.isValid(self):

@@ -11,6 +11,8 @@ from types import TracebackType
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from desktop.app.redaction import redact
+
 log = logging.getLogger("tradedesk.errors")
 
 
@@ -36,7 +38,7 @@ class ErrorReporter(QObject):
     def excepthook(self, etype: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
         text = "".join(traceback.format_exception(etype, value, tb))
         log.error("unhandled exception:\n%s", text)
-        self.reported.emit(f"{etype.__name__}: {value}", text)
+        self.reported.emit(redact(f"{etype.__name__}: {value}"), redact(text))  # the screen gets no secrets either
 
     def _loop_handler(self, loop: asyncio.AbstractEventLoop, context: dict) -> None:
         exc = context.get("exception")

@@ -12,6 +12,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 
 from desktop import __version__
+from desktop.app.redaction import redact
 from desktop.app.secrets import SecretStore
 from desktop.brokers import Broker
 from desktop.brokers.replay_control import replay_control
@@ -317,7 +318,7 @@ class MainWindow(QMainWindow):
     def switch_broker(self, broker: Broker | None = None, connection_id: str | None = None):
         """:meth:`connect_broker` as a task (for Qt slots); returns the asyncio task."""
         return spawn(self.connect_broker(broker, connection_id), name="switch-broker",
-                     on_error=lambda exc: self.status.showMessage(f"Could not connect: {exc}", 10000))
+                     on_error=lambda exc: self.status.showMessage(redact(f"Could not connect: {exc}"), 10000))
 
     def open_connections(self):
         """File → Connections…: the connections manager (non-modal)."""
@@ -346,8 +347,8 @@ class MainWindow(QMainWindow):
             return
 
         async def run() -> None:
+            await control.reset_account()  # while connected: the store is open and is cleared
             await self.service.stop()
-            await control.reset_account()
             for panel in self._panels().values():
                 panel.model.reset([])
             self.service.reset_state()

@@ -228,3 +228,38 @@ def test_layout_persists_across_restarts(qtbot, qloop, open_window):
     again = open_window()
     assert again.docks["fills"].isHidden()
     assert not again.docks["orders"].isHidden()
+
+
+def test_reset_paper_account_from_the_menu_starts_over(qtbot, qloop, store, open_window):
+    from PySide6.QtWidgets import QMessageBox
+
+    window = open_window(minutes=30)
+    fill_ticket(qtbot, window, "MSFT", "10")
+    submit_and_confirm(qtbot, window)
+    qtbot.waitUntil(lambda: any(p.symbol == "MSFT" for p in rows(window.positions)))
+    start_of_replay = window.broker.market.clock.calendar[0]
+
+    window.menus.reset_action.trigger()
+    box = None
+
+    def box_open():
+        nonlocal box
+        box = next((w for w in QApplication.topLevelWidgets() if w.objectName() == "resetPaperDialog" and w.isVisible()), None)
+        return box is not None
+
+    qtbot.waitUntil(box_open)
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.Reset), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.service.state == "connected" and not rows(window.orders) and not rows(window.positions)
+                    and not rows(window.fills))
+    qtbot.waitUntil(lambda: any(r.balance is not None and r.balance.cash == D(100_000) for r in rows(window.accounts)))
+    assert window.broker.replay_now.date() >= start_of_replay
+
+    async def reopened_state():
+        again = PaperBroker(store, autostart=False)
+        await again.connect()
+        state = (await again.fetch_orders(ACCOUNT_ID), await again.fetch_positions(ACCOUNT_ID))
+        await again.close()
+        return state
+
+    run(qtbot, qloop, window.shutdown())
+    assert run(qtbot, qloop, reopened_state()) == ([], [])

@@ -119,3 +119,42 @@ def test_unhandled_exceptions_are_logged_and_shown(qtbot, qloop, caplog, monkeyp
     dialog.close()
     reporter.excepthook(ValueError, ValueError("from a slot"), None)
     assert reporter.shown == 2
+
+
+def test_fills_without_an_order_change_arrive_by_the_poll(qtbot, qloop, tmp_path):
+    """Option expiry books a fill that no order update announces; the poll picks it up."""
+    broker = PaperBroker(tmp_path / "paper.sqlite3", autostart=False)
+    svc = BrokerService(broker, flush_ms=50, poll_s=0.05)
+    run(qtbot, qloop, svc.start(["AAPL"]))
+    broker.advance_minutes(5)
+    chain = run(qtbot, qloop, broker.fetch_option_chain("AAPL"))
+    spot = chain.underlying_price
+    otm = next(q for q in chain.quotes if q.contract.right.value == "CALL" and q.contract.strike > spot * D("1.1") and q.ask)
+    from desktop.domain import Instrument, PositionEffect
+
+    request = OrderRequest(account_id=ACCOUNT_ID, instrument=Instrument.for_option(otm.contract), side=OrderSide.BUY,
+                           type=OrderType.LIMIT, amount=D(1), limit_price=otm.ask, position_effect=PositionEffect.OPEN)
+    placed = run(qtbot, qloop, svc.submit(request))
+    qtbot.waitUntil(lambda: any(f.order_id == placed.order_id for f in svc.fills.values()))
+    fills_seen = []
+    svc.fillsAdded.connect(fills_seen.extend)
+    while broker.replay_now.date() <= otm.contract.expiry:
+        broker.advance_minutes(390)
+    qtbot.waitUntil(lambda: any(f.note == "expired worthless" for f in fills_seen), timeout=5000)
+    run(qtbot, qloop, svc.stop())
+
+
+def test_error_dialog_text_is_redacted(qtbot, monkeypatch):
+    import sys
+
+    from desktop.app.redaction import register_secret
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    secret = "tok-9f8e7d6c5b4a-secret"
+    register_secret(secret)
+    reporter = ErrorReporter()
+    reporter.excepthook(RuntimeError, RuntimeError(f"login failed for token {secret}"), None)
+    dialog = next(w for w in QApplication.topLevelWidgets() if w.objectName() == "errorDialog" and w.isVisible())
+    assert secret not in dialog.informativeText() and secret not in dialog.detailedText()
+    assert "login failed" in dialog.informativeText()
+    dialog.close()

@@ -121,3 +121,8 @@ def test_broker_models_hash_without_raw():
     with_raw = order.model_copy(update={"raw": {"unhashable": ["list"]}})
     assert {order, with_raw} == {order}
     assert order != order.model_copy(update={"order_id": "2"})
+
+
+def test_huge_values_are_a_validation_error_not_a_crash():
+    assert errors_of(amount=D("1e30")) == {"amount": "amount 1E+30 is too large"}
+    assert "limit_price" in errors_of(type=OrderType.LIMIT, limit_price=D("1e27"))

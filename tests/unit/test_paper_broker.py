@@ -225,3 +225,46 @@ def test_replay_loop_runs_on_its_own(arun, store_path):
         await broker.close()
 
     arun(body())
+
+
+def test_replay_loop_survives_a_failing_tick(arun, store_path, caplog):
+    async def body():
+        broker = PaperBroker(store_path, tick_seconds=0.01)
+        await broker.connect()
+        real_advance = broker.advance_minutes
+        calls = {"n": 0}
+
+        def flaky(minutes):
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise OSError("disk full")
+            real_advance(minutes)
+
+        broker.advance_minutes = flaky
+        broker.set_replay_speed(600)
+        start = broker.replay_now
+        while calls["n"] < 5:
+            await asyncio.sleep(0.01)
+        assert broker.replay_now > start
+        await broker.close()
+
+    import logging
+
+    with caplog.at_level(logging.ERROR):
+        arun(body())
+    assert "paper replay tick failed" in caplog.text and "disk full" in caplog.text
+
+
+def test_orders_after_the_end_of_the_data_are_refused(arun, store_path):
+    async def body():
+        broker = await connected(store_path)
+        clock = broker.market.clock
+        clock.seek(clock.calendar[-1], 389)
+        broker.advance_minutes(2)
+        assert broker.replay_finished
+        with pytest.raises(OrderRejectedError) as info:
+            await broker.create_order(order(await instrument(broker)))
+        assert "end of its data" in info.value.message
+        await broker.close()
+
+    arun(body())

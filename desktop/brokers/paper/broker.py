@@ -199,16 +199,23 @@ class PaperBroker(Broker):
     async def _replay_loop(self) -> None:
         loop = asyncio.get_running_loop()
         last = loop.time()
+        failing = ""
         while True:
             await asyncio.sleep(self.tick_seconds)
             now = loop.time()
-            minutes = self.market.clock.advance(now - last)
+            try:
+                minutes = self.market.clock.advance(now - last)
+                if minutes:
+                    self.advance_minutes(min(minutes, MAX_MINUTES_PER_TICK))
+                if now - self._clock_saved_at > CLOCK_SAVE_SECONDS:
+                    self._clock_saved_at = now
+                    self._save_clock()
+                failing = ""
+            except Exception as exc:  # a failing tick (e.g. a full disk) must not stop the market for good
+                if repr(exc) != failing:  # log each new failure once, not every tick
+                    failing = repr(exc)
+                    log.exception("paper replay tick failed; the replay keeps running")
             last = now
-            if minutes:
-                self.advance_minutes(min(minutes, MAX_MINUTES_PER_TICK))
-            if now - self._clock_saved_at > CLOCK_SAVE_SECONDS:
-                self._clock_saved_at = now
-                self._save_clock()
 
     def advance_minutes(self, minutes: int) -> None:
         """Play ``minutes`` replayed minutes now: match orders, publish bars/quotes/orders."""
@@ -303,6 +310,10 @@ class PaperBroker(Broker):
         existing = engine.order_by_client_id(request.client_order_id)
         if existing is not None:
             return existing
+        if market.clock.finished:
+            raise OrderRejectedError(
+                "the replay has reached the end of its data (1 March 2013); reset the paper account to start over",
+                code="REPLAY_FINISHED")
         symbol = request.symbol
         known = symbol in market.symbols and not request.instrument.is_option  # options trade on their own quote
         last = market.last_price(symbol) if known else None

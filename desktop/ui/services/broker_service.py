@@ -16,6 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from desktop.app.redaction import redact
 from desktop.brokers import Broker, BrokerError
 from desktop.domain import Account, Balance, Fill, Instrument, OptionChain, Order, OrderRequest, Position, Quote
 
@@ -89,11 +90,15 @@ class BrokerService(QObject):
         self.accountsChanged.emit(accounts)
         await self._load_instruments(watch_symbols)
         for account in accounts:
-            for order in await self.broker.fetch_orders(account.account_id):
-                self.orders[order.key] = order
-                self._dirty["orders"][order.key] = order
-            await self._refresh_account(account.account_id, fills=True)
+            # Subscribe first, then take the snapshot: a change in between arrives on the
+            # stream, and the snapshot never overwrites an update the stream already gave.
             self._spawn(self._watch_orders(account.account_id), f"watch_orders:{account.account_id}")
+            await asyncio.sleep(0)
+            for order in await self.broker.fetch_orders(account.account_id):
+                if order.key not in self.orders:
+                    self.orders[order.key] = order
+                    self._dirty["orders"][order.key] = order
+            await self._refresh_account(account.account_id, fills=True)
         self._spawn(self._poll_loop(), "poll")
         self.set_watchlist(watch_symbols)
         self._timer.start()
@@ -120,7 +125,7 @@ class BrokerService(QObject):
 
     def _task_failed(self, exc: BaseException) -> None:
         message = exc.message if isinstance(exc, BrokerError) else f"{type(exc).__name__}: {exc}"
-        self.errorOccurred.emit(message)
+        self.errorOccurred.emit(redact(message))
 
     # -- instruments ----------------------------------------------------------
     async def _load_instruments(self, symbols: list[str]) -> None:
@@ -243,14 +248,18 @@ class BrokerService(QObject):
             self.set_watchlist(self._watch_symbols)
 
     async def _poll_loop(self) -> None:
-        """Balances move with prices; poll them (and positions) at a modest pace."""
+        """Balances move with prices; poll them, positions and new fills (fills not tied to
+        an order change, e.g. option exercise or expiry) at a modest pace. A failing poll
+        is logged and retried next time; it never ends the loop."""
         while True:
             await asyncio.sleep(self.poll_s)
             for account in list(self.accounts.values()):
                 try:
-                    await self._refresh_account(account.account_id, fills=False)
+                    await self._refresh_account(account.account_id, fills=True)
                 except BrokerError as exc:
-                    log.warning("poll of %s failed: %s", account.account_id, exc)
+                    log.warning("poll of %s failed: %s", account.account_id, redact(str(exc)))
+                except Exception:
+                    log.exception("poll of %s failed", account.account_id)
 
     # -- order actions (awaited by the UI) ----------------------------------
     async def submit(self, request: OrderRequest) -> Order:
