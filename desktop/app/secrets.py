@@ -61,7 +61,8 @@ class SecretStore:
         self.service = service
         self._backend = backend
         self._checked = False
-        self._problem: str | None = None
+        self._problem: str | None = None  # why new secrets are not stored in the keyring
+        self._backend_usable = False  # the backend itself is usable (reads and deletes go to it)
         self._memory: dict[str, str] = {}
 
     # -- backend --------------------------------------------------------------------
@@ -74,6 +75,7 @@ class SecretStore:
 
                     self._backend = keyring.get_keyring()
                 self._problem = backend_problem(self._backend)
+                self._backend_usable = self._problem is None
             except Exception as exc:  # a broken keyring configuration must not stop the app
                 self._problem = f"the keyring could not be opened ({type(exc).__name__})"
             if self._problem:
@@ -136,7 +138,7 @@ class SecretStore:
         value = self._memory.get(user)
         if value is None:
             backend = self._resolve()
-            if self._problem is None:
+            if self._backend_usable:  # even after a refused store: secrets saved earlier are still there
                 try:
                     value = backend.get_password(self.service, user)
                 except Exception as exc:
@@ -154,7 +156,7 @@ class SecretStore:
         user = self.username(connection_id, field)
         self._memory.pop(user, None)
         backend = self._resolve()
-        if self._problem is None:
+        if self._backend_usable:  # even after a refused store: do not leave secrets behind
             try:
                 backend.delete_password(self.service, user)
             except Exception:  # PasswordDeleteError when absent; nothing else to do

@@ -482,3 +482,16 @@ def test_the_ticket_resolves_typed_occ_symbols_through_the_service(qtbot, qloop,
     qtbot.keyClick(symbol, Qt.Key.Key_Return)
     assert w.ticket.current_symbol() == occ
     qtbot.waitUntil(lambda: w.options.builder.occ_text() == occ)  # the Options panel follows the ticket
+
+
+def test_opening_from_the_chain_uses_the_default_contract_quantity(qtbot, window):
+    w = window
+    w.preferences = w.preferences.model_copy(update={"default_contracts": 3})  # as Settings -> OK would
+    w.docks["options"].raise_()
+    chain = w.options.chain
+    qtbot.waitUntil(lambda: chain.model.rowCount() > 0, timeout=10_000)
+    index = chain.index_of(OptionRight.PUT, chain.model.atm_strike, "ask")
+    chain.view.scrollTo(index)
+    qtbot.mouseClick(chain.view.viewport(), Qt.MouseButton.LeftButton, pos=chain.view.visualRect(index).center())
+    assert w.ticket.option_action() is OptionAction.BUY_TO_OPEN
+    assert find(w.ticket, QLineEdit, "quantityEdit").text() == "3"

@@ -83,3 +83,22 @@ def test_every_secret_handled_is_redacted_from_logs(memory_keyring):
     store.store("new", "api_key", SECRET)
     store.get("old", "api_key")
     assert redact(f"sent {SECRET} and stored-before-this-session") == "sent [REDACTED] and [REDACTED]"
+
+
+def test_after_a_refused_store_saved_secrets_are_still_read_and_deleted():
+    class FlakyKeyring(MemoryKeyring):
+        refuse = False
+
+        def set_password(self, service, username, password):
+            if self.refuse:
+                raise KeyringLocked("the keyring is locked")
+            super().set_password(service, username, password)
+
+    backend = FlakyKeyring()
+    store = SecretStore(backend=backend)
+    assert store.store("old", "token", SECRET).startswith("keyring:")
+    backend.refuse = True
+    assert store.store("new", "token", "other-secret").startswith("session:")
+    assert store.get("old", "token") == SECRET  # saved before the refusal: still in the keyring
+    store.delete("old", "token")
+    assert backend.entries == {}  # removing a connection leaves nothing behind in the OS keyring

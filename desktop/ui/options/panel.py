@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QVBoxLayout, QWidget
 
-from desktop.domain import OptionAction, OptionContract, OptionQuote, OrderSide, Quote
+from desktop.domain import AssetClass, OptionAction, OptionContract, OptionQuote, OrderSide, PositionEffect, Quote
 
 from ..tables.definitions import HIDDEN_BY_DEFAULT
 from .builder import OccBuilder
@@ -155,6 +155,8 @@ def install_options(window: "MainWindow") -> OptionsPanel:
     window.chart.symbolChanged.connect(panel.follow_symbol)
 
     def open_ticket(contract: OptionContract, action: OptionAction, amount: Decimal, limit: Decimal | None) -> None:
+        if action.position_effect is PositionEffect.OPEN:  # opening: the Settings default, closing: what is held
+            amount = window.preferences.default_quantity(AssetClass.OPTION)
         ticket.prefill_option(contract, action, amount, limit)
         quote = panel.chain.quote_for(contract.occ_symbol)
         if quote is not None:
