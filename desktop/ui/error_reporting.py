@@ -29,6 +29,11 @@ class ErrorReporter(QObject):
         self._box: QMessageBox | None = None
         self.reported.connect(self._show)
 
+    @property
+    def dialog(self) -> QMessageBox | None:
+        """The dialog this reporter showed last (None before the first report)."""
+        return self._box
+
     def install(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         """Become sys.excepthook and, when given, the asyncio loop's exception handler."""
         sys.excepthook = self.excepthook

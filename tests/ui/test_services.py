@@ -7,7 +7,6 @@ import logging
 from decimal import Decimal as D
 
 import pytest
-from PySide6.QtWidgets import QApplication
 
 from desktop.brokers.paper import ACCOUNT_ID, PaperBroker
 from desktop.domain import Interval, OrderRequest, OrderSide, OrderType, TimeInForce
@@ -114,11 +113,14 @@ def test_unhandled_exceptions_are_logged_and_shown(qtbot, qloop, caplog, monkeyp
 
         qtbot.waitUntil(lambda: (gc.collect() or True) and reporter.shown >= 1)
     assert "broken adapter" in caplog.text
-    dialog = next(w for w in QApplication.topLevelWidgets() if w.objectName() == "errorDialog")
+    dialog = reporter.dialog
+    assert dialog.objectName() == "errorDialog" and dialog.isVisible()
     assert "RuntimeError: broken adapter" in dialog.informativeText()
     dialog.close()
     reporter.excepthook(ValueError, ValueError("from a slot"), None)
-    assert reporter.shown == 2
+    assert reporter.shown == 2 and reporter.dialog.isVisible()
+    assert reporter.dialog.informativeText() == "ValueError: from a slot"
+    reporter.dialog.close()
 
 
 def test_fills_without_an_order_change_arrive_by_the_poll(qtbot, qloop, tmp_path):
@@ -154,7 +156,8 @@ def test_error_dialog_text_is_redacted(qtbot, monkeypatch):
     register_secret(secret)
     reporter = ErrorReporter()
     reporter.excepthook(RuntimeError, RuntimeError(f"login failed for token {secret}"), None)
-    dialog = next(w for w in QApplication.topLevelWidgets() if w.objectName() == "errorDialog" and w.isVisible())
+    dialog = reporter.dialog
+    assert dialog.objectName() == "errorDialog" and dialog.isVisible()
     assert secret not in dialog.informativeText() and secret not in dialog.detailedText()
     assert "login failed" in dialog.informativeText()
     dialog.close()
