@@ -12,7 +12,6 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 
 from desktop import __version__
-from desktop.app.redaction import redact
 from desktop.app.secrets import SecretStore
 from desktop.brokers import Broker
 from desktop.brokers.replay_control import replay_control
@@ -39,7 +38,6 @@ DEFAULT_WATCHLIST = ["AAPL", "MSFT", "IBM", "GOOG"]
 SYNTHETIC_NOTICE = "Replay: real daily prices, synthetic intraday path"
 SYNTHETIC_TOOLTIP = ("Paper broker replay. Daily open/high/low/close and volume are real (Quandl WIKI prices, public domain). "
                      "Minute bars are a synthetic path generated inside each real day, so every replayed day ends on its real OHLC.")
-DEFAULT_QUANTITY = 100
 
 
 class MainWindow(QMainWindow):
@@ -314,11 +312,6 @@ class MainWindow(QMainWindow):
         self.chart.set_notice("")
         await self.start()
         self.menus.sync_broker()
-
-    def switch_broker(self, broker: Broker | None = None, connection_id: str | None = None):
-        """:meth:`connect_broker` as a task (for Qt slots); returns the asyncio task."""
-        return spawn(self.connect_broker(broker, connection_id), name="switch-broker",
-                     on_error=lambda exc: self.status.showMessage(redact(f"Could not connect: {exc}"), 10000))
 
     def open_connections(self):
         """File → Connections…: the connections manager (non-modal)."""

@@ -9,30 +9,14 @@ tree (``python -m desktop``). Build the bundle first: ``python packaging/build.p
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
+from bench_startup import FIGURES, one_run  # this folder is on sys.path when run as a script
+
 ROOT = Path(__file__).resolve().parents[2]
-FIGURES = ("first_paint_s", "history_s", "first_live_bar_s", "process_wall_s")
-
-
-def one_run(command: list[str]) -> dict:
-    with tempfile.TemporaryDirectory() as home:
-        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TRADEDESK_HOME": home}
-        started = time.perf_counter()
-        proc = subprocess.run([*command, "--smoke-test"], capture_output=True, text=True, env=env, timeout=120)
-        wall = time.perf_counter() - started
-    report = json.loads(next(line for line in proc.stdout.splitlines() if line.startswith("{")))
-    if not report.get("ok"):
-        raise SystemExit(f"smoke test failed: {report}")
-    report["process_wall_s"] = wall
-    return report
 
 
 def main() -> None:

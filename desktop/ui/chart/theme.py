@@ -33,11 +33,6 @@ class ChartTheme:
 DARK = ChartTheme()
 
 
-def with_alpha(color: str, alpha: int) -> str:
-    """``#rrggbb`` -> ``#aarrggbb`` with ``alpha`` in 0..255."""
-    return f"#{alpha:02x}{color.lstrip('#')[-6:]}"
-
-
 def blend(color: str, other: str, t: float) -> str:
     """Mix two ``#rrggbb`` colours: ``t`` of ``color`` and ``1 - t`` of ``other``."""
     a = [int(color.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4)]

@@ -340,7 +340,3 @@ class OptionChainPanel(QWidget):
         field = index.data(FieldRole)
         side = OrderSide.SELL if field == "bid" else OrderSide.BUY
         self.tradeRequested.emit(quote, side)
-
-    def minimum_table_width(self) -> int:
-        """Width of the table that shows every column with some air (no horizontal scroll bar)."""
-        return self.view.minimum_width()

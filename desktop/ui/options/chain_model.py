@@ -169,14 +169,6 @@ class OptionChainModel(QAbstractTableModel):
         """Row of ``strike`` (-1 when absent)."""
         return next((i for i, r in enumerate(self._rows) if r.strike == strike), -1)
 
-    def quote_at(self, row: int, column: int) -> OptionQuote | None:
-        """The quote behind a cell (None for the strike column or an empty cell)."""
-        if not 0 <= row < len(self._rows):
-            return None
-        right, _field = column_spec(column)
-        r = self._rows[row]
-        return r.call if right is OptionRight.CALL else r.put if right is OptionRight.PUT else None
-
     def quote_for(self, symbol: str) -> OptionQuote | None:
         """The quote of the contract whose OCC symbol is ``symbol`` (None when not shown)."""
         for r in self._rows:

@@ -115,7 +115,6 @@ _ATM = (QColor("#b9d4ff"), QColor("#1f6feb"))
 _ATM_TEXT = (QColor("#0b2f6b"), QColor("#ffffff"))
 _MUTED = (QColor("#57606a"), QColor("#9aa4af"))
 _FAINT = (QColor("#b8bec6"), QColor("#464e59"))
-_WARN = (QColor("#9a6700"), QColor("#e3b341"))
 
 
 def itm_background() -> QColor:
@@ -143,7 +142,3 @@ def muted() -> QColor:
 def faint() -> QColor:
     """Barely there: calendar days that are not listed expiries."""
     return _FAINT[is_dark()]
-
-
-def warn() -> QColor:
-    return _WARN[is_dark()]

@@ -33,7 +33,6 @@ class ChartFeed(QObject):
         self.broker = broker
         self.symbol: str | None = None
         self.interval: Interval | None = None
-        self.live_updates = 0
         self._generation = 0
         self._task: asyncio.Task | None = None
         self._pending: dict = {}
@@ -78,5 +77,4 @@ class ChartFeed(QObject):
             return
         bars: list[Bar] = [self._pending[k] for k in sorted(self._pending)]
         self._pending.clear()
-        self.live_updates += len(bars)
         self.barsUpdated.emit(bars)
