@@ -13,6 +13,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from desktop.domain import (
+    AccountValues,
+    AllocationGroup,
+    ConnectionState,
+    OrderPreview,
+    QuestionHandler,
     Account,
     Balance,
     Bar,
@@ -97,11 +102,18 @@ class Broker(abc.ABC):
 
     # -- orders -------------------------------------------------------------
     @abc.abstractmethod
-    async def create_order(self, request: OrderRequest) -> Order:
+    async def create_order(self, request: OrderRequest, *, confirm: QuestionHandler | None = None) -> Order:
         """Submit an order; returns it as acknowledged (maybe already filled).
 
-        Raises OrderRejectedError with the reason when refused. Adapters never retry
-        a POST blindly: after a timeout they reconcile by ``client_order_id``.
+        ``request.account_id`` may name an allocation group (advisor logins,
+        ``capabilities.allocation_groups``). When the broker asks a question before
+        accepting (IBKR reply flow), ``confirm`` is awaited with it and the answer
+        sent back; without ``confirm`` every question is answered "no". Submissions
+        are serialised: one question chain at a time.
+
+        Raises OrderRejectedError with the reason when refused (also when a question
+        was declined). Adapters never retry a POST blindly: after a timeout they
+        reconcile by ``client_order_id``.
         """
 
     @abc.abstractmethod
@@ -120,10 +132,13 @@ class Broker(abc.ABC):
         amount: Decimal | None = None,
         limit_price: Decimal | None = None,
         stop_price: Decimal | None = None,
+        confirm: QuestionHandler | None = None,
     ) -> Order:
         """Change a working order's quantity and/or prices; returns the new state.
 
         ``amount`` is the new total quantity (must exceed what is already filled).
+        ``account_id`` is the order's account, or its allocation group for a group
+        order. ``confirm`` as for :meth:`create_order`.
         """
 
     async def fetch_option_chain(self, underlying: str, expiry: date | None = None) -> OptionChain:
@@ -134,6 +149,36 @@ class Broker(abc.ABC):
         from .errors import InvalidRequestError
 
         raise InvalidRequestError(f"{self.display_name} does not support options", field="underlying")
+
+    async def preview_order(self, request: OrderRequest) -> OrderPreview:
+        """What-if: the order's expected cost and margin impact, without placing it.
+
+        Raises InvalidRequestError when ``capabilities.preview_orders`` is False.
+        """
+        from .errors import InvalidRequestError
+
+        raise InvalidRequestError(f"{self.display_name} does not preview orders", field="account_id")
+
+    async def fetch_allocation_groups(self) -> list[AllocationGroup]:
+        """The advisor's allocation groups with their method and members; [] when the
+        login is not an advisor (``capabilities.allocation_groups`` False)."""
+        return []
+
+    async def fetch_allocation_values(self) -> list[AccountValues]:
+        """NetLiquidation / AvailableEquity of every client account, the inputs of A
+        and N allocation; [] when the login is not an advisor."""
+        return []
+
+    async def suppress_questions(self, message_ids: Sequence[str]) -> None:
+        """Stop the broker asking the questions with these ids for the rest of the
+        session (IBKR ``/iserver/questions/suppress``). No-op for brokers that ask none."""
+        return None
+
+    async def watch_connection(self) -> AsyncIterator[ConnectionState]:
+        """Changes of the session state (login needed, competing, cool-down, ...), until
+        close(). Brokers without such states yield nothing."""
+        return
+        yield  # pragma: no cover - makes this an async generator
 
     def estimate_commission(self, request: OrderRequest, price: Decimal) -> Decimal | None:
         """Expected commission (account currency) of ``request`` filled at ``price``;

@@ -15,7 +15,9 @@ class BrokerCapabilities(DomainModel):
     ``options``: option instruments; ``streaming_bars`` / ``streaming_quotes`` /
     ``streaming_orders``: watch_* push (False means the adapter polls);
     ``allocation_groups``: advisor group orders; ``fractional``: fractional shares;
-    ``replay``: a simulated market clock (paper broker) with speed control.
+    ``replay``: a simulated market clock (paper broker) with speed control;
+    ``preview_orders``: preview_order (what-if) is supported; ``order_questions``:
+    create_order may ask questions through its ``confirm`` handler.
     """
 
     order_types: frozenset[OrderType] = frozenset(OrderType)
@@ -29,4 +31,6 @@ class BrokerCapabilities(DomainModel):
     allocation_groups: bool = False
     fractional: bool = False
     replay: bool = False
+    preview_orders: bool = False
+    order_questions: bool = False
     paper: bool = Field(default=False, description="simulated money, no real orders")

@@ -59,3 +59,26 @@ class InvalidRequestError(BrokerError):
     def __init__(self, message: str, *, field: str | None = None, code: str | None = None, raw: Any = None) -> None:
         super().__init__(message, code=code, raw=raw)
         self.field = field
+
+
+class CertificateError(UnavailableError):
+    """The server's TLS certificate is not (or no longer) the trusted one.
+
+    ``fingerprint`` is the SHA-256 fingerprint of the certificate the server
+    presented ("AB:CD:..." upper-case hex pairs); ``pinned`` the fingerprint the user
+    accepted earlier (None when nothing is pinned yet).
+    """
+
+    def __init__(self, message: str, *, fingerprint: str, pinned: str | None = None, raw: Any = None) -> None:
+        super().__init__(message, raw=raw)
+        self.fingerprint = fingerprint
+        self.pinned = pinned
+
+
+class CertificateUntrustedError(CertificateError):
+    """First contact: the certificate is self-signed and nothing is pinned. Show
+    ``fingerprint`` to the user; once accepted, pin it and connect again."""
+
+
+class CertificateChangedError(CertificateError):
+    """The server presented a certificate other than the pinned one: refused."""

@@ -20,11 +20,13 @@ from .allocation import (
 from .analytics import momentum, position_weights, total_unrealized_pnl, vwap
 from .base import BrokerModel, DomainModel, field_errors, utc_now
 from .enums import AssetClass, Interval, OrderSide, OrderStatus, OrderType, TimeInForce
+from .connection_state import ConnectionState, ConnectionStatus
 from .fill import Fill
 from .instrument import Instrument
 from .market import Bar, Quote
 from .occ import OccSymbolError, canonical_occ, format_occ, parse_occ
 from .options import OptionAction, OptionChain, OptionContract, OptionQuote, OptionRight, OptionStyle, PositionEffect
+from .order_flow import OrderPreview, OrderQuestion, QuestionHandler
 from .order import Order, OrderRequest, describe_order, new_client_order_id, order_from_request
 from .position import Position
 
@@ -46,7 +48,12 @@ __all__ = [
     "Bar",
     "BrokerModel",
     "DomainModel",
+    "ConnectionState",
+    "ConnectionStatus",
     "Fill",
+    "OrderPreview",
+    "OrderQuestion",
+    "QuestionHandler",
     "Instrument",
     "OccSymbolError",
     "OptionAction",

@@ -15,7 +15,9 @@ class Account(BrokerModel):
 
     ``broker`` is the broker key ("paper", "ibkr", ...), ``account_id`` the broker's id,
     ``name`` a display name, ``kind`` e.g. "cash" / "margin", ``is_paper`` whether it is
-    simulated.
+    simulated. Financial Advisor logins: ``is_master`` marks the advisor's own (master)
+    account, ``parent_id`` is the master's id on each client account (None otherwise).
+    Source for IBKR: ``/portfolio/accounts`` ``parent.isMParent`` / ``parent.accountId``.
     """
 
     broker: str
@@ -24,6 +26,8 @@ class Account(BrokerModel):
     currency: str = "USD"
     kind: str = "cash"
     is_paper: bool = False
+    is_master: bool = False
+    parent_id: str | None = None
 
     @property
     def key(self) -> tuple[str, str]:

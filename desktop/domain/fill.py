@@ -25,6 +25,10 @@ class Fill(BrokerModel):
     currency (> 0; 0 only when ``note`` is one of :data:`ZERO_PRICE_NOTES`),
     ``commission`` in the account currency (>= 0). ``note`` says what made a fill
     that no order traded, e.g. "expired worthless" or "exercised" ("" for trades).
+    ``allocation_group`` is the FA allocation group whose order this fill was
+    allocated from ("" otherwise); then ``account_id`` is the client account that
+    received the shares and ``client_order_id`` the group order's (IBKR
+    ``/iserver/account/trades`` ``account_allocation_name`` and ``order_ref``).
     """
 
     broker: str
@@ -39,6 +43,7 @@ class Fill(BrokerModel):
     commission: Decimal = Decimal(0)
     timestamp: datetime = Field(default_factory=utc_now)
     note: str = ""
+    allocation_group: str = ""
 
     @field_validator("amount")
     @classmethod

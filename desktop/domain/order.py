@@ -119,6 +119,12 @@ class Order(BrokerModel):
     ``filled`` executed so far, ``remaining`` = amount - filled, ``average`` the
     average fill price (None before any fill). ``message`` carries the broker's
     reject or status text.
+
+    ``allocation_group`` is the FA allocation group the order was placed to ("" for
+    an ordinary order). A group order itself has ``account_id`` == the group name; the
+    per-client child orders a broker may show (paper advisor demo) have the client's
+    ``account_id``, the group in ``allocation_group`` and the group order's
+    ``client_order_id``.
     """
 
     broker: str
@@ -139,6 +145,7 @@ class Order(BrokerModel):
     message: str = ""
     commission: Decimal = Decimal(0)
     position_effect: PositionEffect | None = None
+    allocation_group: str = ""
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from desktop.domain import (Account, Balance, Bar, Fill, Instrument, Interval, OptionChain, Order, OrderRequest, OrderStatus,
-                            Position, Quote)
+                            Position, QuestionHandler, Quote)
 
 from ..base import Broker
 from ..capabilities import BrokerCapabilities
@@ -298,7 +298,7 @@ class PaperBroker(Broker):
         return self.options.chain(underlying, expiry)
 
     # -- orders -------------------------------------------------------------
-    async def create_order(self, request: OrderRequest) -> Order:
+    async def create_order(self, request: OrderRequest, *, confirm: QuestionHandler | None = None) -> Order:
         """Match ``request`` now against the replayed market.
 
         Idempotent per ``client_order_id``: a repeat returns the existing order.
@@ -332,7 +332,8 @@ class PaperBroker(Broker):
         return order
 
     async def modify_order(self, account_id: str, order_id: str, *, amount: Decimal | None = None,
-                           limit_price: Decimal | None = None, stop_price: Decimal | None = None) -> Order:
+                           limit_price: Decimal | None = None, stop_price: Decimal | None = None,
+                           confirm: QuestionHandler | None = None) -> Order:
         self._check_account(account_id)
         order = self.engine.modify(order_id, amount=amount, limit_price=limit_price, stop_price=stop_price, now=self.market.clock.now)
         self._publish_events([order])
