@@ -1,4 +1,5 @@
-"""The paper broker's declaration: one field, the file its account lives in."""
+"""The paper broker's declaration: the file its account lives in, and its mode (one
+cash account, or the offline Financial Advisor demo: a master and four clients)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from .registry import register_broker
 from .spec import BrokerSpec, FieldKind, FieldSpec
 
 DEFAULT_ACCOUNT_FILE = "paper.sqlite3"
+MODE_SINGLE = "single"
+MODE_ADVISOR = "advisor"
 _FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -27,7 +30,8 @@ def _create(config: dict[str, Any], secrets: dict[str, str]) -> Broker:
     from desktop.brokers.paper import PaperBroker
     from desktop.paths import data_dir
 
-    return PaperBroker.open(data_dir() / (config.get("account_file") or DEFAULT_ACCOUNT_FILE))
+    advisor = config.get("mode") == MODE_ADVISOR
+    return PaperBroker.open(data_dir() / (config.get("account_file") or DEFAULT_ACCOUNT_FILE), advisor=advisor)
 
 
 PAPER = register_broker(BrokerSpec(
@@ -45,6 +49,17 @@ PAPER = register_broker(BrokerSpec(
                  "data folder. Use another name for a separate paper account.",
             validator=_account_file_error,
             unique=True,
+        ),
+        FieldSpec(
+            name="mode",
+            label="Accounts",
+            kind=FieldKind.CHOICE,
+            required=False,
+            default=MODE_SINGLE,
+            choices=((MODE_SINGLE, "One paper account"),
+                     (MODE_ADVISOR, "Advisor demo (master + 4 client accounts, allocation groups)")),
+            help="The advisor demo shows how a Financial Advisor trades for clients through allocation groups. "
+                 "Give it its own account file.",
         ),
     ),
     factory=_create,

@@ -47,15 +47,20 @@ class AccountStore:
         """The saved replay clock state, None when there is none."""
         return self._store.load_clock() if self._store else None
 
-    def load_engine(self) -> MatchingEngine | None:
-        """The saved matching engine with its orders and fills, None when there is none.
+    def load_engine(self, account_id: str | None = None) -> MatchingEngine | None:
+        """The saved matching engine of ``account_id`` (default: this store's account)
+        with its orders and fills, None when there is none.
         Raises KeyError / ValueError / TypeError when the saved state is unreadable."""
-        store = self._store
-        state = store.load_engine(self.account_id) if store else None
+        store, account_id = self._store, account_id or self.account_id
+        state = store.load_engine(account_id) if store else None
         if state is None:
             return None
-        return MatchingEngine.from_state(state, orders=store.load_orders(self.account_id),
-                                         fills=store.load_fills(self.account_id))
+        return MatchingEngine.from_state(state, orders=store.load_orders(account_id),
+                                         fills=store.load_fills(account_id))
+
+    def load_orders(self, account_id: str) -> list[Order]:
+        """The saved orders of ``account_id`` (e.g. an allocation group), oldest first."""
+        return self._store.load_orders(account_id) if self._store else []
 
     def save_account(self, account: Account) -> None:
         """Save the account's description."""
@@ -67,13 +72,16 @@ class AccountStore:
         if self._store is not None and clock is not None:
             self._store.save_clock(clock.to_state())
 
-    def save_state(self, engine: MatchingEngine | None, clock: ReplayClock | None,
+    def save_state(self, engine: MatchingEngine | Sequence[MatchingEngine] | None, clock: ReplayClock | None,
                    events: Sequence[Order | Fill] = ()) -> None:
-        """Save ``events`` (new order states and fills), then the engine's working state
-        and the clock; nothing without an engine."""
-        if self._store is None or engine is None:
+        """Save ``events`` (new order states and fills), then the working state of the
+        engine (or of each engine, keyed by its ledger's account) and the clock;
+        nothing without an engine."""
+        if self._store is None or not engine:
             return
         if events:
             self._store.save_events(events)
-        self._store.save_engine(self.account_id, engine.to_state(include_history=False))
+        for eng in [engine] if isinstance(engine, MatchingEngine) else engine:
+            key = self.account_id if isinstance(engine, MatchingEngine) else eng.ledger.account_id
+            self._store.save_engine(key, eng.to_state(include_history=False))
         self.save_clock(clock)

@@ -4,6 +4,10 @@ Composes the replayed market (:mod:`.market`) played minute by minute
 (:mod:`.playback`), its listed options (:mod:`.option_desk`), the matching engine and
 ledger (:mod:`.matching`, :mod:`.ledger`) and SQLite persistence (:mod:`.account_store`)
 behind the :class:`desktop.brokers.base.Broker` interface, with :class:`ReplayControl`.
+Its accounts and their engines are in :mod:`.account_book`; the offline advisor demo
+(``advisor=True``: master + four clients, allocation groups, group orders, the "p6"
+question) in :mod:`.advisor`, :mod:`.group_orders` and :mod:`.advisor_accounts`;
+what-if previews (both modes) in :mod:`.preview`.
 """
 
 from __future__ import annotations
@@ -15,15 +19,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from desktop.domain import (Account, Balance, Bar, Fill, Instrument, Interval, OptionChain, Order, OrderRequest, OrderStatus,
-                            Position, QuestionHandler, Quote)
+from desktop.domain import Bar, Fill, Instrument, Interval, OptionChain, Order, OrderRequest, OrderStatus, QuestionHandler, Quote
 
 from ..base import Broker
 from ..capabilities import BrokerCapabilities
-from ..errors import NotFoundError, OrderRejectedError, UnavailableError
+from ..errors import OrderRejectedError, UnavailableError
 from ..streams import Topic, counted
+from .account_book import ACCOUNT_ID, AccountBook
 from .account_store import AccountStore
-from .ledger import Ledger
+from .advisor import AdvisorSide
+from .advisor_accounts import CLIENT_IDS, MASTER_ID, advisor_groups
+from .group_orders import GroupDesk
 from .market import MarketSimulator
 from .matching import MatchingEngine
 from .option_desk import OptionDesk
@@ -33,8 +39,6 @@ from .replay import DEFAULT_START
 
 log = logging.getLogger(__name__)
 
-ACCOUNT_ID = "PAPER"
-STARTING_CASH = Decimal(100_000)
 MAX_MINUTES_PER_TICK = 120
 CLOCK_SAVE_SECONDS = 2.0
 
@@ -45,30 +49,39 @@ CAPABILITIES = BrokerCapabilities(
     modify_order=True,
     options=True,
     replay=True,
+    preview_orders=True,
     paper=True,
 )
+ADVISOR_CAPABILITIES = CAPABILITIES.model_copy(update={"allocation_groups": True, "order_questions": True})
 
 
-class PaperBroker(Broker):
+class PaperBroker(AccountBook, AdvisorSide, Broker):
     """The paper broker. One cash account ``PAPER`` with $100,000 to start.
 
     ``store_path``: SQLite file for orders, fills, ledger and replay clock (None keeps
     everything in memory). ``tick_seconds``: how often the replay loop wakes.
     ``autostart``: run the replay loop on connect (tests pass False and drive the
-    clock with :meth:`advance_minutes`).
+    clock with :meth:`advance_minutes`). ``advisor``: the offline Financial Advisor
+    demo instead: a master account, four client accounts each with its own ledger and
+    engine, allocation groups and group orders (see :mod:`.advisor`).
     """
 
     name = "paper"
     display_name = "Paper"
 
     def __init__(self, store_path: Path | str | None = None, *, tick_seconds: float = 0.05, autostart: bool = True,
-                 market: MarketSimulator | None = None) -> None:
+                 market: MarketSimulator | None = None, advisor: bool = False) -> None:
+        self.advisor = advisor
+        self._account_ids: tuple[str, ...] = CLIENT_IDS if advisor else (ACCOUNT_ID,)
+        self._engines: dict[str, MatchingEngine] = {}
+        self._groups: GroupDesk | None = GroupDesk(advisor_groups(), self._engines) if advisor else None
+        self._suppressed: set[str] = set()
+        self._order_lock = asyncio.Lock()
         self.store_path = Path(store_path) if store_path is not None else None
         self.tick_seconds = tick_seconds
         self.autostart = autostart
         self._market = market
         self._store = AccountStore(self.store_path, ACCOUNT_ID)
-        self._engine: MatchingEngine | None = None
         self._task: asyncio.Task | None = None
         self._orders: Topic[Order] = Topic()
         self._quotes: Topic[Quote] = Topic(key=lambda q: q.symbol)
@@ -80,13 +93,13 @@ class PaperBroker(Broker):
         self._clock_saved_at = 0.0
 
     @classmethod
-    def open(cls, store_path: Path | str) -> "PaperBroker":
+    def open(cls, store_path: Path | str, advisor: bool = False) -> "PaperBroker":
         """The app's paper broker persisting to ``store_path`` (opened on connect)."""
-        return cls(store_path)
+        return cls(store_path, advisor=advisor)
 
     @property
     def capabilities(self) -> BrokerCapabilities:
-        return CAPABILITIES
+        return ADVISOR_CAPABILITIES if self.advisor else CAPABILITIES
 
     @property
     def market(self) -> MarketSimulator:
@@ -106,12 +119,6 @@ class PaperBroker(Broker):
             raise UnavailableError("the paper broker is not connected")
         return self._desk
 
-    @property
-    def engine(self) -> MatchingEngine:
-        if self._engine is None:
-            raise UnavailableError("the paper broker is not connected")
-        return self._engine
-
     # -- life cycle ---------------------------------------------------------
     async def connect(self) -> None:
         """Open the store, restore the account and clock, start the replay loop."""
@@ -123,28 +130,16 @@ class PaperBroker(Broker):
             self._market = await asyncio.to_thread(MarketSimulator.from_resources, clock_state)
         await asyncio.to_thread(lambda: self._market.symbols)  # load the CSV off the GUI thread
         self._desk = OptionDesk(self._market)
-        self._engine = self._restore_engine()
-        self._store.save_account(self._account())
+        self._engines.update({aid: self._restore_engine(aid) for aid in self._account_ids})
+        if self._groups is not None:
+            self._groups.restore(o for g in self._groups.groups for o in self._store.load_orders(g))
+        for account in self._all_accounts():
+            self._store.save_account(account)
         self._connected = True
-        self._publish_events(self._desk.settle_missed(self._engine))
+        self._publish_events([e for eng in self._engines.values() for e in self._desk.settle_missed(eng)])
         if self.autostart:
             self._task = asyncio.ensure_future(self._replay_loop())
             self._task.set_name("paper-replay")
-
-    def _restore_engine(self) -> MatchingEngine:
-        try:
-            engine = self._store.load_engine()
-        except (KeyError, ValueError, TypeError) as exc:
-            log.error("paper account state unreadable, starting a fresh account: %s", exc)
-            engine = None
-        if engine is None:
-            return self._fresh_engine()
-        engine.option_pricer = self.options.bid_ask
-        return engine
-
-    def _fresh_engine(self) -> MatchingEngine:
-        return MatchingEngine(Ledger(account_id=ACCOUNT_ID, starting_cash=STARTING_CASH, broker=self.name), symbols=self.market.symbols,
-                              option_pricer=self.options.bid_ask)
 
     async def close(self) -> None:
         """Stop the replay, save everything, end every watch_* iterator."""
@@ -159,13 +154,6 @@ class PaperBroker(Broker):
         for topic in (self._orders, self._quotes, self._bars):
             topic.close()
         self._store.close()
-
-    def _account(self) -> Account:
-        return Account(broker=self.name, account_id=ACCOUNT_ID, name="Paper account", currency="USD", kind="cash", is_paper=True)
-
-    def _check_account(self, account_id: str) -> None:
-        if account_id != ACCOUNT_ID:
-            raise NotFoundError(f"account {account_id} not found; the paper broker has one account, {ACCOUNT_ID}")
 
     # -- ReplayControl ------------------------------------------------------
     @property
@@ -186,14 +174,18 @@ class PaperBroker(Broker):
         self._save_clock()
 
     async def reset_account(self) -> None:
-        """Delete orders, fills and positions; restore $100,000 and the first replay day."""
+        """Delete orders, fills and positions of every account; restore the starting cash
+        ($100,000; the advisor demo's clients their own) and the first replay day."""
         self._store.reset()
         clock = self.market.clock
         clock.seek(DEFAULT_START)
         clock.speed = 1
-        self._engine = self._fresh_engine()
+        self._engines.update({aid: self._fresh_engine(aid) for aid in self._account_ids})
+        if self._groups is not None:
+            self._groups = GroupDesk(self._groups.groups.values(), self._engines)
         self._save_state()
-        self._store.save_account(self._account())
+        for account in self._all_accounts():
+            self._store.save_account(account)
 
     # -- the replay ---------------------------------------------------------
     async def _replay_loop(self) -> None:
@@ -220,7 +212,7 @@ class PaperBroker(Broker):
     def advance_minutes(self, minutes: int) -> None:
         """Play ``minutes`` replayed minutes now: match orders, publish bars/quotes/orders."""
         market, desk = self.market, self._option_desk
-        played = play_minutes(market, self.engine, minutes, self._bar_subscriptions, desk.settle)
+        played = play_minutes(market, list(self._engines.values()), minutes, self._bar_subscriptions, desk.settle)
         self._publish_events(played.events)
         for bar in played.bars:
             self._bars.publish(bar)
@@ -234,6 +226,8 @@ class PaperBroker(Broker):
     def _publish_events(self, events: list[Order | Fill]) -> None:
         if not events:
             return
+        if self._groups is not None:  # child changes move their group orders: save and publish those too
+            events = events + self._groups.on_events(events)
         self._save_state(events)
         latest: dict[str, Order] = {}
         for event in events:
@@ -248,39 +242,10 @@ class PaperBroker(Broker):
 
     def _save_state(self, events: list[Order | Fill] | None = None) -> None:
         """Save ``events``, the engine's working state and the clock (nothing before connecting)."""
-        self._store.save_state(self._engine, self._market.clock if self._market is not None else None, events or ())
+        engines = list(self._engines.values()) if self.advisor else self._engines.get(ACCOUNT_ID)
+        self._store.save_state(engines, self._market.clock if self._market is not None else None, events or ())
 
     # -- snapshots ----------------------------------------------------------
-    def _marks(self) -> dict[str, Decimal]:
-        marks = {}
-        for symbol, holding in self.engine.ledger.holdings.items():
-            inst = holding.instrument
-            if not holding.quantity:
-                continue
-            price = self.options.mark(inst) if inst.is_option else self.market.last_price(symbol)
-            if price is not None:
-                marks[symbol] = price
-        return marks
-
-    async def fetch_accounts(self) -> list[Account]:
-        return [self._account()]
-
-    async def fetch_balances(self, account_id: str) -> list[Balance]:
-        self._check_account(account_id)
-        return [self.engine.ledger.balance(self._marks(), now=self.market.clock.now)]
-
-    async def fetch_positions(self, account_id: str) -> list[Position]:
-        self._check_account(account_id)
-        return self.engine.ledger.positions(self._marks(), now=self.market.clock.now)
-
-    async def fetch_orders(self, account_id: str, status: Sequence[OrderStatus] | None = None) -> list[Order]:
-        self._check_account(account_id)
-        return self.engine.orders(status)
-
-    async def fetch_fills(self, account_id: str, since: datetime | None = None) -> list[Fill]:
-        self._check_account(account_id)
-        return self.engine.fills(since)
-
     async def fetch_bars(self, symbol: str, interval: Interval, start: datetime | None = None,
                          end: datetime | None = None, limit: int | None = None) -> list[Bar]:
         return self.market.fetch_bars(symbol, Interval(interval), start=start, end=end, limit=limit)
@@ -303,21 +268,21 @@ class PaperBroker(Broker):
 
         Idempotent per ``client_order_id``: a repeat returns the existing order.
         Raises OrderRejectedError with the engine's reason (the rejected order is
-        still recorded and published, as a broker's blotter shows it).
+        still recorded and published, as a broker's blotter shows it). An allocation
+        group as ``account_id`` (advisor demo) places a group order: see
+        :meth:`AdvisorSide._create_group_order` (asks question "p6" first).
         """
-        self._check_account(request.account_id)
-        engine, market = self.engine, self.market
+        if self._group_desk(request.account_id) is not None:
+            return await self._create_group_order(request, confirm)
+        if self._is_master(request.account_id):
+            raise OrderRejectedError(f"the master account {MASTER_ID} does not trade; order for a client account or a group",
+                                     code="REJECTED")
+        engine, market = self.engine_for(request.account_id), self.market
         existing = engine.order_by_client_id(request.client_order_id)
         if existing is not None:
             return existing
-        if market.clock.finished:
-            raise OrderRejectedError(
-                "the replay has reached the end of its data (1 March 2013); reset the paper account to start over",
-                code="REPLAY_FINISHED")
-        symbol = request.symbol
-        known = symbol in market.symbols and not request.instrument.is_option  # options trade on their own quote
-        last = market.last_price(symbol) if known else None
-        bar = market.minute_bar(symbol) if known else None
+        self._check_replay()
+        last, bar = self._market_now(request)
         events = engine.submit(request, market.clock.now, last, bar)
         self._publish_events(events)
         order = engine.get_order(events[0].order_id)
@@ -325,17 +290,33 @@ class PaperBroker(Broker):
             raise OrderRejectedError(order.message, code="REJECTED", raw=order.model_dump(mode="json"))
         return order
 
+    def _check_replay(self) -> None:
+        if self.market.clock.finished:
+            raise OrderRejectedError(
+                "the replay has reached the end of its data (1 March 2013); reset the paper account to start over",
+                code="REPLAY_FINISHED")
+
+    def _market_now(self, request: OrderRequest) -> tuple[Decimal | None, Bar | None]:
+        """(last price, forming minute bar) of a share order's symbol; (None, None) for options."""
+        market, symbol = self.market, request.symbol
+        known = symbol in market.symbols and not request.instrument.is_option  # options trade on their own quote
+        return (market.last_price(symbol), market.minute_bar(symbol)) if known else (None, None)
+
     async def cancel_order(self, account_id: str, order_id: str) -> Order:
-        self._check_account(account_id)
-        order = self.engine.cancel(order_id, self.market.clock.now)
+        if self._group_desk(account_id) is not None:
+            return self._cancel_group_order(account_id, order_id)
+        engine = self.engine_for(account_id)
+        order = engine.cancel(order_id, self.market.clock.now)
         self._publish_events([order])
         return order
 
     async def modify_order(self, account_id: str, order_id: str, *, amount: Decimal | None = None,
                            limit_price: Decimal | None = None, stop_price: Decimal | None = None,
                            confirm: QuestionHandler | None = None) -> Order:
-        self._check_account(account_id)
-        order = self.engine.modify(order_id, amount=amount, limit_price=limit_price, stop_price=stop_price, now=self.market.clock.now)
+        if self._group_desk(account_id) is not None:
+            return self._modify_group_order(account_id, order_id, amount=amount, limit_price=limit_price, stop_price=stop_price)
+        engine = self.engine_for(account_id)
+        order = engine.modify(order_id, amount=amount, limit_price=limit_price, stop_price=stop_price, now=self.market.clock.now)
         self._publish_events([order])
         return order
 
@@ -363,6 +344,9 @@ class PaperBroker(Broker):
                 yield bar
 
     async def watch_orders(self, account_id: str) -> AsyncIterator[Order]:
-        self._check_account(account_id)
-        async for order in self._orders.subscribe(lambda o: o.account_id == account_id):
+        """Changes of the account's orders (a group's: its group orders; the master has none)."""
+        if self._group_desk(account_id) is None and not self._is_master(account_id):
+            self.engine_for(account_id)  # NotFoundError for unknown accounts
+        async for order in self._orders.subscribe(lambda o: o.account_id == account_id and not (
+                o.allocation_group and o.allocation_group != o.account_id)):
             yield order

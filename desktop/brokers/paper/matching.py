@@ -82,6 +82,7 @@ class MatchingEngine:
         self._last: dict[str, Decimal] = {}
         self._used: dict[str, tuple[str, Decimal]] = {}  # symbol -> (bar start ISO, qty taken)
         self._counters = {"order": 0, "fill": 0}
+        self.id_prefix = ""  # put before every order / fill id (advisor demo: one engine per client)
 
     # -- queries ----------------------------------------------------------------
     def orders(self, status: Iterable[OrderStatus] | None = None) -> list[Order]:
@@ -117,14 +118,18 @@ class MatchingEngine:
         return dict(self._last)
 
     # -- order entry --------------------------------------------------------------
-    def submit(self, request: OrderRequest, now: datetime, last_price: Decimal | None, current_bar: Bar | None = None) -> list[Event]:
+    def submit(self, request: OrderRequest, now: datetime, last_price: Decimal | None, current_bar: Bar | None = None,
+               allocation_group: str = "") -> list[Event]:
         """Accept or reject ``request``; returns [ACCEPTED, fills..., final] or [REJECTED].
 
         ``last_price`` is the symbol's current price (None = unknown), ``current_bar``
         the forming 1-minute bar whose remaining participation the order may take.
+        ``allocation_group``: the order is a group order's child (stamped on it and its fills).
         """
         sym, oid = request.symbol, self._next("order", "O")
         order = order_from_request(request, "paper", oid, _S.ACCEPTED, now=now)
+        if allocation_group:
+            order = order.model_copy(update={"allocation_group": allocation_group})
         option, bid, ask, why = request.instrument.is_option, None, None, ""
         if option:  # options ignore ``last_price`` / ``current_bar``: they trade on their own quote
             bid, ask, why = option_quote(self.option_pricer, request.instrument)
@@ -301,7 +306,7 @@ class MatchingEngine:
         fee = fill_fee(order, book, qty, price, self.fees(order.instrument))
         fill = Fill(broker="paper", account_id=order.account_id, fill_id=self._next("fill", "F"), order_id=oid,
                     client_order_id=order.client_order_id, instrument=order.instrument, side=order.side,
-                    amount=qty, price=price, commission=fee, timestamp=now)
+                    amount=qty, price=price, commission=fee, timestamp=now, allocation_group=order.allocation_group)
         self.ledger.apply_fill(fill)
         self._fills.append(fill)
         if bar is not None:  # options take no share of bar volume
@@ -331,7 +336,7 @@ class MatchingEngine:
 
     def _next(self, counter: str, prefix: str) -> str:
         self._counters[counter] += 1
-        return f"{prefix}{self._counters[counter]:06d}"
+        return f"{self.id_prefix}{prefix}{self._counters[counter]:06d}"
 
     # -- persistence ----------------------------------------------------------------
     def to_state(self, include_history: bool = True) -> dict[str, Any]:

@@ -7,7 +7,7 @@ options expiring that day are settled. It returns what the broker then publishes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -29,10 +29,12 @@ class Played(NamedTuple):
     touched: set[str]
 
 
-def play_minutes(market: MarketSimulator, engine: MatchingEngine, minutes: int,
+def play_minutes(market: MarketSimulator, engine: MatchingEngine | Sequence[MatchingEngine], minutes: int,
                  watched_bars: Iterable[tuple[str, Interval]], settle: Settle) -> Played:
     """Play up to ``minutes`` minutes (fewer when the replay ends); ``watched_bars``: the
-    (symbol, interval) bars someone streams."""
+    (symbol, interval) bars someone streams. ``engine``: one engine or several (the
+    advisor demo's client accounts), each matched in turn every minute."""
+    engines = [engine] if isinstance(engine, MatchingEngine) else list(engine)
     watched = list(watched_bars)
     events: list[Event] = []
     touched: set[str] = set()
@@ -44,12 +46,14 @@ def play_minutes(market: MarketSimulator, engine: MatchingEngine, minutes: int,
         now = market.clock.now
         for symbol, bar in played:
             touched.add(symbol)
-            events += engine.on_bar(symbol, bar, now)
-        if played:
-            events += engine.on_option_quotes(now)
-        if market.clock.session_closed:
-            events += engine.end_of_day(now)
-            events += settle(engine, market.clock.current_date, now)
+            for eng in engines:
+                events += eng.on_bar(symbol, bar, now)
+        for eng in engines:
+            if played:
+                events += eng.on_option_quotes(now)
+            if market.clock.session_closed:
+                events += eng.end_of_day(now)
+                events += settle(eng, market.clock.current_date, now)
         for (symbol, interval) in watched:
             if any(s == symbol for s, _ in played):
                 current = market.current_bar(symbol, interval)

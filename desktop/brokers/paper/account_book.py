@@ -1,0 +1,124 @@
+"""The paper broker's accounts: which there are, their engines, their snapshots.
+
+:class:`AccountBook` is a mixin of :class:`~.broker.PaperBroker`. One cash account
+``PAPER`` ($100,000), or in the advisor demo (:mod:`.advisor`) the master DF100000
+(holds nothing) and four clients, each with its own :class:`MatchingEngine` and
+ledger, saved in the same store under its own account id. Allocation group names
+route to the group orders (:mod:`.group_orders`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from desktop.domain import Account, Balance, Fill, Order, OrderStatus, Position
+
+from ..errors import NotFoundError, UnavailableError
+from .advisor_accounts import advisor_accounts, starting_cash
+from .ledger import Ledger
+from .matching import MatchingEngine
+
+log = logging.getLogger(__name__)
+
+ACCOUNT_ID = "PAPER"
+STARTING_CASH = Decimal(100_000)
+
+
+class AccountBook:
+    """Mixin: the broker's accounts and their engines. Relies on the broker's
+    ``advisor``, ``_account_ids``, ``_engines``, ``_groups``, ``_store``, ``market``,
+    ``options``, ``name`` and the advisor side's ``_is_master`` / ``_group_desk`` /
+    ``_master_balance``."""
+
+    @property
+    def engine(self) -> MatchingEngine:
+        """The engine of the (first) account: ``PAPER``, or client DU100001 in advisor mode."""
+        return self.engine_for(self._account_ids[0])
+
+    def engine_for(self, account_id: str) -> MatchingEngine:
+        """The matching engine of account ``account_id``. Raises NotFoundError / UnavailableError."""
+        if not self._engines:
+            raise UnavailableError("the paper broker is not connected")
+        if account_id not in self._engines:
+            known = ", ".join(self._account_ids)
+            raise NotFoundError(f"account {account_id} not found; the paper broker's trading accounts are {known}")
+        return self._engines[account_id]
+
+    def _restore_engine(self, account_id: str) -> MatchingEngine:
+        try:
+            engine = self._store.load_engine(account_id)
+        except (KeyError, ValueError, TypeError) as exc:
+            log.error("paper account %s state unreadable, starting a fresh account: %s", account_id, exc)
+            engine = None
+        if engine is None:
+            return self._fresh_engine(account_id)
+        engine.option_pricer = self.options.bid_ask
+        engine.id_prefix = self._id_prefix(account_id)
+        return engine
+
+    def _fresh_engine(self, account_id: str) -> MatchingEngine:
+        cash = starting_cash(account_id) if self.advisor else STARTING_CASH
+        engine = MatchingEngine(Ledger(account_id=account_id, starting_cash=cash, broker=self.name), symbols=self.market.symbols,
+                                option_pricer=self.options.bid_ask)
+        engine.id_prefix = self._id_prefix(account_id)
+        return engine
+
+    def _id_prefix(self, account_id: str) -> str:
+        """Order / fill ids must be unique across the store: clients prefix theirs."""
+        return f"{account_id}-" if self.advisor else ""
+
+    def _all_accounts(self) -> list[Account]:
+        if self.advisor:
+            return advisor_accounts(self.name)
+        return [Account(broker=self.name, account_id=ACCOUNT_ID, name="Paper account", currency="USD", kind="cash", is_paper=True)]
+
+    def _marks(self, engine: MatchingEngine | None = None) -> dict[str, Decimal]:
+        marks = {}
+        for symbol, holding in (engine or self.engine).ledger.holdings.items():
+            inst = holding.instrument
+            if not holding.quantity:
+                continue
+            price = self.options.mark(inst) if inst.is_option else self.market.last_price(symbol)
+            if price is not None:
+                marks[symbol] = price
+        return marks
+
+    async def fetch_accounts(self) -> list[Account]:
+        """``PAPER``; advisor demo: the master DF100000 then clients DU100001-4."""
+        return self._all_accounts()
+
+    async def fetch_balances(self, account_id: str) -> list[Balance]:
+        """The account's USD balance; the advisor master's is all zero (it holds nothing)."""
+        if self._is_master(account_id):
+            return [self._master_balance()]
+        engine = self.engine_for(account_id)
+        return [engine.ledger.balance(self._marks(engine), now=self.market.clock.now)]
+
+    async def fetch_positions(self, account_id: str) -> list[Position]:
+        if self._is_master(account_id):
+            return []
+        engine = self.engine_for(account_id)
+        return engine.ledger.positions(self._marks(engine), now=self.market.clock.now)
+
+    async def fetch_orders(self, account_id: str, status: Sequence[OrderStatus] | None = None) -> list[Order]:
+        """The account's orders; for an allocation group its group orders. A client's
+        internal child orders of group orders are not listed (see :mod:`.advisor`)."""
+        if (groups := self._group_desk(account_id)) is not None:
+            return groups.orders(account_id, status)
+        if self._is_master(account_id):
+            return []
+        return [o for o in self.engine_for(account_id).orders(status) if not o.allocation_group]
+
+    async def fetch_fills(self, account_id: str, since: datetime | None = None) -> list[Fill]:
+        """The account's fills; a group order's fills carry the group order's id and
+        client order id and ``allocation_group``. For a group: its fills in every client."""
+        if (groups := self._group_desk(account_id)) is not None:
+            fills = [f for aid in self._account_ids for f in self.engine_for(aid).fills(since) if f.allocation_group == account_id]
+            return sorted((groups.public_fill(f) for f in fills), key=lambda f: f.timestamp)
+        if self._is_master(account_id):
+            return []
+        fills = self.engine_for(account_id).fills(since)
+        return [self._groups.public_fill(f) for f in fills] if self._groups is not None else fills
