@@ -1,0 +1,1 @@
+"""Test doubles of outside services (fake servers the adapters talk to over real sockets)."""

@@ -1,0 +1,249 @@
+"""Order endpoints: place (with the reply flow), reply, suppress, what-if, modify,
+cancel, live orders, order status and trades.
+
+Spec paths (OpenAPI v2.29): ``POST /iserver/account/{accountId}/orders``,
+``POST /iserver/reply/{replyId}``, ``POST /iserver/questions/suppress`` (+ ``/reset``),
+``POST /iserver/account/{accountId}/orders/whatif``,
+``POST|DELETE /iserver/account/{accountId}/order/{orderId}``,
+``GET /iserver/account/orders``, ``GET /iserver/account/order/status/{orderId}``,
+``GET /iserver/account/trades``. ``{accountId}`` may be an allocation group name.
+Live orders follow the FA lesson: without ``accountId`` only the *selected* account's
+orders are listed, and group orders only under the group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from aiohttp import web
+
+from desktop.brokers.errors import BrokerError
+from desktop.domain import Order
+
+from . import order_flow
+from .app import API, GW_KEY, JSON_KEY, FakeGateway, error
+from .payloads import STATUS, contract_of, live_order, order_status, trade
+
+FILTERS = {"inactive": "Inactive", "pending_submit": "PendingSubmit", "pre_submitted": "PreSubmitted",
+           "submitted": "Submitted", "filled": "Filled", "pending_cancel": "PendingCancel",
+           "cancelled": "Cancelled", "warn_state": "WarnState"}
+
+
+def _known_target(gw: FakeGateway, account: str) -> bool:
+    return gw.is_account(account) or gw.group(account) is not None
+
+
+async def _delayed(gw: FakeGateway, body: Any, status: int = 200) -> web.Response:
+    if gw.state.post_delay > 0:
+        await asyncio.sleep(gw.state.post_delay)
+    return web.json_response(body, status=status)
+
+
+async def place_orders(request: web.Request) -> web.Response:
+    """Body ``{"orders": [order]}`` (a bare list is accepted as the Campus example sends)."""
+    gw = request.app[GW_KEY]
+    account = request.match_info["account"]
+    body = request.get(JSON_KEY)
+    orders = body.get("orders") if isinstance(body, dict) else body
+    if not isinstance(orders, list) or not orders or not isinstance(orders[0], dict):
+        return error("Request body must be {\"orders\": [...]}", 400)
+    if not _known_target(gw, account):
+        return error(f"Account {account} is not valid for this user", 500)
+    if len(orders) > 1:
+        return web.json_response({"error": "the fake gateway places one order per request (no brackets)"})
+    try:
+        result = await order_flow.submit(gw, account, orders[0])
+    except order_flow.OrderInputError as exc:
+        return web.json_response({"error": str(exc)})
+    return await _delayed(gw, result)
+
+
+async def reply(request: web.Request) -> web.Response:
+    gw = request.app[GW_KEY]
+    body = request.get(JSON_KEY) or {}
+    status, result = await order_flow.answer(gw, request.match_info["reply_id"], bool(body.get("confirmed")))
+    return await _delayed(gw, result, status) if status == 200 else web.json_response(result, status=status)
+
+
+async def suppress(request: web.Request) -> web.Response:
+    gw = request.app[GW_KEY]
+    ids = (request.get(JSON_KEY) or {}).get("messageIds") or []
+    gw.state.suppressed.update(str(i) for i in ids)
+    return web.json_response({"status": "submitted"})
+
+
+async def suppress_reset(request: web.Request) -> web.Response:
+    request.app[GW_KEY].state.suppressed.clear()
+    return web.json_response({"status": "submitted"})
+
+
+async def _balances_total(gw: FakeGateway, account: str) -> Decimal:
+    ids = list(gw.group(account).account_ids) if gw.group(account) is not None else [account]
+    total = Decimal(0)
+    for acct in ids:
+        for b in await gw.paper.fetch_balances(acct):
+            total += b.net_liquidation if b.net_liquidation is not None else b.cash
+    return total
+
+
+async def whatif(request: web.Request) -> web.Response:
+    """Cost and equity impact; every value a string, e.g. "1,977.60 USD (10 Shares)"."""
+    gw = request.app[GW_KEY]
+    account = request.match_info["account"]
+    body = request.get(JSON_KEY) or {}
+    orders = body.get("orders") if isinstance(body, dict) else body
+    if not _known_target(gw, account):
+        return error(f"Account {account} is not valid for this user", 500)
+    try:
+        req = order_flow.parse_order((orders or [{}])[0], account)
+    except order_flow.OrderInputError as exc:
+        return web.json_response({"error": str(exc)})
+    price = req.limit_price or req.stop_price or gw.paper.market.last_price(req.symbol) or Decimal(0)
+    value = req.amount * price
+    commission = gw.paper.estimate_commission(req, price) or Decimal(0)
+    equity = await _balances_total(gw, account)
+    change = -commission
+    fmt = "{:,.2f}".format
+    return web.json_response({
+        "amount": {"amount": f"{fmt(value)} USD ({req.amount} Shares)", "commission": f"{fmt(commission)} USD",
+                   "total": f"{fmt(value + commission)} USD"},
+        "equity": {"current": fmt(equity), "change": fmt(change), "after": fmt(equity + change)},
+        "initial": {"current": "0.00", "change": fmt(value), "after": fmt(value)},
+        "maintenance": {"current": "0.00", "change": fmt(value), "after": fmt(value)},
+        "position": {"current": "0", "change": str(req.amount), "after": str(req.amount)},
+        "warn": "", "error": None,
+    })
+
+
+async def _find(gw: FakeGateway, ibkr_id: int) -> tuple[str, Order] | None:
+    found = gw.state.paper_ids.get(ibkr_id)
+    if found is None:
+        return None
+    account, paper_id = found
+    try:
+        orders = await gw.paper.fetch_orders(account)
+    except BrokerError:
+        return None
+    for order in orders:
+        if order.order_id == paper_id:
+            return account, order
+    return None
+
+
+async def apply_modify(gw: FakeGateway, account: str, ibkr_id: str, body: dict[str, Any]) -> list[dict] | dict:
+    """Change quantity/prices of order ``ibkr_id`` to the values in ``body``."""
+    found = await _find(gw, int(ibkr_id))
+    if found is None or found[0] != account:
+        return {"error": f"OrderID {ibkr_id} doesn't exist"}
+    _acct, order = found
+    try:
+        wanted = order_flow.parse_order({**body, "conid": body.get("conid", contract_of(order.symbol).conid)}, account)
+        updated = await gw.paper.modify_order(account, order.order_id, amount=wanted.amount,
+                                              limit_price=wanted.limit_price, stop_price=wanted.stop_price,
+                                              confirm=order_flow.confirm_all)
+    except (order_flow.OrderInputError, BrokerError) as exc:
+        return {"error": str(exc)}
+    return [{"order_id": ibkr_id, "order_status": STATUS[updated.status], "encrypt_message": "1"}]
+
+
+async def modify(request: web.Request) -> web.Response:
+    """Body: one order object (not a list) repeating every field."""
+    gw = request.app[GW_KEY]
+    account, ibkr_id = request.match_info["account"], request.match_info["order_id"]
+    body = request.get(JSON_KEY)
+    if not isinstance(body, dict) or not ibkr_id.isdigit():
+        return error("modify takes a single order object", 400)
+    questions = [q for q in gw.state.modify_questions if not set(q) <= gw.state.suppressed]
+    if questions:
+        pending = order_flow.PendingReply("modify", account, {"body": body, "desc": "modify"}, questions, ibkr_id)
+        return web.json_response(order_flow.question_payload(gw, pending))
+    return web.json_response(await apply_modify(gw, account, ibkr_id, body))
+
+
+async def cancel(request: web.Request) -> web.Response:
+    """``{"msg": "Request was submitted", "order_id", "conid", "account"}`` (strings)."""
+    gw = request.app[GW_KEY]
+    account, ibkr_id = request.match_info["account"], request.match_info["order_id"]
+    found = await _find(gw, int(ibkr_id)) if ibkr_id.isdigit() else None
+    if found is None or found[0] != account:
+        return web.json_response({"error": f"OrderID {ibkr_id} doesn't exist"})
+    _acct, order = found
+    try:
+        await gw.paper.cancel_order(account, order.order_id)
+    except BrokerError as exc:
+        return web.json_response({"error": str(exc)})
+    return web.json_response({"msg": "Request was submitted", "order_id": ibkr_id,
+                              "conid": str(contract_of(order.symbol).conid), "account": account})
+
+
+async def live_orders(request: web.Request) -> web.Response:
+    """``{"orders": [...], "snapshot": true}`` for ``accountId`` or the selected account."""
+    gw = request.app[GW_KEY]
+    if request.query.get("force", "").lower() == "true":
+        return web.json_response({"orders": [], "snapshot": False})
+    account = request.query.get("accountId") or gw.state.selected_account
+    try:
+        orders = await gw.paper.fetch_orders(account) if _known_target(gw, account) else []
+    except BrokerError:  # e.g. the master, which holds no orders of its own
+        orders = []
+    wanted = {FILTERS[f] for f in request.query.get("filters", "").split(",") if f in FILTERS}
+    rows = []
+    for order in orders:
+        row = live_order(order, gw.state.ibkr_order_id(account, order.order_id), account)
+        if not wanted or row["status"] in wanted:
+            rows.append(row)
+    return web.json_response({"orders": rows, "snapshot": True})
+
+
+async def single_status(request: web.Request) -> web.Response:
+    gw = request.app[GW_KEY]
+    raw = request.match_info["order_id"]
+    found = await _find(gw, int(raw)) if raw.isdigit() else None
+    if found is None:
+        return error(f"OrderID {raw} doesn't exist", 400)
+    account, order = found
+    return web.json_response(order_status(order, int(raw), account))
+
+
+async def trades(request: web.Request) -> web.Response:
+    """Executions per client account (``account_allocation_name`` = the group of a
+    group order, else the account), newest first, for the last ``days`` (1-7)."""
+    gw = request.app[GW_KEY]
+    try:
+        days = max(1, min(7, int(request.query.get("days", "1"))))
+    except ValueError:
+        return error("days must be 1..7", 400)
+    target = request.query.get("accountId")
+    group = gw.group(target) if target else None
+    if target and group is None and not gw.is_account(target):
+        return error(f"Account {target} is not valid for this user", 500)
+    accounts = gw.client_ids if target is None or group is not None else [target]
+    since = gw.paper.replay_now - timedelta(days=days)
+    rows = []
+    for acct in accounts:
+        if acct == gw.master_id:
+            continue
+        for fill in await gw.paper.fetch_fills(acct, since):
+            if group is not None and fill.allocation_group != group.name:
+                continue
+            placed_to = fill.allocation_group or fill.account_id
+            rows.append(trade(fill, gw.state.ibkr_order_id(placed_to, fill.order_id), placed_to))
+    rows.sort(key=lambda r: r["trade_time_r"], reverse=True)
+    return web.json_response(rows)
+
+
+def setup(app: web.Application) -> None:
+    r = app.router
+    r.add_post(API + "/iserver/account/{account}/orders", place_orders)
+    r.add_post(API + "/iserver/account/{account}/orders/whatif", whatif)
+    r.add_post(API + "/iserver/reply/{reply_id}", reply)
+    r.add_post(API + "/iserver/questions/suppress", suppress)
+    r.add_post(API + "/iserver/questions/suppress/reset", suppress_reset)
+    r.add_post(API + "/iserver/account/{account}/order/{order_id}", modify)
+    r.add_delete(API + "/iserver/account/{account}/order/{order_id}", cancel)
+    r.add_get(API + "/iserver/account/orders", live_orders)
+    r.add_get(API + "/iserver/account/order/status/{order_id}", single_status)
+    r.add_get(API + "/iserver/account/trades", trades)
