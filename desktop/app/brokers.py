@@ -14,7 +14,18 @@ def _paper() -> Broker:
     return PaperBroker.open(data_dir() / "paper.sqlite3")
 
 
-BROKER_FACTORIES: dict[str, Callable[[], Broker]] = {"paper": _paper}
+def _paper_advisor() -> Broker:
+    from desktop.brokers.paper import PaperBroker
+    from desktop.paths import data_dir
+
+    return PaperBroker.open(data_dir() / "paper-advisor.sqlite3", advisor=True)
+
+
+BROKER_FACTORIES: dict[str, Callable[[], Broker]] = {"paper": _paper, "paper-advisor": _paper_advisor}
+"""Brokers ``--broker`` opens without a saved connection: ``paper`` (one cash account)
+and ``paper-advisor`` (the advisor demo: a master, four clients, allocation groups, in
+its own account file). Brokers registered in desktop.connections (e.g. ``ibkr``) open
+with their defaults."""
 
 
 def create_broker(name: str) -> Broker:

@@ -36,6 +36,14 @@ def test_smoke_test_reports_failure_with_a_reason(tmp_path):
     assert report["ok"] is False and "timed out" in report["reason"]
 
 
+def test_paper_advisor_demo_starts_from_the_command_line(tmp_path):
+    proc = _run("--broker", "paper-advisor", "--smoke-test", home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(next(line for line in proc.stdout.splitlines() if line.startswith("{")))
+    assert report["ok"] is True and report["bars"] > 0
+    assert any(tmp_path.rglob("paper-advisor.sqlite3"))  # its own account file
+
+
 def test_unknown_broker_is_refused(tmp_path):
     proc = _run("--broker", "nosuch", home=tmp_path)
     assert proc.returncode == 2
