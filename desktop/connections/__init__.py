@@ -9,6 +9,7 @@ from .spec import BrokerSpec, FieldKind, FieldSpec, validate_name
 from .store import Connection, ConnectionStore, new_connection_id
 
 from . import paper  # noqa: E402,F401  (registers the paper broker)
+from . import ibkr  # noqa: E402,F401  (registers the IBKR Client Portal broker)
 
 __all__ = [
     "BrokerSpec",

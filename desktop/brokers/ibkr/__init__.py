@@ -1,0 +1,12 @@
+"""Interactive Brokers adapter over the Client Portal Gateway (CPAPI v1).
+
+:class:`IbkrBroker` implements :class:`desktop.brokers.base.Broker` (and
+:class:`desktop.brokers.session_control.SessionControl`). Transport lives in
+``client``/``session``/``stream``; the REST mapping in ``parse``, ``contracts``,
+``accounts``, ``positions``, ``order_body``, ``reply_flow``, ``orders``,
+``live_orders`` and ``marketdata``. Source of truth: ``specs/ibkr-cpapi/NOTES.md``.
+"""
+
+from .broker import DEFAULT_BASE_URL, IbkrBroker, gateway_urls
+
+__all__ = ["DEFAULT_BASE_URL", "IbkrBroker", "gateway_urls"]

@@ -1,0 +1,347 @@
+"""IbkrBroker: the Broker interface over IBKR's Client Portal Gateway (CPAPI v1).
+
+Wires the pinned, paced :class:`IbkrClient`, the :class:`IbkrSession` (login, competing
+sessions, tickle, re-priming), the :class:`IbkrStream` websocket and the mapping
+modules of this package. See ``specs/ibkr-cpapi/NOTES.md`` for every endpoint used.
+
+Connect: probe + pin the certificate (CertificateUntrustedError / CertificateChangedError),
+wait for the browser login (LOGIN_REQUIRED published through ``watch_connection``),
+pre-flight ``/iserver/accounts``, then ``/portfolio/accounts`` (+ ``/portfolio/subaccounts``
+and the allocation groups for an advisor login).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from decimal import Decimal
+from urllib.parse import urlsplit, urlunsplit
+
+from desktop.brokers.base import Broker
+from desktop.brokers.capabilities import BrokerCapabilities
+from desktop.brokers.errors import BrokerError, InvalidRequestError, NotFoundError
+from desktop.brokers.transport import Pacer
+from desktop.domain import (
+    Account,
+    AccountValues,
+    AllocationGroup,
+    Balance,
+    Bar,
+    ConnectionState,
+    ConnectionStatus,
+    Fill,
+    Instrument,
+    Interval,
+    Order,
+    OrderPreview,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Position,
+    QuestionHandler,
+    Quote,
+    TimeInForce,
+)
+
+from . import accounts as acc
+from .client import IbkrClient
+from .contracts import ConidCache
+from .live_orders import OrderPoller
+from .marketdata import BAR_SIZES, bars_from_history, history_period, select_bars, stream_quotes
+from .orders import OrderDesk
+from .positions import fetch_positions
+from .session import IbkrSession
+from .stream import IbkrStream
+
+log = logging.getLogger("desktop.brokers.ibkr")
+
+DEFAULT_BASE_URL = "https://localhost:5000/v1/api"
+
+
+def gateway_urls(base_url: str) -> tuple[str, str]:
+    """``(login_url, ws_url)`` of a REST base: the gateway root and ``<base>/ws`` (wss)."""
+    parts = urlsplit(base_url.rstrip("/"))
+    login = urlunsplit(("https", parts.netloc, "/", "", ""))
+    ws = urlunsplit(("wss", parts.netloc, parts.path + "/ws", "", ""))
+    return login, ws
+
+
+class IbkrBroker(Broker):
+    """Interactive Brokers through a Client Portal Gateway the user runs and logs in to.
+
+    ``base_url``: the gateway's REST base; ``pinned_sha256``: the accepted certificate
+    fingerprint (None on first contact, which raises CertificateUntrustedError with
+    the fingerprint to show); ``account_id``: preferred account (informational);
+    ``poll_interval``: seconds between live-order / forming-bar polls. Test hooks:
+    ``pacer`` (e.g. a fast one against the fake gateway), ``timeout`` (seconds per
+    request), ``session_poll`` (auth/status polling while waiting for a login),
+    ``tickle_interval``, ``reconcile_delay`` (seconds between cOID look-ups after a
+    timed-out order POST).
+    """
+
+    name = "ibkr"
+    display_name = "Interactive Brokers"
+
+    def __init__(self, base_url: str = DEFAULT_BASE_URL, *, pinned_sha256: str | None = None,
+                 account_id: str | None = None, poll_interval: float = 5.0, pacer: Pacer | None = None,
+                 timeout: float = 10.0, session_poll: float = 2.0, tickle_interval: float = 60.0,
+                 reconcile_delay: float = 5.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.preferred_account = account_id
+        self.poll_interval = poll_interval
+        self._login_url, self._ws_url = gateway_urls(self.base_url)
+        self.client = IbkrClient(self.base_url, pinned_sha256=pinned_sha256, timeout=timeout, pacer=pacer)
+        self.session = IbkrSession(self.client, login_url=self._login_url, poll_interval=session_poll,
+                                   tickle_interval=tickle_interval)
+        self.client.on_state = self.session.publish
+        self.contracts = ConidCache(self.client)
+        self.orders = OrderDesk(self.client, self.contracts, groups=self._group_set,
+                                client_accounts=self._account_set, cache_seconds=poll_interval,
+                                reconcile_delay=reconcile_delay)
+        self._poller = OrderPoller(lambda a: self.orders.live_orders(a, fresh=True), interval=poll_interval)
+        self.stream: IbkrStream | None = None
+        self._iserver_accounts: dict = {}
+        self._accounts: list[Account] = []
+        self._groups: dict[str, AllocationGroup] = {}
+        self._group_names: list[str] = []
+        self._fa = False
+        self._connected = False
+        self._closed = asyncio.Event()
+        self._tasks: set[asyncio.Task] = set()
+
+    # -- capabilities / session control --------------------------------------------
+    @property
+    def capabilities(self) -> BrokerCapabilities:
+        return BrokerCapabilities(
+            order_types=frozenset({OrderType.LIMIT, OrderType.MARKET, OrderType.STOP, OrderType.STOP_LIMIT}),
+            time_in_force=frozenset({TimeInForce.DAY, TimeInForce.GTC, TimeInForce.IOC}),
+            intervals=tuple(BAR_SIZES), modify_order=True, options=False, streaming_quotes=True,
+            streaming_orders=False, streaming_bars=False, allocation_groups=self._fa, fractional=False,
+            preview_orders=True, order_questions=True,
+            paper=self._iserver_accounts.get("isPaper") is True)
+
+    @property
+    def login_url(self) -> str:
+        """The gateway's browser login page (its root URL)."""
+        return self._login_url
+
+    async def take_over_session(self) -> None:
+        """Take the brokerage session from another login (only after the user agreed)."""
+        await self.session.take_over()
+
+    @property
+    def fingerprint(self) -> str | None:
+        """The certificate fingerprint the gateway presented at connect()."""
+        return self.client.fingerprint
+
+    def _group_set(self) -> set[str]:
+        return set(self._group_names)
+
+    def _account_set(self) -> set[str]:
+        return {a.account_id for a in self._accounts}
+
+    def is_group(self, account_id: str) -> bool:
+        """Whether ``account_id`` names an allocation group of this advisor login."""
+        return account_id in self._group_names
+
+    # -- life cycle -----------------------------------------------------------------
+    async def connect(self) -> None:
+        """Open the pinned client, wait for the login, pre-flight, load accounts and
+        (advisor) groups, prepare the websocket. Raises CertificateError subclasses,
+        UnavailableError, AuthError."""
+        await self.client.open()
+        payload = await self.session.start()
+        self._iserver_accounts = payload if isinstance(payload, dict) else {}
+        self._fa = acc.is_fa_login(self._iserver_accounts)
+        await self._load_accounts()
+        if self._fa:
+            await self._load_groups()
+        self.stream = IbkrStream(self._ws_url, self.client.ssl_context, lambda: self.session.session_token,
+                                 on_state=self.session.publish)
+        self._connected = True
+        self._spawn(self._relay_sor())
+        self._spawn(self._after_reconnects())
+
+    async def _load_accounts(self) -> None:
+        rows = await self.client.request("GET", "/portfolio/accounts")
+        subs: list = []
+        if self._fa:
+            try:
+                subs = await self.client.request("GET", "/portfolio/subaccounts")
+            except BrokerError as exc:
+                log.info("IBKR: /portfolio/subaccounts unavailable: %s", exc)
+        self._accounts = acc.accounts_from(self._iserver_accounts, rows if isinstance(rows, list) else [],
+                                           subs if isinstance(subs, list) else [])
+
+    async def _load_groups(self) -> None:
+        listing = await self.client.request("GET", "/iserver/account/allocation/group")
+        names = acc.group_list(listing) or [(n, "N") for n in acc.group_names_of(self._iserver_accounts)]
+        self._group_names = [n for n, _m in names]
+        groups: dict[str, AllocationGroup] = {}
+        for name, method in names:
+            try:
+                single = await self.client.request("POST", "/iserver/account/allocation/group/single",
+                                                   json={"name": name}, idempotent=True)
+            except BrokerError as exc:
+                log.warning("IBKR: allocation group %s could not be read: %s", name, exc)
+                continue
+            group = acc.group_from_single(single, fallback_method=method)
+            if group is not None:
+                groups[group.name] = group
+        self._groups = groups
+
+    async def close(self) -> None:
+        """Stop streams and pollers, close the session and the client. Idempotent."""
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._poller.close()
+        if self.stream is not None:
+            await self.stream.close()
+        await self.session.close()
+        await self.client.close()
+
+    def _spawn(self, coro) -> asyncio.Task:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def watch_connection(self) -> AsyncIterator[ConnectionState]:
+        async for state in self.session.watch():
+            yield state
+
+    # -- accounts -------------------------------------------------------------------
+    async def fetch_accounts(self) -> list[Account]:
+        if not self._accounts:
+            await self._load_accounts()
+        return list(self._accounts)
+
+    def _check_account(self, account_id: str) -> None:
+        if self.is_group(account_id):
+            raise NotFoundError(f"{account_id} is an allocation group, not an account")
+
+    async def fetch_balances(self, account_id: str) -> list[Balance]:
+        self._check_account(account_id)
+        summary = await self.client.request("GET", f"/portfolio/{account_id}/summary")
+        ledger = await self.client.request("GET", f"/portfolio/{account_id}/ledger")
+        return acc.balances_from(account_id, summary, ledger)
+
+    async def fetch_positions(self, account_id: str) -> list[Position]:
+        return await fetch_positions(self.client, account_id, is_group=self.is_group)
+
+    async def fetch_allocation_groups(self) -> list[AllocationGroup]:
+        if not self._fa:
+            return []
+        if not self._groups:
+            await self._load_groups()
+        return list(self._groups.values())
+
+    async def fetch_allocation_values(self) -> list[AccountValues]:
+        if not self._fa:
+            return []
+        return acc.account_values_from(await self.client.request("GET", "/iserver/account/allocation/accounts"))
+
+    # -- orders ---------------------------------------------------------------------
+    async def fetch_orders(self, account_id: str, status: Sequence[OrderStatus] | None = None) -> list[Order]:
+        orders = await self.orders.live_orders(account_id)
+        return [o for o in orders if status is None or o.status in status]
+
+    async def fetch_fills(self, account_id: str, since: datetime | None = None) -> list[Fill]:
+        return await self.orders.fills(account_id, since)
+
+    async def create_order(self, request: OrderRequest, *, confirm: QuestionHandler | None = None) -> Order:
+        order = await self.orders.create(request, confirm)
+        self._poller.remember(order)
+        return order
+
+    async def preview_order(self, request: OrderRequest) -> OrderPreview:
+        return await self.orders.preview(request)
+
+    async def modify_order(self, account_id: str, order_id: str, *, amount: Decimal | None = None,
+                           limit_price: Decimal | None = None, stop_price: Decimal | None = None,
+                           confirm: QuestionHandler | None = None) -> Order:
+        order = await self.orders.modify(account_id, order_id, amount=amount, limit_price=limit_price,
+                                         stop_price=stop_price, confirm=confirm)
+        self._poller.remember(order)
+        return order
+
+    async def cancel_order(self, account_id: str, order_id: str) -> Order:
+        order = await self.orders.cancel(account_id, order_id)
+        self._poller.remember(order)
+        return order
+
+    async def suppress_questions(self, message_ids: Sequence[str]) -> None:
+        await self.orders.suppress(message_ids)
+
+    def watch_orders(self, account_id: str) -> AsyncIterator[Order]:
+        return self._poller.watch(account_id)
+
+    async def _relay_sor(self) -> None:
+        """Each websocket ``sor`` frame wakes the REST poller (REST stays the truth)."""
+        if self.stream is None:
+            return
+        try:
+            async for _rows in self.stream.orders():
+                self._poller.wake()
+        except BrokerError as exc:
+            log.info("IBKR: sor relay stopped: %s", exc)
+
+    async def _after_reconnects(self) -> None:
+        """After the session is restored (daily reset, re-login), the gateway has
+        forgotten suppressed questions: send the list again."""
+        previous = None
+        async for state in self.session.watch():
+            if (state.status is ConnectionStatus.CONNECTED and previous is ConnectionStatus.RECONNECTING
+                    and self.orders.suppressed):
+                try:
+                    await self.orders.suppress(())
+                except BrokerError as exc:
+                    log.info("IBKR: re-suppressing questions failed: %s", exc)
+            previous = state.status
+
+    # -- market data ------------------------------------------------------------------
+    async def search_instruments(self, query: str) -> list[Instrument]:
+        return await self.contracts.search(query)
+
+    async def fetch_bars(self, symbol: str, interval: Interval, start: datetime | None = None,
+                         end: datetime | None = None, limit: int | None = None) -> list[Bar]:
+        if interval not in BAR_SIZES:
+            raise InvalidRequestError(f"IBKR does not serve {interval.value} bars", field="interval")
+        conid = await self.contracts.conid(symbol)
+        payload = await self.client.request("GET", "/iserver/marketdata/history", params={
+            "conid": conid, "period": history_period(interval, limit, start), "bar": BAR_SIZES[interval],
+            "outsideRth": "false"})
+        inst = await self.contracts.instrument(symbol)
+        return select_bars(bars_from_history(inst.symbol, interval, payload), start, end, limit)
+
+    async def watch_quotes(self, symbols: Sequence[str]) -> AsyncIterator[Quote]:
+        """Quotes from the websocket (``smd``), one merged update at a time."""
+        if self.stream is None:
+            raise InvalidRequestError("Connect to the IBKR gateway first", field="symbols")
+        async for quote in stream_quotes(self.stream, self.contracts, symbols):
+            yield quote
+
+    async def watch_bars(self, symbol: str, interval: Interval) -> AsyncIterator[Bar]:
+        """Polls history every ``poll_interval`` and yields the newest bars that changed
+        (the forming bar updates in place: same ``start``). Ends at close()."""
+        last: dict[datetime, Bar] = {}
+        while not self._closed.is_set():
+            try:
+                bars = await self.fetch_bars(symbol, interval, limit=2)
+            except BrokerError as exc:
+                log.info("IBKR: bar poll of %s failed: %s", symbol, exc)
+                bars = []
+            for bar in bars:
+                if last.get(bar.start) != bar:
+                    last[bar.start] = bar
+                    yield bar
+            try:
+                await asyncio.wait_for(self._closed.wait(), self.poll_interval)
+            except TimeoutError:
+                pass

@@ -1,0 +1,283 @@
+"""IBKR order pipeline: place (with the reply flow), preview, modify, cancel, reconcile,
+live orders and trades. One :class:`OrderDesk` per session.
+
+Endpoints (``specs/ibkr-cpapi/NOTES.md`` section 4): ``POST /iserver/account/{account
+or group}/orders`` ``{"orders": [body]}``, ``POST /iserver/reply/{id}``, ``POST
+.../orders/whatif``, ``POST /iserver/account/{id}/order/{orderId}`` (modify: one
+object repeating every field), ``DELETE /iserver/account/{id}/order/{orderId}``,
+``POST /iserver/questions/suppress``, ``GET /iserver/account/orders?accountId=``
+(1 request per 5 s), ``GET /iserver/account/trades?days=&accountId=`` (1 per 5 s).
+
+Rules: one asyncio.Lock serialises every submission and its reply chain (the
+"reply id not found" race); a POST is never retried: after a timeout the order is
+looked up by its cOID (``order_ref``) in the live orders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from desktop.brokers.errors import (
+    AuthError,
+    BrokerError,
+    NotFoundError,
+    OrderRejectedError,
+    RateLimitedError,
+    UnavailableError,
+)
+from desktop.domain import Fill, Order, OrderPreview, OrderRequest, OrderStatus, QuestionHandler, order_from_request
+
+from .accounts import BROKER
+from .contracts import ConidCache, conid_for, conid_of
+from .order_body import fill_from_trade, map_status, modify_body, order_body, orders_from_live, preview_from_whatif
+from .parse import text, to_int
+from .reply_flow import UnknownOrderState, run_reply_flow
+from .requester import Requester
+
+log = logging.getLogger("desktop.brokers.ibkr")
+
+
+def _as_rejection(exc: BrokerError) -> BrokerError:
+    """Errors that mean "the gateway refused this order" become OrderRejectedError;
+    session, pacing and availability errors pass through unchanged."""
+    if isinstance(exc, (AuthError, RateLimitedError, UnavailableError, OrderRejectedError)):
+        return exc
+    return OrderRejectedError(f"IBKR refused the order: {exc.message}", code=exc.code, raw=exc.raw)
+
+
+class OrderDesk:
+    """Orders of one IBKR session.
+
+    ``groups()`` returns the current allocation group names (a group order's account
+    id is the group name); ``client_accounts()`` the client account ids (used to
+    tell a group name from an account in trades). ``cache_seconds``: how long live
+    orders of an account are reused; ``reconcile_tries``/``reconcile_delay``: how a
+    timed-out submission is looked for; ``sleep`` and ``clock`` are injectable.
+    """
+
+    def __init__(self, client: Requester, contracts: ConidCache, *, groups: Callable[[], set[str]] = set,
+                 client_accounts: Callable[[], set[str]] = set, cache_seconds: float = 5.0,
+                 reconcile_tries: int = 3, reconcile_delay: float = 5.0,
+                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._client = client
+        self._contracts = contracts
+        self._groups = groups
+        self._client_accounts = client_accounts
+        self._cache_seconds = cache_seconds
+        self._reconcile_tries = reconcile_tries
+        self._reconcile_delay = reconcile_delay
+        self._sleep = sleep
+        self._clock = clock
+        self._lock = asyncio.Lock()
+        self._live: dict[str, tuple[float, list[Order]]] = {}
+        self._suppressed: list[str] = []
+
+    # -- submissions --------------------------------------------------------------
+    async def create(self, request: OrderRequest, confirm: QuestionHandler | None = None) -> Order:
+        """Place ``request`` (account or group in ``request.account_id``) through the
+        reply flow; returns the acknowledged Order. Raises OrderRejectedError (refused,
+        or a question declined), InvalidRequestError (FOK), NotFoundError (symbol), or
+        UnavailableError when a timed-out submission cannot be found (state unknown)."""
+        conid = await conid_for(self._contracts, request.instrument)
+        body = order_body(request, conid)
+        target = request.account_id
+        async with self._lock:
+            try:
+                response = await self._client.request("POST", f"/iserver/account/{target}/orders",
+                                                      json={"orders": [body]})
+                item = await run_reply_flow(self._client, response, confirm)
+            except UnknownOrderState:
+                return await self._reconcile(request)
+            except UnavailableError as exc:
+                if getattr(exc, "maybe_sent", False):
+                    return await self._reconcile(request)
+                raise
+            except BrokerError as exc:
+                raise _as_rejection(exc) from exc
+        self._live.pop(target, None)
+        return await self._acknowledged(request, item)
+
+    async def _acknowledged(self, request: OrderRequest, item: dict[str, Any]) -> Order:
+        order_id = text(item.get("order_id"))
+        status = map_status(item.get("order_status"), Decimal(0), request.amount, item)
+        if status.is_closed:  # filled/cancelled at once: the live orders have the details
+            found = await self._find(request.account_id, client_order_id=request.client_order_id, order_id=order_id)
+            if found is not None:
+                return found
+        group = request.account_id if request.account_id in self._groups() else ""
+        order = order_from_request(request, BROKER, order_id, status,
+                                   message=text(item.get("text")) or "")
+        return order.model_copy(update={"allocation_group": group, "raw": item}) if group else order
+
+    async def _find(self, account_id: str, *, client_order_id: str = "", order_id: str = "") -> Order | None:
+        for order in await self.live_orders(account_id, fresh=True):
+            if (client_order_id and order.client_order_id == client_order_id) or (order_id and order.order_id == order_id):
+                return order
+        return None
+
+    async def _reconcile(self, request: OrderRequest) -> Order:
+        """After a submission whose outcome is unknown: look for the cOID in the live
+        orders a few times (each paced by the client); never POST again."""
+        log.warning("IBKR: order %s timed out after sending; reconciling by cOID", request.client_order_id)
+        for attempt in range(self._reconcile_tries):
+            if attempt:
+                await self._sleep(self._reconcile_delay)
+            try:
+                found = await self._find(request.account_id, client_order_id=request.client_order_id)
+            except (UnavailableError, RateLimitedError) as exc:
+                log.info("IBKR: reconcile attempt %d failed: %s", attempt + 1, exc)
+                continue
+            if found is not None:
+                return found
+        raise UnavailableError(
+            f"IBKR did not answer in time and the order ({request.describe()}) is not in its live orders. "
+            "Its state is unknown: check the orders table (or TWS) before placing it again.")
+
+    async def preview(self, request: OrderRequest) -> OrderPreview:
+        """What-if (``POST .../orders/whatif``); the gateway places nothing. Errors in
+        the body come back as ``OrderPreview.error``."""
+        conid = await conid_for(self._contracts, request.instrument)
+        body = order_body(request, conid)
+        try:
+            payload = await self._client.request("POST", f"/iserver/account/{request.account_id}/orders/whatif",
+                                                 json={"orders": [body]}, idempotent=True)
+        except BrokerError as exc:
+            if isinstance(exc, (AuthError, RateLimitedError, UnavailableError)):
+                raise
+            return OrderPreview(error=exc.message, raw=exc.raw)
+        return preview_from_whatif(payload)
+
+    async def modify(self, account_id: str, order_id: str, *, amount: Decimal | None = None,
+                     limit_price: Decimal | None = None, stop_price: Decimal | None = None,
+                     confirm: QuestionHandler | None = None) -> Order:
+        """Change a working order: the body repeats every field of the live order with
+        the changes (reply flow included). Returns the order with the new values.
+        Raises NotFoundError (not live), InvalidRequestError, OrderRejectedError."""
+        order = await self._live_order(account_id, order_id)
+        if not order.is_working:
+            raise OrderRejectedError(f"Order {order_id} is {order.status.value.lower()} and can no longer be changed")
+        conid = conid_of(order.instrument) or await conid_for(self._contracts, order.instrument)
+        body = modify_body(order, conid, amount=amount, limit_price=limit_price, stop_price=stop_price)
+        async with self._lock:
+            try:
+                response = await self._client.request("POST", f"/iserver/account/{account_id}/order/{order_id}",
+                                                      json=body)
+                item = await run_reply_flow(self._client, response, confirm)
+            except UnavailableError as exc:
+                if isinstance(exc, UnknownOrderState) or getattr(exc, "maybe_sent", False):
+                    raise UnavailableError("IBKR did not confirm the change in time; check the order before "
+                                           "changing it again", raw=exc.raw) from exc
+                raise
+            except BrokerError as exc:
+                raise _as_rejection(exc) from exc
+        self._live.pop(account_id, None)
+        new_amount = amount if amount is not None else order.amount
+        return order.model_copy(update={
+            "amount": new_amount, "remaining": new_amount - order.filled,
+            "limit_price": limit_price if limit_price is not None else order.limit_price,
+            "stop_price": stop_price if stop_price is not None else order.stop_price,
+            "status": map_status(item.get("order_status"), order.filled, new_amount, item)
+            if item.get("order_status") else OrderStatus.PENDING_UPDATE,
+            "updated_at": datetime.now(timezone.utc), "raw": item})
+
+    async def cancel(self, account_id: str, order_id: str) -> Order:
+        """``DELETE /iserver/account/{id}/order/{orderId}``; the gateway only confirms
+        the request, so the result is PENDING_CANCEL until the live orders show
+        Cancelled. Raises NotFoundError ("doesn't exist") or OrderRejectedError."""
+        order = await self._live_order(account_id, order_id)
+        if order.is_closed:
+            if order.status is OrderStatus.CANCELED:
+                return order
+            raise OrderRejectedError(f"Order {order_id} is {order.status.value.lower()} and cannot be cancelled")
+        try:
+            payload = await self._client.request("DELETE", f"/iserver/account/{account_id}/order/{order_id}")
+        except NotFoundError:
+            raise  # a 404 stays "not found", not a rejection
+        except BrokerError as exc:
+            raise _as_rejection(exc) from exc
+        error = text(payload.get("error")) if isinstance(payload, dict) else ""
+        if error:
+            if "exist" in error.lower() or "not found" in error.lower():
+                raise NotFoundError(f"IBKR does not know order {order_id}: {error}", raw=payload)
+            raise OrderRejectedError(f"IBKR refused to cancel order {order_id}: {error}", raw=payload)
+        self._live.pop(account_id, None)
+        return order.model_copy(update={"status": OrderStatus.PENDING_CANCEL,
+                                        "updated_at": datetime.now(timezone.utc), "raw": payload})
+
+    async def _live_order(self, account_id: str, order_id: str) -> Order:
+        cached = self._live.get(account_id)
+        for orders in ([cached[1]] if cached else []):
+            for o in orders:
+                if o.order_id == str(order_id) and o.is_working:
+                    return o
+        for o in await self.live_orders(account_id, fresh=True):
+            if o.order_id == str(order_id):
+                return o
+        raise NotFoundError(f"Order {order_id} is not among the live orders of {account_id}")
+
+    async def suppress(self, message_ids: Sequence[str]) -> None:
+        """Suppress these question ids for the session; the gateway wants the whole
+        list each time (``POST /iserver/questions/suppress {"messageIds": [...]}``)."""
+        for mid in message_ids:
+            if mid and mid not in self._suppressed:
+                self._suppressed.append(mid)
+        if self._suppressed:
+            await self._client.request("POST", "/iserver/questions/suppress",
+                                       json={"messageIds": list(self._suppressed)}, idempotent=True)
+
+    @property
+    def suppressed(self) -> tuple[str, ...]:
+        """Question ids suppressed so far (re-sent after a reconnect)."""
+        return tuple(self._suppressed)
+
+    # -- snapshots ----------------------------------------------------------------
+    async def live_orders(self, account_id: str, *, fresh: bool = False) -> list[Order]:
+        """Live orders of an account or group (``?accountId=``), cached for
+        ``cache_seconds`` unless ``fresh``. Unreadable rows are logged and skipped."""
+        cached = self._live.get(account_id)
+        if cached and not fresh and self._clock() - cached[0] < self._cache_seconds:
+            return cached[1]
+        payload = await self._client.request("GET", "/iserver/account/orders", params={"accountId": account_id})
+        orders = orders_from_live(payload, account_id=account_id, groups=self._groups())
+        if account_id not in self._groups():
+            orders = [o for o in orders if o.account_id == account_id or not o.account_id]
+        for o in orders:
+            cid = to_int(o.raw.get("conid"), "conid", o.raw) if isinstance(o.raw, dict) else None
+            if cid is not None:
+                self._contracts.remember(o.instrument.symbol, cid)
+        self._live[account_id] = (self._clock(), orders)
+        return orders
+
+    async def fills(self, account_id: str, since: datetime | None = None) -> list[Fill]:
+        """Executions of ``account_id`` (a client: its own fills, with
+        ``allocation_group`` set for group-order allocations; a group: the fills
+        allocated from it) at or after ``since``, oldest first. Trades go back at most
+        7 days (``days`` = 1..7)."""
+        days = 1
+        if since is not None:
+            age = datetime.now(timezone.utc) - since
+            days = max(1, min(7, age.days + 1))
+        payload = await self._client.request("GET", "/iserver/account/trades",
+                                             params={"days": days, "accountId": account_id})
+        rows = payload if isinstance(payload, list) else []
+        if not isinstance(payload, list) and payload not in (None, {}):
+            log.warning("IBKR: unexpected trades payload: %r", payload)
+        known = self._client_accounts()
+        is_group = account_id in self._groups()
+        out = []
+        for row in rows:
+            fill = fill_from_trade(row, accounts=known)
+            if fill is None:
+                continue
+            if (fill.allocation_group == account_id) if is_group else (fill.account_id == account_id):
+                if since is None or fill.timestamp >= since:
+                    out.append(fill)
+        out.sort(key=lambda f: f.timestamp)
+        return out

@@ -1,0 +1,256 @@
+"""The IBKR brokerage session: login wait, competing sessions, pre-flight, tickle, re-prime.
+
+Follows NOTES.md section 2 ("Suggested client state machine"): POST /iserver/auth/status;
+if not authenticated the user logs in through the gateway's browser page; if another
+session competes, take it over only after the user agreed (POST /iserver/auth/ssodh/init
+{"publish":true,"compete":true}); ssodh/init when not yet established; GET
+/iserver/accounts (mandatory pre-flight); then POST /tickle about every 60 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from desktop.brokers.errors import AuthError, BrokerError
+from desktop.domain import ConnectionState, ConnectionStatus
+
+from .client import IbkrClient
+
+log = logging.getLogger(__name__)
+
+_END = object()
+
+
+class IbkrSession:
+    """Keeps one gateway's brokerage session usable.
+
+    ``client``: an opened :class:`IbkrClient`; the session installs itself as
+    ``client.reprime``. ``login_url``: the gateway's browser login page (shown with
+    LOGIN_REQUIRED). ``poll_interval``: seconds between auth/status polls while waiting
+    for a login; ``tickle_interval``: seconds between POST /tickle.
+
+    States (``watch()``/``state``): CONNECTING, LOGIN_REQUIRED, COMPETING, CONNECTED,
+    RECONNECTING, DISCONNECTED (after close). ``publish()`` lets the owner (and the
+    client's COOL_DOWN) feed the same channel.
+    """
+
+    def __init__(self, client: IbkrClient, *, login_url: str, poll_interval: float = 2.0, tickle_interval: float = 60.0) -> None:
+        self.client = client
+        self.login_url = login_url
+        self.poll_interval = poll_interval
+        self.tickle_interval = tickle_interval
+        self._state: ConnectionState | None = None
+        self._watchers: list[asyncio.Queue] = []
+        self._accounts: Any = None
+        self._session_token: str | None = None
+        self._take_over = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._tickle_task: asyncio.Task | None = None
+        self._recover_task: asyncio.Task | None = None
+        self._closed = False
+        client.reprime = self.reprime
+
+    # -- public ---------------------------------------------------------------
+    @property
+    def state(self) -> ConnectionState | None:
+        """The latest published state (None before start())."""
+        return self._state
+
+    @property
+    def accounts(self) -> Any:
+        """The last GET /iserver/accounts payload (None before the pre-flight)."""
+        return self._accounts
+
+    @property
+    def session_token(self) -> str | None:
+        """The ``session`` of the last /tickle answer: the websocket's credential."""
+        return self._session_token
+
+    def publish(self, state: ConnectionState) -> None:
+        """Record ``state`` and hand it to every watch() iterator."""
+        if self._closed and state.status is not ConnectionStatus.DISCONNECTED:
+            return
+        self._state = state
+        for queue in self._watchers:
+            queue.put_nowait(state)
+
+    async def watch(self) -> AsyncIterator[ConnectionState]:
+        """The current state (if any), then every change, until close()."""
+        queue: asyncio.Queue = asyncio.Queue()
+        if self._state is not None:
+            queue.put_nowait(self._state)
+        if self._closed:
+            queue.put_nowait(_END)
+        self._watchers.append(queue)
+        try:
+            while True:
+                item = await queue.get()
+                if item is _END:
+                    return
+                yield item
+        finally:
+            if queue in self._watchers:
+                self._watchers.remove(queue)
+
+    async def start(self) -> Any:
+        """Establish the session and return the /iserver/accounts payload.
+
+        Waits (cancellable) while the user must log in or decide about a competing
+        session. Raises UnavailableError / CertificateError from the client.
+        """
+        self.publish(ConnectionState(status=ConnectionStatus.CONNECTING, message="Connecting to the IBKR gateway"))
+        accounts = await self._establish()
+        await self._tickle_once()
+        self._start_tickle_loop()
+        return accounts
+
+    async def take_over(self) -> None:
+        """Take the brokerage session from another login of the same user (only after
+        the user agreed): POST /iserver/auth/ssodh/init {"publish":true,"compete":true}."""
+        await self.client.post("/iserver/auth/ssodh/init", {"publish": True, "compete": True})
+        self._take_over.set()
+        self._wake.set()
+
+    async def reprime(self) -> None:
+        """Re-prime after a session error (set as ``client.reprime``): auth/status,
+        ssodh/init when needed, GET /iserver/accounts. Publishes RECONNECTING then
+        CONNECTED. Raises AuthError (and starts waiting in the background) when the
+        user must log in again or another session competes."""
+        self.publish(ConnectionState(status=ConnectionStatus.RECONNECTING, message="Restoring the IBKR session"))
+        status = await self._auth_status()
+        if status.get("competing") or not status.get("authenticated"):
+            self._start_recovery()
+            raise AuthError("The IBKR session needs a new login" if not status.get("competing") else "Another session holds the IBKR brokerage session")
+        if not _established(status):
+            await self._init_session(compete=False)
+        try:
+            self._accounts = await self.client.get("/iserver/accounts")
+        except BrokerError:
+            await self._init_session(compete=False)
+            self._accounts = await self.client.get("/iserver/accounts")
+        self.publish(ConnectionState(status=ConnectionStatus.CONNECTED, message="Connected"))
+
+    async def close(self) -> None:
+        """Stop the tickle/recovery tasks, publish DISCONNECTED, end every watch()."""
+        if self._closed:
+            return
+        tasks = [t for t in (self._tickle_task, self._recover_task) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self.publish(ConnectionState(status=ConnectionStatus.DISCONNECTED, message="Closed"))
+        self._closed = True
+        for queue in self._watchers:
+            queue.put_nowait(_END)
+        if self.client.reprime == self.reprime:
+            self.client.reprime = None
+
+    # -- internals --------------------------------------------------------------
+    async def _auth_status(self) -> dict:
+        try:
+            status = await self.client.post("/iserver/auth/status", idempotent=True)
+        except AuthError:
+            return {"authenticated": False}
+        if not isinstance(status, dict):
+            log.warning("IBKR auth/status: unexpected payload %r", status)
+            return {"authenticated": False}
+        return status
+
+    async def _init_session(self, *, compete: bool) -> None:
+        await self.client.post("/iserver/auth/ssodh/init", {"publish": True, "compete": compete})
+
+    async def _wait(self) -> None:
+        """Sleep up to poll_interval; take_over() wakes us early."""
+        self._wake.clear()
+        try:
+            await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+        except TimeoutError:
+            pass
+
+    async def _establish(self) -> Any:
+        """auth/status loop until authenticated and not competing, then pre-flight."""
+        while True:
+            status = await self._auth_status()
+            if status.get("competing") and not self._take_over.is_set():
+                self._publish_once(ConnectionStatus.COMPETING, "Another session (TWS, mobile or the portal) holds the IBKR brokerage session")
+                await self._wait()
+                continue
+            if not status.get("authenticated"):
+                if self._take_over.is_set() and status.get("competing"):
+                    await self._wait()  # ssodh/init with compete is taking effect
+                    continue
+                self._publish_once(ConnectionStatus.LOGIN_REQUIRED, "Log in to the IBKR gateway in your browser", login_url=self.login_url)
+                await self._wait()
+                continue
+            self._take_over.clear()
+            if not _established(status):
+                await self._init_session(compete=False)
+            self._accounts = await self.client.get("/iserver/accounts")
+            self.publish(ConnectionState(status=ConnectionStatus.CONNECTED, message="Connected"))
+            return self._accounts
+
+    def _publish_once(self, status: ConnectionStatus, message: str, *, login_url: str | None = None) -> None:
+        if self._state is None or self._state.status is not status:
+            self.publish(ConnectionState(status=status, message=message, login_url=login_url))
+
+    async def _tickle_once(self) -> bool:
+        """POST /tickle; keep its ``session`` token. False when the session is lost."""
+        try:
+            answer = await self.client.post("/tickle", idempotent=True)
+        except AuthError:
+            return False
+        if not isinstance(answer, dict) or answer.get("error"):
+            log.warning("IBKR tickle failed: %r", {k: v for k, v in answer.items() if k != "session"} if isinstance(answer, dict) else answer)
+            return False
+        token = answer.get("session")
+        if isinstance(token, str) and token:
+            self._session_token = token
+        auth = ((answer.get("iserver") or {}).get("authStatus") or {}) if isinstance(answer.get("iserver"), dict) else {}
+        if auth and (not auth.get("authenticated") or auth.get("competing")):
+            return False
+        return True
+
+    def _start_tickle_loop(self) -> None:
+        if self._tickle_task is None and not self._closed:
+            self._tickle_task = asyncio.get_running_loop().create_task(self._tickle_loop(), name="ibkr tickle")
+
+    async def _tickle_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.tickle_interval)
+            try:
+                healthy = await self._tickle_once()
+            except asyncio.CancelledError:
+                raise
+            except BrokerError as exc:
+                log.info("IBKR tickle error: %s", exc.message)
+                continue
+            if not healthy and (self._recover_task is None or self._recover_task.done()):
+                self.publish(ConnectionState(status=ConnectionStatus.RECONNECTING, message="Restoring the IBKR session"))
+                self._start_recovery()
+
+    def _start_recovery(self) -> None:
+        if self._closed or (self._recover_task is not None and not self._recover_task.done()):
+            return
+        self._recover_task = asyncio.get_running_loop().create_task(self._recover(), name="ibkr session recovery")
+
+    async def _recover(self) -> None:
+        """Background: wait for login / take-over, re-prime, fetch a fresh token."""
+        while not self._closed:
+            try:
+                await self._establish()
+                await self._tickle_once()
+                return
+            except asyncio.CancelledError:
+                raise
+            except BrokerError as exc:
+                log.info("IBKR session recovery: %s", exc.message)
+                await self._wait()
+
+
+def _established(status: dict) -> bool:
+    """True unless auth/status says the brokerage session is not connected/established
+    (a missing field counts as fine: older gateways omit ``established``)."""
+    return status.get("connected", True) is not False and status.get("established", True) is not False

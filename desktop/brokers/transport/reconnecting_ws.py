@@ -1,0 +1,269 @@
+"""A JSON websocket client that reconnects by itself (websockets >= 13 asyncio client).
+
+Broker-neutral: the broker adapter says which frame means "ready" (IBKR: the
+``system`` frame with ``success``), what to do when ready (re-subscribe) and which
+heartbeat to send. Frames reach consumers through :meth:`ReconnectingWebSocket.frames`
+or the ``on_frame`` callback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+
+from .backoff import Backoff
+
+log = logging.getLogger(__name__)
+
+_END = object()
+
+
+class ReconnectingWebSocket:
+    """One logical websocket session over as many connections as needed.
+
+    ``url`` ("wss://..."), ``ssl_context`` (e.g. a pinned context; None for ws://),
+    ``headers_factory()`` -> extra handshake headers, called before EACH connect (so a
+    refreshed session cookie is used). ``ready(frame)`` -> True for the frame after
+    which the server accepts requests; ``on_ready()`` is awaited after each such frame
+    (re-subscribe there). ``heartbeat = (text, every_seconds)`` is sent while ready.
+    ``on_frame(frame)`` is called for every decoded JSON object (also before ready).
+    A connection that is not ready within ``ready_timeout`` seconds is dropped and
+    retried. After any drop it reconnects after the next ``backoff`` delay (reset once
+    ready). Frames that are not JSON objects are logged and skipped.
+
+    Life cycle: ``await start()``; ``await close()`` (idempotent) ends every
+    :meth:`frames` iterator.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        ssl_context: ssl.SSLContext | None,
+        headers_factory: Callable[[], Mapping[str, str]] = dict,
+        *,
+        ready: Callable[[dict], bool] = lambda frame: True,
+        on_ready: Callable[[], Awaitable[None]] | None = None,
+        heartbeat: tuple[str, float] | None = None,
+        backoff: Backoff | None = None,
+        on_frame: Callable[[dict], None] | None = None,
+        on_disconnect: Callable[[], None] | None = None,
+        ready_timeout: float | None = 30.0,
+        open_timeout: float = 10.0,
+    ) -> None:
+        self.url = url
+        self._ssl = ssl_context
+        self._headers_factory = headers_factory
+        self._ready_pred = ready
+        self._on_ready = on_ready
+        self._heartbeat = heartbeat
+        self._backoff = backoff or Backoff()
+        self.on_frame = on_frame
+        self.on_disconnect = on_disconnect
+        self._ready_timeout = ready_timeout
+        self._open_timeout = open_timeout
+        self._conn: ClientConnection | None = None
+        self._ready = False
+        self._ready_event = asyncio.Event()
+        self._closed = False
+        self._closed_event = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._pending: list[str] = []
+        self._consumers: list[asyncio.Queue] = []
+        self._aux_tasks: set[asyncio.Task] = set()
+        self.connections = 0  # successful handshakes so far (diagnostics/tests)
+
+    # -- public ---------------------------------------------------------------
+    @property
+    def ready(self) -> bool:
+        """True while connected and past the ready frame."""
+        return self._ready
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    async def start(self) -> None:
+        """Start connecting in the background (idempotent). Returns at once."""
+        if self._task is None and not self._closed:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name=f"ws {self.url}")
+
+    async def wait_ready(self) -> None:
+        """Wait until the connection is ready (returns at once if it is)."""
+        await self._ready_event.wait()
+
+    async def send(self, text: str) -> None:
+        """Send ``text`` now when ready, else queue it for the next ready connection.
+        Never raises for a dropped connection (the reconnect re-subscribes)."""
+        if self._closed:
+            return
+        if not self._ready or self._conn is None:
+            self._pending.append(text)
+            return
+        try:
+            await self._conn.send(text)
+        except ConnectionClosed:
+            log.debug("websocket send dropped: connection closed")
+
+    async def reconnect(self) -> None:
+        """Drop the current connection; the background loop connects again."""
+        conn = self._conn
+        if conn is not None:
+            await conn.close()
+
+    async def frames(self) -> AsyncIterator[dict]:
+        """Every decoded frame from now on, across reconnects, until close()."""
+        queue: asyncio.Queue = asyncio.Queue()
+        self._consumers.append(queue)
+        try:
+            while True:
+                item = await queue.get()
+                if item is _END:
+                    return
+                yield item
+        finally:
+            if queue in self._consumers:
+                self._consumers.remove(queue)
+
+    async def close(self) -> None:
+        """Close the connection, stop reconnecting and end every frames() iterator."""
+        if self._closed:
+            return
+        self._closed = True
+        self._closed_event.set()
+        task, self._task = self._task, None
+        conn = self._conn
+        if conn is not None:
+            try:
+                await asyncio.wait_for(conn.close(), 2.0)
+            except (OSError, TimeoutError, ConnectionClosed):
+                pass
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        for queue in list(self._consumers):
+            queue.put_nowait(_END)
+
+    # -- internals --------------------------------------------------------------
+    async def _run(self) -> None:
+        while not self._closed:
+            try:
+                await self._connect_once()
+            except asyncio.CancelledError:
+                raise
+            except (OSError, TimeoutError, InvalidHandshake, InvalidURI, ConnectionClosed) as exc:
+                log.info("websocket %s: %s", _safe_url(self.url), exc.__class__.__name__ + (f": {exc}" if str(exc) else ""))
+            except Exception:  # noqa: BLE001 - a bug in a callback must not end the stream
+                log.exception("websocket %s failed", _safe_url(self.url))
+            finally:
+                was_ready = self._ready
+                self._ready = False
+                self._ready_event.clear()
+                self._conn = None
+                if was_ready and self.on_disconnect is not None:
+                    try:
+                        self.on_disconnect()
+                    except Exception:  # noqa: BLE001
+                        log.exception("on_disconnect callback failed")
+            if self._closed:
+                break
+            delay = next(self._backoff)
+            log.debug("websocket reconnect in %.2f s", delay)
+            try:
+                await asyncio.wait_for(self._closed_event.wait(), delay)
+            except TimeoutError:
+                pass
+
+    async def _connect_once(self) -> None:
+        headers = dict(self._headers_factory() or {})
+        async with connect(
+            self.url,
+            ssl=self._ssl,
+            additional_headers=headers,
+            open_timeout=self._open_timeout,
+            max_size=2**24,
+        ) as conn:
+            self._conn = conn
+            self.connections += 1
+            log.debug("websocket connected: %s", _safe_url(self.url))
+            heartbeat_task: asyncio.Task | None = None
+            watchdog: asyncio.TimerHandle | None = None
+            if self._ready_timeout:
+                watchdog = asyncio.get_running_loop().call_later(self._ready_timeout, self._not_ready_in_time, conn)
+            try:
+                async for message in conn:
+                    frame = _decode(message)
+                    if frame is None:
+                        continue
+                    if not self._ready and self._ready_pred(frame):
+                        await self._become_ready(conn)
+                        if self._heartbeat and heartbeat_task is None:
+                            heartbeat_task = asyncio.get_running_loop().create_task(self._beat(conn))
+                    self._dispatch(frame)
+            finally:
+                if watchdog is not None:
+                    watchdog.cancel()
+                if heartbeat_task is not None:
+                    heartbeat_task.cancel()
+                    await asyncio.gather(heartbeat_task, return_exceptions=True)
+
+    def _not_ready_in_time(self, conn: ClientConnection) -> None:
+        if not self._ready:
+            log.info("websocket %s: not ready after %.0f s; reconnecting", _safe_url(self.url), self._ready_timeout)
+            task = asyncio.get_running_loop().create_task(conn.close())
+            self._aux_tasks.add(task)
+            task.add_done_callback(self._aux_tasks.discard)
+
+    async def _become_ready(self, conn: ClientConnection) -> None:
+        self._ready = True
+        self._backoff.reset()
+        if self._on_ready is not None:
+            await self._on_ready()
+        pending, self._pending = self._pending, []
+        for text in pending:
+            await conn.send(text)
+        self._ready_event.set()
+
+    async def _beat(self, conn: ClientConnection) -> None:
+        text, every = self._heartbeat  # type: ignore[misc]
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await conn.send(text)
+            except ConnectionClosed:
+                return
+
+    def _dispatch(self, frame: dict) -> None:
+        if self.on_frame is not None:
+            try:
+                self.on_frame(frame)
+            except Exception:  # noqa: BLE001
+                log.exception("websocket frame handler failed for frame %r", frame)
+        for queue in self._consumers:
+            queue.put_nowait(frame)
+
+
+def _decode(message: str | bytes) -> dict | None:
+    """A JSON object from a text or binary frame, or None (logged) for anything else."""
+    try:
+        if isinstance(message, bytes):
+            message = message.decode("utf-8")
+        frame: Any = json.loads(message)
+    except (UnicodeDecodeError, ValueError):
+        log.warning("websocket: skipped a frame that is not JSON: %.500r", message)
+        return None
+    if not isinstance(frame, dict):
+        log.warning("websocket: skipped a frame that is not a JSON object: %.500r", message)
+        return None
+    return frame
+
+
+def _safe_url(url: str) -> str:
+    """``url`` without a query string (which could carry a token)."""
+    return url.split("?", 1)[0]

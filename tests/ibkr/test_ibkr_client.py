@@ -1,0 +1,235 @@
+"""IbkrClient against the fake Client Portal Gateway (tests.fakes.ibkr) over real HTTPS."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from desktop.brokers.errors import (
+    AuthError,
+    BrokerError,
+    CertificateChangedError,
+    CertificateUntrustedError,
+    NotFoundError,
+    RateLimitedError,
+    UnavailableError,
+)
+from desktop.brokers.ibkr.client import IBKR_PACE_RULES, IbkrClient, RequestTimeout
+from desktop.brokers.transport import Pacer
+from desktop.domain import ConnectionStatus
+from tests.fakes.ibkr import running_gateway
+
+
+async def _opened(gw, **kwargs) -> IbkrClient:
+    client = IbkrClient(gw.base_url, pinned_sha256=gw.fingerprint, timeout=kwargs.pop("timeout", 5.0), **kwargs)
+    await client.open()
+    return client
+
+
+def _count(gw, method: str, path: str) -> int:
+    return sum(1 for r in gw.requests if r.method == method and r.path == path)
+
+
+def test_first_contact_untrusted_then_pinned_works(arun, tmp_path):
+    async def main():
+        async with running_gateway(tmp_path) as gw:
+            client = IbkrClient(gw.base_url)
+            with pytest.raises(CertificateUntrustedError) as info:
+                await client.open()
+            assert info.value.fingerprint == gw.fingerprint == client.fingerprint
+            assert info.value.pinned is None
+            assert gw.requests == []  # the probe sent nothing
+            pinned = await _opened(gw)
+            accounts = await pinned.get("/iserver/accounts")
+            assert "DU100001" in accounts["accounts"]
+            assert pinned.ssl_context is not None
+            await pinned.close()
+
+    arun(main())
+
+
+def test_certificate_changed_after_rotation(arun, tmp_path):
+    async def main():
+        async with running_gateway(tmp_path) as gw:
+            old = gw.fingerprint
+            await gw.rotate_certificate()
+            client = IbkrClient(gw.base_url, pinned_sha256=old.replace(":", "").lower())
+            with pytest.raises(CertificateChangedError) as info:
+                await client.open()
+            assert info.value.fingerprint == gw.fingerprint != old
+            assert info.value.pinned == old
+            assert "changed" in info.value.message and "refused" in info.value.message
+            assert not client.is_open
+
+    arun(main())
+
+
+def test_certificate_rotated_while_open_is_refused(arun, tmp_path):
+    async def main():
+        async with running_gateway(tmp_path) as gw:
+            old = gw.fingerprint
+            client = await _opened(gw)  # open() makes no pooled connection yet
+            await gw.rotate_certificate()
+            with pytest.raises(CertificateChangedError) as info:
+                await client.get("/iserver/accounts")
+            assert info.value.pinned == old and info.value.fingerprint == gw.fingerprint
+            assert not any(r.path == "/iserver/accounts" for r in gw.requests)  # nothing was sent
+            await client.close()
+
+    arun(main())
+
+
+def test_unreachable_gateway_is_unavailable(arun):
+    async def main():
+        server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        server.close()
+        await server.wait_closed()
+        client = IbkrClient(f"https://127.0.0.1:{port}/v1/api", pinned_sha256="AB" * 32, timeout=2)
+        with pytest.raises(UnavailableError, match="Cannot reach"):
+            await client.open()
+
+    arun(main())
+
+
+def test_error_mapping(arun, tmp_path):
+    async def main():
+        async with running_gateway(tmp_path) as gw:
+            client = await _opened(gw)
+            await client.get("/iserver/accounts")
+            with pytest.raises(NotFoundError):
+                await client.get("/no/such/endpoint")
+            with pytest.raises(BrokerError) as info:  # a bad account id: 500 per the spec
+                await client.post("/iserver/account", {"acctId": "NOPE"})
+            assert info.value.raw is not None
+            gw.state.authenticated = False
+            with pytest.raises(AuthError):
+                await client.get("/iserver/accounts")
+            await client.close()
+            with pytest.raises(UnavailableError):
+                await client.get("/iserver/accounts")
+
+    arun(main())
+
+
+def test_reprime_once_on_accounts_first(arun, tmp_path):
+    calls: list[str] = []
+
+    async def main():
+        async with running_gateway(tmp_path) as gw:
+            client = await _opened(gw)
+
+            async def reprime() -> None:
+                calls.append("reprime")
+                await client.get("/iserver/accounts")
+
+            client.reprime = reprime
+            gw.state.accounts_primed = False
+            groups = await client.get("/iserver/account/allocation/group")
+            assert {g["name"] for g in groups["data"]} >= {"Everyone", "ByNetLiq"}
+            assert calls == ["reprime"]
+            assert _count(gw, "GET", "/iserver/account/allocation/group") == 2  # refused once, retried once
+
+            # a re-prime that does not help: the error surfaces after one retry
+            async def useless() -> None:
+                calls.append("useless")
+
+            client.reprime = useless
+            gw.state.accounts_primed = False
+            with pytest.raises(UnavailableError, match="Please query /accounts first"):
+                await client.get("/iserver/account/allocation/group")
+            assert calls == ["reprime", "useless"]
+            assert _count(gw, "GET", "/iserver/account/allocation/group") == 4
+            await client.close()
+
+    arun(main())
+
+
+def test_concurrent_failures_share_one_reprime(arun, tmp_path):
+    calls: list[str] = []
+
+    async def main():
+        async with running_gateway(tmp_path) as gw:
+            client = await _opened(gw)
+
+            async def reprime() -> None:
+                calls.append("reprime")
+                await client.get("/iserver/accounts")
+
+            client.reprime = reprime
+            await client.get("/iserver/accounts")
+            gw.state.accounts_primed = False
+            results = await asyncio.gather(*(client.get("/iserver/account/allocation/accounts") for _ in range(3)))
+            assert all("accounts" in r for r in results)
+            await client.close()
+
+    arun(main())
+    assert calls == ["reprime"]
+
+
+def test_429_cools_down_and_publishes_state(arun, tmp_path):
+    states = []
+
+    async def main():
+        async with running_gateway(tmp_path) as gw:
+            # a client without pacing, so that the fake's 1/min limit answers 429
+            client = await _opened(gw, pacer=Pacer(None), on_state=states.append)
+            await client.get("/sso/validate")
+            with pytest.raises(RateLimitedError) as info:
+                await client.get("/sso/validate")
+            assert info.value.retry_after == 60
+            seen = len(gw.requests)
+            with pytest.raises(RateLimitedError) as again:  # refused locally, not sent
+                await client.get("/iserver/accounts")
+            assert 0 < again.value.retry_after <= 60
+            assert len(gw.requests) == seen
+            assert client.pacer.cooling_until is not None
+            await client.close()
+
+    arun(main())
+    assert [s.status for s in states] == [ConnectionStatus.COOL_DOWN]
+    assert states[0].until is not None and states[0].until.tzinfo is not None
+
+
+def test_cool_down_doubles_up_to_ten_minutes(arun, tmp_path):
+    async def main():
+        async with running_gateway(tmp_path) as gw:
+            client = await _opened(gw, pacer=Pacer(None))
+            await client.get("/sso/validate")
+            waits = []
+            for _ in range(5):
+                client.pacer._cooling_until = None  # skip the wait itself
+                with pytest.raises(RateLimitedError) as info:
+                    await client.get("/sso/validate")
+                waits.append(info.value.retry_after)
+            await client.close()
+            return waits
+
+    assert arun(main()) == [60, 120, 240, 480, 600]
+
+
+def test_post_timeout_is_never_retried(arun, tmp_path):
+    async def main():
+        async with running_gateway(tmp_path) as gw:
+            client = await _opened(gw, timeout=0.5)
+            await client.get("/iserver/accounts")
+            gw.state.post_delay = 1.5
+            order = {"orders": [{"acctId": "DU100001", "conid": 265598, "cOID": "td-timeout-1", "orderType": "LMT",
+                                 "side": "BUY", "tif": "DAY", "quantity": 1, "price": 100}]}
+            with pytest.raises(RequestTimeout) as info:
+                await client.post("/iserver/account/DU100001/orders", order)
+            assert info.value.maybe_sent is True
+            assert isinstance(info.value, UnavailableError)
+            assert _count(gw, "POST", "/iserver/account/DU100001/orders") == 1
+            await client.close()
+
+    arun(main())
+
+
+def test_default_pace_rules_cover_notes_section_7():
+    paths = {rule.pattern for rule in IBKR_PACE_RULES}
+    assert {"/iserver/account/orders", "/iserver/account/trades", "/tickle", "/sso/validate",
+            "/iserver/marketdata/history"} <= paths
+    history = next(r for r in IBKR_PACE_RULES if r.pattern == "/iserver/marketdata/history")
+    assert history.max_concurrent == 5

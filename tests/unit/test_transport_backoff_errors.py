@@ -1,0 +1,72 @@
+"""Backoff delays, HTTP error mapping and the retry policy."""
+
+from __future__ import annotations
+
+from email.utils import format_datetime
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from desktop.brokers.errors import (
+    AuthError,
+    BrokerError,
+    InvalidRequestError,
+    NotFoundError,
+    RateLimitedError,
+    UnavailableError,
+)
+from desktop.brokers.transport import Backoff, RetryPolicy, map_response, retry_after_seconds
+
+
+def test_backoff_grows_caps_and_resets():
+    backoff = Backoff(initial=0.5, factor=2, maximum=4, jitter=0.1, rng=lambda: 0.5)
+    assert [next(backoff) for _ in range(6)] == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
+    backoff.reset()
+    assert next(backoff) == 0.5
+
+
+def test_backoff_jitter_stays_within_bounds():
+    low = Backoff(initial=1, factor=2, maximum=30, jitter=0.1, rng=lambda: 0.0)
+    high = Backoff(initial=1, factor=2, maximum=30, jitter=0.1, rng=lambda: 0.999999)
+    assert next(low) == pytest.approx(0.9)
+    assert next(high) == pytest.approx(1.1, rel=1e-5)
+    with pytest.raises(ValueError):
+        Backoff(jitter=1.5)
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [(401, AuthError), (403, AuthError), (404, NotFoundError), (400, InvalidRequestError),
+     (422, InvalidRequestError), (503, UnavailableError), (500, BrokerError)],
+)
+def test_map_response_kinds(status, kind):
+    error = map_response(status, {"error": "Bad thing happened"}, {})
+    assert type(error) is kind
+    assert error.message == "Bad thing happened"
+    assert error.raw == {"error": "Bad thing happened"}
+    assert error.code == str(status)
+
+
+def test_map_response_success_is_none_and_text_bodies():
+    assert map_response(200, {"error": "x"}, {}) is None
+    assert map_response(500, "Internal Server Error", {}).message == "Internal Server Error"
+    assert map_response(500, None, {}).message == "HTTP 500"
+    assert map_response(400, {"message": "nested"}, {}).message == "nested"
+
+
+def test_map_response_429_retry_after_seconds_and_date():
+    error = map_response(429, {"error": "Too many requests"}, {"Retry-After": "12"})
+    assert isinstance(error, RateLimitedError) and error.retry_after == 12.0
+    later = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=100), usegmt=True)
+    assert 95 <= retry_after_seconds({"retry-after": later}) <= 100
+    assert map_response(429, "", {}).retry_after is None
+
+
+def test_retry_policy_only_idempotent():
+    policy = RetryPolicy()
+    assert policy.should_retry(0, idempotent=True, connect_error=True)
+    assert policy.should_retry(1, idempotent=True, status=503)
+    assert not policy.should_retry(2, idempotent=True, status=503)  # max 2 retries
+    assert not policy.should_retry(0, idempotent=False, connect_error=True)
+    assert not policy.should_retry(0, idempotent=True, status=500)
+    assert policy.delay(0) == 0.25 and policy.delay(5) == 1.0
