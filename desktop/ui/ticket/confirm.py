@@ -24,7 +24,9 @@ class ConfirmOrderDialog(QDialog):
     Shows the order in words, the account (and whether it is paper or live money) and
     the estimated cost or proceeds including commission. Option orders also show the
     contract with its OCC symbol, the premium ("premiumLabel") and the most the order
-    can lose ("maxLossLabel"). Open it with ``open()``;
+    can lose ("maxLossLabel"). ``target_text`` replaces the account line for an
+    allocation-group order ("Group ByNetLiq · N · Net liquidation · 4 accounts"; then
+    ``account`` is a member, for the paper/live mode). Open it with ``open()``;
     ``accepted`` means confirmed. Safe keys: Enter and Escape cancel (Cancel is the
     default button and has the focus); confirming takes a click, Alt+C, or tabbing to
     Confirm and pressing Space/Enter.
@@ -36,6 +38,8 @@ class ConfirmOrderDialog(QDialog):
         account: Account | None,
         estimate: Estimate | None,
         parent: QWidget | None = None,
+        *,
+        target_text: str = "",
     ) -> None:
         super().__init__(parent)
         self.request = request
@@ -51,8 +55,8 @@ class ConfirmOrderDialog(QDialog):
 
         details = QFormLayout()
         details.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
-        self.account_label = self._value(account_text(account, request.account_id), "accountLabel")
-        details.addRow("Account:", self.account_label)
+        self.account_label = self._value(target_text or account_text(account, request.account_id), "accountLabel")
+        details.addRow("Allocate to:" if target_text else "Account:", self.account_label)
         if account is not None:
             mode = self._value("Paper (simulated money)" if account.is_paper else "LIVE: real money", "modeLabel")
             if not account.is_paper:

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QWidget
 
 from desktop.brokers.capabilities import BrokerCapabilities
-from desktop.domain import (
-    Account, Instrument, OptionAction, OptionContract, Order, OrderRequest, OrderSide, OrderType, Quote, TimeInForce,
-)
+from desktop.domain import Account, Instrument, Order, OrderRequest, OrderSide, OrderType, Quote, TimeInForce
 
+from .advisor import AdvisorTicketAPI, TicketExtras
 from .confirm import ConfirmOrderDialog, account_text
 from .form import TicketForm
+from .prefill import PrefillMixin
 from .values import (
     ACTION_LABELS, TIF_LABELS, TIF_TIPS, TYPE_LABELS, CommissionEstimator, InstrumentLookup, TicketInputs,
     build_request, estimate_order, fmt_money, fmt_qty, parse_decimal, premium,
@@ -24,7 +23,7 @@ _QUIET_WHEN_BLANK = ("symbol", "quantity")  # no "is required" nagging before th
 _SENDING = "Sending order…"
 
 
-class OrderTicket(TicketForm):
+class OrderTicket(AdvisorTicketAPI, PrefillMixin, TicketForm):
     """Order entry form (objectName "orderTicket").
 
     The lead wires it up: ``set_accounts``, ``set_symbols``, ``set_capabilities``,
@@ -41,10 +40,17 @@ class OrderTicket(TicketForm):
     one of the four actions ("optionActionCombo"), the quantity counts contracts, the
     estimate is the premium and the request carries ``position_effect``. See
     :meth:`prefill_option`.
+
+    Advisors (``capabilities.allocation_groups``): the account field becomes a group /
+    client-account selector with a live allocation estimate (see
+    :class:`~desktop.ui.ticket.advisor.TicketExtras`); feed it ``set_allocation`` and
+    ``fills_added``. What-if (``capabilities.preview_orders``): "Preview" emits
+    ``previewRequested(OrderRequest)``; answer with ``show_preview`` / ``preview_failed``.
     """
 
     orderSubmitted = Signal(object)
     symbolChanged = Signal(str)
+    previewRequested = Signal(object)
 
     def __init__(
         self,
@@ -67,6 +73,7 @@ class OrderTicket(TicketForm):
         self._last_symbol = ""
         self._instrument: Instrument | None = None
         self.confirm_dialog: ConfirmOrderDialog | None = None
+        self.extras = TicketExtras(self)
         self._connect()
         self.set_capabilities(BrokerCapabilities())
 
@@ -86,6 +93,7 @@ class OrderTicket(TicketForm):
                 edit.textChanged.connect(self._revalidate)
         self.quote_label.linkActivated.connect(self._use_quote_price)
         self.submit_button.clicked.connect(self.submit)
+        self.extras.whatif.previewClicked.connect(self._request_preview)
 
     # --------------------------------------------------------------- public API
     def set_instrument_lookup(self, instrument_for: InstrumentLookup | None) -> None:
@@ -115,10 +123,17 @@ class OrderTicket(TicketForm):
         keys = [a.key for a in self._accounts]
         combo.setCurrentIndex(keys.index(current.key) if current and current.key in keys else (0 if keys else -1))
         combo.blockSignals(False)
+        self.extras.set_accounts(self._accounts)
         self._revalidate()
 
+    def current_quote(self) -> Quote | None:
+        """The latest quote of the ticket's symbol, or None."""
+        return self._quotes.get(self.symbol())
+
     def current_account(self) -> Account | None:
-        """The selected account, or None."""
+        """The selected account, or None (also None while an allocation group is chosen)."""
+        if self.extras.advisor:
+            return self.extras.current_account()
         index = self.account_combo.currentIndex()
         return self._accounts[index] if 0 <= index < len(self._accounts) else None
 
@@ -130,6 +145,7 @@ class OrderTicket(TicketForm):
         """Offer only the order types and times in force the broker declares."""
         self.fill_combo(self.type_combo, [t for t in OrderType if t in capabilities.order_types], TYPE_LABELS)
         self.fill_combo(self.tif_combo, [t for t in TimeInForce if t in capabilities.time_in_force], TIF_LABELS, TIF_TIPS)
+        self.extras.set_capabilities(capabilities)
         self._on_type_changed()
 
     def set_quote(self, quote: Quote) -> None:
@@ -138,6 +154,7 @@ class OrderTicket(TicketForm):
         if quote.symbol.upper() == self.symbol():
             self.show_quote(self.symbol(), quote)
             self._show_estimate()
+            self.extras.refresh()
 
     def set_confirm_orders(self, confirm: bool | Iterable[OrderType]) -> None:
         """Whether Submit asks for confirmation first (on by default): True / False for
@@ -169,50 +186,13 @@ class OrderTicket(TicketForm):
         self.set_busy(False)
         self.show_rejection(None)
         self.show_status(f"Order accepted: {order.describe()}", "ok")
+        self.extras.order_accepted(order)
 
     def order_rejected(self, message: str) -> None:
         """Show why the order was refused above Submit; fields stay for a fix and resend."""
         self.set_busy(False)
         self.show_status("")
         self.show_rejection(f"Order rejected: {message}")
-
-    def prefill(self, symbol: str | None = None, side: OrderSide | str | None = None,
-                amount: Decimal | int | str | None = None, order_type: OrderType | str | None = None,
-                limit_price: Decimal | str | None = None, stop_price: Decimal | str | None = None) -> None:
-        """Fill in the given fields (e.g. from a watchlist, position or chart click).
-
-        A limit price without an order type turns a MARKET ticket into LIMIT (STOP into
-        STOP_LIMIT). Order types the broker does not offer are ignored.
-        """
-        if symbol is not None:
-            self.symbol_edit.setText(str(symbol).strip().upper())
-            self._touched.add("symbol")
-        if side is not None:  # in option mode: the action of that side, keeping open/close
-            self.choose_side(side if isinstance(side, OrderSide) else OrderSide(str(side).upper()))
-        if amount is not None:
-            self.quantity_edit.setText(_plain(amount))
-            self._touched.add("quantity")
-        if order_type is not None:
-            value = order_type.value if isinstance(order_type, OrderType) else str(order_type).upper()
-            self.select(self.type_combo, OrderType(value))
-        if limit_price is not None:
-            self._apply_limit(limit_price, switch_type=order_type is None)
-        if stop_price is not None:
-            self.stop_edit.setText(_plain(stop_price))
-        self.show_rejection(None)
-        self.show_status("")
-        self._revalidate()
-        self._announce_symbol()
-
-    def prefill_option(self, contract: OptionContract, action: OptionAction | str = OptionAction.BUY_TO_OPEN,
-                       amount: Decimal | int | str | None = 1, limit_price: Decimal | str | None = None,
-                       order_type: OrderType | str | None = None) -> None:
-        """Point the ticket at ``contract`` (its OCC symbol) with ``action``, ``amount``
-        contracts and, when given, a limit price (a MARKET ticket becomes LIMIT)."""
-        self.symbol_edit.setText(contract.occ_symbol)
-        self._touched.add("symbol")
-        self.select_action(action if isinstance(action, OptionAction) else OptionAction(str(action).upper()))
-        self.prefill(amount=amount, limit_price=limit_price, order_type=order_type)
 
     def current_instrument(self) -> Instrument | None:
         """The instrument the typed symbol resolves to (None while unknown)."""
@@ -241,8 +221,10 @@ class OrderTicket(TicketForm):
         if request.type not in self._confirm:
             self._send(request)
             return
-        estimate = estimate_order(request, self._quotes.get(request.symbol), self._commission_for)
-        dialog = ConfirmOrderDialog(request, self.current_account(), estimate, self)
+        estimate = estimate_order(request, self._quotes.get(request.symbol), self.extras.commission_for(self._commission_for))
+        advisor = self.extras.advisor
+        account = self.extras.mode_account() if advisor else self.current_account()
+        dialog = ConfirmOrderDialog(request, account, estimate, self, target_text=self.extras.target_text())
         dialog.accepted.connect(lambda: self._send(request))
         dialog.finished.connect(self._dialog_closed)
         self.confirm_dialog = dialog
@@ -293,8 +275,9 @@ class OrderTicket(TicketForm):
 
     def _inputs(self) -> TicketInputs:
         account = self.current_account()
+        account_id = self.extras.target_id() if self.extras.advisor else account.account_id if account else ""
         return TicketInputs(
-            account_id=account.account_id if account else "", symbol=self.symbol_edit.text(), side=self.side(),
+            account_id=account_id, symbol=self.symbol_edit.text(), side=self.side(),
             quantity=self.quantity_edit.text(), order_type=self.order_type(), limit_price=self.limit_edit.text(),
             stop_price=self.stop_edit.text(), time_in_force=self.time_in_force(),
             position_effect=self.position_effect(),
@@ -302,6 +285,7 @@ class OrderTicket(TicketForm):
 
     def _revalidate(self, *_args: object) -> None:
         self._request, self._errors = build_request(self._inputs(), self._instrument_for)
+        self._request = self.extras.check(self._request, self._errors)
         quiet = {k for k in _QUIET_WHEN_BLANK if k not in self._touched and not self.boxes[k].field.text().strip()}
         self.show_field_errors(self._errors, quiet)
         self._update_submit()
@@ -330,7 +314,7 @@ class OrderTicket(TicketForm):
     def _show_estimate(self) -> None:
         label = "Estimated cost" if self.side() is OrderSide.BUY else "Estimated proceeds"
         request = self._request
-        estimate = estimate_order(request, self._quotes.get(request.symbol), self._commission_for) if request else None
+        estimate = estimate_order(request, self._quotes.get(request.symbol), self.extras.commission_for(self._commission_for)) if request else None
         if estimate is not None and request.instrument.is_option:
             paid = premium(request, estimate.price)
             verb = "paid" if request.side is OrderSide.BUY else "received"
@@ -346,25 +330,3 @@ class OrderTicket(TicketForm):
                                         f"(no price for {request.instrument.display_name} yet)")
         else:
             self.estimate_label.setText(f"{label}: —")
-
-    def _use_quote_price(self, which: str) -> None:
-        quote = self._quotes.get(self.symbol())
-        price = getattr(quote, which, None) if quote and which in ("bid", "ask", "last") else None
-        if price is not None:
-            self._apply_limit(price)
-            self.limit_edit.setFocus()
-
-    def _apply_limit(self, price: object, switch_type: bool = True) -> None:
-        """Put ``price`` in the limit field; a MARKET/STOP ticket becomes LIMIT/STOP_LIMIT."""
-        current = self.order_type()
-        if switch_type and not current.needs_limit_price:
-            self.select(self.type_combo, OrderType.STOP_LIMIT if current is OrderType.STOP else OrderType.LIMIT)
-        self.limit_edit.setText(_plain(price))
-
-
-def _plain(value: object) -> str:
-    """A number as a user would type it: no exponent, no thousands separators."""
-    try:
-        return format(Decimal(str(value)), "f")
-    except ArithmeticError:
-        return str(value)

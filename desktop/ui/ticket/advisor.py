@@ -1,0 +1,298 @@
+"""The ticket's advisor and what-if parts, kept out of ticket.py: the group/account
+selector, the allocation estimate, the per-account fills of a placed group order and
+the what-if panel. :class:`TicketExtras` is owned by :class:`OrderTicket` and reads its
+fields; it holds no broker reference (the ticket only emits and is told).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QWidget
+
+from desktop.brokers.capabilities import BrokerCapabilities
+from desktop.domain import (
+    Account, AccountValues, AllocationGroup, AllocationMethod, Fill, Order, OrderPreview, OrderRequest, OrderSide,
+    OrderType,
+)
+
+from .allocation_preview import AllocationPreview
+from .allocation_selector import AllocationSelector
+from .allocation_values import AllocationEstimate, FillTally, estimate_allocation, group_text
+from .values import CommissionEstimator, fmt_qty, parse_decimal
+from .whatif_panel import WhatIfPanel
+
+if TYPE_CHECKING:
+    from .ticket import OrderTicket
+
+_FILL_BUFFER = 500  # group fills kept for an order whose acceptance arrives after its fills
+
+
+class TicketExtras(QObject):
+    """Advisor mode and what-if for one :class:`OrderTicket`.
+
+    Advisor mode is on when the broker declares ``allocation_groups`` (or groups were
+    given): the account combo is replaced by :class:`AllocationSelector`, and while a
+    group is chosen :class:`AllocationPreview` shows the expected split, live. After a
+    group order is accepted the preview shows the actual fills by account (fed through
+    :meth:`fills_added`) until any order field changes. An S/C quantity that does not
+    match the group is an error on the quantity field (Submit disabled) with a link to
+    set it. The what-if panel is shown when ``preview_orders`` is declared.
+    """
+
+    def __init__(self, ticket: OrderTicket) -> None:
+        super().__init__(ticket)
+        self.ticket = ticket
+        self.selector = AllocationSelector(ticket)
+        self.selector.setVisible(False)
+        self.preview = AllocationPreview(ticket)
+        self.preview.setVisible(False)
+        self.whatif = WhatIfPanel(ticket)
+        self.whatif.setVisible(False)
+        box = ticket.boxes["account"]
+        box.layout().insertWidget(1, self.selector)
+        layout = ticket.layout()
+        at = layout.indexOf(ticket.estimate_label) + 1
+        layout.insertWidget(at, self.preview)
+        layout.insertWidget(at + 1, self.whatif)
+        for first, second in ((ticket.account_combo, self.selector.combo), (self.selector.combo, ticket.symbol_edit),
+                              (ticket.tif_combo, self.whatif.button), (self.whatif.button, ticket.submit_button)):
+            QWidget.setTabOrder(first, second)
+        self.advisor = False
+        self._caps_advisor = False
+        self._groups: list[AllocationGroup] = []
+        self._values: dict[str, AccountValues] = {}
+        self._accounts: list[Account] = []
+        self._estimate: AllocationEstimate | None = None
+        self._placed: tuple[AllocationEstimate, FillTally, tuple] | None = None
+        self._group_fills: dict[tuple, Fill] = {}
+        self._previewed: dict | None = None
+        self.selector.targetChanged.connect(self._target_changed)
+        self.preview.quantityRequested.connect(self._set_quantity)
+
+    # ---------------------------------------------------------------- set-up
+    def set_capabilities(self, caps: BrokerCapabilities) -> None:
+        self._caps_advisor = caps.allocation_groups
+        self.whatif.setVisible(caps.preview_orders)
+        self.whatif.clear()
+        self._update_mode()
+
+    def set_accounts(self, accounts: Iterable[Account]) -> None:
+        self._accounts = list(accounts)
+        self.selector.set_targets(self._groups, self._accounts)
+
+    def set_allocation(self, groups: Iterable[AllocationGroup], values: Iterable[AccountValues]) -> None:
+        self._groups = list(groups)
+        self._values = {v.account_id: v for v in values}
+        self.selector.set_targets(self._groups, self._accounts)
+        self._update_mode()
+
+    def _update_mode(self) -> None:
+        advisor = self._caps_advisor or bool(self._groups)
+        self.advisor = advisor
+        box = self.ticket.boxes["account"]
+        self.ticket.account_combo.setVisible(not advisor)
+        self.selector.setVisible(advisor)
+        box.field = self.selector.combo if advisor else self.ticket.account_combo
+        label = self.ticket.form.labelForField(box)
+        if label is not None:
+            label.setText("Allocate to" if advisor else "Account")
+            label.setBuddy(box.field)
+        if not advisor:
+            self._placed = None
+            self.preview.setVisible(False)
+
+    # ------------------------------------------------------------- selection
+    def target_id(self) -> str:
+        return self.selector.target_id()
+
+    def current_group(self) -> AllocationGroup | None:
+        return self.selector.current_group() if self.advisor else None
+
+    def current_account(self) -> Account | None:
+        return self.selector.current_account()
+
+    def target_text(self) -> str:
+        """For the confirmation dialog: "Group ByNetLiq · N · Net liquidation · 4 accounts"."""
+        group = self.current_group()
+        return f"Group {group_text(group)}" if group is not None else ""
+
+    def mode_account(self) -> Account | None:
+        """An account whose paper/live mode the chosen group shares (its first member)."""
+        group = self.current_group()
+        if group is None:
+            return self.current_account()
+        return next((a for a in self._accounts if a.account_id in group.account_ids), None)
+
+    # ---------------------------------------------------------- validation
+    def check(self, request: OrderRequest | None, errors: dict[str, str]) -> OrderRequest | None:
+        """Add allocation problems to ``errors``; returns the request, or None when the
+        group cannot take the order as it stands. Also refreshes the preview panels."""
+        self._refresh_whatif(request)
+        group = self.current_group()
+        if group is None:
+            self._estimate = None
+            self.preview.setVisible(False)
+            return request
+        estimate = self._compute(group)
+        self._estimate = estimate
+        if estimate.blocking:
+            errors.setdefault("quantity", estimate.error)
+            request = None
+        if self._placed is not None and self._placed[2] != self._input_key():
+            self._placed = None  # a new order was started
+        self._show()
+        return request
+
+    def refresh(self) -> None:
+        """Quotes moved: recompute notionals (market orders) without touching errors."""
+        group = self.current_group()
+        if group is not None and self._placed is None:
+            self._estimate = self._compute(group)
+            self._show()
+
+    def _compute(self, group: AllocationGroup) -> AllocationEstimate:
+        t = self.ticket
+        try:
+            quantity = parse_decimal(t.quantity_edit.text(), "amount")
+        except ValueError:
+            quantity = None
+        if quantity is not None and quantity <= 0:
+            quantity = None
+        instrument = t.current_instrument()
+        multiplier = instrument.multiplier if instrument is not None else Decimal(1)
+        return estimate_allocation(group, self._values, {a.account_id: a for a in self._accounts}, quantity,
+                                   self._price(), multiplier=multiplier)
+
+    def _price(self) -> Decimal | None:
+        """Limit price, else stop price, else last (ask/bid) — as the cost estimate assumes."""
+        t = self.ticket
+        order_type = t.order_type()
+        for needed, edit in ((order_type.needs_limit_price, t.limit_edit), (order_type is OrderType.STOP, t.stop_edit)):
+            if needed:
+                try:
+                    price = parse_decimal(edit.text(), "price")
+                except ValueError:
+                    return None
+                return price if price is not None and price > 0 else None
+        quote = t.current_quote()
+        if quote is None:
+            return None
+        return quote.last or (quote.ask if t.side() is OrderSide.BUY else quote.bid)
+
+    def _input_key(self) -> tuple:
+        t = self.ticket
+        return (self.target_id(), t.symbol(), t.side(), t.quantity_edit.text().strip(), t.order_type(),
+                t.limit_edit.text().strip(), t.stop_edit.text().strip(), t.time_in_force())
+
+    def _show(self) -> None:
+        self.preview.setVisible(True)
+        if self._placed is not None:
+            estimate, tally, _key = self._placed
+            total = estimate.total_shares
+            done = sum(tally.filled.values(), Decimal(0))
+            status = f"{fmt_qty(done)} of {fmt_qty(total)} filled" if total is not None else f"{fmt_qty(done)} filled"
+            self.preview.show_placed(estimate, tally, status)
+        elif self._estimate is not None:
+            self.preview.show_estimate(self._estimate)
+
+    def _target_changed(self) -> None:
+        """A Shares group with no quantity yet: fill in the sum of its shares."""
+        group = self.current_group()
+        if group is not None and group.method is AllocationMethod.SHARES and not self.ticket.quantity_edit.text().strip():
+            self._set_quantity(sum((m.amount or Decimal(0) for m in group.members), Decimal(0)))
+        self.ticket._revalidate()
+
+    def _set_quantity(self, quantity: Decimal) -> None:
+        self.ticket.prefill(amount=quantity)
+
+    def commission_for(self, base: CommissionEstimator | None) -> CommissionEstimator | None:
+        """For a group: ``base`` summed over the estimated per-account child orders (each
+        client pays its own commission); otherwise ``base`` itself."""
+        estimate = self._estimate if self.current_group() is not None else None
+        if base is None or estimate is None or estimate.blocking or any(r.shares is None for r in estimate.rows):
+            return base
+
+        def per_account(request: OrderRequest, price: Decimal) -> Decimal | None:
+            total = Decimal(0)
+            for row in estimate.rows:
+                if row.shares:
+                    fee = base(request.model_copy(update={"account_id": row.account_id, "amount": row.shares}), price)
+                    if fee is None:
+                        return None
+                    total += fee
+            return total
+
+        return per_account
+
+    # --------------------------------------------------------------- orders
+    def order_accepted(self, order: Order) -> None:
+        """Track a group order's fills by account; an ordinary order ends tracking."""
+        group = order.allocation_group or (order.account_id if any(g.name == order.account_id for g in self._groups) else "")
+        estimate = self._estimate
+        if not group or estimate is None or estimate.group.name != group:
+            self._placed = None
+            return
+        tally = FillTally(group, order.client_order_id)
+        tally.add(self._group_fills.values())
+        self._placed = (estimate, tally, self._input_key())
+        self._show()
+
+    def fills_added(self, fills: Iterable[Fill]) -> None:
+        """New fills from the broker (any account); those of the tracked order update the table."""
+        fresh = [f for f in fills if f.allocation_group]
+        for fill in fresh:
+            self._group_fills[fill.key] = fill
+        while len(self._group_fills) > _FILL_BUFFER:
+            self._group_fills.pop(next(iter(self._group_fills)))
+        if self._placed is not None and self._placed[1].add(fresh):
+            self._show()
+
+    def placed_fills(self) -> dict[str, Decimal]:
+        """Filled quantity by account of the tracked group order ({} when none)."""
+        return dict(self._placed[1].filled) if self._placed is not None else {}
+
+    # -------------------------------------------------------------- what-if
+    def preview_started(self, request: OrderRequest) -> None:
+        self._previewed = _comparable(request)
+        self.whatif.set_running()
+
+    def _refresh_whatif(self, request: OrderRequest | None) -> None:
+        self.whatif.set_ready(request is not None and not self.ticket.is_busy())
+        if self._previewed is not None and (request is None or _comparable(request) != self._previewed):
+            self.whatif.mark_stale()
+
+
+def _comparable(request: OrderRequest) -> dict:
+    return request.model_dump(exclude={"client_order_id"})
+
+
+class AdvisorTicketAPI:
+    """The advisor and what-if part of :class:`OrderTicket`'s public API (a mixin: it
+    uses the ticket's ``extras``, ``_revalidate``, ``_request`` and ``previewRequested``)."""
+
+    def set_allocation(self, groups: Iterable[AllocationGroup], values: Iterable[AccountValues]) -> None:
+        """The advisor's allocation groups and the client accounts' values (for A/N)."""
+        self.extras.set_allocation(groups, values)
+        self._revalidate()
+
+    def fills_added(self, fills: Iterable[Fill]) -> None:
+        """New fills (any account); a placed group order's show per account in the preview."""
+        self.extras.fills_added(fills)
+
+    def show_preview(self, preview: OrderPreview) -> None:
+        """Show the what-if result of the last ``previewRequested``."""
+        self.extras.whatif.show_preview(preview)
+
+    def preview_failed(self, message: str) -> None:
+        """The what-if could not be made; say why (the order can still be sent)."""
+        self.extras.whatif.show_failure(message)
+
+    def _request_preview(self) -> None:
+        self._revalidate()
+        if self._request is not None:
+            self.extras.preview_started(self._request)
+            self.previewRequested.emit(self._request)
