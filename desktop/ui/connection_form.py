@@ -29,6 +29,8 @@ from desktop.connections import BrokerSpec, Connection, ConnectionStore, FieldKi
 from desktop.connections.spec import next_free
 from desktop.connections.store import names_in_use
 
+from .gateway_tools import GatewayTools
+from .gateway_tools import applies as gateway_applies
 from .ticket.style import FORM_SHEET, error_label, set_invalid, show_error
 
 
@@ -166,6 +168,11 @@ class ConnectionEditDialog(QDialog):
             box = self._boxed(widget, error, field.help)
             self.form.addRow(label, box)
             box.show()  # at once, not at the next event loop pass (the dialog may already be visible)
+        self.gateway_tools = None
+        if gateway_applies(spec):  # IBKR gateway: fetch/trust certificate, session state, log in
+            self.gateway_tools = GatewayTools(lambda n: self.texts().get(n, ""), self._set_field_text, self.fields_host)
+            self.form.addRow("Gateway:", self.gateway_tools)
+            self.gateway_tools.show()
         self._update_keyring_warning(spec)
         self._revalidate()
 
@@ -203,6 +210,12 @@ class ConnectionEditDialog(QDialog):
         edit.textEdited.connect(lambda _t, n=field.name: self._touch(n))
         edit.textChanged.connect(self._revalidate)
         return edit
+
+    def _set_field_text(self, name: str, text: str) -> None:
+        widget = self._inputs.get(name)
+        if isinstance(widget, QLineEdit):
+            widget.setText(text)
+            self._touch(name)
 
     def _update_keyring_warning(self, spec: BrokerSpec) -> None:
         show = bool(spec.secret_fields) and not self.secrets.available

@@ -14,10 +14,12 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 from desktop import __version__
 from desktop.app.secrets import SecretStore
 from desktop.brokers import Broker
+from desktop.brokers.errors import CertificateError
 from desktop.brokers.replay_control import replay_control
 from desktop.connections import ConnectionStore
 from desktop.domain import Interval, OrderSide, Quote
 
+from .advisor_view import install_advisor_view
 from .chart import ChartWidget
 from .display_clock import DISPLAY_CLOCK
 from .menus import build_menus
@@ -26,6 +28,7 @@ from .order_actions import OrderActions
 from .services.broker_service import BrokerService
 from .services.chart_feed import ChartFeed
 from .services.tasks import spawn
+from .session_ui import SessionUi
 from .settings import app_settings
 from .status_bar import NEW_YORK, TradingStatusBar
 from .tables import AccountsPanel, FillsPanel, OrdersPanel, PositionsPanel, WatchlistPanel
@@ -90,6 +93,8 @@ class MainWindow(QMainWindow):
         self.status.set_connection(broker.display_name, "disconnected")
         self.menus = build_menus(self)
         self._wire()
+        self.session_ui = SessionUi(self)  # login / competing session / certificate prompts
+        install_advisor_view(self)  # allocation groups -> ticket, consolidated positions
         self._replay_timer = QTimer(self)
         self._replay_timer.setInterval(250)
         self._replay_timer.timeout.connect(self._update_replay_status)
@@ -249,7 +254,20 @@ class MainWindow(QMainWindow):
 
     # -- start / stop ---------------------------------------------------------
     async def start(self) -> None:
-        """Connect the broker, fill every panel, start the chart. Raises BrokerError."""
+        """Connect the broker, fill every panel, start the chart. Raises BrokerError.
+
+        A gateway certificate seen for the first time is shown for the user to trust
+        (then pinned in the saved connection and connected again with a new broker); a
+        changed one is refused (CertificateChangedError is raised after the dialog)."""
+        try:
+            await self._start()
+        except CertificateError as exc:
+            broker = await self.session_ui.resolve_certificate(exc)
+            if broker is None:
+                raise
+            await self.connect_broker(broker, connection_id=self.connection_id)
+
+    async def _start(self) -> None:
         caps = self.broker.capabilities
         self.ticket.set_capabilities(caps)
         self.ticket.set_instrument_resolver(self.service.instrument_for)

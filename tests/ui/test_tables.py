@@ -340,7 +340,7 @@ def test_export_csv_through_menu(qtbot, orders_panel, tmp_path):
     with open(target, newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
     header = rows[0]
-    assert header[:4] == ["Time", "Account", "Symbol", "Side"] and "Order ID" in header
+    assert header[:4] == ["Time", "Account/Group", "Symbol", "Side"] and "Order ID" in header
     assert [r[header.index("Order ID")] for r in rows[1:]] == ["2", "1"]  # view order: newest first
     assert rows[2][header.index("Quantity")] == "1500"  # no thousands separator
     assert rows[1][header.index("Status")] == "Filled"

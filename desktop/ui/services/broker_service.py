@@ -18,14 +18,29 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.app.redaction import redact
 from desktop.brokers import Broker, BrokerError
-from desktop.domain import Account, Balance, Fill, Instrument, OptionChain, Order, OrderRequest, Position, Quote
+from desktop.domain import ConnectionState
+from desktop.domain import (
+    Account,
+    AccountValues,
+    AllocationGroup,
+    Balance,
+    Fill,
+    Instrument,
+    OptionChain,
+    Order,
+    OrderRequest,
+    Position,
+    QuestionHandler,
+    Quote,
+)
 
+from .advisor import AdvisorMixin
 from .tasks import spawn
 
 log = logging.getLogger(__name__)
 
 
-class BrokerService(QObject):
+class BrokerService(QObject, AdvisorMixin):
     """Connects a :class:`Broker`, runs its streams and polls, batches changes.
 
     Signals carry lists of frozen domain objects (never one signal per tick):
@@ -33,7 +48,16 @@ class BrokerService(QObject):
     ``positionsChanged(list[Position])``, ``positionsRemoved(list[key])``,
     ``balancesChanged(list[Balance])``, ``quotesChanged(list[Quote])``,
     ``accountsChanged(list[Account])``; ``stateChanged(str)`` for the status bar
-    ("connecting", "connected", "disconnected", "error: ..."); ``errorOccurred(str)``.
+    ("connecting", "connected", "disconnected", "error: ..."); ``errorOccurred(str)``;
+    ``connectionChanged(ConnectionState)`` each session state the broker publishes
+    through ``Broker.watch_connection`` (login needed, competing, cool-down, ...).
+
+    Advisor logins (``capabilities.allocation_groups``): the allocation groups and the
+    clients' values are loaded at start and at every poll and emitted as
+    ``allocationChanged(list[AllocationGroup], list[AccountValues])`` when they change;
+    orders are fetched and watched for every account *and* every group (a group order
+    has the group as its ``account_id``); balances, positions and fills are polled for
+    every account. :meth:`consolidated_positions` sums the clients' positions.
     """
 
     stateChanged = Signal(str)
@@ -45,11 +69,15 @@ class BrokerService(QObject):
     fillsAdded = Signal(list)
     quotesChanged = Signal(list)
     errorOccurred = Signal(str)
+    allocationChanged = Signal(list, list)
+    connectionChanged = Signal(object)
 
-    def __init__(self, broker: Broker, *, flush_ms: int = 100, poll_s: float = 2.0, parent: QObject | None = None) -> None:
+    def __init__(self, broker: Broker, *, flush_ms: int = 100, poll_s: float = 2.0, start_budget_s: float = 3.0,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.broker = broker
         self.poll_s = poll_s
+        self.start_budget_s = start_budget_s
         self.state = "disconnected"
         self.instruments: dict[str, Instrument] = {}
         self._timer = QTimer(self)
@@ -72,14 +100,22 @@ class BrokerService(QObject):
         self._refresh_pending: set[str] = set()
         self._fills_since: dict[str, datetime | None] = {}
         self._watch_symbols: list[str] = []
+        self.groups: dict[str, AllocationGroup] = {}
+        self.allocation_values: dict[str, AccountValues] = {}
+        self._order_sources: set[str] = set()
+        self.connection: ConnectionState | None = None
 
     # -- life cycle ---------------------------------------------------------
     async def start(self, watch_symbols: list[str]) -> None:
-        """Connect, load snapshots of every account, start the streams and polls.
+        """Connect, load snapshots of every account (and allocation group), start the
+        streams and polls. Snapshots that take longer than ``start_budget_s`` seconds
+        finish in the background (their failures go to ``errorOccurred``).
 
         Raises BrokerError when the broker cannot be connected (state shows why).
         """
         self._set_state("connecting")
+        # Session states (login needed, competing, ...) are published while connect() waits.
+        self._spawn(self._watch_connection(), "watch_connection")
         try:
             await self.broker.connect()
             accounts = await self.broker.fetch_accounts()
@@ -89,16 +125,17 @@ class BrokerService(QObject):
         self.accounts = {a.key: a for a in accounts}
         self.accountsChanged.emit(accounts)
         await self._load_instruments(watch_symbols)
-        for account in accounts:
-            # Subscribe first, then take the snapshot: a change in between arrives on the
-            # stream, and the snapshot never overwrites an update the stream already gave.
-            self._spawn(self._watch_orders(account.account_id), f"watch_orders:{account.account_id}")
-            await asyncio.sleep(0)
-            for order in await self.broker.fetch_orders(account.account_id):
-                if order.key not in self.orders:
-                    self.orders[order.key] = order
-                    self._dirty["orders"][order.key] = order
-            await self._refresh_account(account.account_id, fills=True)
+        if self.is_advisor:
+            await self._load_allocation()
+        else:  # no groups: a ticket that showed an advisor's groups before forgets them
+            self.allocationChanged.emit([], [])
+        # Order and account snapshots load side by side; start() waits for them at most
+        # start_budget_s (a paced broker, e.g. IBKR's 1 request per 5 s for live orders and
+        # trades, may need far longer for an advisor's many accounts): the rest arrive later.
+        loads = [self._spawn(self._follow_orders(source), f"orders:{source}")
+                 for source in [a.account_id for a in accounts] + list(self.groups)]
+        loads += [self._spawn(self._refresh_account(a.account_id, fills=True), f"refresh:{a.account_id}") for a in accounts]
+        await asyncio.wait(loads, timeout=self.start_budget_s)
         self._spawn(self._poll_loop(), "poll")
         self.set_watchlist(watch_symbols)
         self._timer.start()
@@ -119,6 +156,11 @@ class BrokerService(QObject):
     def _set_state(self, state: str) -> None:
         self.state = state
         self.stateChanged.emit(state)
+
+    async def _watch_connection(self) -> None:
+        async for state in self.broker.watch_connection():
+            self.connection = state
+            self.connectionChanged.emit(state)
 
     def _spawn(self, coro, name: str) -> asyncio.Task:
         return spawn(coro, name=name, on_error=self._task_failed, tasks=self._tasks)
@@ -193,7 +235,9 @@ class BrokerService(QObject):
         self.orders[order.key] = order
         self._dirty["orders"][order.key] = order
         if previous is None or previous.filled != order.filled or previous.status != order.status:
-            self._schedule_refresh(order.account_id)
+            group = self.groups.get(order.account_id)
+            for account_id in (group.account_ids if group is not None else (order.account_id,)):
+                self._schedule_refresh(account_id)
 
     def _schedule_refresh(self, account_id: str) -> None:
         """Coalesce refreshes: at most one in flight per account."""
@@ -253,6 +297,13 @@ class BrokerService(QObject):
         is logged and retried next time; it never ends the loop."""
         while True:
             await asyncio.sleep(self.poll_s)
+            if self.is_advisor:
+                try:
+                    await self._load_allocation()
+                except BrokerError as exc:
+                    log.warning("allocation groups poll failed: %s", redact(str(exc)))
+                except Exception:
+                    log.exception("allocation groups poll failed")
             for account in list(self.accounts.values()):
                 try:
                     await self._refresh_account(account.account_id, fills=True)
@@ -262,9 +313,14 @@ class BrokerService(QObject):
                     log.exception("poll of %s failed", account.account_id)
 
     # -- order actions (awaited by the UI) ----------------------------------
-    async def submit(self, request: OrderRequest) -> Order:
-        """Send ``request``; returns the acknowledged order. Raises BrokerError."""
-        order = await self.broker.create_order(request)
+    async def submit(self, request: OrderRequest, confirm: QuestionHandler | None = None) -> Order:
+        """Send ``request``; returns the acknowledged order. Raises BrokerError.
+
+        ``confirm`` answers the broker's questions (see ``Broker.create_order``); without
+        it every question is declined and the order is refused (OrderRejectedError).
+        ``request.account_id`` may be an allocation group on an advisor login.
+        """
+        order = await self.broker.create_order(request, confirm=confirm)
         self._apply_order(order)
         self.flush()
         return order
@@ -276,9 +332,13 @@ class BrokerService(QObject):
         self.flush()
         return updated
 
-    async def modify(self, order: Order, changes: dict[str, Any]) -> Order:
-        """Modify a working order's amount / limit_price / stop_price."""
-        updated = await self.broker.modify_order(order.account_id, order.order_id, **changes)
+    async def modify(self, order: Order, changes: dict[str, Any], confirm: QuestionHandler | None = None) -> Order:
+        """Modify a working order's amount / limit_price / stop_price (``changes`` keys).
+
+        ``confirm`` as for :meth:`submit`. A group order is modified by its group
+        (its ``account_id`` is the group). Raises BrokerError.
+        """
+        updated = await self.broker.modify_order(order.account_id, order.order_id, confirm=confirm, **changes)
         self._apply_order(updated)
         self.flush()
         return updated

@@ -46,6 +46,30 @@ def _account_tip(row: Any) -> str:
     return f"{row.broker} · {row.account_id}"
 
 
+# ------------------------------------------------------------------ advisor groups
+def is_group_order(o: Order) -> bool:
+    """Whether ``o`` is an allocation-group order itself (its account is the group)."""
+    return bool(o.allocation_group) and o.account_id == o.allocation_group
+
+
+def order_account_text(o: Order) -> str:
+    """Orders' Account/Group cell: the account, or "ByNetLiq (group)" for a group order."""
+    return f"{o.account_id} (group)" if is_group_order(o) else o.account_id
+
+
+def _order_account_tip(o: Order) -> str:
+    if is_group_order(o):
+        return (f"Allocation group {o.allocation_group}: one order split over the group's client "
+                f"accounts; the Fills table shows each account's share ({o.broker})")
+    return _account_tip(o)
+
+
+def _fill_group_tip(f: Fill) -> str | None:
+    if not f.allocation_group:
+        return None
+    return f"{f.account_id}'s share of an order placed to allocation group {f.allocation_group}"
+
+
 # ------------------------------------------------------------- instrument names
 def instrument_name(row: Any) -> str:
     """What the symbol column shows: the ticker, or "AAPL 21 Feb 25 200 C" for an option."""
@@ -161,9 +185,31 @@ def _account_row_tip(row: AccountRow) -> str:
     return "\n".join(lines)
 
 
+def account_role(row: AccountRow) -> str:
+    """Accounts' Role cell: "Master" for an advisor's own account, "Client" for its
+    clients (the tooltip names the master), "" for an ordinary account (or before the
+    account is described)."""
+    account = row.account
+    if account is None:
+        return ""
+    if account.is_master:
+        return "Master"
+    return "Client" if account.parent_id else ""
+
+
+def _role_tip(row: AccountRow) -> str | None:
+    account = row.account
+    if account is not None and account.is_master:
+        return "The advisor's own (master) account: it places group orders, its clients hold the positions"
+    if account is not None and account.parent_id:
+        return f"Client account of the advisor {account.parent_id}"
+    return None
+
+
 ACCOUNT_COLUMNS: list[Column] = [
     Column("account", "Account", lambda r: r.account_id),
     Column("name", "Name", lambda r: r.name),
+    Column("role", "Role", account_role, tooltip=_role_tip, header_tip="Advisor logins: the master (advisor) account and its clients"),
     Column("currency", "Currency", lambda r: r.currency),
     Column("cash", "Cash", _bal("cash"), fmt_money, numeric=True),
     Column("buying_power", "Buying power", _bal("buying_power"), fmt_money, numeric=True),
@@ -221,7 +267,8 @@ def _status_text(o: Order) -> str:
 
 ORDER_COLUMNS: list[Column] = [
     Column("time", "Time", lambda o: o.created_at, fmt_time),
-    Column("account", "Account", lambda o: o.account_id),
+    Column("account", "Account/Group", order_account_text, tooltip=_order_account_tip,
+           header_tip="The account, or the allocation group a group order was placed to"),
     _symbol_column(),
     Column("side", "Side", _order_side, color=side_color),
     Column("type", "Type", lambda o: o.type),
@@ -254,6 +301,8 @@ def _fill_tip(f: Fill) -> str:
 FILL_COLUMNS: list[Column] = [
     Column("time", "Time", lambda f: f.timestamp, fmt_time),
     Column("account", "Account", lambda f: f.account_id),
+    Column("group", "Group", lambda f: f.allocation_group, tooltip=_fill_group_tip,
+           header_tip="The allocation group whose order this fill was allocated from"),
     _symbol_column(),
     Column("side", "Side", lambda f: f.side, color=side_color),
     Column("quantity", "Quantity", lambda f: f.amount, fmt_qty, numeric=True),

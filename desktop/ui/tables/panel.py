@@ -113,9 +113,16 @@ class TablePanel(QWidget):
         """Remove rows by key at the model's next flush."""
         self.model.remove_many(keys)
 
+    @property
+    def shown_model(self) -> KeyedTableModel:
+        """The model the view shows now: ``model``, unless a subclass switched the
+        proxy to another one with the same columns (e.g. consolidated positions)."""
+        source = self.proxy.sourceModel()
+        return source if isinstance(source, KeyedTableModel) else self.model
+
     def row_for(self, index: QModelIndex) -> Any:
         """Row object behind a view (proxy) index."""
-        return self.model.row_at(self.proxy.mapToSource(index).row())
+        return self.shown_model.row_at(self.proxy.mapToSource(index).row())
 
     def selected_rows(self) -> list[Any]:
         """Row objects of the selected rows, in view order."""
@@ -197,7 +204,7 @@ class TablePanel(QWidget):
 
     # ------------------------------------------------------- copy and export
     def _table_text(self, rows: list[Any], cols: list[int]) -> list[list[str]]:
-        columns = self.model.columns
+        columns = self.shown_model.columns
         return [[columns[c].export(r) for c in cols] for r in rows]
 
     def copy_selection(self) -> None:
@@ -214,12 +221,12 @@ class TablePanel(QWidget):
         Numbers are written without thousands separators, times as full local
         timestamps. Returns the number of data rows; raises OSError on failure.
         """
-        self.model.flush()
+        self.shown_model.flush()
         cols = self.visible_columns()
         rows = self.proxy.visible_rows()
         with open(path, "w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
-            writer.writerow([self.model.columns[c].header for c in cols])
+            writer.writerow([self.shown_model.columns[c].header for c in cols])
             writer.writerows(self._table_text(rows, cols))
         self.exported.emit(str(path), len(rows))
         return len(rows)

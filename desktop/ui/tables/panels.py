@@ -13,7 +13,9 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QButtonGroup, QMenu, QToolButton, QWidget
 
-from desktop.domain import Account, Balance, Order, OrderStatus, Quote
+from desktop.domain import Account, Balance, Order, OrderStatus, Position, Quote
+
+from ..services.consolidation import consolidate_positions
 
 from .definitions import AccountRow, accounts_model, fills_model, orders_model, positions_model, watchlist_model
 from .panel import TablePanel
@@ -106,7 +108,17 @@ class AccountsPanel(TablePanel):
 
 
 class PositionsPanel(TablePanel):
-    """Positions keyed by (broker, account, symbol); P&L in green/red."""
+    """Positions keyed by (broker, account, symbol); P&L in green/red.
+
+    A "Consolidated" toggle (``positionsConsolidatedButton``, shown once
+    :meth:`set_consolidation_available` is called with True, e.g. for an advisor)
+    switches the view to one row per instrument summed over the accounts (see
+    :func:`~desktop.ui.services.consolidation.consolidate_positions`): quantity,
+    weighted average cost, market value and P&L; its Account column says
+    "All clients". ``model`` always holds the per-account rows (stage there);
+    ``consolidated_model`` is derived from it after each batch. Accounts in
+    :meth:`set_consolidation_excluded` (an advisor's master) are left out of the sum.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
@@ -116,6 +128,63 @@ class PositionsPanel(TablePanel):
             filter_placeholder="Filter symbol or account",
             parent=parent,
         )
+        self.consolidated_model = positions_model(parent=self)
+        self._excluded: frozenset[str] = frozenset()
+        self.consolidated_button = QToolButton(self)
+        self.consolidated_button.setObjectName("positionsConsolidatedButton")
+        self.consolidated_button.setText("Consolidated")
+        self.consolidated_button.setToolTip("Sum the client accounts' positions per instrument "
+                                            "(off: one row per account)")
+        self.consolidated_button.setCheckable(True)
+        self.consolidated_button.setAutoRaise(True)
+        self.consolidated_button.toggled.connect(self.set_consolidated)
+        self.consolidated_button.hide()
+        self.toolbar.insertWidget(1, self.consolidated_button)
+        self.model.flushed.connect(self._refresh_consolidated)
+
+    @property
+    def consolidated(self) -> bool:
+        """Whether the summed view is shown."""
+        return self.proxy.sourceModel() is self.consolidated_model
+
+    def set_consolidation_available(self, on: bool) -> None:
+        """Show the toggle (True) or hide it and go back to per-account rows (False)."""
+        self.consolidated_button.setVisible(on)
+        if not on:
+            self.set_consolidated(False)
+
+    def set_consolidation_excluded(self, account_ids: Iterable[str]) -> None:
+        """Accounts whose positions the consolidated view leaves out (e.g. the master)."""
+        self._excluded = frozenset(account_ids)
+        self._refresh_consolidated()
+
+    def set_consolidated(self, on: bool) -> None:
+        """Show positions summed per instrument (True) or per account (False)."""
+        on = bool(on)
+        if self.consolidated_button.isChecked() != on:
+            self.consolidated_button.setChecked(on)  # re-enters through toggled
+            return
+        if on == self.consolidated:
+            return
+        state = self.header_state()  # swapping the source resets the header; keep the user's columns
+        if on:
+            self.model.flush()
+            self._refresh_consolidated(force=True)
+            self.consolidated_model.flush()
+        self.proxy.setSourceModel(self.consolidated_model if on else self.model)
+        self.restore_header_state(state)
+
+    def consolidated_rows(self) -> list[Position]:
+        """The summed positions, computed from the per-account rows now."""
+        return consolidate_positions(p for p in self.model.rows() if p.account_id not in self._excluded)
+
+    def _refresh_consolidated(self, force: bool = False) -> None:
+        if not (force or self.consolidated):
+            return
+        rows = self.consolidated_rows()
+        fresh = {self.consolidated_model.key_of(r) for r in rows}
+        self.consolidated_model.remove_many(k for k in self.consolidated_model.keys() if k not in fresh)
+        self.consolidated_model.stage(rows)
 
 
 def can_cancel(order: Order) -> bool:
@@ -213,7 +282,7 @@ class FillsPanel(TablePanel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
             fills_model(),
-            TableProxy(("symbol", "account")),
+            TableProxy(("symbol", "account", "group")),
             name="fills",
             default_sort=("time", _DESC),
             filter_placeholder="Filter symbol or account",
