@@ -52,7 +52,7 @@ def run(args: argparse.Namespace, *, started: float) -> int:
     connections, secrets = ConnectionStore.open_default(), SecretStore()
     try:
         broker, connection = startup_broker(args.broker, connections, secrets)
-    except KeyError as exc:
+    except (KeyError, ValueError) as exc:  # unknown broker / a secret to enter in File → Connections…
         print(exc.args[0], file=sys.stderr)
         return 2
     instance = None if args.smoke_test else _single_instance()  # smoke tests never activate / block a running app
@@ -95,7 +95,7 @@ async def _amain(window, args: argparse.Namespace, started: float) -> int:
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     try:
-        await window.start()
+        await start_window(window)
     except BrokerError as exc:
         log.error("could not connect %s: %s", args.broker, exc)
         if args.smoke_test:
@@ -109,6 +109,15 @@ async def _amain(window, args: argparse.Namespace, started: float) -> int:
     await closed.wait()
     await window.shutdown()
     return 0
+
+
+async def start_window(window) -> None:
+    """Connect the window's broker (``MainWindow.start``: asks about an untrusted gateway
+    certificate and pins it in the saved connection) and, once connected, remember its
+    saved connection as the last one used. Raises BrokerError, nothing remembered."""
+    await window.start()
+    if window.connection_id and window.connection_id in window.connection_store:
+        window.connection_store.set_last_connected(window.connection_id)
 
 
 async def _smoke(window, started: float, timeout: float) -> int:

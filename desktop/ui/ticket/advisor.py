@@ -97,10 +97,7 @@ class TicketExtras(QObject):
         self.ticket.account_combo.setVisible(not advisor)
         self.selector.setVisible(advisor)
         box.field = self.selector.combo if advisor else self.ticket.account_combo
-        label = self.ticket.form.labelForField(box)
-        if label is not None:
-            label.setText("Allocate to" if advisor else "Account")
-            label.setBuddy(box.field)
+        self.ticket.show_account_row("Allocate to" if advisor else "Account", box.field, wide=advisor)
         if not advisor:
             self._placed = None
             self.preview.setVisible(False)

@@ -78,6 +78,7 @@ class TicketForm(QWidget):
         self.submit_button = QPushButton(self, objectName="submitButton", autoDefault=False)
         self.submit_button.setMinimumHeight(34)
         self.status_label = QLabel(self, objectName="statusLabel", wordWrap=True)
+        self._account_wide = False
         self._layout_form()
         self._keyboard()
 
@@ -91,6 +92,7 @@ class TicketForm(QWidget):
         form.setVerticalSpacing(5)
         self.form = form
         self._row("Account", "account", self.account_combo)
+        self.account_label: QLabel = form.labelForField(self.boxes["account"])  # "Allocate to" for advisors
         self._row("Symbol", "symbol", self.symbol_edit)
         form.addRow(self.contract_label)
         form.addRow(self.quote_label)
@@ -151,6 +153,32 @@ class TicketForm(QWidget):
         buddy = self.form.labelForField(box)
         if isinstance(buddy, QLabel):
             buddy.setBuddy(field)
+
+    def show_account_row(self, label: str, field: QWidget, *, wide: bool) -> None:
+        """Label the account row ``label`` (buddy ``field``). ``wide`` moves the label and
+        the account box out of the form, above it, so the box has the ticket's whole
+        width (the advisor's group names, e.g. "ByEquity · A · Available equity · 3
+        accounts", and the wrapped member list under them)."""
+        self.account_label.setText(label)
+        self.account_label.setBuddy(field)
+        box = self.boxes["account"]
+        if wide == self._account_wide:
+            return
+        outer = self.layout()
+        if wide:
+            row = self.form.getWidgetPosition(box)[0]
+            self.form.removeWidget(self.account_label)  # frees their layout items (a taken row's
+            self.form.removeWidget(box)                 # items would keep stale size caches)
+            self.form.removeRow(row)  # the now empty row
+            outer.insertWidget(0, self.account_label)
+            outer.insertWidget(1, box)
+        else:
+            outer.removeWidget(self.account_label)
+            outer.removeWidget(box)
+            self.form.insertRow(0, self.account_label, box)
+        self.account_label.show()
+        box.show()
+        self._account_wide = wide
 
     # ------------------------------------------------------------ field values
     def symbol(self) -> str:
