@@ -16,7 +16,7 @@ from desktop.brokers.errors import (
     UnavailableError,
 )
 from desktop.brokers.ibkr.client import IBKR_PACE_RULES, IbkrClient, RequestTimeout
-from desktop.brokers.transport import Pacer
+from desktop.brokers.transport import Pacer, RetryPolicy
 from desktop.domain import ConnectionStatus
 from tests.fakes.ibkr import running_gateway
 
@@ -233,3 +233,39 @@ def test_default_pace_rules_cover_notes_section_7():
             "/iserver/marketdata/history"} <= paths
     history = next(r for r in IBKR_PACE_RULES if r.pattern == "/iserver/marketdata/history")
     assert history.max_concurrent == 5
+
+
+def _mock_client(handler, **kwargs) -> IbkrClient:
+    """An IbkrClient whose HTTP goes to ``handler`` (httpx.MockTransport), no TLS."""
+    import httpx
+
+    client = IbkrClient("https://127.0.0.1:5000/v1/api", pinned_sha256="AB" * 32, pacer=Pacer(None), **kwargs)
+    client._http = httpx.AsyncClient(base_url=client.base_url + "/", transport=httpx.MockTransport(handler))
+    return client
+
+
+@pytest.mark.parametrize("status", [503, 504])
+def test_order_post_answered_503_is_maybe_sent_and_not_retried(arun, status):
+    """503 means "request takes more than 10s" (NOTES.md 7): the order may be placed,
+    so the caller must reconcile, not re-send; an idempotent GET is still retried."""
+    import httpx
+
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.method)
+        return httpx.Response(status, json={"error": "Service Unavailable"})
+
+    async def main():
+        client = _mock_client(handler, retry_policy=RetryPolicy(delays=(0.0,)))
+        with pytest.raises(RequestTimeout) as info:
+            await client.post("/iserver/account/DU100001/orders", {"orders": [{}]})
+        assert info.value.maybe_sent is True and str(status) in info.value.message
+        assert seen == ["POST"]
+        with pytest.raises(UnavailableError) as get_error:
+            await client.get("/iserver/accounts")
+        assert not isinstance(get_error.value, RequestTimeout)
+        await client.close()
+
+    arun(main())
+    assert seen.count("GET") == (3 if status == 503 else 1)  # 503 retried twice (RetryPolicy)

@@ -217,3 +217,79 @@ def test_order_poller_snapshot_changes_and_own_orders(arun):
     assert [(o.order_id, o.status) for o in got] == [("7", OrderStatus.ACCEPTED), ("1234567001", OrderStatus.ACCEPTED),
                                                      ("1234567001", OrderStatus.FILLED)]
     assert rest == []
+
+
+# -- review fixes and closed gaps -------------------------------------------------------
+
+def test_question_with_a_bare_message_id_string():
+    from desktop.brokers.ibkr.reply_flow import question_from
+
+    q = question_from({"id": "r-9", "message": "Sure?", "messageIds": "o163"})
+    assert q.message_ids == ("o163",) and q.messages == ("Sure?",)
+    assert question_from({"id": "r-9", "message": ["x"], "messageIds": {"o": 1}}).message_ids == ()
+
+
+def test_reconcile_lookup_failing_with_any_error_still_says_unknown(arun):
+    """A timed-out order whose look-up fails (here: the session needs a new login)
+    must not surface as a plain AuthError the user might answer by re-sending."""
+    from desktop.brokers.errors import AuthError
+
+    client = Scripted({("POST", ORDERS): [RequestTimeout("timed out", maybe_sent=True)],
+                       ("GET", "/iserver/account/orders"): [AuthError("not authenticated")]})
+    with pytest.raises(UnavailableError, match="state is unknown"):
+        arun(_desk(client).create(_req()))
+    assert client.count("POST", ORDERS) == 1
+
+
+MODIFY = "/iserver/account/ByNetLiq/order/1234567001"
+
+
+def _live_with(price: str, size: str = "100"):
+    row = dict(LIVE["orders"][0], price=price, totalSize=size)
+    return {"orders": [row], "snapshot": True}
+
+
+def test_modify_timeout_reads_the_order_back_and_never_resends(arun):
+    client = Scripted({("GET", "/iserver/account/orders"): [LIVE, LIVE, _live_with("191")],
+                       ("POST", MODIFY): [RequestTimeout("timed out", maybe_sent=True)]})
+    order = arun(_desk(client).modify("ByNetLiq", "1234567001", limit_price=Decimal(191)))
+    assert order.limit_price == Decimal(191) and order.order_id == "1234567001"
+    assert client.count("POST", MODIFY) == 1
+
+
+def test_modify_timeout_unconfirmed_change_is_unknown_state(arun):
+    """The live order still shows the old price after every try: UnavailableError
+    saying the state is unknown; the change was POSTed exactly once."""
+    client = Scripted({("GET", "/iserver/account/orders"): [LIVE],
+                       ("POST", MODIFY): [RequestTimeout("timed out", maybe_sent=True)]})
+    with pytest.raises(UnavailableError, match="state is unknown"):
+        arun(_desk(client).modify("ByNetLiq", "1234567001", limit_price=Decimal(191), amount=Decimal(150)))
+    assert client.count("POST", MODIFY) == 1
+    assert client.count("GET", "/iserver/account/orders") == 1 + 3  # the read before, then 3 tries
+
+
+def test_modify_reply_timeout_is_reconciled_too(arun):
+    """A timeout on the confirming reply of a modify question is handled the same way."""
+    question = [{"id": "m-1", "message": ["Modify?"], "isSuppressed": False, "messageIds": ["o163"]}]
+    client = Scripted({("GET", "/iserver/account/orders"): [LIVE, _live_with("189")],
+                       ("POST", MODIFY): [question],
+                       ("POST", "/iserver/reply/m-1"): [RequestTimeout("timed out", maybe_sent=True)]})
+
+    async def yes(_q):
+        return True
+
+    order = arun(_desk(client).modify("ByNetLiq", "1234567001", limit_price=Decimal(189), confirm=yes))
+    assert order.limit_price == Decimal(189)
+    assert client.count("POST", MODIFY) == 1 and client.count("POST", "/iserver/reply/m-1") == 1
+
+
+def test_placed_order_is_returned_even_if_the_details_lookup_fails(arun):
+    """An order acknowledged as Filled at once is looked up for its details; if that
+    look-up fails the order is still reported as placed (an error here would invite
+    the user to place it again)."""
+    filled = [{"order_id": "1234567001", "order_status": "Filled", "encrypt_message": "1"}]
+    client = Scripted({("POST", ORDERS): [filled],
+                       ("GET", "/iserver/account/orders"): [UnavailableError("gateway busy")]})
+    order = arun(_desk(client).create(_req()))
+    assert order.order_id == "1234567001" and order.status is OrderStatus.FILLED
+    assert client.count("POST", ORDERS) == 1

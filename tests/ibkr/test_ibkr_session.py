@@ -175,3 +175,88 @@ def test_daily_reset_is_reprimed_transparently(arun, tmp_path):
             await _shutdown(session)
 
     arun(main())
+
+
+class _ScriptedClient:
+    """Just enough of IbkrClient for IbkrSession: answers by path from ``answers``."""
+
+    def __init__(self, answers: dict) -> None:
+        self.answers = answers
+        self.calls: list[str] = []
+        self.reprime = None
+
+    async def post(self, path, json=None, *, params=None, idempotent=None):
+        self.calls.append(path)
+        answer = self.answers[path]
+        return answer() if callable(answer) else answer
+
+    async def get(self, path, *, params=None):
+        return await self.post(path)
+
+
+def _state(status, message=""):
+    from desktop.domain import ConnectionState
+
+    return ConnectionState(status=status, message=message)
+
+
+def test_component_states_never_hide_a_login_prompt_or_each_other():
+    """The stream's CONNECTED after a reconnect, or the end of a cool-down, must not
+    replace LOGIN_REQUIRED / COMPETING that arrived meanwhile, nor another component's
+    outage; a component's CONNECTED only clears its own problem."""
+    S = ConnectionStatus
+    session = IbkrSession(_ScriptedClient({}), login_url="https://gw/")
+    stream, client = session.reporter("stream"), session.reporter("client")
+    session.publish(_state(S.CONNECTED))
+    stream(_state(S.RECONNECTING, "stream down"))
+    assert session.state.status is S.RECONNECTING
+    session.publish(_state(S.LOGIN_REQUIRED))  # the session lost its login meanwhile
+    stream(_state(S.CONNECTED, "Streaming restored"))
+    assert session.state.status is S.LOGIN_REQUIRED
+    client(_state(S.COOL_DOWN))
+    assert session.state.status is S.LOGIN_REQUIRED
+    client(_state(S.CONNECTED, "Cool-down over"))
+    assert session.state.status is S.LOGIN_REQUIRED
+    session.publish(_state(S.COMPETING))
+    stream(_state(S.CONNECTED))
+    assert session.state.status is S.COMPETING
+    session.publish(_state(S.CONNECTED, "Connected"))
+    assert session.state.status is S.CONNECTED
+    # cool-down while the stream is also down: the stream's restore keeps COOL_DOWN
+    client(_state(S.COOL_DOWN, "paused"))
+    stream(_state(S.RECONNECTING))
+    assert session.state.status is S.COOL_DOWN
+    stream(_state(S.CONNECTED, "Streaming restored"))
+    assert session.state.status is S.COOL_DOWN
+    client(_state(S.CONNECTED, "Cool-down over"))
+    assert session.state.status is S.CONNECTED and session.state.message == "Cool-down over"
+    # a CONNECTED from a component that reported nothing changes nothing
+    before = session.state
+    stream(_state(S.CONNECTED, "spurious"))
+    assert session.state is before
+
+
+def test_malformed_tickle_answer_does_not_kill_the_keep_alive(arun):
+    """A /tickle whose iserver.authStatus is not an object is logged and the loop goes on."""
+    answers = iter([{"session": "tok1", "iserver": {"authStatus": "weird"}},
+                    {"session": "tok2", "iserver": "also weird"},
+                    {"session": "tok3", "iserver": {"authStatus": {"authenticated": True}}}])
+    done = asyncio.Event()
+
+    def tickle():
+        try:
+            return next(answers)
+        except StopIteration:
+            done.set()
+            return {"session": "tok3"}
+
+    async def main():
+        client = _ScriptedClient({"/tickle": tickle})
+        session = IbkrSession(client, login_url="https://gw/", tickle_interval=0.0)
+        session._start_tickle_loop()
+        await asyncio.wait_for(done.wait(), 5)
+        token = session.session_token
+        await session.close()
+        return token
+
+    assert arun(main()) == "tok3"

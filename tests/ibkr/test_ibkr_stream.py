@@ -297,3 +297,56 @@ def test_fake_gateway_daily_reset_sts_reconnects(arun, tmp_path):
     arun(main())
     assert states[0].status is ConnectionStatus.RECONNECTING
     assert ConnectionStatus.CONNECTED in [s.status for s in states]
+
+
+def test_fake_gateway_silence_reconnects_heartbeats_keep_alive(arun, tmp_path):
+    """No frame for idle_timeout (three missed heartbeats) -> reconnect and re-subscribe
+    (after the system frame); while the gateway's hb frames arrive, the connection stays."""
+    states: list = []
+
+    async def main():
+        async with running_gateway(tmp_path) as gw:
+            gw.state.ws_heartbeat = 0.03
+            session, stream = await _connected(gw, states, idle_timeout=0.3)
+            frames = stream.websocket.frames()
+            quotes = stream.quotes(265598)
+            await asyncio.wait_for(anext(quotes), 5)
+            beats = 0
+            while beats < 15:  # ~0.45 s of heartbeats, longer than idle_timeout
+                frame = await asyncio.wait_for(anext(frames), 5)
+                beats += frame.get("topic") == "system" and "hb" in frame
+            assert stream.websocket.connections == 1 and stream.websocket.idle_drops == 0
+            gw.state.ws_heartbeat = 3600  # the gateway goes silent (new connections too)
+            for conn in list(gw.websockets):
+                conn._stop("hb")
+            while len(_smd_sent(gw, "265598")) < 2:
+                await asyncio.wait_for(anext(quotes), 5)
+            assert stream.websocket.idle_drops >= 1 and stream.websocket.connections >= 2
+            assert all(_smd_sent(gw, "265598"))  # re-subscribed only after the system frame
+            await frames.aclose()
+            await _shutdown(session, stream)
+
+    arun(main())
+    assert [s.status for s in states][:2] == [ConnectionStatus.RECONNECTING, ConnectionStatus.CONNECTED]
+
+
+def test_close_right_after_sts_leaves_no_task_behind(arun):
+    """close() cancels the reconnect task an ``sts`` frame started: closing a half-open
+    connection can hang for websockets' close_timeout (10 s), so the task must not
+    outlive the stream (here it hangs forever)."""
+    gw = ScriptedGateway()
+
+    async def main() -> list:
+        async with serve(gw.handler, "127.0.0.1", 0) as srv:
+            stream = _stream(srv.sockets[0].getsockname()[1], [])
+            await stream.start()
+            await asyncio.wait_for(stream.wait_ready(), 5)
+            stream._ws.reconnect = asyncio.Event().wait  # a close that never completes
+            before = set(asyncio.all_tasks())
+            stream._on_frame({"topic": "sts", "args": {"authenticated": False}})
+            spawned = set(asyncio.all_tasks()) - before
+            assert spawned  # the reconnect task
+            await stream.close()
+            return [t for t in spawned if not t.done()]
+
+    assert arun(main()) == []

@@ -106,3 +106,72 @@ def test_connection_not_ready_in_time_is_retried(arun):
 
     arun(main())
     assert len(attempts) == 2
+
+
+def test_silent_connection_is_dropped_and_reconnected(arun):
+    """No frame (not even a heartbeat) for idle_timeout -> reconnect; the clock and
+    sleep are injected, so the test does not wait for the timeout."""
+    ready_calls: list[int] = []
+    now = [0.0]
+
+    async def fake_sleep(delay: float) -> None:
+        now[0] += delay
+        await asyncio.sleep(0)
+
+    async def silent_after_ready(conn) -> None:
+        await conn.send(json.dumps({"topic": "system", "success": "u"}))
+        await conn.wait_closed()  # then silence: no heartbeat
+
+    async def main() -> None:
+        async with serve(silent_after_ready, "127.0.0.1", 0) as srv:
+            port = srv.sockets[0].getsockname()[1]
+
+            async def on_ready() -> None:
+                ready_calls.append(1)
+
+            ws = ReconnectingWebSocket(
+                f"ws://127.0.0.1:{port}/ws", None, ready=lambda f: f.get("topic") == "system",
+                on_ready=on_ready, backoff=Backoff(initial=0.01, maximum=0.02),
+                idle_timeout=30.0, clock=lambda: now[0], sleep=fake_sleep,
+            )
+            await ws.start()
+            while len(ready_calls) < 2:
+                await asyncio.wait_for(ws.wait_ready(), 5)
+                await asyncio.sleep(0)
+            assert ws.idle_drops >= 1 and ws.connections >= 2
+            await ws.close()
+            # close() leaves no helper task behind (idle watcher, heartbeat, closers)
+            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()]
+            assert not [t for t in others if "ws " in t.get_name() or "_idle_watch" in repr(t.get_coro())]
+
+    arun(main())
+    assert len(ready_calls) >= 2
+
+
+def test_session_cookie_never_reaches_the_logs(arun, caplog):
+    """The websockets library logs handshake headers at DEBUG; the Cookie carrying the
+    IBKR session token must be redacted."""
+    import logging
+
+    secret = "sEcReT-session-0123456789"
+
+    async def handler(conn) -> None:
+        await conn.send(json.dumps({"topic": "system", "success": "u"}))
+        await conn.wait_closed()
+
+    async def main() -> None:
+        async with serve(handler, "127.0.0.1", 0) as srv:
+            port = srv.sockets[0].getsockname()[1]
+            ws = ReconnectingWebSocket(
+                f"ws://127.0.0.1:{port}/ws", None, lambda: {"Cookie": 'api={"session":"%s"}' % secret},
+                ready=lambda f: f.get("topic") == "system")
+            await ws.start()
+            await asyncio.wait_for(ws.wait_ready(), 5)
+            await ws.close()
+
+    with caplog.at_level(logging.DEBUG):
+        arun(main())
+    # the test's own server (websockets.server) may log what it received; ours may not
+    text = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("websockets.server"))
+    assert "> Cookie: <redacted>" in text  # the header line is there, without its value
+    assert secret not in text

@@ -6,8 +6,9 @@ modules of this package. See ``specs/ibkr-cpapi/NOTES.md`` for every endpoint us
 
 Connect: probe + pin the certificate (CertificateUntrustedError / CertificateChangedError),
 wait for the browser login (LOGIN_REQUIRED published through ``watch_connection``),
-pre-flight ``/iserver/accounts``, then ``/portfolio/accounts`` (+ ``/portfolio/subaccounts``
-and the allocation groups for an advisor login).
+pre-flight ``/iserver/accounts``, then ``/portfolio/accounts`` + ``/portfolio/subaccounts``
+and the allocation groups (advisor login). The same pre-flight runs after every
+re-prime (daily reset, re-login): NOTES.md section 10.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from desktop.domain import (
 from . import accounts as acc
 from .client import IbkrClient
 from .contracts import ConidCache
+from .directory import AccountDirectory
 from .live_orders import OrderPoller
 from .marketdata import BAR_SIZES, bars_from_history, history_period, select_bars, stream_quotes
 from .orders import OrderDesk
@@ -95,18 +97,16 @@ class IbkrBroker(Broker):
         self.client = IbkrClient(self.base_url, pinned_sha256=pinned_sha256, timeout=timeout, pacer=pacer)
         self.session = IbkrSession(self.client, login_url=self._login_url, poll_interval=session_poll,
                                    tickle_interval=tickle_interval)
-        self.client.on_state = self.session.publish
+        self.client.on_state = self.session.reporter("client")
+        self.session.preflight = lambda: self.directory.preflight(self.session.accounts, first=not self._connected)
         self.contracts = ConidCache(self.client)
+        window = self.client.pacer.window_for("/iserver/account/orders")
         self.orders = OrderDesk(self.client, self.contracts, groups=self._group_set,
-                                client_accounts=self._account_set, cache_seconds=poll_interval,
+                                client_accounts=self._account_set, cache_seconds=window or poll_interval,
                                 reconcile_delay=reconcile_delay)
-        self._poller = OrderPoller(lambda a: self.orders.live_orders(a, fresh=True), interval=poll_interval)
+        self._poller = OrderPoller(self.orders.live_orders, interval=poll_interval)
         self.stream: IbkrStream | None = None
-        self._iserver_accounts: dict = {}
-        self._accounts: list[Account] = []
-        self._groups: dict[str, AllocationGroup] = {}
-        self._group_names: list[str] = []
-        self._fa = False
+        self.directory = AccountDirectory(self.client)
         self._connected = False
         self._closed = asyncio.Event()
         self._tasks: set[asyncio.Task] = set()
@@ -118,9 +118,9 @@ class IbkrBroker(Broker):
             order_types=frozenset({OrderType.LIMIT, OrderType.MARKET, OrderType.STOP, OrderType.STOP_LIMIT}),
             time_in_force=frozenset({TimeInForce.DAY, TimeInForce.GTC, TimeInForce.IOC}),
             intervals=tuple(BAR_SIZES), modify_order=True, options=False, streaming_quotes=True,
-            streaming_orders=False, streaming_bars=False, allocation_groups=self._fa, fractional=False,
+            streaming_orders=False, streaming_bars=False, allocation_groups=self.directory.fa, fractional=False,
             preview_orders=True, order_questions=True,
-            paper=self._iserver_accounts.get("isPaper") is True)
+            paper=self.directory.iserver_accounts.get("isPaper") is True)
 
     @property
     def login_url(self) -> str:
@@ -137,14 +137,20 @@ class IbkrBroker(Broker):
         return self.client.fingerprint
 
     def _group_set(self) -> set[str]:
-        return set(self._group_names)
+        return set(self.directory.group_names)
 
     def _account_set(self) -> set[str]:
-        return {a.account_id for a in self._accounts}
+        return {a.account_id for a in self.directory.accounts}
 
     def is_group(self, account_id: str) -> bool:
         """Whether ``account_id`` names an allocation group of this advisor login."""
-        return account_id in self._group_names
+        return self.directory.is_group(account_id)
+
+    @property
+    def groups_generation(self) -> int:
+        """Bumped whenever a re-prime (daily reset, re-login) finds other allocation
+        groups; CONNECTED then says "allocation groups changed"."""
+        return self.directory.groups_generation
 
     # -- life cycle -----------------------------------------------------------------
     async def connect(self) -> None:
@@ -152,45 +158,13 @@ class IbkrBroker(Broker):
         (advisor) groups, prepare the websocket. Raises CertificateError subclasses,
         UnavailableError, AuthError."""
         await self.client.open()
-        payload = await self.session.start()
-        self._iserver_accounts = payload if isinstance(payload, dict) else {}
-        self._fa = acc.is_fa_login(self._iserver_accounts)
-        await self._load_accounts()
-        if self._fa:
-            await self._load_groups()
+        await self.session.start()  # runs the directory's pre-flight before CONNECTED
         self.stream = IbkrStream(self._ws_url, self.client.ssl_context, lambda: self.session.session_token,
-                                 on_state=self.session.publish)
+                                 on_state=self.session.reporter("stream"))
         self._connected = True
         self._spawn(self._relay_sor())
         self._spawn(self._after_reconnects())
 
-    async def _load_accounts(self) -> None:
-        rows = await self.client.request("GET", "/portfolio/accounts")
-        subs: list = []
-        if self._fa:
-            try:
-                subs = await self.client.request("GET", "/portfolio/subaccounts")
-            except BrokerError as exc:
-                log.info("IBKR: /portfolio/subaccounts unavailable: %s", exc)
-        self._accounts = acc.accounts_from(self._iserver_accounts, rows if isinstance(rows, list) else [],
-                                           subs if isinstance(subs, list) else [])
-
-    async def _load_groups(self) -> None:
-        listing = await self.client.request("GET", "/iserver/account/allocation/group")
-        names = acc.group_list(listing) or [(n, "N") for n in acc.group_names_of(self._iserver_accounts)]
-        self._group_names = [n for n, _m in names]
-        groups: dict[str, AllocationGroup] = {}
-        for name, method in names:
-            try:
-                single = await self.client.request("POST", "/iserver/account/allocation/group/single",
-                                                   json={"name": name}, idempotent=True)
-            except BrokerError as exc:
-                log.warning("IBKR: allocation group %s could not be read: %s", name, exc)
-                continue
-            group = acc.group_from_single(single, fallback_method=method)
-            if group is not None:
-                groups[group.name] = group
-        self._groups = groups
 
     async def close(self) -> None:
         """Stop streams and pollers, close the session and the client. Idempotent."""
@@ -201,6 +175,7 @@ class IbkrBroker(Broker):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._poller.close()
+        await self.orders.close()
         if self.stream is not None:
             await self.stream.close()
         await self.session.close()
@@ -218,9 +193,9 @@ class IbkrBroker(Broker):
 
     # -- accounts -------------------------------------------------------------------
     async def fetch_accounts(self) -> list[Account]:
-        if not self._accounts:
-            await self._load_accounts()
-        return list(self._accounts)
+        if not self.directory.accounts:
+            await self.directory.load_accounts()
+        return list(self.directory.accounts)
 
     def _check_account(self, account_id: str) -> None:
         if self.is_group(account_id):
@@ -228,31 +203,39 @@ class IbkrBroker(Broker):
 
     async def fetch_balances(self, account_id: str) -> list[Balance]:
         self._check_account(account_id)
+        await self.directory.ensure_portfolio()
         summary = await self.client.request("GET", f"/portfolio/{account_id}/summary")
         ledger = await self.client.request("GET", f"/portfolio/{account_id}/ledger")
         return acc.balances_from(account_id, summary, ledger)
 
     async def fetch_positions(self, account_id: str) -> list[Position]:
+        if not self.is_group(account_id):
+            await self.directory.ensure_portfolio()
         return await fetch_positions(self.client, account_id, is_group=self.is_group)
 
     async def fetch_allocation_groups(self) -> list[AllocationGroup]:
-        if not self._fa:
+        if not self.directory.fa:
             return []
-        if not self._groups:
-            await self._load_groups()
-        return list(self._groups.values())
+        if not self.directory.groups:
+            await self.directory.load_groups()
+        return list(self.directory.groups.values())
 
     async def fetch_allocation_values(self) -> list[AccountValues]:
-        if not self._fa:
+        if not self.directory.fa:
             return []
         return acc.account_values_from(await self.client.request("GET", "/iserver/account/allocation/accounts"))
 
     # -- orders ---------------------------------------------------------------------
     async def fetch_orders(self, account_id: str, status: Sequence[OrderStatus] | None = None) -> list[Order]:
+        """Live orders of an account or group: the snapshot shared with watch_orders'
+        poller, reused while younger than the endpoint's pacing window (5 s; see
+        :mod:`desktop.brokers.ibkr.snapshots`)."""
         orders = await self.orders.live_orders(account_id)
         return [o for o in orders if status is None or o.status in status]
 
     async def fetch_fills(self, account_id: str, since: datetime | None = None) -> list[Fill]:
+        """Fills from ``/iserver/account/trades`` (a shared snapshot per account, reused
+        for 5 s like fetch_orders)."""
         return await self.orders.fills(account_id, since)
 
     async def create_order(self, request: OrderRequest, *, confirm: QuestionHandler | None = None) -> Order:
@@ -288,6 +271,7 @@ class IbkrBroker(Broker):
             return
         try:
             async for _rows in self.stream.orders():
+                self.orders.invalidate_live()  # something changed: the snapshots are stale
                 self._poller.wake()
         except BrokerError as exc:
             log.info("IBKR: sor relay stopped: %s", exc)

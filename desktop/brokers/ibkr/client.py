@@ -42,15 +42,16 @@ from desktop.brokers.transport import (
 )
 from desktop.domain import ConnectionState, ConnectionStatus
 
+from .client_errors import MAYBE_SENT_STATUSES, REPRIME_ERRORS, NeedsReprime as _NeedsReprime, Retryable as _Retryable
+from .client_errors import decode_body as _decode, reprime_error
 from .client_pacing import IBKR_PACE_RULES, PACE_MARGIN
 
 log = logging.getLogger(__name__)
 
-#: Error texts meaning "the brokerage session must be primed again" (NOTES.md section 9 #2, #8).
-REPRIME_ERRORS: tuple[str, ...] = ("please query /accounts first", "no bridge", "init session first")
 
 #: First cool-down after a 429 without Retry-After; doubles on each further 429 up to
 #: COOL_DOWN_MAX (IBKR's "penalty box" lasts 10 minutes).
+
 COOL_DOWN_FIRST = 60.0
 COOL_DOWN_MAX = 600.0
 
@@ -58,21 +59,6 @@ __all__ = ["IBKR_PACE_RULES", "IbkrClient", "REPRIME_ERRORS", "RequestTimeout", 
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT"})
 _in_reprime: contextvars.ContextVar[bool] = contextvars.ContextVar("ibkr_in_reprime", default=False)
-
-
-class _NeedsReprime(Exception):
-    def __init__(self, error: BrokerError) -> None:
-        super().__init__(error.message)
-        self.error = error
-
-
-def reprime_error(body: Any) -> str | None:
-    """The gateway's session error text in ``body`` ({"error": "..."}), or None."""
-    if isinstance(body, dict):
-        text = body.get("error")
-        if isinstance(text, str) and any(marker in text.lower() for marker in REPRIME_ERRORS):
-            return text
-    return None
 
 
 class IbkrClient:
@@ -219,7 +205,8 @@ class IbkrClient:
         are retried after connect errors and 503 (RetryPolicy). Raises:
         RateLimitedError (429 or cooling down; ``retry_after``), AuthError (401/403),
         NotFoundError (404), InvalidRequestError (other 4xx), UnavailableError /
-        BrokerError (5xx, ``raw`` = body), RequestTimeout (no answer; ``maybe_sent``),
+        BrokerError (5xx, ``raw`` = body), RequestTimeout (no answer, or 503/504 to a
+        non-idempotent request; ``maybe_sent``),
         CertificateChangedError (the gateway now presents another certificate).
         A 200 body {"error": ...} is returned as is unless it is a session error
         (then re-prime once, retry once; if it persists UnavailableError).
@@ -305,6 +292,11 @@ class IbkrClient:
             error = map_response(status, data, response.headers)
             assert error is not None
             log.debug("%s %s failed: %s", method, path, error.message)
+            if not idempotent and status in MAYBE_SENT_STATUSES:
+                # "request takes more than 10s": the gateway may have forwarded it
+                raise RequestTimeout(
+                    f"The IBKR gateway answered {method} {path} with HTTP {status} ({error.message}); "
+                    "the outcome is unknown", maybe_sent=True, raw=data)
             if status in self.retry_policy.retry_statuses:
                 raise _Retryable(error, status)
             raise error
@@ -357,19 +349,3 @@ class IbkrClient:
             fingerprint=presented,
             pinned=self.pinned_sha256,
         )
-
-
-class _Retryable(Exception):
-    def __init__(self, error: BrokerError, status: int | None) -> None:
-        super().__init__(error.message)
-        self.error = error
-        self.status = status
-
-
-def _decode(response: httpx.Response) -> Any:
-    if not response.content:
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        return response.text

@@ -39,6 +39,7 @@ from .order_body import fill_from_trade, map_status, modify_body, order_body, or
 from .parse import text, to_int
 from .reply_flow import UnknownOrderState, run_reply_flow
 from .requester import Requester
+from .snapshots import SnapshotCache
 
 log = logging.getLogger("desktop.brokers.ibkr")
 
@@ -56,9 +57,11 @@ class OrderDesk:
 
     ``groups()`` returns the current allocation group names (a group order's account
     id is the group name); ``client_accounts()`` the client account ids (used to
-    tell a group name from an account in trades). ``cache_seconds``: how long live
-    orders of an account are reused; ``reconcile_tries``/``reconcile_delay``: how a
-    timed-out submission is looked for; ``sleep`` and ``clock`` are injectable.
+    tell a group name from an account in trades). ``cache_seconds``: how long a live
+    orders / trades snapshot is shared (the endpoints' pacing window; see
+    :mod:`desktop.brokers.ibkr.snapshots` for the freshness rule);
+    ``reconcile_tries``/``reconcile_delay``: how a timed-out submission or change is
+    looked for; ``sleep`` and ``clock`` are injectable.
     """
 
     def __init__(self, client: Requester, contracts: ConidCache, *, groups: Callable[[], set[str]] = set,
@@ -70,13 +73,12 @@ class OrderDesk:
         self._contracts = contracts
         self._groups = groups
         self._client_accounts = client_accounts
-        self._cache_seconds = cache_seconds
         self._reconcile_tries = reconcile_tries
         self._reconcile_delay = reconcile_delay
         self._sleep = sleep
         self._clock = clock
         self._lock = asyncio.Lock()
-        self._live: dict[str, tuple[float, list[Order]]] = {}
+        self.snapshots = SnapshotCache(cache_seconds, clock=clock)
         self._suppressed: list[str] = []
 
     # -- submissions --------------------------------------------------------------
@@ -101,14 +103,19 @@ class OrderDesk:
                 raise
             except BrokerError as exc:
                 raise _as_rejection(exc) from exc
-        self._live.pop(target, None)
+        self.invalidate_live(target)
         return await self._acknowledged(request, item)
 
     async def _acknowledged(self, request: OrderRequest, item: dict[str, Any]) -> Order:
         order_id = text(item.get("order_id"))
         status = map_status(item.get("order_status"), Decimal(0), request.amount, item)
         if status.is_closed:  # filled/cancelled at once: the live orders have the details
-            found = await self._find(request.account_id, client_order_id=request.client_order_id, order_id=order_id)
+            try:
+                found = await self._find(request.account_id, client_order_id=request.client_order_id,
+                                         order_id=order_id)
+            except BrokerError as exc:  # the order IS placed: never report a failure now
+                log.info("IBKR: details of order %s unavailable: %s", order_id, exc)
+                found = None
             if found is not None:
                 return found
         group = request.account_id if request.account_id in self._groups() else ""
@@ -131,7 +138,7 @@ class OrderDesk:
                 await self._sleep(self._reconcile_delay)
             try:
                 found = await self._find(request.account_id, client_order_id=request.client_order_id)
-            except (UnavailableError, RateLimitedError) as exc:
+            except BrokerError as exc:  # any failure here still leaves the state unknown
                 log.info("IBKR: reconcile attempt %d failed: %s", attempt + 1, exc)
                 continue
             if found is not None:
@@ -159,7 +166,10 @@ class OrderDesk:
                      confirm: QuestionHandler | None = None) -> Order:
         """Change a working order: the body repeats every field of the live order with
         the changes (reply flow included). Returns the order with the new values.
-        Raises NotFoundError (not live), InvalidRequestError, OrderRejectedError."""
+        Raises NotFoundError (not live), InvalidRequestError, OrderRejectedError.
+        When the POST (or a reply) times out after sending, the change is NEVER sent
+        again: the live order is read back (:meth:`_reconcile_modify`) and returned if
+        it shows the change, else UnavailableError says its state is unknown."""
         order = await self._live_order(account_id, order_id)
         if not order.is_working:
             raise OrderRejectedError(f"Order {order_id} is {order.status.value.lower()} and can no longer be changed")
@@ -172,12 +182,13 @@ class OrderDesk:
                 item = await run_reply_flow(self._client, response, confirm)
             except UnavailableError as exc:
                 if isinstance(exc, UnknownOrderState) or getattr(exc, "maybe_sent", False):
-                    raise UnavailableError("IBKR did not confirm the change in time; check the order before "
-                                           "changing it again", raw=exc.raw) from exc
+                    self.invalidate_live(account_id)
+                    return await self._reconcile_modify(order, amount=amount, limit_price=limit_price,
+                                                        stop_price=stop_price)
                 raise
             except BrokerError as exc:
                 raise _as_rejection(exc) from exc
-        self._live.pop(account_id, None)
+        self.invalidate_live(account_id)
         new_amount = amount if amount is not None else order.amount
         return order.model_copy(update={
             "amount": new_amount, "remaining": new_amount - order.filled,
@@ -186,6 +197,28 @@ class OrderDesk:
             "status": map_status(item.get("order_status"), order.filled, new_amount, item)
             if item.get("order_status") else OrderStatus.PENDING_UPDATE,
             "updated_at": datetime.now(timezone.utc), "raw": item})
+
+    async def _reconcile_modify(self, order: Order, *, amount: Decimal | None, limit_price: Decimal | None,
+                                stop_price: Decimal | None) -> Order:
+        """After a change whose outcome is unknown: read the order back from the live
+        orders (``GET /iserver/account/orders?accountId=``, which has the quantity and
+        prices; ``/iserver/account/order/status/{id}`` lacks the limit price) a few
+        times, paced. Returns it once it shows every requested change; raises
+        UnavailableError (state unknown) otherwise. Never POSTs the change again."""
+        log.warning("IBKR: change of order %s timed out after sending; reading it back", order.order_id)
+        for attempt in range(self._reconcile_tries):
+            if attempt:
+                await self._sleep(self._reconcile_delay)
+            try:
+                found = await self._find(order.account_id, order_id=order.order_id)
+            except BrokerError as exc:
+                log.info("IBKR: modify reconcile attempt %d failed: %s", attempt + 1, exc)
+                continue
+            if found is not None and _shows_change(found, amount, limit_price, stop_price):
+                return found
+        raise UnavailableError(
+            f"IBKR did not confirm the change of order {order.order_id} ({order.describe()}) in time and its live "
+            "state does not show it: the order's state is unknown. Check it (or TWS) before changing it again.")
 
     async def cancel(self, account_id: str, order_id: str) -> Order:
         """``DELETE /iserver/account/{id}/order/{orderId}``; the gateway only confirms
@@ -207,13 +240,13 @@ class OrderDesk:
             if "exist" in error.lower() or "not found" in error.lower():
                 raise NotFoundError(f"IBKR does not know order {order_id}: {error}", raw=payload)
             raise OrderRejectedError(f"IBKR refused to cancel order {order_id}: {error}", raw=payload)
-        self._live.pop(account_id, None)
+        self.invalidate_live(account_id)
         return order.model_copy(update={"status": OrderStatus.PENDING_CANCEL,
                                         "updated_at": datetime.now(timezone.utc), "raw": payload})
 
     async def _live_order(self, account_id: str, order_id: str) -> Order:
-        cached = self._live.get(account_id)
-        for orders in ([cached[1]] if cached else []):
+        cached = self.snapshots.peek(("orders", account_id))
+        for orders in ([cached] if cached else []):
             for o in orders:
                 if o.order_id == str(order_id) and o.is_working:
                     return o
@@ -232,18 +265,32 @@ class OrderDesk:
             await self._client.request("POST", "/iserver/questions/suppress",
                                        json={"messageIds": list(self._suppressed)}, idempotent=True)
 
+    async def close(self) -> None:
+        """Cancel snapshot requests still in flight."""
+        await self.snapshots.close()
+
     @property
     def suppressed(self) -> tuple[str, ...]:
         """Question ids suppressed so far (re-sent after a reconnect)."""
         return tuple(self._suppressed)
 
     # -- snapshots ----------------------------------------------------------------
+    def invalidate_live(self, account_id: str | None = None) -> None:
+        """Mark the live orders of ``account_id`` (None: of every account and group)
+        stale, e.g. after our own change or a websocket ``sor`` frame."""
+        if account_id is None:
+            self.snapshots.invalidate(where=lambda key: key[0] == "orders")
+        else:
+            self.snapshots.invalidate(("orders", account_id))
+
     async def live_orders(self, account_id: str, *, fresh: bool = False) -> list[Order]:
-        """Live orders of an account or group (``?accountId=``), cached for
-        ``cache_seconds`` unless ``fresh``. Unreadable rows are logged and skipped."""
-        cached = self._live.get(account_id)
-        if cached and not fresh and self._clock() - cached[0] < self._cache_seconds:
-            return cached[1]
+        """Live orders of an account or group (``?accountId=``): the shared snapshot
+        (see :mod:`desktop.brokers.ibkr.snapshots`), or, ``fresh``, one requested from
+        now on. Unreadable rows are logged and skipped."""
+        return await self.snapshots.get(("orders", account_id), lambda: self._fetch_live(account_id),
+                                        newer_than=self._clock() if fresh else None)
+
+    async def _fetch_live(self, account_id: str) -> list[Order]:
         payload = await self._client.request("GET", "/iserver/account/orders", params={"accountId": account_id})
         orders = orders_from_live(payload, account_id=account_id, groups=self._groups())
         if account_id not in self._groups():
@@ -252,20 +299,24 @@ class OrderDesk:
             cid = to_int(o.raw.get("conid"), "conid", o.raw) if isinstance(o.raw, dict) else None
             if cid is not None:
                 self._contracts.remember(o.instrument.symbol, cid)
-        self._live[account_id] = (self._clock(), orders)
         return orders
 
     async def fills(self, account_id: str, since: datetime | None = None) -> list[Fill]:
         """Executions of ``account_id`` (a client: its own fills, with
         ``allocation_group`` set for group-order allocations; a group: the fills
         allocated from it) at or after ``since``, oldest first. Trades go back at most
-        7 days (``days`` = 1..7)."""
+        7 days (``days`` = 1..7). The response is a shared snapshot per account and
+        ``days`` (see :mod:`desktop.brokers.ibkr.snapshots`)."""
         days = 1
         if since is not None:
             age = datetime.now(timezone.utc) - since
             days = max(1, min(7, age.days + 1))
-        payload = await self._client.request("GET", "/iserver/account/trades",
-                                             params={"days": days, "accountId": account_id})
+
+        async def fetch() -> Any:
+            return await self._client.request("GET", "/iserver/account/trades",
+                                              params={"days": days, "accountId": account_id})
+
+        payload = await self.snapshots.get(("trades", account_id, days), fetch)
         rows = payload if isinstance(payload, list) else []
         if not isinstance(payload, list) and payload not in (None, {}):
             log.warning("IBKR: unexpected trades payload: %r", payload)
@@ -281,3 +332,11 @@ class OrderDesk:
                     out.append(fill)
         out.sort(key=lambda f: f.timestamp)
         return out
+
+
+def _shows_change(order: Order, amount: Decimal | None, limit_price: Decimal | None,
+                  stop_price: Decimal | None) -> bool:
+    """Whether the live ``order`` carries every requested new value."""
+    return ((amount is None or order.amount == amount)
+            and (limit_price is None or order.limit_price == limit_price)
+            and (stop_price is None or order.stop_price == stop_price))

@@ -39,6 +39,10 @@ def question_from(item: dict[str, Any]) -> OrderQuestion:
     if isinstance(messages, str):
         messages = [messages]
     ids = item.get("messageIds") or []
+    if isinstance(ids, str):  # one id sent bare, not as a list: keep it whole
+        ids = [ids]
+    elif not isinstance(ids, list):
+        ids = []
     return OrderQuestion(reply_id=str(item["id"]),
                          messages=tuple(text(m) for m in messages or () if text(m)) or ("(no text)",),
                          message_ids=tuple(str(i) for i in ids if i),

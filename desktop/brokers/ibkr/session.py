@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from desktop.brokers.errors import AuthError, BrokerError
@@ -33,8 +33,19 @@ class IbkrSession:
     for a login; ``tickle_interval``: seconds between POST /tickle.
 
     States (``watch()``/``state``): CONNECTING, LOGIN_REQUIRED, COMPETING, CONNECTED,
-    RECONNECTING, DISCONNECTED (after close). ``publish()`` lets the owner (and the
-    client's COOL_DOWN) feed the same channel.
+    RECONNECTING, DISCONNECTED (after close). ``publish()`` sets the session's own
+    state. Components (the client's COOL_DOWN, the stream's RECONNECTING) report
+    through ``reporter(name)``: a component's problem is shown unless something more
+    important is (priority DISCONNECTED > LOGIN_REQUIRED > COMPETING > COOL_DOWN >
+    CONNECTING > RECONNECTING > CONNECTED), and a component's CONNECTED only clears its
+    own problem, so a restored stream or an ended cool-down never hides a login prompt,
+    a competing session or another component's outage.
+
+    ``preflight``: an async callable (set by the broker) awaited after every
+    successful ``GET /iserver/accounts`` (connect, re-prime, recovery) before
+    CONNECTED is published: NOTES.md section 10's "pre-flight on every (re)connect"
+    (``/portfolio/accounts``, ``/portfolio/subaccounts``, allocation groups). It may
+    return a note appended to the CONNECTED message (e.g. "allocation groups changed").
     """
 
     def __init__(self, client: IbkrClient, *, login_url: str, poll_interval: float = 2.0, tickle_interval: float = 60.0) -> None:
@@ -42,7 +53,10 @@ class IbkrSession:
         self.login_url = login_url
         self.poll_interval = poll_interval
         self.tickle_interval = tickle_interval
-        self._state: ConnectionState | None = None
+        self._state: ConnectionState | None = None  # what watch() shows (effective)
+        self._base: ConnectionState | None = None  # the session's own state
+        self._issues: dict[str, ConnectionState] = {}  # component -> its current problem
+        self.preflight: Callable[[], Awaitable[str | None]] | None = None
         self._watchers: list[asyncio.Queue] = []
         self._accounts: Any = None
         self._session_token: str | None = None
@@ -70,8 +84,35 @@ class IbkrSession:
         return self._session_token
 
     def publish(self, state: ConnectionState) -> None:
-        """Record ``state`` and hand it to every watch() iterator."""
+        """Set the session's own state; watch() shows it unless a component reports
+        something more important (see the class docstring)."""
         if self._closed and state.status is not ConnectionStatus.DISCONNECTED:
+            return
+        self._base = state
+        self._emit()
+
+    def reporter(self, component: str) -> Callable[[ConnectionState], None]:
+        """The ``on_state`` callback for ``component`` ("client", "stream"): a
+        non-CONNECTED state records its problem, CONNECTED clears it."""
+        def report(state: ConnectionState) -> None:
+            if self._closed:
+                return
+            if state.status is ConnectionStatus.CONNECTED:
+                if self._issues.pop(component, None) is None:
+                    return  # nothing of ours to restore
+                if self._base is not None and self._base.status is ConnectionStatus.CONNECTED:
+                    self._base = state  # same status, the component's fresher message
+            else:
+                self._issues[component] = state
+            self._emit()
+        return report
+
+    def _emit(self) -> None:
+        candidates = [s for s in (self._base, *self._issues.values()) if s is not None]
+        if not candidates:
+            return
+        state = max(candidates, key=lambda s: _PRIORITY[s.status])  # first wins a tie: the session's
+        if state is self._state:
             return
         self._state = state
         for queue in self._watchers:
@@ -131,7 +172,15 @@ class IbkrSession:
         except BrokerError:
             await self._init_session(compete=False)
             self._accounts = await self.client.get("/iserver/accounts")
-        self.publish(ConnectionState(status=ConnectionStatus.CONNECTED, message="Connected"))
+        await self._connected()
+
+    async def _connected(self) -> None:
+        """Run the owner's pre-flight, then publish CONNECTED."""
+        note = None
+        if self.preflight is not None:
+            note = await self.preflight()
+        message = "Connected" + (f" ({note})" if note else "")
+        self.publish(ConnectionState(status=ConnectionStatus.CONNECTED, message=message))
 
     async def close(self) -> None:
         """Stop the tickle/recovery tasks, publish DISCONNECTED, end every watch()."""
@@ -189,11 +238,11 @@ class IbkrSession:
             if not _established(status):
                 await self._init_session(compete=False)
             self._accounts = await self.client.get("/iserver/accounts")
-            self.publish(ConnectionState(status=ConnectionStatus.CONNECTED, message="Connected"))
+            await self._connected()
             return self._accounts
 
     def _publish_once(self, status: ConnectionStatus, message: str, *, login_url: str | None = None) -> None:
-        if self._state is None or self._state.status is not status:
+        if self._base is None or self._base.status is not status:
             self.publish(ConnectionState(status=status, message=message, login_url=login_url))
 
     async def _tickle_once(self) -> bool:
@@ -208,7 +257,11 @@ class IbkrSession:
         token = answer.get("session")
         if isinstance(token, str) and token:
             self._session_token = token
-        auth = ((answer.get("iserver") or {}).get("authStatus") or {}) if isinstance(answer.get("iserver"), dict) else {}
+        iserver = answer.get("iserver")
+        auth = iserver.get("authStatus") if isinstance(iserver, dict) else None
+        if auth is not None and not isinstance(auth, dict):
+            log.warning("IBKR tickle: unexpected authStatus %r", auth)
+            auth = None
         if auth and (not auth.get("authenticated") or auth.get("competing")):
             return False
         return True
@@ -226,6 +279,9 @@ class IbkrSession:
                 raise
             except BrokerError as exc:
                 log.info("IBKR tickle error: %s", exc.message)
+                continue
+            except Exception:  # noqa: BLE001 - the keep-alive must survive any bad answer
+                log.exception("IBKR tickle failed unexpectedly")
                 continue
             if not healthy and (self._recover_task is None or self._recover_task.done()):
                 self.publish(ConnectionState(status=ConnectionStatus.RECONNECTING, message="Restoring the IBKR session"))
@@ -248,6 +304,14 @@ class IbkrSession:
             except BrokerError as exc:
                 log.info("IBKR session recovery: %s", exc.message)
                 await self._wait()
+
+
+_PRIORITY = {
+    ConnectionStatus.CONNECTED: 0, ConnectionStatus.RECONNECTING: 1, ConnectionStatus.CONNECTING: 2,
+    ConnectionStatus.COOL_DOWN: 3, ConnectionStatus.COMPETING: 4, ConnectionStatus.LOGIN_REQUIRED: 5,
+    ConnectionStatus.DISCONNECTED: 6,
+}
+"""How much a state matters to the user (higher wins the status bar)."""
 
 
 def _established(status: dict) -> bool:

@@ -15,7 +15,8 @@ import asyncio
 import json
 import logging
 import ssl
-from collections.abc import AsyncIterator, Callable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from desktop.brokers.transport import Backoff, ReconnectingWebSocket
@@ -26,6 +27,9 @@ log = logging.getLogger(__name__)
 #: smd fields: 31 last, 84 bid, 85 ask size, 86 ask, 88 bid size, 7059 last size,
 #: 7295 open, 7296 close, 7762 volume, 55 symbol.
 QUOTE_FIELDS: tuple[str, ...] = ("31", "84", "85", "86", "88", "7059", "7295", "7296", "7762", "55")
+
+#: Seconds between the gateway's ``{"topic":"system","hb":...}`` frames (NOTES.md section 6).
+SERVER_HEARTBEAT = 10.0
 
 _END = object()
 _QUEUE_LIMIT = 1000
@@ -54,7 +58,10 @@ class IbkrStream:
     "conid": "265598"}; raw strings, parse them in the adapter); ``orders()`` yields the
     ``args`` list of each ``sor`` frame; ``pnl()`` the ``args`` dict of each ``spl``
     frame. Iterators end at close(). The connection starts with the first consumer
-    (or ``await start()``).
+    (or ``await start()``). ``idle_timeout``: seconds without any frame (the gateway
+    sends a ``system`` ``hb`` about every 10 s) after which the connection is presumed
+    dead and re-opened; default three heartbeat periods. ``clock``/``sleep`` are
+    injectable for tests of that watchdog.
     """
 
     def __init__(
@@ -68,6 +75,9 @@ class IbkrStream:
         heartbeat_every: float = 30.0,
         backoff: Backoff | None = None,
         ready_timeout: float | None = 30.0,
+        idle_timeout: float | None = 3 * SERVER_HEARTBEAT,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
         self._session_token = session_token
         self.on_state = on_state
@@ -83,6 +93,9 @@ class IbkrStream:
             on_frame=self._on_frame,
             on_disconnect=self._on_disconnect,
             ready_timeout=ready_timeout,
+            idle_timeout=idle_timeout,
+            clock=clock,
+            sleep=sleep,
         )
         self._quote_queues: dict[str, list[asyncio.Queue]] = {}
         self._quote_state: dict[str, dict[str, str]] = {}
@@ -119,9 +132,10 @@ class IbkrStream:
         if self._closed:
             return
         self._closed = True
-        if self._resubscribe_task is not None:
-            self._resubscribe_task.cancel()
-            await asyncio.gather(self._resubscribe_task, return_exceptions=True)
+        tasks = [t for t in (self._resubscribe_task, *self._tasks) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self._ws.close()
         for queue in [q for qs in self._quote_queues.values() for q in qs] + self._order_queues + self._pnl_queues:
             queue.put_nowait(_END)

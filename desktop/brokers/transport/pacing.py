@@ -126,6 +126,13 @@ class Pacer:
         """The per-endpoint rules, in matching order."""
         return tuple(state.rule for state in self._rules)
 
+    def window_for(self, path: str) -> float | None:
+        """``per_seconds`` of the first rule with a rate window matching ``path`` (e.g.
+        5.0 for IBKR's "/iserver/account/orders"), or None: how long a response of
+        that endpoint stays the newest one could get."""
+        state = self._rule_for(path)
+        return state.rule.per_seconds if state is not None else None
+
     @property
     def cooling_until(self) -> float | None:
         """Monotonic time (the pacer's clock) when the current cool-down ends, or None."""

@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import ssl
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
@@ -21,8 +22,23 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from .backoff import Backoff
 
 log = logging.getLogger(__name__)
+_protocol_log = logging.getLogger("websockets.client")
 
 _END = object()
+
+#: Handshake headers whose values are credentials (session cookies, tokens).
+SECRET_HEADERS = frozenset({"cookie", "set-cookie", "authorization", "proxy-authorization"})
+
+
+class RedactingLogger(logging.LoggerAdapter):
+    """The websockets library's protocol logger without credentials: at DEBUG it logs
+    each handshake header as ``("> %s: %s", name, value)``; the value of a
+    :data:`SECRET_HEADERS` header is replaced by ``<redacted>``."""
+
+    def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:
+        if len(args) == 2 and isinstance(args[0], str) and args[0].lower() in SECRET_HEADERS:
+            args = (args[0], "<redacted>")
+        super().log(level, msg, *args, **kwargs)
 
 
 class ReconnectingWebSocket:
@@ -35,8 +51,12 @@ class ReconnectingWebSocket:
     (re-subscribe there). ``heartbeat = (text, every_seconds)`` is sent while ready.
     ``on_frame(frame)`` is called for every decoded JSON object (also before ready).
     A connection that is not ready within ``ready_timeout`` seconds is dropped and
-    retried. After any drop it reconnects after the next ``backoff`` delay (reset once
-    ready). Frames that are not JSON objects are logged and skipped.
+    retried; so is a connection that received no frame at all (heartbeat or data) for
+    ``idle_timeout`` seconds (None: never), checked on the injectable ``clock``/``sleep``.
+    After any drop it reconnects after the next ``backoff`` delay (reset once ready).
+    Frames that are not JSON objects are logged and skipped. Handshake headers (the
+    session cookie) never reach the logs: the websockets library logs through
+    :class:`RedactingLogger`.
 
     Life cycle: ``await start()``; ``await close()`` (idempotent) ends every
     :meth:`frames` iterator.
@@ -56,6 +76,9 @@ class ReconnectingWebSocket:
         on_disconnect: Callable[[], None] | None = None,
         ready_timeout: float | None = 30.0,
         open_timeout: float = 10.0,
+        idle_timeout: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
         self.url = url
         self._ssl = ssl_context
@@ -68,6 +91,10 @@ class ReconnectingWebSocket:
         self.on_disconnect = on_disconnect
         self._ready_timeout = ready_timeout
         self._open_timeout = open_timeout
+        self.idle_timeout = idle_timeout
+        self._clock = clock
+        self._sleep = sleep
+        self._last_frame = 0.0
         self._conn: ClientConnection | None = None
         self._ready = False
         self._ready_event = asyncio.Event()
@@ -78,6 +105,7 @@ class ReconnectingWebSocket:
         self._consumers: list[asyncio.Queue] = []
         self._aux_tasks: set[asyncio.Task] = set()
         self.connections = 0  # successful handshakes so far (diagnostics/tests)
+        self.idle_drops = 0  # connections dropped for silence (diagnostics/tests)
 
     # -- public ---------------------------------------------------------------
     @property
@@ -144,9 +172,10 @@ class ReconnectingWebSocket:
                 await asyncio.wait_for(conn.close(), 2.0)
             except (OSError, TimeoutError, ConnectionClosed):
                 pass
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        aux = [t for t in (task, *self._aux_tasks) if t is not None]
+        for t in aux:
+            t.cancel()
+        await asyncio.gather(*aux, return_exceptions=True)
         for queue in list(self._consumers):
             queue.put_nowait(_END)
 
@@ -188,16 +217,22 @@ class ReconnectingWebSocket:
             additional_headers=headers,
             open_timeout=self._open_timeout,
             max_size=2**24,
+            logger=RedactingLogger(_protocol_log),
         ) as conn:
             self._conn = conn
             self.connections += 1
             log.debug("websocket connected: %s", _safe_url(self.url))
             heartbeat_task: asyncio.Task | None = None
             watchdog: asyncio.TimerHandle | None = None
+            idle_task: asyncio.Task | None = None
+            self._last_frame = self._clock()
             if self._ready_timeout:
                 watchdog = asyncio.get_running_loop().call_later(self._ready_timeout, self._not_ready_in_time, conn)
+            if self.idle_timeout:
+                idle_task = asyncio.get_running_loop().create_task(self._idle_watch(conn))
             try:
                 async for message in conn:
+                    self._last_frame = self._clock()
                     frame = _decode(message)
                     if frame is None:
                         continue
@@ -209,9 +244,23 @@ class ReconnectingWebSocket:
             finally:
                 if watchdog is not None:
                     watchdog.cancel()
-                if heartbeat_task is not None:
-                    heartbeat_task.cancel()
-                    await asyncio.gather(heartbeat_task, return_exceptions=True)
+                helpers = [t for t in (heartbeat_task, idle_task) if t is not None]
+                for t in helpers:
+                    t.cancel()
+                await asyncio.gather(*helpers, return_exceptions=True)
+
+    async def _idle_watch(self, conn: ClientConnection) -> None:
+        """Close ``conn`` once no frame arrived for ``idle_timeout`` seconds (a silent
+        server, e.g. a half-open TCP connection); the run loop then reconnects."""
+        limit = float(self.idle_timeout or 0)
+        while True:
+            quiet = self._clock() - self._last_frame
+            if quiet >= limit:
+                self.idle_drops += 1
+                log.info("websocket %s: no frame for %.0f s; reconnecting", _safe_url(self.url), quiet)
+                await conn.close()
+                return
+            await self._sleep(limit - quiet)
 
     def _not_ready_in_time(self, conn: ClientConnection) -> None:
         if not self._ready:
