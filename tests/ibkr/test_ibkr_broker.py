@@ -287,6 +287,7 @@ def test_preview_search_quotes_and_watch_orders(tmp_path, arun):
     assert found and found[0].symbol == "MSFT" and found[0].broker_id == "272093"
     assert preview.amount is not None and preview.amount > 0 and preview.error == ""
     assert quote is not None and quote.symbol == "AAPL" and quote.last is not None and quote.last > 0
+    assert quote.prev_close is not None and quote.change is not None  # 7741 is subscribed: the watchlist's Change
     assert seen.order_id == placed.order_id and seen.account_id == "DU100003"
 
 

@@ -35,8 +35,6 @@ log = logging.getLogger("desktop.brokers.ibkr")
 BAR_SIZES = {Interval.M1: "1min", Interval.M5: "5min", Interval.M15: "15min", Interval.H1: "1h", Interval.D1: "1d"}
 """Interval -> CPAPI history ``bar``."""
 
-QUOTE_FIELDS = ("31", "84", "85", "86", "88", "7059", "7295", "7296", "7762", "55")
-"""Fields the stream subscribes with ``smd+<conid>+{"fields": [...]}``."""
 
 DEFAULT_LIMIT = 300
 _RTH_MINUTES = 390  # one regular US session, 09:30-16:00

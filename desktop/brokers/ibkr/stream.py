@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 #: smd fields: 31 last, 84 bid, 85 ask size, 86 ask, 88 bid size, 7059 last size,
 #: 7295 open, 7296 close, 7762 volume, 55 symbol.
-QUOTE_FIELDS: tuple[str, ...] = ("31", "84", "85", "86", "88", "7059", "7295", "7296", "7762", "55")
+QUOTE_FIELDS: tuple[str, ...] = ("31", "84", "85", "86", "88", "7059", "7295", "7296", "7741", "7762", "55")
 
 #: Seconds between the gateway's ``{"topic":"system","hb":...}`` frames (NOTES.md section 6).
 SERVER_HEARTBEAT = 10.0
