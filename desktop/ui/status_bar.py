@@ -38,12 +38,13 @@ def session_text(state: ConnectionState, *, tz: ZoneInfo | None = None) -> str:
     """Plain words for a session state, e.g. "paused (rate limit) until 14:32:05".
 
     COOL_DOWN names the time it ends (``state.until`` in ``tz``, default local time);
-    the broker's ``message`` follows after " · " when it has one.
+    the broker's ``message`` follows after " · " when it adds something (not when it
+    only repeats the state, e.g. "Connected").
     """
     words = _SESSION_WORDS.get(state.status, state.status.value.lower())
     if state.status is ConnectionStatus.COOL_DOWN and state.until is not None:
         words += f" until {state.until.astimezone(tz):%H:%M:%S}"
-    if state.message:
+    if state.message and state.message.strip(" .").lower() not in (words.lower(), state.status.value.lower()):
         words += f" · {state.message}"
     return words
 

@@ -385,3 +385,11 @@ def test_ibkr_session_status_line_follows_the_gateway(qtbot, qloop, gateway):
     assert run(qtbot, qloop, ibkr_session_status(gw.base_url, gw.fingerprint)).startswith("Logged in")
     with pytest.raises(CertificateChangedError):
         run(qtbot, qloop, ibkr_session_status(gw.base_url, FP_B))
+
+
+def test_state_message_that_only_repeats_the_state_is_not_shown_twice():
+    from desktop.domain import ConnectionState
+
+    assert session_text(ConnectionState(status=ConnectionStatus.CONNECTED, message="Connected")) == "connected"
+    assert session_text(ConnectionState(status=ConnectionStatus.CONNECTED, message="allocation groups changed")) \
+        == "connected · allocation groups changed"
