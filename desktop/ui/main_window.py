@@ -113,7 +113,7 @@ class MainWindow(QMainWindow):
         layout.setSpacing(0)
         self.welcome: WelcomePanel | None = None
         if not welcome_dismissed(self.settings):
-            self.welcome = WelcomePanel(self.settings, self.open_connections, central)
+            self.welcome = WelcomePanel(self.settings, self.open_connections, central, broker=self.broker)
             layout.addWidget(self.welcome)
         layout.addWidget(self.chart, 1)
         self.setCentralWidget(central)
@@ -337,6 +337,8 @@ class MainWindow(QMainWindow):
             await self.disconnect_broker()
         if broker is not None and broker is not self.broker:
             self.broker = self.service.broker = self.feed.broker = broker
+            if self.welcome is not None:
+                self.welcome.set_broker(broker)
             self.feed.symbol = self.feed.interval = None  # a new broker: load history again
             self.connection_id = connection_id
             self.setWindowTitle(f"Tradedesk {__version__} — {broker.display_name}")

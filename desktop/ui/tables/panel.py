@@ -90,9 +90,7 @@ class TablePanel(QWidget):
         self.view.addAction(copy)
         layout.addWidget(self.view)
         self._setup_sort(default_sort)
-        self.model.rowsInserted.connect(self.view.request_fit)
-        self.model.modelReset.connect(self.view.request_fit)
-        self.model.flushed.connect(self.view.maybe_fit)
+        self.model.flushed.connect(self.view.maybe_fit)  # fit right after each batch (the view also defers one)
 
     # ----------------------------------------------------------------- set-up
     def _setup_sort(self, default_sort: tuple[str, Qt.SortOrder] | None) -> None:
@@ -145,13 +143,14 @@ class TablePanel(QWidget):
             return False
         if hh.count() != self.model.columnCount():
             return False
-        self.view.auto_fit = False
+        self.view.forget_fitting(auto_fit=False)  # the saved widths are the user's
         self.proxy.sort(hh.sortIndicatorSection(), hh.sortIndicatorOrder())
         return True
 
     def resize_columns(self) -> None:
-        """Fit the columns to the rows in sight (the "Resize columns" menu action)."""
-        self.view.fit_columns()
+        """Fit the columns to the rows in sight and let them keep fitting as rows and
+        values arrive, also columns resized by hand (the "Resize columns" menu action)."""
+        self.view.refit()
 
     # --------------------------------------------------------- context menus
     def context_rows(self, index: QModelIndex | None) -> list[Any]:

@@ -167,12 +167,15 @@ class PositionsPanel(TablePanel):
         if on == self.consolidated:
             return
         state = self.header_state()  # swapping the source resets the header; keep the user's columns
+        fitting = self.view.fit_state()  # ... and which of them still fit their texts
         if on:
             self.model.flush()
             self._refresh_consolidated(force=True)
             self.consolidated_model.flush()
         self.proxy.setSourceModel(self.consolidated_model if on else self.model)
         self.restore_header_state(state)
+        self.view.set_fit_state(fitting)
+        self.view.request_fit()  # e.g. "All clients" in the Account column
 
     def consolidated_rows(self) -> list[Position]:
         """The summed positions, computed from the per-account rows now."""

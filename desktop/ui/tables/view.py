@@ -2,8 +2,14 @@
 
 Row selection, alternating rows, no grid, compact fixed-height rows, movable and
 hideable columns (right-click the header), cell text inset so numbers never touch
-the next column, and columns that fit their contents when rows first arrive and
-keep growing (never shrinking) as rows come, until the user resizes one by hand.
+the next column, and compact header hints (:class:`~.header.BlotterHeader`).
+
+Column fitting: a column fits its texts (capped at MAX_AUTO_WIDTH) when rows first
+arrive, then only grows (never shrinks, so live updates do not jitter) whenever a new
+row or a changed value no longer fits, e.g. the watchlist's bid/ask that arrive after
+its empty rows. A column the user resized by hand keeps the user's width; hiding or
+showing a column is not a resize. A restored header state (``auto_fit = False``)
+turns fitting off until "Resize columns" (:meth:`BlotterView.refit`).
 The view's model must be a :class:`~desktop.ui.tables.proxy.TableProxy`.
 """
 
@@ -11,15 +17,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QPoint, QRect, Qt, QTimer
+from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QPoint, QRect, Qt, QTimer
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QMenu, QProxyStyle, QStyle, QTableView, QWidget
 
+from .header import BlotterHeader
 from .proxy import TableProxy
 
 MAX_AUTO_WIDTH = 280
 """Fitting never makes a column wider than this (long messages elide)."""
 FIT_SAMPLE_ROWS = 100
-"""Fitting measures at most this many rows (those in sight)."""
+"""Fitting measures at most this many rows (those in sight, or the changed ones)."""
 CELL_MARGIN = 4
 """Extra horizontal margin of cell text on each side (on top of the style's own)."""
 COLUMN_PADDING = 2 * CELL_MARGIN + 4
@@ -49,12 +56,20 @@ class BlotterView(QTableView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.auto_fit = True
-        """Fit columns as rows arrive; turned off by a manual resize or a restored state."""
-        self._fit_pending = False
+        """Fit columns as rows and values arrive; off after a restored header state."""
+        self._fit_pending = False  # rows arrived: measure the rows in sight
+        self._changed: list[Any] = []  # row objects whose values changed since the last fit
+        self._changed_overflow = False  # more than FIT_SAMPLE_ROWS changed: measure the rows in sight
         self._fitting = False
-        self._fitted_once = False
+        self._fitted: set[int] = set()  # logical columns fitted once: from then on they only grow
+        self._user_sized: set[int] = set()  # logical columns the user resized: never fitted
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self.maybe_fit)
         self._style: _CellPaddingStyle | None = None
         self._follow_app_style()
+        self.setHorizontalHeader(BlotterHeader(self))
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -64,6 +79,7 @@ class BlotterView(QTableView):
         self.setCornerButtonEnabled(False)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         vh = self.verticalHeader()
         vh.setVisible(False)
         vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
@@ -76,6 +92,7 @@ class BlotterView(QTableView):
         hh.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         hh.customContextMenuRequested.connect(self._show_header_menu)
         hh.sectionResized.connect(self._on_section_resized)
+        hh.sortIndicatorChanged.connect(self._on_sort_indicator_changed)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
 
     def _follow_app_style(self) -> None:
@@ -97,6 +114,21 @@ class BlotterView(QTableView):
             # sends while it re-polishes widgets re-enters that polish and crashes (live theme switch).
             QTimer.singleShot(0, self, self._follow_app_style)
 
+    def setModel(self, model: QAbstractItemModel | None) -> None:  # noqa: N802 - Qt override
+        """Show ``model`` (a TableProxy) and fit columns as its rows and values arrive."""
+        old = self.model()
+        if old is not None:
+            for signal, slot in self._model_hooks(old):
+                signal.disconnect(slot)
+        super().setModel(model)
+        if model is not None:
+            for signal, slot in self._model_hooks(model):
+                signal.connect(slot)
+
+    def _model_hooks(self, model: QAbstractItemModel) -> list[tuple[Any, Any]]:
+        return [(model.rowsInserted, self.request_fit), (model.modelReset, self.request_fit),
+                (model.dataChanged, self._note_changed)]
+
     def proxy(self) -> TableProxy:
         """The view's model, a TableProxy."""
         return self.model()  # type: ignore[return-value]
@@ -109,53 +141,139 @@ class BlotterView(QTableView):
 
     # ---------------------------------------------------------------- fitting
     def request_fit(self, *_: Any) -> None:
-        """Note that rows arrived; :meth:`maybe_fit` will fit the columns."""
+        """Note that rows arrived; :meth:`maybe_fit` (now or on the next event-loop
+        turn) fits the columns to the rows in sight."""
         self._fit_pending = True
+        self._fit_timer.start()
+
+    def _note_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, roles: Any = ()) -> None:
+        """Values of shown rows changed: remember those rows for a grow-only fit."""
+        if roles and int(Qt.ItemDataRole.DisplayRole) not in [int(r) for r in roles]:
+            return
+        if not self.auto_fit or self._changed_overflow:
+            return
+        first, last = top_left.row(), bottom_right.row()
+        if last - first + 1 + len(self._changed) > FIT_SAMPLE_ROWS:
+            self._changed, self._changed_overflow = [], True
+        else:
+            proxy = self.proxy()
+            self._changed.extend(proxy.row_object(r) for r in range(first, last + 1))
+        self._fit_timer.start()
 
     def maybe_fit(self) -> None:
-        """Fit columns if rows arrived, auto-fit is on and the view is shown."""
-        if self.auto_fit and self._fit_pending and self.proxy().rowCount() and self.isVisible():
-            self._fit_pending = False
-            self.fit_columns(grow_only=self._fitted_once)
-            self._fitted_once = True
+        """Fit columns to rows that arrived or changed, if auto-fit is on and the view
+        is shown (a hidden view fits when shown). Connected to the model's ``flushed``."""
+        if not (self.auto_fit and self.isVisible()):
+            return
+        self._fit_timer.stop()
+        if (self._fit_pending or self._changed_overflow) and self.proxy().rowCount():
+            rows = self._rows_in_sight() + self._changed
+        elif self._changed:
+            rows = self._changed
+        else:
+            return
+        self._fit_pending, self._changed, self._changed_overflow = False, [], False
+        self._fit(rows, [c for c in self.visible_columns() if c not in self._user_sized])
 
-    def _on_section_resized(self, *_: Any) -> None:
-        if not self._fitting:
-            self.auto_fit = False
+    def fit_columns(self, grow_only: bool = False) -> None:
+        """Fit every shown column to the rows in sight (``grow_only``: keep wider ones).
+
+        Explicit: also fits columns the user resized. See :meth:`refit` to hand them
+        back to auto-fitting too.
+        """
+        self._fit(self._rows_in_sight(), self.visible_columns(), exact=not grow_only)
+
+    def refit(self) -> None:
+        """"Resize columns": fit every shown column now and turn auto-fit back on for
+        all of them (forgets hand-set widths and a restored state)."""
+        self.auto_fit = True
+        self._user_sized.clear()
+        self._fitted.clear()
+        self._changed, self._changed_overflow, self._fit_pending = [], False, False
+        self.fit_columns()
+
+    def forget_fitting(self, auto_fit: bool) -> None:
+        """After a restored header state: ``auto_fit`` on or off, no column fitted or
+        hand-sized yet."""
+        self.auto_fit = auto_fit
+        self._user_sized.clear()
+        self._fitted.clear()
+
+    def fit_state(self) -> tuple[bool, frozenset[int], frozenset[int]]:
+        """Opaque fitting state, to carry over a model swap (see :meth:`set_fit_state`)."""
+        return self.auto_fit, frozenset(self._fitted), frozenset(self._user_sized)
+
+    def set_fit_state(self, state: tuple[bool, frozenset[int], frozenset[int]]) -> None:
+        """Restore :meth:`fit_state` output."""
+        self.auto_fit, fitted, user = state
+        self._fitted, self._user_sized = set(fitted), set(user)
+
+    def column_need(self, column: int, rows: list[Any]) -> int:
+        """Width (px) column ``column`` needs for ``rows``' texts and its header label,
+        capped at MAX_AUTO_WIDTH."""
+        fm = self.fontMetrics()
+        margin = 2 * (self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1)
+        col = self.proxy().keyed_model().columns[column]
+        text = max((fm.horizontalAdvance(col.display(r)) for r in rows), default=0)
+        return min(max(text + margin + COLUMN_PADDING, self.horizontalHeader().sectionSizeHint(column)), MAX_AUTO_WIDTH)
+
+    def _fit(self, rows: list[Any], columns: list[int], exact: bool = False) -> None:
+        """Fit ``columns`` to ``rows``: exactly when ``exact`` or the column was never
+        fitted, else only growing. Measures display text in Python (Qt's own
+        resizeColumnsToContents asks the model ~1000 rows x 8 roles per column)."""
+        hh = self.horizontalHeader()
+        self._fitting = True
+        try:
+            for c in columns:
+                if hh.isSectionHidden(c):
+                    continue
+                width = self.column_need(c, rows)
+                if not exact and c in self._fitted:
+                    width = max(width, hh.sectionSize(c))
+                if width != hh.sectionSize(c):
+                    hh.resizeSection(c, width)
+                self._fitted.add(c)
+        finally:
+            self._fitting = False
+
+    def _on_section_resized(self, logical: int, old: int, new: int) -> None:
+        """A resize not made by fitting is the user's, unless it hides or shows the
+        column (size to or from 0): a shown column is fitted afresh."""
+        if self._fitting:
+            return
+        if new == 0:
+            return
+        if old == 0:
+            self._fitted.discard(logical)
+            self.request_fit()
+            return
+        self._user_sized.add(logical)
+
+    def _on_sort_indicator_changed(self, logical: int, _order: Qt.SortOrder) -> None:
+        """Give the newly sorted column room for its arrow (auto-fitted columns only)."""
+        hh = self.horizontalHeader()
+        if not self.auto_fit or logical < 0 or logical in self._user_sized or hh.isSectionHidden(logical):
+            return
+        if logical not in self._fitted:
+            return  # fitted (with the arrow) when rows arrive
+        need = hh.sectionSizeHint(logical)
+        if need > hh.sectionSize(logical):
+            self._fitting = True
+            try:
+                hh.resizeSection(logical, min(need, MAX_AUTO_WIDTH))
+            finally:
+                self._fitting = False
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         """Fit columns deferred while the view was hidden."""
         super().showEvent(event)
         self.maybe_fit()
 
-    def fit_columns(self, grow_only: bool = False) -> None:
-        """Fit columns to the rows in sight plus COLUMN_PADDING, capped at MAX_AUTO_WIDTH.
-
-        Measures display text of at most FIT_SAMPLE_ROWS rows in Python (Qt's own
-        resizeColumnsToContents asks the model ~1000 rows x 8 roles per column).
-        ``grow_only`` keeps columns that are already wider (no jitter on live updates).
-        """
-        hh = self.horizontalHeader()
-        fm = self.fontMetrics()
-        margin = 2 * (self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1)
-        rows = self._rows_in_sight()
-        self._fitting = True
-        try:
-            for c, col in enumerate(self.proxy().keyed_model().columns):
-                if hh.isSectionHidden(c):
-                    continue
-                text = max((fm.horizontalAdvance(col.display(r)) for r in rows), default=0)
-                width = min(max(text + margin + COLUMN_PADDING, hh.sectionSizeHint(c)), MAX_AUTO_WIDTH)
-                if grow_only:
-                    width = max(width, hh.sectionSize(c))
-                if width != hh.sectionSize(c):
-                    hh.resizeSection(c, width)
-        finally:
-            self._fitting = False
-
     def _rows_in_sight(self) -> list[Any]:
         proxy = self.proxy()
         n = proxy.rowCount()
+        if not n:
+            return []
         first = max(0, self.rowAt(0))
         last = self.rowAt(self.viewport().height() - 1)
         if last < 0:
