@@ -12,12 +12,10 @@ from desktop.brokers.errors import (
     CertificateChangedError,
     CertificateUntrustedError,
     NotFoundError,
-    RateLimitedError,
     UnavailableError,
 )
 from desktop.brokers.ibkr.client import IBKR_PACE_RULES, IbkrClient, RequestTimeout
 from desktop.brokers.transport import Pacer, RetryPolicy
-from desktop.domain import ConnectionStatus
 from tests.fakes.ibkr import running_gateway
 
 
@@ -166,47 +164,6 @@ def test_concurrent_failures_share_one_reprime(arun, tmp_path):
 
     arun(main())
     assert calls == ["reprime"]
-
-
-def test_429_cools_down_and_publishes_state(arun, tmp_path):
-    states = []
-
-    async def main():
-        async with running_gateway(tmp_path) as gw:
-            # a client without pacing, so that the fake's 1/min limit answers 429
-            client = await _opened(gw, pacer=Pacer(None), on_state=states.append)
-            await client.get("/sso/validate")
-            with pytest.raises(RateLimitedError) as info:
-                await client.get("/sso/validate")
-            assert info.value.retry_after == 60
-            seen = len(gw.requests)
-            with pytest.raises(RateLimitedError) as again:  # refused locally, not sent
-                await client.get("/iserver/accounts")
-            assert 0 < again.value.retry_after <= 60
-            assert len(gw.requests) == seen
-            assert client.pacer.cooling_until is not None
-            await client.close()
-
-    arun(main())
-    assert [s.status for s in states] == [ConnectionStatus.COOL_DOWN]
-    assert states[0].until is not None and states[0].until.tzinfo is not None
-
-
-def test_cool_down_doubles_up_to_ten_minutes(arun, tmp_path):
-    async def main():
-        async with running_gateway(tmp_path) as gw:
-            client = await _opened(gw, pacer=Pacer(None))
-            await client.get("/sso/validate")
-            waits = []
-            for _ in range(5):
-                client.pacer._cooling_until = None  # skip the wait itself
-                with pytest.raises(RateLimitedError) as info:
-                    await client.get("/sso/validate")
-                waits.append(info.value.retry_after)
-            await client.close()
-            return waits
-
-    assert arun(main()) == [60, 120, 240, 480, 600]
 
 
 def test_post_timeout_is_never_retried(arun, tmp_path):

@@ -198,3 +198,123 @@ def test_pace_rule_validation():
         PaceRule("/x", max_calls=1)
     with pytest.raises(ValueError):
         PaceRule("/x")
+
+
+async def _try(pacer: Pacer, path: str) -> bool:
+    """True when ``path`` got a slot, False when refused with RateLimitedError."""
+    try:
+        async with pacer.slot(path):
+            return True
+    except RateLimitedError:
+        return False
+
+
+def test_endpoint_cool_down_refuses_only_that_endpoint(arun):
+    clock = FakeClock()
+    seen: list[float] = []
+    rules = [PaceRule(r"/portfolio/accounts", max_calls=1, per_seconds=5), PaceRule(r"/fyi/.*", max_calls=1, per_seconds=1)]
+    pacer = Pacer(10, rules, clock=clock, sleep=clock.sleep, on_cool_down=seen.append)
+
+    async def main() -> None:
+        until = pacer.cool_down(5, path="/portfolio/accounts?x=1")  # the rule's pattern cools down
+        assert pacer.cooling_until is None and seen == []  # not global, no on_cool_down
+        assert pacer.endpoint_cooling_until("/portfolio/accounts") == until == 1005.0
+        with pytest.raises(RateLimitedError) as info:
+            async with pacer.slot("/portfolio/accounts"):
+                pass
+        assert info.value.retry_after == pytest.approx(5) and "/portfolio/accounts" in info.value.message
+        assert await _try(pacer, "/iserver/accounts")  # other endpoints keep working
+        assert await _try(pacer, "/portfolio/subaccounts")
+        pacer.cool_down(30, pattern=r"/fyi/.*")
+        assert not await _try(pacer, "/fyi/unreadnumber") and not await _try(pacer, "/fyi/deliveryoptions")
+        assert pacer.cool_down(1, path="/portfolio/accounts") == until  # never shortened
+        clock.now += 5
+        assert pacer.endpoint_cooling_until("/portfolio/accounts") is None
+        assert await _try(pacer, "/portfolio/accounts")
+        assert not await _try(pacer, "/fyi/notifications")  # its own cool-down still runs
+
+    arun(main())
+    assert clock.sleeps == []  # slot() refuses a cooled endpoint at once, never waits
+
+
+def test_endpoint_cool_down_without_rule_cools_exactly_that_path(arun):
+    pacer = Pacer(None)
+
+    async def main() -> None:
+        pacer.cool_down(10, path="/iserver/account/orders?force=true")
+        assert not await _try(pacer, "/iserver/account/orders")
+        assert await _try(pacer, "/iserver/account/DU1/orders")  # not a regex prefix / wildcard
+
+    arun(main())
+
+
+def test_global_cool_down_still_refuses_every_endpoint(arun):
+    clock = FakeClock()
+    pacer = Pacer(10, [PaceRule(r"/portfolio/accounts", max_calls=1, per_seconds=5)], clock=clock, sleep=clock.sleep)
+
+    async def main() -> None:
+        pacer.cool_down(5, path="/portfolio/accounts")
+        pacer.cool_down(60)
+        for path in ("/portfolio/accounts", "/iserver/accounts", "/tickle"):
+            with pytest.raises(RateLimitedError) as info:
+                async with pacer.slot(path):
+                    pass
+            assert info.value.retry_after == pytest.approx(60)
+        with pytest.raises(RateLimitedError):  # no waiting through a global cool-down
+            await pacer.wait_cooled("/portfolio/accounts", max_wait=100)
+
+    arun(main())
+    assert clock.sleeps == []
+
+
+def test_endpoint_cool_down_wakes_only_waiters_of_that_endpoint(arun):
+    clock = FakeClock()
+    rules = [PaceRule("/tickle", max_calls=1, per_seconds=1), PaceRule("/other", max_calls=1, per_seconds=1)]
+
+    async def sleep(seconds: float) -> None:
+        pacer.cool_down(30, path="/tickle")  # a 429 for /tickle arrives while both wait
+        clock.now += seconds
+
+    pacer = Pacer(None, rules, clock=clock, sleep=sleep)
+
+    async def main() -> None:
+        assert await _try(pacer, "/tickle") and await _try(pacer, "/other")
+        assert not await _try(pacer, "/tickle")  # refused after waiting for its window
+        assert await _try(pacer, "/other")  # waited for its window, then went through
+
+    arun(main())
+
+
+def test_wait_cooled_waits_for_a_short_endpoint_cool_down(arun):
+    clock = FakeClock()
+    pacer = Pacer(10, clock=clock, sleep=clock.sleep)
+
+    async def main() -> None:
+        await pacer.wait_cooled("/portfolio/accounts")  # nothing cooling: returns at once
+        assert clock.sleeps == []
+        pacer.cool_down(5, path="/portfolio/accounts")
+        await pacer.wait_cooled("/portfolio/accounts", max_wait=15)
+        assert clock.sleeps == [5.0]
+        assert await _try(pacer, "/portfolio/accounts")
+        pacer.cool_down(20, path="/portfolio/accounts")
+        with pytest.raises(RateLimitedError) as info:  # longer than max_wait: refused at once
+            await pacer.wait_cooled("/portfolio/accounts", max_wait=15)
+        assert info.value.retry_after == pytest.approx(20) and "/portfolio/accounts" in info.value.message
+        assert clock.sleeps == [5.0]
+
+    arun(main())
+
+
+def test_wait_cooled_is_cancellable(arun):
+    pacer = Pacer(10)  # real clock and asyncio.sleep
+
+    async def main() -> None:
+        pacer.cool_down(300, path="/portfolio/accounts")
+        waiter = asyncio.create_task(pacer.wait_cooled("/portfolio/accounts"))
+        await asyncio.sleep(0)
+        assert not waiter.done()
+        waiter.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+
+    arun(main())

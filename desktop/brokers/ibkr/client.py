@@ -45,12 +45,14 @@ from desktop.domain import ConnectionState, ConnectionStatus
 from .client_errors import MAYBE_SENT_STATUSES, REPRIME_ERRORS, NeedsReprime as _NeedsReprime, Retryable as _Retryable
 from .client_errors import decode_body as _decode, reprime_error
 from .client_pacing import IBKR_PACE_RULES, PACE_MARGIN
+from .client_throttle import EndpointCoolDowns, send_with_endpoint_retry
 
 log = logging.getLogger(__name__)
 
 
-#: First cool-down after a 429 without Retry-After; doubles on each further 429 up to
-#: COOL_DOWN_MAX (IBKR's "penalty box" lasts 10 minutes).
+#: First GLOBAL cool-down after a 429 (on a path without its own limit) without
+#: Retry-After; doubles on each further 429 up to COOL_DOWN_MAX (IBKR's "penalty box"
+#: lasts 10 minutes). Per-endpoint 429s: client_throttle.EndpointCoolDowns.
 
 COOL_DOWN_FIRST = 60.0
 COOL_DOWN_MAX = 600.0
@@ -99,6 +101,7 @@ class IbkrClient:
         self._ssl_context: ssl.SSLContext | None = None
         self._fingerprint: str | None = None
         self._cool_downs = Backoff(COOL_DOWN_FIRST, 2, COOL_DOWN_MAX, jitter=0)
+        self.endpoint_cool_downs = EndpointCoolDowns()
         self._cool_down_timer: asyncio.TimerHandle | None = None
         self._reprime_lock = asyncio.Lock()
         self._reprime_generation = 0
@@ -202,7 +205,9 @@ class IbkrClient:
         return the decoded JSON (None for an empty body, text when not JSON).
 
         ``idempotent`` defaults to True for GET/HEAD/OPTIONS/PUT. Idempotent requests
-        are retried after connect errors and 503 (RetryPolicy). Raises:
+        are retried after connect errors and 503 (RetryPolicy). A 429 on an endpoint with
+        its own limit pauses only that endpoint and a GET is retried once after it
+        (client_throttle). Raises:
         RateLimitedError (429 or cooling down; ``retry_after``), AuthError (401/403),
         NotFoundError (404), InvalidRequestError (other 4xx), UnavailableError /
         BrokerError (5xx, ``raw`` = body), RequestTimeout (no answer, or 503/504 to a
@@ -244,7 +249,8 @@ class IbkrClient:
         attempt = 0
         while True:
             try:
-                return await self._send(method, path, params, body, idempotent)
+                return await send_with_endpoint_retry(
+                    lambda: self._send(method, path, params, body, idempotent), self.pacer, method, path, idempotent)
             except _Retryable as retry:
                 if not self.retry_policy.should_retry(attempt, idempotent=idempotent, status=retry.status, connect_error=retry.status is None):
                     raise retry.error from None
@@ -282,9 +288,10 @@ class IbkrClient:
         data = _decode(response)
         status = response.status_code
         if status == 429:
-            raise self._throttled(response.headers, data)
+            raise self._throttled(method, path, response.headers, data)
         if status < 400:
             self._cool_downs.reset()
+            self.endpoint_cool_downs.succeeded(path)
         text = reprime_error(data)
         if text is not None:
             raise _NeedsReprime(UnavailableError(f"The IBKR gateway session is not ready: {text}", code=str(status), raw=data))
@@ -302,13 +309,18 @@ class IbkrClient:
             raise error
         return data
 
-    def _throttled(self, headers: httpx.Headers, body: Any) -> RateLimitedError:
+    def _throttled(self, method: str, path: str, headers: httpx.Headers, body: Any) -> Exception:
+        """A 429: on a path with its own limit only that endpoint cools down (no state
+        published); otherwise the global cool-down + COOL_DOWN state (NOTES.md 7)."""
         seconds = retry_after_seconds(headers)
+        endpoint = self.endpoint_cool_downs.throttled(self.pacer, method, path, seconds, body)
+        if endpoint is not None:
+            return endpoint
         if seconds is None:
             seconds = next(self._cool_downs)
         self.pacer.cool_down(seconds)
         until = datetime.now(timezone.utc) + timedelta(seconds=seconds)
-        log.warning("IBKR gateway throttled us (429); pausing requests for %.0f s", seconds)
+        log.warning("IBKR gateway throttled us (429, %s %s); pausing all requests for %.0f s", method, path, seconds)
         self._publish(ConnectionState(
             status=ConnectionStatus.COOL_DOWN,
             message=f"IBKR is throttling requests; paused for {seconds:.0f} s",

@@ -2,12 +2,14 @@
 
 Broker-neutral. Brokers throttle by request rate (IBKR: 10 req/s through the gateway,
 some endpoints 1 per 5 s) and answer excess with HTTP 429; the :class:`Pacer` keeps us
-under those limits and, after a 429, refuses every request until the cool-down ends.
+under those limits and, after a 429, refuses requests until the cool-down ends: every
+request after a global cool-down, only the throttled endpoint's after an endpoint one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -100,7 +102,10 @@ class Pacer:
     Usage: ``async with pacer.slot("/iserver/account/orders"): <send the request>``.
     While cooling down (after :meth:`cool_down`) ``slot()`` raises
     :class:`RateLimitedError` with ``retry_after`` seconds at once, also for callers
-    already waiting.
+    already waiting: for every path during a global cool-down, for the paths of the
+    cooled endpoint only during an endpoint cool-down (``cool_down(s, path=...)``).
+    ``slot()`` never waits for a cool-down; a caller that wants to (an idempotent GET)
+    awaits :meth:`wait_cooled` first.
     """
 
     def __init__(
@@ -118,6 +123,7 @@ class Pacer:
         self._global = _Window(int(global_rate), 1.0 + margin) if global_rate else None
         self._rules = [_RuleState(rule, margin) for rule in rules]
         self._cooling_until: float | None = None
+        self._endpoints: dict[str, tuple[re.Pattern[str], float]] = {}  # pattern -> (regex, until)
         self._released = _Released()
         self.on_cool_down = on_cool_down
 
@@ -135,23 +141,51 @@ class Pacer:
 
     @property
     def cooling_until(self) -> float | None:
-        """Monotonic time (the pacer's clock) when the current cool-down ends, or None."""
+        """Monotonic time (the pacer's clock) when the current GLOBAL cool-down ends, or
+        None (endpoint cool-downs: :meth:`endpoint_cooling_until`)."""
         if self._cooling_until is not None and self._clock() >= self._cooling_until:
             self._cooling_until = None
         return self._cooling_until
 
-    def cool_down(self, seconds: float) -> float:
-        """Refuse every request for ``seconds`` from now (extends, never shortens, a
-        running cool-down). Returns the monotonic end time."""
-        until = self._clock() + max(0.0, seconds)
-        if self._cooling_until is None or until > self._cooling_until:
-            self._cooling_until = until
-        self._released.notify()  # callers waiting for a slot get the error now
-        if self.on_cool_down is not None:
-            self.on_cool_down(self._cooling_until)
-        return self._cooling_until
+    def cool_down(self, seconds: float, path: str | None = None, *, pattern: str | None = None) -> float:
+        """Refuse requests for ``seconds`` from now (extends, never shortens, a running
+        cool-down of the same scope). Returns the monotonic end time.
 
-    def _check_cooling(self) -> None:
+        Without ``path``/``pattern``: a GLOBAL cool-down, every request is refused and
+        ``on_cool_down(until)`` is called. With ``pattern`` (a regular expression fully
+        matched against paths without their query string, like :attr:`PaceRule.pattern`)
+        or ``path`` (cools the pattern of the first rule matching it, else exactly that
+        path): an ENDPOINT cool-down, only matching paths are refused; ``on_cool_down``
+        is not called.
+        """
+        until = self._clock() + max(0.0, seconds)
+        is_global = path is None and pattern is None
+        if is_global:
+            if self._cooling_until is None or until > self._cooling_until:
+                self._cooling_until = until
+            result = self._cooling_until
+        else:
+            if pattern is None:
+                state = self._rule_for(path)  # type: ignore[arg-type]
+                pattern = state.rule.pattern if state is not None else re.escape(_strip_query(path))  # type: ignore[arg-type]
+            regex, current = self._endpoints.get(pattern, (None, 0.0))
+            result = max(until, current)
+            self._endpoints[pattern] = (regex or re.compile(pattern), result)
+        self._released.notify()  # callers waiting for a slot get the error now
+        if is_global and self.on_cool_down is not None:
+            self.on_cool_down(result)
+        return result
+
+    def endpoint_cooling_until(self, path: str) -> float | None:
+        """Monotonic end of the endpoint cool-down that applies to ``path`` (query string
+        ignored), or None. The global cool-down is :attr:`cooling_until`."""
+        now = self._clock()
+        self._endpoints = {p: (rx, until) for p, (rx, until) in self._endpoints.items() if until > now}
+        bare = _strip_query(path)
+        ends = [until for rx, until in self._endpoints.values() if rx.fullmatch(bare)]
+        return max(ends) if ends else None
+
+    def _check_cooling(self, path: str | None = None) -> None:
         until = self.cooling_until
         if until is not None:
             remaining = max(0.0, until - self._clock())
@@ -159,6 +193,31 @@ class Pacer:
                 f"Requests are paused for {remaining:.0f} s after the broker throttled us",
                 retry_after=remaining,
             )
+        until = self.endpoint_cooling_until(path) if path is not None and self._endpoints else None
+        if until is not None:
+            remaining = max(0.0, until - self._clock())
+            raise RateLimitedError(
+                f"Requests to {_strip_query(path)} are paused for {remaining:.0f} s after the broker "  # type: ignore[arg-type]
+                "throttled that endpoint",
+                retry_after=remaining,
+            )
+
+    async def wait_cooled(self, path: str, max_wait: float = math.inf) -> None:
+        """Wait (with the pacer's ``sleep``; cancellable) until no endpoint cool-down
+        applies to ``path``. Returns at once when none does. Raises RateLimitedError
+        (``retry_after`` seconds) at once during a global cool-down, and when the
+        endpoint's cool-down would take the total wait beyond ``max_wait`` seconds."""
+        waited = 0.0
+        while True:
+            self._check_cooling()
+            until = self.endpoint_cooling_until(path)
+            if until is None:
+                return
+            remaining = until - self._clock()
+            if waited + remaining > max_wait:
+                self._check_cooling(path)
+            await self._sleep(remaining)  # type: ignore[arg-type]
+            waited += remaining
 
     def _rule_for(self, path: str) -> _RuleState | None:
         bare = _strip_query(path)
@@ -170,9 +229,10 @@ class Pacer:
     @asynccontextmanager
     async def slot(self, path: str) -> AsyncIterator[None]:
         """Wait until a request to ``path`` may start, then hold its place for the body
-        of the ``async with`` (the request's duration). Raises RateLimitedError while
-        cooling down."""
-        self._check_cooling()
+        of the ``async with`` (the request's duration). Raises RateLimitedError at once
+        during a global cool-down or a cool-down of ``path``'s endpoint (also when one
+        starts while waiting for the slot); never waits for a cool-down to end."""
+        self._check_cooling(path)
         state = self._rule_for(path)
         windows = [w for w in (self._global, state.window if state is not None else None) if w is not None]
         if state is not None and state.semaphore is not None:
@@ -180,7 +240,7 @@ class Pacer:
         entries: list[tuple[_Window, list]] = []
         try:
             while True:
-                self._check_cooling()
+                self._check_cooling(path)
                 now = self._clock()
                 waits = [w.wait_time(now) for w in windows]
                 if all(wait == 0 for wait in waits):
