@@ -202,10 +202,10 @@ def test_chart_receives_live_bars_from_the_replay(qtbot, open_window):
     window = open_window(autostart=True, minutes=0)
     window.menus.speed_actions[60].trigger()
     assert window.broker.replay_speed == 60
-    first = window.chart.last_bar()
-    qtbot.waitUntil(lambda: window.live_bars_applied >= 3, timeout=10_000)
-    last = window.chart.last_bar()
-    assert last.time > first.time
+    qtbot.waitUntil(lambda: window.chart.last_bar() is not None, timeout=10_000)  # history loaded (in the background)
+    first, applied = window.chart.last_bar(), window.live_bars_applied
+    qtbot.waitUntil(lambda: window.live_bars_applied >= applied + 3, timeout=10_000)
+    qtbot.waitUntil(lambda: window.chart.last_bar().time > first.time, timeout=10_000)  # new bars at x60
     assert "x60" in window.status.replay_label.text()
 
 
