@@ -13,14 +13,9 @@ from PySide6.QtWidgets import QLabel, QPushButton, QScrollArea
 
 from desktop.brokers.paper import PaperBroker
 from desktop.ui.main_window import MainWindow
+from qt_helpers import run
 
 SCREENSHOTS = os.environ.get("TRADEDESK_SCREENSHOTS")
-
-
-def run(qtbot, qloop, coro, timeout=10_000):
-    task = qloop.create_task(coro)
-    qtbot.waitUntil(task.done, timeout=timeout)
-    return task.result()
 
 
 @pytest.fixture

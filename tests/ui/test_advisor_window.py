@@ -14,16 +14,11 @@ from desktop.brokers.paper import PaperBroker
 from desktop.domain import Fill, OrderRequest, OrderSide, OrderStatus, OrderType
 from desktop.ui.main_window import MainWindow
 from desktop.ui.services.consolidation import CONSOLIDATED_ACCOUNT
+from qt_helpers import run
 
 MASTER = "DF100000"
 CLIENTS = ["DU100001", "DU100002", "DU100003", "DU100004"]
 SCREENSHOTS = os.environ.get("TRADEDESK_SCREENSHOTS")  # a folder: save window shots there
-
-
-def run(qtbot, qloop, coro, timeout=10_000):
-    task = qloop.create_task(coro)
-    qtbot.waitUntil(task.done, timeout=timeout)
-    return task.result()
 
 
 async def yes(_question) -> bool:

@@ -18,13 +18,14 @@ from decimal import Decimal as D
 import pytest
 from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QToolButton
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QToolButton
 
 from desktop.app.secrets import SecretStore
 from desktop.connections import ConnectionStore
 from desktop.domain import OrderSide, OrderStatus, OrderType
 from desktop.ui.main_window import MainWindow
 from desktop.ui.services.consolidation import CONSOLIDATED_ACCOUNT
+from qt_helpers import find, run, top_level
 
 fakes = pytest.importorskip("tests.fakes.ibkr")
 pytest.importorskip("desktop.brokers.ibkr")
@@ -40,22 +41,6 @@ PACE_SCALE = 50  # IBKR's pacing windows, 50 times shorter (1 per 5 s -> 1 per 0
 
 
 # -- small helpers -----------------------------------------------------------------------
-def run(qtbot, qloop, coro, timeout=10_000):
-    task = qloop.create_task(coro)
-    qtbot.waitUntil(task.done, timeout=timeout)
-    return task.result()
-
-
-def top_level(name):
-    return next((w for w in QApplication.topLevelWidgets() if w.objectName() == name and w.isVisible()), None)
-
-
-def find(widget, cls, name):
-    child = widget.findChild(cls, name)
-    assert child is not None, name
-    return child
-
-
 def cell(panel, row, column_id) -> str:
     return panel.model.columns[panel.model.column_index(column_id)].display(row)
 

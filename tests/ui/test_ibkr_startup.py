@@ -15,7 +15,7 @@ import sys
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtWidgets import QPushButton
 
 from desktop.app.bootstrap import start_window
 from desktop.app.brokers import connection_for_broker, startup_broker
@@ -23,18 +23,9 @@ from desktop.app.secrets import SecretStore
 from desktop.connections import ConnectionStore
 from desktop.connections.ibkr import DEFAULT_BASE_URL
 from desktop.ui.main_window import MainWindow
+from qt_helpers import run, top_level
 
 IBKR_NAME = "Interactive Brokers (Client Portal)"
-
-
-def run(qtbot, qloop, coro, timeout=10_000):
-    task = qloop.create_task(coro)
-    qtbot.waitUntil(task.done, timeout=timeout)
-    return task.result()
-
-
-def top_level(name):
-    return next((w for w in QApplication.topLevelWidgets() if w.objectName() == name and w.isVisible()), None)
 
 
 def ibkr_connections(store):

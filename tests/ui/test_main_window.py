@@ -15,12 +15,7 @@ from PySide6.QtWidgets import QApplication, QComboBox, QDialog, QLabel, QLineEdi
 from desktop.brokers.paper import ACCOUNT_ID, PaperBroker
 from desktop.domain import OrderRequest, OrderSide, OrderStatus, OrderType, TimeInForce
 from desktop.ui.main_window import MainWindow
-
-
-def run(qtbot, qloop, coro, timeout=10_000):
-    task = qloop.create_task(coro)
-    qtbot.waitUntil(task.done, timeout=timeout)
-    return task.result()
+from qt_helpers import find, run
 
 
 @pytest.fixture
@@ -48,12 +43,6 @@ def open_window(qtbot, qloop, store):
         run(qtbot, qloop, window.shutdown())
         window.close()
         window.deleteLater()
-
-
-def find(widget, cls, name):
-    child = widget.findChild(cls, name)
-    assert child is not None, name
-    return child
 
 
 def fill_ticket(qtbot, window, symbol, quantity, side="buy", order_type=None, limit=None):

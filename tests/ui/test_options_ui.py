@@ -21,6 +21,7 @@ from desktop.ui.options import OccBuilder, OptionChainModel, OptionChainPanel, a
 from desktop.ui.options.chain import STRIKE_COLUMN, column_of
 from desktop.ui.options.common import atm_background, itm_background
 from desktop.ui.ticket import OrderTicket
+from qt_helpers import find, run
 
 EXPIRIES = (date(2013, 3, 15), date(2013, 3, 22), date(2013, 4, 19))
 STRIKES = tuple(D(s) for s in (440, 445, 450, 455, 460))
@@ -43,12 +44,6 @@ def make_chain(underlying="AAPL", price="451.20", shift="0", expiries=EXPIRIES, 
                     underlying_price=spot, timestamp=NOW))
     return OptionChain(underlying=underlying, underlying_price=spot, expiries=expiries, strikes=strikes,
                        quotes=tuple(quotes), timestamp=NOW)
-
-
-def find(widget, cls, name):
-    child = widget.findChild(cls, name)
-    assert child is not None, name
-    return child
 
 
 def error_text(widget, key: str) -> str:
@@ -356,12 +351,6 @@ def test_ctrl_s_in_option_mode_keeps_open_or_close(qtbot, ticket):
 
 
 # ------------------------------------------------- the whole app, paper broker
-def run(qtbot, qloop, coro, timeout=10_000):
-    task = qloop.create_task(coro)
-    qtbot.waitUntil(task.done, timeout=timeout)
-    return task.result()
-
-
 @pytest.fixture
 def window(qtbot, qloop, tmp_path):
     from desktop.ui.main_window import MainWindow

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QPushButton, QWidget
 
 from desktop.domain import OrderQuestion
 from desktop.ui.questions import QuestionAsker, ReplyQuestionDialog, question_handler, question_html
+from qt_helpers import find
 
 P6 = OrderQuestion(
     reply_id="r-1",
@@ -17,12 +18,6 @@ P6 = OrderQuestion(
 )
 O163 = OrderQuestion(reply_id="r-2", messages=("The following order exceeds the price percentage limit <b>3%</b> & more",),
                      message_ids=("o163",))
-
-
-def find(widget, cls, name):
-    child = widget.findChild(cls, name)
-    assert child is not None, name
-    return child
 
 
 @pytest.fixture

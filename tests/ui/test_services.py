@@ -13,12 +13,7 @@ from desktop.domain import Interval, OrderRequest, OrderSide, OrderType, TimeInF
 from desktop.ui.error_reporting import ErrorReporter
 from desktop.ui.services.broker_service import BrokerService
 from desktop.ui.services.chart_feed import ChartFeed
-
-
-def run(qtbot, qloop, coro, timeout=10_000):
-    task = qloop.create_task(coro)
-    qtbot.waitUntil(task.done, timeout=timeout)
-    return task.result()
+from qt_helpers import run
 
 
 @pytest.fixture

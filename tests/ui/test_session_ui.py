@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtWidgets import QPushButton
 
 from desktop.app.secrets import SecretStore
 from desktop.brokers.errors import CertificateChangedError
@@ -18,16 +18,7 @@ from desktop.domain import ConnectionStatus
 from desktop.ui.main_window import MainWindow
 from desktop.ui.status_bar import session_text
 from stub_gateway import BASE_URL, FP_A, FP_B, LOGIN_URL, STUB_SPEC, StubGatewayBroker
-
-
-def run(qtbot, qloop, coro, timeout=10_000):
-    task = qloop.create_task(coro)
-    qtbot.waitUntil(task.done, timeout=timeout)
-    return task.result()
-
-
-def top_level(name):
-    return next((w for w in QApplication.topLevelWidgets() if w.objectName() == name and w.isVisible()), None)
+from qt_helpers import run, top_level
 
 
 class UrlCatcher(QObject):

@@ -14,6 +14,7 @@ from desktop.domain import (
 )
 from desktop.ui.ticket import ModifyOrderDialog, OrderTicket
 from desktop.ui.ticket.values import TicketInputs, build_request, estimate_order, parse_decimal
+from qt_helpers import find
 
 AAPL = Instrument.equity("AAPL", description="Apple Inc.")
 INSTRUMENTS = {"AAPL": AAPL, "MSFT": Instrument.equity("MSFT")}
@@ -38,12 +39,6 @@ def ticket(qtbot):
     t.show()
     qtbot.waitExposed(t)
     return t
-
-
-def find(widget, cls, name):
-    child = widget.findChild(cls, name)
-    assert child is not None, name
-    return child
 
 
 def error_text(widget, key: str) -> str:

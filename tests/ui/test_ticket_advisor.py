@@ -22,20 +22,9 @@ from desktop.ui.services.broker_service import BrokerService
 from desktop.ui.ticket import OrderTicket
 from desktop.ui.ticket.allocation_selector import KIND_ROLE
 from desktop.ui.ticket.allocation_values import FillTally, estimate_allocation
+from qt_helpers import find, run
 
 CLIENTS = ("DU100001", "DU100002", "DU100003", "DU100004")
-
-
-def run(qtbot, qloop, coro, timeout=10_000):
-    task = qloop.create_task(coro)
-    qtbot.waitUntil(task.done, timeout=timeout)
-    return task.result()
-
-
-def find(widget, cls, name):
-    child = widget.findChild(cls, name)
-    assert child is not None, name
-    return child
 
 
 class Desk:
