@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 
 from desktop import __version__
 from desktop.app.secrets import SecretStore
@@ -28,6 +28,7 @@ from .order_actions import OrderActions
 from .services.broker_service import BrokerService
 from .services.chart_feed import ChartFeed
 from .services.tasks import spawn
+from .ticket.scroll import ticket_scroll_area
 from .session_ui import SessionUi
 from .settings import app_settings
 from .status_bar import NEW_YORK, TradingStatusBar
@@ -134,7 +135,8 @@ class MainWindow(QMainWindow):
     def _build_docks(self) -> None:
         bottom, left, right = Qt.DockWidgetArea.BottomDockWidgetArea, Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
         self._dock("watchlist", "Watchlist", self.watchlist, left)
-        self._dock("ticket", "Order Ticket", self._ticket_scroller(), right)
+        self.ticket_scroll = ticket_scroll_area(self.ticket, self)
+        self._dock("ticket", "Order Ticket", self.ticket_scroll, right)
         orders = self._dock("orders", "Orders", self.orders, bottom)
         positions = self._dock("positions", "Positions", self.positions, bottom)
         self.splitDockWidget(orders, positions, Qt.Orientation.Horizontal)
@@ -148,20 +150,6 @@ class MainWindow(QMainWindow):
         self.resizeDocks([orders], [300], Qt.Orientation.Vertical)
         install_options(self)  # the "Options" dock (builder + chain), tabified with the watchlist
         self._default_state = self.saveState()
-
-    def _ticket_scroller(self) -> QScrollArea:
-        """The ticket inside a scroll area ("orderTicketScroll"): in advisor mode the
-        allocation table, what-if result and placed status can need more height than
-        the dock has. It scrolls vertically; a horizontal bar only below the ticket's
-        minimum width. ``self.ticket`` stays the OrderTicket itself."""
-        scroll = QScrollArea(self)
-        scroll.setObjectName("orderTicketScroll")
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        scroll.setWidget(self.ticket)
-        self.ticket_scroll = scroll
-        return scroll
 
     def reset_layout(self) -> None:
         """Put every dock back where it starts on a fresh install."""
