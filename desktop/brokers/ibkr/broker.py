@@ -102,9 +102,9 @@ class IbkrBroker(Broker):
         self.contracts = ConidCache(self.client)
         window = self.client.pacer.window_for("/iserver/account/orders")
         self.orders = OrderDesk(self.client, self.contracts, groups=self._group_set,
-                                client_accounts=self._account_set, cache_seconds=window or poll_interval,
-                                reconcile_delay=reconcile_delay)
-        self._poller = OrderPoller(self.orders.live_orders, interval=poll_interval)
+                                client_accounts=self._account_set, members=self._group_members,
+                                cache_seconds=window or poll_interval, reconcile_delay=reconcile_delay)
+        self._poller = OrderPoller(self.orders.live_orders, interval=poll_interval, on_change=self._order_changed)
         self.stream: IbkrStream | None = None
         self.directory = AccountDirectory(self.client)
         self._connected = False
@@ -141,6 +141,17 @@ class IbkrBroker(Broker):
 
     def _account_set(self) -> set[str]:
         return {a.account_id for a in self.directory.accounts}
+
+    def _group_members(self, group: str) -> set[str] | None:
+        found = self.directory.groups.get(group)
+        return set(found.account_ids) if found is not None else None
+
+    def _order_changed(self, previous: Order | None, order: Order) -> None:
+        """A group order whose filled quantity changed: its clients' fills can come
+        from one group trades request (see :mod:`desktop.brokers.ibkr.trades_book`)."""
+        if (order.account_id in self._group_set() and order.filled > 0
+                and (previous is None or previous.filled != order.filled)):
+            self.orders.note_group_fill(order.account_id)
 
     def is_group(self, account_id: str) -> bool:
         """Whether ``account_id`` names an allocation group of this advisor login."""
@@ -229,13 +240,16 @@ class IbkrBroker(Broker):
     async def fetch_orders(self, account_id: str, status: Sequence[OrderStatus] | None = None) -> list[Order]:
         """Live orders of an account or group: the snapshot shared with watch_orders'
         poller, reused while younger than the endpoint's pacing window (5 s; see
-        :mod:`desktop.brokers.ibkr.snapshots`)."""
-        orders = await self.orders.live_orders(account_id)
+        :mod:`desktop.brokers.ibkr.snapshots`); for a watched source not polled yet,
+        the poller's first poll of it (see OrderPoller.snapshot)."""
+        orders = await self._poller.snapshot(account_id)
         return [o for o in orders if status is None or o.status in status]
 
     async def fetch_fills(self, account_id: str, since: datetime | None = None) -> list[Fill]:
-        """Fills from ``/iserver/account/trades`` (a shared snapshot per account, reused
-        for 5 s like fetch_orders)."""
+        """Fills from ``/iserver/account/trades``: a shared snapshot per account, reused
+        for 5 s like fetch_orders; after a group order's fill, a client's allocations
+        come from one group request shared by every client (freshness rule in
+        :mod:`desktop.brokers.ibkr.trades_book`)."""
         return await self.orders.fills(account_id, since)
 
     async def create_order(self, request: OrderRequest, *, confirm: QuestionHandler | None = None) -> Order:
@@ -266,13 +280,15 @@ class IbkrBroker(Broker):
         return self._poller.watch(account_id)
 
     async def _relay_sor(self) -> None:
-        """Each websocket ``sor`` frame wakes the REST poller (REST stays the truth)."""
+        """Each websocket ``sor`` frame updates the orders we know at once (published
+        to watch_orders); the accounts/groups it touched are re-read next by the
+        poller (REST stays the truth), their snapshots marked stale."""
         if self.stream is None:
             return
         try:
-            async for _rows in self.stream.orders():
-                self.orders.invalidate_live()  # something changed: the snapshots are stale
-                self._poller.wake()
+            async for rows in self.stream.orders():
+                for source in self._poller.apply_sor(rows):
+                    self.orders.invalidate_live(source)
         except BrokerError as exc:
             log.info("IBKR: sor relay stopped: %s", exc)
 

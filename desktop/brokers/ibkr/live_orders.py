@@ -1,24 +1,37 @@
-"""watch_orders for IBKR: REST polling of live orders (the source of truth), woken
-early by websocket ``sor`` frames.
+"""watch_orders for IBKR: prioritised REST polling of live orders (the source of
+truth), plus websocket ``sor`` rows applied at once.
 
 ``GET /iserver/account/orders`` is limited to 1 request per 5 s (the client's pacer
-waits for the slot), so one poller serves every watched account and group in turn
-(round-robin) and publishes only orders that changed.
+waits for the slot), so one poller serves every watched account and group. It asks
+:class:`~desktop.brokers.ibkr.poll_schedule.PollSchedule` which source is next
+(urgent ones, then those with working orders, idle ones at most every ~30 s) and
+publishes only orders that changed.
+
+``sor`` rows (:mod:`desktop.brokers.ibkr.sor_updates`) are merged into the last
+Order of that id and published immediately; their source is then polled next, and
+that REST answer corrects the frame. A REST answer to a request that started before
+an order's latest ``sor`` update is ignored for that order (it is older news).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 
 from desktop.brokers.errors import BrokerError
 from desktop.brokers.streams import Topic
 from desktop.domain import Order
 
+from .poll_schedule import PollSchedule
+from .sor_updates import merge_sor, parse_sor_row
+
 log = logging.getLogger("desktop.brokers.ibkr")
 
 Fetch = Callable[[str], Awaitable[list[Order]]]
+OnChange = Callable[[Order | None, Order], None]
 
 
 def _fingerprint(order: Order) -> tuple:
@@ -26,59 +39,120 @@ def _fingerprint(order: Order) -> tuple:
 
 
 class OrderPoller:
-    """Round-robin poller of live orders.
+    """Prioritised poller of live orders.
 
-    ``fetch(account_id)`` returns the current live orders of an account or group (fresh);
-    ``interval``: seconds to rest after each full round (the pacer adds its own waits).
+    ``fetch(account_id)`` returns the current live orders of an account or group;
+    ``interval``: seconds to rest after each poll (the endpoint's pacing window, so
+    the next source is chosen when a request could actually be sent; :meth:`wake`
+    cuts the rest short); ``idle_interval``: seconds between polls of a source with
+    no working order (default 6 x ``interval``: 30 s at IBKR's pacing);
+    ``idle_every``: see PollSchedule. ``on_change(previous, order)`` is called for
+    each changed order before it is published (previous None when new).
+    ``clock``: monotonic seconds (injectable).
+
     ``watch(account_id)`` yields the current orders, then each changed order, until
-    :meth:`close`. :meth:`wake` starts the next round at once (a ``sor`` frame, or after
-    our own create/modify/cancel).
+    :meth:`close`.
     """
 
-    def __init__(self, fetch: Fetch, *, interval: float = 5.0) -> None:
+    def __init__(self, fetch: Fetch, *, interval: float = 5.0, idle_interval: float | None = None,
+                 idle_every: int = 3, on_change: OnChange | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._fetch = fetch
         self._interval = interval
+        self._clock = clock
+        self.schedule = PollSchedule(working_interval=interval,
+                                     idle_interval=6 * interval if idle_interval is None else idle_interval,
+                                     idle_every=idle_every, clock=clock)
+        self.on_change = on_change
         self._topic: Topic[Order] = Topic()
         self._watched: dict[str, int] = {}
         self._seen: dict[tuple[str, str], tuple] = {}
         self._latest: dict[tuple[str, str], Order] = {}
+        self._by_id: dict[str, tuple[str, str]] = {}
+        self._sor_at: dict[tuple[str, str], float] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._first_polls: dict[str, asyncio.Future] = {}
         self._closed = False
+        self.polls: deque[str] = deque(maxlen=1000)  # sources in the order polled (diagnostics/tests)
 
-    def wake(self) -> None:
-        """Poll again now instead of after the interval."""
+    # -- inputs ---------------------------------------------------------------------
+    def wake(self, source: str | None = None) -> None:
+        """Poll ``source`` next (None: every watched source, one after another)."""
+        for s in [source] if source is not None else list(self._watched):
+            self.schedule.touch(s)
         self._wake.set()
 
     def remember(self, order: Order) -> None:
-        """Publish an order we learned of ourselves (create/modify/cancel result)."""
+        """Publish an order we learned of ourselves (create/modify/cancel result) and
+        poll its account or group next."""
         self._publish_if_changed(order)
-        self.wake()
+        self.wake(order.account_id)
 
-    def _publish_if_changed(self, order: Order) -> None:
+    def latest(self, order_id: str) -> Order | None:
+        """The last known state of order ``order_id`` (REST, own, or ``sor``), or None."""
+        key = self._by_id.get(str(order_id))
+        return self._latest.get(key) if key is not None else None
+
+    def apply_sor(self, rows: Iterable[object]) -> set[str]:
+        """Merge the rows of one ``sor`` frame into the orders we know and publish the
+        changed ones now. Returns the sources (accounts/groups) to re-read: those of
+        changed orders and of unknown orders whose ``acct`` is watched; they are polled
+        next. Malformed rows are logged and skipped."""
+        touched: set[str] = set()
+        for row in rows:
+            update = parse_sor_row(row)
+            if update is None:
+                continue
+            key = self._by_id.get(update.order_id)
+            if key is None:
+                if update.account in self._watched:
+                    touched.add(update.account)
+                continue
+            merged = merge_sor(self._latest[key], update)
+            if merged is None:
+                continue
+            if self._publish_if_changed(merged):
+                self._sor_at[key] = self._clock()
+                touched.add(key[0])
+        for source in touched:
+            self.schedule.touch(source)
+        if touched:
+            self._wake.set()
+        return touched
+
+    def _publish_if_changed(self, order: Order) -> bool:
         key = (order.account_id, order.order_id)
+        previous = self._latest.get(key)
         self._latest[key] = order
+        self._by_id[order.order_id] = key
         fp = _fingerprint(order)
-        if self._seen.get(key) != fp:
-            self._seen[key] = fp
-            self._topic.publish(order)
+        if self._seen.get(key) == fp:
+            return False
+        self._seen[key] = fp
+        if self.on_change is not None:
+            try:
+                self.on_change(previous, order)
+            except Exception:  # noqa: BLE001 - a hook must not stop the poller
+                log.exception("IBKR: order change hook failed")
+        self._topic.publish(order)
+        return True
 
+    def _has_working(self, source: str) -> bool:
+        return any(o.is_working for (acct, _oid), o in self._latest.items() if acct == source)
+
+    # -- watch ----------------------------------------------------------------------
     async def watch(self, account_id: str) -> AsyncIterator[Order]:
-        """Orders of ``account_id``: a snapshot first, then changes, until close()."""
+        """Orders of ``account_id``: those already known first, then every new or
+        changed one, until close(). Nothing is fetched here: a source never polled is
+        polled by the poller right after the urgent ones (one request, shared with
+        :meth:`snapshot`), so a watch never queues its own request behind the pacer."""
         if self._closed:
             return
-        try:
-            initial = list(await self._fetch(account_id))
-        except BrokerError as exc:
-            log.info("IBKR: first live orders of %s failed: %s", account_id, exc)
-            initial = []
-        fetched = {o.order_id for o in initial}
-        # orders published while the snapshot was in flight (e.g. our own new order)
-        initial += [o for (acct, oid), o in self._latest.items() if acct == account_id and oid not in fetched]
-        for o in initial:
-            self._seen.setdefault((o.account_id, o.order_id), _fingerprint(o))
+        initial = [o for (acct, _oid), o in self._latest.items() if acct == account_id]
         self._watched[account_id] = self._watched.get(account_id, 0) + 1
         self._ensure_task()
+        self._wake.set()
         try:
             async for order in self._topic.subscribe(lambda o: o.account_id == account_id, initial=initial):
                 yield order
@@ -87,36 +161,73 @@ class OrderPoller:
             if not self._watched[account_id]:
                 del self._watched[account_id]
 
+    async def snapshot(self, account_id: str) -> list[Order]:
+        """The live orders of ``account_id`` (fetch_orders): while a watched source was
+        never polled, the result of the poller's first poll of it; otherwise
+        ``fetch`` (the shared snapshot). Raises BrokerError as ``fetch`` does."""
+        if account_id in self._watched and self.schedule.last_polled(account_id) is None and not self._closed:
+            future = self._first_polls.get(account_id)
+            if future is None:
+                future = self._first_polls[account_id] = asyncio.get_running_loop().create_future()
+                future.add_done_callback(lambda f: f.cancelled() or f.exception())
+            self._ensure_task()
+            self._wake.set()
+            return list(await asyncio.shield(future))
+        return list(await self._fetch(account_id))
+
     def _ensure_task(self) -> None:
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run(), name="ibkr live orders")
 
     async def _run(self) -> None:
         while not self._closed and self._watched:
-            self._wake.clear()
-            for account_id in list(self._watched):
-                if self._closed:
-                    return
-                await self.poll_once(account_id)
+            source, wait = self.schedule.next(list(self._watched), self._has_working)
+            if source is None:
+                await self._rest(wait)
+                continue
+            await self.poll_once(source)
+            await self._rest(self._interval)
+
+    async def _rest(self, seconds: float) -> None:
+        """Sleep ``seconds`` unless woken (an urgent source) first."""
+        if not self._wake.is_set():
             try:
-                await asyncio.wait_for(self._wake.wait(), self._interval)
+                await asyncio.wait_for(self._wake.wait(), None if seconds == float("inf") else seconds)
             except TimeoutError:
                 pass
+        self._wake.clear()
 
     async def poll_once(self, account_id: str) -> None:
-        """Fetch one account's live orders and publish those that changed."""
+        """Fetch one account's live orders and publish those that changed (except
+        orders a ``sor`` frame updated after this request started)."""
+        started = self._clock()
+        self.polls.append(account_id)
         try:
             orders = await self._fetch(account_id)
         except BrokerError as exc:
             log.info("IBKR: polling live orders of %s failed: %s", account_id, exc)
+            self.schedule.polled(account_id)
+            first = self._first_polls.pop(account_id, None)
+            if first is not None and not first.done():
+                first.set_exception(exc)
             return
+        self.schedule.polled(account_id)
+        first = self._first_polls.pop(account_id, None)
+        if first is not None and not first.done():
+            first.set_result(list(orders))
         for order in orders:
+            key = (order.account_id, order.order_id)
+            if self._sor_at.get(key, float("-inf")) > started:
+                continue  # older than what the websocket told us; the next poll decides
             self._publish_if_changed(order)
 
     async def close(self) -> None:
         """Stop polling and end every watch() iterator (idempotent)."""
         self._closed = True
         self._topic.close()
+        for future in self._first_polls.values():
+            future.cancel()
+        self._first_polls.clear()
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)

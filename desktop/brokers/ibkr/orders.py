@@ -35,11 +35,12 @@ from desktop.domain import Fill, Order, OrderPreview, OrderRequest, OrderStatus,
 
 from .accounts import BROKER
 from .contracts import ConidCache, conid_for, conid_of
-from .order_body import fill_from_trade, map_status, modify_body, order_body, orders_from_live, preview_from_whatif
+from .order_body import map_status, modify_body, order_body, orders_from_live, preview_from_whatif
 from .parse import text, to_int
 from .reply_flow import UnknownOrderState, run_reply_flow
 from .requester import Requester
 from .snapshots import SnapshotCache
+from .trades_book import TradesBook
 
 log = logging.getLogger("desktop.brokers.ibkr")
 
@@ -57,7 +58,8 @@ class OrderDesk:
 
     ``groups()`` returns the current allocation group names (a group order's account
     id is the group name); ``client_accounts()`` the client account ids (used to
-    tell a group name from an account in trades). ``cache_seconds``: how long a live
+    tell a group name from an account in trades); ``members(group)`` a group's client
+    ids or None (see :class:`TradesBook`). ``cache_seconds``: how long a live
     orders / trades snapshot is shared (the endpoints' pacing window; see
     :mod:`desktop.brokers.ibkr.snapshots` for the freshness rule);
     ``reconcile_tries``/``reconcile_delay``: how a timed-out submission or change is
@@ -65,7 +67,8 @@ class OrderDesk:
     """
 
     def __init__(self, client: Requester, contracts: ConidCache, *, groups: Callable[[], set[str]] = set,
-                 client_accounts: Callable[[], set[str]] = set, cache_seconds: float = 5.0,
+                 client_accounts: Callable[[], set[str]] = set,
+                 members: Callable[[str], set[str] | None] = lambda _group: None, cache_seconds: float = 5.0,
                  reconcile_tries: int = 3, reconcile_delay: float = 5.0,
                  sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -79,6 +82,8 @@ class OrderDesk:
         self._clock = clock
         self._lock = asyncio.Lock()
         self.snapshots = SnapshotCache(cache_seconds, clock=clock)
+        self.trades = TradesBook(client, self.snapshots, groups=groups, client_accounts=client_accounts,
+                                 members=members, clock=clock)
         self._suppressed: list[str] = []
 
     # -- submissions --------------------------------------------------------------
@@ -302,36 +307,15 @@ class OrderDesk:
         return orders
 
     async def fills(self, account_id: str, since: datetime | None = None) -> list[Fill]:
-        """Executions of ``account_id`` (a client: its own fills, with
-        ``allocation_group`` set for group-order allocations; a group: the fills
-        allocated from it) at or after ``since``, oldest first. Trades go back at most
-        7 days (``days`` = 1..7). The response is a shared snapshot per account and
-        ``days`` (see :mod:`desktop.brokers.ibkr.snapshots`)."""
-        days = 1
-        if since is not None:
-            age = datetime.now(timezone.utc) - since
-            days = max(1, min(7, age.days + 1))
+        """Executions of ``account_id`` at or after ``since``, oldest first: see
+        :meth:`desktop.brokers.ibkr.trades_book.TradesBook.fills` (and its module
+        docstring for the freshness rule, incl. group fills answered from one
+        group request)."""
+        return await self.trades.fills(account_id, since)
 
-        async def fetch() -> Any:
-            return await self._client.request("GET", "/iserver/account/trades",
-                                              params={"days": days, "accountId": account_id})
-
-        payload = await self.snapshots.get(("trades", account_id, days), fetch)
-        rows = payload if isinstance(payload, list) else []
-        if not isinstance(payload, list) and payload not in (None, {}):
-            log.warning("IBKR: unexpected trades payload: %r", payload)
-        known = self._client_accounts()
-        is_group = account_id in self._groups()
-        out = []
-        for row in rows:
-            fill = fill_from_trade(row, accounts=known)
-            if fill is None:
-                continue
-            if (fill.allocation_group == account_id) if is_group else (fill.account_id == account_id):
-                if since is None or fill.timestamp >= since:
-                    out.append(fill)
-        out.sort(key=lambda f: f.timestamp)
-        return out
+    def note_group_fill(self, group: str) -> None:
+        """A group order of ``group`` changed its filled quantity (see TradesBook)."""
+        self.trades.note_group_fill(group)
 
 
 def _shows_change(order: Order, amount: Decimal | None, limit_price: Decimal | None,

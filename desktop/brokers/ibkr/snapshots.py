@@ -18,7 +18,10 @@ Freshness rule (``get(key, fetch, newer_than=None)``):
 
 ``max_age`` is the endpoint's pacing window (5 s at IBKR's limits): no newer
 snapshot could have been fetched sooner anyway. Failures are not stored; everyone
-waiting for that request gets the error. Our own order changes invalidate the key
+waiting for that request gets the error. ``get(..., max_age=inf)`` accepts a stored
+snapshot of any age that satisfies ``newer_than`` (the group-trades rule of
+:mod:`desktop.brokers.ibkr.trades_book`); :meth:`prefetch` starts a request under the
+same rule without waiting for it. Our own order changes invalidate the key
 (and a websocket ``sor`` frame invalidates every live-orders key), so the next read
 is a new request.
 """
@@ -30,9 +33,17 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Any
+from typing import Any, NamedTuple
 
 log = logging.getLogger("desktop.brokers.ibkr")
+
+
+class Stored(NamedTuple):
+    """A stored snapshot: ``sent`` / ``arrived`` (the cache's clock) and ``value``."""
+
+    sent: float
+    arrived: float
+    value: Any
 
 
 class SnapshotCache:
@@ -54,6 +65,11 @@ class SnapshotCache:
         stored = self._stored.get(key)
         return stored[2] if stored is not None else None
 
+    def stored(self, key: Hashable) -> Stored | None:
+        """The newest stored snapshot of ``key`` with its times, or None."""
+        stored = self._stored.get(key)
+        return Stored(*stored) if stored is not None else None
+
     def invalidate(self, key: Hashable | None = None, *, where: Callable[[Hashable], bool] | None = None) -> None:
         """Mark ``key`` (or every key for which ``where(key)`` is true, or every key
         when both are None) stale: later reads need a request sent from now on."""
@@ -62,14 +78,30 @@ class SnapshotCache:
         for k in keys:
             self._stale_before[k] = now
 
-    async def get(self, key: Hashable, fetch: Callable[[], Awaitable[Any]], *, newer_than: float | None = None) -> Any:
+    async def get(self, key: Hashable, fetch: Callable[[], Awaitable[Any]], *, newer_than: float | None = None,
+                  max_age: float | None = None) -> Any:
         """The snapshot of ``key`` under the freshness rule; ``fetch()`` makes a new one.
-        ``newer_than`` (this cache's clock) asks for a request sent at or after it."""
+        ``newer_than`` (this cache's clock) asks for a request sent at or after it;
+        ``max_age`` overrides the cache's ``max_age`` for this read."""
+        stored, task = self._lookup(key, fetch, newer_than, max_age)
+        if task is None:
+            return stored
+        return await asyncio.shield(task)
+
+    def prefetch(self, key: Hashable, fetch: Callable[[], Awaitable[Any]], *, newer_than: float | None = None) -> None:
+        """Start a request for ``key`` unless the freshness rule is already met by a
+        stored snapshot or a request in flight; do not wait for it (its failure is
+        logged at INFO)."""
+        self._lookup(key, fetch, newer_than, None)
+
+    def _lookup(self, key: Hashable, fetch: Callable[[], Awaitable[Any]], newer_than: float | None,
+                max_age: float | None) -> tuple[Any, asyncio.Task | None]:
         now = self._clock()
         floor = max(-math.inf if newer_than is None else newer_than, self._stale_before.get(key, -math.inf))
         stored = self._stored.get(key)
-        if stored is not None and stored[0] >= floor and now - stored[1] < self.max_age:
-            return stored[2]
+        limit = self.max_age if max_age is None else max_age
+        if stored is not None and stored[0] >= floor and now - stored[1] < limit:
+            return stored[2], None
         inflight = self._inflight.get(key)
         if inflight is None or inflight[0] < floor:
             task = asyncio.get_running_loop().create_task(self._fetch(key, now, fetch), name=f"ibkr snapshot {key}")
@@ -77,7 +109,7 @@ class SnapshotCache:
             inflight = (now, task)
             self._inflight[key] = inflight
             self.requests += 1
-        return await asyncio.shield(inflight[1])
+        return None, inflight[1]
 
     async def _fetch(self, key: Hashable, sent: float, fetch: Callable[[], Awaitable[Any]]) -> Any:
         try:
@@ -102,5 +134,5 @@ class SnapshotCache:
 
 def _retrieve(task: asyncio.Task) -> None:
     """Mark a failed fetch's exception as seen when every waiter was cancelled."""
-    if not task.cancelled():
-        task.exception()
+    if not task.cancelled() and task.exception() is not None:
+        log.info("IBKR: snapshot request failed: %s", task.exception())

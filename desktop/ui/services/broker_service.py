@@ -98,6 +98,7 @@ class BrokerService(QObject, AdvisorMixin):
         self._removed_positions: list[tuple] = []
         self._quote_task: asyncio.Task | None = None
         self._refresh_pending: set[str] = set()
+        self._refresh_again: set[str] = set()
         self._fills_since: dict[str, datetime | None] = {}
         self._watch_symbols: list[str] = []
         self.groups: dict[str, AllocationGroup] = {}
@@ -240,14 +241,21 @@ class BrokerService(QObject, AdvisorMixin):
                 self._schedule_refresh(account_id)
 
     def _schedule_refresh(self, account_id: str) -> None:
-        """Coalesce refreshes: at most one in flight per account."""
+        """Coalesce refreshes: at most one in flight per account; one asked for while
+        another runs makes it run once more afterwards (the running one may have read
+        positions or fills from before the change)."""
         if account_id in self._refresh_pending:
+            self._refresh_again.add(account_id)
             return
         self._refresh_pending.add(account_id)
 
         async def run() -> None:
             try:
-                await self._refresh_account(account_id, fills=True)
+                while True:
+                    self._refresh_again.discard(account_id)
+                    await self._refresh_account(account_id, fills=True)
+                    if account_id not in self._refresh_again:
+                        break
             finally:
                 self._refresh_pending.discard(account_id)
 

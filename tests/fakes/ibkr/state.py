@@ -78,6 +78,9 @@ class GatewayState:
     - ``smd_expiry``: seconds after which an ``smd`` subscription stops streaming.
     - ``ws_system_gate``: when an ``asyncio.Event``, new websockets wait for it before
       sending the ``system`` frame (messages received before it are dropped).
+    - ``sor_frames``: push ``sor`` order frames to subscribers (True). False accepts
+      ``sor+{}`` but sends nothing, as a third-party report says some gateway builds
+      do (NOTES.md section 6): clients must then rely on polling.
     - ``clock``: the time source for pacing and ``RecordedRequest.t``.
     """
 
@@ -92,6 +95,7 @@ class GatewayState:
     ws_heartbeat: float = 10.0
     smd_expiry: float = 900.0
     ws_system_gate: Any = None
+    sor_frames: bool = True
     clock: Callable[[], float] = time.monotonic
     user_name: str = "fakeadvisor"
     user_id: int = 43219876

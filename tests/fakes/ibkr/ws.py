@@ -100,7 +100,8 @@ class Connection:
         elif topic == "umd":
             self._stop(f"smd+{int(rest.partition('+')[0].split('@', 1)[0])}")
         elif topic == "sor":
-            self._start("sor", self._orders())
+            if self.gw.state.sor_frames:
+                self._start("sor", self._orders())
         elif topic == "uor":
             self._stop("sor")
         elif topic == "spl":
