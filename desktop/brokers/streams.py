@@ -18,6 +18,23 @@ T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
 
 
+END = object()
+"""Put into a queue read by :func:`drain` to end the iteration."""
+
+
+async def drain(queue: asyncio.Queue) -> AsyncIterator:
+    """Yield the items put into ``queue`` until :data:`END` arrives.
+
+    The consumer side of the per-subscriber queues adapters keep for their watchers;
+    the producer puts :data:`END` on close().
+    """
+    while True:
+        item = await queue.get()
+        if item is END:
+            return
+        yield item
+
+
 @contextmanager
 def counted(counts: dict[K, int], keys: Iterable[K]) -> Iterator[None]:
     """Count one more watcher of each of ``keys`` in ``counts`` while inside the block;

@@ -15,13 +15,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from desktop.brokers.errors import AuthError, BrokerError
+from desktop.brokers.streams import END, drain
 from desktop.domain import ConnectionState, ConnectionStatus
 
 from .client import IbkrClient
 
 log = logging.getLogger(__name__)
 
-_END = object()
 
 
 class IbkrSession:
@@ -124,13 +124,10 @@ class IbkrSession:
         if self._state is not None:
             queue.put_nowait(self._state)
         if self._closed:
-            queue.put_nowait(_END)
+            queue.put_nowait(END)
         self._watchers.append(queue)
         try:
-            while True:
-                item = await queue.get()
-                if item is _END:
-                    return
+            async for item in drain(queue):
                 yield item
         finally:
             if queue in self._watchers:
@@ -193,7 +190,7 @@ class IbkrSession:
         self.publish(ConnectionState(status=ConnectionStatus.DISCONNECTED, message="Closed"))
         self._closed = True
         for queue in self._watchers:
-            queue.put_nowait(_END)
+            queue.put_nowait(END)
         if self.client.reprime == self.reprime:
             self.client.reprime = None
 

@@ -19,6 +19,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+from desktop.brokers.streams import END, drain
 from desktop.brokers.transport import Backoff, ReconnectingWebSocket
 from desktop.domain import ConnectionState, ConnectionStatus
 
@@ -31,7 +32,6 @@ QUOTE_FIELDS: tuple[str, ...] = ("31", "84", "85", "86", "88", "7059", "7295", "
 #: Seconds between the gateway's ``{"topic":"system","hb":...}`` frames (NOTES.md section 6).
 SERVER_HEARTBEAT = 10.0
 
-_END = object()
 _QUEUE_LIMIT = 1000
 
 
@@ -138,7 +138,7 @@ class IbkrStream:
         await asyncio.gather(*tasks, return_exceptions=True)
         await self._ws.close()
         for queue in [q for qs in self._quote_queues.values() for q in qs] + self._order_queues + self._pnl_queues:
-            queue.put_nowait(_END)
+            queue.put_nowait(END)
 
     # -- subscriptions ----------------------------------------------------------
     async def quotes(self, conid: int | str) -> AsyncIterator[dict[str, str]]:
@@ -152,16 +152,13 @@ class IbkrStream:
         if key in self._quote_state:
             queue.put_nowait(dict(self._quote_state[key]))
         if self._closed:
-            queue.put_nowait(_END)
+            queue.put_nowait(END)
         else:
             await self.start()
             if len(queues) == 1 and self._ws.ready:
                 await self._ws.send(_smd(key))
         try:
-            while True:
-                item = await queue.get()
-                if item is _END:
-                    return
+            async for item in drain(queue):
                 yield item
         finally:
             queues.remove(queue)
@@ -185,16 +182,13 @@ class IbkrStream:
         queue: asyncio.Queue = asyncio.Queue()
         queues.append(queue)
         if self._closed:
-            queue.put_nowait(_END)
+            queue.put_nowait(END)
         else:
             await self.start()
             if len(queues) == 1 and self._ws.ready:
                 await self._ws.send(subscribe)
         try:
-            while True:
-                item = await queue.get()
-                if item is _END:
-                    return
+            async for item in drain(queue):
                 yield item
         finally:
             queues.remove(queue)

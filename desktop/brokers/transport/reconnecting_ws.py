@@ -19,12 +19,12 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
+from ..streams import END, drain
 from .backoff import Backoff
 
 log = logging.getLogger(__name__)
 _protocol_log = logging.getLogger("websockets.client")
 
-_END = object()
 
 #: Handshake headers whose values are credentials (session cookies, tokens).
 SECRET_HEADERS = frozenset({"cookie", "set-cookie", "authorization", "proxy-authorization"})
@@ -150,10 +150,7 @@ class ReconnectingWebSocket:
         queue: asyncio.Queue = asyncio.Queue()
         self._consumers.append(queue)
         try:
-            while True:
-                item = await queue.get()
-                if item is _END:
-                    return
+            async for item in drain(queue):
                 yield item
         finally:
             if queue in self._consumers:
@@ -177,7 +174,7 @@ class ReconnectingWebSocket:
             t.cancel()
         await asyncio.gather(*aux, return_exceptions=True)
         for queue in list(self._consumers):
-            queue.put_nowait(_END)
+            queue.put_nowait(END)
 
     # -- internals --------------------------------------------------------------
     async def _run(self) -> None:
