@@ -44,10 +44,32 @@ def qloop(qapp):
         task.cancel()
     for _ in range(5):
         qapp.processEvents()
+    from PySide6.QtCore import QEvent
+
+    qapp.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # widgets the test deleteLater()-ed die now, here
     asyncio.events._set_running_loop(None)
     loop._QEventLoop__is_running = False  # not loop.stop(): that would call app.exit()
     loop.close()
+    _delete_loop_timer(loop)
     asyncio.set_event_loop(None)
+
+
+def _delete_loop_timer(loop) -> None:
+    """Delete the closed qasync loop's timer QObject now, on the GUI thread.
+
+    qasync's ``close()`` only flags its timer object stopped: the Qt timers of pending
+    ``call_later`` handles stay registered. The loop sits in a reference cycle, so
+    without this the garbage collector frees the timer object later, on whichever
+    thread happens to allocate, often one of qasync's executor QThreads (getaddrinfo,
+    to_thread). Qt cannot stop timers from another thread ("QObject::~QObject: Timers
+    cannot be stopped from another thread") and the next one fires into freed memory:
+    a segfault in QTimerInfoList::activateTimers during a later test.
+    """
+    import shiboken6
+
+    timer = getattr(loop, "_timer", None)
+    if timer is not None and shiboken6.isValid(timer):
+        shiboken6.delete(timer)  # ~QObject on this thread unregisters its timers
 
 
 @pytest.fixture

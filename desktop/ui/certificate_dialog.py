@@ -78,12 +78,14 @@ def _fingerprint_label(fingerprint: str, parent: QWidget) -> QLabel:
 
 async def ask_trust(url: str, fingerprint: str, parent: QWidget | None = None, *, name: str = "") -> bool:
     """Show :class:`CertificateTrustDialog` and wait (without blocking Qt) for the
-    answer: True when the user trusts the certificate."""
+    answer: True when the user trusts the certificate. False as well when the dialog is
+    destroyed unanswered (its parent window was deleted), so the caller never hangs."""
     dialog = CertificateTrustDialog(url, fingerprint, parent, name=name)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
     accepted = QDialog.DialogCode.Accepted.value
     dialog.finished.connect(lambda result: answer.done() or answer.set_result(int(result) == accepted))
+    dialog.destroyed.connect(lambda *_: answer.done() or answer.set_result(False))
     dialog.open()
     try:
         return await answer

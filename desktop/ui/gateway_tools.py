@@ -142,12 +142,16 @@ class GatewayTools(QWidget):
         try:
             fingerprint = await _probe(url)
         except (OSError, TimeoutError, ValueError) as exc:
-            self._say(f"Could not read the certificate: {exc or type(exc).__name__}")
+            if shiboken6.isValid(self):
+                self._say(f"Could not read the certificate: {exc or type(exc).__name__}")
             return
-        if not await ask_trust(url, fingerprint, self.window()):
-            self._say("Certificate not trusted")
+        if not shiboken6.isValid(self):  # the form was closed meanwhile
             return
+        trusted = await ask_trust(url, fingerprint, self.window())
         if not shiboken6.isValid(self):
+            return
+        if not trusted:
+            self._say("Certificate not trusted")
             return
         self._set(PIN_FIELD, fingerprint)
         self._say("Certificate trusted: save the connection to keep it")

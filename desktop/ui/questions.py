@@ -18,6 +18,7 @@ import html
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -104,7 +105,8 @@ class QuestionAsker(QObject):
     """An async :data:`QuestionHandler` that asks the user with :class:`ReplyQuestionDialog`.
 
     ``await asker(question)`` opens the dialog (window-modal over ``parent``) and
-    resolves True on Confirm, False on Cancel / close. With "Don't ask again" ticked and
+    resolves True on Confirm, False on Cancel / close (or when the dialog is destroyed
+    unanswered with its parent window). With "Don't ask again" ticked and
     confirmed, ``suppress`` is awaited with *every* id suppressed so far this session
     (IBKR replaces the list on each call) before True is returned; a failing suppress is
     logged and the answer still given. ``dialog`` is the open dialog (None between
@@ -135,26 +137,32 @@ class QuestionAsker(QObject):
 
     async def ask(self, question: OrderQuestion, context: str = "") -> bool:
         """Show ``question``; True when the user confirms. Never raises for a failing suppress."""
-        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[tuple[int, bool]] = asyncio.get_running_loop().create_future()
         dialog = ReplyQuestionDialog(question, context, self._parent)
 
         def finished(result: int) -> None:
+            if not future.done():  # read the tick now: the dialog is deleted right after
+                future.set_result((result, dialog.wants_suppression()))
+
+        def destroyed(*_args: object) -> None:  # its parent window went away unanswered: Cancel
             if not future.done():
-                future.set_result(result)
+                future.set_result((QDialog.DialogCode.Rejected.value, False))
 
         dialog.finished.connect(finished)
+        dialog.destroyed.connect(destroyed)
         self.dialog = dialog
         dialog.open()
         self.questionShown.emit(dialog)
         try:
-            result = await future
+            result, suppress = await future
         finally:
             self.dialog = None
-            if future.cancelled() and dialog.isVisible():  # cancelled while open: close it, answer nothing
-                dialog.reject()
-            dialog.deleteLater()
+            if shiboken6.isValid(dialog):
+                if future.cancelled() and dialog.isVisible():  # cancelled while open: close it, answer nothing
+                    dialog.reject()
+                dialog.deleteLater()
         confirmed = result == QDialog.DialogCode.Accepted
-        if confirmed and dialog.wants_suppression():
+        if confirmed and suppress:
             await self._suppress_more(question.message_ids)
         return confirmed
 

@@ -203,9 +203,9 @@ class OptionChainPanel(QWidget):
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
-        QTimer.singleShot(0, self.refresh)
+        QTimer.singleShot(0, self, self.refresh)  # context: dropped if self is deleted first
         if not self._centered:
-            QTimer.singleShot(0, self._scroll_to_atm)
+            QTimer.singleShot(0, self, self._scroll_to_atm)
 
     async def _load(self, underlying: str, expiry: date | None, generation: int) -> None:
         try:
@@ -245,7 +245,7 @@ class OptionChainPanel(QWidget):
 
     def refresh_soon(self) -> None:
         """Load again as soon as the running load is done (e.g. after an expiry change)."""
-        QTimer.singleShot(50, self.refresh)
+        QTimer.singleShot(50, self, self.refresh)
 
     def _show(self) -> None:
         chain = self._chain
@@ -260,7 +260,7 @@ class OptionChainPanel(QWidget):
         self.view.fit_columns()
         if not had_rows or shape != (self.model.underlying, self.model.expiry):
             self._centered = False
-            QTimer.singleShot(0, self._scroll_to_atm)
+            QTimer.singleShot(0, self, self._scroll_to_atm)
 
     def _scroll_to_atm(self) -> None:
         """Centre the at-the-money strike (once per underlying/expiry, after layout)."""
@@ -274,7 +274,7 @@ class OptionChainPanel(QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
         if not self._centered:
-            QTimer.singleShot(0, self._scroll_to_atm)
+            QTimer.singleShot(0, self, self._scroll_to_atm)
 
     def _sync_tabs(self) -> None:
         tabs = self.tabs

@@ -191,7 +191,7 @@ def install_options(window: "MainWindow") -> OptionsPanel:
         open_ticket(contract, action, abs(position.quantity), limit_for(panel.chain.quote_for(contract.occ_symbol), side))
 
     panel.tradeRequested.connect(open_ticket)
-    window.positions.activated.connect(lambda position: QTimer.singleShot(0, lambda: close_position(position)))
+    window.positions.activated.connect(lambda position: QTimer.singleShot(0, panel, lambda: close_position(position)))
     panel.chain.chainLoaded.connect(quotes_to_ticket)
     ticket.symbolChanged.connect(ticket_symbol)
 
@@ -214,7 +214,7 @@ def install_options(window: "MainWindow") -> OptionsPanel:
     def first_show(visible: bool) -> None:
         if visible and not widened:
             widened.append(True)
-            QTimer.singleShot(0, widen)
+            QTimer.singleShot(0, dock, widen)
 
     dock.visibilityChanged.connect(first_show)
     return panel
