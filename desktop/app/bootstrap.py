@@ -31,6 +31,7 @@ def run(args: argparse.Namespace, *, started: float) -> int:
     from desktop.connections import ConnectionStore
     from desktop.paths import resources_dir
     from desktop.ui.error_reporting import ErrorReporter
+    from desktop.ui.gui_gc import GuiThreadCollector
     from desktop.ui.main_window import MainWindow
     from desktop.ui.settings import app_settings
     from desktop.ui.settings_dialog import load_preferences
@@ -69,11 +70,13 @@ def run(args: argparse.Namespace, *, started: float) -> int:
         instance.activateRequested.connect(window.bring_to_front)
     reporter = ErrorReporter(window)
     reporter.install(loop)
+    collector = GuiThreadCollector(app).install()  # cycles freed on the GUI thread, never a worker's
     window.show()
     try:
         with loop:
             return loop.run_until_complete(_amain(window, args, started))
     finally:
+        collector.uninstall()
         if instance is not None:
             instance.close()
         asyncio.set_event_loop(None)
