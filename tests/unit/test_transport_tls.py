@@ -119,3 +119,27 @@ def test_probe_unreachable_raises_oserror(arun):
             await probe_certificate("127.0.0.1", port, timeout=2)
 
     arun(main())
+
+
+def test_fingerprint_check_refuses_a_certificate_the_pinned_one_issued(arun):
+    """Pinning a CA certificate must not admit the leaves it signs: OpenSSL alone would
+    accept them (the pin is a trust anchor), the fingerprint check in the handshake does
+    not. Checked on both TLS paths: asyncio streams (websockets) and httpx (anyio)."""
+    import httpx
+
+    ca = trustme.CA()
+    ca_der = ssl.PEM_cert_to_DER_cert(ca.cert_pem.bytes().decode())
+    leaf = ca.issue_cert("127.0.0.1")
+    context = pinned_ssl_context(ca_der)
+
+    async def main():
+        async with tls_server(leaf) as (port, received, _):
+            with pytest.raises(ssl.SSLCertVerificationError, match="not the pinned"):
+                await asyncio.open_connection("127.0.0.1", port, ssl=context, server_hostname="localhost")
+            async with httpx.AsyncClient(verify=context) as client:
+                with pytest.raises(httpx.ConnectError, match="not the pinned"):
+                    await client.get(f"https://127.0.0.1:{port}/secret")
+            return received
+
+    received = arun(main())
+    assert all(b"secret" not in data for data in received)  # nothing was sent to the server

@@ -36,21 +36,43 @@ def normalize_fingerprint(value: str) -> str:
     return ":".join(digits[i : i + 2] for i in range(0, 64, 2))
 
 
-def pinned_ssl_context(der: bytes) -> ssl.SSLContext:
-    """A client SSLContext that trusts exactly the certificate ``der`` and nothing else.
+class _PinnedSSLObject(ssl.SSLObject):
+    """An SSLObject that, once the handshake completes, compares the peer certificate's
+    SHA-256 fingerprint with the pin and fails the handshake on any difference, before
+    a single byte of application data is exchanged. asyncio (websockets) and anyio
+    (httpx) both create their TLS objects through ``SSLContext.sslobject_class``."""
 
-    Verification stays on (CERT_REQUIRED). Host-name checking is off because the pin
-    replaces it (the gateway's certificate names "localhost" whatever address we use),
-    and certificate dates are not checked (X509_V_FLAG_NO_CHECK_TIME) because the
-    gateway's bundled certificate is expired. A server presenting any other certificate
-    fails the handshake with ssl.SSLCertVerificationError.
+    pinned_fingerprint: str = ""
+
+    def do_handshake(self) -> None:
+        super().do_handshake()  # SSLWantReadError etc. propagate until the handshake is done
+        der = self.getpeercert(binary_form=True)
+        presented = fingerprint(der) if der else "no certificate"
+        if presented != self.pinned_fingerprint:
+            raise ssl.SSLCertVerificationError(
+                f"CERTIFICATE_VERIFY_FAILED: certificate fingerprint {presented} is not the pinned {self.pinned_fingerprint}"
+            )
+
+
+def pinned_ssl_context(der: bytes) -> ssl.SSLContext:
+    """A client SSLContext that accepts exactly the certificate ``der`` and nothing else.
+
+    Two checks, both before any application data: OpenSSL verification stays on
+    (CERT_REQUIRED) with ``der`` as the only trust anchor, and every completed handshake
+    compares the presented certificate's SHA-256 fingerprint with ``der``'s
+    (:class:`_PinnedSSLObject`). Host-name checking is off because the fingerprint
+    check replaces it (the gateway's certificate names "localhost" whatever address we
+    use), and certificate dates are not checked (X509_V_FLAG_NO_CHECK_TIME) because the
+    gateway's bundled certificate is expired. Any other certificate fails the handshake
+    with ssl.SSLCertVerificationError.
     """
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.check_hostname = False  # the pin replaces the name check
+    context.check_hostname = False  # the fingerprint check below replaces the name check
     context.verify_mode = ssl.CERT_REQUIRED
     context.load_verify_locations(cadata=ssl.DER_cert_to_PEM_cert(der))
     context.verify_flags |= X509_V_FLAG_NO_CHECK_TIME | X509_V_FLAG_PARTIAL_CHAIN
+    context.sslobject_class = type("PinnedSSLObject", (_PinnedSSLObject,), {"pinned_fingerprint": fingerprint(der)})
     return context
 
 
