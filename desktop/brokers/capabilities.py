@@ -17,7 +17,9 @@ class BrokerCapabilities(DomainModel):
     ``allocation_groups``: advisor group orders; ``fractional``: fractional shares;
     ``replay``: a simulated market clock (paper broker) with speed control;
     ``preview_orders``: preview_order (what-if) is supported; ``order_questions``:
-    create_order may ask questions through its ``confirm`` handler.
+    create_order may ask questions through its ``confirm`` handler; ``poll_interval``:
+    seconds between the UI's snapshot polls (balances, positions, fills) that the
+    broker's rate limits sustain (the paper broker is local; IBKR paces its gateway).
     """
 
     order_types: frozenset[OrderType] = frozenset(OrderType)
@@ -33,4 +35,5 @@ class BrokerCapabilities(DomainModel):
     replay: bool = False
     preview_orders: bool = False
     order_questions: bool = False
+    poll_interval: float = Field(default=2.0, gt=0)
     paper: bool = Field(default=False, description="simulated money, no real orders")

@@ -156,3 +156,17 @@ def test_error_dialog_text_is_redacted(qtbot, monkeypatch):
     assert secret not in dialog.informativeText() and secret not in dialog.detailedText()
     assert "login failed" in dialog.informativeText()
     dialog.close()
+
+
+def test_poll_interval_follows_the_broker_unless_given(qapp, tmp_path):
+    from desktop.brokers.ibkr import IbkrBroker
+    from desktop.brokers.ibkr.broker import POLL_INTERVAL
+
+    paper = PaperBroker(tmp_path / "p.sqlite3", autostart=False)
+    ibkr = IbkrBroker("https://127.0.0.1:9/v1/api")
+    assert BrokerService(paper).poll_interval == paper.capabilities.poll_interval == 2.0
+    service = BrokerService(ibkr)
+    assert service.poll_interval == POLL_INTERVAL == ibkr.capabilities.poll_interval > 2.0  # paced gateway
+    service.broker = paper  # the window switched brokers: the new broker's pace
+    assert service.poll_interval == 2.0
+    assert BrokerService(ibkr, poll_s=0.2).poll_interval == 0.2

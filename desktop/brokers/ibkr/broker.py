@@ -70,6 +70,12 @@ def gateway_urls(base_url: str) -> tuple[str, str]:
     return login, ws
 
 
+POLL_INTERVAL = 10.0
+"""Seconds between the UI's balance/position/fill polls: each poll costs about three
+requests per account (summary, ledger, positions) against the gateway's 10 per second
+shared with orders and market data; order changes still refresh their accounts at once."""
+
+
 class IbkrBroker(Broker):
     """Interactive Brokers through a Client Portal Gateway the user runs and logs in to.
 
@@ -119,7 +125,7 @@ class IbkrBroker(Broker):
             time_in_force=frozenset({TimeInForce.DAY, TimeInForce.GTC, TimeInForce.IOC}),
             intervals=tuple(BAR_SIZES), modify_order=True, options=False, streaming_quotes=True,
             streaming_orders=False, streaming_bars=False, allocation_groups=self.directory.fa, fractional=False,
-            preview_orders=True, order_questions=True,
+            preview_orders=True, order_questions=True, poll_interval=POLL_INTERVAL,
             paper=self.directory.iserver_accounts.get("isPaper") is True)
 
     @property

@@ -72,7 +72,7 @@ class BrokerService(QObject, AdvisorMixin):
     allocationChanged = Signal(list, list)
     connectionChanged = Signal(object)
 
-    def __init__(self, broker: Broker, *, flush_ms: int = 100, poll_s: float = 2.0, start_budget_s: float = 3.0,
+    def __init__(self, broker: Broker, *, flush_ms: int = 100, poll_s: float | None = None, start_budget_s: float = 3.0,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.broker = broker
@@ -304,7 +304,7 @@ class BrokerService(QObject, AdvisorMixin):
         an order change, e.g. option exercise or expiry) at a modest pace. A failing poll
         is logged and retried next time; it never ends the loop."""
         while True:
-            await asyncio.sleep(self.poll_s)
+            await asyncio.sleep(self.poll_interval)
             if self.is_advisor:
                 try:
                     await self._load_allocation()
@@ -319,6 +319,12 @@ class BrokerService(QObject, AdvisorMixin):
                     log.warning("poll of %s failed: %s", account.account_id, redact(str(exc)))
                 except Exception:
                     log.exception("poll of %s failed", account.account_id)
+
+    @property
+    def poll_interval(self) -> float:
+        """Seconds between snapshot polls: ``poll_s`` when given, else what the broker's
+        rate limits sustain (``capabilities.poll_interval``)."""
+        return self.poll_s if self.poll_s is not None else self.broker.capabilities.poll_interval
 
     # -- order actions (awaited by the UI) ----------------------------------
     async def submit(self, request: OrderRequest, confirm: QuestionHandler | None = None) -> Order:
