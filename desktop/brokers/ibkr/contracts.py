@@ -52,20 +52,14 @@ class ConidCache:
         self._client = client
         self._conids: dict[str, int] = {}
         self._instruments: dict[str, Instrument] = {}
-        self._symbols: dict[int, str] = {}
         self._names: dict[str, str] = {}
 
     def remember(self, symbol: str, conid: int, instrument: Instrument | None = None) -> None:
         """Record a known symbol/conid pair (e.g. from a live order or position row)."""
         key = symbol.strip().upper()
         self._conids.setdefault(key, conid)
-        self._symbols.setdefault(conid, key)
         if instrument is not None:
             self._instruments.setdefault(key, instrument)
-
-    def symbol_of(self, conid: int) -> str | None:
-        """The symbol cached for ``conid``, or None."""
-        return self._symbols.get(conid)
 
     async def conid(self, symbol: str) -> int:
         """The conid of the US stock ``symbol``. Raises NotFoundError."""

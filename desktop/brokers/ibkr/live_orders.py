@@ -66,7 +66,6 @@ class OrderPoller:
         self.on_change = on_change
         self._topic: Topic[Order] = Topic()
         self._watched: dict[str, int] = {}
-        self._seen: dict[tuple[str, str], tuple] = {}
         self._latest: dict[tuple[str, str], Order] = {}
         self._by_id: dict[str, tuple[str, str]] = {}
         self._sor_at: dict[tuple[str, str], float] = {}
@@ -126,10 +125,8 @@ class OrderPoller:
         previous = self._latest.get(key)
         self._latest[key] = order
         self._by_id[order.order_id] = key
-        fp = _fingerprint(order)
-        if self._seen.get(key) == fp:
+        if previous is not None and _fingerprint(previous) == _fingerprint(order):
             return False
-        self._seen[key] = fp
         if self.on_change is not None:
             try:
                 self.on_change(previous, order)
@@ -206,20 +203,24 @@ class OrderPoller:
             orders = await self._fetch(account_id)
         except BrokerError as exc:
             log.info("IBKR: polling live orders of %s failed: %s", account_id, exc)
-            self.schedule.polled(account_id)
-            first = self._first_polls.pop(account_id, None)
-            if first is not None and not first.done():
-                first.set_exception(exc)
+            self._polled(account_id, exc)
             return
-        self.schedule.polled(account_id)
-        first = self._first_polls.pop(account_id, None)
-        if first is not None and not first.done():
-            first.set_result(list(orders))
+        self._polled(account_id, list(orders))
         for order in orders:
             key = (order.account_id, order.order_id)
             if self._sor_at.get(key, float("-inf")) > started:
                 continue  # older than what the websocket told us; the next poll decides
             self._publish_if_changed(order)
+
+    def _polled(self, account_id: str, outcome: list[Order] | BrokerError) -> None:
+        """Record a finished poll and hand its outcome to a snapshot() waiting for it."""
+        self.schedule.polled(account_id)
+        first = self._first_polls.pop(account_id, None)
+        if first is not None and not first.done():
+            if isinstance(outcome, BrokerError):
+                first.set_exception(outcome)
+            else:
+                first.set_result(outcome)
 
     async def close(self) -> None:
         """Stop polling and end every watch() iterator (idempotent)."""

@@ -31,7 +31,7 @@ from desktop.domain import (
 
 from .accounts import BROKER
 from .contracts import instrument_for
-from .parse import money_text, text, to_datetime, to_decimal, to_int
+from .parse import money_text, number_json, text, to_datetime, to_decimal, to_int
 
 log = logging.getLogger("desktop.brokers.ibkr")
 
@@ -88,7 +88,7 @@ def order_body(request: OrderRequest, conid: int, account_id: str | None = None)
         "orderType": ORDER_TYPES[request.type],
         "side": request.side.value,
         "tif": tif,
-        "quantity": _num(request.amount),
+        "quantity": number_json(request.amount),
     }
     body.update(price_fields(request.type, request.limit_price, request.stop_price))
     return body
@@ -97,11 +97,11 @@ def order_body(request: OrderRequest, conid: int, account_id: str | None = None)
 def price_fields(order_type: OrderType, limit: Decimal | None, stop: Decimal | None) -> dict[str, Any]:
     """``price``/``auxPrice`` of an order body for the domain prices (see order_body)."""
     if order_type is OrderType.LIMIT:
-        return {"price": _num(limit)}
+        return {"price": number_json(limit)}
     if order_type is OrderType.STOP:
-        return {"price": _num(stop)}
+        return {"price": number_json(stop)}
     if order_type is OrderType.STOP_LIMIT:
-        return {"price": _num(limit), "auxPrice": _num(stop)}
+        return {"price": number_json(limit), "auxPrice": number_json(stop)}
     return {}
 
 
@@ -122,19 +122,13 @@ def modify_body(order: Order, conid: int, *, amount: Decimal | None = None, limi
         "orderType": ORDER_TYPES[order.type],
         "side": order.side.value,
         "tif": TIFS.get(order.time_in_force, "DAY"),
-        "quantity": _num(amount if amount is not None else order.amount),
+        "quantity": number_json(amount if amount is not None else order.amount),
     }
     if order.client_order_id:
         body["cOID"] = order.client_order_id
     body.update(price_fields(order.type, limit_price if limit_price is not None else order.limit_price,
                              stop_price if stop_price is not None else order.stop_price))
     return body
-
-
-def _num(value: Decimal | None) -> int | float | None:
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def map_status(status: Any, filled: Decimal, amount: Decimal | None, raw: Any = None) -> OrderStatus:

@@ -45,9 +45,6 @@ class PollSchedule:
         """Poll ``source`` next (after sources touched before it)."""
         self._urgent.setdefault(source, None)
 
-    def is_urgent(self, source: str) -> bool:
-        return source in self._urgent
-
     def polled(self, source: str) -> None:
         """Record that a poll of ``source`` just finished (or failed)."""
         self._last[source] = self._clock()
@@ -55,11 +52,6 @@ class PollSchedule:
     def last_polled(self, source: str) -> float | None:
         """Clock time of the last finished poll of ``source``, or None."""
         return self._last.get(source)
-
-    def forget(self, source: str) -> None:
-        """Drop what is known about a source nobody watches any more."""
-        self._last.pop(source, None)
-        self._urgent.pop(source, None)
 
     def next(self, sources: Iterable[str], working: Callable[[str], bool]) -> tuple[str | None, float]:
         """``(source, 0)`` to poll now, or ``(None, seconds)`` until one is due

@@ -55,7 +55,7 @@ class SnapshotCache:
     def __init__(self, max_age: float = 5.0, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.max_age = max_age
         self._clock = clock
-        self._stored: dict[Hashable, tuple[float, float, Any]] = {}  # key -> (sent, arrived, value)
+        self._stored: dict[Hashable, Stored] = {}
         self._inflight: dict[Hashable, tuple[float, asyncio.Task]] = {}  # key -> (sent, task)
         self._stale_before: dict[Hashable, float] = {}
         self.requests = 0  # requests started (diagnostics/tests)
@@ -63,12 +63,11 @@ class SnapshotCache:
     def peek(self, key: Hashable) -> Any | None:
         """The newest stored snapshot of ``key`` whatever its age, or None."""
         stored = self._stored.get(key)
-        return stored[2] if stored is not None else None
+        return stored.value if stored is not None else None
 
     def stored(self, key: Hashable) -> Stored | None:
         """The newest stored snapshot of ``key`` with its times, or None."""
-        stored = self._stored.get(key)
-        return Stored(*stored) if stored is not None else None
+        return self._stored.get(key)
 
     def invalidate(self, key: Hashable | None = None, *, where: Callable[[Hashable], bool] | None = None) -> None:
         """Mark ``key`` (or every key for which ``where(key)`` is true, or every key
@@ -100,8 +99,8 @@ class SnapshotCache:
         floor = max(-math.inf if newer_than is None else newer_than, self._stale_before.get(key, -math.inf))
         stored = self._stored.get(key)
         limit = self.max_age if max_age is None else max_age
-        if stored is not None and stored[0] >= floor and now - stored[1] < limit:
-            return stored[2], None
+        if stored is not None and stored.sent >= floor and now - stored.arrived < limit:
+            return stored.value, None
         inflight = self._inflight.get(key)
         if inflight is None or inflight[0] < floor:
             task = asyncio.get_running_loop().create_task(self._fetch(key, now, fetch), name=f"ibkr snapshot {key}")
@@ -115,8 +114,8 @@ class SnapshotCache:
         try:
             value = await fetch()
             stored = self._stored.get(key)
-            if stored is None or stored[0] <= sent:
-                self._stored[key] = (sent, self._clock(), value)
+            if stored is None or stored.sent <= sent:
+                self._stored[key] = Stored(sent, self._clock(), value)
             return value
         finally:
             current = self._inflight.get(key)
