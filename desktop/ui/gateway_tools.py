@@ -11,7 +11,6 @@ session check runs over the pinned client.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
@@ -26,9 +25,8 @@ from desktop.connections import BrokerSpec
 from .certificate_dialog import ask_trust
 from .services.tasks import spawn
 
-log = logging.getLogger(__name__)
-
 URL_FIELD, PIN_FIELD = "base_url", "certificate_sha256"
+"""The connection fields of the gateway's URL and of the trusted certificate's fingerprint."""
 
 StatusCheck = Callable[[str, str], Awaitable[str]]
 """``check(base_url, pinned_sha256) -> text`` describing the gateway's session."""

@@ -26,16 +26,13 @@ from desktop.brokers.session_control import session_control
 from desktop.domain import ConnectionState, ConnectionStatus
 
 from .certificate_dialog import ask_trust, show_certificate_changed
+from .gateway_tools import PIN_FIELD
 from .services.tasks import spawn
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
 log = logging.getLogger(__name__)
-
-PIN_FIELD = "certificate_sha256"
-"""The saved connection's field that holds the trusted certificate's fingerprint."""
-
 
 class SessionUi(QObject):
     """Session handling for one main window (see the module docstring).

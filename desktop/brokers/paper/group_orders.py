@@ -111,10 +111,6 @@ class GroupDesk:
         """The child orders of ``rec`` in member order (their latest snapshots)."""
         return [self.engines[aid].get_order(oid) for aid, oid in rec.children.items()]
 
-    def is_child(self, order: Order) -> bool:
-        """Whether ``order`` is an internal child of a group order."""
-        return order.order_id in self._child_group
-
     def public_fill(self, fill: Fill) -> Fill:
         """A child's fill as callers see it: ``order_id`` = the group order's id."""
         gid = self._child_group.get(fill.order_id)

@@ -16,6 +16,8 @@ from desktop.domain import (
     Account, AccountValues, AllocationError, AllocationGroup, AllocationMethod, Fill, QuantityMismatchError,
 )
 
+from .values import fmt_qty
+
 METHOD_NAMES = {
     AllocationMethod.AVAILABLE_EQUITY: "Available equity",
     AllocationMethod.EQUAL: "Equal",
@@ -164,10 +166,7 @@ def _explain(exc: AllocationError, method: AllocationMethod) -> str:
 
 
 def _qty(value: Decimal | None) -> str:
-    if value is None:
-        return "—"
-    text = f"{value:,f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return "—" if value is None else fmt_qty(value)
 
 
 @dataclass

@@ -80,17 +80,10 @@ async def suppress_reset(request: web.Request) -> web.Response:
     return web.json_response({"status": "submitted"})
 
 
-async def _balances_total(gw: FakeGateway, account: str) -> Decimal:
-    ids = list(gw.group(account).account_ids) if gw.group(account) is not None else [account]
-    total = Decimal(0)
-    for acct in ids:
-        for b in await gw.paper.fetch_balances(acct):
-            total += b.net_liquidation if b.net_liquidation is not None else b.cash
-    return total
-
-
 async def whatif(request: web.Request) -> web.Response:
-    """Cost and equity impact; every value a string, e.g. "1,977.60 USD (10 Shares)"."""
+    """Cost and equity impact from the paper broker's ``preview_order`` (the same
+    model as the paper broker's own what-if); every value a string, e.g.
+    "1,977.60 USD (10 Shares)". A preview the broker refuses is ``{"error": ...}``."""
     gw = request.app[GW_KEY]
     account = request.match_info["account"]
     body = request.get(JSON_KEY) or {}
@@ -99,13 +92,14 @@ async def whatif(request: web.Request) -> web.Response:
         return error(f"Account {account} is not valid for this user", 500)
     try:
         req = order_flow.parse_order((orders or [{}])[0], account)
+        preview = await gw.paper.preview_order(req)
     except order_flow.OrderInputError as exc:
         return web.json_response({"error": str(exc)})
-    price = req.limit_price or req.stop_price or gw.paper.market.last_price(req.symbol) or Decimal(0)
-    value = req.amount * price
-    commission = gw.paper.estimate_commission(req, price) or Decimal(0)
-    equity = await _balances_total(gw, account)
-    change = -commission
+    except BrokerError as exc:
+        return web.json_response({"error": str(exc)})
+    value, commission = preview.amount or Decimal(0), preview.commission or Decimal(0)
+    equity = preview.equity_before or Decimal(0)
+    change = (preview.equity_after or equity) - equity
     fmt = "{:,.2f}".format
     return web.json_response({
         "amount": {"amount": f"{fmt(value)} USD ({req.amount} Shares)", "commission": f"{fmt(commission)} USD",
@@ -114,7 +108,7 @@ async def whatif(request: web.Request) -> web.Response:
         "initial": {"current": "0.00", "change": fmt(value), "after": fmt(value)},
         "maintenance": {"current": "0.00", "change": fmt(value), "after": fmt(value)},
         "position": {"current": "0", "change": str(req.amount), "after": str(req.amount)},
-        "warn": "", "error": None,
+        "warn": preview.warning, "error": preview.error or None,
     })
 
 
