@@ -27,7 +27,7 @@ def run(args: argparse.Namespace, *, started: float) -> int:
 
     from desktop.app.brokers import startup_broker
     from desktop.app.logging_setup import setup_logging
-    from desktop.app.secrets import SecretStore
+    from desktop.security.secrets import SecretStore
     from desktop.connections import ConnectionStore
     from desktop.paths import resources_dir
     from desktop.ui.error_reporting import ErrorReporter

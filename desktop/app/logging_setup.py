@@ -8,7 +8,7 @@ from pathlib import Path
 
 from desktop.paths import log_dir
 
-from .redaction import redacting_filter
+from desktop.security.redaction import redacting_filter
 
 LOG_FILE_NAME = "tradedesk.log"
 _FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
@@ -35,7 +35,7 @@ def setup_logging(level: int = logging.INFO, console_level: int = logging.WARNIN
     console.setLevel(console_level)
     for handler in (file_handler, console):
         handler._tradedesk = True  # type: ignore[attr-defined]
-        handler.addFilter(redacting_filter())  # secrets never reach a log (desktop.app.redaction)
+        handler.addFilter(redacting_filter())  # secrets never reach a log (desktop.security.redaction)
         root.addHandler(handler)
     root.setLevel(min(level, console_level))
     return path

@@ -8,9 +8,10 @@ over a stream, ``create/cancel/modify_order`` change orders. All methods raise
 from __future__ import annotations
 
 import abc
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from desktop.domain import (
     AccountValues,
@@ -34,22 +35,91 @@ from desktop.domain import (
 
 from .capabilities import BrokerCapabilities
 
+M = TypeVar("M")
+
 
 class Broker(abc.ABC):
     """Abstract broker adapter.
 
     Life cycle: ``await connect()`` before anything else, ``await close()`` at the
-    end (idempotent). ``name`` is the broker key used in domain models ("paper",
-    "ibkr", ...); ``display_name`` is for people.
+    end (idempotent). ``name`` is the broker kind stamped into domain models' ``broker``
+    ("paper", "ibkr", ...); ``display_name`` is for people.
+
+    Identity: one adapter instance serves one *connection* (one configured login; two
+    paper accounts are two connections). Every Account, Balance, Position, Order, Fill
+    and Quote it returns or yields carries its :attr:`connection_id`, so objects of two
+    connections of the same broker never share a key; an OrderRequest naming another
+    connection is refused (:meth:`check_request`).
+
+    Streams: ``watch_orders(account)`` first yields the account's working orders as
+    they are when the watch starts (possibly none), then every change of any of its
+    orders, as full Order snapshots, until close() (see tests/conformance).
     """
 
     name: str = "broker"
     display_name: str = "Broker"
+    _connection_id: str | None = None
+    _secret_sink: Callable[[str, str], None] | None = None
+
+    @property
+    def connection_id(self) -> str:
+        """The connection this instance serves; ``name`` when made without one (tests)."""
+        return self._connection_id or self.name
+
+    @connection_id.setter
+    def connection_id(self, value: str) -> None:
+        self._connection_id = value
+
+    def bind(self, connection_id: str, save_secret: Callable[[str, str], None] | None = None) -> "Broker":
+        """Make this instance the adapter of connection ``connection_id`` (before
+        ``connect()``); ``save_secret(field, value)`` keeps a secret the session
+        learns (a refreshed token, a user secret returned at registration) with the
+        connection, in the OS keyring. Returns self."""
+        self._connection_id = connection_id
+        self._secret_sink = save_secret
+        return self
+
+    def save_secret(self, field: str, value: str) -> None:
+        """Keep ``value`` as the connection's secret ``field`` (see :meth:`bind`); it is
+        registered for log redaction first. Without a sink (an unbound adapter, tests)
+        it stays in this object only and a warning says so."""
+        from desktop.security.redaction import register_secret
+
+        register_secret(value)
+        if self._secret_sink is None:
+            import logging
+
+            logging.getLogger(__name__).warning("%s: secret %s changed but no connection keeps it", self.connection_id, field)
+            return
+        self._secret_sink(field, value)
+
+    def owned(self, item: M) -> M:
+        """``item`` (a broker-sourced domain model) carrying this connection's id: the
+        same object when it does already, else a copy."""
+        if getattr(item, "connection_id", None) == self.connection_id:
+            return item
+        return item.model_copy(update={"connection_id": self.connection_id})  # type: ignore[attr-defined]
+
+    def owned_all(self, items: Iterable[M]) -> list[M]:
+        """:meth:`owned` of each of ``items``."""
+        return [self.owned(item) for item in items]
+
+    def check_request(self, request: OrderRequest) -> None:
+        """Refuse a request made for another connection (InvalidRequestError naming
+        both): an order goes to the connection it names and nowhere else."""
+        if request.connection_id != self.connection_id:
+            from .errors import InvalidRequestError
+
+            raise InvalidRequestError(
+                f"this order is for connection {request.connection_id!r}, not {self.connection_id!r}; "
+                "it was not sent", field="connection_id")
 
     @property
     @abc.abstractmethod
     def capabilities(self) -> BrokerCapabilities:
-        """The features this adapter supports."""
+        """The features this adapter supports. Read them after ``connect()``: some
+        depend on the login (an IBKR paper login is ``paper``, an advisor login has
+        ``allocation_groups``); before it they describe the adapter in general."""
 
     # -- life cycle ---------------------------------------------------------
     @abc.abstractmethod

@@ -1,18 +1,21 @@
 """Broker connections: what each broker needs (specs), the registry, saved connections.
 
-Qt-free. Importing this package registers the built-in brokers; an adapter adds itself
-with one ``register_broker(BrokerSpec(...))`` call in a module imported below.
+Qt-free. An adapter registers with one module in ``adapters/`` defining ``SPEC``
+(found by :mod:`.registry`).
 """
 
-from .registry import broker_spec, broker_specs, register_broker, unregister_broker
-from .spec import BrokerSpec, FieldKind, FieldSpec, validate_name
+from .registry import broker_spec, broker_specs, find_preset, register_broker, unregister_broker
+from .spec import BrokerSpec, FieldKind, FieldSpec, Preset, validate_name
 from .store import Connection, ConnectionStore, new_connection_id
-
-from . import paper  # noqa: E402,F401  (registers the paper broker)
-from . import ibkr  # noqa: E402,F401  (registers the IBKR Client Portal broker)
+from .tools import CertificateOffer, ConnectionTool, ToolResult
 
 __all__ = [
     "BrokerSpec",
+    "CertificateOffer",
+    "ConnectionTool",
+    "Preset",
+    "ToolResult",
+    "find_preset",
     "Connection",
     "ConnectionStore",
     "FieldKind",

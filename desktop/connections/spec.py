@@ -3,6 +3,9 @@
 A :class:`BrokerSpec` lists :class:`FieldSpec` s (text, url, secret, choice, int) and
 a ``factory(config, secrets) -> Broker``. The connections dialog is generated from it;
 :meth:`BrokerSpec.validate` gives one error per field, naming the field and the problem.
+Adapter-specific actions of the connection form (IBKR: fetch the gateway's
+certificate, check the session, open the login page) are :class:`ConnectionTool` s of
+the spec (see :mod:`desktop.connections.tools`), so the UI never imports an adapter.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from desktop.brokers import Broker
+
+from .tools import ConnectionTool
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -133,12 +138,35 @@ def _url_error(label: str, value: str) -> str | None:
     return None
 
 
+class Preset(BaseModel):
+    """A ready-made connection of a broker that ``tradedesk --broker KEY`` opens by
+    its own key (e.g. ``paper-advisor``: a paper connection in advisor mode with its
+    own account file): ``key``, the ``name`` the saved connection gets, ``values``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    name: str
+    values: dict[str, str] = Field(default_factory=dict)
+
+
+WelcomeText = Callable[[dict[str, Any]], "tuple[str, str] | None"]
+"""``welcome(config) -> (title, rich-text body)`` of the first-run banner for a
+connection of this broker, or None for the generic text (see desktop.ui.welcome)."""
+
+
 class BrokerSpec(BaseModel):
     """A broker the user can add as a connection.
 
     ``key``: the adapter's ``Broker.name`` ("paper", "ibkr", ...); ``display_name``;
     ``description``: one sentence for the add dialog; ``fields``; ``factory``;
-    ``builtin``: a connection of this broker is created on first run (paper).
+    ``builtin``: a connection of this broker is created on first run (paper);
+    ``rank``: position in lists (lower first); ``presets``: see :class:`Preset`;
+    ``tools``: extra actions of the connection form; ``certificate_field``: the
+    field that pins a server certificate's SHA-256 (trusting a certificate on
+    connect writes it there), "" when the broker has none; ``welcome``: see
+    :data:`WelcomeText`; ``combinable``: connections of this broker can be live
+    beside others (False for a broker that allows one session per machine).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -149,6 +177,12 @@ class BrokerSpec(BaseModel):
     fields: tuple[FieldSpec, ...] = ()
     factory: Factory = Field(repr=False)
     builtin: bool = False
+    rank: int = 100
+    presets: tuple[Preset, ...] = ()
+    tools: tuple[ConnectionTool, ...] = ()
+    certificate_field: str = ""
+    welcome: WelcomeText | None = Field(default=None, repr=False)
+    combinable: bool = True
 
     @field_validator("key")
     @classmethod
@@ -218,6 +252,14 @@ class BrokerSpec(BaseModel):
     def create(self, config: Mapping[str, Any] | None = None, secrets: Mapping[str, str] | None = None) -> Broker:
         """A new Broker from saved values (defaults for the missing ones) and secrets."""
         return self.factory(self.config_from(config or {}), dict(secrets or {}))
+
+    def preset(self, key: str) -> Preset | None:
+        """The preset called ``key``, or None."""
+        return next((p for p in self.presets if p.key == key), None)
+
+    def welcome_texts(self, stored: Mapping[str, Any]) -> tuple[str, str] | None:
+        """The banner of a connection with saved values ``stored`` (see ``welcome``)."""
+        return self.welcome(self.config_from(stored)) if self.welcome is not None else None
 
 
 def validate_name(text: str) -> str | None:

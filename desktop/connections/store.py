@@ -11,7 +11,7 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +66,11 @@ class Connection(BaseModel):
         have = set(available)
         return [f.name for f in self.spec.secret_fields if f.required and f.name not in have]
 
-    def create_broker(self, secrets: Mapping[str, str] | None = None) -> Broker:
-        """A new, unconnected Broker for this connection (``secrets`` by field name).
+    def create_broker(self, secrets: Mapping[str, str] | None = None, *,
+                      save_secret: Callable[[str, str], None] | None = None) -> Broker:
+        """A new, unconnected Broker for this connection (``secrets`` by field name),
+        bound to it (``Broker.bind``: every object it reports carries this ``id``;
+        ``save_secret(field, value)`` keeps secrets the session learns).
 
         Raises KeyError for an unregistered broker, ValueError when a required secret
         is missing."""
@@ -76,7 +79,7 @@ class Connection(BaseModel):
         if missing:
             labels = ", ".join(self.spec.field(name).label for name in missing)
             raise ValueError(f"{self.name}: {labels} not entered")
-        return self.spec.create(self.values, secrets)
+        return self.spec.create(self.values, secrets).bind(self.id, save_secret)
 
 
 class ConnectionStore:
@@ -91,6 +94,7 @@ class ConnectionStore:
         self.path = Path(path)
         self._connections: dict[str, Connection] = {}
         self.last_connected: str | None = None
+        self.connected: list[str] = []
         self.first_run = False
         self._load()
 
@@ -112,6 +116,11 @@ class ConnectionStore:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             items = data.get("connections", [])
             self.last_connected = data.get("last_connected")
+            connected = data.get("connected")
+            if isinstance(connected, list):
+                self.connected = [str(c) for c in connected if isinstance(c, str)]
+            elif self.last_connected:  # a file from before several connections could be live
+                self.connected = [self.last_connected]
         except (OSError, ValueError, AttributeError) as exc:
             log.error("could not read %s, starting with the built-in connections: %s", self.path, exc)
             items = []
@@ -200,20 +209,44 @@ class ConnectionStore:
         del self._connections[connection_id]
         if self.last_connected == connection_id:
             self.last_connected = None
+        if connection_id in self.connected:
+            self.connected.remove(connection_id)
         self.save()
         return conn
 
     def set_last_connected(self, connection_id: str | None) -> None:
-        """Remember which connection to open at the next start."""
+        """Remember the connection used last (``--broker KEY`` prefers it)."""
         if connection_id != self.last_connected:
             self.last_connected = connection_id
             self.save()
+
+    def set_connected(self, connection_id: str, connected: bool) -> None:
+        """Remember whether ``connection_id`` is connected, to restore it at the next
+        start (:meth:`restore_ids`); connecting also makes it the last one used."""
+        ids = [c for c in self.connected if c != connection_id]
+        if connected:
+            ids.append(connection_id)
+        if ids != self.connected or (connected and self.last_connected != connection_id):
+            self.connected = ids
+            if connected:
+                self.last_connected = connection_id
+            self.save()
+
+    def restore_ids(self) -> list[str]:
+        """The saved connections to connect at start, in the order they were connected:
+        those connected when the app last quit; on first run (or when none is left)
+        the built-in paper connection."""
+        ids = [c for c in self.connected if c in self._connections]
+        if not ids and self.default() is not None:
+            ids = [self.default().id]
+        return ids
 
     def save(self) -> None:
         """Write the file atomically (temp file + rename), readable by the user only."""
         data = {
             "version": FORMAT_VERSION,
             "last_connected": self.last_connected,
+            "connected": self.connected,
             "connections": [c.model_dump(mode="json") for c in self._connections.values()],
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)

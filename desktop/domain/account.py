@@ -13,7 +13,9 @@ from .base import BrokerModel, utc_now
 class Account(BrokerModel):
     """A brokerage account as the broker names it.
 
-    ``broker`` is the broker key ("paper", "ibkr", ...), ``account_id`` the broker's id,
+    ``broker`` is the broker kind ("paper", "ibkr", ...), ``connection_id`` the connection
+    (one configured login of that broker: two paper accounts are two connections) that
+    reported it, ``account_id`` the broker's id,
     ``name`` a display name, ``kind`` e.g. "cash" / "margin", ``is_paper`` whether it is
     simulated. Financial Advisor logins: ``is_master`` marks the advisor's own (master)
     account, ``parent_id`` is the master's id on each client account (None otherwise).
@@ -21,6 +23,7 @@ class Account(BrokerModel):
     """
 
     broker: str
+    connection_id: str = ""
     account_id: str = Field(min_length=1)
     name: str = ""
     currency: str = "USD"
@@ -31,7 +34,8 @@ class Account(BrokerModel):
 
     @property
     def key(self) -> tuple[str, str]:
-        return (self.broker, self.account_id)
+        """``(connection_id, account_id)``: unique across every connection of the desk."""
+        return (self.connection_id, self.account_id)
 
 
 class Balance(BrokerModel):
@@ -40,10 +44,11 @@ class Balance(BrokerModel):
     ``cash`` settled cash; ``buying_power`` what can be spent on new orders;
     ``net_liquidation`` cash plus the market value of positions; ``free`` / ``used`` /
     ``total`` as CCXT uses them (available, reserved by open orders, their sum) where
-    the broker reports them.
+    the broker reports them. ``connection_id`` as for :class:`Account`.
     """
 
     broker: str
+    connection_id: str = ""
     account_id: str
     currency: str = "USD"
     cash: Decimal
@@ -58,4 +63,5 @@ class Balance(BrokerModel):
 
     @property
     def key(self) -> tuple[str, str, str]:
-        return (self.broker, self.account_id, self.currency)
+        """``(connection_id, account_id, currency)``."""
+        return (self.connection_id, self.account_id, self.currency)

@@ -29,9 +29,11 @@ class Fill(BrokerModel):
     allocated from ("" otherwise); then ``account_id`` is the client account that
     received the shares and ``client_order_id`` the group order's (IBKR
     ``/iserver/account/trades`` ``account_allocation_name`` and ``order_ref``).
+    ``broker`` is the broker kind, ``connection_id`` the connection that reported it.
     """
 
     broker: str
+    connection_id: str = ""
     account_id: str
     fill_id: str
     order_id: str
@@ -68,7 +70,8 @@ class Fill(BrokerModel):
 
     @property
     def key(self) -> tuple[str, str, str]:
-        return (self.broker, self.account_id, self.fill_id)
+        """``(connection_id, account_id, fill_id)``."""
+        return (self.connection_id, self.account_id, self.fill_id)
 
     @property
     def symbol(self) -> str:

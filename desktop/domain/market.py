@@ -54,9 +54,11 @@ class Quote(BrokerModel):
     """Top of book and last trade for one symbol. Any price may be unknown (None).
 
     ``prev_close`` is the previous session's close, for the change column.
+    ``connection_id`` is the connection whose market data it is ("" when made locally).
     """
 
     symbol: str
+    connection_id: str = ""
     bid: Decimal | None = None
     ask: Decimal | None = None
     last: Decimal | None = None

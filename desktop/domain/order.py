@@ -72,12 +72,16 @@ def check_order_fields(
 class OrderRequest(DomainModel):
     """What the user asks a broker to do: a new order.
 
+    ``connection_id`` names the connection (one configured broker login) the order is
+    for: it goes to that connection's adapter and nowhere else. ``account_id`` is an
+    account of that connection (or an allocation group of an advisor login).
     ``amount`` is in shares (contracts for options), prices in the instrument's
     currency. ``client_order_id`` is generated when not given and is the key used to
     reconcile an order whose submission timed out.
     Raises pydantic.ValidationError naming the field and rule on bad input.
     """
 
+    connection_id: str = Field(min_length=1)
     account_id: str = Field(min_length=1)
     instrument: Instrument
     side: OrderSide
@@ -124,10 +128,12 @@ class Order(BrokerModel):
     an ordinary order). A group order itself has ``account_id`` == the group name; the
     per-client child orders a broker may show (paper advisor demo) have the client's
     ``account_id``, the group in ``allocation_group`` and the group order's
-    ``client_order_id``.
+    ``client_order_id``. ``broker`` is the broker kind, ``connection_id`` the
+    connection that reported it.
     """
 
     broker: str
+    connection_id: str = ""
     account_id: str
     order_id: str
     client_order_id: str = ""
@@ -169,7 +175,8 @@ class Order(BrokerModel):
 
     @property
     def key(self) -> tuple[str, str, str]:
-        return (self.broker, self.account_id, self.order_id)
+        """``(connection_id, account_id, order_id)``."""
+        return (self.connection_id, self.account_id, self.order_id)
 
     @property
     def symbol(self) -> str:
@@ -235,10 +242,12 @@ def order_from_request(
     message: str = "",
     now: datetime | None = None,
 ) -> Order:
-    """Build the Order a broker acknowledges for ``request``."""
+    """Build the Order a broker acknowledges for ``request`` (its ``connection_id``
+    is the request's)."""
     ts = now or utc_now()
     return Order(
         broker=broker,
+        connection_id=request.connection_id,
         account_id=request.account_id,
         order_id=order_id,
         client_order_id=request.client_order_id,

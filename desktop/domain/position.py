@@ -18,9 +18,11 @@ class Position(BrokerModel):
     ``unrealized_pnl`` = (last - average) x quantity x multiplier; ``realized_pnl`` is
     closed profit so far. Money fields are in the instrument currency. Brokers that
     report their own figures fill them in; :meth:`marked` recomputes them from a price.
+    ``broker`` is the broker kind, ``connection_id`` the connection that reported it.
     """
 
     broker: str
+    connection_id: str = ""
     account_id: str
     instrument: Instrument
     quantity: Decimal
@@ -33,7 +35,8 @@ class Position(BrokerModel):
 
     @property
     def key(self) -> tuple[str, str, str]:
-        return (self.broker, self.account_id, self.instrument.key)
+        """``(connection_id, account_id, instrument key)``."""
+        return (self.connection_id, self.account_id, self.instrument.key)
 
     @property
     def symbol(self) -> str:

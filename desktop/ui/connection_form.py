@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.app.secrets import SecretStore
+from desktop.security.secrets import SecretStore
 from desktop.connections import BrokerSpec, Connection, ConnectionStore, FieldKind, FieldSpec, broker_specs, new_connection_id, validate_name
 from desktop.connections.spec import next_free
 from desktop.connections.store import names_in_use

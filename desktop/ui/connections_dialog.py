@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from desktop.app.redaction import redact
+from desktop.security.redaction import redact
 from desktop.brokers import BrokerError
 from desktop.connections import Connection
 

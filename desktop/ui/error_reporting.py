@@ -11,7 +11,7 @@ from types import TracebackType
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from desktop.app.redaction import redact
+from desktop.security.redaction import redact
 
 log = logging.getLogger("tradedesk.errors")
 

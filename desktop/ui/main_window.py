@@ -12,7 +12,7 @@ from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 
 from desktop import __version__
-from desktop.app.secrets import SecretStore
+from desktop.security.secrets import SecretStore
 from desktop.brokers import Broker
 from desktop.brokers.errors import CertificateError
 from desktop.brokers.replay_control import replay_control

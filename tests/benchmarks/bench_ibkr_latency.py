@@ -86,7 +86,7 @@ async def _measure(gw, broker: IbkrBroker, settle: bool) -> dict[str, float]:
     await broker.suppress_questions(["o163", "p6", "o354"])
     inst = (await broker.search_instruments("AAPL"))[0]
     last = gw.paper.market.last_price("AAPL")
-    request = OrderRequest(account_id=GROUP, instrument=inst, side=OrderSide.BUY, type=OrderType.LIMIT,
+    request = OrderRequest(connection_id="ibkr", account_id=GROUP, instrument=inst, side=OrderSide.BUY, type=OrderType.LIMIT,
                            amount=QUANTITY, limit_price=(last * Decimal("1.02")).quantize(Decimal("0.01")))
     order = await broker.create_order(request)
     order_id.append(order.order_id)

@@ -38,7 +38,7 @@ def _broker(gw, **kw):
 
 
 def _limit(account, amount=100, price="1000", side=OrderSide.BUY, **kw):
-    return OrderRequest(account_id=account, instrument=Instrument.equity("AAPL"), side=side, type=OrderType.LIMIT,
+    return OrderRequest(connection_id="ibkr", account_id=account, instrument=Instrument.equity("AAPL"), side=side, type=OrderType.LIMIT,
                         amount=Decimal(amount), limit_price=Decimal(price), **kw)
 
 

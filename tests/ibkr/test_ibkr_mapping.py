@@ -175,7 +175,7 @@ def test_positions_stock_option_and_bad_rows(caplog):
 
 
 def _req(**kw):
-    base = dict(account_id="ByNetLiq", instrument=AAPL, side=OrderSide.BUY, type=OrderType.LIMIT,
+    base = dict(connection_id="ibkr", account_id="ByNetLiq", instrument=AAPL, side=OrderSide.BUY, type=OrderType.LIMIT,
                 amount=Decimal(100), limit_price=Decimal("190.05"), client_order_id="cid-1")
     base.update(kw)
     return OrderRequest(**base)

@@ -49,7 +49,7 @@ def _desk(client, **kw):
 
 def _req(account="ByNetLiq", **kw):
     kw.setdefault("client_order_id", "cid-1")
-    return OrderRequest(account_id=account, instrument=AAPL, side=OrderSide.BUY, type=OrderType.LIMIT,
+    return OrderRequest(connection_id="ibkr", account_id=account, instrument=AAPL, side=OrderSide.BUY, type=OrderType.LIMIT,
                         amount=Decimal(100), limit_price=Decimal(190), **kw)
 
 

@@ -52,7 +52,7 @@ def shown(panel, column_id) -> list[str]:
 
 def place_group_order(qtbot, qloop, window, group="ByNetLiq", amount=100):
     aapl = window.service.instrument_for("AAPL")
-    request = OrderRequest(account_id=group, instrument=aapl, side=OrderSide.BUY, type=OrderType.MARKET, amount=D(amount))
+    request = OrderRequest(connection_id="paper", account_id=group, instrument=aapl, side=OrderSide.BUY, type=OrderType.MARKET, amount=D(amount))
     order = run(qtbot, qloop, window.service.submit(request, confirm=yes))
     window.broker.advance_minutes(2)
     return order
@@ -107,7 +107,7 @@ def test_group_order_shows_under_its_group_and_fills_per_client(qtbot, qloop, wi
 def test_group_order_placed_elsewhere_arrives_on_the_group_stream(qtbot, qloop, window):
     aapl = window.service.instrument_for("AAPL")
     low = (window.broker.market.last_price("AAPL") * D("0.5")).quantize(D("0.01"))
-    request = OrderRequest(account_id="Everyone", instrument=aapl, side=OrderSide.BUY, type=OrderType.LIMIT,
+    request = OrderRequest(connection_id="paper", account_id="Everyone", instrument=aapl, side=OrderSide.BUY, type=OrderType.LIMIT,
                            amount=D(40), limit_price=low)
     placed = run(qtbot, qloop, window.broker.create_order(request, confirm=yes))  # not through the service
     qtbot.waitUntil(lambda: any(o.order_id == placed.order_id for o in window.orders.model.rows()))

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QMessa
 
 from desktop.app.brokers import startup_broker
 from desktop.app.logging_setup import setup_logging
-from desktop.app.secrets import SecretStore
+from desktop.security.secrets import SecretStore
 from desktop.brokers.paper import PaperBroker
 from desktop.connections import BrokerSpec, ConnectionStore, FieldKind, FieldSpec, register_broker, unregister_broker
 from desktop.ui.main_window import MainWindow

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
 from desktop.app.brokers import startup_broker
-from desktop.app.secrets import SecretStore
+from desktop.security.secrets import SecretStore
 from desktop.connections import ConnectionStore
 from desktop.paths import config_dir
 from desktop.ui.main_window import MainWindow

@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QToolButton
 
-from desktop.app.secrets import SecretStore
+from desktop.security.secrets import SecretStore
 from desktop.connections import ConnectionStore
 from desktop.domain import OrderSide, OrderStatus, OrderType
 from desktop.ui.main_window import MainWindow

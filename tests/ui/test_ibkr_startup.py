@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QPushButton
 
 from desktop.app.bootstrap import start_window
 from desktop.app.brokers import connection_for_broker, startup_broker
-from desktop.app.secrets import SecretStore
+from desktop.security.secrets import SecretStore
 from desktop.connections import ConnectionStore
 from desktop.connections.ibkr import DEFAULT_BASE_URL
 from desktop.ui.main_window import MainWindow

@@ -88,8 +88,8 @@ def test_window_opens_with_rows_in_every_table(qtbot, qloop, store, open_window)
         await broker.connect()
         broker.advance_minutes(10)
         aapl = (await broker.search_instruments("AAPL"))[0]
-        await broker.create_order(OrderRequest(account_id=ACCOUNT_ID, instrument=aapl, side=OrderSide.BUY, type=OrderType.MARKET, amount=D(10)))
-        await broker.create_order(OrderRequest(account_id=ACCOUNT_ID, instrument=aapl, side=OrderSide.BUY, type=OrderType.LIMIT,
+        await broker.create_order(OrderRequest(connection_id="paper", account_id=ACCOUNT_ID, instrument=aapl, side=OrderSide.BUY, type=OrderType.MARKET, amount=D(10)))
+        await broker.create_order(OrderRequest(connection_id="paper", account_id=ACCOUNT_ID, instrument=aapl, side=OrderSide.BUY, type=OrderType.LIMIT,
                                                amount=D(5), limit_price=D(400), time_in_force=TimeInForce.GTC))
         await broker.close()
 

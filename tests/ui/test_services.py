@@ -35,7 +35,7 @@ def test_many_order_updates_arrive_in_few_batches(qtbot, qloop, service):
 
     async def place_many():
         for i in range(40):
-            await broker.create_order(OrderRequest(account_id=ACCOUNT_ID, instrument=aapl, side=OrderSide.BUY, type=OrderType.LIMIT,
+            await broker.create_order(OrderRequest(connection_id="paper", account_id=ACCOUNT_ID, instrument=aapl, side=OrderSide.BUY, type=OrderType.LIMIT,
                                                    amount=D(1), limit_price=low - i, time_in_force=TimeInForce.GTC))
 
     run(qtbot, qloop, place_many())
@@ -59,7 +59,7 @@ def test_quotes_are_coalesced_to_the_latest_per_symbol(qtbot, qloop, service):
 def test_positions_are_marked_to_live_quotes(qtbot, qloop, service):
     broker = service.broker
     aapl = service.instrument_for("AAPL")
-    run(qtbot, qloop, service.submit(OrderRequest(account_id=ACCOUNT_ID, instrument=aapl, side=OrderSide.BUY, type=OrderType.MARKET, amount=D(10))))
+    run(qtbot, qloop, service.submit(OrderRequest(connection_id="paper", account_id=ACCOUNT_ID, instrument=aapl, side=OrderSide.BUY, type=OrderType.MARKET, amount=D(10))))
     qtbot.waitUntil(lambda: len(service.positions) == 1)
     broker.advance_minutes(30)
     last = broker.market.last_price("AAPL")
@@ -129,7 +129,7 @@ def test_fills_without_an_order_change_arrive_by_the_poll(qtbot, qloop, tmp_path
     otm = next(q for q in chain.quotes if q.contract.right.value == "CALL" and q.contract.strike > spot * D("1.1") and q.ask)
     from desktop.domain import Instrument, PositionEffect
 
-    request = OrderRequest(account_id=ACCOUNT_ID, instrument=Instrument.for_option(otm.contract), side=OrderSide.BUY,
+    request = OrderRequest(connection_id="paper", account_id=ACCOUNT_ID, instrument=Instrument.for_option(otm.contract), side=OrderSide.BUY,
                            type=OrderType.LIMIT, amount=D(1), limit_price=otm.ask, position_effect=PositionEffect.OPEN)
     placed = run(qtbot, qloop, svc.submit(request))
     qtbot.waitUntil(lambda: any(f.order_id == placed.order_id for f in svc.fills.values()))
@@ -144,7 +144,7 @@ def test_fills_without_an_order_change_arrive_by_the_poll(qtbot, qloop, tmp_path
 def test_error_dialog_text_is_redacted(qtbot, monkeypatch):
     import sys
 
-    from desktop.app.redaction import register_secret
+    from desktop.security.redaction import register_secret
 
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
     secret = "tok-9f8e7d6c5b4a-secret"

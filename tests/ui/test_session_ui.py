@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QPushButton
 
-from desktop.app.secrets import SecretStore
+from desktop.security.secrets import SecretStore
 from desktop.brokers.errors import CertificateChangedError
 from desktop.connections import ConnectionStore, register_broker, unregister_broker
 from desktop.domain import ConnectionStatus

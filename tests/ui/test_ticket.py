@@ -389,7 +389,7 @@ def test_build_request_survives_a_failing_lookup():
 
 
 def test_estimate_uses_limit_then_last_then_touch():
-    req = OrderRequest(account_id="A", instrument=AAPL, side=OrderSide.SELL, type=OrderType.MARKET, amount=D(10))
+    req = OrderRequest(connection_id="paper", account_id="A", instrument=AAPL, side=OrderSide.SELL, type=OrderType.MARKET, amount=D(10))
     assert estimate_order(req, None) is None
     est = estimate_order(req, Quote(symbol="AAPL", bid=D("99"), ask=D("101")), commission)
     assert (est.price, est.total, est.label) == (D("99"), D("989.00"), "Estimated proceeds")

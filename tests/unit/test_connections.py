@@ -205,7 +205,7 @@ def test_connection_of_an_unknown_broker_is_kept_but_not_created():
 
 
 def test_connections_secrets_and_redaction_load_no_qt():
-    code = ("import desktop.connections, desktop.app.secrets, desktop.app.redaction, sys; "
+    code = ("import desktop.connections, desktop.security.secrets, desktop.security.redaction, sys; "
             "assert not any(m.startswith(('PySide6', 'pyqtgraph', 'qasync')) for m in sys.modules), 'Qt loaded'")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr

@@ -21,7 +21,7 @@ AAPL = Instrument.equity("AAPL")
 
 
 def request(**kw):
-    base = dict(account_id="PAPER-1", instrument=AAPL, side=OrderSide.BUY, type=OrderType.MARKET, amount=D(100))
+    base = dict(connection_id="paper", account_id="PAPER-1", instrument=AAPL, side=OrderSide.BUY, type=OrderType.MARKET, amount=D(100))
     base.update(kw)
     return OrderRequest(**base)
 

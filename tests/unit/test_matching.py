@@ -32,7 +32,7 @@ def bar(minute: int, o, h, l, c, v=100_000, symbol="AAPL") -> Bar:  # noqa: E741
 
 
 def req(side, kind, amount, limit=None, stop=None, tif=TimeInForce.DAY, symbol="AAPL", **kw) -> OrderRequest:
-    return OrderRequest(account_id=kw.pop("account_id", "PAPER"), instrument=Instrument.equity(symbol), side=side,
+    return OrderRequest(connection_id="paper", account_id=kw.pop("account_id", "PAPER"), instrument=Instrument.equity(symbol), side=side,
                         type=kind, amount=D(amount), limit_price=None if limit is None else D(str(limit)),
                         stop_price=None if stop is None else D(str(stop)), time_in_force=tif, **kw)
 
@@ -105,7 +105,7 @@ def test_participation_is_shared_in_time_priority(eng):
 
 def test_lot_size_rounds_fills_down():
     eng = MatchingEngine()
-    r = OrderRequest(account_id="PAPER", instrument=Instrument.equity("AAPL", lot_size=D(10)), side=BUY, type=MKT, amount=D(100))
+    r = OrderRequest(connection_id="paper", account_id="PAPER", instrument=Instrument.equity("AAPL", lot_size=D(10)), side=BUY, type=MKT, amount=D(100))
     ev = eng.submit(r, t(0), D(10), bar(0, 10, 10, 10, 10, v=255))
     assert fills(ev)[0].amount == 20
 

@@ -35,7 +35,7 @@ async def aapl(broker) -> Instrument:
 
 
 def req(inst, account="Everyone", amount=10, **kw) -> OrderRequest:
-    base = dict(account_id=account, instrument=inst, side=OrderSide.BUY, type=OrderType.MARKET, amount=D(amount))
+    base = dict(connection_id="paper", account_id=account, instrument=inst, side=OrderSide.BUY, type=OrderType.MARKET, amount=D(amount))
     base.update(kw)
     return OrderRequest(**base)
 

@@ -28,7 +28,7 @@ async def instrument(broker, symbol="AAPL"):
 
 
 def order(inst, **kw):
-    base = dict(account_id=ACCOUNT_ID, instrument=inst, side=OrderSide.BUY, type=OrderType.MARKET, amount=D(100))
+    base = dict(connection_id="paper", account_id=ACCOUNT_ID, instrument=inst, side=OrderSide.BUY, type=OrderType.MARKET, amount=D(100))
     base.update(kw)
     return OrderRequest(**base)
 

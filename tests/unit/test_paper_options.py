@@ -169,7 +169,7 @@ OPT = Instrument.for_option(CONTRACT)
 
 
 def option_order(side=BUY, kind=OrderType.LIMIT, amount=1, limit="2.50", effect=OPEN, tif=TimeInForce.DAY, inst=OPT):
-    return OrderRequest(account_id="PAPER", instrument=inst, side=side, type=kind, amount=D(amount),
+    return OrderRequest(connection_id="paper", account_id="PAPER", instrument=inst, side=side, type=kind, amount=D(amount),
                         limit_price=None if limit is None else D(limit), time_in_force=tif, position_effect=effect)
 
 
@@ -211,7 +211,7 @@ def test_engine_option_rejections_and_state_round_trip():
         "implicit": eng.submit(option_order(SELL, effect=None), T0, None)[-1].message,
         "cover": eng.submit(option_order(BUY, effect=CLOSE), T0, None)[-1].message,
         "cash": eng.submit(option_order(amount=3), T0, None)[-1].message,
-        "stop": eng.submit(OrderRequest(account_id="PAPER", instrument=OPT, side=BUY, type=OrderType.STOP, amount=D(1),
+        "stop": eng.submit(OrderRequest(connection_id="paper", account_id="PAPER", instrument=OPT, side=BUY, type=OrderType.STOP, amount=D(1),
                                         stop_price=D(3)), T0, None)[-1].message,
         "unknown": eng.submit(option_order(inst=Instrument.for_option(CONTRACT.model_copy(update={"strike": D(560)}))),
                               T0, None)[-1].message,
@@ -255,7 +255,7 @@ async def option(broker, strike, right=CALL, expiry=FRI):
 
 
 def request(inst, side=BUY, amount=1, effect=OPEN, kind=OrderType.LIMIT, limit=None, **kw):
-    return OrderRequest(account_id=ACCOUNT_ID, instrument=inst, side=side, type=kind, amount=D(amount),
+    return OrderRequest(connection_id="paper", account_id=ACCOUNT_ID, instrument=inst, side=side, type=kind, amount=D(amount),
                         limit_price=limit, position_effect=effect, **kw)
 
 
@@ -387,7 +387,7 @@ def test_long_put_exercise_delivers_held_shares(arun, store_path):
     async def body():
         broker = await connected(store_path)
         shares = next(i for i in await broker.search_instruments("AAPL") if i.symbol == "AAPL")
-        await broker.create_order(OrderRequest(account_id=ACCOUNT_ID, instrument=shares, side=BUY, type=OrderType.MARKET, amount=D(100)))
+        await broker.create_order(OrderRequest(connection_id="paper", account_id=ACCOUNT_ID, instrument=shares, side=BUY, type=OrderType.MARKET, amount=D(100)))
         put, q = await option(broker, 560, PUT)
         await broker.create_order(request(put, amount=1, limit=q.ask))
         await to_friday_close(broker)

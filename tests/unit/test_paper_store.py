@@ -151,7 +151,7 @@ def test_engine_restores_from_slim_state_plus_stored_history(tmp_path):
                    low=p - 1, close=p, volume=D(volume))
 
     def req(side, kind, amount, **kw):
-        return OrderRequest(account_id="PAPER", instrument=AAPL, side=side, type=kind, amount=D(amount), **kw)
+        return OrderRequest(connection_id="paper", account_id="PAPER", instrument=AAPL, side=side, type=kind, amount=D(amount), **kw)
 
     eng = MatchingEngine()
     with PaperStore(tmp_path / "p.sqlite3") as s:

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from desktop.app.logging_setup import setup_logging
-from desktop.app.redaction import REDACTED, RedactingFilter, redacting_filter, register_secret
+from desktop.security.redaction import REDACTED, RedactingFilter, redacting_filter, register_secret
 
 
 @pytest.fixture

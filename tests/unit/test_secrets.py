@@ -7,8 +7,8 @@ import pytest
 from keyring.backends import fail
 from keyring.errors import KeyringLocked
 
-from desktop.app.redaction import redact
-from desktop.app.secrets import SERVICE, SecretStore, backend_problem
+from desktop.security.redaction import redact
+from desktop.security.secrets import SERVICE, SecretStore, backend_problem
 from memory_keyring import MemoryKeyring
 
 SECRET = "hunter2-correct-horse"

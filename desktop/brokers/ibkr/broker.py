@@ -86,7 +86,8 @@ class IbkrBroker(Broker):
     ``pacer`` (e.g. a fast one against the fake gateway), ``timeout`` (seconds per
     request), ``session_poll`` (auth/status polling while waiting for a login),
     ``tickle_interval``, ``reconcile_delay`` (seconds between cOID look-ups after a
-    timed-out order POST).
+    timed-out order POST). ``connection_id``: the connection this instance serves
+    (default "ibkr"); every object it reports carries it.
     """
 
     name = "ibkr"
@@ -95,7 +96,8 @@ class IbkrBroker(Broker):
     def __init__(self, base_url: str = DEFAULT_BASE_URL, *, pinned_sha256: str | None = None,
                  account_id: str | None = None, poll_interval: float = 5.0, pacer: Pacer | None = None,
                  timeout: float = 10.0, session_poll: float = 2.0, tickle_interval: float = 60.0,
-                 reconcile_delay: float = 5.0) -> None:
+                 reconcile_delay: float = 5.0, connection_id: str | None = None) -> None:
+        self._connection_id = connection_id
         self.base_url = base_url.rstrip("/")
         self.preferred_account = account_id
         self.poll_interval = poll_interval
@@ -212,7 +214,7 @@ class IbkrBroker(Broker):
     async def fetch_accounts(self) -> list[Account]:
         if not self.directory.accounts:
             await self.directory.load_accounts()
-        return list(self.directory.accounts)
+        return self.owned_all(self.directory.accounts)
 
     def _check_account(self, account_id: str) -> None:
         if self.is_group(account_id):
@@ -223,12 +225,12 @@ class IbkrBroker(Broker):
         await self.directory.ensure_portfolio()
         summary = await self.client.request("GET", f"/portfolio/{account_id}/summary")
         ledger = await self.client.request("GET", f"/portfolio/{account_id}/ledger")
-        return acc.balances_from(account_id, summary, ledger)
+        return self.owned_all(acc.balances_from(account_id, summary, ledger))
 
     async def fetch_positions(self, account_id: str) -> list[Position]:
         if not self.is_group(account_id):
             await self.directory.ensure_portfolio()
-        return await fetch_positions(self.client, account_id, is_group=self.is_group)
+        return self.owned_all(await fetch_positions(self.client, account_id, is_group=self.is_group))
 
     async def fetch_allocation_groups(self) -> list[AllocationGroup]:
         if not self.directory.fa:
@@ -249,21 +251,23 @@ class IbkrBroker(Broker):
         :mod:`desktop.brokers.ibkr.snapshots`); for a watched source not polled yet,
         the poller's first poll of it (see OrderPoller.snapshot)."""
         orders = await self._poller.snapshot(account_id)
-        return [o for o in orders if status is None or o.status in status]
+        return self.owned_all(o for o in orders if status is None or o.status in status)
 
     async def fetch_fills(self, account_id: str, since: datetime | None = None) -> list[Fill]:
         """Fills from ``/iserver/account/trades``: a shared snapshot per account, reused
         for 5 s like fetch_orders; after a group order's fill, a client's allocations
         come from one group request shared by every client (freshness rule in
         :mod:`desktop.brokers.ibkr.trades_book`)."""
-        return await self.orders.fills(account_id, since)
+        return self.owned_all(await self.orders.fills(account_id, since))
 
     async def create_order(self, request: OrderRequest, *, confirm: QuestionHandler | None = None) -> Order:
-        order = await self.orders.create(request, confirm)
+        self.check_request(request)
+        order = self.owned(await self.orders.create(request, confirm))
         self._poller.remember(order)
         return order
 
     async def preview_order(self, request: OrderRequest) -> OrderPreview:
+        self.check_request(request)
         return await self.orders.preview(request)
 
     async def modify_order(self, account_id: str, order_id: str, *, amount: Decimal | None = None,
@@ -271,19 +275,21 @@ class IbkrBroker(Broker):
                            confirm: QuestionHandler | None = None) -> Order:
         order = await self.orders.modify(account_id, order_id, amount=amount, limit_price=limit_price,
                                          stop_price=stop_price, confirm=confirm)
+        order = self.owned(order)
         self._poller.remember(order)
         return order
 
     async def cancel_order(self, account_id: str, order_id: str) -> Order:
-        order = await self.orders.cancel(account_id, order_id)
+        order = self.owned(await self.orders.cancel(account_id, order_id))
         self._poller.remember(order)
         return order
 
     async def suppress_questions(self, message_ids: Sequence[str]) -> None:
         await self.orders.suppress(message_ids)
 
-    def watch_orders(self, account_id: str) -> AsyncIterator[Order]:
-        return self._poller.watch(account_id)
+    async def watch_orders(self, account_id: str) -> AsyncIterator[Order]:
+        async for order in self._poller.watch(account_id):
+            yield self.owned(order)
 
     async def _relay_sor(self) -> None:
         """Each websocket ``sor`` frame updates the orders we know at once (published
@@ -331,7 +337,7 @@ class IbkrBroker(Broker):
         if self.stream is None:
             raise InvalidRequestError("Connect to the IBKR gateway first", field="symbols")
         async for quote in stream_quotes(self.stream, self.contracts, symbols):
-            yield quote
+            yield self.owned(quote)
 
     async def watch_bars(self, symbol: str, interval: Interval) -> AsyncIterator[Bar]:
         """Polls history every ``poll_interval`` and yields the newest bars that changed

@@ -30,7 +30,7 @@ STARTING_CASH = Decimal(100_000)
 class AccountBook:
     """Mixin: the broker's accounts and their engines. Relies on the broker's
     ``advisor``, ``_account_ids``, ``_engines``, ``_groups``, ``_store``, ``market``,
-    ``options``, ``name`` and the advisor side's ``_is_master`` / ``_group_desk`` /
+    ``options``, ``name``, ``owned`` and the advisor side's ``_is_master`` / ``_group_desk`` /
     ``_master_balance``."""
 
     @property
@@ -88,37 +88,37 @@ class AccountBook:
 
     async def fetch_accounts(self) -> list[Account]:
         """``PAPER``; advisor demo: the master DF100000 then clients DU100001-4."""
-        return self._all_accounts()
+        return self.owned_all(self._all_accounts())
 
     async def fetch_balances(self, account_id: str) -> list[Balance]:
         """The account's USD balance; the advisor master's is all zero (it holds nothing)."""
         if self._is_master(account_id):
-            return [self._master_balance()]
+            return [self.owned(self._master_balance())]
         engine = self.engine_for(account_id)
-        return [engine.ledger.balance(self._marks(engine), now=self.market.clock.now)]
+        return [self.owned(engine.ledger.balance(self._marks(engine), now=self.market.clock.now))]
 
     async def fetch_positions(self, account_id: str) -> list[Position]:
         if self._is_master(account_id):
             return []
         engine = self.engine_for(account_id)
-        return engine.ledger.positions(self._marks(engine), now=self.market.clock.now)
+        return self.owned_all(engine.ledger.positions(self._marks(engine), now=self.market.clock.now))
 
     async def fetch_orders(self, account_id: str, status: Sequence[OrderStatus] | None = None) -> list[Order]:
         """The account's orders; for an allocation group its group orders. A client's
         internal child orders of group orders are not listed (see :mod:`.advisor`)."""
         if (groups := self._group_desk(account_id)) is not None:
-            return groups.orders(account_id, status)
+            return self.owned_all(groups.orders(account_id, status))
         if self._is_master(account_id):
             return []
-        return [o for o in self.engine_for(account_id).orders(status) if not o.allocation_group]
+        return self.owned_all(o for o in self.engine_for(account_id).orders(status) if not o.allocation_group)
 
     async def fetch_fills(self, account_id: str, since: datetime | None = None) -> list[Fill]:
         """The account's fills; a group order's fills carry the group order's id and
         client order id and ``allocation_group``. For a group: its fills in every client."""
         if (groups := self._group_desk(account_id)) is not None:
             fills = [f for aid in self._account_ids for f in self.engine_for(aid).fills(since) if f.allocation_group == account_id]
-            return sorted((groups.public_fill(f) for f in fills), key=lambda f: f.timestamp)
+            return self.owned_all(sorted((groups.public_fill(f) for f in fills), key=lambda f: f.timestamp))
         if self._is_master(account_id):
             return []
         fills = self.engine_for(account_id).fills(since)
-        return [self._groups.public_fill(f) for f in fills] if self._groups is not None else fills
+        return self.owned_all([self._groups.public_fill(f) for f in fills] if self._groups is not None else fills)

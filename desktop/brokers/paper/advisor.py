@@ -148,7 +148,7 @@ class AdvisorSide:
         if amount is not None and amount <= rec.order.filled:
             raise InvalidRequestError(f"amount {amount} must exceed the filled quantity {rec.order.filled}", field="amount")
         try:
-            probe = OrderRequest(account_id=group, instrument=rec.order.instrument, side=rec.order.side, type=rec.order.type,
+            probe = OrderRequest(connection_id=self.connection_id, account_id=group, instrument=rec.order.instrument, side=rec.order.side, type=rec.order.type,
                                  amount=amount or rec.order.amount, limit_price=limit_price or rec.order.limit_price,
                                  stop_price=stop_price or rec.order.stop_price, client_order_id=rec.order.client_order_id)
             split = self._split(groups, probe, amount) if amount is not None else None
@@ -169,6 +169,7 @@ class AdvisorSide:
         """What-if of ``request`` (see :mod:`.preview`): for a group, every child of the
         allocation summed. Raises NotFoundError (unknown account), InvalidRequestError
         (no price to value it at, or the group cannot allocate it)."""
+        self.check_request(request)
         if self._is_master(request.account_id):
             raise InvalidRequestError(f"the master account {MASTER_ID} does not trade", field="account_id")
         last, _bar = self._market_now(request)

@@ -64,13 +64,16 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
     clock with :meth:`advance_minutes`). ``advisor``: the offline Financial Advisor
     demo instead: a master account, four client accounts each with its own ledger and
     engine, allocation groups and group orders (see :mod:`.advisor`).
+    ``connection_id``: the connection this instance serves (default "paper"); every
+    object it reports carries it.
     """
 
     name = "paper"
     display_name = "Paper"
 
     def __init__(self, store_path: Path | str | None = None, *, tick_seconds: float = 0.05, autostart: bool = True,
-                 market: MarketSimulator | None = None, advisor: bool = False) -> None:
+                 market: MarketSimulator | None = None, advisor: bool = False, connection_id: str | None = None) -> None:
+        self._connection_id = connection_id
         self.advisor = advisor
         self._account_ids: tuple[str, ...] = CLIENT_IDS if advisor else (ACCOUNT_ID,)
         self._engines: dict[str, MatchingEngine] = {}
@@ -93,9 +96,9 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
         self._clock_saved_at = 0.0
 
     @classmethod
-    def open(cls, store_path: Path | str, advisor: bool = False) -> "PaperBroker":
+    def open(cls, store_path: Path | str, advisor: bool = False, connection_id: str | None = None) -> "PaperBroker":
         """The app's paper broker persisting to ``store_path`` (opened on connect)."""
-        return cls(store_path, advisor=advisor)
+        return cls(store_path, advisor=advisor, connection_id=connection_id)
 
     @property
     def capabilities(self) -> BrokerCapabilities:
@@ -217,11 +220,11 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
         for bar in played.bars:
             self._bars.publish(bar)
         for symbol in played.touched:
-            self._quotes.publish(market.quote(symbol))
+            self._quotes.publish(self.owned(market.quote(symbol)))
         if played.touched:
             for symbol in list(self._option_watch):
                 if (quote := desk.quote(symbol)) is not None:
-                    self._quotes.publish(quote)
+                    self._quotes.publish(self.owned(quote))
 
     def _publish_events(self, events: list[Order | Fill]) -> None:
         if not events:
@@ -235,7 +238,7 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
                 latest.pop(event.order_id, None)
                 latest[event.order_id] = event
         for order in latest.values():
-            self._orders.publish(order)
+            self._orders.publish(self.owned(order))
 
     def _save_clock(self) -> None:
         self._store.save_clock(self._market.clock if self._market is not None else None)
@@ -272,15 +275,16 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
         group as ``account_id`` (advisor demo) places a group order: see
         :meth:`AdvisorSide._create_group_order` (asks question "p6" first).
         """
+        self.check_request(request)
         if self._group_desk(request.account_id) is not None:
-            return await self._create_group_order(request, confirm)
+            return self.owned(await self._create_group_order(request, confirm))
         if self._is_master(request.account_id):
             raise OrderRejectedError(f"the master account {MASTER_ID} does not trade; order for a client account or a group",
                                      code="REJECTED")
         engine, market = self.engine_for(request.account_id), self.market
         existing = engine.order_by_client_id(request.client_order_id)
         if existing is not None:
-            return existing
+            return self.owned(existing)
         self._check_replay()
         last, bar = self._market_now(request)
         events = engine.submit(request, market.clock.now, last, bar)
@@ -288,7 +292,7 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
         order = engine.get_order(events[0].order_id)
         if order.status is OrderStatus.REJECTED:
             raise OrderRejectedError(order.message, code="REJECTED", raw=order.model_dump(mode="json"))
-        return order
+        return self.owned(order)
 
     def _check_replay(self) -> None:
         if self.market.clock.finished:
@@ -304,21 +308,22 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
 
     async def cancel_order(self, account_id: str, order_id: str) -> Order:
         if self._group_desk(account_id) is not None:
-            return self._cancel_group_order(account_id, order_id)
+            return self.owned(self._cancel_group_order(account_id, order_id))
         engine = self.engine_for(account_id)
         order = engine.cancel(order_id, self.market.clock.now)
         self._publish_events([order])
-        return order
+        return self.owned(order)
 
     async def modify_order(self, account_id: str, order_id: str, *, amount: Decimal | None = None,
                            limit_price: Decimal | None = None, stop_price: Decimal | None = None,
                            confirm: QuestionHandler | None = None) -> Order:
         if self._group_desk(account_id) is not None:
-            return self._modify_group_order(account_id, order_id, amount=amount, limit_price=limit_price, stop_price=stop_price)
+            return self.owned(self._modify_group_order(account_id, order_id, amount=amount, limit_price=limit_price,
+                                                       stop_price=stop_price))
         engine = self.engine_for(account_id)
         order = engine.modify(order_id, amount=amount, limit_price=limit_price, stop_price=stop_price, now=self.market.clock.now)
         self._publish_events([order])
-        return order
+        return self.owned(order)
 
     def estimate_commission(self, request: OrderRequest, price: Decimal) -> Decimal | None:
         """The paper commission model's charge for the whole order at ``price``."""
@@ -328,9 +333,9 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
     async def watch_quotes(self, symbols: Sequence[str]) -> AsyncIterator[Quote]:
         """Quotes of shares and of listed options (OCC symbols: bid, ask, last = mid)."""
         wanted = {s.upper() for s in symbols if s.upper() in self.market.symbols}
-        snapshot = [self.market.quote(s) for s in sorted(wanted)]
+        snapshot = [self.owned(self.market.quote(s)) for s in sorted(wanted)]
         options = {s for s in symbols if s.upper() not in self.market.symbols and self._option_desk.quote(s) is not None}
-        snapshot += [q for s in sorted(options) if (q := self._option_desk.quote(s)) is not None]
+        snapshot += [self.owned(q) for s in sorted(options) if (q := self._option_desk.quote(s)) is not None]
         wanted |= options
         with counted(self._option_watch, options):
             async for quote in self._quotes.subscribe(lambda q: q.symbol in wanted, initial=snapshot):
@@ -344,9 +349,11 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
                 yield bar
 
     async def watch_orders(self, account_id: str) -> AsyncIterator[Order]:
-        """Changes of the account's orders (a group's: its group orders; the master has none)."""
+        """The account's working orders now, then every change of its orders (a group's:
+        its group orders; the master has none). See :class:`~desktop.brokers.base.Broker`."""
         if self._group_desk(account_id) is None and not self._is_master(account_id):
             self.engine_for(account_id)  # NotFoundError for unknown accounts
+        working = [o for o in await self.fetch_orders(account_id) if o.is_open]  # no await inside: no change is missed
         async for order in self._orders.subscribe(lambda o: o.account_id == account_id and not (
-                o.allocation_group and o.allocation_group != o.account_id)):
+                o.allocation_group and o.allocation_group != o.account_id), initial=working):
             yield order

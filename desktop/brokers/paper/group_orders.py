@@ -224,7 +224,7 @@ class GroupDesk:
             child = children.get(aid)
             if child is None:
                 if target > 0:
-                    req = OrderRequest(account_id=group, instrument=rec.order.instrument, side=rec.order.side,
+                    req = OrderRequest(connection_id=rec.order.connection_id or "paper", account_id=group, instrument=rec.order.instrument, side=rec.order.side,
                                        type=rec.order.type, amount=target, time_in_force=rec.order.time_in_force,
                                        limit_price=limit_price or rec.order.limit_price,
                                        stop_price=stop_price or rec.order.stop_price,

@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from desktop.app.redaction import redact
+from desktop.security.redaction import redact
 from desktop.brokers import Broker, BrokerError
 from desktop.domain import ConnectionState
 from desktop.domain import (

@@ -82,7 +82,7 @@ def parse_order(body: dict[str, Any], account: str) -> OrderRequest:
     if body.get("cOID"):
         fields["client_order_id"] = str(body["cOID"])
     try:
-        return OrderRequest(account_id=account, instrument=Instrument.equity(contract.symbol, broker_id=str(conid)),
+        return OrderRequest(connection_id="paper", account_id=account, instrument=Instrument.equity(contract.symbol, broker_id=str(conid)),
                             side=OrderSide(side), type=order_type, amount=_decimal(body["quantity"], "quantity"),
                             limit_price=limit, stop_price=stop, time_in_force=tif, **fields)
     except ValidationError as exc:

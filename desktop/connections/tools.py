@@ -1,0 +1,55 @@
+"""Adapter-specific actions of the connection form, declared by the broker's spec. Qt-free.
+
+The form (desktop.ui.connection_form) shows one button per :class:`ConnectionTool`
+and runs it with the form's current texts; the tool answers a :class:`ToolResult`
+that the form carries out: show ``message``, open ``open_url`` in the browser, fill
+``set_values`` into fields, or first ask the user to trust a server certificate
+(``trust``) and on yes write its fingerprint into ``trust.field``. IBKR's gateway
+tools (fetch certificate, check session, log in) are declared this way in
+``desktop/connections/adapters/ibkr.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateOffer:
+    """A certificate to show the user: ``url`` of the server, its SHA-256
+    ``fingerprint`` ("AB:CD:..."), and the form ``field`` to write it to on trust."""
+
+    url: str
+    fingerprint: str
+    field: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolResult:
+    """What a tool asks the form to do (see the module docstring)."""
+
+    message: str = ""
+    open_url: str = ""
+    set_values: Mapping[str, str] = field(default_factory=dict)
+    trust: CertificateOffer | None = None
+    trusted_message: str = "Certificate trusted: save the connection to keep it"
+    refused_message: str = "Certificate not trusted"
+
+
+ToolRun = Callable[[Mapping[str, str]], Awaitable[ToolResult]]
+"""``await run(texts)`` with the form's texts by field name. Errors it raises are
+shown as "Failed: ..."; expected failures should come back as a ``message``."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionTool:
+    """One button of the connection form: ``name`` (its objectName is
+    ``f"{name}Button"``), ``label``, ``tip`` and ``run``. ``row_label`` names the
+    form row the buttons of a spec share (e.g. "Gateway:")."""
+
+    name: str
+    label: str
+    run: ToolRun
+    tip: str = ""
+    row_label: str = "Tools:"
