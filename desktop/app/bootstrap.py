@@ -25,10 +25,11 @@ def run(args: argparse.Namespace, *, started: float) -> int:
     from PySide6.QtWidgets import QApplication
     import qasync
 
-    from desktop.app.brokers import startup_broker
     from desktop.app.logging_setup import setup_logging
-    from desktop.security.secrets import SecretStore
     from desktop.connections import ConnectionStore
+    from desktop.desk import Desk
+    from desktop.desk.startup import startup_connections
+    from desktop.security.secrets import SecretStore
     from desktop.paths import resources_dir
     from desktop.ui.error_reporting import ErrorReporter
     from desktop.ui.gui_gc import GuiThreadCollector
@@ -52,8 +53,8 @@ def run(args: argparse.Namespace, *, started: float) -> int:
     apply_theme(app, load_preferences(app_settings()).theme)
     connections, secrets = ConnectionStore.open_default(), SecretStore()
     try:
-        broker, connection = startup_broker(args.broker, connections, secrets)
-    except (KeyError, ValueError) as exc:  # unknown broker / a secret to enter in File → Connections…
+        connection_ids = startup_connections(connections, args.broker)
+    except KeyError as exc:  # an unknown --broker key
         print(exc.args[0], file=sys.stderr)
         return 2
     instance = None if args.smoke_test else _single_instance()  # smoke tests never activate / block a running app
@@ -65,7 +66,7 @@ def run(args: argparse.Namespace, *, started: float) -> int:
         instance.listen()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    window = MainWindow(broker, connection_id=connection.id if connection else None, connections=connections, secrets=secrets)
+    window = MainWindow(Desk(connections, secrets), connections=connections, secrets=secrets)
     if instance is not None:
         instance.activateRequested.connect(window.bring_to_front)
     reporter = ErrorReporter(window)
@@ -74,7 +75,7 @@ def run(args: argparse.Namespace, *, started: float) -> int:
     window.show()
     try:
         with loop:
-            return loop.run_until_complete(_amain(window, args, started))
+            return loop.run_until_complete(_amain(window, args, started, connection_ids))
     finally:
         collector.uninstall()
         if instance is not None:
@@ -92,18 +93,19 @@ def _single_instance():
     return SingleInstance()
 
 
-async def _amain(window, args: argparse.Namespace, started: float) -> int:
-    from desktop.brokers import BrokerError
-
+async def _amain(window, args: argparse.Namespace, started: float, connection_ids: list[str]) -> int:
     closed = asyncio.Event()
     window.closed.connect(closed.set)
-    try:
-        await start_window(window)
-    except BrokerError as exc:
-        log.error("could not connect %s: %s", args.broker, exc)
-        if args.smoke_test:
-            _report({"ok": False, "reason": f"broker did not connect: {exc.message}"})
-            return 1
+    outcome = await window.start(connection_ids)
+    failed = {cid: exc for cid, exc in outcome.items() if exc is not None}
+    for cid, exc in failed.items():
+        log.error("could not connect %s: %s", cid, getattr(exc, "message", exc))
+    if args.smoke_test and failed and not window.desk.live():
+        reason = "; ".join(f"{cid}: {getattr(exc, 'message', exc)}" for cid, exc in failed.items())
+        _report({"ok": False, "reason": f"broker did not connect: {reason}"})
+        await window.shutdown()
+        window.close()
+        return 1
     if args.smoke_test:
         code = await _smoke(window, started, args.smoke_timeout)
         await window.shutdown()
@@ -112,15 +114,6 @@ async def _amain(window, args: argparse.Namespace, started: float) -> int:
     await closed.wait()
     await window.shutdown()
     return 0
-
-
-async def start_window(window) -> None:
-    """Connect the window's broker (``MainWindow.start``: asks about an untrusted gateway
-    certificate and pins it in the saved connection) and, once connected, remember its
-    saved connection as the last one used. Raises BrokerError, nothing remembered."""
-    await window.start()
-    if window.connection_id and window.connection_id in window.connection_store:
-        window.connection_store.set_last_connected(window.connection_id)
 
 
 async def _smoke(window, started: float, timeout: float) -> int:
@@ -148,7 +141,8 @@ async def _smoke(window, started: float, timeout: float) -> int:
         "symbol": window.chart.symbol(),
         "interval": window.chart.interval(),
         "bars": window.chart.bar_count,
-        "broker": window.broker.name,
+        "broker": window.feed.source.kind if window.feed.source is not None else None,
+        "connections": [c.id for c in window.desk.live()],
     })
     return 0
 

@@ -12,9 +12,11 @@ from desktop import __version__
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tradedesk", description="Tradedesk: trading desktop for every brokerage account.")
-    parser.add_argument("--broker", default="paper", help="broker to connect: paper (default: the last connection used, else the embedded "
-                             "paper broker), paper-advisor (the paper advisor demo with client accounts and allocation groups), "
-                             "ibkr (your saved Interactive Brokers connection, created with the defaults on first use)")
+    parser.add_argument("--broker", default=None, metavar="KEY",
+                        help="also connect this connection, beside those connected when Tradedesk last quit (the "
+                             "embedded paper broker on first run): paper (the built-in paper account), paper-advisor "
+                             "(the paper advisor demo with client accounts and allocation groups), ibkr (your saved "
+                             "Interactive Brokers connection, created with the defaults on first use)")
     parser.add_argument(
         "--smoke-test",
         action="store_true",

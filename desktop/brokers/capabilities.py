@@ -20,6 +20,10 @@ class BrokerCapabilities(DomainModel):
     create_order may ask questions through its ``confirm`` handler; ``poll_interval``:
     seconds between the UI's snapshot polls (balances, positions, fills) that the
     broker's rate limits sustain (the paper broker is local; IBKR paces its gateway).
+    ``quotes``: watch_quotes serves quotes (an aggregator without market data does
+    not); ``intervals`` empty: no bars at all (the chart says so).
+    ``exchange_timezone``: the IANA zone the broker's times are shown in (its
+    exchange's; None = the machine's own zone).
     """
 
     order_types: frozenset[OrderType] = frozenset(OrderType)
@@ -37,3 +41,10 @@ class BrokerCapabilities(DomainModel):
     order_questions: bool = False
     poll_interval: float = Field(default=2.0, gt=0)
     paper: bool = Field(default=False, description="simulated money, no real orders")
+    quotes: bool = True
+    exchange_timezone: str | None = None
+
+    @property
+    def bars(self) -> bool:
+        """Whether fetch_bars / watch_bars serve any interval."""
+        return bool(self.intervals)

@@ -21,6 +21,7 @@ from .analytics import momentum, position_weights, total_unrealized_pnl, vwap
 from .base import BrokerModel, DomainModel, field_errors, utc_now
 from .enums import AssetClass, Interval, OrderSide, OrderStatus, OrderType, TimeInForce
 from .connection_state import ConnectionState, ConnectionStatus
+from .consolidation import CONSOLIDATED_ACCOUNT, ConsolidatedPosition, consolidate_positions
 from .fill import Fill
 from .instrument import Instrument
 from .market import Bar, Quote
@@ -48,8 +49,11 @@ __all__ = [
     "Bar",
     "BrokerModel",
     "DomainModel",
+    "CONSOLIDATED_ACCOUNT",
     "ConnectionState",
     "ConnectionStatus",
+    "ConsolidatedPosition",
+    "consolidate_positions",
     "Fill",
     "OrderPreview",
     "OrderQuestion",

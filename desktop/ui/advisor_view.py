@@ -1,54 +1,53 @@
-"""The main window's advisor wiring: allocation groups to the ticket, master/client
-accounts to the blotters, the consolidated positions toggle.
+"""The blotters' advisor and consolidation wiring: master/client roles, group columns,
+the consolidated positions toggle, a placed group order's fills in the ticket.
 
-Advisor logins (``capabilities.allocation_groups``) see a master account and client
-accounts; group orders appear in the Orders table under the group, fills per client
-with their group, and positions per client with a "Consolidated" sum. Ordinary
-logins see none of the advisor-only columns.
+Advisor logins (``capabilities.allocation_groups``, e.g. the paper advisor demo or an
+IBKR FA login) see a master account and client accounts; group orders appear in the
+Orders table under the group, fills per client with their group. Columns only an
+advisor needs (Fills: Group, Accounts: Role) show while any connection is one. The
+Consolidated toggle shows as soon as the desk holds more than one account (an
+advisor's clients, or a trader's accounts at several brokers) and sums them all.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from desktop.domain import Account
-
-if TYPE_CHECKING:
-    from .main_window import MainWindow
+from desktop.desk import Desk
 
 ADVISOR_COLUMNS = {"fills": ("group",), "accounts": ("role",)}
-"""Columns shown only to advisor logins (panel key -> column ids)."""
+"""Columns shown only while an advisor login is connected (panel key -> column ids)."""
 
 
-def install_advisor_view(window: "MainWindow") -> None:
-    """Connect the service's advisor signals to the ticket and the panels of ``window``.
+class AdvisorView:
+    """Keeps the panels' advisor columns and consolidation in line with the desk.
 
-    ``allocationChanged -> ticket.set_allocation(groups, values)`` and
-    ``fillsAdded -> ticket.fills_added(fills)`` when the ticket offers them;
-    ``accountsChanged`` -> the positions panel's consolidation (masters excluded,
-    toggle shown for advisors or several accounts) and the advisor-only columns.
+    ``bridge`` is the window's DeskBridge; ``ticket`` gets every fill
+    (``fills_added``: a placed group order shows its clients' fills); ``positions``,
+    ``fills``, ``accounts`` are the blotter panels.
     """
-    service, ticket = window.service, window.ticket
-    if hasattr(ticket, "set_allocation"):
-        service.allocationChanged.connect(ticket.set_allocation)
-    if hasattr(ticket, "fills_added"):
-        service.fillsAdded.connect(ticket.fills_added)
-    service.accountsChanged.connect(lambda accounts: _accounts_changed(window, accounts))
-    set_advisor_columns(window, False)
 
+    def __init__(self, desk: Desk, bridge, ticket, positions, fills, accounts) -> None:
+        self.desk = desk
+        self.ticket = ticket
+        self.panels = {"fills": fills, "accounts": accounts}
+        self.positions = positions
+        if hasattr(ticket, "fills_added"):
+            bridge.fillsAdded.connect(ticket.fills_added)
+        bridge.accountsChanged.connect(lambda _accounts: self.refresh())
+        bridge.connectionEvent.connect(lambda _event: self.refresh())
+        self.set_advisor_columns(False)
 
-def _accounts_changed(window: "MainWindow", accounts: list[Account]) -> None:
-    advisor = bool(window.broker.capabilities.allocation_groups) or any(a.is_master or a.parent_id for a in accounts)
-    positions = window.positions
-    positions.set_consolidation_excluded(a.account_id for a in accounts if a.is_master)
-    positions.set_consolidation_available(advisor or len(accounts) > 1)
-    set_advisor_columns(window, advisor)
+    def refresh(self) -> None:
+        """Re-read which connections are advisors and how many accounts there are."""
+        accounts = list(self.desk.state.accounts.values())
+        advisor = any(c.is_advisor for c in self.desk.connections.values()) or any(
+            a.is_master or a.parent_id for a in accounts)
+        self.positions.set_consolidation_excluded(self.desk.masters())
+        self.positions.set_consolidation_available(advisor or len([a for a in accounts if not a.is_master]) > 1)
+        self.set_advisor_columns(advisor)
 
-
-def set_advisor_columns(window: "MainWindow", advisor: bool) -> None:
-    """Show (advisor) or hide the advisor-only columns of the blotters."""
-    panels = {"fills": window.fills, "accounts": window.accounts}
-    for key, column_ids in ADVISOR_COLUMNS.items():
-        panel = panels[key]
-        for column_id in column_ids:
-            panel.view.setColumnHidden(panel.model.column_index(column_id), not advisor)
+    def set_advisor_columns(self, advisor: bool) -> None:
+        """Show (advisor) or hide the advisor-only columns of the blotters."""
+        for key, column_ids in ADVISOR_COLUMNS.items():
+            panel = self.panels[key]
+            for column_id in column_ids:
+                panel.view.setColumnHidden(panel.model.column_index(column_id), not advisor)

@@ -292,7 +292,7 @@ class ConnectionsDialog(QDialog):
         return self.store.get(conn_id).name if conn_id and conn_id in self.store else self.window_.broker.display_name
 
     def _run(self, coro) -> None:
-        from .services.tasks import spawn
+        from desktop.desk.tasks import spawn
 
         def failed(exc: BaseException) -> None:
             if shiboken6.isValid(self):

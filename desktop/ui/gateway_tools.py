@@ -23,7 +23,7 @@ from desktop.brokers import BrokerError
 from desktop.connections import BrokerSpec
 
 from .certificate_dialog import ask_trust
-from .services.tasks import spawn
+from desktop.desk.tasks import spawn
 
 URL_FIELD, PIN_FIELD = "base_url", "certificate_sha256"
 """The connection fields of the gateway's URL and of the trusted certificate's fingerprint."""

@@ -1,101 +1,117 @@
-"""The main window: chart in the centre, dockable blotters and the order ticket.
+"""The main window: chart in the centre, dockable blotters and the order ticket, over
+every live connection of one desk.
 
-Wiring (see README, Architecture): BrokerService batches -> table panels' stage();
-ChartFeed history/live bars -> ChartWidget; ticket and orders table -> OrderActions.
+The window only assembles: the Qt-free :class:`~desktop.desk.Desk` holds every
+connection's state; :class:`~desktop.ui.services.desk_bridge.DeskBridge` batches its
+changes to the panels; :class:`~desktop.ui.services.chart_feed.ChartFeed` draws from
+one market-data connection; :class:`~desktop.ui.order_actions.OrderActions` routes the
+ticket's orders (and the orders table's cancel / modify) through the desk to the
+connection each names. Panels, menus and dialogs are given what they need.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 
 from desktop import __version__
-from desktop.security.secrets import SecretStore
 from desktop.brokers import Broker
-from desktop.brokers.errors import CertificateError
 from desktop.brokers.replay_control import replay_control
 from desktop.connections import ConnectionStore
-from desktop.domain import Interval, OrderSide, Quote
+from desktop.desk import Desk, DeskEvent, LiveConnection
+from desktop.desk import events as ev
+from desktop.desk.tasks import spawn
+from desktop.domain import Interval, OrderSide
+from desktop.security.secrets import SecretStore
 
-from .advisor_view import install_advisor_view
+from .advisor_view import AdvisorView
 from .chart import ChartWidget
 from .display_clock import DISPLAY_CLOCK
-from .menus import build_menus
+from .menus import Menus
 from .options import install_options
 from .order_actions import OrderActions
-from .services.broker_service import BrokerService
-from .services.chart_feed import ChartFeed
-from .services.tasks import spawn
-from .ticket.scroll import ticket_scroll_area
+from .services.chart_feed import ChartFeed, source_label
+from .services.desk_bridge import DeskBridge
 from .session_ui import SessionUi
 from .settings import app_settings
-from .status_bar import NEW_YORK, TradingStatusBar
+from .status_bar import TradingStatusBar
 from .tables import AccountsPanel, FillsPanel, OrdersPanel, PositionsPanel, WatchlistPanel
+from .tables.connection_labels import ConnectionLabels
 from .ticket import OrderTicket
+from .ticket.scroll import ticket_scroll_area
+from .ticket.targets import TicketConnection
 from .welcome import WelcomePanel, welcome_dismissed
 
 log = logging.getLogger(__name__)
 
 DEFAULT_WATCHLIST = ["AAPL", "MSFT", "IBM", "GOOG"]
-SYNTHETIC_NOTICE = "Replay: real daily prices, synthetic intraday path"
 SYNTHETIC_TOOLTIP = ("Paper broker replay. Daily open/high/low/close and volume are real (Quandl WIKI prices, public domain). "
                      "Minute bars are a synthetic path generated inside each real day, so every replayed day ends on its real OHLC.")
 
 
 class MainWindow(QMainWindow):
-    """Tradedesk's main window for one broker.
+    """Tradedesk's main window over a :class:`Desk` of connections.
 
-    ``start()`` (a coroutine) connects the broker and loads everything; ``closed``
-    is emitted after the window has saved its layout and closed.
+    ``desk``: the desk (default: a new one over ``connections`` and ``secrets``);
+    ``brokers``: ad-hoc adapters (not saved connections) connected at :meth:`start`
+    beside the saved ones (tests, embedding). ``start(connection_ids)`` (a coroutine)
+    connects them; ``closed`` is emitted after the window has saved its layout.
     """
 
     closed = Signal()
 
-    def __init__(self, broker: Broker, parent: QWidget | None = None, *, connection_id: str | None = None,
-                 connections: ConnectionStore | None = None, secrets: SecretStore | None = None) -> None:
+    def __init__(self, desk: Desk | None = None, parent: QWidget | None = None, *,
+                 connections: ConnectionStore | None = None, secrets: SecretStore | None = None,
+                 brokers: Sequence[Broker] = ()) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
-        self.broker = broker
         self.settings = app_settings()
-        # Saved connections (File -> Connections...), where their secrets live, and which one is shown.
-        self.connection_store = connections if connections is not None else ConnectionStore.open_default()
-        self.secrets = secrets if secrets is not None else SecretStore()
-        self.connection_id = connection_id
+        self.connection_store = connections if connections is not None else (
+            desk.store if desk is not None and desk.store is not None else ConnectionStore.open_default())
+        self.secrets = secrets if secrets is not None else (
+            desk.secrets if desk is not None and desk.secrets is not None else SecretStore())
+        self.desk = desk if desk is not None else Desk(self.connection_store, self.secrets)
+        self._adhoc = list(brokers)
         from .settings_dialog import load_preferences
 
         self.preferences = load_preferences(self.settings)
         self.first_paint_done = False
         self.live_bars_applied = 0
-        self.setWindowTitle(f"Tradedesk {__version__} — {broker.display_name}")
+        self.setWindowTitle(f"Tradedesk {__version__}")
         self.resize(1600, 1000)
         self.setDockNestingEnabled(True)
 
-        self.service = BrokerService(broker, parent=self)
-        self.feed = ChartFeed(broker, parent=self)
+        self.bridge = DeskBridge(self.desk, parent=self)
+        self.feed = ChartFeed(self.desk, parent=self)
+        self.labels = ConnectionLabels(self)
         self.chart = ChartWidget(self)
         self.chart.setObjectName("chart")
         self._build_central()
 
-        self.watchlist = WatchlistPanel(self)
-        self.accounts = AccountsPanel(self)
-        self.positions = PositionsPanel(self)
-        self.orders = OrdersPanel(self)
-        self.fills = FillsPanel(self)
+        self.watchlist = WatchlistPanel(self.labels, self)
+        self.accounts = AccountsPanel(self.labels, self)
+        self.positions = PositionsPanel(self.labels, self)
+        self.orders = OrdersPanel(self.labels, self)
+        self.fills = FillsPanel(self.labels, self)
         self.ticket = OrderTicket(self)
         self.ticket.setObjectName("orderTicket")
-        self.actions_ = OrderActions(self.service, self.ticket, self)
+        self.actions_ = OrderActions(self.bridge, self.ticket, self)
 
         self.docks: dict[str, QDockWidget] = {}
         self._build_docks()
         self.status = TradingStatusBar(self)
         self.setStatusBar(self.status)
-        self.status.set_connection(broker.display_name, "disconnected")
-        self.menus = build_menus(self)
+        self.session_ui = SessionUi(self.desk, self.bridge, self.status, self.connection_store, self.secrets, self)
+        self.menus = Menus(self, self.desk, docks=self.docks, open_connections=self.open_connections,
+                           open_settings=self.open_settings, reset_layout=self.reset_layout,
+                           reset_paper=self.reset_paper_account, preferences=lambda: self.preferences,
+                           remember_speed=self._remember_replay_speed)
+        self.advisor_view = AdvisorView(self.desk, self.bridge, self.ticket, self.positions, self.fills, self.accounts)
         self._wire()
-        self.session_ui = SessionUi(self)  # login / competing session / certificate prompts
-        install_advisor_view(self)  # allocation groups -> ticket, consolidated positions
         self._replay_timer = QTimer(self)
         self._replay_timer.setInterval(250)
         self._replay_timer.timeout.connect(self._update_replay_status)
@@ -114,7 +130,7 @@ class MainWindow(QMainWindow):
         layout.setSpacing(0)
         self.welcome: WelcomePanel | None = None
         if not welcome_dismissed(self.settings):
-            self.welcome = WelcomePanel(self.settings, self.open_connections, central, broker=self.broker)
+            self.welcome = WelcomePanel(self.settings, self.open_connections, central)
             layout.addWidget(self.welcome)
         layout.addWidget(self.chart, 1)
         self.setCentralWidget(central)
@@ -148,7 +164,8 @@ class MainWindow(QMainWindow):
         positions.raise_()
         self.resizeDocks([self.docks["watchlist"], self.docks["ticket"]], [470, 330], Qt.Orientation.Horizontal)
         self.resizeDocks([orders], [300], Qt.Orientation.Vertical)
-        install_options(self)  # the "Options" dock (builder + chain), tabified with the watchlist
+        self.options = install_options(self, self.desk, self.ticket, self.chart, self.positions,
+                                       default_quantity=lambda kind: self.preferences.default_quantity(kind))
         self._default_state = self.saveState()
 
     def reset_layout(self) -> None:
@@ -164,7 +181,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state)
-        for key, panel in self._panels().items():
+        for key, panel in self.panels().items():
             header = self.settings.value(f"tables/{key}")
             if header is not None:
                 panel.restore_header_state(header)
@@ -173,42 +190,142 @@ class MainWindow(QMainWindow):
         """Persist window geometry, dock layout and column states (QSettings)."""
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
-        for key, panel in self._panels().items():
+        for key, panel in self.panels().items():
             self.settings.setValue(f"tables/{key}", panel.header_state())
         self.settings.sync()
 
-    def _panels(self) -> dict:
-        return {"watchlist": self.watchlist, "accounts": self.accounts, "positions": self.positions, "orders": self.orders, "fills": self.fills}
+    def panels(self) -> dict:
+        """The blotter panels by key."""
+        return {"watchlist": self.watchlist, "accounts": self.accounts, "positions": self.positions,
+                "orders": self.orders, "fills": self.fills}
+
+    _panels = panels
 
     # -- wiring -------------------------------------------------------------
     def _wire(self) -> None:
-        s = self.service
-        s.stateChanged.connect(lambda state: self.status.set_connection(self.broker.display_name, state))
-        s.quotesChanged.connect(self.watchlist.stage)
-        s.quotesChanged.connect(self._quotes_to_ticket)
-        s.ordersChanged.connect(self.orders.stage)
-        s.fillsAdded.connect(self.fills.stage)
-        s.positionsChanged.connect(self.positions.stage)
-        s.positionsRemoved.connect(self.positions.model.remove_many)
-        s.balancesChanged.connect(self.accounts.stage)
-        s.accountsChanged.connect(self.ticket.set_accounts)
-        s.errorOccurred.connect(lambda text: self.status.showMessage(text, 10000))
+        b = self.bridge
+        b.quotesChanged.connect(self._quotes_changed)
+        b.ordersChanged.connect(self.orders.stage)
+        b.fillsAdded.connect(self.fills.stage)
+        b.positionsChanged.connect(self.positions.stage)
+        b.positionsRemoved.connect(self.positions.remove)
+        b.balancesChanged.connect(self.accounts.stage)
+        b.accountsChanged.connect(self.accounts.stage)
+        b.accountsChanged.connect(lambda _accounts: self._update_ticket())
+        b.staleChanged.connect(self.labels.set_stale)
+        b.connectionsDropped.connect(self._connections_dropped)
+        b.connectionEvent.connect(self._connection_event)
+        b.errorOccurred.connect(lambda text: self.status.showMessage(text, 10000))
 
         self.chart.symbolChanged.connect(self._chart_selection_changed)
         self.chart.intervalChanged.connect(self._chart_selection_changed)
+        self.chart.sourceRequested.connect(self.feed.choose_source)
         self.feed.historyLoaded.connect(self._history_loaded)
         self.feed.barsUpdated.connect(self._bars_updated)
-        self.feed.failed.connect(lambda text: self.status.showMessage(f"Chart: {text}", 10000))
+        self.feed.sourceChanged.connect(self._chart_source_changed)
+        self.feed.failed.connect(self._chart_failed)
 
         self.ticket.orderSubmitted.connect(self.actions_.submit)
+        self.ticket.connectionChanged.connect(self._ticket_connection_changed)
+        self.ticket.symbolChanged.connect(self._ticket_symbol_changed)
         self.orders.cancelRequested.connect(self.actions_.cancel)
         self.orders.modifyRequested.connect(self.actions_.modify)
         self.actions_.message.connect(lambda text: self.status.showMessage(text, 8000))
         self.watchlist.activated.connect(lambda quote: self.show_symbol(quote.symbol))
         self.watchlist.view.clicked.connect(lambda index: self.show_symbol(self.watchlist.row_for(index).symbol))
         self.positions.activated.connect(self._close_position_ticket)
-        s.accountsChanged.connect(self.accounts.stage)
-        self.ticket.symbolChanged.connect(self._ticket_symbol_changed)
+
+    def _connection_event(self, event: DeskEvent) -> None:
+        """A connection was added, removed, or changed state / groups / instruments."""
+        if event.kind in (ev.ADDED, ev.REMOVED, ev.STATUS):
+            self.labels.set_connections((c.id, c.name) for c in self.desk.connections.values())
+            self._configure_clocks()
+            self.menus.sync_connections()
+            if self.welcome is not None:
+                self.welcome.set_connections(self.desk.live())
+            self.feed.reconsider()
+            self._refresh_watchlist_sources()
+        if event.kind in (ev.ADDED, ev.REMOVED, ev.STATUS, ev.ALLOCATION, ev.INSTRUMENTS):
+            self._update_ticket()
+            symbols = self.desk.known_symbols()
+            self.chart.set_symbols(symbols)
+            self.ticket.set_symbols(symbols)
+            self.options.set_symbols(symbols)
+        if event.kind == ev.STATUS:
+            self._update_replay_status()
+
+    def _connections_dropped(self, connection_ids: list) -> None:
+        for panel in self.panels().values():
+            panel.drop_connections(connection_ids)
+
+    def _update_ticket(self) -> None:
+        """Give the ticket every connection's accounts, groups and capabilities."""
+        state = self.desk.state
+        targets = []
+        for conn in self.desk.connections.values():
+            if conn.capabilities is None:
+                continue
+            targets.append(TicketConnection(
+                connection_id=conn.id, name=conn.name, capabilities=conn.capabilities,
+                accounts=tuple(state.accounts_of(conn.id)), groups=tuple(conn.groups.values()),
+                values=tuple(conn.allocation_values.values()), live=conn.is_live,
+                instrument_for=conn.instrument_for, commission_for=conn.broker.estimate_commission))
+        self.ticket.set_connections(targets)
+
+    def _configure_clocks(self) -> None:
+        """Each connection's times in its exchange's zone; a replaying paper connection's
+        "now" is its replay clock."""
+        for conn in self.desk.connections.values():
+            caps = conn.capabilities or conn.broker.capabilities
+            zone = ZoneInfo(caps.exchange_timezone) if caps.exchange_timezone else None
+            control = replay_control(conn.broker) if conn.is_live else None
+            DISPLAY_CLOCK.configure_connection(conn.id, zone, (lambda c=control: c.replay_now) if control else None)
+        if any(replay_control(c.broker) is not None for c in self.desk.live()):
+            self._replay_timer.start()
+        else:
+            self._replay_timer.stop()
+
+    # -- market data ----------------------------------------------------------
+    def _quotes_changed(self, quotes: list) -> None:
+        """Quotes of every connection: the watchlist shows each symbol's market-data
+        source only; the ticket those of its own connection (else the source's)."""
+        market = self.desk.market
+        shown = []
+        for quote in quotes:
+            source = market.source_for(quote.symbol)
+            if source is not None and source.id == quote.connection_id:
+                shown.append(quote)
+        if shown:
+            self.watchlist.stage(shown)
+        current = self.ticket.current_symbol()
+        for quote in quotes:
+            if quote.symbol == current and quote.connection_id == self._ticket_quote_source(current):
+                self.ticket.set_quote(quote)
+
+    def _ticket_quote_source(self, symbol: str) -> str | None:
+        cid = self.ticket.current_connection_id()
+        conn = self.desk.connections.get(cid) if cid else None
+        if conn is not None and conn.is_live and (conn.capabilities or conn.broker.capabilities).quotes:
+            return conn.id
+        source = self.desk.market.source_for(symbol)
+        return source.id if source is not None else None
+
+    def _refresh_watchlist_sources(self) -> None:
+        """The source of a symbol may have changed: show its quote from the new one."""
+        market, state = self.desk.market, self.desk.state
+        rows = []
+        for symbol in self.watchlist.symbols():
+            source = market.source_for(symbol)
+            quote = state.quote(source.id, symbol) if source is not None else None
+            if quote is not None:
+                rows.append(quote)
+        if rows:
+            self.watchlist.stage(rows)
+
+    def set_watchlist(self, symbols: Sequence[str]) -> None:
+        """Show ``symbols`` in the watchlist and stream them from their sources."""
+        self.watchlist.set_symbols(symbols)
+        self.desk.market.set_watchlist(symbols)
 
     def show_symbol(self, symbol: str) -> None:
         """Chart ``symbol`` and point the ticket at it."""
@@ -216,9 +333,13 @@ class MainWindow(QMainWindow):
         self.ticket.prefill(symbol=symbol)
 
     def _close_position_ticket(self, position) -> None:
-        """Double-click on a position: chart it and prefill an order that closes it."""
+        """Double-click on a position: chart it and prefill an order that closes it, for
+        the position's own account at its own connection."""
+        if not position.connection_id:
+            return  # a consolidated row belongs to no one account
         option = position.instrument.option
         self.chart.set_symbol(option.underlying if option is not None else position.symbol)  # options: chart the stock
+        self.ticket.select_account(position.connection_id, position.account_id)
         side = OrderSide.SELL if position.quantity > 0 else OrderSide.BUY
         self.ticket.prefill(symbol=position.symbol, side=side, amount=abs(position.quantity))
 
@@ -229,6 +350,23 @@ class MainWindow(QMainWindow):
             self.settings.setValue("chart/symbol", symbol)
             self.settings.setValue("chart/interval", interval)
 
+    def _chart_source_changed(self, conn: LiveConnection | None) -> None:
+        """Say which connection the chart draws, in its exchange's zone."""
+        self.chart.set_sources([(c.id, c.name) for c in self.feed.candidates()], self.feed.choice)
+        if conn is None:
+            return
+        caps = conn.capabilities or conn.broker.capabilities
+        self.chart.set_timezone(ZoneInfo(caps.exchange_timezone) if caps.exchange_timezone else None)
+        self.chart.set_source_label(source_label(conn))
+        self.chart.toolbar.notice_label.setToolTip(SYNTHETIC_TOOLTIP if caps.replay else f"Bars from {conn.name}")
+
+    def _chart_failed(self, text: str) -> None:
+        if self.feed.source is None:
+            self.chart.clear()
+            self.chart.set_source_label("")
+            self.chart.set_notice(text)
+        self.status.showMessage(f"Chart: {text}", 10000)
+
     def _history_loaded(self, symbol: str, interval: str, bars: list) -> None:
         self.chart.set_bars(symbol, interval, bars)
 
@@ -238,108 +376,79 @@ class MainWindow(QMainWindow):
                 self.chart.apply_bar(bar)
                 self.live_bars_applied += 1
 
-    def _quotes_to_ticket(self, quotes: list) -> None:
-        current = self.ticket.current_symbol()
-        for quote in quotes:
-            if quote.symbol == current:
-                self.ticket.set_quote(quote)
+    def _ticket_connection_changed(self, connection_id: str) -> None:
+        """The ticket's account is at another connection: it is the default market-data
+        source now, and the ticket's quote comes from it."""
+        self.desk.market.set_focus(connection_id or None)
+        self._ticket_symbol_changed(self.ticket.current_symbol())
+        if self.welcome is not None:
+            self.welcome.set_focus(connection_id)
 
     def _ticket_symbol_changed(self, symbol: str) -> None:
-        quote = self.service.quotes.get(symbol)
+        cid = self.ticket.current_connection_id()
+        if cid and symbol:
+            self.desk.market.want("ticket", cid, [symbol])
+        source = self._ticket_quote_source(symbol) if symbol else None
+        quote = self.desk.state.quote(source, symbol) if source else None
         if quote is not None:
             self.ticket.set_quote(quote)
 
     def _update_replay_status(self) -> None:
-        broker = replay_control(self.broker)
-        if broker is not None:
-            self.status.set_replay(broker.replay_now, broker.replay_speed, broker.replay_finished)
+        self.status.set_replays([(c.name, control) for c in self.desk.live()
+                                 if (control := replay_control(c.broker)) is not None])
 
     # -- start / stop ---------------------------------------------------------
-    async def start(self) -> None:
-        """Connect the broker, fill every panel, start the chart. Raises BrokerError.
-
-        A gateway certificate seen for the first time is shown for the user to trust
-        (then pinned in the saved connection and connected again with a new broker); a
-        changed one is refused (CertificateChangedError is raised after the dialog)."""
-        try:
-            await self._start()
-        except CertificateError as exc:
-            broker = await self.session_ui.resolve_certificate(exc)
-            if broker is None:
-                raise
-            await self.connect_broker(broker, connection_id=self.connection_id)
-
-    async def _start(self) -> None:
-        caps = self.broker.capabilities
-        self.ticket.set_capabilities(caps)
-        self.ticket.set_instrument_resolver(self.service.instrument_for)
-        self.ticket.set_commission_estimator(self.broker.estimate_commission)
+    async def start(self, connection_ids: Sequence[str] | None = None) -> dict:
+        """Connect the ad-hoc brokers and the saved connections ``connection_ids``
+        (default: those remembered, else the built-in paper connection), each through
+        the session prompts (an untrusted gateway certificate is shown to trust), side by
+        side; fill the panels; start the chart. Returns each connection's failure
+        (None when it connected); one failing never stops the others."""
         watch = list(self.settings.value("watchlist/symbols", DEFAULT_WATCHLIST) or DEFAULT_WATCHLIST)
-        self.watchlist.set_symbols(watch)
-        await self.service.start(watch)
-        self.chart.set_symbols(self.service.known_symbols())
-        self.ticket.set_symbols(self.service.known_symbols())
-        control = replay_control(self.broker)
-        if control is not None:
-            DISPLAY_CLOCK.configure(NEW_YORK, lambda: control.replay_now)  # tables show the exchange's clock
-            self.chart.set_timezone(NEW_YORK)  # the replay runs on the exchange's clock
-            self.chart.set_notice(SYNTHETIC_NOTICE)
-            self.chart.toolbar.notice_label.setToolTip(SYNTHETIC_TOOLTIP)
-            if self.preferences.replay_speed:  # Settings / Replay menu speed, kept across starts
-                control.set_replay_speed(self.preferences.replay_speed)
-            self._replay_timer.start()
-            self._update_replay_status()
-            self.menus.sync_replay_speed()
+        self.set_watchlist(watch)
         symbol = str(self.settings.value("chart/symbol", watch[0] if watch else "AAPL"))
         interval = str(self.settings.value("chart/interval", Interval.M1.value))
         self.chart.set_interval(interval)
-        self.show_symbol(symbol)
         self.ticket.prefill(amount=self.preferences.default_shares)
+        outcome = {}
+        for broker in self._adhoc:
+            outcome[broker.connection_id] = await self.session_ui.attach(broker)
+        if connection_ids is None:
+            connection_ids = [] if self._adhoc and not self.connection_store.connected else self.connection_store.restore_ids()
+        outcome.update(await self.session_ui.restore(connection_ids))
+        self._apply_replay_preference()
+        self.show_symbol(symbol)
         self._chart_selection_changed()
+        return outcome
+
+    def _apply_replay_preference(self) -> None:
+        """Settings / Replay menu speed, kept across starts, for every paper connection."""
+        if not self.preferences.replay_speed:
+            return
+        for conn in self.desk.live():
+            control = replay_control(conn.broker)
+            if control is not None:
+                control.set_replay_speed(self.preferences.replay_speed)
+        self.menus.sync_replay_speed()
+
+    def _remember_replay_speed(self, speed: int) -> None:
+        from .settings_dialog import remember_replay_speed
+
+        remember_replay_speed(self, speed)
 
     async def shutdown(self) -> None:
-        """Stop streams and close the broker."""
-        DISPLAY_CLOCK.reset()
+        """Stop the chart and every connection (the next start restores them)."""
         self._replay_timer.stop()
         self.feed.stop()
-        await self.service.stop()
-
-    async def disconnect_broker(self) -> None:
-        """Stop streams, close the broker and empty the tables; the window stays open."""
-        await self.shutdown()
-        for panel in self._panels().values():
-            panel.model.reset([])
-        self.watchlist.model.reset([Quote(symbol=s) for s in self.watchlist.symbols()])  # keep the list, no prices
-        self.service.reset_state()
-        self.ticket.set_accounts([])
-        self.chart.set_notice(f"{self.broker.display_name}: disconnected (File → Connections… to connect)")
-        self.menus.reset_action.setEnabled(False)  # both need a connected paper broker
-        self.menus.replay_menu.setEnabled(False)
-        self.status.set_replay(None, 0)
-
-    async def connect_broker(self, broker: Broker | None = None, connection_id: str | None = None) -> None:
-        """Connect ``broker`` (a saved connection's, ``connection_id``) in place of the
-        current one, which is disconnected first; None reconnects the current broker.
-        Raises BrokerError (the status bar and the connections list show it)."""
-        if self.service.state != "disconnected":
-            await self.disconnect_broker()
-        if broker is not None and broker is not self.broker:
-            self.broker = self.service.broker = self.feed.broker = broker
-            if self.welcome is not None:
-                self.welcome.set_broker(broker)
-            self.feed.symbol = self.feed.interval = None  # a new broker: load history again
-            self.connection_id = connection_id
-            self.setWindowTitle(f"Tradedesk {__version__} — {broker.display_name}")
-            self.status.set_connection(broker.display_name, "disconnected")
-        self.chart.set_notice("")
-        await self.start()
-        self.menus.sync_broker()
+        await self.desk.shutdown()
+        self.bridge.flush()
+        DISPLAY_CLOCK.reset()
 
     def open_connections(self):
         """File → Connections…: the connections manager (non-modal)."""
         from .connections_dialog import open_connections_dialog
 
-        return open_connections_dialog(self)
+        return open_connections_dialog(self, self.desk, self.session_ui, self.connection_store, self.secrets)
 
     def open_settings(self):
         """Edit → Settings…"""
@@ -355,22 +464,21 @@ class MainWindow(QMainWindow):
         self.raise_()
         self.activateWindow()
 
-    def reset_paper_account(self) -> None:
-        """Start the paper account over (after the menu's confirmation)."""
-        control = replay_control(self.broker)
+    def reset_paper_account(self, connection_id: str) -> None:
+        """Start paper connection ``connection_id`` over (after the menu's confirmation):
+        its rows are replaced by the fresh account's; other connections are untouched."""
+        conn = self.desk.connections.get(connection_id)
+        control = replay_control(conn.broker) if conn is not None and conn.is_live else None
         if control is None:
             return
 
         async def run() -> None:
             await control.reset_account()  # while connected: the store is open and is cleared
-            await self.service.stop()
-            for panel in self._panels().values():
-                panel.model.reset([])
-            self.service.reset_state()
-            await self.service.start(list(self.settings.value("watchlist/symbols", DEFAULT_WATCHLIST)))
-            self.feed.stop()
-            self._chart_selection_changed()
-            self.status.showMessage("Paper account reset: starting cash restored, orders and positions cleared", 8000)
+            await self.desk.remove(connection_id)
+            await self.session_ui.connect(connection_id) if connection_id in self.connection_store else \
+                await self.session_ui.attach(conn.broker)
+            self.feed.reconsider(force=True)
+            self.status.showMessage(f"{conn.name} reset: starting cash restored, orders and positions cleared", 8000)
 
         spawn(run(), name="reset-paper")
 
@@ -386,5 +494,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, e) -> None:  # noqa: N802
         self.save_layout()
+        self.bridge.close()
         super().closeEvent(e)
         self.closed.emit()

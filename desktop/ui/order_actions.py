@@ -1,10 +1,12 @@
-"""Order flows between the widgets and the BrokerService: submit, cancel, modify.
+"""Order flows between the widgets and the desk: submit, cancel, modify, preview.
 
-Each flow runs as an asyncio task; a broker refusal is shown to the user with the
-broker's reason (the ticket keeps its fields), never raised into Qt. Questions the
-broker asks before accepting an order (IBKR reply flow) are put to the user with
-:class:`desktop.ui.questions.QuestionAsker`; what-if previews (``Broker.preview_order``)
-are answered into the ticket.
+Each flow runs as an asyncio task and goes through the :class:`DeskBridge` to the
+desk, which routes it to the connection the request or order names (and nowhere else:
+a connection that is not connected refuses with NotConnectedError). A refusal is shown
+with its reason (the ticket keeps its fields), never raised into Qt. Questions a broker
+asks before accepting an order (IBKR reply flow) are put to the user by one
+:class:`desktop.ui.questions.QuestionAsker` per connection, titled with its name; the
+ids the user suppresses belong to that connection's session.
 """
 
 from __future__ import annotations
@@ -16,12 +18,11 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from desktop.brokers import BrokerError
+from desktop.desk.tasks import spawn
 from desktop.domain import Order, OrderRequest
 
 from .questions import QuestionAsker, question_handler
-
-from .services.broker_service import BrokerService
-from .services.tasks import spawn
+from .services.desk_bridge import DeskBridge
 
 log = logging.getLogger(__name__)
 
@@ -32,49 +33,58 @@ class OrderActions(QObject):
     ``ticket`` must offer set_busy(bool), order_accepted(Order), order_rejected(str);
     when it has ``previewRequested(OrderRequest)`` that is connected here and answered
     with ``show_preview(OrderPreview)`` / ``preview_failed(str)``. ``message(str)`` is
-    emitted for the status bar after every outcome. ``questions`` asks the broker's
-    questions (passed as ``confirm=`` to ``service.submit`` / ``service.modify``); the
-    ids the user suppresses are forgotten when the service's broker changes.
+    emitted for the status bar after every outcome.
     """
 
     message = Signal(str)
 
-    def __init__(self, service: BrokerService, ticket: Any, window: QWidget) -> None:
+    def __init__(self, bridge: DeskBridge, ticket: Any, window: QWidget) -> None:
         super().__init__(window)
-        self.service = service
+        self.bridge = bridge
+        self.desk = bridge.desk
         self.ticket = ticket
         self.window = window
         self._modify_dialog = None
-        self.questions: QuestionAsker = question_handler(self._suppress, window)
-        self._questions_broker = service.broker
+        self._askers: dict[str, tuple[object, QuestionAsker]] = {}
         preview_signal = getattr(ticket, "previewRequested", None)
         if preview_signal is not None:
             preview_signal.connect(self.preview)
 
-    async def _suppress(self, message_ids) -> None:
-        await self.service.broker.suppress_questions(message_ids)
+    def asker(self, connection_id: str) -> QuestionAsker:
+        """The question asker of ``connection_id``'s current session (a new session of
+        the connection, i.e. a new adapter, asks everything again)."""
+        conn = self.desk.connections.get(connection_id)
+        broker = conn.broker if conn is not None else None
+        held = self._askers.get(connection_id)
+        if held is None or held[0] is not broker:
+            name = conn.name if conn is not None else connection_id
 
-    def _confirm(self, context: str):
-        """The question handler for one order (``context`` says which)."""
-        if self.service.broker is not self._questions_broker:  # a new session asks everything again
-            self._questions_broker = self.service.broker
-            self.questions.reset()
-        return self.questions.handler(context)
+            async def suppress(ids) -> None:
+                await self.desk.suppress_questions(connection_id, ids)
+
+            held = (broker, question_handler(suppress, self.window, name=name))
+            self._askers[connection_id] = held
+        return held[1]
+
+    def _name(self, connection_id: str) -> str:
+        conn = self.desk.connections.get(connection_id)
+        return conn.name if conn is not None else connection_id
 
     def submit(self, request: OrderRequest) -> None:
-        """Send the ticket's order; report acceptance or the rejection reason."""
+        """Send the ticket's order to its connection; report acceptance or the reason."""
         self.ticket.set_busy(True)
         spawn(self._submit(request), name=f"submit:{request.client_order_id}")
 
     async def _submit(self, request: OrderRequest) -> None:
+        name = self._name(request.connection_id)
         try:
-            context = f"{request.describe()} ({request.account_id})"
-            order = await self.service.submit(request, confirm=self._confirm(context))
+            context = f"{name}: {request.describe()} ({request.account_id})"
+            order = await self.bridge.submit(request, confirm=self.asker(request.connection_id).handler(context))
         except BrokerError as exc:
             log.info("order %s refused: %s", request.client_order_id, exc)
             self.ticket.set_busy(False)
             self.ticket.order_rejected(exc.message)
-            self.message.emit(f"Order rejected: {exc.message}")
+            self.message.emit(f"{name}: order rejected: {exc.message}")
             return
         except Exception as exc:  # a bug or transport failure: keep the ticket, tell the user
             log.exception("order submission failed")
@@ -84,22 +94,25 @@ class OrderActions(QObject):
         self.ticket.set_busy(False)
         if order.status.value == "REJECTED":
             self.ticket.order_rejected(order.message or "The broker rejected the order.")
-            self.message.emit(f"Order rejected: {order.message}")
+            self.message.emit(f"{name}: order rejected: {order.message}")
         else:
             self.ticket.order_accepted(order)
-            self.message.emit(f"Order {order.order_id}: {order.describe()} — {order.status.value.replace('_', ' ').lower()}")
+            self.message.emit(f"{name}: order {order.order_id}: {order.describe()} — "
+                              f"{order.status.value.replace('_', ' ').lower()}")
 
     def cancel(self, order: Order) -> None:
-        """Cancel a working order from the orders table."""
+        """Cancel a working order from the orders table, at its own connection."""
         spawn(self._cancel(order), name=f"cancel:{order.order_id}")
 
     async def _cancel(self, order: Order) -> None:
         try:
-            updated = await self.service.cancel(order)
+            updated = await self.bridge.cancel(order)
         except BrokerError as exc:
-            self._warn("Cancel failed", f"Order {order.order_id} could not be cancelled: {exc.message}")
+            self._warn("Cancel failed", f"{self._name(order.connection_id)}: order {order.order_id} could not be "
+                                        f"cancelled: {exc.message}")
             return
-        self.message.emit(f"Order {updated.order_id} {updated.status.value.replace('_', ' ').lower()}")
+        self.message.emit(f"{self._name(order.connection_id)}: order {updated.order_id} "
+                          f"{updated.status.value.replace('_', ' ').lower()}")
 
     def modify(self, order: Order) -> None:
         """Open the modify dialog for a working order."""
@@ -115,20 +128,22 @@ class OrderActions(QObject):
     async def _modify(self, order: Order, changes: dict) -> None:
         if not changes:
             return
+        name = self._name(order.connection_id)
         try:
-            updated = await self.service.modify(order, changes, confirm=self._confirm(f"Modify order {order.order_id}"))
+            confirm = self.asker(order.connection_id).handler(f"{name}: modify order {order.order_id}")
+            updated = await self.bridge.modify(order, changes, confirm=confirm)
         except BrokerError as exc:
-            self._warn("Modify failed", f"Order {order.order_id} could not be modified: {exc.message}")
+            self._warn("Modify failed", f"{name}: order {order.order_id} could not be modified: {exc.message}")
             return
-        self.message.emit(f"Order {updated.order_id} modified: {updated.describe()}")
+        self.message.emit(f"{name}: order {updated.order_id} modified: {updated.describe()}")
 
     def preview(self, request: OrderRequest) -> None:
-        """What-if for the ticket's order (``Broker.preview_order``); failures shown in the ticket."""
+        """What-if for the ticket's order at its connection; failures shown in the ticket."""
         spawn(self._preview(request), name=f"preview:{request.client_order_id}")
 
     async def _preview(self, request: OrderRequest) -> None:
         try:
-            preview = await self.service.broker.preview_order(request)
+            preview = await self.bridge.preview(request)
         except BrokerError as exc:
             self.ticket.preview_failed(exc.message)
             return

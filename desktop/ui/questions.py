@@ -50,11 +50,12 @@ class ReplyQuestionDialog(QDialog):
     default: Enter and Escape cancel). ``accepted`` means confirmed.
     """
 
-    def __init__(self, question: OrderQuestion, context: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, question: OrderQuestion, context: str = "", parent: QWidget | None = None, *,
+                 asker: str = "") -> None:
         super().__init__(parent)
         self.question = question
         self.setObjectName("replyQuestionDialog")
-        self.setWindowTitle("The broker asks")
+        self.setWindowTitle(f"{asker} asks" if asker else "The broker asks")
         self.setModal(True)
         ids = ", ".join(question.message_ids)
 
@@ -111,15 +112,17 @@ class QuestionAsker(QObject):
     (IBKR replaces the list on each call) before True is returned; a failing suppress is
     logged and the answer still given. ``dialog`` is the open dialog (None between
     questions); ``questionShown(dialog)`` is emitted when one opens. ``suppressed`` the
-    ids suppressed so far. Cancelling the awaiting task closes the dialog.
+    ids suppressed so far. Cancelling the awaiting task closes the dialog. ``name``
+    (the connection's) titles the dialog ("Paper advisor demo asks").
     """
 
     questionShown = Signal(object)
 
-    def __init__(self, suppress: Suppressor | None, parent: QWidget | None = None) -> None:
+    def __init__(self, suppress: Suppressor | None, parent: QWidget | None = None, *, name: str = "") -> None:
         super().__init__(parent)
         self._suppress = suppress
         self._parent = parent
+        self.name = name
         self.dialog: ReplyQuestionDialog | None = None
         self.suppressed: tuple[str, ...] = ()
 
@@ -138,7 +141,7 @@ class QuestionAsker(QObject):
     async def ask(self, question: OrderQuestion, context: str = "") -> bool:
         """Show ``question``; True when the user confirms. Never raises for a failing suppress."""
         future: asyncio.Future[tuple[int, bool]] = asyncio.get_running_loop().create_future()
-        dialog = ReplyQuestionDialog(question, context, self._parent)
+        dialog = ReplyQuestionDialog(question, context, self._parent, asker=self.name)
 
         def finished(result: int) -> None:
             if not future.done():  # read the tick now: the dialog is deleted right after
@@ -182,7 +185,8 @@ class QuestionAsker(QObject):
         self.suppressed = ()
 
 
-def question_handler(suppress: Suppressor | None, parent: QWidget | None = None) -> QuestionAsker:
+def question_handler(suppress: Suppressor | None, parent: QWidget | None = None, *, name: str = "") -> QuestionAsker:
     """The app's :data:`QuestionHandler` factory: a :class:`QuestionAsker` over ``parent``
-    that suppresses through ``suppress`` (usually ``broker.suppress_questions``)."""
-    return QuestionAsker(suppress, parent)
+    that suppresses through ``suppress`` (usually ``broker.suppress_questions``), titled
+    with the connection's ``name``."""
+    return QuestionAsker(suppress, parent, name=name)

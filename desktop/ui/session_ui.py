@@ -27,7 +27,7 @@ from desktop.domain import ConnectionState, ConnectionStatus
 
 from .certificate_dialog import ask_trust, show_certificate_changed
 from .gateway_tools import PIN_FIELD
-from .services.tasks import spawn
+from desktop.desk.tasks import spawn
 
 if TYPE_CHECKING:
     from .main_window import MainWindow

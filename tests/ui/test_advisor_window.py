@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QToolButton
 from desktop.brokers.paper import PaperBroker
 from desktop.domain import Fill, OrderRequest, OrderSide, OrderStatus, OrderType
 from desktop.ui.main_window import MainWindow
-from desktop.ui.services.consolidation import CONSOLIDATED_ACCOUNT
+from desktop.domain.consolidation import CONSOLIDATED_ACCOUNT
 from qt_helpers import run
 
 MASTER = "DF100000"
@@ -155,7 +155,7 @@ def test_consolidation_weights_average_cost_and_drops_flat_instruments():
     from datetime import datetime, timezone
 
     from desktop.domain import Instrument, Position
-    from desktop.ui.services.consolidation import consolidate_positions
+    from desktop.domain.consolidation import consolidate_positions
 
     aapl, ibm = Instrument(symbol="AAPL"), Instrument(symbol="IBM")
     t = datetime(2025, 1, 2, tzinfo=timezone.utc)

@@ -24,7 +24,7 @@ from desktop.security.secrets import SecretStore
 from desktop.connections import ConnectionStore
 from desktop.domain import OrderSide, OrderStatus, OrderType
 from desktop.ui.main_window import MainWindow
-from desktop.ui.services.consolidation import CONSOLIDATED_ACCOUNT
+from desktop.domain.consolidation import CONSOLIDATED_ACCOUNT
 from qt_helpers import find, run, top_level
 
 fakes = pytest.importorskip("tests.fakes.ibkr")

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QAbstractItemView, QCompleter, QHBoxLayout, QLabel
 from desktop.brokers import BrokerError
 from desktop.domain import OptionChain, OptionQuote, OptionRight, OrderSide
 
-from ..services.tasks import spawn
+from desktop.desk.tasks import spawn
 from .chain_model import STRIKE_COLUMN, FieldRole, OptionChainModel, QuoteRole, column_of
 from .chain_view import ChainView
 from .common import as_date, days_to_expiry, fmt_clock, fmt_dte

@@ -21,7 +21,9 @@ from .builder import OccBuilder
 from .chain import OptionChainPanel
 
 if TYPE_CHECKING:
-    from desktop.ui.main_window import MainWindow
+    from PySide6.QtWidgets import QMainWindow
+
+    from desktop.desk import Desk, LiveConnection
 
 Holding = Callable[[str], Decimal]
 """``holding(occ_symbol) -> signed quantity`` held in the ticket's account (0 when none)."""
@@ -123,40 +125,59 @@ class OptionsPanel(QWidget):
         self.tradeRequested.emit(contract, action, amount, limit_for(quote, OrderSide.BUY))
 
 
-def install_options(window: "MainWindow") -> OptionsPanel:
-    """Add the Options dock to ``window`` (call while building the docks).
+def options_connection(desk: "Desk", ticket) -> "LiveConnection | None":
+    """The connection whose options the chain shows: the ticket's when it is live and
+    lists options, else the first live connection that does."""
+    cid = ticket.current_connection_id()
+    live = [c for c in desk.live() if (c.capabilities or c.broker.capabilities).options]
+    return next((c for c in live if c.id == cid), live[0] if live else None)
 
-    Sets ``window.options``; the dock is ``window.docks["options"]`` (so the View menu
-    lists it), tabified behind the watchlist.
+
+def install_options(window: "QMainWindow", desk: "Desk", ticket, chart, positions, *,
+                    default_quantity: Callable[[AssetClass], Decimal]) -> OptionsPanel:
+    """Add the Options dock to ``window`` (call while building its docks).
+
+    The dock is ``window.docks["options"]`` (so the View menu lists it), tabified behind
+    the watchlist. The chain comes from :func:`options_connection`; a click on it
+    prefills ``ticket`` (quantity ``default_quantity(OPTION)`` when opening, what is held
+    when closing); double-clicking an option position in ``positions`` closes it.
     """
-    service, ticket = window.service, window.ticket
 
     def holding(symbol: str) -> Decimal:
         account = ticket.current_account()
-        return sum((p.quantity for p in service.positions.values()
-                    if p.symbol == symbol and (account is None or p.account_id == account.account_id)), Decimal(0))
+        cid = ticket.current_connection_id()
+        return sum((p.quantity for p in desk.state.positions.values()
+                    if p.symbol == symbol and p.connection_id == cid
+                    and (account is None or p.account_id == account.account_id)), Decimal(0))
 
     panel = OptionsPanel(window, holding=holding)
-    window.options = panel
     dock = window._dock("options", "Options", panel, Qt.DockWidgetArea.LeftDockWidgetArea)
     window.tabifyDockWidget(window.docks["watchlist"], dock)
     window.docks["watchlist"].raise_()
 
-    panel.chain.set_fetcher(service.fetch_option_chain,
-                            enabled=lambda: service.state == "connected" and window.broker.capabilities.options)
-    def connected(state: str) -> None:
-        if state != "connected":
-            return
-        panel.set_symbols(service.known_symbols())
-        if not window.broker.capabilities.options:
-            panel.chain.status_label.setText(f"{window.broker.display_name} offers no options")
+    async def fetch(underlying, expiry=None):
+        conn = options_connection(desk, ticket)
+        if conn is None:
+            from desktop.brokers import InvalidRequestError
 
-    service.stateChanged.connect(connected)
-    window.chart.symbolChanged.connect(panel.follow_symbol)
+            raise InvalidRequestError("No connected broker offers options", field="underlying")
+        return await conn.fetch_option_chain(underlying, expiry)
+
+    panel.chain.set_fetcher(fetch, enabled=lambda: options_connection(desk, ticket) is not None)
+
+    def connections_changed(_event) -> None:
+        if not desk.live():
+            return
+        if options_connection(desk, ticket) is None:
+            names = ", ".join(c.name for c in desk.live())
+            panel.chain.status_label.setText(f"{names}: no options offered")
+
+    desk.listen(connections_changed)
+    chart.symbolChanged.connect(panel.follow_symbol)
 
     def open_ticket(contract: OptionContract, action: OptionAction, amount: Decimal, limit: Decimal | None) -> None:
         if action.position_effect is PositionEffect.OPEN:  # opening: the Settings default, closing: what is held
-            amount = window.preferences.default_quantity(AssetClass.OPTION)
+            amount = default_quantity(AssetClass.OPTION)
         ticket.prefill_option(contract, action, amount, limit)
         quote = panel.chain.quote_for(contract.occ_symbol)
         if quote is not None:
@@ -183,7 +204,7 @@ def install_options(window: "MainWindow") -> OptionsPanel:
         """Double-click on an option position: after the window's own prefill, make it a
         closing order (SELL_TO_CLOSE a long, BUY_TO_CLOSE a short) at the touch."""
         contract = position.instrument.option
-        if contract is None or not position.quantity:
+        if contract is None or not position.quantity or not position.connection_id:
             return
         side = OrderSide.SELL if position.quantity > 0 else OrderSide.BUY
         action = OptionAction.SELL_TO_CLOSE if side is OrderSide.SELL else OptionAction.BUY_TO_CLOSE
@@ -191,12 +212,12 @@ def install_options(window: "MainWindow") -> OptionsPanel:
         open_ticket(contract, action, abs(position.quantity), limit_for(panel.chain.quote_for(contract.occ_symbol), side))
 
     panel.tradeRequested.connect(open_ticket)
-    window.positions.activated.connect(lambda position: QTimer.singleShot(0, panel, lambda: close_position(position)))
+    positions.activated.connect(lambda position: QTimer.singleShot(0, panel, lambda: close_position(position)))
     panel.chain.chainLoaded.connect(quotes_to_ticket)
     ticket.symbolChanged.connect(ticket_symbol)
 
     for key, column_ids in HIDDEN_BY_DEFAULT.items():  # OCC columns: off until asked for (header menu)
-        table = getattr(window, key, None)
+        table = window.panels().get(key)
         if table is None:
             continue
         fitting = getattr(table.view, "auto_fit", None)

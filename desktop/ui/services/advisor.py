@@ -12,7 +12,7 @@ import asyncio
 
 from desktop.domain import Account, Order, Position
 
-from .consolidation import consolidate_positions
+from desktop.domain.consolidation import consolidate_positions
 
 
 class AdvisorMixin:

@@ -35,7 +35,7 @@ from desktop.domain import (
 )
 
 from .advisor import AdvisorMixin
-from .tasks import spawn
+from desktop.desk.tasks import spawn
 
 log = logging.getLogger(__name__)
 

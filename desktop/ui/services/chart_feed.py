@@ -1,4 +1,12 @@
-"""ChartFeed: loads history for the chart's (symbol, interval), then streams updates."""
+"""ChartFeed: history, then live bars, for the chart's (symbol, interval), from one
+market-data connection of the desk.
+
+The source is the user's pick (:meth:`ChartFeed.choose_source`) while it is live and
+serves bars, else the desk's market-data connection for bars (the ticket account's
+connection if it serves bars, else the first live connection that does; see
+:mod:`desktop.desk.market_data`). When the source disconnects, the next live one
+takes over; when none serves bars the chart is told why (``failed``).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +15,29 @@ import logging
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from desktop.brokers import Broker, BrokerError
+from desktop.brokers import BrokerError
+from desktop.desk import Desk, LiveConnection
+from desktop.desk.tasks import spawn
 from desktop.domain import Bar, Interval
 
-from .tasks import spawn
-
 log = logging.getLogger(__name__)
+
+
+def source_label(conn: LiveConnection) -> str:
+    """How the chart names its source: the connection's name, "(synthetic intraday)"
+    for a replaying paper connection whose minute path is generated."""
+    caps = conn.capabilities or conn.broker.capabilities
+    return f"{conn.name} (synthetic intraday)" if caps.replay else conn.name
+
+
+def no_bars_reason(desk: Desk) -> str:
+    """Why the chart is empty when no live connection serves bars."""
+    live = desk.live()
+    if not live:
+        return "No broker is connected: connect one in File → Connections… to see charts"
+    names = ", ".join(c.name for c in live)
+    return (f"{names} {'serves' if len(live) == 1 else 'serve'} no price history: connect a broker that does "
+            "(the paper broker or Interactive Brokers) for charts")
 
 
 class ChartFeed(QObject):
@@ -20,19 +45,23 @@ class ChartFeed(QObject):
 
     Signals: ``historyLoaded(symbol, interval value, list[Bar])`` once per selection,
     ``barsUpdated(list[Bar])`` with live updates batched at most every ``flush_ms``
-    (only the newest update per bar start is kept), ``failed(str)``.
-    Switching selection cancels the previous stream; late results are dropped.
+    (only the newest update per bar start is kept), ``failed(str)``,
+    ``sourceChanged(LiveConnection | None)`` when the connection drawn changes.
+    Switching selection or source cancels the previous stream; late results are dropped.
     """
 
     historyLoaded = Signal(str, str, list)
     barsUpdated = Signal(list)
     failed = Signal(str)
+    sourceChanged = Signal(object)
 
-    def __init__(self, broker: Broker, *, flush_ms: int = 100, parent: QObject | None = None) -> None:
+    def __init__(self, desk: Desk, *, flush_ms: int = 100, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.broker = broker
+        self.desk = desk
         self.symbol: str | None = None
         self.interval: Interval | None = None
+        self.choice: str | None = None
+        self.source: LiveConnection | None = None
         self._generation = 0
         self._task: asyncio.Task | None = None
         self._pending: dict = {}
@@ -40,15 +69,54 @@ class ChartFeed(QObject):
         self._timer.setInterval(flush_ms)
         self._timer.timeout.connect(self.flush)
 
-    def select(self, symbol: str, interval: Interval | str) -> None:
+    # -- the source -------------------------------------------------------------------
+    def candidates(self) -> list[LiveConnection]:
+        """Live connections serving bars, the one the chart would use first."""
+        serving = self.desk.market.candidates("bars")
+        chosen = next((c for c in serving if c.id == self.choice), None)
+        return ([chosen] if chosen else []) + [c for c in serving if c is not chosen]
+
+    def pick_source(self, symbol: str) -> LiveConnection | None:
+        """The connection to draw ``symbol`` from (see the module docstring)."""
+        serving = self.candidates()
+        if not serving:
+            return None
+        if self.choice is not None and serving[0].id == self.choice:
+            return serving[0]
+        return next((c for c in serving if c.instrument_for(symbol) is not None), serving[0])
+
+    def choose_source(self, connection_id: str | None) -> None:
+        """Draw from ``connection_id`` (None: automatic) and reload."""
+        self.choice = connection_id
+        self.reconsider(force=True)
+
+    def reconsider(self, *, force: bool = False) -> None:
+        """Connections changed: switch source (and reload) when another one should draw."""
+        if self.symbol is None or self.interval is None:
+            return
+        if force or self.pick_source(self.symbol) is not self.source or (
+                self.source is not None and not self.source.is_live):
+            self.select(self.symbol, self.interval, force=True)
+
+    # -- selection -----------------------------------------------------------------------
+    def select(self, symbol: str, interval: Interval | str, *, force: bool = False) -> None:
         """Show ``symbol`` at ``interval``: load history, then stream."""
         interval = Interval(interval)
-        if (symbol, interval) == (self.symbol, self.interval) and self._task and not self._task.done():
+        source = self.pick_source(symbol)
+        same = (symbol, interval, source) == (self.symbol, self.interval, self.source)
+        if same and not force and self._task and not self._task.done():
             return
         self.stop()
         self.symbol, self.interval = symbol, interval
+        if source is not self.source:
+            self.source = source
+            self.sourceChanged.emit(source)
         self._generation += 1
-        self._task = spawn(self._run(symbol, interval, self._generation), name=f"chart:{symbol}:{interval.value}", on_error=self._error)
+        if source is None:
+            self.failed.emit(no_bars_reason(self.desk))
+            return
+        self._task = spawn(self._run(source, symbol, interval, self._generation),
+                           name=f"chart:{source.id}:{symbol}:{interval.value}", on_error=self._error)
         self._timer.start()
 
     def stop(self) -> None:
@@ -61,12 +129,13 @@ class ChartFeed(QObject):
     def _error(self, exc: BaseException) -> None:
         self.failed.emit(exc.message if isinstance(exc, BrokerError) else str(exc))
 
-    async def _run(self, symbol: str, interval: Interval, generation: int) -> None:
-        bars = await self.broker.fetch_bars(symbol, interval)
+    async def _run(self, source: LiveConnection, symbol: str, interval: Interval, generation: int) -> None:
+        broker = source.broker
+        bars = await broker.fetch_bars(symbol, interval)
         if generation != self._generation:
             return
         self.historyLoaded.emit(symbol, interval.value, bars)
-        async for bar in self.broker.watch_bars(symbol, interval):
+        async for bar in broker.watch_bars(symbol, interval):
             if generation != self._generation:
                 return
             self._pending[bar.start] = bar

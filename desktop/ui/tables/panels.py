@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QButtonGroup, QMenu, QToolButton, QWidget
 
 from desktop.domain import Account, Balance, Order, OrderStatus, Position, Quote
 
-from ..services.consolidation import consolidate_positions
+from desktop.domain.consolidation import consolidate_positions
 
 from .definitions import AccountRow, accounts_model, fills_model, orders_model, positions_model, watchlist_model
 from .panel import TablePanel

@@ -1,0 +1,34 @@
+"""What the desk tells its listeners at once (not batched): a connection was added,
+removed, changed its status or session state, learnt its allocation groups or
+instruments, or hit an error. Row changes go through ``DeskState`` feeds instead."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .session import LiveConnection
+
+ADDED = "added"
+REMOVED = "removed"
+STATUS = "status"
+SESSION = "session"
+ALLOCATION = "allocation"
+INSTRUMENTS = "instruments"
+ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class DeskEvent:
+    """``kind`` (one of the constants above), the ``connection`` it is about, and
+    ``detail``: the error text (ERROR), the ConnectionState (SESSION), else None."""
+
+    kind: str
+    connection: "LiveConnection"
+    detail: Any = None
+
+
+Listener = Callable[[DeskEvent], None]
+"""Called on the event loop for every DeskEvent; must not raise (it is logged)."""

@@ -1,0 +1,329 @@
+"""LiveConnection: one connection of the desk, live. Qt-free.
+
+It owns the connection's adapter (a bound :class:`~desktop.brokers.Broker`), its
+state (``status``, the broker's session ``ConnectionState``, ``capabilities`` read
+after connect), its per-connection caches (instruments, allocation groups) and its
+supervised tasks: one ``watch_orders`` per account and allocation group, one
+``watch_quotes`` for the symbols wanted from it, ``watch_connection``, and one
+snapshot poll (balances, positions, fills; groups for advisors) paced by
+``capabilities.poll_interval``. Everything it learns goes into the shared
+:class:`~desktop.desk.state.DeskState` under its own ``connection_id``.
+
+A stream that fails is logged, reported (ERROR event) and restarted with back-off;
+a stream the adapter ends (close) is not. Stopping cancels every task and closes
+the adapter; the rows stay, marked stale.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import date
+
+from desktop.brokers import Broker, BrokerCapabilities, BrokerError
+from desktop.brokers.transport import Backoff
+from desktop.domain import (
+    AccountValues,
+    AllocationGroup,
+    ConnectionState,
+    ConnectionStatus,
+    Instrument,
+    OptionChain,
+    Order,
+)
+from desktop.security.redaction import redact
+
+from . import events as ev
+from .polling import AccountRefresher
+from .state import DeskState
+from .tasks import spawn
+
+log = logging.getLogger(__name__)
+
+DISCONNECTED, CONNECTING, CONNECTED = "disconnected", "connecting", "connected"
+
+STALE_SESSIONS = frozenset({ConnectionStatus.RECONNECTING, ConnectionStatus.DISCONNECTED,
+                            ConnectionStatus.LOGIN_REQUIRED, ConnectionStatus.COMPETING})
+"""Session states in which a connected broker's rows may be out of date (greyed)."""
+
+
+class LiveConnection:
+    """One connection (see the module docstring).
+
+    ``connection_id`` / ``name``: the saved connection's id and name (or the
+    adapter's own for an ad-hoc one); ``broker``: its bound adapter; ``state``: the
+    desk's rows; ``notify(DeskEvent)``: the desk's listeners; ``poll_s``: seconds
+    between snapshot polls (None: ``capabilities.poll_interval``);
+    ``start_budget_s``: how long :meth:`start` waits for the first snapshots.
+    ``status`` is "disconnected", "connecting", "connected" or "error: <why>".
+    """
+
+    def __init__(self, connection_id: str, name: str, broker: Broker, state: DeskState,
+                 notify: Callable[[ev.DeskEvent], None], *, poll_s: float | None = None,
+                 start_budget_s: float = 3.0, saved: bool = True) -> None:
+        self.id = connection_id
+        self.name = name
+        self.broker = broker
+        self.saved = saved
+        self.state = state
+        self._notify = notify
+        self.poll_s = poll_s
+        self.start_budget_s = start_budget_s
+        self.status = DISCONNECTED
+        self.session: ConnectionState | None = None
+        self.capabilities: BrokerCapabilities | None = None
+        self.instruments: dict[str, Instrument] = {}
+        self.groups: dict[str, AllocationGroup] = {}
+        self.allocation_values: dict[str, AccountValues] = {}
+        self._tasks: set[asyncio.Task] = set()
+        self._order_sources: set[str] = set()
+        self._quote_symbols: tuple[str, ...] = ()
+        self._quote_task: asyncio.Task | None = None
+        self.refresher = AccountRefresher(self)
+
+    # -- what it is ---------------------------------------------------------------
+    @property
+    def kind(self) -> str:
+        """The broker kind ("paper", "ibkr", ...)."""
+        return self.broker.name
+
+    @property
+    def is_live(self) -> bool:
+        """Connected (its session may still be in a transient state, e.g. cool-down)."""
+        return self.status == CONNECTED
+
+    @property
+    def is_advisor(self) -> bool:
+        """The login has allocation groups (read after connect)."""
+        return bool(self.capabilities is not None and self.capabilities.allocation_groups)
+
+    @property
+    def poll_interval(self) -> float:
+        """Seconds between snapshot polls: ``poll_s``, else what the broker sustains."""
+        if self.poll_s is not None:
+            return self.poll_s
+        return (self.capabilities or self.broker.capabilities).poll_interval
+
+    def __repr__(self) -> str:
+        return f"LiveConnection({self.id!r}, {self.name!r}, {self.kind}, {self.status})"
+
+    # -- life cycle -----------------------------------------------------------------
+    async def start(self, symbols: Iterable[str] = ()) -> None:
+        """Connect, read capabilities, load accounts, the instruments of ``symbols``,
+        (advisor) groups, the first snapshots (waiting at most ``start_budget_s``), then
+        start the order streams and the poll; quotes start when the desk sets the
+        symbols wanted from this connection (:meth:`set_quote_symbols`). Raises
+        BrokerError when the broker cannot be connected (``status`` says why; its rows
+        stay stale)."""
+        self._set_status(CONNECTING)
+        self._spawn(self._watch_connection(), "watch_connection")  # login prompts while connect() waits
+        try:
+            await self.broker.connect()
+            self.capabilities = self.broker.capabilities
+            accounts = await self.broker.fetch_accounts()
+        except BrokerError as exc:
+            await self._cancel_tasks()
+            self._set_status(f"error: {exc.message}")
+            raise
+        self.state.put_accounts(self.id, accounts)
+        await self._load_instruments(dict.fromkeys(symbols))
+        if self.is_advisor:
+            await self.load_allocation()
+        loads = [self._spawn(self._follow_orders(source), f"orders:{source}")
+                 for source in [a.account_id for a in accounts] + list(self.groups)]
+        loads += [self._spawn(self.refresher.refresh(a.account_id), f"refresh:{a.account_id}") for a in accounts]
+        await asyncio.wait(loads, timeout=self.start_budget_s)
+        self._spawn(self._supervised("poll", self.refresher.poll_loop), "poll")
+        self._set_status(CONNECTED)
+
+    async def stop(self) -> None:
+        """Cancel every task and close the adapter (idempotent); rows stay, stale."""
+        await self._cancel_tasks()
+        try:
+            await self.broker.close()
+        except Exception:  # a failing close must not keep the others from stopping
+            log.exception("closing %s failed", self.name)
+        self._order_sources.clear()
+        self._set_status(DISCONNECTED)
+
+    async def _cancel_tasks(self) -> None:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks.clear()
+        self._quote_task = None
+
+    def _set_status(self, status: str) -> None:
+        self.status = status
+        self.state.set_stale(self.id, status != CONNECTED or (
+            self.session is not None and self.session.status in STALE_SESSIONS))
+        self.emit(ev.STATUS)
+
+    def emit(self, kind: str, detail: object = None) -> None:
+        """Tell the desk's listeners (see :mod:`desktop.desk.events`)."""
+        self._notify(ev.DeskEvent(kind, self, detail))
+
+    def report(self, exc: BaseException) -> None:
+        """Report a failure of one of this connection's tasks (ERROR event, redacted)."""
+        message = exc.message if isinstance(exc, BrokerError) else f"{type(exc).__name__}: {exc}"
+        self.emit(ev.ERROR, redact(f"{self.name}: {message}"))
+
+    def spawn(self, coro: Awaitable, name: str) -> asyncio.Task:
+        """Run ``coro`` as one of this connection's tasks (cancelled by stop())."""
+        return self._spawn(coro, name)
+
+    def _spawn(self, coro, name: str) -> asyncio.Task:
+        return spawn(coro, name=f"{self.id}:{name}", on_error=self.report, tasks=self._tasks)
+
+    async def _supervised(self, name: str, run: Callable[[], Awaitable[None]]) -> None:
+        """Run ``run()`` until it returns; after an unexpected failure log it, report
+        it and start it again after a back-off (1 s doubling to 30 s), while live."""
+        backoff = Backoff(1.0, 2, 30.0)
+        while True:
+            try:
+                await run()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - one failing stream must not stop for good
+                log.warning("%s: %s failed, restarting: %s", self.name, name, redact(repr(exc)))
+                self.report(exc)
+            await asyncio.sleep(next(backoff))
+
+    async def _watch_connection(self) -> None:
+        async for state in self.broker.watch_connection():
+            self.session = state
+            if state.status is ConnectionStatus.CONNECTED and self.status == CONNECTED:
+                self.capabilities = self.broker.capabilities  # a re-login may change them (e.g. advisor groups)
+            if self.status == CONNECTED:
+                self.state.set_stale(self.id, state.status in STALE_SESSIONS)
+            self.emit(ev.SESSION, state)
+
+    # -- instruments ---------------------------------------------------------------
+    async def _load_instruments(self, symbols: Iterable[str]) -> None:
+        for symbol in symbols:
+            try:
+                found = await self.broker.search_instruments(symbol)
+            except BrokerError as exc:
+                log.info("%s: no instrument for %s: %s", self.name, symbol, exc)
+                continue
+            for inst in found:
+                self.remember(inst)
+        self.emit(ev.INSTRUMENTS)
+
+    def remember(self, instrument: Instrument) -> None:
+        """Keep an instrument this connection reported (first one per symbol wins)."""
+        self.instruments.setdefault(instrument.symbol, instrument)
+
+    def instrument_for(self, symbol: str) -> Instrument | None:
+        """The instrument of ``symbol`` if this connection is known to list it. With
+        options, an OCC symbol (padded or not) resolves to its option instrument."""
+        key = symbol.strip().upper()
+        found = self.instruments.get(key)
+        caps = self.capabilities or self.broker.capabilities
+        if found is None and len(key) >= 16 and caps.options:
+            from desktop.domain.occ import OccSymbolError, parse_occ
+
+            try:
+                found = Instrument.for_option(parse_occ(key))
+            except OccSymbolError:
+                return None
+        return found
+
+    def known_symbols(self) -> list[str]:
+        """Symbols with a known instrument, sorted."""
+        return sorted(self.instruments)
+
+    async def fetch_option_chain(self, underlying: str, expiry: date | None = None) -> OptionChain:
+        """The broker's option chain of ``underlying``. Raises BrokerError."""
+        return await self.broker.fetch_option_chain(underlying, expiry)
+
+    # -- quotes ---------------------------------------------------------------------
+    def set_quote_symbols(self, symbols: Iterable[str]) -> None:
+        """Stream quotes of ``symbols`` (plus every symbol this connection holds)."""
+        wanted = tuple(dict.fromkeys(symbols))
+        if wanted == self._quote_symbols and self._quote_task is not None:
+            return
+        self._quote_symbols = wanted
+        if self.is_live:
+            self._resubscribe_quotes()
+
+    def _quote_targets(self) -> list[str]:
+        held = (p.symbol for p in self.state.positions_of(self.id))
+        return list(dict.fromkeys([*self._quote_symbols, *held]))
+
+    def _resubscribe_quotes(self) -> None:
+        caps = self.capabilities or self.broker.capabilities
+        if not caps.quotes:
+            return
+        if self._quote_task is not None:
+            self._quote_task.cancel()
+        targets = self._quote_targets()
+        self._quote_task = self._spawn(self._supervised("quotes", lambda: self._watch_quotes(targets)), "watch_quotes")
+
+    async def _watch_quotes(self, symbols: list[str]) -> None:
+        if not symbols:
+            return
+        async for quote in self.broker.watch_quotes(symbols):
+            self.state.put_quote(quote)
+
+    def positions_changed(self, new_symbols: Iterable[str]) -> None:
+        """New holdings appeared: stream their quotes too (for marking)."""
+        if any(s not in self._quote_symbols for s in new_symbols) and self.is_live:
+            self._resubscribe_quotes()
+
+    # -- orders -----------------------------------------------------------------------
+    async def _follow_orders(self, source: str) -> None:
+        """Watch the orders of an account or group (once per source) and load its order
+        snapshot; the stream starts first, and the snapshot never overwrites a newer
+        version the stream delivered."""
+        if source in self._order_sources:
+            return
+        self._order_sources.add(source)
+        self._spawn(self._supervised(f"orders {source}", lambda: self._watch_orders(source)), f"watch_orders:{source}")
+        await asyncio.sleep(0)
+        for order in await self.broker.fetch_orders(source):
+            self.remember(order.instrument)
+            self.state.add_order_if_new(order)
+
+    async def _watch_orders(self, source: str) -> None:
+        async for order in self.broker.watch_orders(source):
+            self.apply_order(order)
+
+    def apply_order(self, order: Order) -> None:
+        """Keep ``order``; when its fill or status changed, refresh the accounts it
+        touches (a group order's: every member)."""
+        self.remember(order.instrument)
+        previous = self.state.put_order(order)
+        if previous is None or previous.filled != order.filled or previous.status != order.status:
+            group = self.groups.get(order.account_id)
+            for account_id in (group.account_ids if group is not None else (order.account_id,)):
+                self.refresher.schedule(account_id)
+
+    # -- advisor ------------------------------------------------------------------------
+    async def load_allocation(self) -> None:
+        """Fetch groups and client values; emit ALLOCATION when either changed and start
+        following the orders of a group seen for the first time (after start)."""
+        groups = await self.broker.fetch_allocation_groups()
+        values = await self.broker.fetch_allocation_values()
+        by_name = {g.name: g for g in groups}
+        by_account = {v.account_id: v for v in values}
+        if by_name == self.groups and by_account == self.allocation_values:
+            return
+        self.groups, self.allocation_values = by_name, by_account
+        self.emit(ev.ALLOCATION)
+        if self.is_live:
+            for name in by_name:
+                if name not in self._order_sources:
+                    self._spawn(self._follow_orders(name), f"orders:{name}")
+
+    def client_accounts(self) -> list:
+        """Accounts that hold positions: every account but an advisor's master."""
+        return [a for a in self.state.accounts_of(self.id) if not a.is_master]
+
+    def group_orders(self) -> list[Order]:
+        """Orders placed to an allocation group (their ``account_id`` is the group)."""
+        return [o for o in self.state.orders.values() if o.connection_id == self.id and o.account_id in self.groups]
