@@ -48,7 +48,7 @@ class Desk:
         self.start_budget_s = start_budget_s
         self.state = DeskState()
         self.connections: dict[str, LiveConnection] = {}
-        self.market = MarketData(self)
+        self.market = MarketData(self.live)
         self._listeners: list[ev.Listener] = []
         self._connecting: dict[str, asyncio.Task] = {}
 

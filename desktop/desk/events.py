@@ -6,10 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .session import LiveConnection
+from typing import Any
 
 ADDED = "added"
 REMOVED = "removed"
@@ -22,11 +19,12 @@ ERROR = "error"
 
 @dataclass(frozen=True, slots=True)
 class DeskEvent:
-    """``kind`` (one of the constants above), the ``connection`` it is about, and
-    ``detail``: the error text (ERROR), the ConnectionState (SESSION), else None."""
+    """``kind`` (one of the constants above), the ``connection`` it is about (a
+    :class:`desktop.desk.session.LiveConnection`), and ``detail``: the error text
+    (ERROR), the ConnectionState (SESSION), else None."""
 
     kind: str
-    connection: "LiveConnection"
+    connection: Any
     detail: Any = None
 
 

@@ -11,19 +11,17 @@ directly (:meth:`MarketData.want`), plus what it holds (for marking positions).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Hashable, Iterable
 
-if TYPE_CHECKING:
-    from .desk import Desk
-    from .session import LiveConnection
+from .session import LiveConnection
 
 
 class MarketData:
-    """Market-data sources of one desk (see the module docstring)."""
+    """Market-data sources over the connections ``live()`` returns (the desk's live
+    connections, in the order they were opened); see the module docstring."""
 
-    def __init__(self, desk: "Desk") -> None:
-        self.desk = desk
+    def __init__(self, live: Callable[[], list[LiveConnection]]) -> None:
+        self._live = live
         self.watchlist: tuple[str, ...] = ()
         self.choice: str | None = None
         self.focus: str | None = None
@@ -53,12 +51,12 @@ class MarketData:
         self.refresh()
 
     # -- answers --------------------------------------------------------------------
-    def _serving(self, need: str) -> list["LiveConnection"]:
-        def serves(conn: "LiveConnection") -> bool:
+    def _serving(self, need: str) -> list[LiveConnection]:
+        def serves(conn: LiveConnection) -> bool:
             caps = conn.capabilities or conn.broker.capabilities
             return caps.quotes if need == "quotes" else caps.bars
 
-        live = [c for c in self.desk.live() if serves(c)]
+        live = [c for c in self._live() if serves(c)]
         ordered = []
         for preferred in (self.choice, self.focus):
             found = next((c for c in live if c.id == preferred), None)
@@ -66,16 +64,16 @@ class MarketData:
                 ordered.append(found)
         return ordered + [c for c in live if c not in ordered]
 
-    def source(self, need: str = "quotes") -> "LiveConnection | None":
+    def source(self, need: str = "quotes") -> LiveConnection | None:
         """The market-data connection for ``need`` ("quotes" or "bars"), or None."""
         serving = self._serving(need)
         return serving[0] if serving else None
 
-    def candidates(self, need: str = "quotes") -> list["LiveConnection"]:
+    def candidates(self, need: str = "quotes") -> list[LiveConnection]:
         """Every live connection serving ``need``, the default first."""
         return self._serving(need)
 
-    def source_for(self, symbol: str, need: str = "quotes") -> "LiveConnection | None":
+    def source_for(self, symbol: str, need: str = "quotes") -> LiveConnection | None:
         """The connection whose ``need`` data of ``symbol`` is shown (see the module
         docstring), or None when no live connection serves it."""
         serving = self._serving(need)
@@ -98,5 +96,5 @@ class MarketData:
 
     def refresh(self) -> None:
         """Give every live connection its symbols (it resubscribes when they changed)."""
-        for conn in self.desk.live():
+        for conn in self._live():
             conn.set_quote_symbols(self.symbols_for(conn.id))

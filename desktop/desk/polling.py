@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING
 
-from desktop.brokers import BrokerError
+from desktop.brokers import Broker, BrokerError
+from desktop.domain import Instrument
 from desktop.security.redaction import redact
 
-if TYPE_CHECKING:
-    from .session import LiveConnection
+from .state import DeskState
 
 log = logging.getLogger(__name__)
 
@@ -27,20 +27,30 @@ class AccountRefresher:
     ``schedule(account)`` coalesces refreshes (one in flight per account; one asked
     for while another runs makes it run once more afterwards, since the running one
     may have read from before the change); ``poll_loop()`` refreshes every account
-    each ``poll_interval`` seconds. A failing poll is logged and retried next round;
+    each ``poll_interval()`` seconds. A failing poll is logged and retried next round;
     it never ends the loop.
+
+    Collaborators (the connection's): ``connection_id``, ``name``, ``broker``, ``state``;
+    ``remember(instrument)`` keeps an instrument it reported; ``new_holdings(symbols)``
+    is told of symbols newly held; ``spawn(coro, name)`` runs a task of the connection;
+    ``poll_interval()`` seconds between rounds; ``advisor()`` whether to also reload
+    allocation groups with ``load_allocation()``.
     """
 
-    def __init__(self, connection: "LiveConnection") -> None:
-        self.connection = connection
+    def __init__(self, *, connection_id: str, name: str, broker: Broker, state: DeskState,
+                 remember: Callable[[Instrument], None], new_holdings: Callable[[Iterable[str]], None],
+                 spawn: Callable[[Awaitable, str], object], poll_interval: Callable[[], float],
+                 advisor: Callable[[], bool], load_allocation: Callable[[], Awaitable[None]]) -> None:
+        self.connection_id, self.name, self.broker, self.state = connection_id, name, broker, state
+        self._remember, self._new_holdings, self._spawn = remember, new_holdings, spawn
+        self._poll_interval, self._advisor, self._load_allocation = poll_interval, advisor, load_allocation
         self.fills_since: dict[str, datetime | None] = {}
         self._pending: set[str] = set()
         self._again: set[str] = set()
 
     async def refresh(self, account_id: str) -> None:
         """One snapshot of ``account_id``. Raises BrokerError."""
-        conn = self.connection
-        broker, state = conn.broker, conn.state
+        broker, state = self.broker, self.state
         balances = await broker.fetch_balances(account_id)
         positions = await broker.fetch_positions(account_id)
         since = self.fills_since.get(account_id)
@@ -52,10 +62,10 @@ class AccountRefresher:
         state.add_fills(fills)
         state.put_balances(balances)
         for pos in positions:
-            conn.remember(pos.instrument)
-        new = state.replace_positions(conn.id, account_id, positions)
+            self._remember(pos.instrument)
+        new = state.replace_positions(self.connection_id, account_id, positions)
         if new:
-            conn.positions_changed(p.symbol for p in new)
+            self._new_holdings(p.symbol for p in new)
 
     def schedule(self, account_id: str) -> None:
         """Refresh ``account_id`` soon (coalesced, see the class docstring)."""
@@ -74,22 +84,21 @@ class AccountRefresher:
             finally:
                 self._pending.discard(account_id)
 
-        self.connection.spawn(run(), f"refresh:{account_id}")
+        self._spawn(run(), f"refresh:{account_id}")
 
     async def poll_loop(self) -> None:
         """Every ``poll_interval`` s: allocation groups (advisors), then each account."""
-        conn = self.connection
         while True:
-            await asyncio.sleep(conn.poll_interval)
-            if conn.is_advisor:
-                await self._guarded("allocation groups", conn.load_allocation())
-            for account in conn.state.accounts_of(conn.id):
+            await asyncio.sleep(self._poll_interval())
+            if self._advisor():
+                await self._guarded("allocation groups", self._load_allocation())
+            for account in self.state.accounts_of(self.connection_id):
                 await self._guarded(account.account_id, self.refresh(account.account_id))
 
     async def _guarded(self, what: str, coro) -> None:
         try:
             await coro
         except BrokerError as exc:
-            log.warning("%s: poll of %s failed: %s", self.connection.name, what, redact(str(exc)))
+            log.warning("%s: poll of %s failed: %s", self.name, what, redact(str(exc)))
         except Exception:  # noqa: BLE001 - a bad snapshot must not end the loop
-            log.exception("%s: poll of %s failed", self.connection.name, what)
+            log.exception("%s: poll of %s failed", self.name, what)

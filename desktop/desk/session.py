@@ -80,7 +80,10 @@ class LiveConnection:
         self._order_sources: set[str] = set()
         self._quote_symbols: tuple[str, ...] = ()
         self._quote_task: asyncio.Task | None = None
-        self.refresher = AccountRefresher(self)
+        self.refresher = AccountRefresher(
+            connection_id=connection_id, name=name, broker=broker, state=state, remember=self.remember,
+            new_holdings=self.positions_changed, spawn=self.spawn, poll_interval=lambda: self.poll_interval,
+            advisor=lambda: self.is_advisor, load_allocation=self.load_allocation)
 
     # -- what it is ---------------------------------------------------------------
     @property
