@@ -30,7 +30,7 @@ from desktop.domain import Account, AllocationGroup
 
 from . import certs
 from .pacing import Pacer
-from .state import GatewayState, RecordedRequest
+from .state import INJECTABLE, GatewayState, RecordedRequest
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +181,22 @@ class FakeGateway:
         self._served = certs.make_certificate()
         if self._ssl is not None:
             certs.load_into(self._ssl, self._served, self.workdir)
+
+    def inject(self, kind: str, *rows: Any) -> None:
+        """Add ``rows`` as they are (e.g. malformed ones) to every later answer of
+        ``kind`` (see :data:`~.state.INJECTABLE`) until :meth:`clear_injected`. The
+        contract test never injects: injected rows need not follow the schema."""
+        if kind not in INJECTABLE:
+            raise ValueError(f"cannot inject into {kind!r}; one of {', '.join(INJECTABLE)}")
+        self.state.injected.setdefault(kind, []).extend(rows)
+
+    def clear_injected(self) -> None:
+        """Stop adding injected rows to answers."""
+        self.state.injected.clear()
+
+    def injected(self, kind: str) -> list[Any]:
+        """The rows injected into answers of ``kind`` (a copy)."""
+        return list(self.state.injected.get(kind, ()))
 
     def notify_ws(self) -> None:
         """Wake :meth:`wait_ws` waiters (called on every websocket message in)."""

@@ -189,6 +189,7 @@ async def live_orders(request: web.Request) -> web.Response:
         row = live_order(order, gw.state.ibkr_order_id(account, order.order_id), account)
         if not wanted or row["status"] in wanted:
             rows.append(row)
+    rows += gw.injected("orders")
     return web.json_response({"orders": rows, "snapshot": True})
 
 

@@ -69,7 +69,8 @@ async def get_positions(request: web.Request) -> web.Response:
     except BrokerError:
         held = []
     start = int(page) * PAGE_SIZE
-    return web.json_response([position(p) for p in held[start:start + PAGE_SIZE]])
+    rows = [position(p) for p in held[start:start + PAGE_SIZE]]
+    return web.json_response(rows + (gw.injected("positions") if page == "0" else []))
 
 
 async def invalidate(request: web.Request) -> web.Response:

@@ -28,6 +28,13 @@ MESSAGES: dict[str, str] = {
 }
 """Texts of the reply questions the fake can ask, keyed by IBKR message id."""
 
+INJECTABLE: dict[str, str] = {
+    "orders": "appended to every GET /iserver/account/orders answer",
+    "positions": "appended to page 0 of every GET /portfolio/{accountId}/positions answer",
+    "sor": "put before the real rows of every websocket sor frame",
+}
+"""What :attr:`GatewayState.injected` rows may be added to, and where they go."""
+
 
 @dataclass(frozen=True)
 class RecordedRequest:
@@ -82,6 +89,8 @@ class GatewayState:
       ``sor+{}`` but sends nothing, as a third-party report says some gateway builds
       do (NOTES.md section 6): clients must then rely on polling.
     - ``clock``: the time source for pacing and ``RecordedRequest.t``.
+    - ``injected``: extra rows added to answers, by :data:`INJECTABLE` kind (empty by
+      default); tests use it to feed malformed rows (see :meth:`FakeGateway.inject`).
     """
 
     authenticated: bool = True
@@ -97,6 +106,7 @@ class GatewayState:
     ws_system_gate: Any = None
     sor_frames: bool = True
     clock: Callable[[], float] = time.monotonic
+    injected: dict[str, list[Any]] = field(default_factory=dict)
     user_name: str = "fakeadvisor"
     user_id: int = 43219876
 

@@ -146,11 +146,11 @@ class Connection:
                 for order in await gw.paper.fetch_orders(account):
                     initial.append(live_order(order, gw.state.ibkr_order_id(account, order.order_id), account))
             if initial:
-                await self.send({"topic": "sor", "args": initial})
+                await self.send({"topic": "sor", "args": gw.injected("sor") + initial})
             while True:
                 account, order = await queue.get()
                 row = live_order(order, gw.state.ibkr_order_id(account, order.order_id), account)
-                await self.send({"topic": "sor", "args": [row]})
+                await self.send({"topic": "sor", "args": [*gw.injected("sor"), row]})
         finally:
             for p in pumps:
                 p.cancel()
