@@ -51,6 +51,7 @@ CAPABILITIES = BrokerCapabilities(
     replay=True,
     preview_orders=True,
     paper=True,
+    exchange_timezone="America/New_York",
 )
 ADVISOR_CAPABILITIES = CAPABILITIES.model_copy(update={"allocation_groups": True, "order_questions": True})
 
