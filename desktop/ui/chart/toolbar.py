@@ -1,16 +1,18 @@
-"""The chart's top row: symbol picker, interval buttons and a notice label."""
+"""The chart's top row: symbol picker, interval buttons, which source the bars come
+from (a label and the "Source ▾" menu), and a notice label."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QActionGroup, QPainter
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QSizePolicy,
     QToolButton,
     QWidget,
@@ -48,15 +50,24 @@ class ElidedLabel(QLabel):
         p.end()
 
 
+AUTOMATIC_SOURCE = "Automatic"
+"""The source menu's first entry: the app picks the connection (the ticket's, else the
+first live one serving bars)."""
+
+
 class ChartToolbar(QWidget):
-    """Symbol combo (editable, upper-cased), interval buttons, notice text.
+    """Symbol combo (editable, upper-cased), interval buttons, the source label
+    (``source_label``, "chartSourceLabel"), notice text, and the "Source ▾" button
+    (``source_button``, "chartSourceButton") with its menu (``source_menu``).
 
     Signals fire when the selection changes through the user or ``select_*``;
-    the ``set_*`` methods update the display silently.
+    ``sourceRequested(connection id | None)`` when the user picks a source (None:
+    automatic). The ``set_*`` methods update the display silently.
     """
 
     symbolChanged = Signal(str)
     intervalChanged = Signal(str)  # an Interval value: "1m", "5m", "15m", "1h", "1d"
+    sourceRequested = Signal(object)
 
     def __init__(self, theme: ChartTheme = DARK, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -92,11 +103,31 @@ class ChartToolbar(QWidget):
         self.interval_group.idClicked.connect(self._on_interval_clicked)
         lay.addSpacing(12)
 
+        self.source_label = QLabel(self, objectName="chartSourceLabel")
+        self.source_label.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
+        self.source_label.hide()
+        lay.addWidget(self.source_label)
+        lay.addSpacing(8)
         self.notice_label = ElidedLabel(self)
         self.notice_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.notice_label.setAlignment(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight)
         lay.addWidget(self.notice_label, 1)
+        self._build_source_button(lay)
         self._apply_style(theme)
+
+    def _build_source_button(self, lay: QHBoxLayout) -> None:
+        self.source_button = QToolButton(self, objectName="chartSourceButton")
+        self.source_button.setText("Source ▾")
+        self.source_button.setAutoRaise(True)
+        self.source_button.setToolTip("Which connection the chart loads its bars from")
+        self.source_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.source_menu = QMenu(self.source_button, objectName="chartSourceMenu")
+        self.source_button.setMenu(self.source_menu)
+        self._source_group = QActionGroup(self.source_menu)
+        self._source_group.setExclusive(True)
+        self._source_choice: str | None = None
+        self.set_sources([], None)
+        lay.addWidget(self.source_button)
 
     def _apply_style(self, t: ChartTheme) -> None:
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
@@ -111,7 +142,9 @@ class ChartToolbar(QWidget):
                            padding: 3px 8px; font-weight: bold; }}
             QToolButton:hover {{ color: {t.text}; background: {t.grid}; }}
             QToolButton:checked {{ color: #ffffff; background: {t.accent}; }}
+            QToolButton::menu-indicator {{ image: none; width: 0px; }}
             ElidedLabel {{ color: {t.notice}; font-style: italic; }}
+            QLabel#chartSourceLabel {{ color: {t.text_dim}; }}
             """
         )
 
@@ -145,6 +178,45 @@ class ChartToolbar(QWidget):
 
     def set_notice(self, text: str) -> None:
         self.notice_label.setText(text)
+
+    def set_source_text(self, text: str, tooltip: str = "") -> None:
+        """Show ``text`` as the source label ("" hides it); ``tooltip`` explains it."""
+        self.source_label.setText(text)
+        self.source_label.setToolTip(tooltip)
+        self.source_label.setVisible(bool(text))
+
+    def set_sources(self, sources: Iterable[tuple[str, str]], choice: str | None) -> None:
+        """Fill the source menu: "Automatic", then each ``(connection_id, name)``;
+        ``choice`` (None: automatic) is checked (automatic when it is not listed)."""
+        sources = list(sources)
+        menu = self.source_menu
+        for action in self._source_group.actions():
+            self._source_group.removeAction(action)
+        menu.clear()
+        listed = choice if any(cid == choice for cid, _name in sources) else None
+        self._source_choice = choice
+        self._add_source(AUTOMATIC_SOURCE, None, listed)
+        if sources:
+            menu.addSeparator()
+        for cid, name in sources:
+            self._add_source(name, cid, listed)
+        if not sources:
+            none = menu.addAction("No connected broker serves price history")
+            none.setEnabled(False)
+
+    def _add_source(self, text: str, connection_id: str | None, checked: str | None) -> None:
+        action = self.source_menu.addAction(text)
+        action.setCheckable(True)
+        action.setChecked(connection_id == checked)
+        action.setData(connection_id)
+        action.setObjectName(f"source:{connection_id or 'auto'}")
+        self._source_group.addAction(action)
+        action.triggered.connect(lambda _checked=False, cid=connection_id: self._on_source_picked(cid))
+
+    def _on_source_picked(self, connection_id: str | None) -> None:
+        if connection_id != self._source_choice:
+            self._source_choice = connection_id
+            self.sourceRequested.emit(connection_id)
 
     @property
     def symbol(self) -> str:

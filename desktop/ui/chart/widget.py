@@ -8,6 +8,9 @@ Usage::
     chart.intervalChanged.connect(...)      # user picked "1m" / "5m" / ... / "1d"
     chart.set_bars("AAPL", Interval.M5, bars)   # history: replaces everything
     chart.apply_bar(bar)                        # live: update last bar or append
+    chart.set_source_label("IBKR")              # toolbar: "AAPL · 5m · IBKR"
+    chart.set_sources([("c1", "IBKR"), ("c2", "Paper")], None)  # the "Source ▾" menu
+    chart.sourceRequested.connect(...)          # user picked a connection id (None: automatic)
 
 Live updates are cheap (O(1) on the data, repaint throttled to ~30 Hz).
 """
@@ -36,13 +39,16 @@ class ChartWidget(QWidget):
 
     Signals: ``symbolChanged(str)`` and ``intervalChanged(str)`` (an
     :class:`Interval` value) when the selection changes (user, or ``set_symbol`` /
-    ``set_interval``); the widget does not load data itself: answer with
-    :meth:`set_bars`. ``symbol()``/``interval()`` are the selection, ``shown()``
-    what is on screen; live bars for anything else are ignored.
+    ``set_interval``); ``sourceRequested(object)``: the user picked a market-data
+    connection from "Source ▾" (its id, or None for automatic). The widget does not
+    load data itself: answer with :meth:`set_bars`. ``symbol()``/``interval()`` are
+    the selection, ``shown()`` what is on screen; live bars for anything else are
+    ignored.
     """
 
     symbolChanged = Signal(str)
     intervalChanged = Signal(str)
+    sourceRequested = Signal(object)
 
     def __init__(self, parent: QWidget | None = None, theme: ChartTheme = DARK) -> None:
         super().__init__(parent)
@@ -51,10 +57,15 @@ class ChartWidget(QWidget):
         self._symbol = ""
         self._interval = Interval.M1
         self._tz: tzinfo | None = None
+        self._source = ""
+        self._source_tip = ""
 
         self.toolbar = ChartToolbar(theme, self)
+        self.toolbar.symbolChanged.connect(self._refresh_source)
+        self.toolbar.intervalChanged.connect(self._refresh_source)
         self.toolbar.symbolChanged.connect(self.symbolChanged)
         self.toolbar.intervalChanged.connect(self.intervalChanged)
+        self.toolbar.sourceRequested.connect(self.sourceRequested)
         self.readout = QLabel(self)
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         self.readout.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
@@ -89,6 +100,32 @@ class ChartWidget(QWidget):
     def set_notice(self, text: str) -> None:
         """Show a short note in the toolbar (e.g. that prices are synthetic); "" hides it."""
         self.toolbar.set_notice(text)
+
+    def set_source_label(self, text: str, tooltip: str = "") -> None:
+        """Name the connection the bars come from: the toolbar shows "AAPL · 1m ·
+        ``text``" (symbol and interval follow the selection); "" hides it.
+        ``tooltip`` says more (e.g. that intraday prices are synthetic)."""
+        self._source = text
+        self._source_tip = tooltip
+        self._refresh_source()
+
+    def source_label(self) -> str:
+        """The source label as shown ("" when hidden)."""
+        return self.toolbar.source_label.text() if self._source else ""
+
+    def set_sources(self, sources: Iterable[tuple[str, str]], choice: str | None) -> None:
+        """Offer ``sources`` (``(connection_id, name)`` of each live connection serving
+        bars) in the "Source ▾" menu after "Automatic"; ``choice`` (a connection id,
+        None: automatic) is checked."""
+        self.toolbar.set_sources(sources, choice)
+
+    def _refresh_source(self, *_args) -> None:
+        if not self._source:
+            self.toolbar.set_source_text("")
+            return
+        parts = [p for p in (self.symbol(), INTERVAL_LABELS.get(Interval(self.interval()), self.interval()),
+                             self._source) if p]
+        self.toolbar.set_source_text(" · ".join(parts), self._source_tip)
 
     def set_symbol(self, symbol: str) -> None:
         """Select ``symbol`` (as if the user had typed it): emits ``symbolChanged`` if
@@ -163,6 +200,7 @@ class ChartWidget(QWidget):
         self.view.set_interval(self._interval)
         self.view.reset()
         self._refresh_readout()
+        self._refresh_source()
 
     # -- accessors ------------------------------------------------------------
     def shown(self) -> tuple[str, Interval]:
