@@ -1,73 +1,41 @@
-"""The first-run welcome banner above the chart: what paper mode is, how to connect a
-real broker. Dismissed once, never shown again (QSettings ``welcome/dismissed``).
+"""The first-run welcome banner above the chart: what the connection the user is on
+does with orders, how to connect another. Dismissed once, never shown again
+(QSettings ``welcome/dismissed``).
 
-The text follows the broker: the paper advisor demo (``PaperBroker(advisor=True)``)
-gets its own (master account, four clients, allocation groups, split group orders);
-an external broker (e.g. Interactive Brokers) says where orders go and that they are
-real (unless its login is a paper trading account); the embedded paper broker keeps the
-plain paper text.
+The text comes from the connection's broker spec (``BrokerSpec.welcome_texts`` with
+the connection's saved values: the paper broker and its advisor demo describe
+themselves, see desktop/connections/adapters/paper.py); a broker without its own text
+gets the generic one: orders go to that broker and are real, unless its login is a
+paper trading account (``capabilities.paper``). The banner describes the order
+ticket's connection (:meth:`WelcomePanel.set_focus`), else the first live one, and
+says when several are connected.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from html import escape
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from desktop.brokers import Broker
-from desktop.brokers.paper import PaperBroker
-from desktop.brokers.paper.advisor_accounts import CLIENTS, MASTER_ID
+from desktop.connections import ConnectionStore, broker_spec
+from desktop.desk import LiveConnection
 
 DISMISSED_KEY = "welcome/dismissed"
 
-_REPLAY = (
-    "The paper broker replays <b>real daily prices</b> of AAPL, MSFT, IBM and GOOG (2000–2013) as a live "
-    "market; the minute-by-minute path inside each day is <b>synthetic</b>. "
-)
-_CONNECT = "To trade your own account, connect a real broker from <b>File → Connections…</b>"
-
-WELCOME_TITLE = "Welcome to Tradedesk — you are on the paper broker"
-WELCOME_TEXT = (
-    _REPLAY + "Your paper account starts with <b>$100,000</b> of paper cash, and <b>nothing is traded for real</b>. "
-    + _CONNECT
+NOTHING_CONNECTED = (
+    "Welcome to Tradedesk",
+    "No broker is connected yet. Open <b>File → Connections…</b> to connect the embedded <b>paper broker</b> "
+    "(practice with paper money, nothing is traded for real) or your own broker.",
 )
 
-ADVISOR_TITLE = "Welcome to Tradedesk — you are on the paper advisor demo"
 
-
-_NUMBERS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
-
-
-def _usd(amount: object) -> str:
-    return f"${amount:,.0f}"
-
-
-def advisor_welcome_text() -> str:
-    """The banner text of the paper advisor demo, from its fixed accounts
-    (:mod:`desktop.brokers.paper.advisor_accounts`)."""
-    cash = [c for _aid, _name, c in CLIENTS]
-    clients = _NUMBERS.get(len(CLIENTS), str(len(CLIENTS)))
-    return (
-        _REPLAY + f"This is the <b>advisor demo</b>: the master account <b>{MASTER_ID}</b> manages <b>{clients} "
-        f"client accounts</b> ({_usd(min(cash))} to {_usd(max(cash))} of paper cash each). Place orders to an "
-        "<b>allocation group</b> (<i>Allocate to</i> in the ticket): a group order is <b>split across the "
-        "clients</b>, and Fills shows each client's share. <b>Nothing is traded for real</b>. " + _CONNECT
-    )
-
-
-def is_advisor_demo(broker: Broker | None) -> bool:
-    """Whether ``broker`` is the paper broker's offline advisor demo."""
-    return isinstance(broker, PaperBroker) and bool(broker.advisor)
-
-
-def broker_texts(broker: Broker) -> tuple[str, str]:
-    """(title, body) for an external broker: its orders are real unless the login is a
-    paper trading account (``capabilities.paper``, e.g. an IBKR paper login)."""
-    name = escape(broker.display_name)
-    kind = ("go to your <b>paper trading account</b> there (simulated money)" if broker.capabilities.paper
-            else "are <b>real</b>")
+def external_texts(name: str, paper: bool) -> tuple[str, str]:
+    """(title, body) for a broker without its own banner: its orders are real unless
+    the login is a paper trading account (``paper``, e.g. an IBKR paper login)."""
+    name = escape(name)
+    kind = ("go to your <b>paper trading account</b> there (simulated money)" if paper else "are <b>real</b>")
     return (
         f"Welcome to Tradedesk — connected to {name}",
         f"Orders you place here go to <b>{name}</b> and {kind}: every order is shown in words for you to "
@@ -76,13 +44,28 @@ def broker_texts(broker: Broker) -> tuple[str, str]:
     )
 
 
-def welcome_texts(broker: Broker | None) -> tuple[str, str]:
-    """(title, rich-text body) of the banner for ``broker`` (None: the plain paper text)."""
-    if is_advisor_demo(broker):
-        return ADVISOR_TITLE, advisor_welcome_text()
-    if broker is not None and not isinstance(broker, PaperBroker):
-        return broker_texts(broker)
-    return WELCOME_TITLE, WELCOME_TEXT
+def connection_texts(conn: LiveConnection, store: ConnectionStore | None = None) -> tuple[str, str]:
+    """(title, rich-text body) of the banner for ``conn``: its spec's text for its
+    saved values (from ``store``; an ad-hoc connection uses the spec's defaults), else
+    :func:`external_texts`."""
+    values = store.get(conn.id).values if store is not None and conn.id in store else {}
+    try:
+        texts = broker_spec(conn.kind).welcome_texts(values)
+    except KeyError:  # a broker kind without a registered spec (an ad-hoc adapter)
+        texts = None
+    if texts is not None:
+        return texts
+    caps = conn.capabilities or conn.broker.capabilities
+    return external_texts(conn.name, caps.paper)
+
+
+def several_text(focus: LiveConnection, live: Sequence[LiveConnection]) -> str:
+    """The sentence added when several connections are live: which one the banner
+    describes, and that each order goes to its account's connection only."""
+    names = ", ".join(f"<b>{escape(c.name)}</b>" for c in live)
+    return (f"<br><br>{len(live)} connections are live ({names}); this describes <b>{escape(focus.name)}</b>, "
+            "the connection of the ticket's account. Each order goes only to the connection of the account "
+            "you choose in the ticket.")
 
 
 def welcome_dismissed(settings: QSettings) -> bool:
@@ -92,9 +75,10 @@ def welcome_dismissed(settings: QSettings) -> bool:
 
 
 class WelcomePanel(QFrame):
-    """A dismissible banner (objectName "welcomePanel") describing ``broker``'s paper
-    mode (see :func:`welcome_texts`; labels "welcomeTitle" and "welcomeText").
+    """A dismissible banner (objectName "welcomePanel"; labels "welcomeTitle" and
+    "welcomeText") describing the live connections (see the module docstring).
 
+    ``store``: the saved connections, for each one's values (None: spec defaults).
     "Open Connections…" (``connectionsButton``) calls ``open_connections``; "Got it"
     (``dismissButton``) records the dismissal, hides the panel and emits ``dismissed``.
     """
@@ -102,10 +86,13 @@ class WelcomePanel(QFrame):
     dismissed = Signal()
 
     def __init__(self, settings: QSettings, open_connections: Callable[[], object] | None = None,
-                 parent: QWidget | None = None, *, broker: Broker | None = None) -> None:
+                 parent: QWidget | None = None, *, store: ConnectionStore | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("welcomePanel")
         self._settings = settings
+        self._store = store
+        self._live: list[LiveConnection] = []
+        self._focus: str | None = None
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setStyleSheet(
             "#welcomePanel { background: rgba(56, 139, 253, 0.12); border: 1px solid rgba(56, 139, 253, 0.55);"
@@ -115,6 +102,7 @@ class WelcomePanel(QFrame):
         )
         title = self.title_label = QLabel(self, objectName="welcomeTitle")
         body = self.text_label = QLabel(self, objectName="welcomeText")
+        title.setTextFormat(Qt.TextFormat.RichText)  # names are escaped: "Acme &amp; Co" shows "Acme & Co"
         body.setWordWrap(True)
         body.setTextFormat(Qt.TextFormat.RichText)
         self.connections_button = QPushButton("Open Connections…", self, objectName="connectionsButton")
@@ -139,11 +127,27 @@ class WelcomePanel(QFrame):
         row.setSpacing(16)
         row.addLayout(text, 1)
         row.addLayout(buttons)
-        self.set_broker(broker)
+        self._show()
 
-    def set_broker(self, broker: Broker | None) -> None:
-        """Describe ``broker`` (called again when the window switches brokers)."""
-        title_text, body_text = welcome_texts(broker)
+    def set_connections(self, live: Sequence[LiveConnection]) -> None:
+        """The live connections changed (the desk's ``live()``)."""
+        self._live = list(live)
+        self._show()
+
+    def set_focus(self, connection_id: str | None) -> None:
+        """Describe ``connection_id`` (the ticket's account's connection) when live."""
+        self._focus = connection_id or None
+        self._show()
+
+    def described(self) -> LiveConnection | None:
+        """The connection the banner describes: the focus when live, else the first."""
+        return next((c for c in self._live if c.id == self._focus), self._live[0] if self._live else None)
+
+    def _show(self) -> None:
+        conn = self.described()
+        title_text, body_text = connection_texts(conn, self._store) if conn is not None else NOTHING_CONNECTED
+        if conn is not None and len(self._live) > 1:
+            body_text += several_text(conn, self._live)
         self.title_label.setText(title_text)
         self.text_label.setText(body_text)
 
