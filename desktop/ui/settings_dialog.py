@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.brokers.replay_control import REPLAY_SPEEDS, replay_control
+from desktop.brokers.replay_control import REPLAY_SPEEDS, ReplayControl, replay_control
 from desktop.domain import AssetClass, OrderType
 
 from .tables.formatting import set_number_format
@@ -121,12 +121,14 @@ def save_preferences(settings: QSettings, prefs: Preferences) -> None:
 def apply_preferences(window: "MainWindow", prefs: Preferences, previous: Preferences | None = None,
                       *, theme: bool = True) -> None:
     """Apply ``prefs`` to ``window`` now: theme (when ``theme``), number format and a
-    repaint of the tables, ticket confirmations and default quantity, replay speed."""
+    repaint of its panels (``window.panels()``), the ticket's confirmations and default
+    quantity (``window.ticket``), and a changed replay speed to every live paper
+    connection of ``window.desk`` (the Replay menu, ``window.menus``, shows it)."""
     app = QApplication.instance()
     if theme and app is not None and (previous is None or previous.theme != prefs.theme):
         apply_theme(app, prefs.theme)
     set_number_format(thousands=prefs.thousands_separators, price_decimals=prefs.price_decimals)
-    for panel in window._panels().values():
+    for panel in window.panels().values():
         panel.view.viewport().update()
         panel.view.horizontalHeader().viewport().update()
     window.ticket.set_confirm_orders(prefs.confirm)
@@ -136,13 +138,20 @@ def apply_preferences(window: "MainWindow", prefs: Preferences, previous: Prefer
             window.ticket.prefill(amount=prefs.default_shares)
     window.preferences = prefs
     if prefs.replay_speed and (previous is None or previous.replay_speed != prefs.replay_speed):
-        control = replay_control(window.broker)
-        if control is not None and window.service.state == "connected" and control.replay_speed != prefs.replay_speed:
-            window.menus.set_speed(prefs.replay_speed)
+        for control in paper_replays(window):
+            if control.replay_speed != prefs.replay_speed:
+                control.set_replay_speed(prefs.replay_speed)
+        window.menus.sync_replay_speed()
+
+
+def paper_replays(window: "MainWindow") -> list[ReplayControl]:
+    """The replay controls of ``window.desk``'s live paper connections."""
+    return [control for conn in window.desk.live() if (control := replay_control(conn.broker)) is not None]
 
 
 def remember_replay_speed(window: "MainWindow", speed: int) -> None:
-    """The Replay menu changed the speed: make it the preference too (0 = pause is not kept)."""
+    """The Replay menu changed the speed: make it the preference too (0 = pause is not
+    kept), so the next start and every paper connection connected later use it."""
     if speed and speed in REPLAY_SPEEDS and getattr(window, "preferences", None) is not None:
         window.preferences = window.preferences.model_copy(update={"replay_speed": speed})
         window.settings.setValue("paper/replay_speed", speed)
@@ -235,12 +244,13 @@ class SettingsDialog(QDialog):
         return box
 
     def _paper_box(self) -> QGroupBox:
-        box = QGroupBox("Paper broker", self)
+        box = QGroupBox("Paper connections", self)
         form = QFormLayout(box)
         self.speed_combo = QComboBox(box, objectName="replaySpeedCombo")
         for speed in REPLAY_SPEEDS:
             self.speed_combo.addItem(f"x{speed}  —  {speed} replayed minute{'s' if speed > 1 else ''} per second", speed)
-        self.speed_combo.setToolTip("Also set from the Replay menu; used whenever a paper connection connects")
+        self.speed_combo.setToolTip("Applies to every paper connection; also set from the Replay menu and used "
+                                    "whenever a paper connection connects")
         form.addRow("&Replay speed:", self.speed_combo)
         return box
 
@@ -255,9 +265,9 @@ class SettingsDialog(QDialog):
         self.shares_spin.setValue(prefs.default_shares)
         self.contracts_spin.setValue(prefs.default_contracts)
         speed = prefs.replay_speed
-        control = replay_control(self.window_.broker)
+        control = self.window_.menus.replay_control()
         if control is not None and control.replay_speed in REPLAY_SPEEDS and prefs is self.window_.preferences:
-            speed = control.replay_speed  # what the replay runs at now
+            speed = control.replay_speed  # what the replay the Replay menu controls runs at now
         self.speed_combo.setCurrentIndex(max(0, self.speed_combo.findData(speed or 1)))
         self._update_preview()
 
@@ -312,6 +322,7 @@ __all__ = [
     "apply_preferences",
     "load_preferences",
     "open_settings_dialog",
+    "paper_replays",
     "remember_replay_speed",
     "save_preferences",
 ]

@@ -1,24 +1,39 @@
-"""Edit → Settings…: preferences persist in QSettings and apply at once; the window
-layout (geometry, docks, table columns) survives a restart."""
+"""Edit → Settings…: preferences persist in QSettings and apply at once (the replay
+speed to every live paper connection); the window layout (geometry, docks, table
+columns) survives a restart.
+
+The first tests drive the whole window (``MainWindow(brokers=[PaperBroker(...)])``);
+the last ones the dialog over a bare host window with a desk of two paper connections,
+the menus and the ticket (what :func:`apply_preferences` is given)."""
 
 from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QModelIndex, QSize, Qt
-from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QLineEdit, QPushButton, QSpinBox
+from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QLineEdit, QMainWindow, QPushButton, QSpinBox, QTableView
 
 from desktop.brokers.paper import PaperBroker
+from desktop.desk import Desk
 from desktop.domain import OrderType
 from desktop.paths import config_dir
 from desktop.ui.main_window import MainWindow
-from desktop.ui.settings_dialog import Preferences, load_preferences
+from desktop.ui.menus import Menus
+from desktop.ui.settings import app_settings
+from desktop.ui.settings_dialog import (
+    Preferences,
+    apply_preferences,
+    load_preferences,
+    open_settings_dialog,
+    remember_replay_speed,
+)
 from desktop.ui.theme import apply_theme
+from desktop.ui.ticket import OrderTicket
+from qt_helpers import run
 
 
-def run(qtbot, qloop, coro, timeout=15_000):
-    task = qloop.create_task(coro)
-    qtbot.waitUntil(task.done, timeout=timeout)
-    return task.result()
+def paper_broker(window: MainWindow) -> PaperBroker:
+    """The window's one paper connection's adapter."""
+    return next(c.broker for c in window.desk.live() if c.kind == "paper")
 
 
 @pytest.fixture
@@ -26,15 +41,15 @@ def open_window(qtbot, qloop, tmp_path):
     windows = []
 
     def _open() -> MainWindow:
-        window = MainWindow(PaperBroker(tmp_path / "paper.sqlite3", autostart=False))
+        window = MainWindow(brokers=[PaperBroker(tmp_path / "paper.sqlite3", autostart=False)])
         window.show()
         qtbot.waitExposed(window)
-        run(qtbot, qloop, window.start())
+        run(qtbot, qloop, window.start(), timeout=15_000)
         windows.append(window)
         return window
 
     def _close(window):
-        run(qtbot, qloop, window.shutdown())
+        run(qtbot, qloop, window.shutdown(), timeout=15_000)
         window.close()  # saves the layout, as quitting does
         window.deleteLater()
         windows.remove(window)
@@ -106,7 +121,7 @@ def test_market_confirmation_off_sends_at_once_and_persists(qtbot, open_window):
     assert sent.args[0].type is OrderType.MARKET and sent.args[0].symbol == "MSFT"
     assert top("orderConfirmDialog") is None  # no confirmation asked
 
-    window.broker.advance_minutes(1)
+    paper_broker(window).advance_minutes(1)
     qtbot.waitUntil(lambda: not window.ticket.is_busy())
     open_window.close(window)
     again = open_window()  # a restart reads the same settings
@@ -116,7 +131,7 @@ def test_market_confirmation_off_sends_at_once_and_persists(qtbot, open_window):
 
 def test_number_format_default_quantity_and_replay_speed_apply_live(qtbot, open_window):
     window = open_window()
-    window.broker.advance_minutes(2)
+    paper_broker(window).advance_minutes(2)
     qtbot.waitUntil(lambda: len(window.accounts.model.rows()) == 1 and window.accounts.model.rows()[0].balance is not None)
     qtbot.waitUntil(lambda: cell(window.watchlist, "last") != "")
     assert cell(window.accounts, "cash") == "100,000.00"
@@ -137,7 +152,7 @@ def test_number_format_default_quantity_and_replay_speed_apply_live(qtbot, open_
     last = cell(window.watchlist, "last")
     assert last.count(".") == 1 and len(last.split(".")[1]) == 3
     assert child(window.ticket, QLineEdit, "quantityEdit").text() == "25"
-    assert window.broker.replay_speed == 10 and window.menus.speed_actions[10].isChecked()
+    assert paper_broker(window).replay_speed == 10 and window.menus.speed_actions[10].isChecked()
     click(qtbot, child(dialog, QPushButton, "cancelButton"))
 
     ini = (config_dir() / "tradedesk.ini").read_text()
@@ -147,7 +162,7 @@ def test_number_format_default_quantity_and_replay_speed_apply_live(qtbot, open_
     open_window.close(window)
 
     again = open_window()
-    assert again.broker.replay_speed == 60  # applied on connect
+    assert paper_broker(again).replay_speed == 60  # applied on connect
     assert child(again.ticket, QLineEdit, "quantityEdit").text() == "25"
     qtbot.waitUntil(lambda: len(again.accounts.model.rows()) == 1 and again.accounts.model.rows()[0].balance is not None)
     assert cell(again.accounts, "cash") == "100000.00"
@@ -208,7 +223,7 @@ def test_switching_themes_repeatedly_with_several_windows_does_not_crash(qtbot, 
     windows = []
     try:
         for i in range(8):
-            window = MainWindow(PaperBroker(tmp_path / f"p{i}.sqlite3", autostart=False))
+            window = MainWindow(brokers=[PaperBroker(tmp_path / f"p{i}.sqlite3", autostart=False)])
             window.show()
             windows.append(window)
             if len(windows) > 2:
@@ -225,3 +240,71 @@ def test_switching_themes_repeatedly_with_several_windows_does_not_crash(qtbot, 
             window.close()
             window.deleteLater()
         apply_theme(app, "system")
+
+
+# -- the dialog over a desk of two paper connections (no MainWindow) ---------------------
+class Host(QMainWindow):
+    """What the settings are given: ``settings``, ``preferences``, ``desk``, ``ticket``,
+    ``menus`` and ``panels()``."""
+
+    def __init__(self, desk: Desk) -> None:
+        super().__init__()
+        self.settings = app_settings()
+        self.preferences = load_preferences(self.settings)
+        self.desk = desk
+        self.ticket = OrderTicket(self)
+        self.setCentralWidget(self.ticket)
+        self.table = QTableView(self)
+        self.menus = Menus(self, desk, docks={}, open_connections=lambda: None,
+                           open_settings=lambda: open_settings_dialog(self), reset_layout=lambda: None,
+                           reset_paper=lambda _cid: None, preferences=lambda: self.preferences,
+                           remember_speed=lambda speed: remember_replay_speed(self, speed))
+
+    def panels(self) -> dict:
+        return {"orders": type("Panel", (), {"view": self.table})()}
+
+
+@pytest.fixture
+def host(qtbot, qloop, tmp_path):
+    desk = Desk(poll_s=30, start_budget_s=2)
+    for cid in ("paper-a", "paper-b"):
+        broker = PaperBroker(tmp_path / f"{cid}.sqlite3", autostart=False).bind(cid)
+        run(qtbot, qloop, desk.attach(broker, cid.replace("paper-", "Paper ").title()))
+    window = Host(desk)
+    qtbot.addWidget(window)
+    window.menus.sync_connections()
+    window.show()
+    qtbot.waitExposed(window)
+    yield window
+    run(qtbot, qloop, desk.shutdown())
+
+
+def speeds(window) -> list[int]:
+    return [c.broker.replay_speed for c in window.desk.live()]
+
+
+def test_the_replay_speed_setting_applies_to_every_paper_connection(qtbot, host):
+    assert speeds(host) == [1, 1]
+    dialog = open_settings(qtbot, host)
+    choose(qtbot, child(dialog, QComboBox, "replaySpeedCombo"), 30)
+    click(qtbot, child(dialog, QPushButton, "okButton"))
+    assert speeds(host) == [30, 30] and host.menus.speed_actions[30].isChecked()
+    assert load_preferences(host.settings).replay_speed == 30
+
+    host.menus.choose_replay("paper-b")
+    host.menus.speed_actions[120].trigger()  # Replay → x120 acts on Paper B only, and becomes the preference
+    assert speeds(host) == [30, 120] and host.preferences.replay_speed == 120
+    dialog = open_settings(qtbot, host)
+    assert child(dialog, QComboBox, "replaySpeedCombo").currentData() == 120  # what the Replay menu's replay runs at
+    click(qtbot, child(dialog, QPushButton, "cancelButton"))
+    assert speeds(host) == [30, 120]
+
+
+def test_apply_preferences_sets_the_ticket_and_leaves_an_unchanged_speed_alone(qtbot, host):
+    host.desk.live()[0].broker.set_replay_speed(5)  # Paper A runs at its own speed
+    previous = host.preferences
+    prefs = previous.model_copy(update={"confirm": frozenset({OrderType.LIMIT}), "default_shares": 7})
+    apply_preferences(host, prefs, previous, theme=False)
+    assert host.preferences is prefs and speeds(host) == [5, 1]  # no speed preference: each keeps its own
+    assert not host.ticket.confirms(OrderType.MARKET) and host.ticket.confirms(OrderType.LIMIT)
+    assert child(host.ticket, QLineEdit, "quantityEdit").text() == "7"

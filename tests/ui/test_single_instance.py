@@ -39,7 +39,7 @@ def test_server_name_is_per_user_and_data_dir(tmp_path):
 
 
 def test_second_start_activates_the_running_window_and_exits_0(qtbot, qloop, running, tmp_path):
-    window = MainWindow(PaperBroker(tmp_path / "paper.sqlite3", autostart=False))
+    window = MainWindow(brokers=[PaperBroker(tmp_path / "paper.sqlite3", autostart=False)])
     running.activateRequested.connect(window.bring_to_front)
     window.showMinimized()
     with qtbot.waitSignal(running.activateRequested, timeout=60_000):
