@@ -59,13 +59,14 @@ def connection_texts(conn: LiveConnection, store: ConnectionStore | None = None)
     return external_texts(conn.name, caps.paper)
 
 
-def several_text(focus: LiveConnection, live: Sequence[LiveConnection]) -> str:
+def several_text(described: LiveConnection, live: Sequence[LiveConnection], *, focused: bool) -> str:
     """The sentence added when several connections are live: which one the banner
-    describes, and that each order goes to its account's connection only."""
+    describes (``focused``: it is the ticket's account's connection), and that each
+    order goes to its account's connection only."""
     names = ", ".join(f"<b>{escape(c.name)}</b>" for c in live)
-    return (f"<br><br>{len(live)} connections are live ({names}); this describes <b>{escape(focus.name)}</b>, "
-            "the connection of the ticket's account. Each order goes only to the connection of the account "
-            "you choose in the ticket.")
+    which = "the connection of the ticket's account" if focused else "the first one connected"
+    return (f"<br><br>{len(live)} connections are live ({names}); this describes <b>{escape(described.name)}</b>, "
+            f"{which}. Each order goes only to the connection of the account you choose in the ticket.")
 
 
 def welcome_dismissed(settings: QSettings) -> bool:
@@ -147,7 +148,7 @@ class WelcomePanel(QFrame):
         conn = self.described()
         title_text, body_text = connection_texts(conn, self._store) if conn is not None else NOTHING_CONNECTED
         if conn is not None and len(self._live) > 1:
-            body_text += several_text(conn, self._live)
+            body_text += several_text(conn, self._live, focused=conn.id == self._focus)
         self.title_label.setText(title_text)
         self.text_label.setText(body_text)
 

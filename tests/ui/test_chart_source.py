@@ -51,7 +51,7 @@ def test_the_source_label_names_symbol_interval_and_connection(qtbot, chart):
     assert not label.isVisible() and chart.source_label() == ""
     chart.set_bars("AAPL", Interval.M1, [bar(i, 100, 101, 99, 100.5) for i in range(5)])
     chart.set_source_label("IBKR", tooltip="Bars from IBKR")
-    assert label.isVisible() and label.text() == "AAPL · 1m · IBKR" and label.toolTip() == "Bars from IBKR"
+    assert label.isVisible() and label.text() == "AAPL · 1m · IBKR" and label.toolTip().endswith("Bars from IBKR")
 
     chart.set_interval("1h")  # the label follows the chart's own selection
     assert label.text() == "AAPL · 1h · IBKR"
@@ -67,6 +67,15 @@ def test_the_source_label_names_symbol_interval_and_connection(qtbot, chart):
     chart.set_notice("None of the connected brokers serves price history: connect one that does")
     assert not label.isVisible() and chart.source_label() == ""
     assert chart.toolbar.notice_label.text().startswith("None of the connected brokers")
+
+
+def test_a_narrow_chart_shortens_the_source_label_instead_of_widening(qtbot, chart):
+    chart.set_bars("AAPL", Interval.M1, [bar(i, 100, 101, 99, 100.5) for i in range(5)])
+    chart.set_source_label("Interactive Brokers — the long name of a saved connection")
+    wide = chart.toolbar.minimumSizeHint().width()
+    chart.set_source_label("IBKR")
+    assert chart.toolbar.minimumSizeHint().width() == wide  # the label never sets the minimum width
+    assert chart.toolbar.source_label.toolTip() == "AAPL · 1m · IBKR"  # the full text, however shortened
 
 
 def test_picking_a_source_from_the_menu_emits_its_connection(qtbot, chart):

@@ -31,11 +31,13 @@ def test_several_connections_the_banner_describes_the_tickets_and_names_them_all
     panel.set_connections([paper, ibkr])
     title, text = shown(panel)
     assert "paper broker" in title  # the first live one until the ticket says otherwise
-    assert "2 connections are live (<b>Paper</b>, <b>IBKR</b>)" in text and "this describes <b>Paper</b>" in text
+    assert "2 connections are live (<b>Paper</b>, <b>IBKR</b>)" in text
+    assert "this describes <b>Paper</b>, the first one connected" in text
 
     panel.set_focus("ib-1")  # the ticket's account is at IBKR
     title, text = shown(panel)
-    assert title == "Welcome to Tradedesk — connected to IBKR" and "this describes <b>IBKR</b>" in text
+    assert title == "Welcome to Tradedesk — connected to IBKR"
+    assert "this describes <b>IBKR</b>, the connection of the ticket's account" in text
     assert "are <b>real</b>" in text
 
     panel.set_connections([paper])  # IBKR disconnected: back to the one left, no "several" sentence

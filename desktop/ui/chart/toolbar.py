@@ -103,8 +103,8 @@ class ChartToolbar(QWidget):
         self.interval_group.idClicked.connect(self._on_interval_clicked)
         lay.addSpacing(12)
 
-        self.source_label = QLabel(self, objectName="chartSourceLabel")
-        self.source_label.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
+        self.source_label = ElidedLabel(self, objectName="chartSourceLabel")  # shrinks with "…" when narrow
+        self.source_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.source_label.hide()
         lay.addWidget(self.source_label)
         lay.addSpacing(8)
@@ -144,7 +144,7 @@ class ChartToolbar(QWidget):
             QToolButton:checked {{ color: #ffffff; background: {t.accent}; }}
             QToolButton::menu-indicator {{ image: none; width: 0px; }}
             ElidedLabel {{ color: {t.notice}; font-style: italic; }}
-            QLabel#chartSourceLabel {{ color: {t.text_dim}; }}
+            ElidedLabel#chartSourceLabel {{ color: {t.text_dim}; font-style: normal; }}
             """
         )
 
@@ -182,7 +182,7 @@ class ChartToolbar(QWidget):
     def set_source_text(self, text: str, tooltip: str = "") -> None:
         """Show ``text`` as the source label ("" hides it); ``tooltip`` explains it."""
         self.source_label.setText(text)
-        self.source_label.setToolTip(tooltip)
+        self.source_label.setToolTip(f"{text}\n{tooltip}" if tooltip else text)
         self.source_label.setVisible(bool(text))
 
     def set_sources(self, sources: Iterable[tuple[str, str]], choice: str | None) -> None:
