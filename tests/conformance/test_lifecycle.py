@@ -36,6 +36,7 @@ def test_close_ends_every_watch_and_is_idempotent(run):
         if getattr(caps, "quotes", True):
             quotes = await s.watch(s.broker.watch_quotes([s.symbol]), "watch_quotes")
             firsts.append(await quotes.first(drive=s.move))
+            s.check_owned(firsts[-1])
             watchers.append(quotes)
         if caps.intervals:
             bars = await s.watch(s.broker.watch_bars(s.symbol, caps.intervals[0]), f"watch_bars({caps.intervals[0].value})")
