@@ -130,7 +130,7 @@ class MainWindow(QMainWindow):
         layout.setSpacing(0)
         self.welcome: WelcomePanel | None = None
         if not welcome_dismissed(self.settings):
-            self.welcome = WelcomePanel(self.settings, self.open_connections, central)
+            self.welcome = WelcomePanel(self.settings, self.open_connections, central, store=self.connection_store)
             layout.addWidget(self.welcome)
         layout.addWidget(self.chart, 1)
         self.setCentralWidget(central)
@@ -244,7 +244,10 @@ class MainWindow(QMainWindow):
             if self.welcome is not None:
                 self.welcome.set_connections(self.desk.live())
             self.feed.reconsider()
+            self.chart.set_sources([(c.id, c.name) for c in self.feed.candidates()], self.feed.choice)
             self._refresh_watchlist_sources()
+        if event.kind == ev.REMOVED:
+            DISPLAY_CLOCK.forget(event.connection.id)
         if event.kind in (ev.ADDED, ev.REMOVED, ev.STATUS, ev.ALLOCATION, ev.INSTRUMENTS):
             self._update_ticket()
             symbols = self.desk.known_symbols()
@@ -353,12 +356,14 @@ class MainWindow(QMainWindow):
     def _chart_source_changed(self, conn: LiveConnection | None) -> None:
         """Say which connection the chart draws, in its exchange's zone."""
         self.chart.set_sources([(c.id, c.name) for c in self.feed.candidates()], self.feed.choice)
+        self.menus.set_chart_source(conn.id if conn is not None else None)
         if conn is None:
             return
         caps = conn.capabilities or conn.broker.capabilities
         self.chart.set_timezone(ZoneInfo(caps.exchange_timezone) if caps.exchange_timezone else None)
-        self.chart.set_source_label(source_label(conn))
-        self.chart.toolbar.notice_label.setToolTip(SYNTHETIC_TOOLTIP if caps.replay else f"Bars from {conn.name}")
+        self.chart.set_notice("")
+        self.chart.set_source_label(source_label(conn),
+                                    tooltip=SYNTHETIC_TOOLTIP if caps.replay else f"Bars from {conn.name}")
 
     def _chart_failed(self, text: str) -> None:
         if self.feed.source is None:
@@ -423,12 +428,12 @@ class MainWindow(QMainWindow):
 
     def _apply_replay_preference(self) -> None:
         """Settings / Replay menu speed, kept across starts, for every paper connection."""
+        from .settings_dialog import paper_replays
+
         if not self.preferences.replay_speed:
             return
-        for conn in self.desk.live():
-            control = replay_control(conn.broker)
-            if control is not None:
-                control.set_replay_speed(self.preferences.replay_speed)
+        for control in paper_replays(self):
+            control.set_replay_speed(self.preferences.replay_speed)
         self.menus.sync_replay_speed()
 
     def _remember_replay_speed(self, speed: int) -> None:
