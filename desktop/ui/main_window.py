@@ -255,6 +255,10 @@ class MainWindow(QMainWindow):
             self.ticket.set_symbols(symbols)
             self.options.set_symbols(symbols)
         if event.kind == ev.STATUS:
+            control = replay_control(event.connection.broker) if event.connection.is_live else None
+            if control is not None and self.preferences.replay_speed:  # a paper connection connected later
+                control.set_replay_speed(self.preferences.replay_speed)
+                self.menus.sync_replay_speed()
             self._update_replay_status()
 
     def _connections_dropped(self, connection_ids: list) -> None:
