@@ -13,28 +13,34 @@ from desktop.domain import (
     Account, Instrument, Order, OrderRequest, OrderSide, OrderStatus, OrderType, Quote, TimeInForce,
 )
 from desktop.ui.ticket import ModifyOrderDialog, OrderTicket
-from desktop.ui.ticket.values import TicketInputs, build_request, estimate_order, parse_decimal
+from desktop.ui.ticket.targets import TicketConnection
+from desktop.ui.ticket.values import Offer, TicketInputs, build_request, estimate_order, parse_decimal
 from qt_helpers import find
 
 AAPL = Instrument.equity("AAPL", description="Apple Inc.")
 INSTRUMENTS = {"AAPL": AAPL, "MSFT": Instrument.equity("MSFT")}
-ACCOUNTS = [
-    Account(broker="paper", account_id="DU111", name="Paper", is_paper=True),
-    Account(broker="paper", account_id="DU222", name="Second"),
-]
+ACCOUNTS = (
+    Account(broker="paper", connection_id="desk-paper", account_id="DU111", name="Paper", is_paper=True),
+    Account(broker="paper", connection_id="desk-paper", account_id="DU222", name="Second"),
+)
 
 
 def commission(request: OrderRequest, price: D) -> D:
     return max(D("1.00"), request.amount * D("0.005"))
 
 
+def connection(caps: BrokerCapabilities = BrokerCapabilities(), accounts=ACCOUNTS, **kw) -> TicketConnection:
+    return TicketConnection("desk-paper", "Desk paper", caps, accounts=accounts, instrument_for=INSTRUMENTS.get,
+                            commission_for=commission, **kw)
+
+
 @pytest.fixture
 def ticket(qtbot):
-    t = OrderTicket(instrument_for=INSTRUMENTS.get, commission_for=commission)
+    t = OrderTicket()
     qtbot.addWidget(t)
-    t.set_accounts(ACCOUNTS)
+    t.set_connections([connection()])
     t.set_symbols(INSTRUMENTS)
-    t.set_quote(Quote(symbol="AAPL", last=D("512.30"), bid=D("512.28"), ask=D("512.32")))
+    t.set_quote(Quote(symbol="AAPL", connection_id="desk-paper", last=D("512.30"), bid=D("512.28"), ask=D("512.32")))
     t.resize(320, 560)
     t.show()
     qtbot.waitExposed(t)
@@ -86,7 +92,7 @@ def test_bad_quantity_text_is_explained(qtbot, ticket):
 def test_unknown_and_missing_symbol_are_explained(qtbot, ticket):
     type_order(qtbot, ticket, symbol="xyz")
     assert find(ticket, QLineEdit, "symbolEdit").text() == "XYZ"  # upper-cased as typed
-    assert error_text(ticket, "symbol") == "symbol XYZ is not known to this broker"
+    assert error_text(ticket, "symbol") == "symbol XYZ is not known to Desk paper"
     assert not find(ticket, QPushButton, "submitButton").isEnabled()
     find(ticket, QLineEdit, "symbolEdit").clear()
     qtbot.keyClick(find(ticket, QLineEdit, "symbolEdit"), Qt.Key.Key_Backspace)
@@ -103,7 +109,7 @@ def test_every_problem_is_shown_at_once(qtbot, ticket):
     choose(find(ticket, QComboBox, "typeCombo"), "STOP_LIMIT")
     type_order(qtbot, ticket, symbol="xyz", quantity="abc")
     assert ticket.errors() == {
-        "symbol": "symbol XYZ is not known to this broker",
+        "symbol": "symbol XYZ is not known to Desk paper",
         "quantity": "amount must be a number",
         "limitPrice": "limit_price is required for STOP_LIMIT orders",
         "stopPrice": "stop_price is required for STOP_LIMIT orders",
@@ -119,11 +125,27 @@ def test_price_fields_are_enabled_only_when_the_type_needs_them(ticket):
         assert (limit.isEnabled(), stop.isEnabled()) == (lim, stp), value
 
 
-def test_no_account_is_an_error(qtbot, ticket):
-    ticket.set_accounts([])
+def test_no_account_is_an_error(qtbot):
+    ticket = OrderTicket()
+    qtbot.addWidget(ticket)
+    ticket.set_connections([connection(accounts=())])  # connected, no account yet
+    ticket.show()
     type_order(qtbot, ticket)
     assert error_text(ticket, "account") == "account is required: choose an account"
     assert not find(ticket, QPushButton, "submitButton").isEnabled()
+    assert ticket.current_connection_id() is None and ticket.current_request() is None
+
+
+def test_an_account_that_went_away_stays_chosen_and_cannot_be_sent_to(qtbot, ticket):
+    type_order(qtbot, ticket)
+    ticket.set_connections([connection(accounts=ACCOUNTS[1:])])  # DU111 no longer listed
+    combo = find(ticket, QComboBox, "accountCombo")
+    assert combo.currentText() == "DU111 (not available)" and not combo.model().item(combo.currentIndex()).isEnabled()
+    assert error_text(ticket, "account") == ("DU111 at Desk paper is not available: Desk paper is not connected"
+                                             " or no longer lists it")
+    assert not find(ticket, QPushButton, "submitButton").isEnabled()
+    ticket.set_connections([connection()])  # back: chosen again, nothing lost
+    assert ticket.current_request().account_id == "DU111" and error_text(ticket, "account") == ""
 
 
 # ---------------------------------------------------------- side, cost, quote
@@ -166,13 +188,14 @@ def test_confirmed_market_order_emits_the_request(qtbot, ticket):
     assert dialog is not None and dialog.isVisible()
     text = dialog.text()
     assert "Buy 100 AAPL at market, good for the day" in text
-    assert "Paper (DU111)" in text
+    assert "Desk paper · DU111 · Paper" in text
     assert "$51,231.00" in text and "$1.00" in text
     with qtbot.waitSignal(ticket.orderSubmitted, timeout=1000) as blocker:
         qtbot.mouseClick(find(dialog, QPushButton, "confirmButton"), Qt.MouseButton.LeftButton)
     request = blocker.args[0]
     assert isinstance(request, OrderRequest)
-    assert (request.account_id, request.symbol, request.side, request.type) == ("DU111", "AAPL", OrderSide.BUY, OrderType.MARKET)
+    assert (request.connection_id, request.account_id, request.symbol, request.side, request.type) == (
+        "desk-paper", "DU111", "AAPL", OrderSide.BUY, OrderType.MARKET)
     assert request.amount == D("100") and isinstance(request.amount, D)
     assert request.limit_price is None and request.time_in_force is TimeInForce.DAY
     assert ticket.is_busy() and not find(ticket, QPushButton, "submitButton").isEnabled()
@@ -239,7 +262,7 @@ def test_busy_disables_submit_and_acceptance_is_reported(qtbot, ticket):
     ticket.set_busy(True)
     assert not submit.isEnabled()
     request = ticket.current_request()
-    order = Order(broker="paper", account_id="DU111", order_id="7", instrument=AAPL, side=OrderSide.BUY,
+    order = Order(broker="paper", connection_id="desk-paper", account_id="DU111", order_id="7", instrument=AAPL, side=OrderSide.BUY,
                   type=OrderType.MARKET, amount=D(100), status=OrderStatus.ACCEPTED,
                   client_order_id=request.client_order_id)
     ticket.order_accepted(order)
@@ -251,8 +274,8 @@ def test_busy_disables_submit_and_acceptance_is_reported(qtbot, ticket):
 # ------------------------------------------------------------ setup API
 def test_capabilities_limit_type_and_tif_choices(ticket):
     choose(find(ticket, QComboBox, "typeCombo"), "LIMIT")
-    ticket.set_capabilities(BrokerCapabilities(order_types=frozenset({OrderType.MARKET, OrderType.LIMIT}),
-                                               time_in_force=frozenset({TimeInForce.DAY, TimeInForce.GTC})))
+    ticket.set_connections([connection(BrokerCapabilities(order_types=frozenset({OrderType.MARKET, OrderType.LIMIT}),
+                                                          time_in_force=frozenset({TimeInForce.DAY, TimeInForce.GTC})))])
     types, tifs = find(ticket, QComboBox, "typeCombo"), find(ticket, QComboBox, "tifCombo")
     assert [types.itemData(i) for i in range(types.count())] == ["MARKET", "LIMIT"]
     assert [tifs.itemText(i) for i in range(tifs.count())] == ["DAY", "GTC"]
@@ -261,12 +284,15 @@ def test_capabilities_limit_type_and_tif_choices(ticket):
     assert ticket.order_type() is OrderType.LIMIT
 
 
-def test_accounts_are_named_and_selection_is_kept(ticket):
+def test_one_connection_is_a_plain_account_combo_and_the_choice_is_kept(qtbot, ticket):
     combo = find(ticket, QComboBox, "accountCombo")
-    assert [combo.itemText(i) for i in range(combo.count())] == ["Paper (DU111)", "Second (DU222)"]
-    combo.setCurrentIndex(1)
-    ticket.set_accounts(list(reversed(ACCOUNTS)))
-    assert ticket.current_account().account_id == "DU222"
+    assert not combo.isEditable() and ticket.account_label.text() == "Account"  # no search, no headings
+    assert [combo.itemText(i) for i in range(combo.count())] == ["DU111 · Paper", "DU222 · Second"]
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Down)
+    assert ticket.current_account().account_id == "DU222" and ticket.current_request() is None
+    ticket.set_connections([connection(accounts=tuple(reversed(ACCOUNTS)))])
+    assert ticket.current_account().account_id == "DU222" and combo.currentText() == "DU222 · Second"
 
 
 def test_prefill_sets_fields(ticket):
@@ -375,17 +401,36 @@ def test_parse_decimal():
 
 
 def test_build_request_without_lookup_treats_symbols_as_equities():
-    inputs = TicketInputs(account_id="A1", symbol="ibm", side=OrderSide.BUY, quantity="5", order_type=OrderType.MARKET)
+    inputs = TicketInputs(connection_id="c1", account_id="A1", symbol="ibm", side=OrderSide.BUY, quantity="5",
+                          order_type=OrderType.MARKET)
     request, errors = build_request(inputs, None)
-    assert errors == {} and request.symbol == "IBM" and request.amount == D(5)
+    assert errors == {} and request.symbol == "IBM" and request.amount == D(5) and request.connection_id == "c1"
+    request, errors = build_request(TicketInputs(account_id="A1", symbol="IBM", side=OrderSide.BUY, quantity="5",
+                                                 order_type=OrderType.MARKET), None)
+    assert request is None and errors == {"account": "account is required: choose an account"}
 
 
 def test_build_request_survives_a_failing_lookup():
     def boom(symbol):
         raise RuntimeError("offline")
-    inputs = TicketInputs(account_id="A1", symbol="IBM", side=OrderSide.BUY, quantity="5", order_type=OrderType.MARKET)
+    inputs = TicketInputs(connection_id="c1", account_id="A1", symbol="IBM", side=OrderSide.BUY, quantity="5",
+                          order_type=OrderType.MARKET)
     request, errors = build_request(inputs, boom)
     assert request is None and errors == {"symbol": "symbol IBM could not be looked up: offline"}
+
+
+def test_build_request_refuses_what_the_connection_does_not_offer():
+    inputs = TicketInputs(connection_id="c1", account_id="A1", symbol="AAPL  250221C00200000", side=OrderSide.BUY,
+                          quantity="1.5", order_type=OrderType.MARKET)
+    offer = Offer("IBKR", options=False, fractional=False)
+    _request, errors = build_request(inputs, lambda s: None, offer)
+    assert errors["symbol"] == "AAPL  250221C00200000 is an option: IBKR does not offer options"
+    _request, errors = build_request(inputs.__class__(**{**inputs.__dict__, "symbol": "IBM"}),
+                                     lambda s: Instrument.equity(s, lot_size=D("0.0001")), offer)
+    assert errors == {"quantity": "IBKR does not trade fractional shares: enter a whole number"}
+    request, errors = build_request(inputs.__class__(**{**inputs.__dict__, "symbol": "IBM"}),
+                                    lambda s: Instrument.equity(s, lot_size=D("0.0001")), Offer("Alpaca"))
+    assert errors == {} and request.amount == D("1.5")
 
 
 def test_estimate_uses_limit_then_last_then_touch():

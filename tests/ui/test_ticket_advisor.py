@@ -14,51 +14,74 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from desktop.brokers.paper import PaperBroker
+from desktop.desk import Desk
 from desktop.domain import (
     AccountValues, AllocationGroup, AllocationMember, Fill, Instrument, OrderSide, OrderStatus,
 )
 from desktop.ui.order_actions import OrderActions
-from desktop.ui.services.broker_service import BrokerService
+from desktop.ui.services.desk_bridge import DeskBridge
 from desktop.ui.ticket import OrderTicket
-from desktop.ui.ticket.allocation_selector import KIND_ROLE
+from desktop.ui.ticket.account_selector import KIND_ROLE
 from desktop.ui.ticket.allocation_values import FillTally, estimate_allocation
+from desktop.ui.ticket.targets import TicketConnection
 from qt_helpers import find, run
 
 CLIENTS = ("DU100001", "DU100002", "DU100003", "DU100004")
+ADVISOR = "paper-advisor"
 
 
-class Desk:
-    """Ticket + OrderActions + BrokerService on a paper advisor broker, wired as main_window does."""
+def ticket_connections(desk: Desk) -> list[TicketConnection]:
+    """What the main window gives the ticket (MainWindow._update_ticket)."""
+    return [TicketConnection(connection_id=c.id, name=c.name, capabilities=c.capabilities,
+                             accounts=tuple(desk.state.accounts_of(c.id)), groups=tuple(c.groups.values()),
+                             values=tuple(c.allocation_values.values()), live=c.is_live, instrument_for=c.instrument_for,
+                             commission_for=c.broker.estimate_commission)
+            for c in desk.connections.values() if c.capabilities is not None]
+
+
+class Harness:
+    """Ticket + OrderActions + DeskBridge over a desk with a plain paper connection and
+    the paper advisor demo, wired as main_window does."""
 
     def __init__(self, qtbot, qloop, tmp_path) -> None:
         self.qtbot, self.qloop = qtbot, qloop
-        self.broker = PaperBroker(tmp_path / "paper.sqlite3", advisor=True, autostart=False)
+        self.desk = Desk(poll_s=0.05, start_budget_s=2)
+        self.desk.market.set_watchlist(["AAPL", "MSFT"])
+        self.desk.market.want("ticket", ADVISOR, ["AAPL", "MSFT"])
         self.host = QWidget()
-        self.service = BrokerService(self.broker, flush_ms=20, poll_s=0.05, parent=self.host)
-        self.ticket = OrderTicket(self.host, instrument_for=self.service.instrument_for,
-                                  commission_for=self.broker.estimate_commission)
+        self.bridge = DeskBridge(self.desk, flush_ms=20, parent=self.host)
+        self.ticket = OrderTicket(self.host)
         QVBoxLayout(self.host).addWidget(self.ticket)
-        self.actions = OrderActions(self.service, self.ticket, self.host)
-        s, t = self.service, self.ticket
-        s.accountsChanged.connect(t.set_accounts)
-        s.quotesChanged.connect(lambda quotes: [t.set_quote(q) for q in quotes])
-        s.fillsAdded.connect(t.fills_added)
+        self.actions = OrderActions(self.bridge, self.ticket, self.host)
+        b, t = self.bridge, self.ticket
+        b.accountsChanged.connect(lambda _accounts: t.set_connections(ticket_connections(self.desk)))
+        b.connectionEvent.connect(lambda _event: t.set_connections(ticket_connections(self.desk)))
+        b.quotesChanged.connect(lambda quotes: [t.set_quote(q) for q in quotes
+                                                if q.connection_id == t.current_connection_id()])
+        b.fillsAdded.connect(t.fills_added)
         t.orderSubmitted.connect(self.actions.submit)
-        self.accepted = []
-        t.set_capabilities(self.broker.capabilities)
         self.host.resize(340, 900)
         self.host.show()
         qtbot.waitExposed(self.host)
-        run(qtbot, qloop, s.start(["AAPL", "MSFT"]))
+        self.paper = PaperBroker(tmp_path / "paper.sqlite3", autostart=False, connection_id="paper")
+        self.broker = PaperBroker(tmp_path / "advisor.sqlite3", advisor=True, autostart=False, connection_id=ADVISOR)
+        run(qtbot, qloop, self.desk.attach(self.paper, "Paper"))
+        self.conn = run(qtbot, qloop, self.desk.attach(self.broker, "Paper advisor demo"))
+        t.set_connections(ticket_connections(self.desk))  # attach() names an ad-hoc connection after it connected
         self.broker.advance_minutes(5)
-        self.groups = {g.name: g for g in run(qtbot, qloop, self.broker.fetch_allocation_groups())}
-        self.values = run(qtbot, qloop, self.broker.fetch_allocation_values())
-        t.set_allocation(list(self.groups.values()), self.values)
-        qtbot.waitUntil(lambda: s.quotes.get("AAPL") is not None and s.quotes["AAPL"].last is not None)
+        self.groups = dict(self.conn.groups)
+        self.values = list(self.conn.allocation_values.values())
+        qtbot.waitUntil(lambda: t.select_group(ADVISOR, "ByNetLiq"))
+        qtbot.waitUntil(lambda: self.quote() is not None and self.quote().last is not None)
+        t.set_quote(self.quote())  # the window gives the ticket its connection's quote when it moves there
+
+    def quote(self):
+        return self.desk.state.quote(ADVISOR, "AAPL")
 
     def fill(self, target: str, quantity: str, limit: str | None = None, symbol: str = "AAPL") -> None:
         t, qtbot = self.ticket, self.qtbot
-        assert t.extras.selector.select(target), target
+        chosen = t.select_account(ADVISOR, target) if target.startswith("DU") else t.select_group(ADVISOR, target)
+        assert chosen, target
         for name, text in (("symbolEdit", symbol), ("quantityEdit", quantity)):
             edit = find(t, QLineEdit, name)
             edit.selectAll()
@@ -80,24 +103,32 @@ class Desk:
         self.qtbot.mouseClick(t.confirm_dialog.confirm_button, Qt.MouseButton.LeftButton)
         return text
 
+    @property
+    def asker(self):
+        return self.actions.asker(ADVISOR)
+
     def question(self):
         """The broker's reply question dialog, once it is up."""
-        asker = self.actions.questions
+        asker = self.asker
         self.qtbot.waitUntil(lambda: asker.dialog is not None and asker.dialog.isVisible())
         return asker.dialog
 
+    def orders(self, **match) -> list:
+        return [o for o in self.desk.state.orders.values() if all(getattr(o, k) == v for k, v in match.items())]
+
     def last_price(self) -> D:
-        return self.service.quotes["AAPL"].last
+        return self.quote().last
 
     def close(self) -> None:
-        run(self.qtbot, self.qloop, self.service.stop())
+        run(self.qtbot, self.qloop, self.desk.shutdown())
+        self.bridge.close()
         self.host.close()
         self.host.deleteLater()
 
 
 @pytest.fixture
 def desk(qtbot, qloop, tmp_path):
-    d = Desk(qtbot, qloop, tmp_path)
+    d = Harness(qtbot, qloop, tmp_path)
     yield d
     d.close()
 
@@ -109,38 +140,42 @@ def limit_near(price: D) -> str:
 # ------------------------------------------------------------------ selector
 def test_selector_lists_groups_and_accounts_and_filters_by_typing(qtbot, desk):
     t = desk.ticket
-    combo = find(t, QComboBox, "allocationCombo")
-    assert combo.isVisible() and t.account_combo.isHidden()
+    combo = find(t, QComboBox, "accountCombo")
+    assert combo.isVisible() and combo.isEditable()
     texts = [combo.itemText(i) for i in range(combo.count())]
-    assert texts[0] == "Allocation groups"
+    assert texts[:3] == ["Paper", "PAPER · Paper account", "Paper advisor demo"]  # one heading per connection
+    assert combo.model().item(2).data(KIND_ROLE) == "heading" and not combo.model().item(2).isEnabled()
     assert "ByNetLiq · N · Net liquidation · 4 accounts" in texts
     assert "Shares · S · Shares · 4 accounts" in texts
     assert "DU100002 · Okafor IRA" in texts
     master = texts.index("DF100000 · Advisor (master)")
     assert not combo.model().item(master).isEnabled()  # the master is no trading target
-    assert combo.model().item(0).data(KIND_ROLE) == "header"
+    assert texts.index("Everyone · E · Equal · 4 accounts") < master  # the advisor's groups first
 
     line = combo.lineEdit()
     line.selectAll()
     qtbot.keyClicks(line, "okaf")
-    popup = t.extras.selector.completer.popup()
+    popup = t.selector.completer.popup()
     qtbot.waitUntil(popup.isVisible)
-    assert [popup.model().index(r, 0).data() for r in range(popup.model().rowCount())] == ["DU100002 · Okafor IRA"]
-    popup.setCurrentIndex(popup.model().index(0, 0))
+    assert [popup.model().index(r, 0).data() for r in range(popup.model().rowCount())] == [
+        "Paper advisor demo · DU100002 · Okafor IRA"]
+    qtbot.keyClick(popup, Qt.Key.Key_Down)
     qtbot.keyClick(popup, Qt.Key.Key_Return)
-    assert t.extras.selector.target() == ("account", "DU100002")
+    assert t.current_target() == (ADVISOR, "account", "DU100002")
     assert find(t, QLabel, "groupMembersLabel").isHidden()
 
     line.selectAll()
     qtbot.keyClicks(line, "net liq")
     qtbot.waitUntil(popup.isVisible)
     assert [popup.model().index(r, 0).data() for r in range(popup.model().rowCount())] == [
-        "ByNetLiq · N · Net liquidation · 4 accounts"]
-    popup.setCurrentIndex(popup.model().index(0, 0))
+        "Paper advisor demo · ByNetLiq · N · Net liquidation · 4 accounts"]
+    qtbot.keyClick(popup, Qt.Key.Key_Down)
     qtbot.keyClick(popup, Qt.Key.Key_Return)
-    assert t.extras.selector.target() == ("group", "ByNetLiq")
+    assert t.current_target() == (ADVISOR, "group", "ByNetLiq") and t.current_connection_id() == ADVISOR
     members = find(t, QLabel, "groupMembersLabel")
     assert members.isVisible() and members.text() == "4 members: " + ", ".join(CLIENTS)
+    assert t.account_label.text() == "Allocate to"
+    assert t.select_account("paper", "PAPER") and t.account_label.text() == "Account" and members.isHidden()
 
 
 def test_client_account_order_needs_no_allocation(qtbot, desk):
@@ -177,7 +212,7 @@ def test_net_liq_group_preview_is_the_domain_split_and_updates_live(qtbot, desk)
 def test_shares_group_sets_and_validates_the_quantity(qtbot, desk):
     t = desk.ticket
     t.quantity_edit.clear()
-    assert t.extras.selector.select("Shares")
+    assert t.select_group(ADVISOR, "Shares")
     assert t.quantity_edit.text() == "100"  # blank quantity: the group's 40+30+20+10
     edit = find(t, QLineEdit, "quantityEdit")
     edit.selectAll()
@@ -211,12 +246,13 @@ def test_fill_tally_counts_only_the_orders_fills_once():
     aapl = Instrument.equity("AAPL")
 
     def fill(fid, account, amount, price, group="G", coid="c1"):
-        return Fill(broker="paper", account_id=account, fill_id=fid, order_id="1", client_order_id=coid,
+        return Fill(broker="paper", connection_id="adv", account_id=account, fill_id=fid, order_id="1", client_order_id=coid,
                     instrument=aapl, side=OrderSide.BUY, amount=D(amount), price=D(price), allocation_group=group)
 
-    tally = FillTally("G", "c1")
+    tally = FillTally("G", "c1", "adv")
     fills = [fill("1", "A", 10, 100), fill("2", "A", 30, 104), fill("3", "B", 5, 100),
-             fill("4", "A", 99, 1, coid="other"), fill("5", "A", 99, 1, group="")]
+             fill("4", "A", 99, 1, coid="other"), fill("5", "A", 99, 1, group=""),
+             fill("6", "A", 99, 1).model_copy(update={"connection_id": "another"})]
     assert tally.add(fills) and not tally.add(fills[:1])
     assert tally.filled == {"A": D(40), "B": D(5)} and tally.average("A") == D(103)
 
@@ -227,14 +263,15 @@ def test_group_limit_order_asks_p6_and_fills_as_estimated(qtbot, desk):
     t = desk.ticket
     estimate = [row[2] for row in t.extras.preview.cells()[1:-1]]
     confirm_text = desk.submit()
-    assert "Group ByNetLiq · N · Net liquidation · 4 accounts" in confirm_text and "Paper" in confirm_text
+    assert "Paper advisor demo · Group ByNetLiq · N · Net liquidation · 4 accounts" in confirm_text
+    assert "Paper (simulated money)" in confirm_text
     dialog = desk.question()
     assert "distributed over multiple accounts" in find(dialog, QLabel, "questionTextLabel").text()
     assert find(dialog, QLabel, "questionIdsLabel").text() == "Message ids: p6"
     qtbot.mouseClick(find(dialog, QPushButton, "questionConfirmButton"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: t.status_label.text().startswith("Order accepted"))
-    group_orders = [o for o in desk.service.orders.values() if o.allocation_group == "ByNetLiq"]
-    assert len(group_orders) == 1 and group_orders[0].account_id == "ByNetLiq"
+    group_orders = desk.orders(allocation_group="ByNetLiq", account_id="ByNetLiq")
+    assert len(group_orders) == 1 and group_orders[0].connection_id == ADVISOR
 
     def filled() -> bool:
         if sum(t.extras.placed_fills().values()) < 100:
@@ -265,9 +302,9 @@ def test_declined_question_keeps_the_ticket_filled_with_the_reason(qtbot, desk):
     reject = find(t, QLabel, "rejectLabel")
     qtbot.waitUntil(reject.isVisible)
     assert reject.text().startswith("Order rejected:")
-    assert t.quantity_edit.text() == "40" and t.symbol() == "AAPL" and t.extras.selector.target_id() == "Everyone"
+    assert t.quantity_edit.text() == "40" and t.symbol() == "AAPL" and t.current_target() == (ADVISOR, "group", "Everyone")
     assert not t.is_busy() and find(t, QPushButton, "submitButton").isEnabled()
-    assert not [o for o in desk.service.orders.values() if o.allocation_group]
+    assert not [o for o in desk.desk.state.orders.values() if o.allocation_group]
 
 
 def test_dont_ask_again_means_the_second_order_asks_nothing(qtbot, desk):
@@ -279,15 +316,15 @@ def test_dont_ask_again_means_the_second_order_asks_nothing(qtbot, desk):
     dialog.suppress_check.setChecked(True)
     qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: t.status_label.text().startswith("Order accepted"))
-    assert desk.actions.questions.suppressed == ("p6",)
+    assert desk.asker.suppressed == ("p6",)
 
     shown = []
-    desk.actions.questions.questionShown.connect(shown.append)
+    desk.asker.questionShown.connect(shown.append)
     desk.fill("ByEquity", "30", limit=limit_near(desk.last_price()))
     desk.submit()
     qtbot.waitUntil(lambda: t.status_label.text().startswith("Order accepted") and "30" in t.status_label.text())
     assert shown == []
-    orders = [o for o in desk.service.orders.values() if o.allocation_group]
+    orders = [o for o in desk.desk.state.orders.values() if o.allocation_group and o.account_id == o.allocation_group]
     assert {o.allocation_group for o in orders} == {"Growth", "ByEquity"}
     assert all(o.status is not OrderStatus.REJECTED for o in orders)
 
@@ -315,21 +352,22 @@ def test_what_if_shows_the_commission(qtbot, qloop, desk):
 def test_main_window_feeds_groups_to_the_ticket_and_asks_through_the_dialog(qtbot, qloop, tmp_path):
     from desktop.ui.main_window import MainWindow
 
-    broker = PaperBroker(tmp_path / "paper.sqlite3", advisor=True, autostart=False)
-    window = MainWindow(broker)  # not qtbot.addWidget: pytest-qt would delete it before shutdown
+    broker = PaperBroker(tmp_path / "paper.sqlite3", advisor=True, autostart=False, connection_id=ADVISOR)
+    window = MainWindow(brokers=[broker])  # not qtbot.addWidget: pytest-qt would delete it before shutdown
     window.show()
     qtbot.waitExposed(window)
     try:
         run(qtbot, qloop, window.start())
         broker.advance_minutes(5)
         t = window.ticket
-        qtbot.waitUntil(lambda: t.extras.selector.select("ByNetLiq"))
-        qtbot.waitUntil(lambda: window.service.quotes.get("AAPL") is not None)
-        t.prefill(symbol="AAPL", amount=100, limit_price=limit_near(window.service.quotes["AAPL"].last or D(500)))
+        qtbot.waitUntil(lambda: t.select_group(ADVISOR, "ByNetLiq"))
+        qtbot.waitUntil(lambda: window.desk.state.quote(ADVISOR, "AAPL") is not None)
+        last = window.desk.state.quote(ADVISOR, "AAPL").last
+        t.prefill(symbol="AAPL", amount=100, limit_price=limit_near(last or D(500)))
         assert [row[2] for row in t.extras.preview.cells()[1:-1]] == ["57", "23", "14", "6"]
         t.set_confirm_orders(False)
         qtbot.mouseClick(find(t, QPushButton, "submitButton"), Qt.MouseButton.LeftButton)
-        asker = window.actions_.questions
+        asker = window.actions_.asker(ADVISOR)
         qtbot.waitUntil(lambda: asker.dialog is not None and asker.dialog.isVisible())
         qtbot.mouseClick(asker.dialog.confirm_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: t.status_label.text().startswith("Order accepted"))

@@ -1,12 +1,14 @@
 """Order entry: the order ticket, its confirmation dialog and the modify-order dialog.
 
-``OrderTicket`` is the dockable form; ``ConfirmOrderDialog`` is what its Submit opens;
-``ModifyOrderDialog`` changes a working order. The pure rules behind them (parsing,
-validation, cost estimates) live in :mod:`desktop.ui.ticket.values`.
+``OrderTicket`` is the dockable form over every connection (fed ``TicketConnection``
+records, see :mod:`desktop.ui.ticket.targets`); ``ConfirmOrderDialog`` is what its
+Submit opens; ``ModifyOrderDialog`` changes a working order. The pure rules behind them
+(parsing, validation, cost estimates) live in :mod:`desktop.ui.ticket.values`.
 """
 
 from .confirm import ConfirmOrderDialog
 from .modify import ModifyOrderDialog
+from .targets import TargetKey, TicketConnection
 from .ticket import OrderTicket
 from .values import CommissionEstimator, Estimate, InstrumentLookup, build_request, estimate_order
 
@@ -17,6 +19,8 @@ __all__ = [
     "InstrumentLookup",
     "ModifyOrderDialog",
     "OrderTicket",
+    "TargetKey",
+    "TicketConnection",
     "build_request",
     "estimate_order",
 ]

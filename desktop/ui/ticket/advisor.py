@@ -1,6 +1,6 @@
-"""The ticket's advisor and what-if parts, kept out of ticket.py: the group/account
-selector, the allocation estimate, the per-account fills of a placed group order and
-the what-if panel. :class:`TicketExtras` is owned by :class:`OrderTicket` and reads its
+"""The ticket's advisor and what-if parts, kept out of ticket.py: the allocation
+estimate, the per-account fills of a placed group order and the what-if panel, at the
+chosen target's connection. :class:`TicketExtras` is owned by :class:`OrderTicket` and reads its
 fields; it holds no broker reference (the ticket only emits and is told).
 """
 
@@ -13,15 +13,14 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
 
-from desktop.brokers.capabilities import BrokerCapabilities
 from desktop.domain import (
     Account, AccountValues, AllocationGroup, AllocationMethod, Fill, Order, OrderPreview, OrderRequest, OrderSide,
     OrderType,
 )
 
 from .allocation_preview import AllocationPreview
-from .allocation_selector import AllocationSelector
-from .allocation_values import AllocationEstimate, FillTally, estimate_allocation, group_text
+from .allocation_values import AllocationEstimate, FillTally, estimate_allocation, group_text, members_text
+from .targets import GROUP, TicketConnection
 from .values import CommissionEstimator, fmt_qty, parse_decimal
 from .whatif_panel import WhatIfPanel
 
@@ -32,85 +31,65 @@ _FILL_BUFFER = 500  # group fills kept for an order whose acceptance arrives aft
 
 
 class TicketExtras(QObject):
-    """Advisor mode and what-if for one :class:`OrderTicket`.
+    """Advisor mode and what-if for one :class:`OrderTicket`, at the chosen connection.
 
-    Advisor mode is on when the broker declares ``allocation_groups`` (or groups were
-    given): the account combo is replaced by :class:`AllocationSelector`, and while a
-    group is chosen :class:`AllocationPreview` shows the expected split, live. After a
-    group order is accepted the preview shows the actual fills by account (fed through
-    :meth:`fills_added`) until any order field changes. An S/C quantity that does not
-    match the group is an error on the quantity field (Submit disabled) with a link to
-    set it. The what-if panel is shown when ``preview_orders`` is declared.
+    Advisor mode is on when the chosen target's connection has allocation groups
+    (``capabilities.allocation_groups`` or groups given): while a group is chosen
+    :class:`AllocationPreview` shows the expected split, live, from that connection's
+    accounts and values. After a group order is accepted the preview shows the actual
+    fills by account (fed through :meth:`fills_added`, only those of the order's own
+    connection) until any order field changes. An S/C quantity that does not match the
+    group is an error on the quantity field (Submit disabled) with a link to set it.
+    The what-if panel is shown when that connection declares ``preview_orders``.
     """
 
     def __init__(self, ticket: OrderTicket) -> None:
         super().__init__(ticket)
         self.ticket = ticket
-        self.selector = AllocationSelector(ticket)
-        self.selector.setVisible(False)
+        self.selector = ticket.selector
         self.preview = AllocationPreview(ticket)
         self.preview.setVisible(False)
         self.whatif = WhatIfPanel(ticket)
         self.whatif.setVisible(False)
-        box = ticket.boxes["account"]
-        box.layout().insertWidget(1, self.selector)
         layout = ticket.layout()
         at = layout.indexOf(ticket.estimate_label) + 1
         layout.insertWidget(at, self.preview)
         layout.insertWidget(at + 1, self.whatif)
-        for first, second in ((ticket.account_combo, self.selector.combo), (self.selector.combo, ticket.symbol_edit),
-                              (ticket.tif_combo, self.whatif.button), (self.whatif.button, ticket.submit_button)):
+        for first, second in ((ticket.tif_combo, self.whatif.button), (self.whatif.button, ticket.submit_button)):
             QWidget.setTabOrder(first, second)
         self.advisor = False
-        self._caps_advisor = False
-        self._groups: list[AllocationGroup] = []
+        self._conn: TicketConnection | None = None
         self._values: dict[str, AccountValues] = {}
-        self._accounts: list[Account] = []
         self._estimate: AllocationEstimate | None = None
         self._placed: tuple[AllocationEstimate, FillTally, tuple] | None = None
         self._group_fills: dict[tuple, Fill] = {}
         self._previewed: dict | None = None
-        self.selector.targetChanged.connect(self._target_changed)
         self.preview.quantityRequested.connect(self._set_quantity)
 
     # ---------------------------------------------------------------- set-up
-    def set_capabilities(self, caps: BrokerCapabilities) -> None:
-        self._caps_advisor = caps.allocation_groups
-        self.whatif.setVisible(caps.preview_orders)
-        self.whatif.clear()
-        self._update_mode()
-
-    def set_accounts(self, accounts: Iterable[Account]) -> None:
-        self._accounts = list(accounts)
-        self.selector.set_targets(self._groups, self._accounts)
-
-    def set_allocation(self, groups: Iterable[AllocationGroup], values: Iterable[AccountValues]) -> None:
-        self._groups = list(groups)
-        self._values = {v.account_id: v for v in values}
-        self.selector.set_targets(self._groups, self._accounts)
-        self._update_mode()
-
-    def _update_mode(self) -> None:
-        advisor = self._caps_advisor or bool(self._groups)
-        self.advisor = advisor
-        box = self.ticket.boxes["account"]
-        self.ticket.account_combo.setVisible(not advisor)
-        self.selector.setVisible(advisor)
-        box.field = self.selector.combo if advisor else self.ticket.account_combo
-        self.ticket.show_account_row("Allocate to" if advisor else "Account", box.field, wide=advisor)
-        if not advisor:
+    def set_connection(self, conn: TicketConnection | None, moved: bool) -> None:
+        """The chosen target is at ``conn`` (None: no target); ``moved``: at another
+        connection than before (a what-if result of the old one is dropped)."""
+        self._conn = conn
+        self._values = {v.account_id: v for v in conn.values} if conn is not None else {}
+        self.advisor = conn is not None and conn.has_groups
+        caps = conn.capabilities if conn is not None else None
+        self.whatif.setVisible(bool(caps and caps.preview_orders))
+        if moved:
+            self.whatif.clear()
+            self._previewed = None
+        if not self.advisor:
             self._placed = None
             self.preview.setVisible(False)
+        self._show_members()
 
     # ------------------------------------------------------------- selection
-    def target_id(self) -> str:
-        return self.selector.target_id()
-
     def current_group(self) -> AllocationGroup | None:
-        return self.selector.current_group() if self.advisor else None
-
-    def current_account(self) -> Account | None:
-        return self.selector.current_account()
+        """The chosen allocation group (None when an account, or nothing, is chosen)."""
+        key = self.ticket.current_target()
+        if key is None or key.kind != GROUP or self._conn is None:
+            return None
+        return self._conn.group(key.id)
 
     def target_text(self) -> str:
         """For the confirmation dialog: "Group ByNetLiq · N · Net liquidation · 4 accounts"."""
@@ -121,8 +100,16 @@ class TicketExtras(QObject):
         """An account whose paper/live mode the chosen group shares (its first member)."""
         group = self.current_group()
         if group is None:
-            return self.current_account()
-        return next((a for a in self._accounts if a.account_id in group.account_ids), None)
+            return self.ticket.current_account()
+        return next((a for a in self._conn.accounts if a.account_id in group.account_ids), None)
+
+    def _show_members(self) -> None:
+        group = self.current_group()
+        if group is None:
+            self.selector.show_members("")
+            return
+        accounts = {a.account_id: a for a in self._conn.accounts}
+        self.selector.show_members(members_text(group, accounts), members_text(group, accounts, full=True))
 
     # ---------------------------------------------------------- validation
     def check(self, request: OrderRequest | None, errors: dict[str, str]) -> OrderRequest | None:
@@ -161,8 +148,8 @@ class TicketExtras(QObject):
             quantity = None
         instrument = t.current_instrument()
         multiplier = instrument.multiplier if instrument is not None else Decimal(1)
-        return estimate_allocation(group, self._values, {a.account_id: a for a in self._accounts}, quantity,
-                                   self._price(), multiplier=multiplier)
+        return estimate_allocation(group, self._values, {a.account_id: a for a in self._conn.accounts}, quantity,
+                                   self._price(), multiplier=multiplier, fractional=self._conn.capabilities.fractional)
 
     def _price(self) -> Decimal | None:
         """Limit price, else stop price, else last (ask/bid) — as the cost estimate assumes."""
@@ -182,7 +169,7 @@ class TicketExtras(QObject):
 
     def _input_key(self) -> tuple:
         t = self.ticket
-        return (self.target_id(), t.symbol(), t.side(), t.quantity_edit.text().strip(), t.order_type(),
+        return (t.current_target(), t.symbol(), t.side(), t.quantity_edit.text().strip(), t.order_type(),
                 t.limit_edit.text().strip(), t.stop_edit.text().strip(), t.time_in_force())
 
     def _show(self) -> None:
@@ -196,12 +183,12 @@ class TicketExtras(QObject):
         elif self._estimate is not None:
             self.preview.show_estimate(self._estimate)
 
-    def _target_changed(self) -> None:
-        """A Shares group with no quantity yet: fill in the sum of its shares."""
+    def target_changed(self) -> None:
+        """The user chose another target: a Shares group with no quantity yet fills in
+        the sum of its shares."""
         group = self.current_group()
         if group is not None and group.method is AllocationMethod.SHARES and not self.ticket.quantity_edit.text().strip():
             self._set_quantity(sum((m.amount or Decimal(0) for m in group.members), Decimal(0)))
-        self.ticket._revalidate()
 
     def _set_quantity(self, quantity: Decimal) -> None:
         self.ticket.prefill(amount=quantity)
@@ -228,18 +215,21 @@ class TicketExtras(QObject):
     # --------------------------------------------------------------- orders
     def order_accepted(self, order: Order) -> None:
         """Track a group order's fills by account; an ordinary order ends tracking."""
-        group = order.allocation_group or (order.account_id if any(g.name == order.account_id for g in self._groups) else "")
+        conn = self._conn
+        at_conn = conn is not None and order.connection_id == conn.connection_id
+        group = order.allocation_group or (order.account_id if at_conn and conn.group(order.account_id) else "")
         estimate = self._estimate
-        if not group or estimate is None or estimate.group.name != group:
+        if not at_conn or not group or estimate is None or estimate.group.name != group:
             self._placed = None
             return
-        tally = FillTally(group, order.client_order_id)
+        tally = FillTally(group, order.client_order_id, order.connection_id)
         tally.add(self._group_fills.values())
         self._placed = (estimate, tally, self._input_key())
         self._show()
 
     def fills_added(self, fills: Iterable[Fill]) -> None:
-        """New fills from the broker (any account); those of the tracked order update the table."""
+        """New fills of any connection and account; those of the tracked order (at its
+        own connection) update the table."""
         fresh = [f for f in fills if f.allocation_group]
         for fill in fresh:
             self._group_fills[fill.key] = fill
@@ -271,13 +261,9 @@ class AdvisorTicketAPI:
     """The advisor and what-if part of :class:`OrderTicket`'s public API (a mixin: it
     uses the ticket's ``extras``, ``_revalidate``, ``_request`` and ``previewRequested``)."""
 
-    def set_allocation(self, groups: Iterable[AllocationGroup], values: Iterable[AccountValues]) -> None:
-        """The advisor's allocation groups and the client accounts' values (for A/N)."""
-        self.extras.set_allocation(groups, values)
-        self._revalidate()
-
     def fills_added(self, fills: Iterable[Fill]) -> None:
-        """New fills (any account); a placed group order's show per account in the preview."""
+        """New fills (any connection, any account); a placed group order's show per
+        account in the preview."""
         self.extras.fills_added(fills)
 
     def show_preview(self, preview: OrderPreview) -> None:

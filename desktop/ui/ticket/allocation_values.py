@@ -62,6 +62,19 @@ def member_amount_text(group: AllocationGroup, amount: Decimal | None) -> str:
     return f"{text}{unit}"
 
 
+def members_text(group: AllocationGroup, accounts: Mapping[str, Account], full: bool = False) -> str:
+    """The group's members in one line ("4 members: DU100001 40 sh, DU100002 30 sh, ...");
+    ``full`` one per line with the account names (``accounts`` by id), for tooltips."""
+    parts = []
+    for member in group.members:
+        account = accounts.get(member.account_id)
+        name = account.name if full and account and account.name else ""
+        amount = member_amount_text(group, member.amount)
+        parts.append(" ".join(p for p in (member.account_id, f"({name})" if name else "", amount) if p))
+    n = len(group.members)
+    return f"{n} member{'s' if n != 1 else ''}: " + ("\n" if full else "") + ("\n" if full else ", ").join(parts)
+
+
 @dataclass(frozen=True)
 class AllocationRow:
     """One client account's line of the estimate.
@@ -173,13 +186,14 @@ def _qty(value: Decimal | None) -> str:
 class FillTally:
     """Fills of one placed group order, per client account: quantity and average price.
 
-    ``group`` and ``client_order_id`` identify the order (fills carry both, see
-    :class:`desktop.domain.Fill`); ``add`` ignores other fills and duplicates (by
-    ``fill.key``).
+    ``group``, ``client_order_id`` and ``connection_id`` identify the order (fills
+    carry them, see :class:`desktop.domain.Fill`); ``add`` ignores other fills (another
+    connection's too) and duplicates (by ``fill.key``).
     """
 
     group: str
     client_order_id: str
+    connection_id: str
     filled: dict[str, Decimal] = field(default_factory=dict)
     cost: dict[str, Decimal] = field(default_factory=dict)
     _seen: set = field(default_factory=set)
@@ -188,7 +202,8 @@ class FillTally:
         """Count the fills that belong to this order; True when any did."""
         changed = False
         for fill in fills:
-            if fill.allocation_group != self.group or fill.client_order_id != self.client_order_id:
+            if (fill.allocation_group != self.group or fill.client_order_id != self.client_order_id
+                    or fill.connection_id != self.connection_id):
                 continue
             if fill.key in self._seen:
                 continue

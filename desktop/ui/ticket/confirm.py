@@ -8,25 +8,28 @@ from PySide6.QtWidgets import QDialog, QFormLayout, QHBoxLayout, QLabel, QPushBu
 from desktop.domain import Account, OrderRequest, OrderSide
 
 from .style import LIVE, SIDE_COLOURS, submit_button_sheet
+from .targets import account_line
 from .values import ACTION_LABELS, Estimate, describe_request, fmt_money, fmt_price, fmt_qty, max_loss_text, premium
 
 
-def account_text(account: Account | None, account_id: str = "") -> str:
-    """"name (id)", just the id when the account has no name."""
-    if account is None:
-        return account_id or "—"
-    return f"{account.name} ({account.account_id})" if account.name else account.account_id
+def account_text(account: Account | None, account_id: str = "", connection: str = "") -> str:
+    """"Paper 2 · PAPER · Paper account": the connection, the id and the name (each
+    left out when unknown)."""
+    text = account_line(account) if account is not None else account_id or "—"
+    return f"{connection} · {text}" if connection else text
 
 
 class ConfirmOrderDialog(QDialog):
     """Asks the user to confirm ``request`` before it is sent (objectName "orderConfirmDialog").
 
-    Shows the order in words, the account (and whether it is paper or live money) and
-    the estimated cost or proceeds including commission. Option orders also show the
+    Shows the order in words, the connection and account it goes to ("Paper 2 ·
+    PAPER · Paper account"), whether it is paper or live money (``paper``: the
+    connection's capabilities say so) and the estimated cost or proceeds including
+    commission. Option orders also show the
     contract with its OCC symbol, the premium ("premiumLabel") and the most the order
     can lose ("maxLossLabel"). ``target_text`` replaces the account line for an
-    allocation-group order ("Group ByNetLiq · N · Net liquidation · 4 accounts"; then
-    ``account`` is a member, for the paper/live mode). Open it with ``open()``;
+    allocation-group order ("Group ByNetLiq · N · Net liquidation · 4 accounts", after
+    the connection's name; then ``account`` is a member, for the paper/live mode). Open it with ``open()``;
     ``accepted`` means confirmed. Safe keys: Enter and Escape cancel (Cancel is the
     default button and has the focus); confirming takes a click, Alt+C, or tabbing to
     Confirm and pressing Space/Enter.
@@ -40,6 +43,8 @@ class ConfirmOrderDialog(QDialog):
         parent: QWidget | None = None,
         *,
         target_text: str = "",
+        connection: str = "",
+        paper: bool = False,
     ) -> None:
         super().__init__(parent)
         self.request = request
@@ -55,11 +60,13 @@ class ConfirmOrderDialog(QDialog):
 
         details = QFormLayout()
         details.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
-        self.account_label = self._value(target_text or account_text(account, request.account_id), "accountLabel")
+        target = f"{connection} · {target_text}" if connection and target_text else target_text
+        self.account_label = self._value(target or account_text(account, request.account_id, connection), "accountLabel")
         details.addRow("Allocate to:" if target_text else "Account:", self.account_label)
-        if account is not None:
-            mode = self._value("Paper (simulated money)" if account.is_paper else "LIVE: real money", "modeLabel")
-            if not account.is_paper:
+        if account is not None or paper:
+            is_paper = paper or account.is_paper
+            mode = self._value("Paper (simulated money)" if is_paper else "LIVE: real money", "modeLabel")
+            if not is_paper:
                 mode.setStyleSheet(f"font-weight: bold; color: {LIVE};")
             details.addRow("Mode:", mode)
         instrument = request.instrument

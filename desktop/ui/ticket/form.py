@@ -1,11 +1,12 @@
 """The order ticket's widgets and layout, and how they display state.
 
 :class:`TicketForm` knows nothing about validation or brokers; :class:`OrderTicket`
-(ticket.py) adds the behaviour. Every input has an objectName ("accountCombo",
-"symbolEdit", "buyButton", "sellButton", "quantityEdit", "typeCombo",
+(ticket.py) adds the behaviour. Every input has an objectName ("accountCombo", in
+"accountSelector", "symbolEdit", "buyButton", "sellButton", "quantityEdit", "typeCombo",
 "limitPriceEdit", "stopPriceEdit", "tifCombo", "submitButton") and an error label
-"<key>Error" under it; "quoteLabel", "estimateLabel", "formError", "rejectLabel" and
-"statusLabel" complete it. For options ("option mode") the BUY/SELL buttons give way to
+"<key>Error" under it; "connectionNote" under the account says what changed when the
+account moved to another connection; "quoteLabel", "estimateLabel", "formError",
+"rejectLabel" and "statusLabel" complete it. For options ("option mode") the BUY/SELL buttons give way to
 "optionActionCombo" (buy/sell to open/close), "contractLabel" names the contract and
 "multiplierLabel" shows the shares per contract next to the quantity.
 """
@@ -22,9 +23,10 @@ from PySide6.QtWidgets import (
 
 from desktop.domain import Instrument, OptionAction, OptionRight, OrderSide, OrderType, PositionEffect, Quote, TimeInForce
 
+from .account_selector import AccountSelector
 from .style import FORM_SHEET, LINK, SIDE_COLOURS, set_invalid, show_error, submit_button_sheet
 from .values import ACTION_LABELS, ACTION_TIPS, fmt_price, fmt_qty
-from .widgets import AccountComboBox, FieldBox, SideSelector, SymbolValidator
+from .widgets import FieldBox, SideSelector, SymbolValidator
 
 
 class TicketForm(QWidget):
@@ -33,9 +35,10 @@ class TicketForm(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setStyleSheet(FORM_SHEET)
-        self.account_combo = AccountComboBox(self, objectName="accountCombo")
-        self.account_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.account_combo.setMinimumContentsLength(12)
+        self.selector = AccountSelector(self)
+        self.account_combo = self.selector.combo
+        self.connection_note = QLabel(self, objectName="connectionNote", wordWrap=True, visible=False)
+        self.connection_note.setProperty("role", "note")
         self.symbol_edit = QLineEdit(self, objectName="symbolEdit", placeholderText="e.g. AAPL")
         self.symbol_edit.setValidator(SymbolValidator(self.symbol_edit))
         self.completer_model = QStringListModel(self)
@@ -91,8 +94,12 @@ class TicketForm(QWidget):
         form.setHorizontalSpacing(8)
         form.setVerticalSpacing(5)
         self.form = form
-        self._row("Account", "account", self.account_combo)
-        self.account_label: QLabel = form.labelForField(self.boxes["account"])  # "Allocate to" for advisors
+        self._row("Account", "account", self.selector)
+        account_box = self.boxes["account"]
+        account_box.field = self.account_combo  # marked invalid; the selector adds the group's members
+        account_box.layout().addWidget(self.connection_note)
+        self.account_label: QLabel = form.labelForField(account_box)  # "Allocate to" for advisors
+        self.account_label.setBuddy(self.account_combo)
         self._row("Symbol", "symbol", self.symbol_edit)
         form.addRow(self.contract_label)
         form.addRow(self.quote_label)
@@ -154,13 +161,12 @@ class TicketForm(QWidget):
         if isinstance(buddy, QLabel):
             buddy.setBuddy(field)
 
-    def show_account_row(self, label: str, field: QWidget, *, wide: bool) -> None:
-        """Label the account row ``label`` (buddy ``field``). ``wide`` moves the label and
-        the account box out of the form, above it, so the box has the ticket's whole
-        width (the advisor's group names, e.g. "ByEquity · A · Available equity · 3
+    def show_account_row(self, label: str, *, wide: bool) -> None:
+        """Label the account row ``label``. ``wide`` moves the label and the account box
+        out of the form, above it, so the box has the ticket's whole width (connection
+        names, the advisor's group names, e.g. "ByEquity · A · Available equity · 3
         accounts", and the wrapped member list under them)."""
         self.account_label.setText(label)
-        self.account_label.setBuddy(field)
         box = self.boxes["account"]
         if wide == self._account_wide:
             return

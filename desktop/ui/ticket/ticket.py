@@ -4,66 +4,70 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
-from desktop.brokers.capabilities import BrokerCapabilities
-from desktop.domain import Account, Instrument, Order, OrderRequest, OrderSide, OrderType, Quote, TimeInForce
+from desktop.domain import Instrument, Order, OrderRequest, OrderSide, OrderType, Quote
 
 from .advisor import AdvisorTicketAPI, TicketExtras
-from .confirm import ConfirmOrderDialog, account_text
+from .confirm import ConfirmOrderDialog
 from .form import TicketForm
 from .prefill import PrefillMixin
+from .routing import TicketRouting
 from .values import (
-    ACTION_LABELS, TIF_LABELS, TIF_TIPS, TYPE_LABELS, CommissionEstimator, InstrumentLookup, TicketInputs,
-    build_request, estimate_order, fmt_money, fmt_qty, parse_decimal, premium,
+    ACTION_LABELS, TicketInputs, build_request, estimate_order, fmt_money, fmt_qty, is_occ, parse_decimal, premium,
 )
 
 _QUIET_WHEN_BLANK = ("symbol", "quantity")  # no "is required" nagging before the first edit
 _SENDING = "Sending order…"
 
 
-class OrderTicket(AdvisorTicketAPI, PrefillMixin, TicketForm):
-    """Order entry form (objectName "orderTicket").
+class OrderTicket(AdvisorTicketAPI, TicketRouting, PrefillMixin, TicketForm):
+    """Order entry form (objectName "orderTicket") over every connection of the desk.
 
-    The lead wires it up: ``set_accounts``, ``set_symbols``, ``set_capabilities``,
-    ``set_quote``; listens to ``orderSubmitted(OrderRequest)`` (emitted after the
-    confirmation dialog, or directly with confirmation off) and answers with
-    ``order_accepted(Order)`` or ``order_rejected(message)``. Emitting puts the ticket
-    in the busy state (Submit disabled) until one of those, or ``set_busy(False)``.
-    ``symbolChanged(str)`` says which (known) symbol the user settled on, to stream
-    its quotes. Keyboard: Ctrl+B / Ctrl+S pick the side while the focus is in the
-    ticket (rebind through ``buy_shortcut`` / ``sell_shortcut``).
+    The window feeds it ``set_connections(list[TicketConnection])`` (accounts, groups,
+    capabilities, status, instrument lookup and commission estimate of each
+    connection), ``set_symbols`` and ``set_quote``. One account selector lists every
+    connection's accounts grouped by connection (advisor logins: their allocation
+    groups first); the chosen account or group decides the connection
+    (``current_connection_id()``, announced by ``connectionChanged(str)``), and what
+    the ticket offers follows that connection's capabilities: order types, time in
+    force, options, what-if, fractional quantities. Switching to an account at
+    another connection re-checks every field; an order type or time in force it lacks
+    falls back to the nearest one with a note saying so ("connectionNote").
 
-    Options: a symbol that resolves to an option instrument (e.g. an OCC symbol such as
-    "AAPL  250221C00200000", padded or not) puts the ticket in option mode: the side is
-    one of the four actions ("optionActionCombo"), the quantity counts contracts, the
-    estimate is the premium and the request carries ``position_effect``. See
-    :meth:`prefill_option`.
+    It emits ``orderSubmitted(OrderRequest)`` (after the confirmation dialog, or
+    directly with confirmation off; the request names its ``connection_id``) and is
+    answered with ``order_accepted(Order)`` or ``order_rejected(message)``. Emitting
+    puts the ticket in the busy state (Submit disabled) until one of those, or
+    ``set_busy(False)``. ``symbolChanged(str)`` says which (known) symbol the user
+    settled on, to stream its quotes; ``symbolLookupRequested(connection_id, symbol)``
+    asks (once per pair) to look up a symbol the chosen connection does not know yet
+    (the ticket re-checks it at the next ``set_connections``). Keyboard: Ctrl+B /
+    Ctrl+S pick the side while the focus is in the ticket (rebind through
+    ``buy_shortcut`` / ``sell_shortcut``).
 
-    Advisors (``capabilities.allocation_groups``): the account field becomes a group /
-    client-account selector with a live allocation estimate (see
-    :class:`~desktop.ui.ticket.advisor.TicketExtras`); feed it ``set_allocation`` and
-    ``fills_added``. What-if (``capabilities.preview_orders``): "Preview" emits
+    Options: where the connection offers them, a symbol that resolves to an option
+    instrument (e.g. an OCC symbol such as "AAPL  250221C00200000", padded or not) puts
+    the ticket in option mode: the side is one of the four actions
+    ("optionActionCombo"), the quantity counts contracts, the estimate is the premium
+    and the request carries ``position_effect``. See :meth:`prefill_option`.
+
+    Advisors: with a group chosen the ticket shows a live allocation estimate (see
+    :class:`~desktop.ui.ticket.advisor.TicketExtras`); feed it ``fills_added`` (fills of
+    every connection). What-if (``capabilities.preview_orders``): "Preview" emits
     ``previewRequested(OrderRequest)``; answer with ``show_preview`` / ``preview_failed``.
     """
 
     orderSubmitted = Signal(object)
     symbolChanged = Signal(str)
     previewRequested = Signal(object)
+    connectionChanged = Signal(str)
+    symbolLookupRequested = Signal(str, str)
 
-    def __init__(
-        self,
-        parent: QWidget | None = None,
-        *,
-        instrument_for: InstrumentLookup | None = None,
-        commission_for: CommissionEstimator | None = None,
-    ) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("orderTicket")
-        self._instrument_for = instrument_for
-        self._commission_for = commission_for
-        self._accounts: list[Account] = []
         self._quotes: dict[str, Quote] = {}
         self._touched: set[str] = set()
         self._confirm: set[OrderType] = set(OrderType)
@@ -71,14 +75,15 @@ class OrderTicket(AdvisorTicketAPI, PrefillMixin, TicketForm):
         self._request: OrderRequest | None = None
         self._errors: dict[str, str] = {}
         self._last_symbol = ""
+        self._asked: tuple[str, str] | None = None
         self._instrument: Instrument | None = None
         self.confirm_dialog: ConfirmOrderDialog | None = None
         self.extras = TicketExtras(self)
         self._connect()
-        self.set_capabilities(BrokerCapabilities())
+        self._init_routing()
+        self._revalidate()
 
     def _connect(self) -> None:
-        self.account_combo.currentIndexChanged.connect(self._revalidate)
         self.symbol_edit.textChanged.connect(self._on_symbol_text)
         self.symbol_edit.editingFinished.connect(self._announce_symbol)
         self.completer.activated.connect(lambda _text: self._announce_symbol())
@@ -96,57 +101,13 @@ class OrderTicket(AdvisorTicketAPI, PrefillMixin, TicketForm):
         self.extras.whatif.previewClicked.connect(self._request_preview)
 
     # --------------------------------------------------------------- public API
-    def set_instrument_lookup(self, instrument_for: InstrumentLookup | None) -> None:
-        """Set how a typed symbol becomes an Instrument (None: every symbol is an equity)."""
-        self._instrument_for = instrument_for
-        self._on_symbol_text()
-
-    set_instrument_resolver = set_instrument_lookup
-
-    def set_commission_estimator(self, commission_for: CommissionEstimator | None) -> None:
-        """Set the ``commission_for(request, price)`` used in cost estimates."""
-        self._commission_for = commission_for
-        self._revalidate()
-
-    def set_accounts(self, accounts: Iterable[Account]) -> None:
-        """Offer ``accounts`` ("name (id)"); keeps the selected one when still present."""
-        current = self.current_account()
-        self._accounts = list(accounts)
-        combo = self.account_combo
-        combo.blockSignals(True)
-        combo.clear()
-        for account in self._accounts:
-            combo.addItem(account_text(account))
-            mode = "paper" if account.is_paper else "live"
-            tip = f"{account.broker} · {account.kind} · {mode} · {account.currency}"
-            combo.setItemData(combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
-        keys = [a.key for a in self._accounts]
-        combo.setCurrentIndex(keys.index(current.key) if current and current.key in keys else (0 if keys else -1))
-        combo.blockSignals(False)
-        self.extras.set_accounts(self._accounts)
-        self._revalidate()
-
     def current_quote(self) -> Quote | None:
         """The latest quote of the ticket's symbol, or None."""
         return self._quotes.get(self.symbol())
 
-    def current_account(self) -> Account | None:
-        """The selected account, or None (also None while an allocation group is chosen)."""
-        if self.extras.advisor:
-            return self.extras.current_account()
-        index = self.account_combo.currentIndex()
-        return self._accounts[index] if 0 <= index < len(self._accounts) else None
-
     def set_symbols(self, symbols: Iterable[str]) -> None:
         """Symbols offered by the symbol field's completer."""
         self.completer_model.setStringList(sorted({s.upper() for s in symbols}))
-
-    def set_capabilities(self, capabilities: BrokerCapabilities) -> None:
-        """Offer only the order types and times in force the broker declares."""
-        self.fill_combo(self.type_combo, [t for t in OrderType if t in capabilities.order_types], TYPE_LABELS)
-        self.fill_combo(self.tif_combo, [t for t in TimeInForce if t in capabilities.time_in_force], TIF_LABELS, TIF_TIPS)
-        self.extras.set_capabilities(capabilities)
-        self._on_type_changed()
 
     def set_quote(self, quote: Quote) -> None:
         """Latest quote for a symbol; shown (and used for estimates) when it is the ticket's."""
@@ -221,10 +182,11 @@ class OrderTicket(AdvisorTicketAPI, PrefillMixin, TicketForm):
         if request.type not in self._confirm:
             self._send(request)
             return
-        estimate = estimate_order(request, self._quotes.get(request.symbol), self.extras.commission_for(self._commission_for))
-        advisor = self.extras.advisor
-        account = self.extras.mode_account() if advisor else self.current_account()
-        dialog = ConfirmOrderDialog(request, account, estimate, self, target_text=self.extras.target_text())
+        estimate = estimate_order(request, self._quotes.get(request.symbol), self.extras.commission_for(self._commission()))
+        conn = self.current_connection()
+        dialog = ConfirmOrderDialog(request, self.extras.mode_account(), estimate, self,
+                                    target_text=self.extras.target_text(), connection=conn.name if conn else "",
+                                    paper=bool(conn and conn.capabilities.paper))
         dialog.accepted.connect(lambda: self._send(request))
         dialog.finished.connect(self._dialog_closed)
         self.confirm_dialog = dialog
@@ -252,14 +214,6 @@ class OrderTicket(AdvisorTicketAPI, PrefillMixin, TicketForm):
         known = "symbol" not in self._errors
         self.show_quote(self.symbol() if known else "", self._quotes.get(self.symbol()))
 
-    def _lookup(self, symbol: str) -> Instrument | None:
-        if not symbol or self._instrument_for is None:
-            return None
-        try:
-            return self._instrument_for(symbol)
-        except Exception:  # build_request explains a failing lookup next to the field
-            return None
-
     def _announce_symbol(self) -> None:
         instrument = self._instrument
         if instrument is not None and instrument.is_option and self.symbol() != instrument.symbol:
@@ -268,23 +222,36 @@ class OrderTicket(AdvisorTicketAPI, PrefillMixin, TicketForm):
         if symbol and symbol != self._last_symbol and "symbol" not in self._errors:
             self._last_symbol = symbol
             self.symbolChanged.emit(symbol)
+        self._ask_lookup()
+
+    def _ask_lookup(self) -> None:
+        """A symbol the chosen connection does not know (yet): ask once to look it up."""
+        symbol, cid = self.symbol(), self.current_connection_id()
+        unknown = self._instrument is None and "symbol" in self._errors and self._instrument_lookup() is not None
+        if symbol and cid and unknown and (self._offer().options or not is_occ(symbol)) and (cid, symbol) != self._asked:
+            self._asked = (cid, symbol)
+            self.symbolLookupRequested.emit(cid, symbol)
 
     def _on_type_changed(self) -> None:
         self.enable_price_fields(self.order_type())
         self._revalidate()
 
     def _inputs(self) -> TicketInputs:
-        account = self.current_account()
-        account_id = self.extras.target_id() if self.extras.advisor else account.account_id if account else ""
+        target = self.current_target()
         return TicketInputs(
-            account_id=account_id, symbol=self.symbol_edit.text(), side=self.side(),
+            connection_id=target.connection_id if target else "", account_id=target.id if target else "",
+            symbol=self.symbol_edit.text(), side=self.side(),
             quantity=self.quantity_edit.text(), order_type=self.order_type(), limit_price=self.limit_edit.text(),
             stop_price=self.stop_edit.text(), time_in_force=self.time_in_force(),
             position_effect=self.position_effect(),
         )
 
     def _revalidate(self, *_args: object) -> None:
-        self._request, self._errors = build_request(self._inputs(), self._instrument_for)
+        self._request, self._errors = build_request(self._inputs(), self._instrument_lookup(), self._offer())
+        problem = self.target_problem()
+        if problem:
+            self._errors.setdefault("account", problem)
+            self._request = None
         self._request = self.extras.check(self._request, self._errors)
         quiet = {k for k in _QUIET_WHEN_BLANK if k not in self._touched and not self.boxes[k].field.text().strip()}
         self.show_field_errors(self._errors, quiet)
@@ -314,7 +281,8 @@ class OrderTicket(AdvisorTicketAPI, PrefillMixin, TicketForm):
     def _show_estimate(self) -> None:
         label = "Estimated cost" if self.side() is OrderSide.BUY else "Estimated proceeds"
         request = self._request
-        estimate = estimate_order(request, self._quotes.get(request.symbol), self.extras.commission_for(self._commission_for)) if request else None
+        commission = self.extras.commission_for(self._commission())
+        estimate = estimate_order(request, self._quotes.get(request.symbol), commission) if request else None
         if estimate is not None and request.instrument.is_option:
             paid = premium(request, estimate.price)
             verb = "paid" if request.side is OrderSide.BUY else "received"

@@ -21,6 +21,7 @@ from desktop.domain import (
     Instrument, OptionAction, OptionRight, OrderRequest, OrderSide, OrderType, PositionEffect, Quote, TimeInForce,
     field_errors,
 )
+from desktop.domain.occ import parse_occ
 from desktop.domain.order import check_order_fields
 
 InstrumentLookup = Callable[[str], "Instrument | None"]
@@ -86,7 +87,8 @@ def parse_decimal(text: str, field: str) -> Decimal | None:
 
 @dataclass(frozen=True)
 class TicketInputs:
-    """The raw state of the ticket's fields, as typed."""
+    """The raw state of the ticket's fields, as typed; ``connection_id`` and
+    ``account_id`` (an account id or an allocation group's name) of the chosen target."""
 
     account_id: str
     symbol: str
@@ -98,18 +100,33 @@ class TicketInputs:
     time_in_force: TimeInForce = TimeInForce.DAY
     position_effect: PositionEffect | None = None
     """Open or close, for option orders (ignored for other instruments)."""
+    connection_id: str = ""
 
 
-def build_request(inputs: TicketInputs, instrument_for: InstrumentLookup | None) -> tuple[OrderRequest | None, dict[str, str]]:
+@dataclass(frozen=True)
+class Offer:
+    """What the chosen connection offers beyond order types: its ``name`` (for
+    messages), ``options`` (OCC symbols resolve only where True) and ``fractional``
+    (fractional share quantities)."""
+
+    name: str = "this broker"
+    options: bool = True
+    fractional: bool = True
+
+
+def build_request(inputs: TicketInputs, instrument_for: InstrumentLookup | None,
+                  offer: Offer = Offer()) -> tuple[OrderRequest | None, dict[str, str]]:
     """Turn the ticket's raw fields into an OrderRequest, or explain every problem.
 
     Returns ``(request, {})`` when valid, else ``(None, {field key: message})``. Fields
     that fail are replaced by harmless stand-ins and the domain validation is run
     again, so that a bad quantity does not hide a missing limit price. Without an
-    ``instrument_for`` every symbol is taken as a US equity.
+    ``instrument_for`` every symbol is taken as a US equity. ``offer`` names the
+    connection in messages and refuses options / fractional shares it does not offer.
     """
     errors: dict[str, str] = {}
     values: dict[str, object] = {
+        "connection_id": inputs.connection_id or "?",
         "account_id": inputs.account_id.strip(),
         "side": inputs.side,
         "type": inputs.order_type,
@@ -117,10 +134,10 @@ def build_request(inputs: TicketInputs, instrument_for: InstrumentLookup | None)
         "limit_price": None,
         "stop_price": None,
     }
-    if not values["account_id"]:
+    if not values["account_id"] or not inputs.connection_id:
         errors["account"] = "account is required: choose an account"
         values["account_id"] = "?"
-    instrument = _resolve(inputs.symbol, instrument_for, errors)
+    instrument = _resolve(inputs.symbol, instrument_for, errors, offer)
     values["instrument"] = instrument or _ANY_INSTRUMENT
     if instrument is not None and instrument.is_option and inputs.position_effect is not None:
         values["position_effect"] = inputs.position_effect
@@ -146,6 +163,11 @@ def build_request(inputs: TicketInputs, instrument_for: InstrumentLookup | None)
         if values[name] is None and required:
             errors[key] = f"{name} is required: enter a quantity"
             values[name] = stand_in[name]
+    amount = values["amount"]
+    if (not offer.fractional and "quantity" not in errors and instrument is not None and not instrument.is_option
+            and amount % 1 and not amount % instrument.lot_size):  # the instrument's own lot size speaks first
+        errors["quantity"] = f"{offer.name} does not trade fractional shares: enter a whole number"
+        values["amount"] = stand_in["amount"]
     for _ in range(len(stand_in) + 1):
         try:
             request = OrderRequest(**values)
@@ -167,7 +189,8 @@ def build_request(inputs: TicketInputs, instrument_for: InstrumentLookup | None)
     return None, errors
 
 
-def _resolve(symbol: str, instrument_for: InstrumentLookup | None, errors: dict[str, str]) -> Instrument | None:
+def _resolve(symbol: str, instrument_for: InstrumentLookup | None, errors: dict[str, str],
+             offer: Offer) -> Instrument | None:
     symbol = symbol.strip().upper()
     if not symbol:
         errors["symbol"] = "symbol is required: type a ticker"
@@ -183,9 +206,21 @@ def _resolve(symbol: str, instrument_for: InstrumentLookup | None, errors: dict[
     except Exception as exc:  # a broker lookup failing must not break typing
         errors["symbol"] = f"symbol {symbol} could not be looked up: {exc}"
         return None
+    if (instrument is not None and instrument.is_option or instrument is None and is_occ(symbol)) and not offer.options:
+        errors["symbol"] = f"{symbol} is an option: {offer.name} does not offer options"
+        return None
     if instrument is None:
-        errors["symbol"] = f"symbol {symbol} is not known to this broker"
+        errors["symbol"] = f"symbol {symbol} is not known to {offer.name}"
     return instrument
+
+
+def is_occ(symbol: str) -> bool:
+    """True when ``symbol`` reads as an OCC option symbol ("AAPL  250221C00200000")."""
+    try:
+        parse_occ(symbol)
+    except ValueError:
+        return False
+    return True
 
 
 def modify_errors(instrument: Instrument, order_type: OrderType, filled: Decimal, amount: Decimal, limit_price: Decimal | None, stop_price: Decimal | None) -> dict[str, str]:

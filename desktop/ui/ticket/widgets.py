@@ -6,10 +6,7 @@ import re
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import (
-    QButtonGroup, QComboBox, QHBoxLayout, QLabel, QPushButton, QStyle, QStyleOptionComboBox, QStylePainter,
-    QVBoxLayout, QWidget,
-)
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop.domain import OrderSide
 
@@ -95,39 +92,3 @@ class SymbolValidator(QValidator):
         if not self._ALLOWED.match(upper):
             return (QValidator.State.Invalid, text, pos)
         return (QValidator.State.Acceptable, upper, pos)
-
-
-class AccountComboBox(QComboBox):
-    """A combo box that shortens "Long account name (U1234567)" to fit, keeping the id.
-
-    The account id is what matters when the dock is narrow, so the name is elided and
-    the "(id)" suffix stays readable. The full text is the tooltip.
-    """
-
-    def __init__(self, parent: QWidget | None = None, **kwargs) -> None:
-        super().__init__(parent, **kwargs)
-        self.currentTextChanged.connect(self.setToolTip)
-
-    def paintEvent(self, _event) -> None:  # noqa: D102 - Qt override
-        painter = QStylePainter(self)
-        option = QStyleOptionComboBox()
-        self.initStyleOption(option)
-        field = self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
-                                            QStyle.SubControl.SC_ComboBoxEditField, self)
-        option.currentText = elide_keeping_suffix(self.fontMetrics(), option.currentText, field.width() - 2)
-        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
-        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
-        painter.end()
-
-
-def elide_keeping_suffix(metrics, text: str, width: int) -> str:
-    """Elide ``text`` to ``width`` px, keeping a trailing " (…)" part whole when it fits."""
-    if metrics.horizontalAdvance(text) <= width:
-        return text
-    head, sep, tail = text.rpartition(" (")
-    if sep and text.endswith(")"):
-        suffix = sep + tail
-        room = width - metrics.horizontalAdvance(suffix)
-        if room > metrics.horizontalAdvance("M…"):
-            return metrics.elidedText(head, Qt.TextElideMode.ElideRight, room) + suffix
-    return metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, width)
