@@ -141,6 +141,11 @@ def test_one_connection_without_groups_is_a_plain_drop_down(qtbot):
     assert t.layout().indexOf(t.boxes["account"]) < 0  # in the form, beside its label
     t.set_connections(connections())
     assert combo(t).isEditable() and t.layout().indexOf(t.boxes["account"]) == 1  # above the form, full width
+    t.show()
+    t.set_connections(connections()[:1])  # the others removed: plain again, and searchable after
+    assert not combo(t).isEditable() and t.current_target() == ("paper", "account", "PAPER")
+    t.set_connections(connections())
+    assert search(qtbot, t, "okaf") == ["Paper advisor demo · DU100002 · Okafor IRA"]
 
 
 # --------------------------------------------------- the account decides the connection
@@ -347,7 +352,9 @@ def test_a_symbol_the_connection_does_not_know_yet_is_asked_for_once(qtbot, tick
     spy = Instrument.equity("SPY")
     conns = connections()
     conns[2] = TicketConnection(**{**conns[2].__dict__, "instrument_for": lambda s: spy if s == "SPY" else KNOWN.get(s)})
-    ticket.set_connections(conns)  # the window, once IBKR found it
+    with qtbot.waitSignal(ticket.symbolChanged, timeout=1000) as announced:
+        ticket.set_connections(conns)  # the window, once IBKR found it
+    assert announced.args == ["SPY"]  # now its quotes can be streamed
     assert find(ticket, QLabel, "symbolError").isHidden() and ticket.current_request().instrument == spy
     pick(qtbot, ticket, "paper account")  # Paper does not list SPY either: asked there too
     assert asked == [("ibkr", "SPY"), ("paper", "SPY")]

@@ -49,6 +49,8 @@ class TicketRouting:
         self._names.update({c.connection_id: c.name for c in self._connections.values()})
         self._list(keep_search=True)
         self._follow_target()
+        if self._asked == (self.current_connection_id(), self.symbol()) and self._instrument is not None:
+            self._announce_symbol()  # the symbol asked for is known now: stream it
 
     def connections(self) -> list[TicketConnection]:
         """The connections last given to :meth:`set_connections`."""
