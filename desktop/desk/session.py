@@ -217,6 +217,11 @@ class LiveConnection:
                 self.remember(inst)
         self.emit(ev.INSTRUMENTS)
 
+    async def look_up(self, symbol: str) -> None:
+        """Search ``symbol`` at this connection and keep what it lists (INSTRUMENTS event);
+        a symbol it does not list is logged, not raised."""
+        await self._load_instruments([symbol.strip().upper()])
+
     def remember(self, instrument: Instrument) -> None:
         """Keep an instrument this connection reported (first one per symbol wins)."""
         self.instruments.setdefault(instrument.symbol, instrument)

@@ -228,6 +228,7 @@ class MainWindow(QMainWindow):
         self.ticket.orderSubmitted.connect(self.actions_.submit)
         self.ticket.connectionChanged.connect(self._ticket_connection_changed)
         self.ticket.symbolChanged.connect(self._ticket_symbol_changed)
+        self.ticket.symbolLookupRequested.connect(self._ticket_lookup)
         self.orders.cancelRequested.connect(self.actions_.cancel)
         self.orders.modifyRequested.connect(self.actions_.modify)
         self.actions_.message.connect(lambda text: self.status.showMessage(text, 8000))
@@ -248,7 +249,7 @@ class MainWindow(QMainWindow):
             self._refresh_watchlist_sources()
         if event.kind == ev.REMOVED:
             DISPLAY_CLOCK.forget(event.connection.id)
-        if event.kind in (ev.ADDED, ev.REMOVED, ev.STATUS, ev.ALLOCATION, ev.INSTRUMENTS):
+        if event.kind in (ev.ADDED, ev.REMOVED, ev.STATUS, ev.SESSION, ev.ALLOCATION, ev.INSTRUMENTS):
             self._update_ticket()
             symbols = self.desk.known_symbols()
             self.chart.set_symbols(symbols)
@@ -270,10 +271,8 @@ class MainWindow(QMainWindow):
         state = self.desk.state
         targets = []
         for conn in self.desk.connections.values():
-            if conn.capabilities is None:
-                continue
             targets.append(TicketConnection(
-                connection_id=conn.id, name=conn.name, capabilities=conn.capabilities,
+                connection_id=conn.id, name=conn.name, capabilities=conn.capabilities or conn.broker.capabilities,
                 accounts=tuple(state.accounts_of(conn.id)), groups=tuple(conn.groups.values()),
                 values=tuple(conn.allocation_values.values()), live=conn.is_live,
                 instrument_for=conn.instrument_for, commission_for=conn.broker.estimate_commission))
@@ -346,7 +345,9 @@ class MainWindow(QMainWindow):
             return  # a consolidated row belongs to no one account
         option = position.instrument.option
         self.chart.set_symbol(option.underlying if option is not None else position.symbol)  # options: chart the stock
-        self.ticket.select_account(position.connection_id, position.account_id)
+        if not self.ticket.select_account(position.connection_id, position.account_id):
+            self.status.showMessage(f"{self.labels.name(position.connection_id)} · {position.account_id}: "
+                                    f"{self.ticket.target_problem() or 'cannot be traded now'}", 10000)
         side = OrderSide.SELL if position.quantity > 0 else OrderSide.BUY
         self.ticket.prefill(symbol=position.symbol, side=side, amount=abs(position.quantity))
 
@@ -392,6 +393,12 @@ class MainWindow(QMainWindow):
         self._ticket_symbol_changed(self.ticket.current_symbol())
         if self.welcome is not None:
             self.welcome.set_focus(connection_id)
+
+    def _ticket_lookup(self, connection_id: str, symbol: str) -> None:
+        """The ticket's connection does not know ``symbol`` yet: search it there."""
+        conn = self.desk.connections.get(connection_id)
+        if conn is not None and conn.is_live:
+            spawn(conn.look_up(symbol), name=f"lookup:{connection_id}:{symbol}")
 
     def _ticket_symbol_changed(self, symbol: str) -> None:
         cid = self.ticket.current_connection_id()
