@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
+from contextlib import asynccontextmanager
 
 import pytest
+import trustme
 
 from desktop.brokers.errors import (
     AuthError,
@@ -15,8 +18,9 @@ from desktop.brokers.errors import (
     UnavailableError,
 )
 from desktop.brokers.ibkr.client import IBKR_PACE_RULES, IbkrClient, RequestTimeout
-from desktop.brokers.transport import Pacer, RetryPolicy
+from desktop.brokers.transport import MaybeSentError, Pacer, RetryPolicy, fingerprint, is_maybe_sent
 from tests.fakes.ibkr import running_gateway
+from tests.unit.test_transport_loopback import Reply, ScriptedServer
 
 
 async def _opened(gw, **kwargs) -> IbkrClient:
@@ -192,37 +196,48 @@ def test_default_pace_rules_cover_notes_section_7():
     assert history.max_concurrent == 5
 
 
-def _mock_client(handler, **kwargs) -> IbkrClient:
-    """An IbkrClient whose HTTP goes to ``handler`` (httpx.MockTransport), no TLS."""
-    import httpx
+@asynccontextmanager
+async def pinned_server(**kwargs):
+    """A scripted HTTPS server on loopback (tests.unit.test_transport_loopback) and an
+    opened IbkrClient pinned to its certificate, without pacing of its own."""
+    cert = trustme.CA().issue_cert("127.0.0.1")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    cert.configure_cert(context)
+    async with ScriptedServer(context) as server:
+        der = ssl.PEM_cert_to_DER_cert(cert.cert_chain_pems[0].bytes().decode())
+        kwargs.setdefault("pacer", Pacer(None))
+        client = IbkrClient(server.base_url + "/v1/api", pinned_sha256=fingerprint(der), timeout=5.0, **kwargs)
+        await client.open()
+        try:
+            yield server, client
+        finally:
+            await client.close()
 
-    client = IbkrClient("https://127.0.0.1:5000/v1/api", pinned_sha256="AB" * 32, pacer=Pacer(None), **kwargs)
-    client._http = httpx.AsyncClient(base_url=client.base_url + "/", transport=httpx.MockTransport(handler))
-    return client
 
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_order_post_answered_5xx_is_maybe_sent_and_not_retried(arun, status):
+    """Any 5xx to an order POST may come after IBKR acted on it (503 is "request takes
+    more than 10s", NOTES.md 7), so the caller must reconcile, never re-send; an
+    idempotent GET is still retried after a 503.
 
-@pytest.mark.parametrize("status", [503, 504])
-def test_order_post_answered_503_is_maybe_sent_and_not_retried(arun, status):
-    """503 means "request takes more than 10s" (NOTES.md 7): the order may be placed,
-    so the caller must reconcile, not re-send; an idempotent GET is still retried."""
-    import httpx
-
-    seen: list[str] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request.method)
-        return httpx.Response(status, json={"error": "Service Unavailable"})
-
+    Changed with the move onto the kit's pipeline: a 500/502 answer to an order POST
+    used to be raised as a refusal (BrokerError / UnavailableError); it is now
+    MaybeSentError (maybe_sent), like 503/504 were."""
     async def main():
-        client = _mock_client(handler, retry_policy=RetryPolicy(delays=(0.0,)))
-        with pytest.raises(RequestTimeout) as info:
-            await client.post("/iserver/account/DU100001/orders", {"orders": [{}]})
-        assert info.value.maybe_sent is True and str(status) in info.value.message
-        assert seen == ["POST"]
-        with pytest.raises(UnavailableError) as get_error:
-            await client.get("/iserver/accounts")
-        assert not isinstance(get_error.value, RequestTimeout)
-        await client.close()
+        async with pinned_server(retry_policy=RetryPolicy(delays=(0.0,))) as (server, client):
+            answer = Reply(status, {"error": "Service Unavailable"})
+            server.on("POST", "/v1/api/iserver/account/DU100001/orders", answer)
+            server.on("GET", "/v1/api/iserver/accounts", answer)
+            with pytest.raises(MaybeSentError) as info:
+                await client.post("/iserver/account/DU100001/orders", {"orders": [{}]})
+            assert info.value.maybe_sent is True and str(status) in info.value.message
+            assert isinstance(info.value, UnavailableError)
+            with pytest.raises(BrokerError) as get_error:
+                await client.get("/iserver/accounts")
+            assert not is_maybe_sent(get_error.value)
+            return server.count("POST", "/v1/api/iserver/account/DU100001/orders"), \
+                server.count("GET", "/v1/api/iserver/accounts")
 
-    arun(main())
-    assert seen.count("GET") == (3 if status == 503 else 1)  # 503 retried twice (RetryPolicy)
+    posts, gets = arun(main())
+    assert posts == 1
+    assert gets == (3 if status == 503 else 1)  # 503 retried twice (RetryPolicy)

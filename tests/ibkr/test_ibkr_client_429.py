@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
 import pytest
 
 from desktop.brokers.errors import RateLimitedError
@@ -20,6 +19,8 @@ from desktop.brokers.ibkr.client_pacing import PACE_MARGIN
 from desktop.brokers.transport import Pacer
 from desktop.domain import ConnectionStatus
 from tests.fakes.ibkr import running_gateway
+from tests.ibkr.test_ibkr_client import pinned_server
+from tests.unit.test_transport_loopback import Reply
 
 
 async def _opened(gw, **kwargs) -> IbkrClient:
@@ -261,27 +262,22 @@ def test_endpoint_429_on_a_post_is_not_retried_and_doubles_per_endpoint(arun, tm
 
 def test_endpoint_retry_after_header_is_honoured(arun):
     clock = _FakeClock()
-    answers = [httpx.Response(429, headers={"Retry-After": "2"}, json={"error": "Too Many Requests"}),
-               httpx.Response(200, json=[{"id": "DU100001"}])]
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        return answers.pop(0)
 
     async def main():
-        client = IbkrClient("https://127.0.0.1:5000/v1/api", pinned_sha256="AB" * 32,
-                            pacer=Pacer(None, clock=clock, sleep=clock.sleep))
-        client._http = httpx.AsyncClient(base_url=client.base_url + "/", transport=httpx.MockTransport(handler))
-        assert await client.get("/portfolio/accounts") == [{"id": "DU100001"}]
-        await client.close()
+        async with pinned_server(pacer=Pacer(None, clock=clock, sleep=clock.sleep)) as (server, client):
+            server.on("GET", "/v1/api/portfolio/accounts",
+                      Reply(429, {"error": "Too Many Requests"}, {"Retry-After": "2"}), Reply(200, [{"id": "DU100001"}]))
+            assert await client.get("/portfolio/accounts") == [{"id": "DU100001"}]
+            return server.count("GET", "/v1/api/portfolio/accounts")
 
-    arun(main())
-    assert clock.sleeps == [2.0] and answers == []
+    assert arun(main()) == 2
+    assert clock.sleeps == [2.0]
 
 
 def test_endpoint_cool_down_lengths_per_rule():
-    from desktop.brokers.ibkr.client_throttle import EndpointCoolDowns
+    from desktop.brokers.transport import Throttle
 
-    cool_downs = EndpointCoolDowns()
+    cool_downs = Throttle(IBKR_PACE_RULES)
     history = cool_downs.rule_for("/iserver/marketdata/history")  # 5 concurrent, no window
     performance = cool_downs.rule_for("/pa/performance")  # 1 per 15 min
     assert cool_downs.rule_for("/iserver/accounts") is None  # global limit only

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from desktop.brokers.ibkr.snapshots import SnapshotCache
+from desktop.brokers.transport import SnapshotCache
 from desktop.brokers.ibkr.trades_book import PriorityGate, TradesBook
 from desktop.domain import Interval, OrderStatus
 
@@ -118,6 +118,8 @@ def test_emulator_lists_every_allocation_under_the_group_and_fills_need_one_call
                     await broker.fetch_fills(c)
                 await broker.suppress_questions(["o163", "p6", "o354"])
                 watch = broker.watch_orders("ByNetLiq")
+                started = asyncio.ensure_future(anext(watch))  # the watch starts before the order (as the desk's)
+                await asyncio.sleep(0)
                 last = (await broker.fetch_bars("AAPL", Interval.D1, limit=1))[-1].close
                 order = await broker.create_order(_limit("ByNetLiq", price=str((last * Decimal("1.3")).quantize(
                     Decimal("0.01")))))
@@ -125,9 +127,9 @@ def test_emulator_lists_every_allocation_under_the_group_and_fills_need_one_call
                     gw.paper.advance_minutes(1)
                     if all(o.status is OrderStatus.FILLED for o in await gw.paper.fetch_orders("ByNetLiq")):
                         break
-                async for seen in watch:
-                    if seen.order_id == order.order_id and seen.status is OrderStatus.FILLED:
-                        break
+                seen = await started
+                while not (seen.order_id == order.order_id and seen.status is OrderStatus.FILLED):
+                    seen = await anext(watch)
                 mark = len(gw.requests)
                 fills = await asyncio.gather(*(broker.fetch_fills(c) for c in CLIENTS))
                 trades = [r.query.get("accountId") for r in gw.requests[mark:] if r.path == "/iserver/account/trades"]

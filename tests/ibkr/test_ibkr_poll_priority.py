@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from desktop.brokers.ibkr.live_orders import OrderPoller
 from desktop.brokers.ibkr.order_body import orders_from_live
-from desktop.brokers.ibkr.poll_schedule import PollSchedule
+from desktop.brokers.transport import PollSchedule
 
 
 class Clock:

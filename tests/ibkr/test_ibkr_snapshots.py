@@ -11,7 +11,7 @@ from desktop.brokers.errors import UnavailableError
 from desktop.brokers.ibkr.contracts import ConidCache
 from desktop.brokers.ibkr.live_orders import OrderPoller
 from desktop.brokers.ibkr.orders import OrderDesk
-from desktop.brokers.ibkr.snapshots import SnapshotCache
+from desktop.brokers.transport import SnapshotCache
 from desktop.brokers.transport import PaceRule, Pacer
 
 

@@ -248,7 +248,7 @@ class IbkrBroker(Broker):
     async def fetch_orders(self, account_id: str, status: Sequence[OrderStatus] | None = None) -> list[Order]:
         """Live orders of an account or group: the snapshot shared with watch_orders'
         poller, reused while younger than the endpoint's pacing window (5 s; see
-        :mod:`desktop.brokers.ibkr.snapshots`); for a watched source not polled yet,
+        :mod:`desktop.brokers.transport.snapshots`); for a watched source not polled yet,
         the poller's first poll of it (see OrderPoller.snapshot)."""
         orders = await self._poller.snapshot(account_id)
         return self.owned_all(o for o in orders if status is None or o.status in status)

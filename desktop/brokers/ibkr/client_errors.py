@@ -1,23 +1,18 @@
-"""How :class:`desktop.brokers.ibkr.client.IbkrClient` classifies gateway answers:
-session errors that need a re-prime, statuses after which an order POST may have
-been acted on, retryable failures, and body decoding. Source: NOTES.md sections 2, 7, 9.
+"""IBKR's own answers for the REST pipeline's hooks: the gateway's session errors,
+which need a re-prime and one resend (specs/ibkr-cpapi/NOTES.md section 9 #2, #8;
+section 2 "Daily reset"), used by :class:`desktop.brokers.ibkr.client.IbkrClient`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-import httpx
-
-from desktop.brokers.errors import BrokerError
+from desktop.brokers.errors import BrokerError, UnavailableError
+from desktop.brokers.transport import RestResponse
 
 #: Error texts meaning "the brokerage session must be primed again" (NOTES.md section 9 #2, #8).
 REPRIME_ERRORS: tuple[str, ...] = ("please query /accounts first", "no bridge", "init session first")
-
-#: Statuses after which a non-idempotent request (an order POST) may still have been
-#: acted on: the gateway answers 503 when IBKR takes more than 10 s (NOTES.md section 7,
-#: "Service errors"), 504 when its upstream timed out. Raised as RequestTimeout(maybe_sent=True).
-MAYBE_SENT_STATUSES = frozenset({503, 504})
 
 
 def reprime_error(body: Any) -> str | None:
@@ -29,28 +24,35 @@ def reprime_error(body: Any) -> str | None:
     return None
 
 
-class NeedsReprime(Exception):
-    """The gateway refused a request with a session error (nothing was done)."""
-
-    def __init__(self, error: BrokerError) -> None:
-        super().__init__(error.message)
-        self.error = error
+class SessionNotReady(UnavailableError):
+    """The gateway refused a request with a session error (nothing was done): after
+    the daily reset or an idle period ("Please query /accounts first", "no bridge",
+    "Init session first"), whatever the HTTP status (also 200)."""
 
 
-class Retryable(Exception):
-    """A failure the RetryPolicy may retry: ``status`` None for a connect error."""
-
-    def __init__(self, error: BrokerError, status: int | None) -> None:
-        super().__init__(error.message)
-        self.error = error
-        self.status = status
-
-
-def decode_body(response: httpx.Response) -> Any:
-    """The decoded JSON body; None when empty, the text when it is not JSON."""
-    if not response.content:
+def session_error(response: RestResponse) -> BrokerError | None:
+    """The pipeline's ``map_error`` hook: :class:`SessionNotReady` for a session
+    error in any answer, else None (the generic mapping decides)."""
+    text = reprime_error(response.body)
+    if text is None:
         return None
-    try:
-        return response.json()
-    except ValueError:
-        return response.text
+    return SessionNotReady(f"The IBKR gateway session is not ready: {text}", code=str(response.status),
+                           raw=response.body)
+
+
+class Reprime:
+    """The pipeline's recovery for :class:`SessionNotReady`: awaits ``reprime()``
+    (IbkrSession.reprime: auth/status, ssodh/init, GET /iserver/accounts), after
+    which the refused request is sent once more. ``reprime`` returns the callable or
+    None (no session attached yet: the error is raised as is)."""
+
+    def __init__(self, reprime: Callable[[], Callable[[], Awaitable[None]] | None]) -> None:
+        self._reprime = reprime
+
+    def needs(self, error: BrokerError, response: RestResponse | None) -> bool:
+        return isinstance(error, SessionNotReady) and self._reprime() is not None
+
+    async def recover(self) -> None:
+        reprime = self._reprime()
+        if reprime is not None:
+            await reprime()

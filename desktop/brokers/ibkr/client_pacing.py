@@ -1,5 +1,6 @@
-"""The IBKR Client Portal Gateway's rate limits as :class:`PaceRule` s (NOTES.md section 7,
-IBKR Campus "Pacing Limitations"), used by :class:`desktop.brokers.ibkr.client.IbkrClient`."""
+"""The IBKR Client Portal Gateway's rate limits as :class:`PaceRule` s and its 429
+cool-downs (NOTES.md section 7, IBKR Campus "Pacing Limitations"), used by
+:class:`desktop.brokers.ibkr.client.IbkrClient`."""
 
 from __future__ import annotations
 
@@ -26,6 +27,16 @@ IBKR_PACE_RULES: tuple[PaceRule, ...] = (
     PaceRule(r"/sso/validate", max_calls=1, per_seconds=60.0),
 )
 
+#: Requests per second through the gateway (NOTES.md section 7).
+GLOBAL_RATE = 10
+
 #: Seconds added to every pacing window: requests must not ARRIVE closer together than
 #: the gateway allows, whatever the network jitter.
 PACE_MARGIN = 0.05
+
+#: First GLOBAL cool-down (seconds) after a 429 on a path without its own limit and
+#: without Retry-After; doubles on each further 429 up to COOL_DOWN_MAX (IBKR's
+#: "penalty box" lasts 10 minutes). A 429 on a path with its own limit pauses only
+#: that endpoint (desktop.brokers.transport.throttle).
+COOL_DOWN_FIRST = 60.0
+COOL_DOWN_MAX = 600.0

@@ -3,7 +3,7 @@ truth), plus websocket ``sor`` rows applied at once.
 
 ``GET /iserver/account/orders`` is limited to 1 request per 5 s (the client's pacer
 waits for the slot), so one poller serves every watched account and group. It asks
-:class:`~desktop.brokers.ibkr.poll_schedule.PollSchedule` which source is next
+:class:`~desktop.brokers.transport.poll_schedule.PollSchedule` which source is next
 (urgent ones, then those with working orders, idle ones at most every ~30 s) and
 publishes only orders that changed.
 
@@ -23,10 +23,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 
 from desktop.brokers.errors import BrokerError
 from desktop.brokers.streams import Topic
+from desktop.brokers.transport import PollSchedule
 from desktop.domain import Order
 
-from .poll_schedule import PollSchedule
 from .sor_updates import merge_sor, parse_sor_row
+from .watch_opening import Opening
 
 log = logging.getLogger("desktop.brokers.ibkr")
 
@@ -50,8 +51,9 @@ class OrderPoller:
     each changed order before it is published (previous None when new).
     ``clock``: monotonic seconds (injectable).
 
-    ``watch(account_id)`` yields the current orders, then each changed order, until
-    :meth:`close`.
+    ``watch(account_id)`` yields the working orders of the account or group when the
+    watch starts, then every new or changed order, until :meth:`close` (see
+    :meth:`watch`).
     """
 
     def __init__(self, fetch: Fetch, *, interval: float = 5.0, idle_interval: float | None = None,
@@ -72,6 +74,9 @@ class OrderPoller:
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._first_polls: dict[str, asyncio.Future] = {}
+        self._openings: dict[str, list[Opening]] = {}  # watches waiting for their source's first poll
+        self._fresh: set[str] = set()  # sources polled successfully while watched
+        self._changed_at: dict[str, float] = {}  # source -> last own/sor change
         self._closed = False
         self.polls: deque[str] = deque(maxlen=1000)  # sources in the order polled (diagnostics/tests)
 
@@ -85,7 +90,8 @@ class OrderPoller:
     def remember(self, order: Order) -> None:
         """Publish an order we learned of ourselves (create/modify/cancel result) and
         poll its account or group next."""
-        self._publish_if_changed(order)
+        self._changed_at[order.account_id] = self._clock()
+        self._publish_if_changed(order, from_poll=False)
         self.wake(order.account_id)
 
     def latest(self, order_id: str) -> Order | None:
@@ -111,16 +117,17 @@ class OrderPoller:
             merged = merge_sor(self._latest[key], update)
             if merged is None:
                 continue
-            if self._publish_if_changed(merged):
+            if self._publish_if_changed(merged, from_poll=False):
                 self._sor_at[key] = self._clock()
                 touched.add(key[0])
         for source in touched:
+            self._changed_at[source] = self._clock()
             self.schedule.touch(source)
         if touched:
             self._wake.set()
         return touched
 
-    def _publish_if_changed(self, order: Order) -> bool:
+    def _publish_if_changed(self, order: Order, *, from_poll: bool) -> bool:
         key = (order.account_id, order.order_id)
         previous = self._latest.get(key)
         self._latest[key] = order
@@ -133,6 +140,8 @@ class OrderPoller:
             except Exception:  # noqa: BLE001 - a hook must not stop the poller
                 log.exception("IBKR: order change hook failed")
         self._topic.publish(order)
+        for opening in self._openings.get(order.account_id, ()):
+            opening.record(order, from_poll=from_poll)
         return True
 
     def _has_working(self, source: str) -> bool:
@@ -140,23 +149,54 @@ class OrderPoller:
 
     # -- watch ----------------------------------------------------------------------
     async def watch(self, account_id: str) -> AsyncIterator[Order]:
-        """Orders of ``account_id``: those already known first, then every new or
-        changed one, until close(). Nothing is fetched here: a source never polled is
-        polled by the poller right after the urgent ones (one request, shared with
-        :meth:`snapshot`), so a watch never queues its own request behind the pacer."""
+        """Orders of ``account_id`` (an account or group): FIRST its working orders as
+        they are when the watch starts (oldest first; possibly none), THEN every new or
+        changed order, until close(); nothing that changes in between is lost.
+
+        While the source is watched and was polled since, the snapshot is what the
+        poller knows. Otherwise it is the poller's next poll of the source (never
+        polled: right after the urgent sources; polled before it was last unwatched:
+        next), shared with every other caller; the watch never queues a request of
+        its own behind the pacer. Changes meanwhile (our own orders, ``sor`` frames)
+        follow the snapshot (:class:`~desktop.brokers.ibkr.watch_opening.Opening`)."""
         if self._closed:
             return
-        initial = [o for (acct, _oid), o in self._latest.items() if acct == account_id]
         self._watched[account_id] = self._watched.get(account_id, 0) + 1
-        self._ensure_task()
-        self._wake.set()
         try:
+            self._ensure_task()
+            initial = await self._initial(account_id)
+            if initial is None:
+                return
             async for order in self._topic.subscribe(lambda o: o.account_id == account_id, initial=initial):
                 yield order
         finally:
             self._watched[account_id] -= 1
             if not self._watched[account_id]:
                 del self._watched[account_id]
+                self._fresh.discard(account_id)
+
+    async def _initial(self, account_id: str) -> list[Order] | None:
+        """The first items of a watch (see :meth:`watch`), or None when closed. The
+        caller subscribes right after, with no await in between."""
+        if account_id in self._fresh:
+            working = [o for (acct, _oid), o in self._latest.items() if acct == account_id and o.is_working]
+            return sorted(working, key=lambda o: o.created_at)
+        opening = Opening(account_id)
+        self._openings.setdefault(account_id, []).append(opening)
+        if self.schedule.last_polled(account_id) is not None:
+            self.schedule.touch(account_id)  # polled in an earlier watch: poll it next
+        self._wake.set()
+        try:
+            await opening.done.wait()
+            if self._closed:
+                return None
+            return opening.initial(lambda o: self._latest.get((o.account_id, o.order_id)))
+        finally:
+            waiting = self._openings.get(account_id, [])
+            if opening in waiting:
+                waiting.remove(opening)
+            if not waiting:
+                self._openings.pop(account_id, None)
 
     async def snapshot(self, account_id: str) -> list[Order]:
         """The live orders of ``account_id`` (fetch_orders): while a watched source was
@@ -169,7 +209,10 @@ class OrderPoller:
                 future.add_done_callback(lambda f: f.cancelled() or f.exception())
             self._ensure_task()
             self._wake.set()
-            return list(await asyncio.shield(future))
+            started, orders = await asyncio.shield(future)
+            if self._changed_at.get(account_id, float("-inf")) < started:
+                return list(orders)
+            # our own order (or a sor frame) changed the source after that poll was sent: a newer snapshot
         return list(await self._fetch(account_id))
 
     def _ensure_task(self) -> None:
@@ -203,29 +246,38 @@ class OrderPoller:
             orders = await self._fetch(account_id)
         except BrokerError as exc:
             log.info("IBKR: polling live orders of %s failed: %s", account_id, exc)
-            self._polled(account_id, exc)
+            self._polled(account_id, exc, started)
             return
-        self._polled(account_id, list(orders))
         for order in orders:
             key = (order.account_id, order.order_id)
             if self._sor_at.get(key, float("-inf")) > started:
                 continue  # older than what the websocket told us; the next poll decides
-            self._publish_if_changed(order)
+            self._publish_if_changed(order, from_poll=True)
+        self._polled(account_id, list(orders), started)
 
-    def _polled(self, account_id: str, outcome: list[Order] | BrokerError) -> None:
-        """Record a finished poll and hand its outcome to a snapshot() waiting for it."""
+    def _polled(self, account_id: str, outcome: list[Order] | BrokerError, started: float) -> None:
+        """Record a finished poll and hand its outcome to a snapshot() and to the
+        watches waiting for it."""
         self.schedule.polled(account_id)
+        if not isinstance(outcome, BrokerError):
+            if account_id in self._watched:
+                self._fresh.add(account_id)
+            for opening in self._openings.get(account_id, ()):
+                opening.polled(outcome)
         first = self._first_polls.pop(account_id, None)
         if first is not None and not first.done():
             if isinstance(outcome, BrokerError):
                 first.set_exception(outcome)
             else:
-                first.set_result(outcome)
+                first.set_result((started, outcome))
 
     async def close(self) -> None:
         """Stop polling and end every watch() iterator (idempotent)."""
         self._closed = True
         self._topic.close()
+        for openings in self._openings.values():
+            for opening in openings:
+                opening.done.set()
         for future in self._first_polls.values():
             future.cancel()
         self._first_polls.clear()

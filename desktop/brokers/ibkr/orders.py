@@ -9,8 +9,10 @@ object repeating every field), ``DELETE /iserver/account/{id}/order/{orderId}``,
 (1 request per 5 s), ``GET /iserver/account/trades?days=&accountId=`` (1 per 5 s).
 
 Rules: one asyncio.Lock serialises every submission and its reply chain (the
-"reply id not found" race); a POST is never retried: after a timeout the order is
-looked up by its cOID (``order_ref``) in the live orders.
+"reply id not found" race); a POST is never re-sent: when its outcome is unknown
+(timeout after sending, dropped connection, 5xx, an answer of unknown shape) the
+order is looked up by its cOID (``order_ref``) in the live orders, and a change is
+read back (the kit's :func:`~desktop.brokers.transport.reconcile.submit_once`).
 """
 
 from __future__ import annotations
@@ -31,15 +33,15 @@ from desktop.brokers.errors import (
     RateLimitedError,
     UnavailableError,
 )
+from desktop.brokers.transport import SnapshotCache, submit_once
 from desktop.domain import Fill, Order, OrderPreview, OrderRequest, OrderStatus, QuestionHandler, order_from_request
 
 from .accounts import BROKER
 from .contracts import ConidCache, conid_for, conid_of
 from .order_body import map_status, modify_body, order_body, orders_from_live, preview_from_whatif
 from .parse import text, to_int
-from .reply_flow import UnknownOrderState, run_reply_flow
+from .reply_flow import run_reply_flow
 from .requester import Requester
-from .snapshots import SnapshotCache
 from .trades_book import TradesBook
 
 log = logging.getLogger("desktop.brokers.ibkr")
@@ -61,7 +63,7 @@ class OrderDesk:
     tell a group name from an account in trades); ``members(group)`` a group's client
     ids or None (see :class:`TradesBook`). ``cache_seconds``: how long a live
     orders / trades snapshot is shared (the endpoints' pacing window; see
-    :mod:`desktop.brokers.ibkr.snapshots` for the freshness rule);
+    :mod:`desktop.brokers.transport.snapshots` for the freshness rule);
     ``reconcile_tries``/``reconcile_delay``: how a timed-out submission or change is
     looked for; ``sleep`` and ``clock`` are injectable.
     """
@@ -95,21 +97,27 @@ class OrderDesk:
         conid = await conid_for(self._contracts, request.instrument)
         body = order_body(request, conid)
         target = request.account_id
+
+        async def place() -> dict[str, Any]:
+            response = await self._client.request("POST", f"/iserver/account/{target}/orders", json={"orders": [body]})
+            return await run_reply_flow(self._client, response, confirm)
+
+        async def find() -> Order | None:
+            return await self._find(target, client_order_id=request.client_order_id)
+
         async with self._lock:
             try:
-                response = await self._client.request("POST", f"/iserver/account/{target}/orders",
-                                                      json={"orders": [body]})
-                item = await run_reply_flow(self._client, response, confirm)
-            except UnknownOrderState:
-                return await self._reconcile(request)
-            except UnavailableError as exc:
-                if getattr(exc, "maybe_sent", False):
-                    return await self._reconcile(request)
-                raise
+                result = await submit_once(
+                    place, find, attempts=self._reconcile_tries, delay=self._reconcile_delay, sleep=self._sleep,
+                    what=f"order {request.client_order_id}", unknown_message=(
+                        f"IBKR did not answer in time and the order ({request.describe()}) is not in its live orders. "
+                        "Its state is unknown: check the orders table (or TWS) before placing it again."))
             except BrokerError as exc:
                 raise _as_rejection(exc) from exc
+        if isinstance(result, Order):  # reconciled: found by its cOID after an unknown outcome
+            return result
         self.invalidate_live(target)
-        return await self._acknowledged(request, item)
+        return await self._acknowledged(request, result)
 
     async def _acknowledged(self, request: OrderRequest, item: dict[str, Any]) -> Order:
         order_id = text(item.get("order_id"))
@@ -134,24 +142,6 @@ class OrderDesk:
                 return order
         return None
 
-    async def _reconcile(self, request: OrderRequest) -> Order:
-        """After a submission whose outcome is unknown: look for the cOID in the live
-        orders a few times (each paced by the client); never POST again."""
-        log.warning("IBKR: order %s timed out after sending; reconciling by cOID", request.client_order_id)
-        for attempt in range(self._reconcile_tries):
-            if attempt:
-                await self._sleep(self._reconcile_delay)
-            try:
-                found = await self._find(request.account_id, client_order_id=request.client_order_id)
-            except BrokerError as exc:  # any failure here still leaves the state unknown
-                log.info("IBKR: reconcile attempt %d failed: %s", attempt + 1, exc)
-                continue
-            if found is not None:
-                return found
-        raise UnavailableError(
-            f"IBKR did not answer in time and the order ({request.describe()}) is not in its live orders. "
-            "Its state is unknown: check the orders table (or TWS) before placing it again.")
-
     async def preview(self, request: OrderRequest) -> OrderPreview:
         """What-if (``POST .../orders/whatif``); the gateway places nothing. Errors in
         the body come back as ``OrderPreview.error``."""
@@ -173,26 +163,37 @@ class OrderDesk:
         the changes (reply flow included). Returns the order with the new values.
         Raises NotFoundError (not live), InvalidRequestError, OrderRejectedError.
         When the POST (or a reply) times out after sending, the change is NEVER sent
-        again: the live order is read back (:meth:`_reconcile_modify`) and returned if
-        it shows the change, else UnavailableError says its state is unknown."""
+        again: the live order is read back (a few times, paced) and returned once it
+        shows the change, else UnavailableError says its state is unknown."""
         order = await self._live_order(account_id, order_id)
         if not order.is_working:
             raise OrderRejectedError(f"Order {order_id} is {order.status.value.lower()} and can no longer be changed")
         conid = conid_of(order.instrument) or await conid_for(self._contracts, order.instrument)
         body = modify_body(order, conid, amount=amount, limit_price=limit_price, stop_price=stop_price)
+        async def change() -> dict[str, Any]:
+            response = await self._client.request("POST", f"/iserver/account/{account_id}/order/{order_id}", json=body)
+            return await run_reply_flow(self._client, response, confirm)
+
+        async def read_back() -> Order | None:
+            """The live order once it shows every requested change (``GET
+            /iserver/account/orders``, which has the quantity and prices;
+            ``/iserver/account/order/status/{id}`` lacks the limit price)."""
+            found = await self._find(account_id, order_id=order_id)
+            return found if found is not None and _shows_change(found, amount, limit_price, stop_price) else None
+
         async with self._lock:
             try:
-                response = await self._client.request("POST", f"/iserver/account/{account_id}/order/{order_id}",
-                                                      json=body)
-                item = await run_reply_flow(self._client, response, confirm)
-            except UnavailableError as exc:
-                if isinstance(exc, UnknownOrderState) or getattr(exc, "maybe_sent", False):
-                    self.invalidate_live(account_id)
-                    return await self._reconcile_modify(order, amount=amount, limit_price=limit_price,
-                                                        stop_price=stop_price)
-                raise
+                result = await submit_once(
+                    change, read_back, attempts=self._reconcile_tries, delay=self._reconcile_delay, sleep=self._sleep,
+                    what=f"the change of order {order_id}", unknown_message=(
+                        f"IBKR did not confirm the change of order {order_id} ({order.describe()}) in time and its "
+                        "live state does not show it: the order's state is unknown. Check it (or TWS) before "
+                        "changing it again."))
             except BrokerError as exc:
                 raise _as_rejection(exc) from exc
+        if isinstance(result, Order):  # reconciled: the live order shows the change
+            return result
+        item = result
         self.invalidate_live(account_id)
         new_amount = amount if amount is not None else order.amount
         return order.model_copy(update={
@@ -202,28 +203,6 @@ class OrderDesk:
             "status": map_status(item.get("order_status"), order.filled, new_amount, item)
             if item.get("order_status") else OrderStatus.PENDING_UPDATE,
             "updated_at": datetime.now(timezone.utc), "raw": item})
-
-    async def _reconcile_modify(self, order: Order, *, amount: Decimal | None, limit_price: Decimal | None,
-                                stop_price: Decimal | None) -> Order:
-        """After a change whose outcome is unknown: read the order back from the live
-        orders (``GET /iserver/account/orders?accountId=``, which has the quantity and
-        prices; ``/iserver/account/order/status/{id}`` lacks the limit price) a few
-        times, paced. Returns it once it shows every requested change; raises
-        UnavailableError (state unknown) otherwise. Never POSTs the change again."""
-        log.warning("IBKR: change of order %s timed out after sending; reading it back", order.order_id)
-        for attempt in range(self._reconcile_tries):
-            if attempt:
-                await self._sleep(self._reconcile_delay)
-            try:
-                found = await self._find(order.account_id, order_id=order.order_id)
-            except BrokerError as exc:
-                log.info("IBKR: modify reconcile attempt %d failed: %s", attempt + 1, exc)
-                continue
-            if found is not None and _shows_change(found, amount, limit_price, stop_price):
-                return found
-        raise UnavailableError(
-            f"IBKR did not confirm the change of order {order.order_id} ({order.describe()}) in time and its live "
-            "state does not show it: the order's state is unknown. Check it (or TWS) before changing it again.")
 
     async def cancel(self, account_id: str, order_id: str) -> Order:
         """``DELETE /iserver/account/{id}/order/{orderId}``; the gateway only confirms
@@ -290,7 +269,7 @@ class OrderDesk:
 
     async def live_orders(self, account_id: str, *, fresh: bool = False) -> list[Order]:
         """Live orders of an account or group (``?accountId=``): the shared snapshot
-        (see :mod:`desktop.brokers.ibkr.snapshots`), or, ``fresh``, one requested from
+        (see :mod:`desktop.brokers.transport.snapshots`), or, ``fresh``, one requested from
         now on. Unreadable rows are logged and skipped."""
         return await self.snapshots.get(("orders", account_id), lambda: self._fetch_live(account_id),
                                         newer_than=self._clock() if fresh else None)

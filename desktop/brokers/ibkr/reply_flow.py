@@ -17,6 +17,7 @@ import logging
 from typing import Any
 
 from desktop.brokers.errors import BrokerError, OrderRejectedError, UnavailableError
+from desktop.brokers.transport import MaybeSentError, is_maybe_sent
 from desktop.domain import OrderQuestion, QuestionHandler
 
 from .parse import text
@@ -28,7 +29,7 @@ MAX_QUESTIONS = 20
 """Most questions answered for one order before giving up (ibind uses 20 too)."""
 
 
-class UnknownOrderState(UnavailableError):
+class UnknownOrderState(MaybeSentError):
     """The gateway's answer did not say whether the order was placed (timeout after
     sending, or a response of an unknown shape). The caller reconciles by cOID."""
 
@@ -98,7 +99,7 @@ async def run_reply_flow(client: Requester, response: Any, confirm: QuestionHand
         try:
             response = await client.request("POST", path, json={"confirmed": True})
         except UnavailableError as exc:
-            if getattr(exc, "maybe_sent", False):
+            if is_maybe_sent(exc):
                 raise UnknownOrderState(str(exc), raw=exc.raw) from exc
             raise
     raise OrderRejectedError(f"IBKR asked more than {MAX_QUESTIONS} questions; the order was not placed",

@@ -9,7 +9,7 @@ for the fills of every client of the group; answering each from its own request
 would take one 5 s slot per client.
 
 Freshness rule of :meth:`TradesBook.fills` (snapshots shared through
-:class:`~desktop.brokers.ibkr.snapshots.SnapshotCache`, clock = monotonic seconds):
+:class:`~desktop.brokers.transport.snapshots.SnapshotCache`, clock = monotonic seconds):
 
 * :meth:`TradesBook.note_group_fill` records the time T at which a group order's
   filled quantity was seen to change (REST poll, own order or websocket ``sor``).
@@ -44,11 +44,11 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from typing import Any
 
+from desktop.brokers.transport import SnapshotCache
 from desktop.domain import Fill
 
 from .order_body import fill_from_trade
 from .requester import Requester
-from .snapshots import SnapshotCache
 
 log = logging.getLogger("desktop.brokers.ibkr")
 

@@ -4,6 +4,9 @@ Broker-neutral. Brokers throttle by request rate (IBKR: 10 req/s through the gat
 some endpoints 1 per 5 s) and answer excess with HTTP 429; the :class:`Pacer` keeps us
 under those limits and, after a 429, refuses requests until the cool-down ends: every
 request after a global cool-down, only the throttled endpoint's after an endpoint one.
+Limits a broker only tells at runtime (TradeLocker's ``GET /trade/config``
+``rateLimits``, specs/tradelocker/NOTES.md section 4) are set with
+:meth:`Pacer.configure`.
 """
 
 from __future__ import annotations
@@ -15,8 +18,11 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from types import EllipsisType
 
 from desktop.brokers.errors import RateLimitedError
+
+from .pace_windows import Released, SlidingWindow
 
 
 @dataclass(frozen=True)
@@ -51,42 +57,17 @@ def _strip_query(path: str) -> str:
     return path.split("?", 1)[0].split("#", 1)[0]
 
 
-class _Window:
-    """Sliding window: at most ``max_calls`` requests in any ``per`` seconds.
-
-    A request occupies the window from its start until ``per`` seconds after it
-    FINISHED: the server sees it arrive somewhere in between, so counting from the end
-    guarantees the server's own window (counted on arrival) is never exceeded,
-    whatever the network or event-loop delays.
-    """
-
-    def __init__(self, max_calls: int, per: float) -> None:
-        self.max_calls = max_calls
-        self.per = per
-        self.entries: list[list[float | None]] = []  # [start, end or None while in flight]
-
-    def wait_time(self, now: float) -> float | None:
-        """0 when a request may start now, else seconds to wait, or None when every
-        slot is held by a request still in flight (wait for one to finish)."""
-        self.entries = [e for e in self.entries if e[1] is None or now - e[1] < self.per]
-        if len(self.entries) < self.max_calls:
-            return 0.0
-        finished = [e[1] for e in self.entries if e[1] is not None]
-        if not finished:
-            return None
-        return min(finished) + self.per - now
-
-    def record(self, now: float) -> list[float | None]:
-        entry: list[float | None] = [now, None]
-        self.entries.append(entry)
-        return entry
-
-
 class _RuleState:
-    def __init__(self, rule: PaceRule, margin: float) -> None:
+    def __init__(self, rule: PaceRule, margin: float, previous: "_RuleState | None" = None) -> None:
         self.rule = rule
-        self.window = _Window(rule.max_calls, rule.per_seconds + margin) if rule.max_calls else None
-        self.semaphore = asyncio.Semaphore(rule.max_concurrent) if rule.max_concurrent else None
+        self.window = None
+        if rule.max_calls:
+            per = rule.per_seconds + margin  # type: ignore[operator]
+            old = previous.window if previous is not None else None
+            self.window = old.resized(rule.max_calls, per) if old is not None else SlidingWindow(rule.max_calls, per)
+        same_cap = previous is not None and previous.rule.max_concurrent == rule.max_concurrent
+        self.semaphore = previous.semaphore if same_cap else (  # type: ignore[union-attr]
+            asyncio.Semaphore(rule.max_concurrent) if rule.max_concurrent else None)
 
 
 class Pacer:
@@ -120,12 +101,46 @@ class Pacer:
     ) -> None:
         self._clock = clock
         self._sleep = sleep
-        self._global = _Window(int(global_rate), 1.0 + margin) if global_rate else None
+        self._margin = margin
+        self._global_rate = global_rate or None
+        self._global = SlidingWindow(int(global_rate), 1.0 + margin) if global_rate else None
         self._rules = [_RuleState(rule, margin) for rule in rules]
         self._cooling_until: float | None = None
         self._endpoints: dict[str, tuple[re.Pattern[str], float]] = {}  # pattern -> (regex, until)
-        self._released = _Released()
+        self._released = Released()
         self.on_cool_down = on_cool_down
+
+    @property
+    def global_rate(self) -> float | None:
+        """Requests per second over all paths, or None (no global limit)."""
+        return self._global_rate
+
+    def configure(self, *, global_rate: float | None | EllipsisType = ...,
+                  rules: Sequence[PaceRule] | None = None) -> None:
+        """Replace the limits at runtime (e.g. with the ones a broker's config endpoint
+        returned); they apply to every request that asks for a slot from now on.
+
+        ``global_rate``: requests per second (None or 0: no global limit; omitted:
+        unchanged). ``rules``: the new per-endpoint rules, replacing all of them
+        (None: unchanged). Requests already counted stay counted: a window keeps its
+        recent and in-flight requests under the new limits, and a rule whose
+        ``pattern`` is kept keeps its window and, with the same ``max_concurrent``,
+        its concurrency cap. Cool-downs are not touched. Raises nothing; PaceRule
+        validates its own values.
+        """
+        if global_rate is not ...:
+            rate = global_rate or None
+            if rate is None:
+                self._global = None
+            elif self._global is not None:
+                self._global = self._global.resized(int(rate), 1.0 + self._margin)
+            else:
+                self._global = SlidingWindow(int(rate), 1.0 + self._margin)
+            self._global_rate = rate
+        if rules is not None:
+            old = {state.rule.pattern: state for state in self._rules}
+            self._rules = [_RuleState(rule, self._margin, old.get(rule.pattern)) for rule in rules]
+        self._released.notify()  # callers waiting for a release look at the limits again
 
     @property
     def rules(self) -> tuple[PaceRule, ...]:
@@ -234,14 +249,16 @@ class Pacer:
         starts while waiting for the slot); never waits for a cool-down to end."""
         self._check_cooling(path)
         state = self._rule_for(path)
-        windows = [w for w in (self._global, state.window if state is not None else None) if w is not None]
-        if state is not None and state.semaphore is not None:
-            await state.semaphore.acquire()
-        entries: list[tuple[_Window, list]] = []
+        semaphore = state.semaphore if state is not None else None
+        if semaphore is not None:
+            await semaphore.acquire()
+        entries: list[tuple[SlidingWindow, list]] = []
         try:
             while True:
                 self._check_cooling(path)
                 now = self._clock()
+                state = self._rule_for(path)  # again each round: configure() may have replaced the limits
+                windows = [w for w in (self._global, state.window if state is not None else None) if w is not None]
                 waits = [w.wait_time(now) for w in windows]
                 if all(wait == 0 for wait in waits):
                     entries = [(w, w.record(now)) for w in windows]
@@ -257,27 +274,5 @@ class Pacer:
                 entry[1] = end
             if entries:
                 self._released.notify()
-            if state is not None and state.semaphore is not None:
-                state.semaphore.release()
-
-
-class _Released:
-    """Wakes the callers waiting for an in-flight request to finish."""
-
-    def __init__(self) -> None:
-        self._waiters: list[asyncio.Future] = []
-
-    async def wait(self) -> None:
-        future = asyncio.get_running_loop().create_future()
-        self._waiters.append(future)
-        try:
-            await future
-        finally:
-            if future in self._waiters:
-                self._waiters.remove(future)
-
-    def notify(self) -> None:
-        waiters, self._waiters = self._waiters, []
-        for future in waiters:
-            if not future.done():
-                future.set_result(None)
+            if semaphore is not None:
+                semaphore.release()

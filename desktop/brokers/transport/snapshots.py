@@ -1,29 +1,28 @@
-"""Shared snapshots of the gateway's slow list endpoints (live orders, trades).
+"""Shared snapshots of slow, paced list endpoints. Broker-neutral.
 
-``GET /iserver/account/orders`` and ``GET /iserver/account/trades`` are paced at one
-request per 5 s each (NOTES.md section 7), per endpoint, whatever the account. An
-advisor UI asks for the orders and fills of every client account and group at start
-and the order poller asks again each round; without sharing, the same account's
-snapshot would be queued several times (10 accounts and groups = 50 s per endpoint
-per round). :class:`SnapshotCache` makes every caller of one key share one snapshot.
+Some list endpoints are paced per endpoint, whatever the account: IBKR's
+``GET /iserver/account/orders`` and ``GET /iserver/account/trades`` allow one request
+per 5 s each (specs/ibkr-cpapi/NOTES.md section 7). A UI asks for the orders and fills
+of every account at start and a poller asks again each round; without sharing, the
+same account's snapshot would be queued several times (10 accounts = 50 s per
+endpoint per round). :class:`SnapshotCache` makes every caller of one key share one
+snapshot.
 
 Freshness rule (``get(key, fetch, newer_than=None)``):
 
 1. a stored snapshot is returned as is while it is younger than ``max_age`` seconds
    (counted from when its response arrived) and its request was sent after
-   ``newer_than`` and after the last :meth:`invalidate` of the key;
+   ``newer_than`` and after the last :meth:`SnapshotCache.invalidate` of the key;
 2. otherwise a request for the key already in flight is joined when it was sent
    after ``newer_than`` / the last invalidation;
 3. otherwise a new request is started (the client's pacer queues it) and stored.
 
-``max_age`` is the endpoint's pacing window (5 s at IBKR's limits): no newer
-snapshot could have been fetched sooner anyway. Failures are not stored; everyone
-waiting for that request gets the error. ``get(..., max_age=inf)`` accepts a stored
-snapshot of any age that satisfies ``newer_than`` (the group-trades rule of
-:mod:`desktop.brokers.ibkr.trades_book`); :meth:`prefetch` starts a request under the
-same rule without waiting for it. Our own order changes invalidate the key
-(and a websocket ``sor`` frame invalidates every live-orders key), so the next read
-is a new request.
+``max_age`` is typically the endpoint's pacing window: no newer snapshot could have
+been fetched sooner anyway. Failures are not stored; everyone waiting for that
+request gets the error. ``get(..., max_age=inf)`` accepts a stored snapshot of any
+age that satisfies ``newer_than``; :meth:`SnapshotCache.prefetch` starts a request
+under the same rule without waiting for it. The adapter invalidates a key after its
+own changes (an order placed) or a stream message, so the next read is a new request.
 """
 
 from __future__ import annotations
@@ -35,7 +34,7 @@ import time
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, NamedTuple
 
-log = logging.getLogger("desktop.brokers.ibkr")
+log = logging.getLogger(__name__)
 
 
 class Stored(NamedTuple):
@@ -103,7 +102,7 @@ class SnapshotCache:
             return stored.value, None
         inflight = self._inflight.get(key)
         if inflight is None or inflight[0] < floor:
-            task = asyncio.get_running_loop().create_task(self._fetch(key, now, fetch), name=f"ibkr snapshot {key}")
+            task = asyncio.get_running_loop().create_task(self._fetch(key, now, fetch), name=f"snapshot {key}")
             task.add_done_callback(_retrieve)
             inflight = (now, task)
             self._inflight[key] = inflight
@@ -134,4 +133,4 @@ class SnapshotCache:
 def _retrieve(task: asyncio.Task) -> None:
     """Mark a failed fetch's exception as seen when every waiter was cancelled."""
     if not task.cancelled() and task.exception() is not None:
-        log.info("IBKR: snapshot request failed: %s", task.exception())
+        log.info("snapshot request failed: %s", task.exception())

@@ -1,18 +1,20 @@
-"""Which account or group the live-orders poller asks for next.
+"""Which source (an account, a group, ...) a poller asks for next. Broker-neutral.
 
-``GET /iserver/account/orders`` is paced at one request per 5 s for the whole login
-(NOTES.md section 7), so an advisor with 5 accounts and 5 groups cannot poll each
-every 5 s. :class:`PollSchedule` spends the requests where changes are likely:
+Made for list endpoints paced per login, not per source: IBKR's
+``GET /iserver/account/orders`` allows one request every 5 s for the whole login
+(specs/ibkr-cpapi/NOTES.md section 7), so an advisor with 5 accounts and 5 groups
+cannot poll each every 5 s. :class:`PollSchedule` spends the requests where changes
+are likely:
 
 1. **urgent** sources first, in the order they were touched: one with an order we
-   just created, modified or cancelled, or one a websocket ``sor`` frame named;
+   just created, modified or cancelled, or one a stream message named;
 2. then sources with **working** orders, least recently polled first, each at most
    every ``working_interval`` seconds;
 3. then **idle** sources (no working order), least recently polled first, each at
-   most every ``idle_interval`` seconds (about 30 s at IBKR's pacing).
+   most every ``idle_interval`` seconds.
 
 When working and idle sources are both due, every ``idle_every``-th poll goes to an
-idle one, so sources nobody is trading still get looked at (orders placed in TWS)
+idle one, so sources nobody is trading still get looked at (orders placed elsewhere)
 while the working ones keep most of the requests. The schedule only chooses; the
 poller spaces its requests and the client's pacer enforces the limits anyway.
 """
