@@ -26,19 +26,6 @@ class IbkrCase(BrokerCase):
     step = 0.25
     malformed = {"live-orders-row": "_bad_live_order", "positions-row": "_bad_position",
                  "sor-frame-row": "_bad_sor_row"}
-    known_failures = {  # temporary: desktop/brokers/ibkr/live_orders.py is being changed to the settled contract
-        "test_watch_first_yields_orders_of_an_earlier_session": (
-            "watch_orders starts with only the orders this adapter instance already knows (OrderPoller._latest), "
-            "so an order placed in an earlier session is yielded after the watch's first change, by a later poll"),
-        "test_watch_without_working_orders_yields_changes_only": (
-            "the watch's first poll publishes every live order it has not seen, so an order cancelled before the "
-            "watch started is yielded as if it had changed"),
-        "test_fetch_orders_shows_an_order_created_while_watching": (
-            "OrderPoller.snapshot answers fetch_orders with the watch's first poll of the account even when that "
-            "GET /iserver/account/orders was answered before create_order placed the order, so the new order is "
-            "missing"),
-    }
-
     @asynccontextmanager
     async def fake(self, workdir: Path) -> AsyncIterator[Any]:
         from tests.fakes.ibkr import running_gateway
