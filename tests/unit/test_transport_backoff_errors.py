@@ -70,3 +70,32 @@ def test_retry_policy_only_idempotent():
     assert not policy.should_retry(0, idempotent=False, connect_error=True)
     assert not policy.should_retry(0, idempotent=True, status=500)
     assert policy.delay(0) == 0.25 and policy.delay(5) == 1.0
+
+
+@pytest.mark.parametrize(("body", "message", "code"), [
+    ({"error": "Bad Request", "message": "qty must be positive"}, "qty must be positive", "400"),
+    ({"detail": "Brokerage upstream failure", "status_code": 503, "code": 3002}, "Brokerage upstream failure", "3002"),
+    ({"default_detail": "Unable to verify signature sent", "default_code": 1076}, "Unable to verify signature sent",
+     "1076"),
+    ({"detail": "Request was throttled.", "code": "0000"}, "Request was throttled.", "0000"),
+    ({"detail": [{"loc": ["body", "qty"], "msg": "field required"}]}, "field required", "400"),
+    ({"s": "error", "errmsg": "Market closed"}, "Market closed", "400"),
+    ({"error": {"message": "nested"}}, "nested", "400"),
+])
+def test_error_bodies_of_every_common_shape(body, message, code):
+    error = map_response(400, body, {})
+    assert error.message == message and error.code == code and error.raw == body
+
+
+def test_rate_limit_headers():
+    from desktop.brokers.transport import rate_limit_reset_seconds, throttle_wait_seconds
+
+    assert throttle_wait_seconds({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "12"}) == 12
+    assert throttle_wait_seconds({"X-RateLimit-Remaining": "3", "X-RateLimit-Reset": "12"}) is None
+    assert throttle_wait_seconds({"Retry-After": "5", "X-RateLimit-Reset": "30"}) == 30  # the longer wait
+    assert rate_limit_reset_seconds({"RateLimit-Reset": "4"}) == 4  # IETF draft names, no Remaining
+    assert rate_limit_reset_seconds({"X-RateLimit-Reset": str(1_700_000_060)}, now=1_700_000_000) == 60  # epoch s
+    assert rate_limit_reset_seconds({"X-RateLimit-Reset": str(1_700_000_030_000)}, now=1_700_000_000) == 30  # ms
+    assert rate_limit_reset_seconds({"X-RateLimit-Reset": "soon"}) is None
+    error = map_response(429, {"detail": "slow down"}, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "8"})
+    assert isinstance(error, RateLimitedError) and error.retry_after == 8

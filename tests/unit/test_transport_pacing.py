@@ -318,3 +318,33 @@ def test_wait_cooled_is_cancellable(arun):
             await waiter
 
     arun(main())
+
+
+def test_configure_replaces_limits_for_later_requests_and_keeps_counted_ones(arun):
+    """Limits loaded at runtime (e.g. TradeLocker's /trade/config): a new rule applies
+    to the next request, a kept rule keeps the requests it already counted, and
+    global_rate=None lifts the global limit."""
+    clock = FakeClock()
+    pacer = Pacer(None, [PaceRule(r"/orders", max_calls=1, per_seconds=5.0)], clock=clock, sleep=clock.sleep)
+
+    async def one(path: str) -> float:
+        start = clock.now
+        async with pacer.slot(path):
+            pass
+        return clock.now - start
+
+    async def main():
+        waits = [await one("/orders")]
+        pacer.configure(rules=[PaceRule(r"/orders", max_calls=1, per_seconds=2.0),
+                               PaceRule(r"/quotes", max_calls=1, per_seconds=1.0)])
+        waits.append(await one("/orders"))  # the kept rule remembers the first request: 2 s from its end
+        waits += [await one("/quotes"), await one("/quotes")]
+        pacer.configure(global_rate=1)
+        waits.append(await one("/other"))
+        waits.append(await one("/other"))
+        pacer.configure(global_rate=None, rules=[])
+        waits += [await one("/orders"), await one("/orders")]
+        return waits
+
+    assert arun(main()) == [0, pytest.approx(2.0), 0, pytest.approx(1.0), 0, pytest.approx(1.0), 0, 0]
+    assert pacer.global_rate is None and pacer.rules == ()

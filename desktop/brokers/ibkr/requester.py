@@ -15,8 +15,9 @@ class Requester(Protocol):
 
     ``path`` is relative to the gateway's ``/v1/api`` base (e.g. ``"/iserver/accounts"``).
     Raises :class:`desktop.brokers.errors.BrokerError` subclasses; a non-idempotent
-    request that timed out raises ``RequestTimeout`` (an UnavailableError with
-    ``maybe_sent=True``) and is never retried by the client.
+    request whose outcome is unknown (timeout after sending, dropped connection, any
+    5xx) raises ``RequestTimeout`` / ``MaybeSentError`` (UnavailableErrors with
+    ``maybe_sent=True``) and is never re-sent by the client.
     """
 
     async def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
