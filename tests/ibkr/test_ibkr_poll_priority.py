@@ -1,4 +1,4 @@
-"""Prioritised live-order polling (desktop.brokers.ibkr.poll_schedule / live_orders):
+"""Prioritised live-order polling (desktop.brokers.transport.poll_schedule / live_orders):
 urgent sources first, working before idle, idle at most every idle_interval, and
 watch()/fetch_orders sharing the poller's first poll instead of queueing their own."""
 
