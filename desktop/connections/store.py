@@ -165,12 +165,6 @@ class ConnectionStore:
         """The built-in paper connection (what a fresh install starts on)."""
         return next((c for c in self._connections.values() if c.builtin and c.broker == "paper"), None)
 
-    def startup(self) -> Connection | None:
-        """The connection to open at start: the last one connected, else the default."""
-        if self.last_connected and self.last_connected in self._connections:
-            return self._connections[self.last_connected]
-        return self.default()
-
     # -- changing ---------------------------------------------------------------
     def add(self, broker: str, name: str, values: Mapping[str, Any] | None = None,
             secrets: Mapping[str, str] | None = None, *, connection_id: str | None = None) -> Connection:

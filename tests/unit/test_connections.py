@@ -8,7 +8,6 @@ import sys
 
 import pytest
 
-from desktop.app.brokers import create_broker
 from desktop.brokers.paper import PaperBroker
 from desktop.connections import (
     BrokerSpec,
@@ -126,7 +125,7 @@ def test_paper_is_registered_and_one_call_registers_an_adapter(demo):
     assert broker_spec("demo") is demo
     with pytest.raises(ValueError, match="already registered"):
         register_broker(DEMO.model_copy(update={"display_name": "Other"}))
-    broker = create_broker("demo")  # the CLI's --broker NAME knows registered brokers too
+    broker = broker_spec("demo").create()  # a registered spec creates its adapter with the defaults
     assert isinstance(broker, FakeBroker) and broker.config["timeout"] == 30 and broker.config["region"] == "us"
     unregister_broker("demo")
     with pytest.raises(KeyError, match="unknown broker 'demo'"):
@@ -149,7 +148,7 @@ def test_first_run_creates_the_builtin_paper_connection():
     assert store.first_run
     paper = store.default()
     assert paper is not None and paper.builtin and paper.broker == "paper" and paper.name == "Paper"
-    assert store.startup() == paper
+    assert store.restore_ids() == [paper.id]  # connected on first run
     data = json.loads((config_dir() / "connections.json").read_text())
     assert [c["id"] for c in data["connections"]] == [paper.id]
     again = ConnectionStore.open_default()
@@ -162,21 +161,33 @@ def test_connections_round_trip_and_secrets_never_reach_the_file(demo):
                      {"api_key": "keyring:Tradedesk/abc:api_key"})
     assert conn.name == "Demo account" and "api_key" not in conn.values
     store.update(conn.id, values={"username": "alice", "api_key": SECRET, "timeout": 10})
-    store.set_last_connected(conn.id)
+    store.set_connected(conn.id, True)
     text = (config_dir() / "connections.json").read_text()
     assert SECRET not in text
     reloaded = ConnectionStore.open_default()
     saved = reloaded.get(conn.id)
     assert saved.values == {"username": "alice", "timeout": 10}
     assert saved.secrets == {"api_key": "keyring:Tradedesk/abc:api_key"}
-    assert reloaded.startup().id == conn.id
+    assert reloaded.restore_ids() == [conn.id] and reloaded.last_connected == conn.id
     assert saved.config()["api_url"] == "https://api.demo.test"  # the default fills the gap
     with pytest.raises(ValueError, match="API key not entered"):
         saved.create_broker({})
     broker = saved.create_broker({"api_key": SECRET})
     assert broker.secrets == {"api_key": SECRET} and broker.config["username"] == "alice"
+    assert broker.connection_id == conn.id  # bound to its connection: every object it reports carries the id
     reloaded.remove(conn.id)
-    assert conn.id not in ConnectionStore.open_default() and reloaded.last_connected is None
+    gone = ConnectionStore.open_default()
+    assert conn.id not in gone and reloaded.last_connected is None and conn.id not in gone.connected
+
+
+def test_adapters_are_found_by_their_spec_module():
+    keys = [s.key for s in broker_specs()]
+    assert keys[:2] == ["paper", "ibkr"]  # by rank: the built-in paper broker first
+    assert broker_spec("ibkr").certificate_field == "certificate_sha256"
+    assert [t.name for t in broker_spec("ibkr").tools] == ["fetchCertificate", "checkSession", "gatewayLogin"]
+    assert broker_spec("paper").preset("paper-advisor").values["mode"] == "advisor"
+    title, _body = broker_spec("paper").welcome_texts({"mode": "advisor"})
+    assert "advisor demo" in title
 
 
 def test_builtin_connection_cannot_be_removed():
