@@ -25,14 +25,15 @@ class CertificateTrustDialog(QDialog):
     """First contact with a self-signed gateway: shows ``url`` and ``fingerprint``
     ("AB:CD:..." SHA-256) with "Trust this certificate" (``trustCertificateButton``,
     accepts) and Cancel (``cancelButton``, rejects). ``objectName``
-    "certificateTrustDialog"."""
+    "certificateTrustDialog"; ``name``: the connection it is about (in the title and
+    the text, so several connections' prompts are told apart)."""
 
     def __init__(self, url: str, fingerprint: str, parent: QWidget | None = None, *, name: str = "") -> None:
         super().__init__(parent)
         self.setObjectName("certificateTrustDialog")
-        self.setWindowTitle("Trust the gateway's certificate?")
+        self.setWindowTitle(f"{name}: trust the gateway's certificate?" if name else "Trust the gateway's certificate?")
         self.setWindowModality(Qt.WindowModality.WindowModal)
-        self.url, self.fingerprint = url, fingerprint
+        self.url, self.fingerprint, self.connection_name = url, fingerprint, name
         layout = QVBoxLayout(self)
         who = f"“{escape(name)}” at " if name else ""
         intro = QLabel(
@@ -40,8 +41,8 @@ class CertificateTrustDialog(QDialog):
             "Tradedesk has not seen before.</p>"
             "<p>Check that this is your own gateway (for the IBKR Client Portal Gateway: the one you "
             "started on this computer). Compare the fingerprint below with the one your gateway shows, "
-            "then trust it. Tradedesk will accept exactly this certificate from now on and refuse any "
-            "other.</p>",
+            f"then trust it. Tradedesk will accept exactly this certificate for {escape(name) or 'this connection'} "
+            "from now on and refuse any other.</p>",
             self,
         )
         intro.setObjectName("certificateIntro")
@@ -94,10 +95,12 @@ async def ask_trust(url: str, fingerprint: str, parent: QWidget | None = None, *
             dialog.close()
 
 
-def certificate_changed_text(url: str, presented: str, pinned: str | None) -> str:
-    """The refusal's text (HTML): which gateway, the trusted and the presented fingerprint."""
+def certificate_changed_text(url: str, presented: str, pinned: str | None, *, name: str = "") -> str:
+    """The refusal's text (HTML): which connection and gateway, the trusted and the
+    presented fingerprint."""
+    who = f"{escape(name)} is not connected." if name else "Not connected."
     return (
-        f"<p><b>Not connected.</b> The gateway at <b>{escape(url) or 'the saved address'}</b> presented a "
+        f"<p><b>{who}</b> The gateway at <b>{escape(url) or 'the saved address'}</b> presented a "
         "different certificate from the one you trusted, so Tradedesk refused to connect. Nothing was sent "
         "and nothing was saved.</p>"
         f"<p>Trusted:<br><tt>{escape(pinned or '(none)')}</tt></p>"
@@ -107,10 +110,13 @@ def certificate_changed_text(url: str, presented: str, pinned: str | None) -> st
     )
 
 
-def show_certificate_changed(url: str, presented: str, pinned: str | None, parent: QWidget | None = None) -> QMessageBox:
-    """Show the refusal (``certificateChangedDialog``), non-blocking; returns the box."""
-    box = QMessageBox(QMessageBox.Icon.Critical, "Gateway certificate changed",
-                      certificate_changed_text(url, presented, pinned), QMessageBox.StandardButton.Close, parent)
+def show_certificate_changed(url: str, presented: str, pinned: str | None, parent: QWidget | None = None, *,
+                             name: str = "") -> QMessageBox:
+    """Show the refusal (``certificateChangedDialog``) about connection ``name``,
+    non-blocking; returns the box."""
+    title = f"{name}: gateway certificate changed" if name else "Gateway certificate changed"
+    box = QMessageBox(QMessageBox.Icon.Critical, title, certificate_changed_text(url, presented, pinned, name=name),
+                      QMessageBox.StandardButton.Close, parent)
     box.setObjectName("certificateChangedDialog")
     box.setTextFormat(Qt.TextFormat.RichText)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

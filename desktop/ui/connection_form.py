@@ -4,7 +4,9 @@ Every field gets an input (``field_<name>``) with its error label underneath
 (``error_<name>``); errors name the field and the problem and appear as you type
 (a blank required field only after it has been touched). Save stays disabled while
 anything is invalid. Secrets go to the :class:`SecretStore` (the OS keyring), never to
-the connections file.
+the connections file. A broker whose spec declares tools (``BrokerSpec.tools``, e.g.
+IBKR's fetch certificate / check session / log in) gets one row of their buttons
+(:mod:`desktop.ui.connection_tools`).
 """
 
 from __future__ import annotations
@@ -29,8 +31,7 @@ from desktop.connections import BrokerSpec, Connection, ConnectionStore, FieldKi
 from desktop.connections.spec import next_free
 from desktop.connections.store import names_in_use
 
-from .gateway_tools import GatewayTools
-from .gateway_tools import applies as gateway_applies
+from .connection_tools import ConnectionTools
 from .ticket.style import FORM_SHEET, error_label, set_invalid, show_error
 
 
@@ -48,7 +49,8 @@ class ConnectionEditDialog(QDialog):
     """Add (``connection`` None) or edit a saved connection.
 
     ``saved(Connection)`` is emitted after Save wrote the connection (and its secrets).
-    ``note``: a sentence shown at the top (e.g. why the dialog opened).
+    ``note``: a sentence shown at the top (e.g. why the dialog opened). ``tools``: the
+    spec's tool row (:class:`ConnectionTools`), None for a broker without tools.
     """
 
     saved = Signal(object)
@@ -168,11 +170,12 @@ class ConnectionEditDialog(QDialog):
             box = self._boxed(widget, error, field.help)
             self.form.addRow(label, box)
             box.show()  # at once, not at the next event loop pass (the dialog may already be visible)
-        self.gateway_tools = None
-        if gateway_applies(spec):  # IBKR gateway: fetch/trust certificate, session state, log in
-            self.gateway_tools = GatewayTools(lambda n: self.texts().get(n, ""), self._set_field_text, self.fields_host)
-            self.form.addRow("Gateway:", self.gateway_tools)
-            self.gateway_tools.show()
+        self.tools = None
+        if spec.tools:  # e.g. IBKR's gateway: fetch/trust certificate, session state, log in
+            self.tools = ConnectionTools(spec.tools, self.texts, self._set_field_text, self.fields_host,
+                                         name=lambda: self.name_edit.text().strip())
+            self.form.addRow(self.tools.row_label, self.tools)
+            self.tools.show()
         self._update_keyring_warning(spec)
         self._revalidate()
 
@@ -215,6 +218,9 @@ class ConnectionEditDialog(QDialog):
         widget = self._inputs.get(name)
         if isinstance(widget, QLineEdit):
             widget.setText(text)
+            self._touch(name)
+        elif isinstance(widget, QComboBox) and widget.findData(text) >= 0:
+            widget.setCurrentIndex(widget.findData(text))
             self._touch(name)
 
     def _update_keyring_warning(self, spec: BrokerSpec) -> None:

@@ -4,6 +4,7 @@ login and published ConnectionStates, with no market behind it (no network).
 ``StubGatewayBroker.presented`` is the fingerprint "the gateway" presents (change it to
 simulate a new certificate); ``connect()`` raises CertificateUntrustedError while
 nothing is pinned and CertificateChangedError when the pin differs, as IbkrClient does.
+Its spec (``STUB_SPEC``, broker key "stubgw") pins into ``certificate_sha256``.
 """
 
 from __future__ import annotations
@@ -80,10 +81,11 @@ class StubGatewayBroker(Broker):
         self._states.put_nowait(None)
 
     async def fetch_accounts(self) -> list[Account]:
-        return [Account(broker=self.name, account_id="U1", name="Stub", kind="margin")]
+        return [Account(broker=self.name, connection_id=self.connection_id, account_id="U1", name="Stub", kind="margin")]
 
     async def fetch_balances(self, account_id: str) -> list[Balance]:
-        return [Balance(broker=self.name, account_id=account_id, cash=Decimal(1000), buying_power=Decimal(1000))]
+        return [Balance(broker=self.name, connection_id=self.connection_id, account_id=account_id, cash=Decimal(1000),
+                        buying_power=Decimal(1000))]
 
     async def fetch_positions(self, account_id: str):
         return []
@@ -136,4 +138,5 @@ STUB_SPEC = BrokerSpec(
         FieldSpec(name="certificate_sha256", label="Certificate SHA-256", required=False),
     ),
     factory=_create,
+    certificate_field="certificate_sha256",
 )

@@ -7,10 +7,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
-from desktop.app.brokers import startup_broker
-from desktop.security.secrets import SecretStore
 from desktop.connections import ConnectionStore
+from desktop.desk import Desk
+from desktop.desk.startup import startup_connections
 from desktop.paths import config_dir
+from desktop.security.secrets import SecretStore
 from desktop.ui.main_window import MainWindow
 
 
@@ -22,17 +23,16 @@ def run(qtbot, qloop, coro, timeout=15_000):
 
 @pytest.fixture
 def launch(qtbot, qloop):
-    """Start the app as bootstrap does (startup connection), without the process."""
+    """Start the app as bootstrap does (the start-up connections over a new desk),
+    without the process."""
     windows = []
 
     def _launch() -> MainWindow:
         store, secrets = ConnectionStore.open_default(), SecretStore()
-        broker, conn = startup_broker("paper", store, secrets)
-        broker.autostart = False  # the test does not need the replay running
-        window = MainWindow(broker, connection_id=conn.id, connections=store, secrets=secrets)
+        window = MainWindow(Desk(store, secrets), connections=store, secrets=secrets)
         window.show()
         qtbot.waitExposed(window)
-        run(qtbot, qloop, window.start())
+        assert run(qtbot, qloop, window.start(startup_connections(store))) == {"paper": None}
         windows.append(window)
         return window
 
@@ -54,9 +54,9 @@ def visible_dialog(name):
 
 def test_first_start_is_on_paper_with_a_welcome_panel_until_dismissed(qtbot, launch):
     window = launch()
-    assert window.connection_id == "paper" and window.broker.name == "paper"
+    assert [(c.id, c.kind) for c in window.desk.live()] == [("paper", "paper")]
     assert window.connection_store.first_run
-    assert window.service.state == "connected"
+    assert window.status.item_texts() == ["Paper: connected"]
     panel = window.welcome
     assert panel is not None and panel.isVisible()
     text = panel.findChild(QLabel, "welcomeText").text()
@@ -75,7 +75,7 @@ def test_first_start_is_on_paper_with_a_welcome_panel_until_dismissed(qtbot, lau
 
     again = launch()
     assert again.welcome is None
-    assert not again.connection_store.first_run and again.connection_id == "paper"
+    assert not again.connection_store.first_run and [c.id for c in again.desk.live()] == ["paper"]
     assert "dismissed=true" in (config_dir() / "tradedesk.ini").read_text()
 
 

@@ -1,36 +1,26 @@
-"""Session states in the status bar, browser login, competing sessions and the gateway
-certificate, driven through the main window (pytest-qt, offscreen) with a stub gateway
-broker (tests/ui/stub_gateway.py) and, where it exists, the fake IBKR gateway."""
+"""Session handling of many connections: the status bar items follow each connection's
+state, browser logins, competing sessions and certificate trust — every prompt naming
+its connection and pinning into the right saved connection. Driven through the
+widgets (status bar items and menus, dialogs) over a desk (tests/ui/session_host.py),
+with a stub gateway broker (tests/ui/stub_gateway.py), paper connections and the
+IBKR gateway emulator (tests/fakes/ibkr)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from PySide6.QtCore import QObject, Qt, QUrl, Slot
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QPushButton
 
-from desktop.security.secrets import SecretStore
-from desktop.brokers.errors import CertificateChangedError
+from desktop.brokers.errors import CertificateChangedError, CertificateUntrustedError
 from desktop.connections import ConnectionStore, register_broker, unregister_broker
+from desktop.desk.startup import connection_for_key
 from desktop.domain import ConnectionStatus
-from desktop.ui.main_window import MainWindow
-from desktop.ui.status_bar import session_text
-from stub_gateway import BASE_URL, FP_A, FP_B, LOGIN_URL, STUB_SPEC, StubGatewayBroker
 from qt_helpers import run, top_level
-
-
-class UrlCatcher(QObject):
-    """Receives QDesktopServices.openUrl calls for https (no browser in tests)."""
-
-    def __init__(self):
-        super().__init__()
-        self.urls: list[str] = []
-
-    @Slot(QUrl)
-    def open(self, url: QUrl) -> None:
-        self.urls.append(url.toString())
+from session_host import UrlCatcher, make_host
+from stub_gateway import BASE_URL, FP_A, FP_B, LOGIN_URL, STUB_SPEC, StubGatewayBroker
 
 
 @pytest.fixture
@@ -52,240 +42,228 @@ def stub_spec():
 
 
 @pytest.fixture
-def make_window(qtbot, qloop, tmp_path, stub_spec):
-    windows = []
+def store(tmp_path):
+    return ConnectionStore(tmp_path / "connections.json")
 
-    def _make(pinned: str | None = None):
-        store = ConnectionStore(tmp_path / "connections.json")
-        values = {"base_url": BASE_URL}
-        if pinned:
-            values["certificate_sha256"] = pinned
-        conn = store.add("stubgw", "My gateway", values)
-        broker = store.get(conn.id).create_broker({})
-        window = MainWindow(broker, connection_id=conn.id, connections=store, secrets=SecretStore())
-        window.show()
-        qtbot.waitExposed(window)
-        windows.append(window)
-        return window, store, conn.id
+
+@pytest.fixture
+def host(qtbot, qloop, store):
+    """``host(**kw)``: the status bar and SessionUi over a desk of ``store``."""
+    hosts = []
+
+    def _make(**kw):
+        h = make_host(store, **kw)
+        qtbot.waitExposed(h.window)
+        hosts.append(h)
+        return h
 
     yield _make
-    for window in windows:
-        run(qtbot, qloop, window.shutdown())
-        window.close()
-        window.deleteLater()
+    for h in hosts:
+        run(qtbot, qloop, h.close(), timeout=15_000)
+        h.window.close()
+        h.window.deleteLater()
 
 
-def label(window) -> str:
-    return window.status.connection_label.text()
+def add_stub(store, name, pinned=None) -> str:
+    values = {"base_url": BASE_URL, **({"certificate_sha256": pinned} if pinned else {})}
+    return store.add("stubgw", name, values).id
 
 
-def test_status_bar_follows_connection_states(qtbot, qloop, make_window, browser):
-    window, _store, _id = make_window(pinned=FP_A)
-    run(qtbot, qloop, window.start())
-    broker = window.broker
-    assert label(window).endswith("Stub Gateway: connected")
-    login = window.status.login_button
+def menu_of(qtbot, host, cid):
+    """Click ``cid``'s status bar item: its menu of session actions."""
+    qtbot.mouseClick(host.status.item(cid), Qt.MouseButton.LeftButton)
+    menu = host.status.open_menu
+    assert menu is not None and menu.isVisible()
+    return menu
+
+
+def choose(qtbot, menu, name):
+    action = next((a for a in menu.actions() if a.objectName() == name), None)
+    assert action is not None, f"{name} not offered: {[a.text() for a in menu.actions()]}"
+    qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center())
+
+
+def broker_of(host, cid) -> StubGatewayBroker:
+    return host.desk.connections[cid].broker
+
+
+# -- states, logins, competing sessions -----------------------------------------------------
+def test_each_connection_shows_its_own_session_state(qtbot, qloop, host, store, stub_spec):
+    gw = add_stub(store, "My gateway", pinned=FP_A)
+    h = host()
+    assert run(qtbot, qloop, h.session_ui.restore(["paper", gw])) == {"paper": None, gw: None}
+    assert h.texts() == ["Paper: connected", "My gateway: connected"]
+    broker = broker_of(h, gw)
 
     broker.publish(ConnectionStatus.RECONNECTING, message="daily reset")
-    qtbot.waitUntil(lambda: "reconnecting" in label(window))
-    assert "daily reset" in label(window) and not login.isVisible()
-
+    qtbot.waitUntil(lambda: h.text_of(gw) == "My gateway: reconnecting…")
+    assert "daily reset" in h.status.item(gw).toolTip()
     until = datetime.now(timezone.utc) + timedelta(seconds=90)
     broker.publish(ConnectionStatus.COOL_DOWN, until=until)
-    qtbot.waitUntil(lambda: "paused" in label(window))
-    assert f"until {until.astimezone():%H:%M:%S}" in label(window)
-
+    qtbot.waitUntil(lambda: h.text_of(gw) == f"My gateway: paused (rate limit) until {until.astimezone():%H:%M:%S}")
     broker.publish(ConnectionStatus.LOGIN_REQUIRED, login_url=LOGIN_URL)
-    qtbot.waitUntil(lambda: "log in required" in label(window))
-    assert login.isVisible()
-
+    qtbot.waitUntil(lambda: h.text_of(gw) == "My gateway: log in required")
+    assert h.text_of("paper") == "Paper: connected"  # the other connection is untouched
     broker.publish(ConnectionStatus.CONNECTED)
-    qtbot.waitUntil(lambda: label(window).endswith("Stub Gateway: connected"))
-    assert not login.isVisible()
+    qtbot.waitUntil(lambda: h.text_of(gw) == "My gateway: connected")
 
 
-def test_cool_down_text_names_the_end_time():
-    from desktop.domain import ConnectionState
-
-    until = datetime(2025, 3, 4, 15, 30, 5, tzinfo=timezone.utc)
-    state = ConnectionState(status=ConnectionStatus.COOL_DOWN, until=until)
-    assert session_text(state, tz=timezone.utc) == "paused (rate limit) until 15:30:05"
-
-
-def test_login_required_opens_the_browser_once_and_the_button_again(qtbot, qloop, make_window, browser):
-    window, _store, _id = make_window(pinned=FP_A)
-    run(qtbot, qloop, window.start())
-    broker = window.broker
+def test_login_opens_the_browser_once_by_itself_and_again_from_the_status_bar(qtbot, qloop, host, store, stub_spec,
+                                                                             browser):
+    gw = add_stub(store, "My gateway", pinned=FP_A)
+    h = host()
+    run(qtbot, qloop, h.session_ui.connect(gw))
+    broker = broker_of(h, gw)
     broker.publish(ConnectionStatus.LOGIN_REQUIRED, login_url=LOGIN_URL, message="Log in to the gateway in your browser")
     qtbot.waitUntil(lambda: browser.urls == [LOGIN_URL])
+    assert "My gateway: log in required" in h.status.currentMessage()
     broker.publish(ConnectionStatus.RECONNECTING)
     broker.publish(ConnectionStatus.LOGIN_REQUIRED, login_url=LOGIN_URL)
-    qtbot.waitUntil(lambda: window.status.login_button.isVisible())
+    qtbot.waitUntil(lambda: h.text_of(gw).startswith("My gateway: log in required"))
     assert browser.urls == [LOGIN_URL]  # not again by itself
-    qtbot.mouseClick(window.status.login_button, Qt.MouseButton.LeftButton)
-    assert browser.urls == [LOGIN_URL, LOGIN_URL]
+    choose(qtbot, menu_of(qtbot, h, gw), "loginAction")
+    assert browser.urls == [LOGIN_URL, LOGIN_URL] and h.session_ui.opened_urls == [LOGIN_URL, LOGIN_URL]
 
 
-def test_competing_session_asks_then_takes_over(qtbot, qloop, make_window):
-    window, _store, _id = make_window(pinned=FP_A)
-    run(qtbot, qloop, window.start())
-    broker = window.broker
-    broker.publish(ConnectionStatus.COMPETING)
+def test_competing_session_asks_naming_the_connection_then_takes_over(qtbot, qloop, host, store, stub_spec):
+    a, b = add_stub(store, "Gateway A", pinned=FP_A), add_stub(store, "Gateway B", pinned=FP_A)
+    h = host()
+    run(qtbot, qloop, h.session_ui.restore([a, b]))
+    broker_of(h, b).publish(ConnectionStatus.COMPETING)
     qtbot.waitUntil(lambda: top_level("competingSessionDialog") is not None)
     box = top_level("competingSessionDialog")
-    assert "Another session" in box.text() and "Take over?" in box.text()
-    assert "session in use elsewhere" in label(window)
+    assert box.windowTitle() == "Session in use — Gateway B"
+    assert "Another session" in box.text() and "Take over?" in box.text() and "Gateway B" in box.text()
+    assert h.text_of(b) == "Gateway B: session in use elsewhere" and h.text_of(a) == "Gateway A: connected"
     qtbot.mouseClick(box.findChild(QPushButton, "takeOverButton"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: broker.took_over == 1)
-    qtbot.waitUntil(lambda: label(window).endswith("Stub Gateway: connected"))
+    qtbot.waitUntil(lambda: broker_of(h, b).took_over == 1)
+    qtbot.waitUntil(lambda: h.text_of(b) == "Gateway B: connected")
+    assert broker_of(h, a).took_over == 0
 
 
-def test_declining_a_competing_session_keeps_it(qtbot, qloop, make_window):
-    window, _store, _id = make_window(pinned=FP_A)
-    run(qtbot, qloop, window.start())
-    window.broker.publish(ConnectionStatus.COMPETING)
+def test_declined_take_over_can_be_asked_again_from_the_status_bar(qtbot, qloop, host, store, stub_spec):
+    gw = add_stub(store, "My gateway", pinned=FP_A)
+    h = host()
+    run(qtbot, qloop, h.session_ui.connect(gw))
+    broker_of(h, gw).publish(ConnectionStatus.COMPETING)
     qtbot.waitUntil(lambda: top_level("competingSessionDialog") is not None)
     top_level("competingSessionDialog").reject()
     qtbot.waitUntil(lambda: top_level("competingSessionDialog") is None)
-    assert window.broker.took_over == 0
+    assert broker_of(h, gw).took_over == 0
+    choose(qtbot, menu_of(qtbot, h, gw), "takeOverAction")
+    qtbot.waitUntil(lambda: top_level("competingSessionDialog") is not None)
+    qtbot.mouseClick(top_level("competingSessionDialog").findChild(QPushButton, "takeOverButton"),
+                     Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: broker_of(h, gw).took_over == 1)
 
 
-def test_accepting_the_certificate_saves_the_pin_and_reconnects(qtbot, qloop, make_window):
-    window, store, conn_id = make_window(pinned=None)
-    task = qloop.create_task(window.start())
+# -- certificates ----------------------------------------------------------------------------
+def test_trusting_a_certificate_pins_it_into_its_own_connection_and_connects(qtbot, qloop, host, store, stub_spec):
+    a, b = add_stub(store, "Gateway A", pinned=FP_A), add_stub(store, "Gateway B")
+    h = host()
+    task = qloop.create_task(h.session_ui.restore([a, b]))
     qtbot.waitUntil(lambda: top_level("certificateTrustDialog") is not None)
     dialog = top_level("certificateTrustDialog")
+    assert dialog.windowTitle() == "Gateway B: trust the gateway's certificate?" and dialog.connection_name == "Gateway B"
     assert dialog.fingerprint == FP_A and BASE_URL in dialog.findChild(QObject, "certificateIntro").text()
+    assert "Gateway B" in dialog.findChild(QObject, "certificateIntro").text()
     assert FP_A[:20] in dialog.fingerprint_label.text()
+    assert h.text_of(a) == "Gateway A: connected"  # the other one did not wait for the question
     qtbot.mouseClick(dialog.findChild(QPushButton, "trustCertificateButton"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(task.done, timeout=10_000)
-    task.result()
-    assert store.get(conn_id).values["certificate_sha256"] == FP_A
-    assert ConnectionStore(store.path).get(conn_id).values["certificate_sha256"] == FP_A  # on disk
-    assert len(StubGatewayBroker.instances) == 2 and window.broker is StubGatewayBroker.instances[1]
-    assert window.broker.pinned == FP_A and window.broker.connected
-    assert window.service.state == "connected"
+    assert task.result() == {a: None, b: None}
+    assert store.get(b).values["certificate_sha256"] == FP_A
+    assert ConnectionStore(store.path).get(b).values["certificate_sha256"] == FP_A  # on disk
+    assert store.get(a).values == {"base_url": BASE_URL, "certificate_sha256": FP_A}  # untouched
+    fresh = broker_of(h, b)
+    assert fresh is StubGatewayBroker.instances[-1] and len(StubGatewayBroker.instances) == 3  # A, B refused, B again
+    assert fresh.pinned == FP_A and fresh.connected and h.desk.connections[b].is_live
+    assert h.text_of(b) == "Gateway B: connected"
 
 
-def test_cancelling_the_certificate_saves_nothing(qtbot, qloop, make_window):
-    window, store, conn_id = make_window(pinned=None)
-    task = qloop.create_task(window.start())
+def test_a_cancelled_certificate_can_be_trusted_later_from_the_status_bar(qtbot, qloop, host, store, stub_spec):
+    gw = add_stub(store, "My gateway")
+    h = host()
+    task = qloop.create_task(h.session_ui.connect(gw))
     qtbot.waitUntil(lambda: top_level("certificateTrustDialog") is not None)
     top_level("certificateTrustDialog").findChild(QPushButton, "cancelButton").click()
     qtbot.waitUntil(task.done)
-    assert task.exception() is not None
-    assert "certificate_sha256" not in store.get(conn_id).values
-    assert window.service.state.startswith("error")
+    assert isinstance(task.result(), CertificateUntrustedError)
+    assert "certificate_sha256" not in store.get(gw).values
+    assert h.text_of(gw).startswith("My gateway: error:") and h.desk.connections[gw].status.startswith("error")
+    assert "My gateway: certificate not trusted" in h.status.currentMessage()
+
+    choose(qtbot, menu_of(qtbot, h, gw), "trustCertificateAction")
+    qtbot.waitUntil(lambda: top_level("certificateTrustDialog") is not None)
+    qtbot.mouseClick(top_level("certificateTrustDialog").findChild(QPushButton, "trustCertificateButton"),
+                     Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: h.text_of(gw) == "My gateway: connected")
+    assert store.get(gw).values["certificate_sha256"] == FP_A
+    assert "trustCertificateAction" not in [a.objectName() for a in h.status.menu_for(gw).actions()]
 
 
-def test_changed_certificate_is_refused(qtbot, qloop, make_window):
-    window, store, conn_id = make_window(pinned=FP_A)
+def test_changed_certificate_is_refused_naming_the_connection(qtbot, qloop, host, store, stub_spec):
+    gw = add_stub(store, "My gateway", pinned=FP_A)
     StubGatewayBroker.presented = FP_B
-    task = qloop.create_task(window.start())
-    qtbot.waitUntil(task.done)
-    assert isinstance(task.exception(), CertificateChangedError)
+    h = host()
+    failure = run(qtbot, qloop, h.session_ui.connect(gw))
+    assert isinstance(failure, CertificateChangedError)
     qtbot.waitUntil(lambda: top_level("certificateChangedDialog") is not None)
-    text = top_level("certificateChangedDialog").text()
-    assert FP_A in text and FP_B in text and "Not connected" in text
-    assert store.get(conn_id).values["certificate_sha256"] == FP_A  # unchanged
-    assert len(StubGatewayBroker.instances) == 1 and not window.broker.connected
+    box = top_level("certificateChangedDialog")
+    assert box.windowTitle() == "My gateway: gateway certificate changed"
+    assert FP_A in box.text() and FP_B in box.text() and "My gateway is not connected" in box.text()
+    assert store.get(gw).values["certificate_sha256"] == FP_A  # unchanged
+    assert len(StubGatewayBroker.instances) == 1 and not StubGatewayBroker.instances[0].connected
     assert top_level("certificateTrustDialog") is None
-    top_level("certificateChangedDialog").close()
+    box.close()
 
 
-# -- the connection form's gateway row (Fetch certificate / Check session / Log in) --------
-@pytest.fixture
-def tls_server(qtbot, qloop):
-    """A loopback TLS server with a trustme certificate: (base_url, fingerprint)."""
-    import asyncio
-    import ssl
-
-    import trustme
-
-    from desktop.brokers.transport.tls_pinning import fingerprint
-
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1")
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    cert.configure_cert(context)
-
-    async def handle(reader, writer):
-        writer.close()
-
-    server = run(qtbot, qloop, asyncio.start_server(handle, "127.0.0.1", 0, ssl=context))
-    port = server.sockets[0].getsockname()[1]
-    der = ssl.PEM_cert_to_DER_cert(cert.cert_chain_pems[0].bytes().decode())
-    yield f"https://127.0.0.1:{port}/v1/api", fingerprint(der)
-    server.close()
+def test_a_second_connect_waits_for_the_first_and_disconnect_cancels_it(qtbot, qloop, host, store, stub_spec):
+    gw = add_stub(store, "My gateway")
+    h = host()
+    first = qloop.create_task(h.session_ui.connect(gw))
+    qtbot.waitUntil(lambda: top_level("certificateTrustDialog") is not None)
+    second = qloop.create_task(h.session_ui.connect(gw))
+    run(qtbot, qloop, h.session_ui.disconnect(gw))
+    qtbot.waitUntil(lambda: first.done() and second.done())
+    assert "cancelled" in first.result().message and "cancelled" in second.result().message
+    qtbot.waitUntil(lambda: top_level("certificateTrustDialog") is None)
+    assert len(StubGatewayBroker.instances) == 1  # one attempt, one question, for both calls
+    assert h.text_of(gw) == "My gateway: disconnected" and "certificate_sha256" not in store.get(gw).values
 
 
-def open_form(qtbot, tmp_path, base_url):
+# -- the connection form's tool row (from the spec's tools) -----------------------------------
+def open_form(qtbot, store, broker, base_url=None, name=None):
+    from desktop.security.secrets import SecretStore
     from desktop.ui.connection_form import ConnectionEditDialog
 
-    store = ConnectionStore(tmp_path / "connections.json")
-    dialog = ConnectionEditDialog(store, SecretStore(), None, broker="stubgw")
+    dialog = ConnectionEditDialog(store, SecretStore(), None, broker=broker)
     qtbot.addWidget(dialog)
     dialog.show()
-    edit = dialog.findChild(QObject, "field_base_url")
-    edit.setText(base_url)
-    return store, dialog
+    if base_url is not None:
+        dialog.findChild(QObject, "field_base_url").setText(base_url)
+    if name is not None:
+        dialog.findChild(QObject, "field_name").setText(name)
+    return dialog
 
 
-def test_form_fetches_and_trusts_the_gateway_certificate(qtbot, qloop, tmp_path, stub_spec, tls_server):
-    base_url, expected = tls_server
-    store, dialog = open_form(qtbot, tmp_path, base_url)
-    tools = dialog.gateway_tools
-    assert tools is not None
-    qtbot.mouseClick(tools.findChild(QPushButton, "fetchCertificateButton"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: top_level("certificateTrustDialog") is not None, timeout=5000)
-    trust = top_level("certificateTrustDialog")
-    assert trust.fingerprint == expected
-    qtbot.mouseClick(trust.findChild(QPushButton, "trustCertificateButton"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.texts()["certificate_sha256"] == expected)
-    assert "trusted" in tools.state_label.text()
-    dialog.findChild(QPushButton, "saveButton").click()
-    saved = store.all()[-1]
-    assert saved.broker == "stubgw" and saved.values["certificate_sha256"] == expected
+def click_tool(qtbot, dialog, name):
+    qtbot.mouseClick(dialog.findChild(QPushButton, f"{name}Button"), Qt.MouseButton.LeftButton)
 
 
-def test_form_session_check_and_login_button(qtbot, qloop, tmp_path, stub_spec, browser):
-    store, dialog = open_form(qtbot, tmp_path, "https://127.0.0.1:5999/v1/api")
-    tools = dialog.gateway_tools
-    calls = []
-
-    async def status(url, pin):
-        calls.append((url, pin))
-        return "Logged in · brokerage session ready"
-
-    tools.status_check = status
-    tools.check_button.click()
-    qtbot.waitUntil(lambda: "fetch and trust the certificate first" in tools.state_label.text())
-    dialog.findChild(QObject, "field_certificate_sha256").setText(FP_A)
-    tools.check_button.click()
-    qtbot.waitUntil(lambda: tools.state_label.text() == "Session: Logged in · brokerage session ready")
-    assert calls == [("https://127.0.0.1:5999/v1/api", FP_A)]
-    qtbot.mouseClick(tools.login_button, Qt.MouseButton.LeftButton)
-    assert browser.urls == ["https://127.0.0.1:5999/"]
+def state_line(dialog) -> str:
+    return dialog.findChild(QObject, "toolsStateLabel").text()
 
 
-def test_form_has_no_gateway_row_for_paper(qtbot, tmp_path):
-    from desktop.ui.connection_form import ConnectionEditDialog
-
-    dialog = ConnectionEditDialog(ConnectionStore(tmp_path / "connections.json"), SecretStore(), None, broker="paper")
-    qtbot.addWidget(dialog)
-    assert dialog.gateway_tools is None and dialog.findChild(QObject, "gatewayTools") is None
-
-
-# -- against the fake IBKR gateway (tests/fakes/ibkr) ------------------------------------
 @pytest.fixture
 def gateway(qtbot, qloop, tmp_path):
-    """``start(**kw)`` runs the fake gateway on the Qt loop; stopped at teardown."""
-    fakes = pytest.importorskip("tests.fakes.ibkr")
-    pytest.importorskip("desktop.brokers.ibkr")
+    """``start(**kw)`` runs the IBKR gateway emulator on the Qt loop; stopped at teardown."""
+    from tests.fakes.ibkr import running_gateway
+
     managers = []
 
     def start(**kw):
-        cm = fakes.running_gateway(tmp_path / "gateway", **kw)
+        cm = running_gateway(tmp_path / "gateway", **kw)
         gw = run(qtbot, qloop, cm.__aenter__())
         managers.append(cm)
         return gw
@@ -295,92 +273,138 @@ def gateway(qtbot, qloop, tmp_path):
         run(qtbot, qloop, cm.__aexit__(None, None, None))
 
 
-@pytest.fixture
-def ibkr_window(qtbot, qloop, tmp_path):
-    windows = []
-
-    def _make(base_url: str, pinned: str | None = None):
-        store = ConnectionStore(tmp_path / "connections.json")
-        values = {"base_url": base_url, **({"certificate_sha256": pinned} if pinned else {})}
-        conn = store.add("ibkr", "IBKR gateway", values)
-        window = MainWindow(store.get(conn.id).create_broker({}), connection_id=conn.id, connections=store,
-                            secrets=SecretStore())
-        window.service.start_budget_s = 0.5  # paced live-order snapshots finish in the background
-        window.show()
-        qtbot.waitExposed(window)
-        windows.append(window)
-        return window, store, conn.id
-
-    yield _make
-    for window in windows:
-        run(qtbot, qloop, window.shutdown(), timeout=15_000)
-        window.close()
-        window.deleteLater()
-
-
-def test_ibkr_first_contact_trust_pins_and_connects_as_advisor(qtbot, qloop, gateway, ibkr_window):
-    gw = gateway(authenticated=True)
-    window, store, conn_id = ibkr_window(gw.base_url)
-    task = qloop.create_task(window.start())
-    qtbot.waitUntil(lambda: top_level("certificateTrustDialog") is not None, timeout=10_000)
-    dialog = top_level("certificateTrustDialog")
-    assert dialog.fingerprint == gw.fingerprint
-    qtbot.mouseClick(dialog.findChild(QPushButton, "trustCertificateButton"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(task.done, timeout=20_000)
-    task.result()
-    assert store.get(conn_id).values["certificate_sha256"] == gw.fingerprint
-    assert window.service.state == "connected"
-    qtbot.waitUntil(lambda: len(window.accounts.model.rows()) >= 2, timeout=5000)
-    masters = [r.account_id for r in window.accounts.model.rows() if r.account is not None and r.account.is_master]
-    assert masters == ["DF100000"]
-
-
-def test_ibkr_login_required_opens_browser_then_connects(qtbot, qloop, gateway, ibkr_window, browser):
+def test_ibkr_form_tools_fetch_the_certificate_check_the_session_and_log_in(qtbot, qloop, store, gateway, browser):
     gw = gateway(authenticated=False)
-    window, _store, _id = ibkr_window(gw.base_url, pinned=gw.fingerprint)
-    task = qloop.create_task(window.start())
-    qtbot.waitUntil(lambda: "log in required" in label(window), timeout=10_000)
-    assert window.status.login_button.isVisible()
-    assert browser.urls == [gw.login_url]
-    assert not task.done()
+    dialog = open_form(qtbot, store, "ibkr", gw.base_url, name="IBKR (paper)")
+    assert dialog.tools.row_label == "Gateway:"
+    click_tool(qtbot, dialog, "checkSession")
+    qtbot.waitUntil(lambda: state_line(dialog) == "Session: fetch and trust the certificate first")
+
+    click_tool(qtbot, dialog, "fetchCertificate")
+    qtbot.waitUntil(lambda: top_level("certificateTrustDialog") is not None, timeout=5000)
+    trust = top_level("certificateTrustDialog")
+    assert trust.fingerprint == gw.fingerprint and trust.windowTitle().startswith("IBKR (paper):")
+    qtbot.mouseClick(trust.findChild(QPushButton, "trustCertificateButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.texts()["certificate_sha256"] == gw.fingerprint)
+    assert state_line(dialog) == "Certificate trusted: save the connection to keep it"
+
+    click_tool(qtbot, dialog, "checkSession")
+    qtbot.waitUntil(lambda: state_line(dialog).startswith("Session: Not logged in"), timeout=5000)
+    click_tool(qtbot, dialog, "gatewayLogin")
+    qtbot.waitUntil(lambda: browser.urls == [gw.base_url.split("/v1/")[0] + "/"])
+    assert dialog.tools.opened_urls == browser.urls
+    gw.log_in()
+    click_tool(qtbot, dialog, "checkSession")
+    qtbot.waitUntil(lambda: state_line(dialog) == "Session: Logged in · brokerage session ready", timeout=5000)
+    dialog.findChild(QPushButton, "saveButton").click()
+    saved = store.all()[-1]
+    assert saved.broker == "ibkr" and saved.values["certificate_sha256"] == gw.fingerprint
+
+
+def test_a_refused_certificate_leaves_the_field_empty(qtbot, qloop, store, gateway):
+    gw = gateway()
+    dialog = open_form(qtbot, store, "ibkr", gw.base_url)
+    click_tool(qtbot, dialog, "fetchCertificate")
+    qtbot.waitUntil(lambda: top_level("certificateTrustDialog") is not None, timeout=5000)
+    top_level("certificateTrustDialog").findChild(QPushButton, "cancelButton").click()
+    qtbot.waitUntil(lambda: state_line(dialog) == "Certificate not trusted")
+    assert dialog.texts()["certificate_sha256"] == ""
+
+
+def test_form_carries_out_any_spec_tool(qtbot, qloop, store, browser):
+    """A spec's own tools: fill fields, open a page, say something, or fail visibly."""
+    from desktop.connections import BrokerSpec, ConnectionTool, FieldKind, FieldSpec, ToolResult
+
+    async def look_up(texts):
+        return ToolResult(message=f"Found the server for {texts['user']}", set_values={"server": "eu-2.example.test"},
+                          open_url="https://example.test/welcome")
+
+    async def broken(texts):
+        raise RuntimeError("the lookup service is down")
+
+    spec = BrokerSpec(key="tooly", display_name="Tooly", factory=STUB_SPEC.factory,
+                      fields=(FieldSpec(name="user", label="User"), FieldSpec(name="server", label="Server",
+                                                                             kind=FieldKind.TEXT)),
+                      tools=(ConnectionTool("lookUp", "Look up server", look_up, row_label="Server:"),
+                             ConnectionTool("broken", "Broken", broken, row_label="Server:")))
+    register_broker(spec)
+    try:
+        dialog = open_form(qtbot, store, "tooly")
+        dialog.findChild(QObject, "field_user").setText("ann")
+        click_tool(qtbot, dialog, "lookUp")
+        qtbot.waitUntil(lambda: state_line(dialog) == "Found the server for ann")
+        assert dialog.texts()["server"] == "eu-2.example.test" and browser.urls == ["https://example.test/welcome"]
+        click_tool(qtbot, dialog, "broken")
+        qtbot.waitUntil(lambda: state_line(dialog) == "Failed: the lookup service is down")
+        assert dialog.findChild(QPushButton, "brokenButton").isEnabled()
+    finally:
+        unregister_broker("tooly")
+
+
+def test_form_has_no_tools_row_for_paper(qtbot, store):
+    dialog = open_form(qtbot, store, "paper")
+    assert dialog.tools is None and dialog.findChild(QObject, "connectionTools") is None
+
+
+# -- against the IBKR gateway emulator ----------------------------------------------------------
+def test_three_live_connections_and_ibkr_asks_for_its_login(qtbot, qloop, host, store, gateway, browser):
+    gw = gateway(authenticated=False)
+    advisor = connection_for_key(store, "paper-advisor")
+    ibkr = store.add("ibkr", "IBKR (paper)", {"base_url": gw.base_url, "certificate_sha256": gw.fingerprint})
+    h = host(start_budget_s=0.5)
+    task = qloop.create_task(h.session_ui.restore(["paper", advisor.id, ibkr.id]))
+    qtbot.waitUntil(lambda: h.texts() == ["Paper: connected", "Paper advisor demo: connected",
+                                          "IBKR (paper): log in required"], timeout=15_000)
+    assert browser.urls == [gw.login_url] and not task.done()
+    assert [c.id for c in h.desk.live()] == ["paper", advisor.id]
+    choose(qtbot, menu_of(qtbot, h, ibkr.id), "loginAction")
+    assert browser.urls == [gw.login_url, gw.login_url]
     gw.log_in()
     qtbot.waitUntil(task.done, timeout=20_000)
-    task.result()
-    qtbot.waitUntil(lambda: "connected" in label(window) and not window.status.login_button.isVisible())
-    assert browser.urls == [gw.login_url]
+    assert task.result() == {"paper": None, advisor.id: None, ibkr.id: None}
+    qtbot.waitUntil(lambda: h.text_of(ibkr.id) == "IBKR (paper): connected")
+    assert {c.id for c in h.desk.live()} == {"paper", advisor.id, ibkr.id}
 
 
-def test_ibkr_rotated_certificate_is_refused(qtbot, qloop, gateway, ibkr_window):
+def test_ibkr_first_contact_trust_pins_and_connects_as_advisor(qtbot, qloop, host, store, gateway):
+    gw = gateway(authenticated=True)
+    conn = store.add("ibkr", "IBKR gateway", {"base_url": gw.base_url})
+    h = host(start_budget_s=0.5)
+    task = qloop.create_task(h.session_ui.connect(conn.id))
+    qtbot.waitUntil(lambda: top_level("certificateTrustDialog") is not None, timeout=10_000)
+    dialog = top_level("certificateTrustDialog")
+    assert dialog.fingerprint == gw.fingerprint and dialog.connection_name == "IBKR gateway"
+    qtbot.mouseClick(dialog.findChild(QPushButton, "trustCertificateButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(task.done, timeout=20_000)
+    assert task.result() is None
+    assert store.get(conn.id).values["certificate_sha256"] == gw.fingerprint
+    assert h.text_of(conn.id) == "IBKR gateway: connected"
+    masters = [a.account_id for a in h.desk.state.accounts_of(conn.id) if a.is_master]
+    assert masters == ["DF100000"] and len(h.desk.state.accounts_of(conn.id)) >= 2
+
+
+def test_ibkr_rotated_certificate_is_refused_and_nothing_is_sent(qtbot, qloop, host, store, gateway):
     gw = gateway(authenticated=True)
     old = gw.fingerprint
     run(qtbot, qloop, gw.rotate_certificate())
     assert gw.fingerprint != old
-    window, store, conn_id = ibkr_window(gw.base_url, pinned=old)
-    task = qloop.create_task(window.start())
-    qtbot.waitUntil(task.done, timeout=10_000)
-    assert isinstance(task.exception(), CertificateChangedError)
+    conn = store.add("ibkr", "IBKR gateway", {"base_url": gw.base_url, "certificate_sha256": old})
+    h = host(start_budget_s=0.5)
+    assert isinstance(run(qtbot, qloop, h.session_ui.connect(conn.id)), CertificateChangedError)
     qtbot.waitUntil(lambda: top_level("certificateChangedDialog") is not None)
     text = top_level("certificateChangedDialog").text()
-    assert old in text and gw.fingerprint in text
-    assert store.get(conn_id).values["certificate_sha256"] == old
+    assert old in text and gw.fingerprint in text and "IBKR gateway" in text
+    assert store.get(conn.id).values["certificate_sha256"] == old
     assert gw.requests == []  # nothing at all was sent to the impostor
     top_level("certificateChangedDialog").close()
 
 
 def test_ibkr_session_status_line_follows_the_gateway(qtbot, qloop, gateway):
-    from desktop.ui.gateway_tools import ibkr_session_status
+    from desktop.brokers.ibkr.session_check import session_status_text
 
     gw = gateway(authenticated=False)
-    assert run(qtbot, qloop, ibkr_session_status(gw.base_url, gw.fingerprint)).startswith("Not logged in")
+    assert run(qtbot, qloop, session_status_text(gw.base_url, gw.fingerprint)).startswith("Not logged in")
     gw.log_in()
-    assert run(qtbot, qloop, ibkr_session_status(gw.base_url, gw.fingerprint)).startswith("Logged in")
+    assert run(qtbot, qloop, session_status_text(gw.base_url, gw.fingerprint)).startswith("Logged in")
     with pytest.raises(CertificateChangedError):
-        run(qtbot, qloop, ibkr_session_status(gw.base_url, FP_B))
-
-
-def test_state_message_that_only_repeats_the_state_is_not_shown_twice():
-    from desktop.domain import ConnectionState
-
-    assert session_text(ConnectionState(status=ConnectionStatus.CONNECTED, message="Connected")) == "connected"
-    assert session_text(ConnectionState(status=ConnectionStatus.CONNECTED, message="allocation groups changed")) \
-        == "connected · allocation groups changed"
+        run(qtbot, qloop, session_status_text(gw.base_url, FP_B))

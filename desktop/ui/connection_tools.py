@@ -1,0 +1,123 @@
+"""The connection form's row of adapter-specific tools, generated from ``BrokerSpec.tools``.
+
+Each :class:`~desktop.connections.ConnectionTool` becomes a button
+(``f"{tool.name}Button"``); clicking it runs the tool with the form's current texts
+and carries out the :class:`~desktop.connections.ToolResult` it answers: show its
+``message`` in the state line (``toolsStateLabel``), open ``open_url`` in the
+browser, fill ``set_values`` into the form's fields, or first show a server
+certificate to trust (``trust``: the certificate dialog) and on yes write its
+fingerprint into ``trust.field``. The UI knows no adapter: IBKR's gateway tools
+(fetch certificate, check session, log in) are declared in its connection spec.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping, Sequence
+
+import shiboken6
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from desktop.connections import ConnectionTool, ToolResult
+from desktop.desk.tasks import spawn
+from desktop.security.redaction import redact
+
+from .certificate_dialog import ask_trust
+
+log = logging.getLogger(__name__)
+
+
+class ConnectionTools(QWidget):
+    """One button per tool and the state line ``toolsStateLabel`` (objectName of the
+    widget: ``connectionTools``).
+
+    ``texts()``: the form's texts by field name; ``set_text(field, text)`` writes one;
+    ``name()``: the connection's name (certificate prompts name it). ``opened_urls``
+    records every page opened in the browser; ``task`` is the tool running, if any.
+    """
+
+    def __init__(self, tools: Sequence[ConnectionTool], texts: Callable[[], Mapping[str, str]],
+                 set_text: Callable[[str, str], None], parent: QWidget | None = None, *,
+                 name: Callable[[], str] = lambda: "") -> None:
+        super().__init__(parent)
+        self.setObjectName("connectionTools")
+        self.tools = tuple(tools)
+        self._texts, self._set_text, self._name = texts, set_text, name
+        self.opened_urls: list[str] = []
+        self.task: asyncio.Task | None = None
+        self.buttons: dict[str, QPushButton] = {}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        for tool in self.tools:
+            button = QPushButton(tool.label, self, objectName=f"{tool.name}Button")
+            button.setAutoDefault(False)
+            button.setToolTip(tool.tip)
+            button.clicked.connect(lambda _checked=False, t=tool: self.start(t))
+            row.addWidget(button)
+            self.buttons[tool.name] = button
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.state_label = QLabel("", self, objectName="toolsStateLabel", wordWrap=True)
+        self.state_label.setProperty("role", "help")
+        layout.addWidget(self.state_label)
+
+    @property
+    def row_label(self) -> str:
+        """The form row's label: the first tool's ``row_label``."""
+        return self.tools[0].row_label if self.tools else ""
+
+    def start(self, tool: ConnectionTool) -> asyncio.Task:
+        """Run ``tool`` in the background (see :meth:`run`)."""
+        def failed(exc: BaseException) -> None:
+            if shiboken6.isValid(self):
+                self.say(redact(f"Failed: {exc}"))
+
+        self.task = spawn(self.run(tool), name=f"tool-{tool.name}", on_error=failed)
+        return self.task
+
+    async def run(self, tool: ConnectionTool) -> None:
+        """Run ``tool`` with the form's texts and carry out its result. Its button is
+        disabled meanwhile; an error it raises shows as "Failed: …"."""
+        button = self.buttons.get(tool.name)
+        if button is not None:
+            button.setEnabled(False)
+        self.say(f"{tool.label}…")
+        try:
+            result = await tool.run(dict(self._texts()))
+        finally:
+            if shiboken6.isValid(self) and button is not None:
+                button.setEnabled(True)
+        if shiboken6.isValid(self):  # the form may have closed meanwhile
+            await self.apply(result)
+
+    async def apply(self, result: ToolResult) -> None:
+        """Carry out ``result`` (see the module docstring)."""
+        self.say(result.message)
+        for field, text in result.set_values.items():
+            self._set_text(field, text)
+        if result.open_url:
+            self.open_url(result.open_url)
+        offer = result.trust
+        if offer is None:
+            return
+        trusted = await ask_trust(offer.url, offer.fingerprint, self.window(), name=self._name())
+        if not shiboken6.isValid(self):
+            return
+        if trusted:
+            self._set_text(offer.field, offer.fingerprint)
+        self.say(result.trusted_message if trusted else result.refused_message)
+
+    def open_url(self, url: str) -> None:
+        """Open ``url`` in the browser (recorded in ``opened_urls``)."""
+        self.opened_urls.append(url)
+        log.info("opening %s in the browser", url)
+        if not QDesktopServices.openUrl(QUrl(url)):
+            self.say(f"Could not open a browser: open {url} yourself")
+
+    def say(self, text: str) -> None:
+        """Show ``text`` in the state line."""
+        self.state_label.setText(text)
