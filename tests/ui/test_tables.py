@@ -34,7 +34,7 @@ from desktop.ui.tables import (
     WatchlistPanel,
 )
 from desktop.ui.tables.columns import gain_color, loss_color
-from desktop.ui.tables.definitions import POSITION_COLUMNS, fills_model, positions_model
+from desktop.ui.tables.definitions import fills_model, position_columns, positions_model
 from desktop.ui.tables.formatting import (
     enum_label,
     fmt_int,
@@ -56,19 +56,19 @@ DISPLAY = Qt.ItemDataRole.DisplayRole
 def order(oid: str, status: OrderStatus = OrderStatus.ACCEPTED, *, symbol: str = "AAPL", amount: str = "100",
           filled: str = "0", minutes: int = 0, side: OrderSide = OrderSide.BUY, account: str = "DU1") -> Order:
     return Order(
-        broker="paper", account_id=account, order_id=oid, instrument=Instrument.equity(symbol), side=side,
+        broker="paper", connection_id="paper-1", account_id=account, order_id=oid, instrument=Instrument.equity(symbol), side=side,
         type=OrderType.LIMIT, amount=D(amount), filled=D(filled), limit_price=D("101.5"), status=status,
         created_at=T0 + timedelta(minutes=minutes), updated_at=T0 + timedelta(minutes=minutes),
     )
 
 
 def position(symbol: str, qty: str, avg: str = "10", last: str | None = None, account: str = "DU1") -> Position:
-    p = Position(broker="paper", account_id=account, instrument=Instrument.equity(symbol), quantity=D(qty), average_price=D(avg))
+    p = Position(broker="paper", connection_id="paper-1", account_id=account, instrument=Instrument.equity(symbol), quantity=D(qty), average_price=D(avg))
     return p.marked(D(last)) if last is not None else p
 
 
 def fill(fid: str, minutes: int, price: str = "100", amount: str = "10") -> Fill:
-    return Fill(broker="paper", account_id="DU1", fill_id=fid, order_id=f"O{fid}", instrument=Instrument.equity("MSFT"),
+    return Fill(broker="paper", connection_id="paper-1", account_id="DU1", fill_id=fid, order_id=f"O{fid}", instrument=Instrument.equity("MSFT"),
                 side=OrderSide.SELL, amount=D(amount), price=D(price), commission=D("1.25"),
                 timestamp=T0 + timedelta(minutes=minutes))
 
@@ -176,7 +176,7 @@ def test_upsert_replaces_in_place_by_key(qtbot):
     qty = model.column_index("quantity")
     assert model.index(1, qty).data() == "7"
     assert model.index(1, 0).data(RowObjectRole).quantity == D(7)
-    assert model.position(("paper", "DU1", "B")) == 1
+    assert model.position(("paper-1", "DU1", "B")) == 1
 
 
 def test_changed_rows_emit_one_datachanged_per_block(qtbot):
@@ -196,15 +196,15 @@ def test_remove_many_and_restage(qtbot):
     model.stage([position(f"S{i}", "1") for i in range(6)])
     model.flush()
     removed = QSignalSpy(model.rowsRemoved)
-    model.remove_many([("paper", "DU1", "S1"), ("paper", "DU1", "S2"), ("paper", "DU1", "S4"), ("nope",)])
+    model.remove_many([("paper-1", "DU1", "S1"), ("paper-1", "DU1", "S2"), ("paper-1", "DU1", "S4"), ("nope",)])
     model.flush()
     assert [p.symbol for p in model.rows()] == ["S0", "S3", "S5"]
     assert removed.count() == 2  # blocks 1..2 and 4
-    assert model.position(("paper", "DU1", "S5")) == 2
-    model.remove_many([("paper", "DU1", "S0")])
+    assert model.position(("paper-1", "DU1", "S5")) == 2
+    model.remove_many([("paper-1", "DU1", "S0")])
     model.stage([position("S0", "9")])  # staged after the removal: the row stays
     model.flush()
-    assert model.get(("paper", "DU1", "S0")).quantity == D(9)
+    assert model.get(("paper-1", "DU1", "S0")).quantity == D(9)
 
 
 def test_reset_and_max_rows(qtbot):
@@ -219,7 +219,7 @@ def test_reset_and_max_rows(qtbot):
 
 
 def test_roles_alignment_colour_and_sort(qtbot):
-    model = KeyedTableModel(POSITION_COLUMNS)
+    model = KeyedTableModel(position_columns())
     model.stage([position("WIN", "10", avg="10", last="12"), position("LOSS", "10", avg="10", last="9"),
                  position("FLAT", "10", avg="10", last="10")])
     model.flush()
@@ -340,7 +340,8 @@ def test_export_csv_through_menu(qtbot, orders_panel, tmp_path):
     with open(target, newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
     header = rows[0]
-    assert header[:4] == ["Time", "Account/Group", "Symbol", "Side"] and "Order ID" in header
+    assert header[:3] == ["Time", "Account/Group", "Symbol"] and "Order ID" in header
+    assert "Connection" not in header  # one connection: its column is hidden (tests/ui/test_tables_connections.py)
     assert [r[header.index("Order ID")] for r in rows[1:]] == ["2", "1"]  # view order: newest first
     assert rows[2][header.index("Quantity")] == "1500"  # no thousands separator
     assert rows[1][header.index("Status")] == "Filled"
@@ -391,11 +392,11 @@ def test_fills_newest_first_and_columns_fit_on_first_fill(qtbot):
 def test_accounts_join_accounts_and_balances(qtbot):
     panel = AccountsPanel()
     qtbot.addWidget(panel)
-    acct = Account(broker="ibkr", account_id="U1", name="Margin", currency="USD")
-    panel.stage([acct, Account(broker="paper", account_id="P1", name="Paper")])
+    acct = Account(broker="ibkr", connection_id="ibkr-1", account_id="U1", name="Margin", currency="USD")
+    panel.stage([acct, Account(broker="paper", connection_id="paper-1", account_id="P1", name="Paper")])
     panel.model.flush()
     assert shown(panel, "name") == ["Margin", "Paper"] and shown(panel, "cash") == ["", ""]
-    panel.stage([Balance(broker="ibkr", account_id="U1", currency="EUR", cash=D("1000"), buying_power=D("4000"),
+    panel.stage([Balance(broker="ibkr", connection_id="ibkr-1", account_id="U1", currency="EUR", cash=D("1000"), buying_power=D("4000"),
                          unrealized_pnl=D("-5"))])
     panel.model.flush()
     assert shown(panel, "account") == ["P1", "U1"] or shown(panel, "account") == ["U1", "P1"]
@@ -405,8 +406,8 @@ def test_accounts_join_accounts_and_balances(qtbot):
     assert panel.model.index(panel.model.position(row.key), col).data() == "1,000.00"
     panel.stage([acct.model_copy(update={"name": "Renamed"})])
     panel.model.flush()
-    assert panel.model.get(("ibkr", "U1", "EUR")).name == "Renamed"
-    panel.remove_account("ibkr", "U1")
+    assert panel.model.get(("ibkr-1", "U1", "EUR")).name == "Renamed"
+    panel.remove_account("ibkr-1", "U1")
     panel.model.flush()
     assert [r.account_id for r in panel.model.rows()] == ["P1"]
 

@@ -1,13 +1,17 @@
 """Live blotter tables: keyed, batch-updated table models and the panels showing them.
 
 Public entry points for the main window: :class:`WatchlistPanel`, :class:`AccountsPanel`,
-:class:`PositionsPanel`, :class:`OrdersPanel`, :class:`FillsPanel` (each with ``.model``,
-``.proxy``, ``.view`` and ``stage(rows)``), plus the building blocks
-:class:`KeyedTableModel`, :class:`Column`, :class:`TableProxy` and :class:`TablePanel`.
+:class:`PositionsPanel`, :class:`OrdersPanel`, :class:`FillsPanel` (each built as
+``Panel(labels, parent)`` over the window's shared :class:`ConnectionLabels`, with
+``.model``, ``.proxy``, ``.view``, ``stage(rows)``, ``remove(keys)`` and
+``drop_connections(ids)``), plus the building blocks :class:`KeyedTableModel`,
+:class:`Column`, :class:`TableProxy`, :class:`TablePanel` and :class:`ConnectionFilter`.
 """
 
+from .account_rows import AccountRow
 from .columns import Column, ExportRole, KeyRole, Roles, RowObjectRole, SortRole
-from .definitions import AccountRow
+from .connection_filter import ConnectionFilter
+from .connection_labels import ConnectionLabels
 from .model import KeyedTableModel
 from .panel import TablePanel
 from .panels import AccountsPanel, FillsPanel, OrdersPanel, PositionsPanel, WatchlistPanel, can_cancel, can_modify
@@ -17,6 +21,8 @@ __all__ = [
     "AccountRow",
     "AccountsPanel",
     "Column",
+    "ConnectionFilter",
+    "ConnectionLabels",
     "ExportRole",
     "FillsPanel",
     "KeyRole",

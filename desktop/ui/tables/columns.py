@@ -16,7 +16,9 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication
 
-from .formatting import fmt_text, fmt_timestamp, sort_value
+from desktop.ui.display_clock import fmt_timestamp_for
+
+from .formatting import fmt_text, sort_value
 
 
 class Roles:
@@ -93,6 +95,8 @@ class Column:
     - ``sort``: row -> comparable value for :data:`SortRole` (default: ``sort_value(value)``).
     - ``color``: raw value -> foreground QColor or None (e.g. :func:`sign_color`).
     - ``tooltip``: row -> tooltip text or None.
+    - ``render``: row -> display text, when it needs more than the value (e.g. a time
+      shown on the clock of the row's connection); ``fmt`` still formats exports.
     """
 
     id: str
@@ -105,6 +109,7 @@ class Column:
     color: Callable[[Any], QColor | None] | None = None
     tooltip: Callable[[Any], str | None] | None = None
     header_tip: str = ""
+    render: Callable[[Any], str] | None = None
 
     @property
     def alignment(self) -> Qt.AlignmentFlag:
@@ -115,6 +120,9 @@ class Column:
 
     def display(self, row: Any) -> str:
         """Display text of this column for ``row``."""
+        render = self.render
+        if render is not None:
+            return render(row)
         return self.fmt(self.value(row))
 
     def sort_key(self, row: Any) -> Any:
@@ -128,9 +136,10 @@ class Column:
         return None if self.color is None else self.color(self.value(row))
 
     def export(self, row: Any) -> str:
-        """Text written to CSV: numbers without separators, datetimes in full."""
+        """Text written to CSV: numbers without separators, datetimes in full (on the
+        clock of the row's connection)."""
         raw = self.value(row)
         if isinstance(raw, datetime):
-            return fmt_timestamp(raw)
+            return fmt_timestamp_for(raw, getattr(row, "connection_id", ""))
         text = self.fmt(raw)
         return text.replace(",", "") if self.numeric else text

@@ -5,8 +5,13 @@ and say "disconnected"). One instance is shared by every panel of a window."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 from PySide6.QtCore import QObject, Signal
+
+ALL_CONNECTIONS = "All connections"
+"""What rows spanning every connection (consolidated positions) and the connection
+filter's first entry say."""
 
 
 class ConnectionLabels(QObject):
@@ -21,7 +26,7 @@ class ConnectionLabels(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._names: dict[str, str] = {}
-        self._stale: set[str] = set()
+        self._stale: frozenset[str] = frozenset()
 
     def set_connections(self, items: Iterable[tuple[str, str]]) -> None:
         """``(connection_id, name)`` of every connection with rows, in display order."""
@@ -32,10 +37,11 @@ class ConnectionLabels(QObject):
 
     def set_stale(self, changes: Mapping[str, bool]) -> None:
         """Apply ``{connection_id: stale}`` changes."""
-        before = set(self._stale)
-        for connection_id, stale in changes.items():
-            (self._stale.add if stale else self._stale.discard)(connection_id)
-        if self._stale != before:
+        stale = set(self._stale)
+        for connection_id, is_stale in changes.items():
+            (stale.add if is_stale else stale.discard)(connection_id)
+        if stale != self._stale:
+            self._stale = frozenset(stale)
             self.changed.emit()
 
     def name(self, connection_id: str) -> str:
@@ -46,9 +52,28 @@ class ConnectionLabels(QObject):
         """Whether the connection's rows are out of date (disconnected or lost)."""
         return connection_id in self._stale
 
+    @property
+    def stale_ids(self) -> frozenset[str]:
+        """The ids of the stale connections (a new frozenset after every change)."""
+        return self._stale
+
     def items(self) -> list[tuple[str, str]]:
         """``(connection_id, name)`` in display order."""
         return list(self._names.items())
 
     def __len__(self) -> int:
         return len(self._names)
+
+
+@lru_cache(maxsize=64)
+def kind_label(kind: str) -> str:
+    """What people call a broker kind ("ibkr" -> "Interactive Brokers (Client Portal)"),
+    from its connection spec; the kind itself when no spec is registered for it."""
+    if not kind:
+        return ""
+    from desktop.connections.registry import broker_spec
+
+    try:
+        return broker_spec(kind).display_name
+    except KeyError:
+        return kind

@@ -1,109 +1,53 @@
 """Column sets of the blotter tables and factories of their models.
 
-Watchlist rows are :class:`~desktop.domain.Quote` (keyed by symbol), accounts rows
+Watchlist rows are :class:`~desktop.domain.Quote` (keyed by symbol: one row per
+symbol, showing the quote of its market-data source), accounts rows
 :class:`AccountRow` (an Account joined with one of its Balances), positions rows
 :class:`~desktop.domain.Position`, orders rows :class:`~desktop.domain.Order`, fills
-rows :class:`~desktop.domain.Fill` (keyed by their ``.key``).
+rows :class:`~desktop.domain.Fill` (keyed by their ``.key``:
+``(connection_id, account_id, id)``). Column sets are built for one window's
+connection names (``labels``, see :mod:`.connection_labels`; None: connection ids
+stand for names and nothing is stale).
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable
 from typing import Any
 
-from PySide6.QtGui import QColor
+from desktop.domain import Fill, Order, Position, Quote
+from desktop.ui.display_clock import fmt_timestamp_for
 
-from desktop.domain import Account, Balance, Fill, Order, OrderSide, OrderStatus, Position, Quote
-
-from .columns import Column, gain_color, loss_color, muted_color, sign_color
-from .formatting import enum_label, fmt_int, fmt_money, fmt_pct, fmt_pnl, fmt_price, fmt_qty, fmt_time, fmt_timestamp
+from .account_rows import AccountRow
+from .cells import (
+    fill_group_tip,
+    is_group_order,
+    multiplier,
+    occ_column,
+    order_account_text,
+    side_color,
+    status_color,
+    symbol_column,
+    time_column,
+)
+from .columns import Column, sign_color
+from .connection_columns import (
+    DISCONNECTED,
+    UNLABELLED,
+    Names,
+    connection_column,
+    order_status_column,
+    order_status_text,
+    origin,
+    quote_staleness,
+    source_column,
+    spanning,
+)
+from .formatting import fmt_int, fmt_money, fmt_pct, fmt_pnl, fmt_price, fmt_qty
 from .model import KeyedTableModel
 
 FILLS_MAX_ROWS = 20_000
 """Fills are append-only; the table keeps at most this many (the oldest are dropped)."""
-
-
-def side_color(side: Any) -> QColor | None:
-    """BUY green, SELL red (also "BUY to open" / "SELL to close" of option orders)."""
-    if side is OrderSide.BUY or (isinstance(side, str) and side.startswith("BUY ")):
-        return gain_color()
-    if side is OrderSide.SELL or (isinstance(side, str) and side.startswith("SELL ")):
-        return loss_color()
-    return None
-
-
-def status_color(status: Any) -> QColor | None:
-    """Rejections red, other closed orders grey, working orders default."""
-    if status in (OrderStatus.REJECTED, OrderStatus.DENIED):
-        return loss_color()
-    if isinstance(status, OrderStatus) and status.is_closed:
-        return muted_color()
-    return None
-
-
-def _account_tip(row: Any) -> str:
-    return f"{row.broker} · {row.account_id}"
-
-
-# ------------------------------------------------------------------ advisor groups
-def is_group_order(o: Order) -> bool:
-    """Whether ``o`` is an allocation-group order itself (its account is the group)."""
-    return bool(o.allocation_group) and o.account_id == o.allocation_group
-
-
-def order_account_text(o: Order) -> str:
-    """Orders' Account/Group cell: the account, or "ByNetLiq (group)" for a group order."""
-    return f"{o.account_id} (group)" if is_group_order(o) else o.account_id
-
-
-def _order_account_tip(o: Order) -> str:
-    if is_group_order(o):
-        return (f"Allocation group {o.allocation_group}: one order split over the group's client "
-                f"accounts; the Fills table shows each account's share ({o.broker})")
-    return _account_tip(o)
-
-
-def _fill_group_tip(f: Fill) -> str | None:
-    if not f.allocation_group:
-        return None
-    return f"{f.account_id}'s share of an order placed to allocation group {f.allocation_group}"
-
-
-# ------------------------------------------------------------- instrument names
-def instrument_name(row: Any) -> str:
-    """What the symbol column shows: the ticker, or "AAPL 21 Feb 25 200 C" for an option."""
-    return row.instrument.display_name
-
-
-def occ_symbol(row: Any) -> str:
-    """The OCC symbol of an option row ("" for other instruments), for a copyable column."""
-    return row.instrument.symbol if row.instrument.is_option else ""
-
-
-def _instrument_tip(row: Any) -> str | None:
-    """Tooltip of the symbol column of an option row: its OCC symbol and contract."""
-    inst = row.instrument
-    if not inst.is_option:
-        return None
-    option = inst.option
-    kind = "call" if option.right.value == "CALL" else "put"
-    return (f"{inst.display_name} ({kind})\nOCC symbol: {inst.symbol}\n"
-            f"{fmt_qty(inst.multiplier)} shares per contract")
-
-
-def _multiplier(row: Any) -> Any:
-    """Contract multiplier of option rows (None for shares, which would all say 1)."""
-    return row.instrument.multiplier if row.instrument.is_option else None
-
-
-def _symbol_column() -> Column:
-    return Column("symbol", "Symbol", instrument_name, tooltip=_instrument_tip)
-
-
-def _occ_column() -> Column:
-    return Column("occ", "OCC symbol", occ_symbol, header_tip="OCC (OSI) option symbol, e.g. AAPL  250221C00200000")
-
 
 HIDDEN_BY_DEFAULT = {"positions": ("occ",), "orders": ("occ",), "fills": ("occ",)}
 """Column ids a panel starts with hidden (shown through the header's context menu)."""
@@ -115,74 +59,56 @@ def quote_key(q: Quote) -> Hashable:
     return q.symbol
 
 
-def _quote_tip(q: Quote) -> str:
-    parts = [q.symbol]
-    if q.bid_size is not None or q.ask_size is not None:
-        parts.append(f"bid size {fmt_qty(q.bid_size) or '?'} · ask size {fmt_qty(q.ask_size) or '?'}")
-    if q.prev_close is not None:
-        parts.append(f"previous close {fmt_price(q.prev_close)}")
-    parts.append(f"updated {fmt_timestamp(q.timestamp)}")
-    return "\n".join(parts)
+def _quote_tip(labels: Names) -> Callable[[Quote], str]:
+    def tip(q: Quote) -> str:
+        parts = [q.symbol]
+        stale = quote_staleness(labels, q)
+        if stale:
+            parts.append(stale)
+        elif q.connection_id:
+            parts.append(f"from {labels.name(q.connection_id)}")
+        if q.bid_size is not None or q.ask_size is not None:
+            parts.append(f"bid size {fmt_qty(q.bid_size) or '?'} · ask size {fmt_qty(q.ask_size) or '?'}")
+        if q.prev_close is not None:
+            parts.append(f"previous close {fmt_price(q.prev_close)}")
+        parts.append(f"updated {fmt_timestamp_for(q.timestamp, q.connection_id)}")
+        return "\n".join(parts)
+
+    return tip
 
 
-WATCHLIST_COLUMNS: list[Column] = [
-    Column("symbol", "Symbol", lambda q: q.symbol),
-    Column("last", "Last", lambda q: q.last, fmt_price, numeric=True),
-    Column("change", "Change", lambda q: q.change, fmt_pnl, numeric=True, color=sign_color),
-    Column("change_pct", "Change %", lambda q: q.change_pct, fmt_pct, numeric=True, color=sign_color),
-    Column("bid", "Bid", lambda q: q.bid, fmt_price, numeric=True),
-    Column("ask", "Ask", lambda q: q.ask, fmt_price, numeric=True),
-    Column("volume", "Volume", lambda q: q.volume, fmt_int, numeric=True),
-]
+def watchlist_columns(labels: Names = UNLABELLED) -> list[Column]:
+    """Symbol, prices, change, volume and the Source connection of each quote."""
+    return [
+        Column("symbol", "Symbol", lambda q: q.symbol),
+        Column("last", "Last", lambda q: q.last, fmt_price, numeric=True),
+        Column("change", "Change", lambda q: q.change, fmt_pnl, numeric=True, color=sign_color),
+        Column("change_pct", "Change %", lambda q: q.change_pct, fmt_pct, numeric=True, color=sign_color),
+        Column("bid", "Bid", lambda q: q.bid, fmt_price, numeric=True),
+        Column("ask", "Ask", lambda q: q.ask, fmt_price, numeric=True),
+        Column("volume", "Volume", lambda q: q.volume, fmt_int, numeric=True),
+        source_column(labels),
+    ]
 
 
 # ----------------------------------------------------------------------- accounts
-@dataclass(frozen=True, slots=True)
-class AccountRow:
-    """One row of the accounts table: an account and its balance in one currency.
-
-    Either part may be missing until it arrives (an account without a balance yet,
-    or a balance whose account has not been described).
-    """
-
-    broker: str
-    account_id: str
-    currency: str
-    account: Account | None = None
-    balance: Balance | None = None
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.broker, self.account_id, self.currency)
-
-    @property
-    def name(self) -> str:
-        return self.account.name if self.account is not None else ""
-
-    @staticmethod
-    def of_balance(balance: Balance, account: Account | None = None) -> "AccountRow":
-        return AccountRow(balance.broker, balance.account_id, balance.currency, account, balance)
-
-    @staticmethod
-    def of_account(account: Account) -> "AccountRow":
-        return AccountRow(account.broker, account.account_id, account.currency, account, None)
-
-
-def _bal(attr: str):
+def _bal(attr: str) -> Callable[[AccountRow], Any]:
     def get(row: AccountRow) -> Any:
         return getattr(row.balance, attr) if row.balance is not None else None
 
     return get
 
 
-def _account_row_tip(row: AccountRow) -> str:
-    lines = [_account_tip(row)]
-    if row.account is not None:
-        kind = f"{row.account.kind}{' · paper' if row.account.is_paper else ''}"
-        lines.append(kind)
-    if row.balance is not None:
-        lines.append(f"updated {fmt_timestamp(row.balance.timestamp)}")
-    return "\n".join(lines)
+def _account_row_tip(labels: Names) -> Callable[[AccountRow], str]:
+    def tip(row: AccountRow) -> str:
+        lines = [origin(labels, row)]
+        if row.account is not None:
+            lines.append(f"{row.account.kind}{' · paper' if row.account.is_paper else ''}")
+        if row.balance is not None:
+            lines.append(f"updated {fmt_timestamp_for(row.balance.timestamp, row.connection_id)}")
+        return "\n".join(lines)
+
+    return tip
 
 
 def account_role(row: AccountRow) -> str:
@@ -206,48 +132,84 @@ def _role_tip(row: AccountRow) -> str | None:
     return None
 
 
-ACCOUNT_COLUMNS: list[Column] = [
-    Column("account", "Account", lambda r: r.account_id),
-    Column("name", "Name", lambda r: r.name),
-    Column("role", "Role", account_role, tooltip=_role_tip, header_tip="Advisor logins: the master (advisor) account and its clients"),
-    Column("currency", "Currency", lambda r: r.currency),
-    Column("cash", "Cash", _bal("cash"), fmt_money, numeric=True),
-    Column("buying_power", "Buying power", _bal("buying_power"), fmt_money, numeric=True),
-    Column("net_liquidation", "Net liquidation", _bal("net_liquidation"), fmt_money, numeric=True),
-    Column("unrealized_pnl", "Unrealized P&L", _bal("unrealized_pnl"), fmt_pnl, numeric=True, color=sign_color),
-    Column("realized_pnl", "Realized P&L", _bal("realized_pnl"), fmt_pnl, numeric=True, color=sign_color),
-]
+def account_columns(labels: Names = UNLABELLED) -> list[Column]:
+    """Connection, account, role and the balance figures of one currency."""
+    return [
+        connection_column(labels),
+        Column("account", "Account", lambda r: r.account_id),
+        Column("name", "Name", lambda r: r.name),
+        Column("role", "Role", account_role, tooltip=_role_tip,
+               header_tip="Advisor logins: the master (advisor) account and its clients"),
+        Column("currency", "Currency", lambda r: r.currency),
+        Column("cash", "Cash", _bal("cash"), fmt_money, numeric=True),
+        Column("buying_power", "Buying power", _bal("buying_power"), fmt_money, numeric=True),
+        Column("net_liquidation", "Net liquidation", _bal("net_liquidation"), fmt_money, numeric=True),
+        Column("unrealized_pnl", "Unrealized P&L", _bal("unrealized_pnl"), fmt_pnl, numeric=True, color=sign_color),
+        Column("realized_pnl", "Realized P&L", _bal("realized_pnl"), fmt_pnl, numeric=True, color=sign_color),
+    ]
 
 
 # ---------------------------------------------------------------------- positions
-def _position_tip(p: Position) -> str:
-    lines = [f"{p.symbol}{' - ' + p.instrument.description if p.instrument.description else ''}", _account_tip(p)]
-    lines.append(f"cost basis {fmt_money(p.cost_basis)} {p.instrument.currency}")
-    return "\n".join(lines)
+def _position_tip(labels: Names) -> Callable[[Position], str]:
+    def tip(p: Position) -> str:
+        lines = [f"{p.symbol}{' - ' + p.instrument.description if p.instrument.description else ''}"]
+        sources = getattr(p, "sources", ())
+        if sources:
+            connections = {s.connection_id for s in sources}
+            lines.append(f"Sum of {len(sources)} account{'s' * (len(sources) > 1)} at "
+                         f"{len(connections)} connection{'s' * (len(connections) > 1)}:")
+            for s in sources:
+                stale = f" ({DISCONNECTED})" if labels.is_stale(s.connection_id) else ""
+                lines.append(f"{labels.name(s.connection_id)}{stale} · {s.account_id}: "
+                             f"{fmt_qty(s.quantity)} @ {fmt_price(s.average_price)}")
+        else:
+            lines.append(origin(labels, p))
+        lines.append(f"cost basis {fmt_money(p.cost_basis)} {p.instrument.currency}")
+        return "\n".join(lines)
+
+    return tip
 
 
-POSITION_COLUMNS: list[Column] = [
-    Column("account", "Account", lambda p: p.account_id, tooltip=_account_tip),
-    _symbol_column(),
-    Column("quantity", "Quantity", lambda p: p.quantity, fmt_qty, numeric=True),
-    Column("multiplier", "Mult.", _multiplier, fmt_qty, numeric=True,
-           header_tip="Contract multiplier: shares per option contract"),
-    Column("avg_price", "Avg price", lambda p: p.average_price, fmt_price, numeric=True),
-    Column("last", "Last", lambda p: p.last_price, fmt_price, numeric=True),
-    Column("market_value", "Market value", lambda p: p.market_value, fmt_money, numeric=True),
-    Column("unrealized_pnl", "Unrealized P&L", lambda p: p.unrealized_pnl, fmt_pnl, numeric=True, color=sign_color),
-    Column("realized_pnl", "Realized P&L", lambda p: p.realized_pnl, fmt_pnl, numeric=True, color=sign_color),
-    _occ_column(),
-]
+def position_columns(labels: Names = UNLABELLED, span: Callable[[Any], str] = spanning) -> list[Column]:
+    """Connection, account, instrument, quantity, prices and P&L; ``span(row)`` is the
+    Connection cell of a consolidated row ("All connections")."""
+    return [
+        connection_column(labels, span=span),
+        Column("account", "Account", lambda p: p.account_id, tooltip=lambda p: origin(labels, p)),
+        symbol_column(),
+        Column("quantity", "Quantity", lambda p: p.quantity, fmt_qty, numeric=True),
+        Column("multiplier", "Mult.", multiplier, fmt_qty, numeric=True,
+               header_tip="Contract multiplier: shares per option contract"),
+        Column("avg_price", "Avg price", lambda p: p.average_price, fmt_price, numeric=True),
+        Column("last", "Last", lambda p: p.last_price, fmt_price, numeric=True),
+        Column("market_value", "Market value", lambda p: p.market_value, fmt_money, numeric=True),
+        Column("unrealized_pnl", "Unrealized P&L", lambda p: p.unrealized_pnl, fmt_pnl, numeric=True, color=sign_color),
+        Column("realized_pnl", "Realized P&L", lambda p: p.realized_pnl, fmt_pnl, numeric=True, color=sign_color),
+        occ_column(),
+    ]
 
 
 # ------------------------------------------------------------------------- orders
-def _order_tip(o: Order) -> str:
-    lines = [o.describe(), f"{_status_text(o)} · {_account_tip(o)}"]
-    if o.message:
-        lines.append(o.message)
-    lines.append(f"created {fmt_timestamp(o.created_at)} · updated {fmt_timestamp(o.updated_at)}")
-    return "\n".join(lines)
+def _order_tip(labels: Names) -> Callable[[Order], str]:
+    def tip(o: Order) -> str:
+        lines = [o.describe(), f"{order_status_text(o)} · {origin(labels, o)}"]
+        if o.message:
+            lines.append(o.message)
+        lines.append(f"created {fmt_timestamp_for(o.created_at, o.connection_id)} · "
+                     f"updated {fmt_timestamp_for(o.updated_at, o.connection_id)}")
+        return "\n".join(lines)
+
+    return tip
+
+
+def _order_account_tip(labels: Names) -> Callable[[Order], str]:
+    def tip(o: Order) -> str:
+        if is_group_order(o):
+            return (f"Allocation group {o.allocation_group}: one order split over the group's client "
+                    f"accounts; the Fills table shows each account's share ({origin(labels, o)})")
+        return origin(labels, o)
+
+    return tip
 
 
 def _order_side(o: Order) -> Any:
@@ -258,84 +220,84 @@ def _order_side(o: Order) -> Any:
     return f"{o.side.value} to {action.value.lower()}"
 
 
-def _status_text(o: Order) -> str:
-    """Status label of an order, with the fill progress when partly filled."""
-    if o.status is OrderStatus.PARTIALLY_FILLED:
-        return f"{enum_label(o.status)} {fmt_qty(o.filled)}/{fmt_qty(o.amount)}"
-    return enum_label(o.status)
-
-
-ORDER_COLUMNS: list[Column] = [
-    Column("time", "Time", lambda o: o.created_at, fmt_time),
-    Column("account", "Account/Group", order_account_text, tooltip=_order_account_tip,
-           header_tip="The account, or the allocation group a group order was placed to"),
-    _symbol_column(),
-    Column("side", "Side", _order_side, color=side_color),
-    Column("type", "Type", lambda o: o.type),
-    Column("quantity", "Quantity", lambda o: o.amount, fmt_qty, numeric=True),
-    Column("filled", "Filled", lambda o: o.filled, fmt_qty, numeric=True),
-    Column("remaining", "Remaining", lambda o: o.remaining, fmt_qty, numeric=True),
-    Column("limit", "Limit", lambda o: o.limit_price, fmt_price, numeric=True),
-    Column("stop", "Stop", lambda o: o.stop_price, fmt_price, numeric=True),
-    Column("avg_price", "Avg fill", lambda o: o.average, fmt_price, numeric=True, header_tip="Average fill price"),
-    Column("tif", "TIF", lambda o: o.time_in_force, header_tip="Time in force"),
-    Column("status", "Status", lambda o: o.status, color=status_color),
-    Column("message", "Message", lambda o: o.message, tooltip=lambda o: o.message or None),
-    _occ_column(),
-    Column("order_id", "Order ID", lambda o: o.order_id),
-]
+def order_columns(labels: Names = UNLABELLED) -> list[Column]:
+    """Time, connection, account/group, instrument, order terms, fills and status."""
+    return [
+        time_column("Time", lambda o: o.created_at),
+        connection_column(labels, stale_suffix=False),  # the Status column says "Disconnected"
+        Column("account", "Account/Group", order_account_text, tooltip=_order_account_tip(labels),
+               header_tip="The account, or the allocation group a group order was placed to"),
+        symbol_column(),
+        Column("side", "Side", _order_side, color=side_color),
+        Column("type", "Type", lambda o: o.type),
+        Column("quantity", "Quantity", lambda o: o.amount, fmt_qty, numeric=True),
+        Column("filled", "Filled", lambda o: o.filled, fmt_qty, numeric=True),
+        Column("remaining", "Remaining", lambda o: o.remaining, fmt_qty, numeric=True),
+        Column("limit", "Limit", lambda o: o.limit_price, fmt_price, numeric=True),
+        Column("stop", "Stop", lambda o: o.stop_price, fmt_price, numeric=True),
+        Column("avg_price", "Avg fill", lambda o: o.average, fmt_price, numeric=True, header_tip="Average fill price"),
+        Column("tif", "TIF", lambda o: o.time_in_force, header_tip="Time in force"),
+        order_status_column(labels, status_color),
+        Column("message", "Message", lambda o: o.message, tooltip=lambda o: o.message or None),
+        occ_column(),
+        Column("order_id", "Order ID", lambda o: o.order_id),
+    ]
 
 
 # -------------------------------------------------------------------------- fills
-def _fill_tip(f: Fill) -> str:
-    return "\n".join(
-        [
+def _fill_tip(labels: Names) -> Callable[[Fill], str]:
+    def tip(f: Fill) -> str:
+        return "\n".join([
             f"{f.side.value} {fmt_qty(f.amount)} {f.symbol} @ {fmt_price(f.price)}",
-            _account_tip(f),
+            origin(labels, f),
             f"fill {f.fill_id} · order {f.order_id}",
-            fmt_timestamp(f.timestamp),
-        ]
-    )
+            fmt_timestamp_for(f.timestamp, f.connection_id),
+        ])
+
+    return tip
 
 
-FILL_COLUMNS: list[Column] = [
-    Column("time", "Time", lambda f: f.timestamp, fmt_time),
-    Column("account", "Account", lambda f: f.account_id),
-    Column("group", "Group", lambda f: f.allocation_group, tooltip=_fill_group_tip,
-           header_tip="The allocation group whose order this fill was allocated from"),
-    _symbol_column(),
-    Column("side", "Side", lambda f: f.side, color=side_color),
-    Column("quantity", "Quantity", lambda f: f.amount, fmt_qty, numeric=True),
-    Column("price", "Price", lambda f: f.price, fmt_price, numeric=True),
-    Column("commission", "Commission", lambda f: f.commission, fmt_money, numeric=True),
-    Column("value", "Value", lambda f: f.cost, fmt_money, numeric=True, header_tip="Quantity × price × multiplier"),
-    _occ_column(),
-    Column("order_id", "Order ID", lambda f: f.order_id),
-]
+def fill_columns(labels: Names = UNLABELLED) -> list[Column]:
+    """Time, connection, account, allocation group, instrument, execution figures."""
+    return [
+        time_column("Time", lambda f: f.timestamp),
+        connection_column(labels),
+        Column("account", "Account", lambda f: f.account_id),
+        Column("group", "Group", lambda f: f.allocation_group, tooltip=fill_group_tip,
+               header_tip="The allocation group whose order this fill was allocated from"),
+        symbol_column(),
+        Column("side", "Side", lambda f: f.side, color=side_color),
+        Column("quantity", "Quantity", lambda f: f.amount, fmt_qty, numeric=True),
+        Column("price", "Price", lambda f: f.price, fmt_price, numeric=True),
+        Column("commission", "Commission", lambda f: f.commission, fmt_money, numeric=True),
+        Column("value", "Value", lambda f: f.cost, fmt_money, numeric=True, header_tip="Quantity × price × multiplier"),
+        occ_column(),
+        Column("order_id", "Order ID", lambda f: f.order_id),
+    ]
 
 
 # ------------------------------------------------------------------------ models
-def watchlist_model(**kw: Any) -> KeyedTableModel:
+def watchlist_model(labels: Names = UNLABELLED, **kw: Any) -> KeyedTableModel:
     """A model of Quotes keyed by symbol."""
-    return KeyedTableModel(WATCHLIST_COLUMNS, quote_key, row_tooltip=_quote_tip, **kw)
+    return KeyedTableModel(watchlist_columns(labels), quote_key, row_tooltip=_quote_tip(labels), **kw)
 
 
-def accounts_model(**kw: Any) -> KeyedTableModel:
-    """A model of :class:`AccountRow` keyed by (broker, account_id, currency)."""
-    return KeyedTableModel(ACCOUNT_COLUMNS, row_tooltip=_account_row_tip, **kw)
+def accounts_model(labels: Names = UNLABELLED, **kw: Any) -> KeyedTableModel:
+    """A model of :class:`AccountRow` keyed by (connection_id, account_id, currency)."""
+    return KeyedTableModel(account_columns(labels), row_tooltip=_account_row_tip(labels), **kw)
 
 
-def positions_model(**kw: Any) -> KeyedTableModel:
-    """A model of Positions keyed by (broker, account_id, symbol)."""
-    return KeyedTableModel(POSITION_COLUMNS, row_tooltip=_position_tip, **kw)
+def positions_model(labels: Names = UNLABELLED, span: Callable[[Any], str] = spanning, **kw: Any) -> KeyedTableModel:
+    """A model of Positions keyed by (connection_id, account_id, instrument key)."""
+    return KeyedTableModel(position_columns(labels, span), row_tooltip=_position_tip(labels), **kw)
 
 
-def orders_model(**kw: Any) -> KeyedTableModel:
-    """A model of Orders keyed by (broker, account_id, order_id)."""
-    return KeyedTableModel(ORDER_COLUMNS, row_tooltip=_order_tip, **kw)
+def orders_model(labels: Names = UNLABELLED, **kw: Any) -> KeyedTableModel:
+    """A model of Orders keyed by (connection_id, account_id, order_id)."""
+    return KeyedTableModel(order_columns(labels), row_tooltip=_order_tip(labels), **kw)
 
 
-def fills_model(**kw: Any) -> KeyedTableModel:
-    """A model of Fills keyed by (broker, account_id, fill_id), capped at FILLS_MAX_ROWS."""
+def fills_model(labels: Names = UNLABELLED, **kw: Any) -> KeyedTableModel:
+    """A model of Fills keyed by (connection_id, account_id, fill_id), capped at FILLS_MAX_ROWS."""
     kw.setdefault("max_rows", FILLS_MAX_ROWS)
-    return KeyedTableModel(FILL_COLUMNS, row_tooltip=_fill_tip, **kw)
+    return KeyedTableModel(fill_columns(labels), row_tooltip=_fill_tip(labels), **kw)

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Hashable, Iterable, Sequence
+from operator import attrgetter
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
 
-from .columns import Column, ExportRole, KeyRole, RowObjectRole, SortRole
+from .columns import Column, ExportRole, KeyRole, RowObjectRole, SortRole, muted_color
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
@@ -36,6 +37,9 @@ MAX_REMOVED_RANGES = 64
 
 def _default_key(row: Any) -> Hashable:
     return row.key
+
+
+_connection_of = attrgetter("connection_id")
 
 
 def contiguous_ranges(positions: Iterable[int]) -> list[tuple[int, int]]:
@@ -56,6 +60,10 @@ class KeyedTableModel(QAbstractTableModel):
     ``row.key``); ``row_tooltip`` gives a tooltip for columns without their own;
     ``max_rows`` caps the table (oldest rows - the first ones - are dropped), for
     append-only logs such as fills. Emits :attr:`flushed` after each applied batch.
+
+    Rows of the connections given to :meth:`set_stale_connections` (their
+    ``connection_id``, read by ``connection``) are painted with the muted colour in
+    every cell: their connection is disconnected and they show its last known state.
     """
 
     flushed = Signal()
@@ -68,6 +76,7 @@ class KeyedTableModel(QAbstractTableModel):
         flush_interval_ms: int = DEFAULT_FLUSH_MS,
         row_tooltip: Callable[[Any], str | None] | None = None,
         max_rows: int | None = None,
+        connection: Callable[[Any], str] = _connection_of,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -76,6 +85,8 @@ class KeyedTableModel(QAbstractTableModel):
         self._key = key
         self._row_tooltip = row_tooltip
         self._max_rows = max_rows
+        self._connection = connection
+        self._stale: frozenset[str] = frozenset()
         self._keys: list[Hashable] = []
         self._rows: dict[Hashable, Any] = {}
         self._pos: dict[Hashable, int] = {}
@@ -130,6 +141,21 @@ class KeyedTableModel(QAbstractTableModel):
     def clear(self) -> None:
         """Remove every row at the next flush."""
         self.reset(())
+
+    def remove_where(self, predicate: Callable[[Any], bool]) -> None:
+        """Remove, at the next flush, every row (applied or staged) for which
+        ``predicate(row)`` is true; an applied row whose staged replacement does not
+        match stays (with the replacement)."""
+        staged = self._staged
+        for k in [k for k, row in staged.items() if predicate(row)]:
+            del staged[k]
+        if self._staged_reset is not None:
+            self._staged_reset = [row for row in self._staged_reset if not predicate(row)]
+        self.remove_many([k for k in self._keys if k not in staged and predicate(self._rows[k])])
+
+    def staged_rows(self) -> dict[Hashable, Any]:
+        """Rows staged for the next flush, by key (a copy)."""
+        return dict(self._staged)
 
     def has_pending(self) -> bool:
         """Whether staged changes wait for a flush."""
@@ -226,6 +252,23 @@ class KeyedTableModel(QAbstractTableModel):
     def _reindex(self) -> None:
         self._pos = {k: i for i, k in enumerate(self._keys)}
 
+    # ------------------------------------------------------------ stale rows
+    @property
+    def stale_connections(self) -> frozenset[str]:
+        """Connection ids whose rows are painted muted."""
+        return self._stale
+
+    def set_stale_connections(self, connection_ids: Iterable[str]) -> None:
+        """Paint the rows of ``connection_ids`` muted (and the others normally)."""
+        self._stale = frozenset(connection_ids)
+
+    def refresh(self) -> None:
+        """Every cell may show something else now (names, staleness): forget cached
+        sort values and emit one dataChanged over the whole table."""
+        self._sort_cache.clear()
+        if self._keys:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._keys) - 1, len(self._columns) - 1))
+
     # ----------------------------------------------------------------- queries
     @property
     def columns(self) -> tuple[Column, ...]:
@@ -289,6 +332,9 @@ class KeyedTableModel(QAbstractTableModel):
         if role == _ALIGN:
             return col.alignment
         if role == _FOREGROUND:
+            stale = self._stale
+            if stale and self._connection(row) in stale:
+                return muted_color()
             return col.foreground(row)
         if role == SortRole:  # cached: a proxy asks ~2 log(n) times per inserted row
             cache = self._sort_cache.get(c)

@@ -5,12 +5,17 @@ The panel owns its model (``.model``), proxy (``.proxy``) and view (``.view``);
 Resize columns (subclasses add their own actions through :meth:`add_row_actions`);
 right-clicking the header shows or hides columns. :meth:`header_state` /
 :meth:`restore_header_state` persist column order, widths, visibility and sorting.
+
+Given the window's :class:`~.connection_labels.ConnectionLabels`, the panel greys the
+rows of stale connections and repaints when the labels change (one ``dataChanged``),
+and may show a connection filter (:class:`~.connection_filter.ConnectionFilter`);
+:meth:`drop_connections` removes every row of removed connections.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Collection, Hashable, Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,6 +24,8 @@ from PySide6.QtCore import QByteArray, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QMenu, QMessageBox, QVBoxLayout, QWidget
 
+from .connection_filter import ConnectionFilter
+from .connection_labels import ConnectionLabels
 from .model import KeyedTableModel
 from .proxy import TableProxy
 from .view import BlotterView
@@ -30,8 +37,13 @@ class TablePanel(QWidget):
     ``name`` prefixes object names: ``<name>Panel``, ``<name>View``, ``<name>Filter``.
     ``default_sort`` is (column id, order) applied at start, e.g. ("time", Descending);
     None keeps the model's insertion order. ``filter_placeholder`` None hides the
-    filter box. Emits :attr:`activated` with the row object on double-click and
-    :attr:`exported` (path, rows) after a CSV export.
+    filter box. ``labels``: the window's connection names and stale set (None: rows
+    show connection ids and are never greyed); ``connection_filter`` adds the
+    ``<name>ConnectionFilter`` combo to the toolbar; ``connection_column`` is the id
+    of the column naming each row's connection: it shows once there are several
+    connections and hides when one is left (the user's header menu and a restored
+    header state decide in between). Emits :attr:`activated` with the
+    row object on double-click and :attr:`exported` (path, rows) after a CSV export.
     """
 
     activated = Signal(object)
@@ -45,6 +57,9 @@ class TablePanel(QWidget):
         name: str,
         default_sort: tuple[str, Qt.SortOrder] | None = None,
         filter_placeholder: str | None = "Filter",
+        labels: ConnectionLabels | None = None,
+        connection_filter: bool = False,
+        connection_column: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -58,12 +73,15 @@ class TablePanel(QWidget):
         self.ask_export_path: Callable[[], str | None] = self._ask_export_path
         """Asks where to export; replace it in tests (returns a path or None)."""
 
+        self.labels = labels
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         self.toolbar = QHBoxLayout()
         self.toolbar.setContentsMargins(4, 2, 4, 0)
         self.toolbar.setSpacing(6)
+        self.toolbar.addStretch(1)
+        self._toolbar_shown = False
         self.filter_edit: QLineEdit | None = None
         if filter_placeholder is not None:
             self.filter_edit = QLineEdit(self)
@@ -74,9 +92,12 @@ class TablePanel(QWidget):
             self.filter_edit.setMinimumWidth(fm.horizontalAdvance(filter_placeholder) + 48)
             self.filter_edit.setMaximumWidth(max(260, self.filter_edit.minimumWidth()))
             self.filter_edit.textChanged.connect(self.proxy.set_filter_text)
-            self.toolbar.addWidget(self.filter_edit)
-            self.toolbar.addStretch(1)
-            layout.addLayout(self.toolbar)
+            self.add_tool(self.filter_edit)
+        self.connection_filter: ConnectionFilter | None = None
+        if labels is not None and connection_filter:
+            self.connection_filter = ConnectionFilter(labels, name, self)
+            self.connection_filter.chosen.connect(self.set_connection_filter)
+            self.add_tool(self.connection_filter)
 
         self.view = BlotterView(self)
         self.view.setObjectName(f"{name}View")
@@ -91,6 +112,21 @@ class TablePanel(QWidget):
         layout.addWidget(self.view)
         self._setup_sort(default_sort)
         self.model.flushed.connect(self.view.maybe_fit)  # fit right after each batch (the view also defers one)
+        self._connection_column = connection_column
+        self._several: bool | None = None
+        if labels is not None:
+            labels.changed.connect(self._labels_changed)
+            self.model.set_stale_connections(labels.stale_ids)
+        self._follow_connection_count()
+
+    def add_tool(self, widget: QWidget) -> None:
+        """Add ``widget`` to the toolbar above the table, after the ones there."""
+        if not self._toolbar_shown:
+            self._toolbar_shown = True
+            layout = self.layout()
+            assert isinstance(layout, QVBoxLayout)
+            layout.insertLayout(0, self.toolbar)
+        self.toolbar.insertWidget(self.toolbar.count() - 1, widget)  # before the stretch
 
     # ----------------------------------------------------------------- set-up
     def _setup_sort(self, default_sort: tuple[str, Qt.SortOrder] | None) -> None:
@@ -110,6 +146,46 @@ class TablePanel(QWidget):
     def remove(self, keys: Iterable[Hashable]) -> None:
         """Remove rows by key at the model's next flush."""
         self.model.remove_many(keys)
+
+    def drop_connections(self, connection_ids: Iterable[str]) -> None:
+        """Remove every row (shown or staged) of ``connection_ids`` at the next flush:
+        those connections were removed."""
+        ids = frozenset(connection_ids)
+        if ids:
+            self.model.remove_where(lambda row: row.connection_id in ids)
+
+    # ------------------------------------------------------------ connections
+    def set_connection_filter(self, connection_id: str | None) -> None:
+        """Show only ``connection_id``'s rows (None: every connection's); the combo,
+        when shown, follows."""
+        if self.connection_filter is not None and self.connection_filter.connection != (connection_id or None):
+            if self.connection_filter.choose(connection_id):
+                return  # re-enters through the combo's chosen signal
+        if (connection_id or None) != self.proxy.connection:
+            self.proxy.set_connection(connection_id)
+            self.on_connection_filter_changed()
+
+    def on_connection_filter_changed(self) -> None:
+        """Hook: the connection filter changed (``self.proxy.connection``)."""
+
+    def _labels_changed(self) -> None:
+        """Names or stale connections changed: grey / un-grey rows, repaint once."""
+        assert self.labels is not None
+        self._follow_connection_count()
+        self.on_labels_changed(self.labels.stale_ids)
+
+    def _follow_connection_count(self) -> None:
+        """Show the connection column when a second connection arrives, hide it when
+        one is left (only then: the user may show or hide it in between)."""
+        several = self.labels is not None and len(self.labels) > 1
+        if self._connection_column is not None and several != self._several:
+            self.view.setColumnHidden(self.model.column_index(self._connection_column), not several)
+        self._several = several
+
+    def on_labels_changed(self, stale: Collection[str]) -> None:
+        """Hook (call the base): repaint the model with ``stale`` connections greyed."""
+        self.model.set_stale_connections(stale)
+        self.model.refresh()
 
     @property
     def shown_model(self) -> KeyedTableModel:
@@ -133,19 +209,28 @@ class TablePanel(QWidget):
 
     # ----------------------------------------------------------- header state
     def header_state(self) -> bytes:
-        """Column order, widths, visibility and sort indicator, for settings."""
-        return bytes(self.view.horizontalHeader().saveState().data())
+        """Column order, widths, visibility and sort indicator, for settings; tagged
+        with the column ids so that a state saved for other columns is refused."""
+        return self._state_tag() + bytes(self.view.horizontalHeader().saveState().data())
 
     def restore_header_state(self, state: bytes) -> bool:
-        """Restore :meth:`header_state` output; False (and nothing changed) if invalid."""
+        """Restore :meth:`header_state` output; False (and nothing changed) if invalid
+        or saved for another set of columns (e.g. before the Connection column)."""
+        tag = self._state_tag()
+        raw = bytes(state) if state else b""
+        if not raw.startswith(tag):
+            return False
         hh = self.view.horizontalHeader()
-        if not state or not hh.restoreState(QByteArray(bytes(state))):
+        if not hh.restoreState(QByteArray(raw[len(tag):])):
             return False
         if hh.count() != self.model.columnCount():
             return False
         self.view.forget_fitting(auto_fit=False)  # the saved widths are the user's
         self.proxy.sort(hh.sortIndicatorSection(), hh.sortIndicatorOrder())
         return True
+
+    def _state_tag(self) -> bytes:
+        return b"columns:" + ",".join(c.id for c in self.model.columns).encode() + b"\n"
 
     def resize_columns(self) -> None:
         """Fit the columns to the rows in sight and let them keep fitting as rows and

@@ -2,7 +2,8 @@
 
 Sorting uses the model's :data:`SortRole` (floats for numbers, POSIX seconds for
 times), so Qt compares natively and numerically: 9 < 10 < 100. Filtering is a
-case-insensitive substring match over the display text of chosen columns.
+case-insensitive substring match over the display text of chosen columns, composed
+with an optional connection filter (the rows of one connection only).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ class TableProxy(QSortFilterProxyModel):
     """Sorts by :data:`SortRole` and keeps rows whose text matches :meth:`set_filter_text`.
 
     ``filter_columns`` are the column ids searched by the text filter (None = all).
+    :meth:`set_connection` keeps only one connection's rows (rows of no connection,
+    such as consolidated positions, always pass it).
     """
 
     def __init__(self, filter_columns: Sequence[str] | None = None, parent: QObject | None = None) -> None:
@@ -29,6 +32,7 @@ class TableProxy(QSortFilterProxyModel):
         self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self._filter_columns = tuple(filter_columns) if filter_columns is not None else None
         self._needle = ""
+        self._connection: str | None = None
         self._search: tuple[Any, ...] = ()
 
     # ----------------------------------------------------------------- filters
@@ -43,6 +47,17 @@ class TableProxy(QSortFilterProxyModel):
         if needle == self._needle:
             return
         self._change_filter(lambda: setattr(self, "_needle", needle))
+
+    @property
+    def connection(self) -> str | None:
+        """The connection whose rows only are shown (None = every connection's)."""
+        return self._connection
+
+    def set_connection(self, connection_id: str | None) -> None:
+        """Show only the rows of ``connection_id`` (None or "": every connection's)."""
+        connection_id = connection_id or None
+        if connection_id != self._connection:
+            self._change_filter(lambda: setattr(self, "_connection", connection_id))
 
     def _change_filter(self, apply: Any) -> None:
         """Run ``apply`` between beginFilterChange/endFilterChange (rows filter only)."""
@@ -67,6 +82,9 @@ class TableProxy(QSortFilterProxyModel):
 
     def accepts(self, row: Any) -> bool:
         """Whether a row object passes this proxy's filters (override to add filters)."""
+        connection = self._connection
+        if connection is not None and row.connection_id and row.connection_id != connection:
+            return False
         if not self._needle:
             return True
         needle = self._needle

@@ -1,0 +1,93 @@
+"""Cell helpers shared by the blotters' column sets: side and status colours, the
+symbol and OCC columns, advisor group texts and times on a row's connection clock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtGui import QColor
+
+from desktop.domain import Fill, Order, OrderSide, OrderStatus
+from desktop.ui.display_clock import fmt_time_for
+
+from .columns import Column, gain_color, loss_color, muted_color
+from .formatting import fmt_qty, fmt_time
+
+
+def side_color(side: Any) -> QColor | None:
+    """BUY green, SELL red (also "BUY to open" / "SELL to close" of option orders)."""
+    if side is OrderSide.BUY or (isinstance(side, str) and side.startswith("BUY ")):
+        return gain_color()
+    if side is OrderSide.SELL or (isinstance(side, str) and side.startswith("SELL ")):
+        return loss_color()
+    return None
+
+
+def status_color(status: Any) -> QColor | None:
+    """Rejections red, other closed orders grey, working orders default."""
+    if status in (OrderStatus.REJECTED, OrderStatus.DENIED):
+        return loss_color()
+    if isinstance(status, OrderStatus) and status.is_closed:
+        return muted_color()
+    return None
+
+
+def time_column(header: str, get: Any) -> Column:
+    """A time column (id "time"): HH:MM:SS on the clock of the row's connection (its
+    exchange's zone, a paper replay's replayed day), the date too when not today."""
+    return Column("time", header, get, fmt_time, render=lambda row: fmt_time_for(get(row), row.connection_id))
+
+
+# ------------------------------------------------------------------ advisor groups
+def is_group_order(o: Order) -> bool:
+    """Whether ``o`` is an allocation-group order itself (its account is the group)."""
+    return bool(o.allocation_group) and o.account_id == o.allocation_group
+
+
+def order_account_text(o: Order) -> str:
+    """Orders' Account/Group cell: the account, or "ByNetLiq (group)" for a group order."""
+    return f"{o.account_id} (group)" if is_group_order(o) else o.account_id
+
+
+def fill_group_tip(f: Fill) -> str | None:
+    """Tooltip of the fills' Group cell."""
+    if not f.allocation_group:
+        return None
+    return f"{f.account_id}'s share of an order placed to allocation group {f.allocation_group}"
+
+
+# ------------------------------------------------------------- instrument names
+def instrument_name(row: Any) -> str:
+    """What the symbol column shows: the ticker, or "AAPL 21 Feb 25 200 C" for an option."""
+    return row.instrument.display_name
+
+
+def occ_symbol(row: Any) -> str:
+    """The OCC symbol of an option row ("" for other instruments), for a copyable column."""
+    return row.instrument.symbol if row.instrument.is_option else ""
+
+
+def instrument_tip(row: Any) -> str | None:
+    """Tooltip of the symbol column of an option row: its OCC symbol and contract."""
+    inst = row.instrument
+    if not inst.is_option:
+        return None
+    option = inst.option
+    kind = "call" if option.right.value == "CALL" else "put"
+    return (f"{inst.display_name} ({kind})\nOCC symbol: {inst.symbol}\n"
+            f"{fmt_qty(inst.multiplier)} shares per contract")
+
+
+def multiplier(row: Any) -> Any:
+    """Contract multiplier of option rows (None for shares, which would all say 1)."""
+    return row.instrument.multiplier if row.instrument.is_option else None
+
+
+def symbol_column() -> Column:
+    """The Symbol column of instrument rows (options by name, OCC symbol in the tooltip)."""
+    return Column("symbol", "Symbol", instrument_name, tooltip=instrument_tip)
+
+
+def occ_column() -> Column:
+    """The OCC symbol column (hidden by default)."""
+    return Column("occ", "OCC symbol", occ_symbol, header_tip="OCC (OSI) option symbol, e.g. AAPL  250221C00200000")
