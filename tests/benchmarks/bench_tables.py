@@ -9,6 +9,11 @@ turn (``--rate 0``: as fast as possible; otherwise paced to that many updates/s)
 The panels are shown, so painting counts. A 10 ms PreciseTimer probes event-loop
 latency (how late it fires). Prints updates/s applied, flush count and times, and
 the p50/p95/max loop latency.
+
+Each scenario runs over one connection (as a single-broker desk shows it: no
+Connection column) and over three connections (the same updates spread over three
+connection ids, the Connection / Source column shown; orders also with the connection
+filter set to one of them), and a last table sets the figures side by side.
 """
 
 from __future__ import annotations
@@ -27,8 +32,13 @@ from typing import Any
 PROBE_MS = 10
 
 
-def build_order_updates(n: int, n_orders: int) -> list[Any]:
-    """``n`` order updates over ``n_orders`` orders, each walking its lifecycle."""
+CONNECTIONS = [("paper-1", "Paper"), ("paper-2", "Paper 2"), ("ibkr-1", "IBKR")]
+
+
+def build_order_updates(n: int, n_orders: int, connections: int = 1) -> list[Any]:
+    """``n`` order updates over ``n_orders`` orders, each walking its lifecycle; order
+    ``i`` belongs to connection ``i % connections`` (the rest is the same whatever the
+    number of connections)."""
     from desktop.domain import Instrument, Order, OrderSide, OrderStatus, OrderType
 
     rnd = random.Random(7)
@@ -38,7 +48,8 @@ def build_order_updates(n: int, n_orders: int) -> list[Any]:
     out: list[Any] = []
     for i in range(n_orders):
         amount = D(rnd.choice([100, 200, 500, 1000]))
-        base = dict(broker="paper", account_id=rnd.choice(["DU1", "DU2", "PA3"]), order_id=str(100000 + i),
+        base = dict(broker="paper", connection_id=CONNECTIONS[i % connections][0],
+                    account_id=rnd.choice(["DU1", "DU2", "PA3"]), order_id=str(100000 + i),
                     instrument=rnd.choice(instruments), side=rnd.choice(list(OrderSide)), type=OrderType.LIMIT,
                     amount=amount, limit_price=D("100.25"), created_at=t0 + timedelta(seconds=i))
         for s in range(steps):
@@ -53,18 +64,20 @@ def build_order_updates(n: int, n_orders: int) -> list[Any]:
     return out[:n]
 
 
-def build_quote_updates(n: int, n_symbols: int) -> list[Any]:
-    """``n`` quote ticks over ``n_symbols`` symbols."""
+def build_quote_updates(n: int, n_symbols: int, connections: int = 1) -> list[Any]:
+    """``n`` quote ticks over ``n_symbols`` symbols; symbol ``i``'s market-data source
+    is connection ``i % connections``."""
     from desktop.domain import Quote
 
     rnd = random.Random(11)
     prev = {f"S{i:03d}": D(rnd.randint(1000, 90000)) / 100 for i in range(n_symbols)}
     syms = list(prev)
+    source = {s: CONNECTIONS[i % connections][0] for i, s in enumerate(syms)}
     out = []
     for _ in range(n):
         s = rnd.choice(syms)
         last = (prev[s] * D(1 + rnd.uniform(-0.05, 0.05))).quantize(D("0.01"))
-        out.append(Quote(symbol=s, last=last, bid=last - D("0.01"), ask=last + D("0.01"), prev_close=prev[s],
+        out.append(Quote(symbol=s, connection_id=source[s], last=last, bid=last - D("0.01"), ask=last + D("0.01"), prev_close=prev[s],
                          volume=D(rnd.randint(1000, 10**8))))
     return out
 
@@ -140,7 +153,7 @@ def run(app: Any, panel: Any, updates: list[Any], chunk: int, rate: float) -> di
 
 def report(name: str, r: dict[str, float]) -> None:
     print(
-        f"{name:<34} {r['updates']:>6} upd -> {r['rows']:>5} rows ({r['shown']:>5} shown) | "
+        f"{name:<50} {r['updates']:>6} upd -> {r['rows']:>5} rows ({r['shown']:>5} shown) | "
         f"{r['updates_per_s']:>9,.0f} upd/s applied (stage() {r['stage_per_s']:>9,.0f}/s) | "
         f"{r['flushes']:>3} flushes, mean {r['flush_ms_mean']:5.1f} ms, max {r['flush_ms_max']:5.1f} ms | "
         f"loop latency p50 {r['lat_p50']:5.1f} p95 {r['lat_p95']:5.1f} max {r['lat_max']:5.1f} ms"
@@ -155,42 +168,82 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--symbols", type=int, default=500, help="distinct symbols (default 500)")
     ap.add_argument("--chunk", type=int, default=200, help="stage() calls per event-loop turn at full speed")
     ap.add_argument("--rate", type=float, default=0, help="updates/s to pace at (0 = full speed)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per case; the median run is reported (default 3)")
     args = ap.parse_args(argv)
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
-    from desktop.ui.tables import OrdersPanel, WatchlistPanel
+    from desktop.ui.tables import ConnectionLabels, OrdersPanel, WatchlistPanel
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     t = time.perf_counter()
-    orders = build_order_updates(args.orders, args.order_ids)
-    quotes = build_quote_updates(args.quotes, args.symbols)
-    print(f"built {len(orders)} order and {len(quotes)} quote updates in {time.perf_counter() - t:.1f} s (not measured)")
+    updates = {k: (build_order_updates(args.orders, args.order_ids, k), build_quote_updates(args.quotes, args.symbols, k))
+               for k in (1, 3)}
+    print(f"built {args.orders} order and {args.quotes} quote updates (for 1 and 3 connections) "
+          f"in {time.perf_counter() - t:.1f} s (not measured)")
     mode = f"full speed, {args.chunk} stage() calls per loop turn" if args.rate <= 0 else f"paced at {args.rate:,.0f} upd/s"
-    print(f"feeding {mode}, one row per stage() call; probe timer {PROBE_MS} ms\n")
+    print(f"feeding {mode}, one row per stage() call; probe timer {PROBE_MS} ms; median of {args.repeat} runs\n")
 
-    def shown_panel(cls: Any) -> Any:
-        panel = cls()
+    def shown_panel(cls: Any, connections: int, only: str | None = None) -> Any:
+        labels = ConnectionLabels()
+        labels.set_connections(CONNECTIONS[:connections])
+        panel = cls(labels)
+        labels.setParent(panel)
+        if only is not None:
+            panel.set_connection_filter(only)
         panel.resize(1400, 800)
         panel.show()
         app.processEvents()
         return panel
 
-    scenarios: list[tuple[str, Callable[[], Any], list[Any]]] = [
-        ("orders, All, newest first", lambda: shown_panel(OrdersPanel), orders),
-        ("orders, Working only", lambda: _working(shown_panel(OrdersPanel)), orders),
-        ("quotes, watchlist unsorted", lambda: shown_panel(WatchlistPanel), quotes),
-        ("quotes, watchlist sorted by chg%", lambda: _sorted(shown_panel(WatchlistPanel), "change_pct", Qt.SortOrder.DescendingOrder), quotes),
+    desc = Qt.SortOrder.DescendingOrder
+    cases: list[tuple[str, Callable[[int, str | None], Any], int]] = [
+        ("orders, All, newest first", lambda k, only: shown_panel(OrdersPanel, k, only), 0),
+        ("orders, Working only", lambda k, only: _working(shown_panel(OrdersPanel, k, only)), 0),
+        ("quotes, watchlist unsorted", lambda k, only: shown_panel(WatchlistPanel, k), 1),
+        ("quotes, watchlist sorted by chg%",
+         lambda k, only: _sorted(shown_panel(WatchlistPanel, k), "change_pct", desc), 1),
     ]
-    for name, make, updates in scenarios:
-        panel = make()
-        report(name, run(app, panel, updates, args.chunk, args.rate))
-        panel.close()
-        panel.deleteLater()
-        app.processEvents()
+    variants = [("1 connection", 1, None), ("3 connections", 3, None), ("3 conn., filter: one", 3, "ibkr-1")]
+    results: dict[tuple[str, str], dict[str, float]] = {}
+    for name, make, kind in cases:
+        for label, k, only in variants:
+            if kind == 1 and only is not None:
+                continue  # the watchlist has no connection filter (one row per symbol)
+            runs = []
+            for _ in range(max(1, args.repeat)):
+                panel = make(k, only)
+                runs.append(run(app, panel, updates[k][kind], args.chunk, args.rate))
+                panel.close()
+                panel.deleteLater()
+                app.processEvents()
+            r = sorted(runs, key=lambda x: x["updates_per_s"])[len(runs) // 2]
+            results[(name, label)] = r
+            report(f"{name} [{label}]", r)
+    print()
+    compare(cases, variants, results)
     return 0
+
+
+def compare(cases: list, variants: list, results: dict) -> None:
+    """The cases side by side: applied updates/s and p95 loop latency per variant,
+    and each three-connection figure relative to the one-connection one."""
+    head = f"{'case':<34}" + "".join(f" | {label:>31}" for label, _k, _o in variants)
+    print(head)
+    print("-" * len(head))
+    for name, _make, _kind in cases:
+        base = results[(name, variants[0][0])]
+        cells = []
+        for label, _k, _o in variants:
+            r = results.get((name, label))
+            if r is None:
+                cells.append("-")
+                continue
+            ratio = "" if r is base else f"({r['updates_per_s'] / base['updates_per_s'] - 1:+.0%})"
+            cells.append(f"{r['updates_per_s']:>9,.0f}/s p95 {r['lat_p95']:5.1f} ms {ratio:>6}")
+        print(f"{name:<34}" + "".join(f" | {c:>31}" for c in cells))
 
 
 def _working(panel: Any) -> Any:
