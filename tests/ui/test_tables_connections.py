@@ -296,3 +296,13 @@ def test_a_header_state_saved_for_other_columns_is_refused(qtbot, show):
     assert orders.header_state() == before
     hh.moveSection(hh.visualIndex(orders.model.column_index("symbol")), 0)
     assert show(OrdersPanel).restore_header_state(orders.header_state()) is True
+
+
+def test_connections_of_the_same_name_are_told_apart(qtbot, show, labels):
+    labels.set_connections([("paper-a", "Paper"), ("paper-b", "Paper")])  # two ad-hoc paper brokers
+    fills = show(FillsPanel)
+    fills.stage([fill("paper-a", minute=1), fill("paper-b", minute=2)])
+    fills.model.flush()
+    assert column(fills, "connection") == ["Paper (2)", "Paper"]
+    combo = fills.findChild(QComboBox, "fillsConnectionFilter")
+    assert [combo.itemText(i) for i in range(combo.count())] == ["All connections", "Paper", "Paper (2)"]

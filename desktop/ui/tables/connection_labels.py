@@ -29,8 +29,14 @@ class ConnectionLabels(QObject):
         self._stale: frozenset[str] = frozenset()
 
     def set_connections(self, items: Iterable[tuple[str, str]]) -> None:
-        """``(connection_id, name)`` of every connection with rows, in display order."""
-        names = dict(items)
+        """``(connection_id, name)`` of every connection with rows, in display order.
+        A name already taken by an earlier connection is told apart by a number:
+        "Paper", "Paper (2)" (saved connections have unique names; ad-hoc ones may not)."""
+        names: dict[str, str] = {}
+        taken: dict[str, int] = {}
+        for connection_id, name in items:
+            count = taken[name.casefold()] = taken.get(name.casefold(), 0) + 1
+            names[connection_id] = name if count == 1 else f"{name} ({count})"
         if names != self._names or list(names) != list(self._names):
             self._names = names
             self.changed.emit()
