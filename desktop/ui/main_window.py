@@ -53,6 +53,14 @@ SYNTHETIC_TOOLTIP = ("Paper broker replay. Daily open/high/low/close and volume 
                      "Minute bars are a synthetic path generated inside each real day, so every replayed day ends on its real OHLC.")
 
 
+def _replay_now(control, conn: LiveConnection, last: list):
+    """A paper connection's replayed "now"; after it disconnected, the last one read
+    (its clock is closed with it)."""
+    if conn.is_live:
+        last[0] = control.replay_now
+    return last[0]
+
+
 class MainWindow(QMainWindow):
     """Tradedesk's main window over a :class:`Desk` of connections.
 
@@ -162,7 +170,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(positions, accounts)
         orders.raise_()
         positions.raise_()
-        self.resizeDocks([self.docks["watchlist"], self.docks["ticket"]], [470, 330], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["watchlist"], self.docks["ticket"]], [540, 330], Qt.Orientation.Horizontal)
         self.resizeDocks([orders], [300], Qt.Orientation.Vertical)
         self.options = install_options(self, self.desk, self.ticket, self.chart, self.positions,
                                        default_quantity=lambda kind: self.preferences.default_quantity(kind))
@@ -281,11 +289,13 @@ class MainWindow(QMainWindow):
     def _configure_clocks(self) -> None:
         """Each connection's times in its exchange's zone; a replaying paper connection's
         "now" is its replay clock."""
-        for conn in self.desk.connections.values():
+        for conn in self.desk.live():  # a stale one keeps its clock: its rows stay in their replayed time
             caps = conn.capabilities or conn.broker.capabilities
             zone = ZoneInfo(caps.exchange_timezone) if caps.exchange_timezone else None
-            control = replay_control(conn.broker) if conn.is_live else None
-            DISPLAY_CLOCK.configure_connection(conn.id, zone, (lambda c=control: c.replay_now) if control else None)
+            control = replay_control(conn.broker)
+            frozen = control.replay_now if control is not None else None
+            DISPLAY_CLOCK.configure_connection(
+                conn.id, zone, (lambda c=control, conn=conn, last=[frozen]: _replay_now(c, conn, last)) if control else None)
         if any(replay_control(c.broker) is not None for c in self.desk.live()):
             self._replay_timer.start()
         else:
