@@ -1,81 +1,106 @@
-"""BrokerService and ChartFeed: batched delivery to Qt, coalescing, error reporting."""
+"""DeskBridge and ChartFeed: batched delivery to Qt, coalescing, sources, error reporting."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from decimal import Decimal as D
 
 import pytest
 
 from desktop.brokers.paper import ACCOUNT_ID, PaperBroker
-from desktop.domain import Interval, OrderRequest, OrderSide, OrderType, TimeInForce
+from desktop.desk import Desk
+from desktop.domain import Instrument, Interval, OrderRequest, OrderSide, OrderType, PositionEffect, TimeInForce
 from desktop.ui.error_reporting import ErrorReporter
-from desktop.ui.services.broker_service import BrokerService
 from desktop.ui.services.chart_feed import ChartFeed
+from desktop.ui.services.desk_bridge import DeskBridge
 from qt_helpers import run
 
 
 @pytest.fixture
-def service(qtbot, qloop, tmp_path):
-    broker = PaperBroker(tmp_path / "paper.sqlite3", autostart=False)
-    svc = BrokerService(broker, flush_ms=100, poll_s=60)
-    run(qtbot, qloop, svc.start(["AAPL", "MSFT"]))
+def desk(qtbot, qloop, tmp_path):
+    made = Desk(poll_s=60, start_budget_s=2)
+    made.market.set_watchlist(["AAPL", "MSFT"])
+    yield made
+    run(qtbot, qloop, made.shutdown())
+
+
+def attach(qtbot, qloop, desk, tmp_path, cid="paper", **kw):
+    broker = PaperBroker(tmp_path / f"{cid}.sqlite3", autostart=False, **kw).bind(cid)
+    conn = run(qtbot, qloop, desk.attach(broker))
     broker.advance_minutes(2)
-    yield svc
-    run(qtbot, qloop, svc.stop())
+    return conn
 
 
-def test_many_order_updates_arrive_in_few_batches(qtbot, qloop, service):
-    broker = service.broker
+def limit_buy(cid, inst, price, **kw):
+    return OrderRequest(connection_id=cid, account_id=ACCOUNT_ID, instrument=inst, side=OrderSide.BUY, type=OrderType.LIMIT,
+                        amount=D(1), limit_price=price, time_in_force=TimeInForce.GTC, **kw)
+
+
+def test_many_order_updates_arrive_in_few_batches(qtbot, qloop, desk, tmp_path):
+    conn = attach(qtbot, qloop, desk, tmp_path)
+    bridge = DeskBridge(desk, flush_ms=100)
     emissions: list[list] = []
-    service.ordersChanged.connect(emissions.append)
-    aapl = service.instrument_for("AAPL")
-    low = (broker.market.last_price("AAPL") * D("0.8")).quantize(D("0.01"))
+    bridge.ordersChanged.connect(emissions.append)
+    aapl = conn.instrument_for("AAPL")
+    low = (conn.broker.market.last_price("AAPL") * D("0.8")).quantize(D("0.01"))
 
     async def place_many():
         for i in range(40):
-            await broker.create_order(OrderRequest(connection_id="paper", account_id=ACCOUNT_ID, instrument=aapl, side=OrderSide.BUY, type=OrderType.LIMIT,
-                                                   amount=D(1), limit_price=low - i, time_in_force=TimeInForce.GTC))
+            await conn.broker.create_order(limit_buy("paper", aapl, low - i))
 
     run(qtbot, qloop, place_many())
     qtbot.waitUntil(lambda: sum(len(batch) for batch in emissions) >= 40)
     assert len(emissions) <= 3, [len(b) for b in emissions]
     assert len({o.order_id for batch in emissions for o in batch}) == 40
+    bridge.close()
 
 
-def test_quotes_are_coalesced_to_the_latest_per_symbol(qtbot, qloop, service):
+def test_quotes_are_coalesced_to_the_latest_per_connection_and_symbol(qtbot, qloop, desk, tmp_path):
+    conn = attach(qtbot, qloop, desk, tmp_path)
+    bridge = DeskBridge(desk, flush_ms=100)
     batches: list[list] = []
-    service.quotesChanged.connect(batches.append)
+    bridge.quotesChanged.connect(batches.append)
     for _ in range(100):
-        service.broker.advance_minutes(1)
-    qtbot.waitUntil(lambda: any(q.symbol == "AAPL" for b in batches for q in b))
-    qtbot.waitUntil(lambda: service.quotes["AAPL"].timestamp == service.broker.replay_now)
+        conn.broker.advance_minutes(1)
+    qtbot.waitUntil(lambda: desk.state.quote("paper", "AAPL") is not None
+                    and desk.state.quote("paper", "AAPL").timestamp == conn.broker.replay_now)
+    qtbot.waitUntil(lambda: any(q.timestamp == conn.broker.replay_now for b in batches for q in b))
     delivered = sum(len(b) for b in batches)
     assert delivered <= 10, delivered  # 200 quote changes, not 200 signals
-    assert all(len({q.symbol for q in b}) == len(b) for b in batches)
+    assert all(len({(q.connection_id, q.symbol) for q in b}) == len(b) for b in batches)
+    bridge.close()
 
 
-def test_positions_are_marked_to_live_quotes(qtbot, qloop, service):
-    broker = service.broker
-    aapl = service.instrument_for("AAPL")
-    run(qtbot, qloop, service.submit(OrderRequest(connection_id="paper", account_id=ACCOUNT_ID, instrument=aapl, side=OrderSide.BUY, type=OrderType.MARKET, amount=D(10))))
-    qtbot.waitUntil(lambda: len(service.positions) == 1)
-    broker.advance_minutes(30)
-    last = broker.market.last_price("AAPL")
-    qtbot.waitUntil(lambda: next(iter(service.positions.values())).last_price == last)
-    pos = next(iter(service.positions.values()))
-    assert pos.unrealized_pnl == (last - pos.average_price) * 10
+def test_positions_are_marked_to_their_own_connections_quotes(qtbot, qloop, desk, tmp_path):
+    a = attach(qtbot, qloop, desk, tmp_path, "a")
+    b = attach(qtbot, qloop, desk, tmp_path, "b")
+    desk.market.want("test", "b", ["AAPL"])
+    bridge = DeskBridge(desk, flush_ms=50)
+    for conn in (a, b):
+        order = OrderRequest(connection_id=conn.id, account_id=ACCOUNT_ID, instrument=conn.instrument_for("AAPL"),
+                             side=OrderSide.BUY, type=OrderType.MARKET, amount=D(10))
+        run(qtbot, qloop, bridge.submit(order))
+        conn.broker.advance_minutes(1)
+    qtbot.waitUntil(lambda: len(desk.state.positions) == 2)
+    a.broker.advance_minutes(30)  # only a's market moves
+    last_a = a.broker.market.last_price("AAPL")
+    pos = lambda cid: next(p for p in desk.state.positions.values() if p.connection_id == cid)  # noqa: E731
+    qtbot.waitUntil(lambda: pos("a").last_price == last_a)
+    assert pos("a").unrealized_pnl == (last_a - pos("a").average_price) * 10
+    assert pos("b").last_price != last_a  # b's position follows b's own replay, not a's
+    bridge.close()
 
 
-def test_chart_feed_loads_history_then_streams_batched_updates(qtbot, qloop, tmp_path):
-    broker = PaperBroker(tmp_path / "p.sqlite3", autostart=False)
-    run(qtbot, qloop, broker.connect())
-    feed = ChartFeed(broker, flush_ms=50)
-    history, updates = [], []
+def test_chart_feed_loads_history_then_streams_batched_updates(qtbot, qloop, desk, tmp_path):
+    conn = attach(qtbot, qloop, desk, tmp_path)
+    broker = conn.broker
+    feed = ChartFeed(desk, flush_ms=50)
+    history, updates, sources = [], [], []
     feed.historyLoaded.connect(lambda s, i, bars: history.append((s, i, len(bars))))
     feed.barsUpdated.connect(updates.append)
+    feed.sourceChanged.connect(sources.append)
     feed.select("MSFT", Interval.M15)
+    assert sources == [conn]
     qtbot.waitUntil(lambda: bool(history))
     assert history[0][:2] == ("MSFT", "15m") and history[0][2] > 0
     qtbot.waitUntil(lambda: broker._bar_subscriptions.get(("MSFT", Interval.M15)) == 1)
@@ -89,7 +114,26 @@ def test_chart_feed_loads_history_then_streams_batched_updates(qtbot, qloop, tmp
     qtbot.waitUntil(lambda: len(history) == 2)
     assert history[1][:2] == ("IBM", "1m")
     feed.stop()
-    run(qtbot, qloop, broker.close())
+
+
+def test_chart_feed_follows_the_chosen_source_and_falls_back_when_it_goes(qtbot, qloop, desk, tmp_path):
+    a = attach(qtbot, qloop, desk, tmp_path, "a")
+    b = attach(qtbot, qloop, desk, tmp_path, "b")
+    feed = ChartFeed(desk, flush_ms=50)
+    failures, sources = [], []
+    feed.failed.connect(failures.append)
+    feed.sourceChanged.connect(sources.append)
+    feed.select("AAPL", Interval.M1)
+    assert feed.source is a
+    feed.choose_source("b")
+    assert feed.source is b and sources[-1] is b
+    run(qtbot, qloop, desk.disconnect("b"))
+    feed.reconsider()
+    assert feed.source is a  # the chosen one went away: the next live one draws
+    run(qtbot, qloop, desk.disconnect("a"))
+    feed.reconsider()
+    assert feed.source is None and "No broker is connected" in failures[-1]
+    feed.stop()
 
 
 def test_unhandled_exceptions_are_logged_and_shown(qtbot, qloop, caplog, monkeypatch):
@@ -120,25 +164,25 @@ def test_unhandled_exceptions_are_logged_and_shown(qtbot, qloop, caplog, monkeyp
 
 def test_fills_without_an_order_change_arrive_by_the_poll(qtbot, qloop, tmp_path):
     """Option expiry books a fill that no order update announces; the poll picks it up."""
-    broker = PaperBroker(tmp_path / "paper.sqlite3", autostart=False)
-    svc = BrokerService(broker, flush_ms=50, poll_s=0.05)
-    run(qtbot, qloop, svc.start(["AAPL"]))
-    broker.advance_minutes(5)
+    desk = Desk(poll_s=0.05, start_budget_s=2)
+    conn = attach(qtbot, qloop, desk, tmp_path)
+    broker = conn.broker
+    bridge = DeskBridge(desk, flush_ms=50)
     chain = run(qtbot, qloop, broker.fetch_option_chain("AAPL"))
     spot = chain.underlying_price
     otm = next(q for q in chain.quotes if q.contract.right.value == "CALL" and q.contract.strike > spot * D("1.1") and q.ask)
-    from desktop.domain import Instrument, PositionEffect
-
-    request = OrderRequest(connection_id="paper", account_id=ACCOUNT_ID, instrument=Instrument.for_option(otm.contract), side=OrderSide.BUY,
-                           type=OrderType.LIMIT, amount=D(1), limit_price=otm.ask, position_effect=PositionEffect.OPEN)
-    placed = run(qtbot, qloop, svc.submit(request))
-    qtbot.waitUntil(lambda: any(f.order_id == placed.order_id for f in svc.fills.values()))
+    request = OrderRequest(connection_id="paper", account_id=ACCOUNT_ID, instrument=Instrument.for_option(otm.contract),
+                           side=OrderSide.BUY, type=OrderType.LIMIT, amount=D(1), limit_price=otm.ask,
+                           position_effect=PositionEffect.OPEN)
+    placed = run(qtbot, qloop, bridge.submit(request))
+    qtbot.waitUntil(lambda: any(f.order_id == placed.order_id for f in desk.state.fills.values()))
     fills_seen = []
-    svc.fillsAdded.connect(fills_seen.extend)
+    bridge.fillsAdded.connect(fills_seen.extend)
     while broker.replay_now.date() <= otm.contract.expiry:
         broker.advance_minutes(390)
     qtbot.waitUntil(lambda: any(f.note == "expired worthless" for f in fills_seen), timeout=5000)
-    run(qtbot, qloop, svc.stop())
+    bridge.close()
+    run(qtbot, qloop, desk.shutdown())
 
 
 def test_error_dialog_text_is_redacted(qtbot, monkeypatch):
@@ -158,15 +202,16 @@ def test_error_dialog_text_is_redacted(qtbot, monkeypatch):
     dialog.close()
 
 
-def test_poll_interval_follows_the_broker_unless_given(qapp, tmp_path):
+def test_poll_interval_follows_the_broker_unless_given(qtbot, qloop, tmp_path):
     from desktop.brokers.ibkr import IbkrBroker
     from desktop.brokers.ibkr.broker import POLL_INTERVAL
+    from desktop.desk import LiveConnection, DeskState
+
+    def conn(broker, poll_s=None):
+        return LiveConnection(broker.connection_id, broker.display_name, broker, DeskState(), lambda _e: None, poll_s=poll_s)
 
     paper = PaperBroker(tmp_path / "p.sqlite3", autostart=False)
     ibkr = IbkrBroker("https://127.0.0.1:9/v1/api")
-    assert BrokerService(paper).poll_interval == paper.capabilities.poll_interval == 2.0
-    service = BrokerService(ibkr)
-    assert service.poll_interval == POLL_INTERVAL == ibkr.capabilities.poll_interval > 2.0  # paced gateway
-    service.broker = paper  # the window switched brokers: the new broker's pace
-    assert service.poll_interval == 2.0
-    assert BrokerService(ibkr, poll_s=0.2).poll_interval == 0.2
+    assert conn(paper).poll_interval == paper.capabilities.poll_interval == 2.0
+    assert conn(ibkr).poll_interval == POLL_INTERVAL == ibkr.capabilities.poll_interval > 2.0  # paced gateway
+    assert conn(ibkr, 0.2).poll_interval == 0.2
