@@ -87,7 +87,7 @@ class ConnectionsDialog(QDialog):
         self.setObjectName("connectionsDialog")
         self.setWindowTitle("Connections")
         self.setStyleSheet(warning_sheet())
-        self.resize(680, 380)
+        self.resize(760, 380)
 
         layout = QVBoxLayout(self)
         intro = QLabel("Several connections can be live at once: Connect and Disconnect act on the selected one "
@@ -157,9 +157,7 @@ class ConnectionsDialog(QDialog):
             elif cid not in self.store:
                 item.setToolTip(0, "Opened without being saved (it is not reconnected at the next start)")
             item.setForeground(2, QBrush(QColor(self._colour(cid))))
-            live = self.desk.connections.get(cid)
-            if live is not None and live.status.startswith("error"):
-                item.setToolTip(2, redact(live.status))
+            item.setToolTip(2, item.text(2))  # the full state when the column elides it
             self.list.addTopLevelItem(item)
             if cid == selected:
                 self.list.setCurrentItem(item)

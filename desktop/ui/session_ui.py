@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from desktop.brokers import Broker, BrokerError
 from desktop.brokers.errors import CertificateChangedError, CertificateUntrustedError, UnavailableError
 from desktop.brokers.session_control import session_control
-from desktop.connections import ConnectionStore, FieldKind, broker_spec
+from desktop.connections import ConnectionStore, broker_spec
 from desktop.desk import Desk, DeskEvent, LiveConnection
 from desktop.desk import events as ev
 from desktop.desk.tasks import spawn
@@ -38,7 +38,7 @@ from desktop.security.redaction import redact
 from desktop.security.secrets import SecretStore
 
 from . import status_bar as sb
-from .certificate_dialog import ask_trust, show_certificate_changed
+from .certificate_prompts import CertificatePrompts
 from .services.desk_bridge import DeskBridge
 
 log = logging.getLogger(__name__)
@@ -49,9 +49,10 @@ class SessionUi(QObject):
 
     ``opened_urls``: every login page opened in the browser (tests, logs);
     ``competing_boxes``: the open "take over?" question per connection id;
-    ``certificate_box``: the last certificate refusal shown; ``pending_certificates``:
-    per connection id, the untrusted certificate it waits on (the status bar offers
-    "Trust certificate…").
+    ``certificates``: the certificate prompts (:class:`CertificatePrompts`), with
+    ``pending_certificates`` (per connection id, the untrusted certificate it waits
+    on: the status bar offers "Trust certificate…") and ``certificate_box`` (the last
+    refusal shown).
     """
 
     def __init__(self, desk: Desk, bridge: DeskBridge, status_bar: sb.TradingStatusBar,
@@ -62,10 +63,8 @@ class SessionUi(QObject):
         self.opened_urls: list[str] = []
         self._auto_opened: set[tuple[str, str]] = set()
         self.competing_boxes: dict[str, QMessageBox] = {}
-        self.certificate_box: QMessageBox | None = None
-        self.pending_certificates: dict[str, CertificateUntrustedError] = {}
+        self.certificates = CertificatePrompts(desk, store, name_of=self.name_of, parent=self.dialog_parent, say=self.say)
         self._connecting: dict[str, asyncio.Task] = {}
-        self._prompt: asyncio.Lock | None = None
         self.connections_dialog = None  # the open File → Connections… dialog (one at a time)
         bridge.connectionEvent.connect(self.on_event)
         status_bar.actionRequested.connect(self.on_action)
@@ -115,12 +114,12 @@ class SessionUi(QObject):
                     return exc
                 self.pending_certificates[connection_id] = exc
                 self._refresh(connection_id)
-                if not await self.ask_trust(connection_id, exc):
+                if not await self.certificates.ask(connection_id, exc):
                     return exc
                 pinned = exc.fingerprint
                 continue
             except CertificateChangedError as exc:
-                self.show_changed(connection_id, exc)
+                self.certificates.show_changed(connection_id, exc)
                 return exc
             except BrokerError as exc:
                 self.say(f"Could not connect {self.name_of(connection_id)}: {exc.message}")
@@ -145,7 +144,7 @@ class SessionUi(QObject):
         try:
             await self.desk.attach(broker)
         except CertificateChangedError as exc:
-            self.show_changed(broker.connection_id, exc)
+            self.certificates.show_changed(broker.connection_id, exc)
             return exc
         except CertificateUntrustedError as exc:
             self.say(f"{broker.display_name}: its certificate is not trusted. Add it in File → Connections… to "
@@ -214,55 +213,23 @@ class SessionUi(QObject):
         return None
 
     # -- certificates --------------------------------------------------------------------
-    async def ask_trust(self, connection_id: str, exc: CertificateUntrustedError) -> bool:
-        """Show the certificate ``connection_id`` presented (one prompt at a time); on
-        trust write its fingerprint into the saved connection's certificate field."""
-        if self._prompt is None:
-            self._prompt = asyncio.Lock()
-        async with self._prompt:
-            conn = self.store.get(connection_id) if self.store is not None and connection_id in self.store else None
-            name = self.name_of(connection_id)
-            field = _certificate_field(conn)
-            if conn is None or not field:
-                self.say(f"{name}: its certificate cannot be trusted here (no saved connection keeps it)", 20000)
-                return False
-            if not await ask_trust(self.server_url(connection_id), exc.fingerprint, self.dialog_parent(), name=name):
-                self.say(f"{name}: certificate not trusted, not connected", 15000)
-                return False
-            self.store.update(conn.id, values={**self.store.get(conn.id).values, field: exc.fingerprint})
-            log.info("trusted the certificate %s for connection %s", exc.fingerprint, conn.id)
-            self.pending_certificates.pop(connection_id, None)
-            return True
+    @property
+    def pending_certificates(self) -> dict[str, CertificateUntrustedError]:
+        """Per connection id, the untrusted certificate it waits on."""
+        return self.certificates.pending
+
+    @property
+    def certificate_box(self) -> QMessageBox | None:
+        """The last certificate refusal shown."""
+        return self.certificates.changed_box
 
     async def trust_pending(self, connection_id: str) -> BaseException | None:
         """The status bar's "Trust certificate…": show the pending certificate again and
         on trust connect. Returns the failure or None."""
         exc = self.pending_certificates.get(connection_id)
-        if exc is None:
-            return await self.connect(connection_id)
-        if not await self.ask_trust(connection_id, exc):
+        if exc is not None and not await self.certificates.ask(connection_id, exc):
             return exc
         return await self.connect(connection_id)
-
-    def show_changed(self, connection_id: str, exc: CertificateChangedError) -> QMessageBox:
-        """Refuse a changed certificate, showing both fingerprints (nothing is saved)."""
-        self.certificate_box = show_certificate_changed(self.server_url(connection_id), exc.fingerprint, exc.pinned,
-                                                        self.dialog_parent(), name=self.name_of(connection_id))
-        return self.certificate_box
-
-    def server_url(self, connection_id: str) -> str:
-        """Where the connection connects: its saved URL field, else the adapter's ``base_url``."""
-        if self.store is not None and connection_id in self.store:
-            conn = self.store.get(connection_id)
-            try:
-                spec, config = conn.spec, conn.config()
-            except (KeyError, ValueError):
-                spec, config = None, {}
-            for field in spec.fields if spec is not None else ():
-                if field.kind is FieldKind.URL and config.get(field.name):
-                    return str(config[field.name])
-        live = self.desk.connections.get(connection_id)
-        return str(getattr(live.broker, "base_url", "") or "") if live is not None else ""
 
     # -- desk events -------------------------------------------------------------------
     def on_event(self, event: DeskEvent) -> None:
@@ -287,7 +254,7 @@ class SessionUi(QObject):
             if url and (conn.id, url) not in self._auto_opened:  # once by itself; "Log in…" opens it again
                 self._auto_opened.add((conn.id, url))
                 self.open_login(conn.id, url)
-                self.say(f"{conn.name}: log in required — the login page opened in your browser", 15000)
+                self.say(f"{conn.name}: log in in your browser", 15000)
         elif state.status is ConnectionStatus.COMPETING:
             self.ask_take_over(conn.id, state)
         else:
@@ -420,9 +387,3 @@ def _combinable(kind: str) -> bool:
     except KeyError:  # an ad-hoc adapter without a spec (tests)
         return True
 
-
-def _certificate_field(conn) -> str:
-    try:
-        return conn.spec.certificate_field if conn is not None else ""
-    except KeyError:
-        return ""

@@ -99,21 +99,21 @@ def _dot(colour: str) -> QIcon:
 
 
 def fit_item(metrics: QFontMetrics, name: str, words: str, width: int, *, healthy: bool = False) -> str:
-    """The best "name: words" within ``width`` px: in full; else the name shortened
-    (keeping a few letters); else, for a ``healthy`` (plainly connected) connection,
-    the name alone, its dot saying the rest; else everything elided."""
+    """The best "name: words" within ``width`` px: in full; else, for a ``healthy``
+    (plainly connected) connection, its name alone (its green dot says the rest);
+    else the name shortened (keeping a few letters) before the state; else
+    everything elided."""
     full = f"{name}: {words}"
     if metrics.horizontalAdvance(full) <= width:
         return full
-    tail = f": {words}"
-    room = width - metrics.horizontalAdvance(tail)
-    if room >= metrics.horizontalAdvance(name[:6] + "…"):
-        return metrics.elidedText(name, Qt.TextElideMode.ElideRight, room) + tail
     if healthy:
         return metrics.elidedText(name, Qt.TextElideMode.ElideRight, width)
-    if room >= metrics.horizontalAdvance(name[:3] + "…"):
+    tail = f": {words}"
+    least = metrics.horizontalAdvance(name[:3] + "…")
+    room = width - metrics.horizontalAdvance(tail)
+    if room >= least:
         return metrics.elidedText(name, Qt.TextElideMode.ElideRight, room) + tail
-    short = metrics.elidedText(name, Qt.TextElideMode.ElideRight, metrics.horizontalAdvance(name[:3] + "…"))
+    short = metrics.elidedText(name, Qt.TextElideMode.ElideRight, least)
     return metrics.elidedText(f"{short}{tail}", Qt.TextElideMode.ElideRight, width)
 
 

@@ -5,9 +5,12 @@ window)``). Used by the session, status bar and connections dialog tests."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QUrl, Slot
+from PySide6.QtCore import QObject, Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMainWindow, QWidget
 
 from desktop.connections import ConnectionStore
@@ -59,6 +62,30 @@ def make_host(store: ConnectionStore, secrets: SecretStore | None = None, *, wid
     return Host(window, desk, bridge, status, session_ui, store, secrets)
 
 
+class HostFactory:
+    """Opens hosts for one test (shown, exposed) and closes them all at its end:
+    ``open(store, secrets=None, **kw)`` → Host; ``close_all()`` in the fixture's teardown."""
+
+    def __init__(self, qtbot, qloop) -> None:
+        self.qtbot, self.qloop = qtbot, qloop
+        self.hosts: list[Host] = []
+
+    def open(self, store: ConnectionStore, secrets: SecretStore | None = None, **kw) -> Host:
+        host = make_host(store, secrets, **kw)
+        self.qtbot.waitExposed(host.window)
+        self.hosts.append(host)
+        return host
+
+    def close_all(self) -> None:
+        from qt_helpers import run
+
+        for host in self.hosts:
+            run(self.qtbot, self.qloop, host.close(), timeout=15_000)
+            host.window.close()
+            host.window.deleteLater()
+        self.hosts.clear()
+
+
 class UrlCatcher(QObject):
     """Receives QDesktopServices.openUrl calls for https (no browser in tests)."""
 
@@ -69,3 +96,28 @@ class UrlCatcher(QObject):
     @Slot(QUrl)
     def open(self, url: QUrl) -> None:
         self.urls.append(url.toString())
+
+
+@contextmanager
+def catching_browser() -> Iterator[UrlCatcher]:
+    """While open, https URLs the app opens land in the catcher's ``urls``."""
+    catcher = UrlCatcher()
+    QDesktopServices.setUrlHandler("https", catcher, "open")
+    try:
+        yield catcher
+    finally:
+        QDesktopServices.unsetUrlHandler("https")
+
+
+def rows(manager) -> list[list[str]]:
+    """The connections dialog's rows: [name, broker, status]."""
+    lst = manager.list
+    return [[lst.topLevelItem(i).text(c) for c in range(3)] for i in range(lst.topLevelItemCount())]
+
+
+def select_row(qtbot, manager, name: str) -> None:
+    """Click the connections dialog's row called ``name``."""
+    lst = manager.list
+    item = next(lst.topLevelItem(i) for i in range(lst.topLevelItemCount()) if lst.topLevelItem(i).text(0) == name)
+    qtbot.mouseClick(lst.viewport(), Qt.MouseButton.LeftButton, pos=lst.visualItemRect(item).center())
+    assert manager.selected_id() == item.data(0, Qt.ItemDataRole.UserRole)

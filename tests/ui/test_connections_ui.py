@@ -23,7 +23,7 @@ from desktop.connections import BrokerSpec, ConnectionStore, FieldKind, FieldSpe
 from desktop.security.secrets import SecretStore
 from memory_keyring import MemoryKeyring
 from qt_helpers import run, top_level
-from session_host import make_host
+from session_host import HostFactory, rows, select_row
 
 SECRET = "demo-SECRET-key-7c1d9e"
 
@@ -96,20 +96,15 @@ def app_logs():
 def open_host(qtbot, qloop):
     """``open_host()``: a new session (store from TRADEDESK_HOME, a new SecretStore)
     with the paper connection connected, as the app starts on first run."""
-    hosts = []
+    factory = HostFactory(qtbot, qloop)
 
     def _open():
-        h = make_host(ConnectionStore.open_default(), SecretStore())
-        qtbot.waitExposed(h.window)
+        h = factory.open(ConnectionStore.open_default(), SecretStore())
         assert run(qtbot, qloop, h.session_ui.restore(h.store.restore_ids()), timeout=15_000) == {"paper": None}
-        hosts.append(h)
         return h
 
     yield _open
-    for h in hosts:
-        run(qtbot, qloop, h.close(), timeout=15_000)
-        h.window.close()
-        h.window.deleteLater()
+    factory.close_all()
 
 
 @pytest.fixture
@@ -157,18 +152,6 @@ def open_add(qtbot, manager, broker_text=None):
         combo.setFocus()
         qtbot.keyClicks(combo, broker_text)
     return form
-
-
-def rows(manager):
-    lst = manager.list
-    return [[lst.topLevelItem(i).text(c) for c in range(3)] for i in range(lst.topLevelItemCount())]
-
-
-def select_row(qtbot, manager, name):
-    lst = manager.list
-    item = next(lst.topLevelItem(i) for i in range(lst.topLevelItemCount()) if lst.topLevelItem(i).text(0) == name)
-    qtbot.mouseClick(lst.viewport(), Qt.MouseButton.LeftButton, pos=lst.visualItemRect(item).center())
-    assert manager.selected_id() == item.data(0, Qt.ItemDataRole.UserRole)
 
 
 def button(manager, name):

@@ -24,7 +24,7 @@ from desktop.desk.startup import connection_for_key, startup_connections
 from desktop.paths import log_dir
 from desktop.security.secrets import SecretStore
 from qt_helpers import run, top_level
-from session_host import make_host
+from session_host import HostFactory
 
 IBKR_NAME = "Interactive Brokers (Client Portal)"
 
@@ -105,21 +105,16 @@ def start(qtbot, qloop):
     """``start()``: what bootstrap does for ``--broker ibkr`` (a fresh store from
     TRADEDESK_HOME, startup_connections) with the session widgets; returns the host and
     the restore task. Hosts closed at teardown."""
-    hosts = []
+    factory = HostFactory(qtbot, qloop)
 
     def _start():
         store = ConnectionStore.open_default()
         ids = startup_connections(store, "ibkr")
-        h = make_host(store, SecretStore(), start_budget_s=0.5)
-        qtbot.waitExposed(h.window)
-        hosts.append(h)
+        h = factory.open(store, SecretStore(), start_budget_s=0.5)
         return h, ids, qloop.create_task(h.session_ui.restore(ids))
 
     yield _start
-    for h in hosts:
-        run(qtbot, qloop, h.close(), timeout=15_000)
-        h.window.close()
-        h.window.deleteLater()
+    factory.close_all()
 
 
 def test_trusted_certificate_is_pinned_and_the_next_start_does_not_ask(qtbot, qloop, gateway, start):

@@ -11,7 +11,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QPushButton
 
 from desktop.brokers.errors import CertificateChangedError, CertificateUntrustedError
@@ -19,16 +18,14 @@ from desktop.connections import ConnectionStore, register_broker, unregister_bro
 from desktop.desk.startup import connection_for_key
 from desktop.domain import ConnectionStatus
 from qt_helpers import run, top_level
-from session_host import UrlCatcher, make_host
+from session_host import HostFactory, catching_browser
 from stub_gateway import BASE_URL, FP_A, FP_B, LOGIN_URL, STUB_SPEC, StubGatewayBroker
 
 
 @pytest.fixture
 def browser():
-    catcher = UrlCatcher()
-    QDesktopServices.setUrlHandler("https", catcher, "open")
-    yield catcher
-    QDesktopServices.unsetUrlHandler("https")
+    with catching_browser() as catcher:
+        yield catcher
 
 
 @pytest.fixture
@@ -49,19 +46,9 @@ def store(tmp_path):
 @pytest.fixture
 def host(qtbot, qloop, store):
     """``host(**kw)``: the status bar and SessionUi over a desk of ``store``."""
-    hosts = []
-
-    def _make(**kw):
-        h = make_host(store, **kw)
-        qtbot.waitExposed(h.window)
-        hosts.append(h)
-        return h
-
-    yield _make
-    for h in hosts:
-        run(qtbot, qloop, h.close(), timeout=15_000)
-        h.window.close()
-        h.window.deleteLater()
+    factory = HostFactory(qtbot, qloop)
+    yield lambda **kw: factory.open(store, **kw)
+    factory.close_all()
 
 
 def add_stub(store, name, pinned=None) -> str:
@@ -116,7 +103,7 @@ def test_login_opens_the_browser_once_by_itself_and_again_from_the_status_bar(qt
     broker = broker_of(h, gw)
     broker.publish(ConnectionStatus.LOGIN_REQUIRED, login_url=LOGIN_URL, message="Log in to the gateway in your browser")
     qtbot.waitUntil(lambda: browser.urls == [LOGIN_URL])
-    assert "My gateway: log in required" in h.status.currentMessage()
+    assert h.status.currentMessage() == "My gateway: log in in your browser"
     broker.publish(ConnectionStatus.RECONNECTING)
     broker.publish(ConnectionStatus.LOGIN_REQUIRED, login_url=LOGIN_URL)
     qtbot.waitUntil(lambda: h.text_of(gw).startswith("My gateway: log in required"))
