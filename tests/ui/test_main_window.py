@@ -29,7 +29,7 @@ def open_window(qtbot, qloop, store):
 
     def _open(*, autostart=False, minutes=5) -> MainWindow:
         broker = PaperBroker(store, autostart=autostart)
-        window = MainWindow(broker)  # not qtbot.addWidget: pytest-qt would delete it before shutdown
+        window = MainWindow(brokers=[broker])  # not qtbot.addWidget: pytest-qt would delete it before shutdown
         window.show()
         qtbot.waitExposed(window)
         run(qtbot, qloop, window.start())
@@ -82,6 +82,11 @@ def rows(panel):
     return panel.model.rows()
 
 
+def broker_of(window):
+    """The window's paper broker (its one connection, "paper")."""
+    return window.desk.connection("paper").broker
+
+
 def test_window_opens_with_rows_in_every_table(qtbot, qloop, store, open_window):
     async def seed():
         broker = PaperBroker(store, autostart=False)
@@ -101,7 +106,7 @@ def test_window_opens_with_rows_in_every_table(qtbot, qloop, store, open_window)
     assert {o.status for o in rows(window.orders)} == {OrderStatus.FILLED, OrderStatus.ACCEPTED}
     assert [(p.symbol, p.quantity) for p in rows(window.positions)] == [("AAPL", 10)]
     assert window.chart.bar_count > 0 and window.chart.symbol() == "AAPL"
-    assert window.status.connection_label.text().endswith("Paper: connected")
+    assert window.status.item_texts() == ["Paper: connected"]
     assert "Replay" in window.status.replay_label.text() and "ET" in window.status.replay_label.text()
     # times show on the replay's New York clock, without a date on the replayed day
     from zoneinfo import ZoneInfo
@@ -129,7 +134,7 @@ def test_market_order_through_the_ticket_fills_and_updates_position(qtbot, open_
 
 def test_limit_order_cancelled_from_the_orders_table(qtbot, open_window):
     window = open_window()
-    last = window.broker.market.last_price("AAPL")
+    last = broker_of(window).market.last_price("AAPL")
     limit = str((last * D("0.9")).quantize(D("0.01")))
     fill_ticket(qtbot, window, "AAPL", "10", order_type="L", limit=limit)
     submit_and_confirm(qtbot, window)
@@ -148,7 +153,7 @@ def test_limit_order_cancelled_from_the_orders_table(qtbot, open_window):
 
 def test_double_click_working_order_modifies_its_price(qtbot, open_window):
     window = open_window()
-    last = window.broker.market.last_price("IBM")
+    last = broker_of(window).market.last_price("IBM")
     limit = (last * D("0.9")).quantize(D("0.01"))
     fill_ticket(qtbot, window, "IBM", "10", order_type="L", limit=str(limit))
     submit_and_confirm(qtbot, window)
@@ -190,12 +195,12 @@ def test_rejected_order_shows_reason_and_keeps_the_ticket(qtbot, open_window):
 def test_chart_receives_live_bars_from_the_replay(qtbot, open_window):
     window = open_window(autostart=True, minutes=0)
     window.menus.speed_actions[60].trigger()
-    assert window.broker.replay_speed == 60
+    assert broker_of(window).replay_speed == 60
     qtbot.waitUntil(lambda: window.chart.last_bar() is not None, timeout=10_000)  # history loaded (in the background)
     first, applied = window.chart.last_bar(), window.live_bars_applied
     qtbot.waitUntil(lambda: window.live_bars_applied >= applied + 3, timeout=10_000)
     qtbot.waitUntil(lambda: window.chart.last_bar().time > first.time, timeout=10_000)  # new bars at x60
-    assert "x60" in window.status.replay_label.text()
+    qtbot.waitUntil(lambda: "x60" in window.status.replay_label.text())  # the clock ticks every 250 ms
 
 
 def test_interval_change_reloads_history(qtbot, open_window):
@@ -226,7 +231,7 @@ def test_reset_paper_account_from_the_menu_starts_over(qtbot, qloop, store, open
     fill_ticket(qtbot, window, "MSFT", "10")
     submit_and_confirm(qtbot, window)
     qtbot.waitUntil(lambda: any(p.symbol == "MSFT" for p in rows(window.positions)))
-    start_of_replay = window.broker.market.clock.calendar[0]
+    start_of_replay = broker_of(window).market.clock.calendar[0]
 
     window.menus.reset_action.trigger()
     box = None
@@ -238,10 +243,10 @@ def test_reset_paper_account_from_the_menu_starts_over(qtbot, qloop, store, open
 
     qtbot.waitUntil(box_open)
     qtbot.mouseClick(box.button(QMessageBox.StandardButton.Reset), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.service.state == "connected" and not rows(window.orders) and not rows(window.positions)
-                    and not rows(window.fills))
+    qtbot.waitUntil(lambda: "paper" in window.desk.connections and window.desk.connection("paper").is_live
+                    and not rows(window.orders) and not rows(window.positions) and not rows(window.fills))
     qtbot.waitUntil(lambda: any(r.balance is not None and r.balance.cash == D(100_000) for r in rows(window.accounts)))
-    assert window.broker.replay_now.date() >= start_of_replay
+    assert broker_of(window).replay_now.date() >= start_of_replay
 
     async def reopened_state():
         again = PaperBroker(store, autostart=False)
