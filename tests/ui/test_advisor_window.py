@@ -28,9 +28,10 @@ async def yes(_question) -> bool:
 @pytest.fixture
 def window(qtbot, qloop, tmp_path):
     broker = PaperBroker(tmp_path / "advisor.sqlite3", advisor=True, autostart=False)
-    win = MainWindow(broker)
-    allocations: list[tuple[list, list]] = []
-    win.service.allocationChanged.connect(lambda groups, values: allocations.append((groups, values)))
+    win = MainWindow(brokers=[broker])
+    allocations: list = []
+    win.desk.listen(lambda e: e.kind == "allocation" and allocations.append((list(e.connection.groups.values()),
+                                                                               list(e.connection.allocation_values.values()))))
     win.allocations = allocations
     win.show()
     qtbot.waitExposed(win)
@@ -50,11 +51,16 @@ def shown(panel, column_id) -> list[str]:
     return [cell(panel, r, column_id) for r in panel.proxy.visible_rows()]
 
 
+def conn_of(window):
+    """The window's one connection: the paper advisor demo."""
+    return window.desk.connection("paper")
+
+
 def place_group_order(qtbot, qloop, window, group="ByNetLiq", amount=100):
-    aapl = window.service.instrument_for("AAPL")
+    aapl = conn_of(window).instrument_for("AAPL")
     request = OrderRequest(connection_id="paper", account_id=group, instrument=aapl, side=OrderSide.BUY, type=OrderType.MARKET, amount=D(amount))
-    order = run(qtbot, qloop, window.service.submit(request, confirm=yes))
-    window.broker.advance_minutes(2)
+    order = run(qtbot, qloop, window.bridge.submit(request, confirm=yes))
+    conn_of(window).broker.advance_minutes(2)
     return order
 
 
@@ -72,7 +78,7 @@ def test_accounts_panel_shows_master_and_clients(qtbot, window):
 
 
 def test_allocation_groups_are_loaded_and_emitted(qtbot, window):
-    service = window.service
+    service = conn_of(window)
     assert list(service.groups) == ["Everyone", "ByNetLiq", "ByEquity", "Shares", "Growth"]
     assert set(service.allocation_values) == set(CLIENTS)
     assert window.allocations, "allocationChanged was not emitted"
@@ -89,7 +95,7 @@ def test_group_order_shows_under_its_group_and_fills_per_client(qtbot, qloop, wi
     qtbot.waitUntil(lambda: any(o.status is OrderStatus.FILLED and o.order_id == order.order_id for o in orders.model.rows()))
     assert orders.model.columns[orders.model.column_index("account")].header == "Account/Group"
     assert shown(orders, "account") == ["ByNetLiq (group)"]
-    assert window.service.group_orders()[0].order_id == order.order_id
+    assert conn_of(window).group_orders()[0].order_id == order.order_id
 
     fills = window.fills
     qtbot.waitUntil(lambda: len(fills.model.rows()) == 4)
@@ -97,19 +103,19 @@ def test_group_order_shows_under_its_group_and_fills_per_client(qtbot, qloop, wi
     assert sorted(f.account_id for f in rows) == CLIENTS
     assert {cell(fills, f, "group") for f in rows} == {"ByNetLiq"}
     assert {f.client_order_id for f in rows} == {order.client_order_id}
-    group = window.service.groups["ByNetLiq"]
-    expected = group.allocate(D(100), list(window.service.allocation_values.values()))
+    group = conn_of(window).groups["ByNetLiq"]
+    expected = group.allocate(D(100), list(conn_of(window).allocation_values.values()))
     assert {f.account_id: f.amount for f in rows} == {k: v for k, v in expected.items() if v}
     assert sum(f.amount for f in rows) == 100
     assert not fills.view.isColumnHidden(fills.model.column_index("group"))
 
 
 def test_group_order_placed_elsewhere_arrives_on_the_group_stream(qtbot, qloop, window):
-    aapl = window.service.instrument_for("AAPL")
-    low = (window.broker.market.last_price("AAPL") * D("0.5")).quantize(D("0.01"))
+    aapl = conn_of(window).instrument_for("AAPL")
+    low = (conn_of(window).broker.market.last_price("AAPL") * D("0.5")).quantize(D("0.01"))
     request = OrderRequest(connection_id="paper", account_id="Everyone", instrument=aapl, side=OrderSide.BUY, type=OrderType.LIMIT,
                            amount=D(40), limit_price=low)
-    placed = run(qtbot, qloop, window.broker.create_order(request, confirm=yes))  # not through the service
+    placed = run(qtbot, qloop, conn_of(window).broker.create_order(request, confirm=yes))  # not through the desk
     qtbot.waitUntil(lambda: any(o.order_id == placed.order_id for o in window.orders.model.rows()))
     assert shown(window.orders, "account") == ["Everyone (group)"]
 
@@ -118,7 +124,6 @@ def test_positions_per_client_and_consolidated(qtbot, qloop, window):
     place_group_order(qtbot, qloop, window, "ByNetLiq", 100)
     place_group_order(qtbot, qloop, window, "Shares", 100)  # S: 40/30/20/10
     panel = window.positions
-    service = window.service
     qtbot.waitUntil(lambda: sum(p.quantity for p in panel.model.rows()) == 200)
     per_client = panel.model.rows()
     assert {p.account_id for p in per_client} == set(CLIENTS)
@@ -137,7 +142,7 @@ def test_positions_per_client_and_consolidated(qtbot, qloop, window):
     assert total.market_value == sum(p.market_value for p in clients)
     assert total.unrealized_pnl == sum(p.unrealized_pnl for p in clients)
     assert shown(panel, "account") == [CONSOLIDATED_ACCOUNT]
-    assert [p.quantity for p in service.consolidated_positions()] == [200]
+    assert [p.quantity for p in window.desk.consolidated_positions()] == [200]
 
     if SCREENSHOTS:
         window.resize(1600, 1000)
