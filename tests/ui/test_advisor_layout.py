@@ -12,6 +12,8 @@ import pytest
 from PySide6.QtWidgets import QLabel, QPushButton, QScrollArea
 
 from desktop.brokers.paper import PaperBroker
+from desktop.domain import Account
+from desktop.ui.ticket.targets import TicketConnection
 from desktop.ui.main_window import MainWindow
 from qt_helpers import run
 
@@ -21,13 +23,13 @@ SCREENSHOTS = os.environ.get("TRADEDESK_SCREENSHOTS")
 @pytest.fixture
 def window(qtbot, qloop, tmp_path):
     broker = PaperBroker(tmp_path / "advisor.sqlite3", advisor=True, autostart=False)
-    win = MainWindow(broker)
+    win = MainWindow(brokers=[broker])
     win.resize(1600, 1000)
     win.show()
     qtbot.waitExposed(win)
     run(qtbot, qloop, win.start())
     broker.advance_minutes(5)
-    qtbot.waitUntil(lambda: win.ticket.extras.advisor and win.service.quotes.get("AAPL") is not None)
+    qtbot.waitUntil(lambda: win.ticket.extras.advisor and win.desk.state.quote("paper", "AAPL") is not None)
     yield win
     run(qtbot, qloop, win.shutdown())
     win.close()
@@ -37,13 +39,13 @@ def window(qtbot, qloop, tmp_path):
 def place_through_ticket(qtbot, window, group: str, quantity: str) -> None:
     """Choose ``group``, type a market order, submit, confirm, answer the questions."""
     t = window.ticket
-    qtbot.waitUntil(lambda: t.extras.selector.select(group))
+    qtbot.waitUntil(lambda: t.select_group("paper", group))
     t.symbol_edit.setText("AAPL")
     t.quantity_edit.setText(quantity)
     t.set_confirm_orders(False)
     qtbot.waitUntil(t.submit_button.isEnabled)
     t.submit_button.click()
-    asker = window.actions_.questions
+    asker = window.actions_.asker("paper")
     while not t.status_label.text().startswith("Order accepted"):
         qtbot.waitUntil(lambda: t.status_label.text().startswith("Order accepted")
                         or (asker.dialog is not None and asker.dialog.isVisible()), timeout=5000)
@@ -61,7 +63,7 @@ def test_ticket_scrolls_inside_its_dock(qtbot, window):
 
     def filled() -> bool:
         if sum(window.ticket.extras.placed_fills().values()) < 100:
-            window.broker.advance_minutes(1)
+            window.desk.connection("paper").broker.advance_minutes(1)
             return False
         return True
 
@@ -103,19 +105,22 @@ def test_advisor_account_row_uses_the_whole_width_and_goes_back(qtbot, window):
     assert t.account_label.text() == "Allocate to" and form.indexOf(box) < 0
     assert t.layout().indexOf(box) == 1 and t.layout().indexOf(t.account_label) == 0
     assert box.width() > form.geometry().width() - 20  # spans the ticket, not just the field column
-    combo = t.extras.selector.combo
+    combo = t.account_combo
     longest = max(combo.fontMetrics().horizontalAdvance(combo.itemText(i)) for i in range(combo.count()))
     assert combo.lineEdit().width() >= longest  # "ByEquity · A · Available equity · 3 accounts" in full
-    members = t.extras.selector.members_label
+    members = t.selector.members_label
     assert members.height() >= members.heightForWidth(members.width())  # wrapped lines not squeezed
 
     rows = form.rowCount()
-    t.set_allocation([], [])
-    t.set_capabilities(BrokerCapabilities())  # e.g. the paper broker connected next
+    plain = TicketConnection("plain", "Paper 2", BrokerCapabilities(), accounts=(
+        Account(broker="paper", connection_id="plain", account_id="PAPER", name="Paper account", is_paper=True),))
+    t.set_connections([plain])  # only a connection without groups is left (the choice is never moved silently)
+    assert t.select_account("plain", "PAPER")
     assert form.rowCount() == rows + 1 and form.getWidgetPosition(t.boxes["symbol"])[0] == 1
     assert t.account_label.text() == "Account" and form.labelForField(box) is t.account_label
     assert form.getWidgetPosition(box)[0] == 0 and t.layout().indexOf(box) < 0
-    assert t.account_combo.isVisibleTo(t) and not t.extras.selector.isVisibleTo(t)
-    t.set_capabilities(window.broker.capabilities)
+    assert not t.account_combo.isEditable()  # a plain drop-down again
+    window._update_ticket()  # the advisor connection is offered again
+    assert t.select_group("paper", "ByNetLiq")
     assert t.account_label.text() == "Allocate to" and t.layout().indexOf(box) == 1
     assert form.rowCount() == rows and form.getWidgetPosition(t.boxes["symbol"])[0] == 0
