@@ -20,7 +20,9 @@ from desktop.domain.occ import parse_occ
 from desktop.ui.options import OccBuilder, OptionChainModel, OptionChainPanel, action_for
 from desktop.ui.options.chain import STRIKE_COLUMN, column_of
 from desktop.ui.options.common import atm_background, itm_background
+from desktop.brokers.capabilities import BrokerCapabilities
 from desktop.ui.ticket import OrderTicket
+from desktop.ui.ticket.targets import TicketConnection
 from qt_helpers import find, run
 
 EXPIRIES = (date(2013, 3, 15), date(2013, 3, 22), date(2013, 4, 19))
@@ -274,9 +276,12 @@ def lookup(symbol: str):
 
 @pytest.fixture
 def ticket(qtbot):
-    t = OrderTicket(instrument_for=lookup, commission_for=lambda r, p: D("0.65") * r.amount)
+    t = OrderTicket()
     qtbot.addWidget(t)
-    t.set_accounts([Account(broker="paper", account_id="DU111", name="Paper", is_paper=True)])
+    t.set_connections([TicketConnection(
+        "paper", "Paper", BrokerCapabilities(options=True),
+        accounts=(Account(broker="paper", connection_id="paper", account_id="DU111", name="Paper", is_paper=True),),
+        instrument_for=lookup, commission_for=lambda r, p: D("0.65") * r.amount)])
     t.resize(330, 600)
     t.show()
     qtbot.waitExposed(t)
@@ -356,7 +361,7 @@ def window(qtbot, qloop, tmp_path):
     from desktop.ui.main_window import MainWindow
 
     broker = PaperBroker(tmp_path / "paper.sqlite3", autostart=False)
-    w = MainWindow(broker)  # not qtbot.addWidget: pytest-qt would delete it before shutdown
+    w = MainWindow(brokers=[broker])  # not qtbot.addWidget: pytest-qt would delete it before shutdown
     w.show()
     qtbot.waitExposed(w)
     run(qtbot, qloop, w.start())
@@ -390,7 +395,7 @@ def test_buy_to_open_from_the_chain_fills_and_shows_the_option_position(qtbot, w
     w.docks["options"].raise_()  # the user clicks the Options tab
     panel = w.options
     chain, builder = panel.chain, panel.builder
-    now = w.broker.market.clock.now
+    now = w.desk.connection("paper").broker.market.clock.now
     qtbot.waitUntil(lambda: chain.model.rowCount() > 0 and chain.chain().timestamp == now, timeout=10_000)
     assert chain.underlying() == "AAPL" == builder.underlying()  # the chart's symbol
     atm = chain.model.atm_strike
@@ -463,7 +468,7 @@ def test_the_ticket_resolves_typed_occ_symbols_through_the_service(qtbot, qloop,
     symbol.selectAll()
     qtbot.keyClicks(symbol, "IBM")
     assert not w.ticket.option_mode
-    chain = run(qtbot, qloop, w.service.fetch_option_chain("IBM"))
+    chain = run(qtbot, qloop, w.desk.connection("paper").fetch_option_chain("IBM"))
     occ = chain.quotes[0].contract.occ_symbol
     symbol.selectAll()
     qtbot.keyClicks(symbol, occ.replace(" ", ""))  # unpadded
