@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QToolButton
 from desktop.security.secrets import SecretStore
 from desktop.connections import ConnectionStore
 from desktop.domain import OrderSide, OrderStatus, OrderType
+from desktop.desk import Desk
 from desktop.ui.main_window import MainWindow
 from desktop.domain.consolidation import CONSOLIDATED_ACCOUNT
 from qt_helpers import find, run, top_level
@@ -45,8 +46,14 @@ def cell(panel, row, column_id) -> str:
     return panel.model.columns[panel.model.column_index(column_id)].display(row)
 
 
-def status_text(window) -> str:
-    return window.status.connection_label.text()
+def status_text(window, connection_id) -> str:
+    item = window.status.item(connection_id)
+    return item.full_text if item is not None else ""
+
+
+def login_offered(window, connection_id) -> bool:
+    """Whether the connection's status bar item offers "Log in…"."""
+    return "loginAction" in [a.objectName() for a in window.status.menu_for(connection_id).actions()]
 
 
 def type_into(qtbot, edit: QLineEdit, text: str) -> None:
@@ -62,12 +69,15 @@ class LoggingInBrowser(QObject):
     def __init__(self, gw, window_ref: list) -> None:
         super().__init__()
         self.gw, self.window_ref = gw, window_ref
-        self.opened: list[tuple[str, str, bool]] = []  # (url, status text, login button visible)
+        self.connection_id = ""
+        self.opened: list[tuple[str, str, bool, str]] = []  # (url, status text, "Log in…" offered, its tooltip)
 
     @Slot(QUrl)
     def open(self, url: QUrl) -> None:
         window = self.window_ref[0] if self.window_ref else None
-        shown = (status_text(window), window.status.login_button.isVisible()) if window else ("", False)
+        cid = self.connection_id
+        item = window.status.item(cid) if window and cid else None
+        shown = (status_text(window, cid), login_offered(window, cid), item.toolTip()) if item else ("", False, "")
         self.opened.append((url.toString(), *shown))
         if url.toString() == self.gw.login_url:
             self.gw.log_in()
@@ -165,16 +175,14 @@ def test_advisor_trusts_logs_in_and_trades_a_group_through_ibkr(qtbot, qloop, ti
     store = ConnectionStore.open_default()  # $TRADEDESK_HOME/config (tests/conftest.py)
     conn = store.add("ibkr", "IBKR gateway", {"base_url": gw.base_url, "certificate_sha256": ""})
     assert not store.get(conn.id).values.get("certificate_sha256")
-    window = MainWindow(store.get(conn.id).create_broker({}), connection_id=conn.id, connections=store,
-                        secrets=SecretStore())
-    started_with = window.broker
-    assert type(started_with) is timings.broker_class
-    if timings.fast:
-        window.service.poll_s = 0.2  # balances/positions/fills poll (2 s in the app)
+    secrets = SecretStore()
+    desk = Desk(store, secrets, poll_s=0.2 if timings.fast else None)  # balances/positions/fills poll (10 s on IBKR)
+    window = MainWindow(desk, connections=store, secrets=secrets)
+    browser.connection_id = conn.id
     windows.append(window)
     window.show()
     qtbot.waitExposed(window)
-    started = qloop.create_task(window.start())
+    started = qloop.create_task(window.start([conn.id]))
     qtbot.waitUntil(lambda: top_level("certificateTrustDialog") is not None, timeout=wait)
     dialog = top_level("certificateTrustDialog")
     assert dialog.fingerprint == gw.fingerprint
@@ -186,18 +194,18 @@ def test_advisor_trusts_logs_in_and_trades_a_group_through_ibkr(qtbot, qloop, ti
     # 2. Log in: the status bar asks for it and the browser opens the gateway's login page.
     qtbot.waitUntil(lambda: bool(browser.opened), timeout=wait)
     qtbot.waitUntil(started.done, timeout=wait)
-    started.result()
+    assert started.result() == {conn.id: None}
     assert store.get(conn.id).values["certificate_sha256"] == gw.fingerprint
     assert ConnectionStore(store.path).get(conn.id).values["certificate_sha256"] == gw.fingerprint  # on disk
-    url, text_then, login_button_then = browser.opened[0]
-    assert url == gw.login_url and login_button_then
-    assert "Interactive Brokers: log in required" in text_then and "in your browser" in text_then
+    url, text_then, login_offered_then, tip_then = browser.opened[0]
+    assert url == gw.login_url and login_offered_then
+    assert text_then == "IBKR gateway: log in required" and "in your browser" in tip_then
     assert [u for u, *_ in browser.opened] == [gw.login_url]  # opened once, by itself
-    qtbot.waitUntil(lambda: status_text(window).endswith("Interactive Brokers: connected")
-                    and not window.status.login_button.isVisible(), timeout=wait)
-    assert window.service.state == "connected"
-    broker = window.broker
-    assert type(broker) is timings.broker_class and broker is not started_with  # rebuilt from the pinned connection
+    qtbot.waitUntil(lambda: status_text(window, conn.id) == "IBKR gateway: connected", timeout=wait)
+    live = window.desk.connection(conn.id)
+    assert live.is_live
+    broker = live.broker
+    assert type(broker) is timings.broker_class and broker.connection_id == conn.id  # built from the pinned connection
     assert broker.fingerprint == gw.fingerprint and broker.capabilities.allocation_groups
 
     accounts = window.accounts
@@ -208,13 +216,13 @@ def test_advisor_trusts_logs_in_and_trades_a_group_through_ibkr(qtbot, qloop, ti
 
     # 3. Choose the group by typing in the ticket's selector; the preview estimates the split.
     ticket = window.ticket
-    selector = ticket.extras.selector
+    selector = ticket.selector
     qtbot.waitUntil(lambda: selector.isVisible()
-                    and selector.combo.findText(f"{GROUP} ·", Qt.MatchFlag.MatchStartsWith) >= 0, timeout=wait)
-    group = window.service.groups[GROUP]
+                    and selector.combo.findText(f"{GROUP} ·", Qt.MatchFlag.MatchContains) >= 0, timeout=wait)
+    group = live.groups[GROUP]
     values = run(qtbot, qloop, broker.fetch_allocation_values(), timeout=wait)  # GET /iserver/account/allocation/accounts
     assert {v.account_id for v in values} == set(CLIENTS)
-    qtbot.waitUntil(lambda: (q := window.service.quotes.get("AAPL")) is not None and q.last is not None,
+    qtbot.waitUntil(lambda: (q := window.desk.state.quote(conn.id, "AAPL")) is not None and q.last is not None,
                     timeout=wait)
     assert AAPL_CONID in gw.state.market_data_requested  # the ticket's quote came from the gateway
 
@@ -224,19 +232,19 @@ def test_advisor_trusts_logs_in_and_trades_a_group_through_ibkr(qtbot, qloop, ti
     popup = selector.completer.popup()
     qtbot.waitUntil(popup.isVisible)
     offered = [popup.model().index(r, 0).data() for r in range(popup.model().rowCount())]
-    assert len(offered) == 1 and offered[0].startswith(f"{GROUP} · N")
+    assert len(offered) == 1 and f"{GROUP} · N" in offered[0]
     popup.setCurrentIndex(popup.model().index(0, 0))
     qtbot.keyClick(popup, Qt.Key.Key_Return)
-    assert selector.target() == ("group", GROUP)
+    assert ticket.current_target() == (conn.id, "group", GROUP)
 
-    limit = (window.service.quotes["AAPL"].last * D("1.02")).quantize(D("0.01"))  # above the market: fills
+    limit = (window.desk.state.quote(conn.id, "AAPL").last * D("1.02")).quantize(D("0.01"))  # above the market: fills
     type_into(qtbot, find(ticket, QLineEdit, "symbolEdit"), "AAPL")
     type_into(qtbot, find(ticket, QLineEdit, "quantityEdit"), str(QUANTITY))
     ticket.type_combo.setCurrentIndex(ticket.type_combo.findData("LIMIT"))
     type_into(qtbot, find(ticket, QLineEdit, "limitPriceEdit"), str(limit))
     request = ticket.current_request()
-    assert (request.account_id, request.side, request.type, request.amount, request.limit_price) == (
-        GROUP, OrderSide.BUY, OrderType.LIMIT, D(QUANTITY), limit)
+    assert (request.connection_id, request.account_id, request.side, request.type, request.amount,
+            request.limit_price) == (conn.id, GROUP, OrderSide.BUY, OrderType.LIMIT, D(QUANTITY), limit)
 
     preview = ticket.extras.preview
     expected = group.allocate(D(QUANTITY), values)
@@ -252,7 +260,7 @@ def test_advisor_trusts_logs_in_and_trades_a_group_through_ibkr(qtbot, qloop, ti
 
     # 4. Submit, confirm, and answer IBKR's questions one after another.
     shown: list = []  # every reply question dialog, in the order they open
-    window.actions_.questions.questionShown.connect(shown.append)
+    window.actions_.asker(conn.id).questionShown.connect(shown.append)
     submit = find(ticket, QPushButton, "submitButton")
     assert submit.isEnabled(), ticket.errors()
     qtbot.mouseClick(submit, Qt.MouseButton.LeftButton)
