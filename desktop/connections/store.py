@@ -227,10 +227,10 @@ class ConnectionStore:
             self.save()
 
     def restore_ids(self) -> list[str]:
-        """The saved connections to connect at start, in the order they were connected:
-        those connected when the app last quit; on first run (or when none is left)
-        the built-in paper connection."""
-        ids = [c for c in self.connected if c in self._connections]
+        """The saved connections to connect at start, in the order they are listed (the
+        order the user added them): those connected when the app last quit; on first
+        run (or when none is left) the built-in paper connection."""
+        ids = [c for c in self._connections if c in self.connected]
         if not ids and self.default() is not None:
             ids = [self.default().id]
         return ids
