@@ -102,6 +102,14 @@ class Desk:
             return self.store.get(connection_id).name, True
         return broker.display_name, False
 
+    def refresh_names(self) -> None:
+        """Take renamed saved connections' new names (a STATUS event for each renamed)."""
+        for conn in list(self.connections.values()):
+            if conn.saved and self.store is not None and conn.id in self.store:
+                name = self.store.get(conn.id).name
+                if name != conn.name:
+                    conn.rename(name)
+
     async def connect(self, connection_id: str, broker: Broker | None = None) -> LiveConnection:
         """Connect saved connection ``connection_id`` (with ``broker``, else a new adapter
         from the store) beside the others; remembered for the next start. Connecting a

@@ -165,6 +165,11 @@ class LiveConnection:
             self.session is not None and self.session.status in STALE_SESSIONS))
         self.emit(ev.STATUS)
 
+    def rename(self, name: str) -> None:
+        """The saved connection was renamed: show the new name (STATUS event)."""
+        self.name = self.refresher.name = name
+        self.emit(ev.STATUS)
+
     def emit(self, kind: str, detail: object = None) -> None:
         """Tell the desk's listeners (see :mod:`desktop.desk.events`)."""
         self._notify(ev.DeskEvent(kind, self, detail))

@@ -272,6 +272,7 @@ class ConnectionsDialog(QDialog):
         return dialog
 
     def _saved(self, conn: Connection, connect_after: bool) -> None:
+        self.desk.refresh_names()  # a renamed live connection shows its new name at once
         self.refresh()
         self.select(conn.id)
         where = "" if not _has_secret_fields(conn) else (

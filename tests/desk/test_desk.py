@@ -165,3 +165,20 @@ def test_group_orders_and_client_fills_of_an_advisor_connection(arun, tmp_path):
         await desk.shutdown()
 
     arun(scenario(), timeout=30)
+
+
+def test_a_renamed_connection_shows_its_new_name(arun, tmp_path):
+    store = ConnectionStore(tmp_path / "connections.json")
+    second = store.add("paper", "Paper 2", {"account_file": "p2.sqlite3"})
+
+    async def scenario():
+        desk = Desk(store, SecretStore(backend=MemoryKeyring()), poll_s=30, start_budget_s=2)
+        events = []
+        desk.listen(lambda e: events.append((e.kind, e.connection.name)))
+        conn = await desk.connect(second.id)
+        store.update(second.id, name="Swing account")
+        desk.refresh_names()
+        assert conn.name == "Swing account" and events[-1] == ("status", "Swing account")
+        await desk.shutdown()
+
+    arun(scenario(), timeout=30)
