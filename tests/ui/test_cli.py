@@ -55,7 +55,10 @@ def test_version(tmp_path):
     assert proc.returncode == 0 and proc.stdout.strip() == f"Tradedesk {desktop.__version__}"
 
 
-def test_domain_and_brokers_import_no_qt():
-    code = "import desktop.domain, desktop.brokers, desktop.brokers.paper, sys; assert not any(m.startswith(('PySide6', 'pyqtgraph', 'qasync')) for m in sys.modules)"
+def test_domain_brokers_desk_and_connections_import_no_qt():
+    code = ("import desktop.domain, desktop.brokers, desktop.brokers.paper, desktop.brokers.ibkr, desktop.desk, "
+            "desktop.desk.startup, desktop.connections, desktop.security.secrets, sys; "
+            "import desktop.connections.registry as r; r.broker_specs(); "  # the adapters' spec modules too
+            "assert not any(m.startswith(('PySide6', 'pyqtgraph', 'qasync')) for m in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
