@@ -28,7 +28,7 @@ def run(args: argparse.Namespace, *, started: float) -> int:
     from desktop.app.logging_setup import setup_logging
     from desktop.connections import ConnectionStore
     from desktop.desk import Desk
-    from desktop.desk.startup import startup_connections
+    from desktop.desk.startup import connection_for_key, startup_connections
     from desktop.security.secrets import SecretStore
     from desktop.paths import resources_dir
     from desktop.ui.error_reporting import ErrorReporter
@@ -54,6 +54,7 @@ def run(args: argparse.Namespace, *, started: float) -> int:
     connections, secrets = ConnectionStore.open_default(), SecretStore()
     try:
         connection_ids = startup_connections(connections, args.broker)
+        focus = connection_for_key(connections, args.broker).id if args.broker else None
     except KeyError as exc:  # an unknown --broker key
         print(exc.args[0], file=sys.stderr)
         return 2
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace, *, started: float) -> int:
     window.show()
     try:
         with loop:
-            return loop.run_until_complete(_amain(window, args, started, connection_ids))
+            return loop.run_until_complete(_amain(window, args, started, connection_ids, focus))
     finally:
         collector.uninstall()
         if instance is not None:
@@ -93,10 +94,11 @@ def _single_instance():
     return SingleInstance()
 
 
-async def _amain(window, args: argparse.Namespace, started: float, connection_ids: list[str]) -> int:
+async def _amain(window, args: argparse.Namespace, started: float, connection_ids: list[str],
+                 focus: str | None) -> int:
     closed = asyncio.Event()
     window.closed.connect(closed.set)
-    outcome = await window.start(connection_ids)
+    outcome = await window.start(connection_ids, focus=focus)
     failed = {cid: exc for cid, exc in outcome.items() if exc is not None}
     for cid, exc in failed.items():
         log.error("could not connect %s: %s", cid, getattr(exc, "message", exc))

@@ -400,6 +400,7 @@ class MainWindow(QMainWindow):
         """The ticket's account is at another connection: it is the default market-data
         source now, and the ticket's quote comes from it."""
         self.desk.market.set_focus(connection_id or None)
+        self.feed.reconsider()  # the chart draws from the ticket's connection when it serves bars
         self._ticket_symbol_changed(self.ticket.current_symbol())
         if self.welcome is not None:
             self.welcome.set_focus(connection_id)
@@ -424,12 +425,14 @@ class MainWindow(QMainWindow):
                                  if (control := replay_control(c.broker)) is not None])
 
     # -- start / stop ---------------------------------------------------------
-    async def start(self, connection_ids: Sequence[str] | None = None) -> dict:
+    async def start(self, connection_ids: Sequence[str] | None = None, *, focus: str | None = None) -> dict:
         """Connect the ad-hoc brokers and the saved connections ``connection_ids``
         (default: those remembered, else the built-in paper connection), each through
         the session prompts (an untrusted gateway certificate is shown to trust), side by
-        side; fill the panels; start the chart. Returns each connection's failure
-        (None when it connected); one failing never stops the others."""
+        side; fill the panels; start the chart. ``focus`` (``tradedesk --broker KEY``'s
+        connection) gets the ticket's account, so the chart draws from it when it serves
+        bars. Returns each connection's failure (None when it connected); one failing
+        never stops the others."""
         watch = list(self.settings.value("watchlist/symbols", DEFAULT_WATCHLIST) or DEFAULT_WATCHLIST)
         self.set_watchlist(watch)
         symbol = str(self.settings.value("chart/symbol", watch[0] if watch else "AAPL"))
@@ -442,10 +445,22 @@ class MainWindow(QMainWindow):
         if connection_ids is None:
             connection_ids = [] if self._adhoc and not self.connection_store.connected else self.connection_store.restore_ids()
         outcome.update(await self.session_ui.restore(connection_ids))
+        if focus is not None:
+            self.focus_connection(focus)
         self._apply_replay_preference()
         self.show_symbol(symbol)
         self._chart_selection_changed()
         return outcome
+
+    def focus_connection(self, connection_id: str) -> bool:
+        """Point the ticket at ``connection_id``'s first account that trades (not an
+        advisor's master); False when it is not live or has none."""
+        conn = self.desk.connections.get(connection_id)
+        if conn is None or not conn.is_live:
+            return False
+        self._update_ticket()
+        account = next((a for a in self.desk.state.accounts_of(connection_id) if not a.is_master), None)
+        return account is not None and self.ticket.select_account(connection_id, account.account_id)
 
     def _apply_replay_preference(self) -> None:
         """Settings / Replay menu speed, kept across starts, for every paper connection."""
