@@ -170,7 +170,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(positions, accounts)
         orders.raise_()
         positions.raise_()
-        self.resizeDocks([self.docks["watchlist"], self.docks["ticket"]], [540, 330], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["watchlist"], self.docks["ticket"]], [590, 330], Qt.Orientation.Horizontal)
         self.resizeDocks([orders], [300], Qt.Orientation.Vertical)
         self.options = install_options(self, self.desk, self.ticket, self.chart, self.positions,
                                        default_quantity=lambda kind: self.preferences.default_quantity(kind))
@@ -445,8 +445,11 @@ class MainWindow(QMainWindow):
         if connection_ids is None:
             connection_ids = [] if self._adhoc and not self.connection_store.connected else self.connection_store.restore_ids()
         outcome.update(await self.session_ui.restore(connection_ids))
-        if focus is not None:
-            self.focus_connection(focus)
+        # The ticket starts on --broker KEY's connection, else the first one listed (connections
+        # connect side by side, so whichever answered first must not decide).
+        for candidate in ([focus] if focus else []) + [c.id for c in self.desk.connections.values()]:
+            if self.focus_connection(candidate):
+                break
         self._apply_replay_preference()
         self.show_symbol(symbol)
         self._chart_selection_changed()

@@ -71,11 +71,18 @@ def test_the_source_label_names_symbol_interval_and_connection(qtbot, chart):
 
 def test_a_narrow_chart_shortens_the_source_label_instead_of_widening(qtbot, chart):
     chart.set_bars("AAPL", Interval.M1, [bar(i, 100, 101, 99, 100.5) for i in range(5)])
+    from desktop.ui.chart.toolbar import SOURCE_KEEP_MAX
+
+    label = chart.toolbar.source_label
+    chart.set_source_label("")
+    bare = chart.toolbar.minimumSizeHint().width()
     chart.set_source_label("Interactive Brokers — the long name of a saved connection")
-    wide = chart.toolbar.minimumSizeHint().width()
-    chart.set_source_label("IBKR")
-    assert chart.toolbar.minimumSizeHint().width() == wide  # the label never sets the minimum width
-    assert chart.toolbar.source_label.toolTip() == "AAPL · 1m · IBKR"  # the full text, however shortened
+    assert chart.toolbar.minimumSizeHint().width() <= bare + SOURCE_KEEP_MAX + 20  # a long name never widens much
+    chart.set_source_label("IBKR (synthetic intraday)")
+    keep = label.fontMetrics().horizontalAdvance("IBKR")
+    assert keep <= label.minimumWidth() <= SOURCE_KEEP_MAX and label.short == "IBKR"  # too narrow: just "IBKR"
+    chart.toolbar.resize(bare, chart.toolbar.height())  # as narrow as it gets
+    assert label.toolTip() == "AAPL · 1m · IBKR (synthetic intraday)"  # the full text, however shortened
 
 
 def test_picking_a_source_from_the_menu_emits_its_connection(qtbot, chart):

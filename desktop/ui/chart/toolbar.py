@@ -31,8 +31,16 @@ INTERVAL_LABELS = {
 }
 
 
+SOURCE_KEEP_MAX = 140
+"""At most this many pixels of the source label stay when the toolbar is narrow."""
+
+
 class ElidedLabel(QLabel):
-    """A one-line label that shrinks with an ellipsis; the full text is the tooltip."""
+    """A one-line label that shrinks with an ellipsis; the full text is the tooltip.
+    ``short``: what it shows instead when the text does not fit (e.g. just the chart
+    source's connection name), itself shortened with an ellipsis if needed."""
+
+    short = ""
 
     def setText(self, text: str) -> None:  # noqa: N802
         super().setText(text)
@@ -44,7 +52,10 @@ class ElidedLabel(QLabel):
     def paintEvent(self, _ev) -> None:  # noqa: N802
         p = QPainter(self)
         rect = self.contentsRect()
-        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        metrics, text = self.fontMetrics(), self.text()
+        if self.short and metrics.horizontalAdvance(text) > rect.width():
+            text = self.short
+        text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
         p.setPen(self.palette().color(self.foregroundRole()))
         p.drawText(rect, int(self.alignment()), text)
         p.end()
@@ -179,8 +190,13 @@ class ChartToolbar(QWidget):
     def set_notice(self, text: str) -> None:
         self.notice_label.setText(text)
 
-    def set_source_text(self, text: str, tooltip: str = "") -> None:
-        """Show ``text`` as the source label ("" hides it); ``tooltip`` explains it."""
+    def set_source_text(self, text: str, tooltip: str = "", *, keep: str = "") -> None:
+        """Show ``text`` as the source label ("" hides it); ``tooltip`` explains it;
+        however narrow the toolbar, ``keep`` (the connection's name) stays readable in
+        its place (up to SOURCE_KEEP_MAX pixels)."""
+        metrics = self.source_label.fontMetrics()
+        self.source_label.short = keep  # too narrow for "AAPL · 1m · Paper (synthetic intraday)": "Paper"
+        self.source_label.setMinimumWidth(min(metrics.horizontalAdvance(keep) + 2, SOURCE_KEEP_MAX) if keep else 0)
         self.source_label.setText(text)
         self.source_label.setToolTip(f"{text}\n{tooltip}" if tooltip else text)
         self.source_label.setVisible(bool(text))
