@@ -125,7 +125,7 @@ async def _smoke(window, started: float, timeout: float) -> int:
     checks = {
         "first_paint_s": lambda: window.first_paint_done and window.chart.frames_painted > 0,
         "history_s": lambda: window.chart.bar_count > 0,
-        "first_live_bar_s": lambda: window.live_bars_applied > 0,
+        "first_live_bar_s": lambda: window.chart_link.live_bars_applied > 0,
     }
     while len(figures) < len(checks):
         now = time.perf_counter()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
@@ -22,19 +21,22 @@ from desktop import __version__
 from desktop.brokers import Broker
 from desktop.brokers.replay_control import replay_control
 from desktop.connections import ConnectionStore
-from desktop.desk import Desk, DeskEvent, LiveConnection
+from desktop.desk import Desk, DeskEvent
 from desktop.desk import events as ev
 from desktop.desk.tasks import spawn
-from desktop.domain import Interval, OrderSide
+from desktop.domain import Interval
 from desktop.security.secrets import SecretStore
 
 from .advisor_view import AdvisorView
 from .chart import ChartWidget
+from .chart_link import ChartLink
+from .connection_clocks import configure_clocks
 from .display_clock import DISPLAY_CLOCK
 from .menus import Menus
 from .options import install_options
 from .order_actions import OrderActions
-from .services.chart_feed import ChartFeed, source_label
+from .quote_routing import QuoteRouting
+from .services.chart_feed import ChartFeed
 from .services.desk_bridge import DeskBridge
 from .session_ui import SessionUi
 from .settings import app_settings
@@ -43,22 +45,12 @@ from .tables import AccountsPanel, FillsPanel, OrdersPanel, PositionsPanel, Watc
 from .tables.connection_labels import ConnectionLabels
 from .ticket import OrderTicket
 from .ticket.scroll import ticket_scroll_area
-from .ticket.targets import TicketConnection
+from .ticket_link import TicketLink
 from .welcome import WelcomePanel, welcome_dismissed
 
 log = logging.getLogger(__name__)
 
 DEFAULT_WATCHLIST = ["AAPL", "MSFT", "IBM", "GOOG"]
-SYNTHETIC_TOOLTIP = ("Paper broker replay. Daily open/high/low/close and volume are real (Quandl WIKI prices, public domain). "
-                     "Minute bars are a synthetic path generated inside each real day, so every replayed day ends on its real OHLC.")
-
-
-def _replay_now(control, conn: LiveConnection, last: list):
-    """A paper connection's replayed "now"; after it disconnected, the last one read
-    (its clock is closed with it)."""
-    if conn.is_live:
-        last[0] = control.replay_now
-    return last[0]
 
 
 class MainWindow(QMainWindow):
@@ -88,7 +80,6 @@ class MainWindow(QMainWindow):
 
         self.preferences = load_preferences(self.settings)
         self.first_paint_done = False
-        self.live_bars_applied = 0
         self.setWindowTitle(f"Tradedesk {__version__}")
         self.resize(1600, 1000)
         self.setDockNestingEnabled(True)
@@ -212,53 +203,51 @@ class MainWindow(QMainWindow):
     # -- wiring -------------------------------------------------------------
     def _wire(self) -> None:
         b = self.bridge
-        b.quotesChanged.connect(self._quotes_changed)
         b.ordersChanged.connect(self.orders.stage)
         b.fillsAdded.connect(self.fills.stage)
         b.positionsChanged.connect(self.positions.stage)
         b.positionsRemoved.connect(self.positions.remove)
         b.balancesChanged.connect(self.accounts.stage)
         b.accountsChanged.connect(self.accounts.stage)
-        b.accountsChanged.connect(lambda _accounts: self._update_ticket())
+        b.accountsChanged.connect(lambda _accounts: self.ticket_link.update())
         b.staleChanged.connect(self.labels.set_stale)
         b.connectionsDropped.connect(self._connections_dropped)
         b.connectionEvent.connect(self._connection_event)
         b.errorOccurred.connect(lambda text: self.status.showMessage(text, 10000))
 
-        self.chart.symbolChanged.connect(self._chart_selection_changed)
-        self.chart.intervalChanged.connect(self._chart_selection_changed)
-        self.chart.sourceRequested.connect(self.feed.choose_source)
-        self.feed.historyLoaded.connect(self._history_loaded)
-        self.feed.barsUpdated.connect(self._bars_updated)
-        self.feed.sourceChanged.connect(self._chart_source_changed)
-        self.feed.failed.connect(self._chart_failed)
+        self.chart_link = ChartLink(self.chart, self.feed, self.settings,
+                                    say=lambda text: self.status.showMessage(text, 10000),
+                                    source_changed=self.menus.set_chart_source)
+        self.quotes = QuoteRouting(self.desk, self.watchlist, self.ticket)
+        b.quotesChanged.connect(self.quotes.quotes_changed)
+        self.ticket_link = TicketLink(self.desk, self.ticket, chart=self.chart, feed=self.feed, quotes=self.quotes,
+                                      say=lambda text: self.status.showMessage(text, 10000), name_of=self.labels.name,
+                                      welcome=self.welcome)
 
         self.ticket.orderSubmitted.connect(self.actions_.submit)
-        self.ticket.connectionChanged.connect(self._ticket_connection_changed)
-        self.ticket.symbolChanged.connect(self._ticket_symbol_changed)
-        self.ticket.symbolLookupRequested.connect(self._ticket_lookup)
+        self.ticket.symbolChanged.connect(self.quotes.ticket_symbol_changed)
+        self.ticket.symbolLookupRequested.connect(self.quotes.look_up)
         self.orders.cancelRequested.connect(self.actions_.cancel)
         self.orders.modifyRequested.connect(self.actions_.modify)
         self.actions_.message.connect(lambda text: self.status.showMessage(text, 8000))
         self.watchlist.activated.connect(lambda quote: self.show_symbol(quote.symbol))
         self.watchlist.view.clicked.connect(lambda index: self.show_symbol(self.watchlist.row_for(index).symbol))
-        self.positions.activated.connect(self._close_position_ticket)
+        self.positions.activated.connect(self.ticket_link.close_position)
 
     def _connection_event(self, event: DeskEvent) -> None:
         """A connection was added, removed, or changed state / groups / instruments."""
         if event.kind in (ev.ADDED, ev.REMOVED, ev.STATUS):
             self.labels.set_connections((c.id, c.name) for c in self.desk.connections.values())
-            self._configure_clocks()
+            (self._replay_timer.start if configure_clocks(self.desk) else self._replay_timer.stop)()
             self.menus.sync_connections()
             if self.welcome is not None:
                 self.welcome.set_connections(self.desk.live())
-            self.feed.reconsider()
-            self.chart.set_sources([(c.id, c.name) for c in self.feed.candidates()], self.feed.choice)
-            self._refresh_watchlist_sources()
+            self.chart_link.connections_changed()
+            self.quotes.sources_changed()
         if event.kind == ev.REMOVED:
             DISPLAY_CLOCK.forget(event.connection.id)
         if event.kind in (ev.ADDED, ev.REMOVED, ev.STATUS, ev.SESSION, ev.ALLOCATION, ev.INSTRUMENTS):
-            self._update_ticket()
+            self.ticket_link.update()
             symbols = self.desk.known_symbols()
             self.chart.set_symbols(symbols)
             self.ticket.set_symbols(symbols)
@@ -274,70 +263,6 @@ class MainWindow(QMainWindow):
         for panel in self.panels().values():
             panel.drop_connections(connection_ids)
 
-    def _update_ticket(self) -> None:
-        """Give the ticket every connection's accounts, groups and capabilities."""
-        state = self.desk.state
-        targets = []
-        for conn in self.desk.connections.values():
-            targets.append(TicketConnection(
-                connection_id=conn.id, name=conn.name, capabilities=conn.capabilities or conn.broker.capabilities,
-                accounts=tuple(state.accounts_of(conn.id)), groups=tuple(conn.groups.values()),
-                values=tuple(conn.allocation_values.values()), live=conn.is_live,
-                instrument_for=conn.instrument_for, commission_for=conn.broker.estimate_commission))
-        self.ticket.set_connections(targets)
-
-    def _configure_clocks(self) -> None:
-        """Each connection's times in its exchange's zone; a replaying paper connection's
-        "now" is its replay clock."""
-        for conn in self.desk.live():  # a stale one keeps its clock: its rows stay in their replayed time
-            caps = conn.capabilities or conn.broker.capabilities
-            zone = ZoneInfo(caps.exchange_timezone) if caps.exchange_timezone else None
-            control = replay_control(conn.broker)
-            frozen = control.replay_now if control is not None else None
-            DISPLAY_CLOCK.configure_connection(
-                conn.id, zone, (lambda c=control, conn=conn, last=[frozen]: _replay_now(c, conn, last)) if control else None)
-        if any(replay_control(c.broker) is not None for c in self.desk.live()):
-            self._replay_timer.start()
-        else:
-            self._replay_timer.stop()
-
-    # -- market data ----------------------------------------------------------
-    def _quotes_changed(self, quotes: list) -> None:
-        """Quotes of every connection: the watchlist shows each symbol's market-data
-        source only; the ticket those of its own connection (else the source's)."""
-        market = self.desk.market
-        shown = []
-        for quote in quotes:
-            source = market.source_for(quote.symbol)
-            if source is not None and source.id == quote.connection_id:
-                shown.append(quote)
-        if shown:
-            self.watchlist.stage(shown)
-        current = self.ticket.current_symbol()
-        for quote in quotes:
-            if quote.symbol == current and quote.connection_id == self._ticket_quote_source(current):
-                self.ticket.set_quote(quote)
-
-    def _ticket_quote_source(self, symbol: str) -> str | None:
-        cid = self.ticket.current_connection_id()
-        conn = self.desk.connections.get(cid) if cid else None
-        if conn is not None and conn.is_live and (conn.capabilities or conn.broker.capabilities).quotes:
-            return conn.id
-        source = self.desk.market.source_for(symbol)
-        return source.id if source is not None else None
-
-    def _refresh_watchlist_sources(self) -> None:
-        """The source of a symbol may have changed: show its quote from the new one."""
-        market, state = self.desk.market, self.desk.state
-        rows = []
-        for symbol in self.watchlist.symbols():
-            source = market.source_for(symbol)
-            quote = state.quote(source.id, symbol) if source is not None else None
-            if quote is not None:
-                rows.append(quote)
-        if rows:
-            self.watchlist.stage(rows)
-
     def set_watchlist(self, symbols: Sequence[str]) -> None:
         """Show ``symbols`` in the watchlist and stream them from their sources."""
         self.watchlist.set_symbols(symbols)
@@ -347,78 +272,6 @@ class MainWindow(QMainWindow):
         """Chart ``symbol`` and point the ticket at it."""
         self.chart.set_symbol(symbol)
         self.ticket.prefill(symbol=symbol)
-
-    def _close_position_ticket(self, position) -> None:
-        """Double-click on a position: chart it and prefill an order that closes it, for
-        the position's own account at its own connection."""
-        if not position.connection_id:
-            return  # a consolidated row belongs to no one account
-        option = position.instrument.option
-        self.chart.set_symbol(option.underlying if option is not None else position.symbol)  # options: chart the stock
-        if not self.ticket.select_account(position.connection_id, position.account_id):
-            self.status.showMessage(f"{self.labels.name(position.connection_id)} · {position.account_id}: "
-                                    f"{self.ticket.target_problem() or 'cannot be traded now'}", 10000)
-        side = OrderSide.SELL if position.quantity > 0 else OrderSide.BUY
-        self.ticket.prefill(symbol=position.symbol, side=side, amount=abs(position.quantity))
-
-    def _chart_selection_changed(self, *_args) -> None:
-        symbol, interval = self.chart.symbol(), self.chart.interval()
-        if symbol:
-            self.feed.select(symbol, interval)
-            self.settings.setValue("chart/symbol", symbol)
-            self.settings.setValue("chart/interval", interval)
-
-    def _chart_source_changed(self, conn: LiveConnection | None) -> None:
-        """Say which connection the chart draws, in its exchange's zone."""
-        self.chart.set_sources([(c.id, c.name) for c in self.feed.candidates()], self.feed.choice)
-        self.menus.set_chart_source(conn.id if conn is not None else None)
-        if conn is None:
-            return
-        caps = conn.capabilities or conn.broker.capabilities
-        self.chart.set_timezone(ZoneInfo(caps.exchange_timezone) if caps.exchange_timezone else None)
-        self.chart.set_notice("")
-        self.chart.set_source_label(source_label(conn),
-                                    tooltip=SYNTHETIC_TOOLTIP if caps.replay else f"Bars from {conn.name}")
-
-    def _chart_failed(self, text: str) -> None:
-        if self.feed.source is None:
-            self.chart.clear()
-            self.chart.set_source_label("")
-            self.chart.set_notice(text)
-        self.status.showMessage(f"Chart: {text}", 10000)
-
-    def _history_loaded(self, symbol: str, interval: str, bars: list) -> None:
-        self.chart.set_bars(symbol, interval, bars)
-
-    def _bars_updated(self, bars: list) -> None:
-        for bar in bars:
-            if bar.symbol == self.chart.symbol() and bar.interval.value == self.chart.interval():
-                self.chart.apply_bar(bar)
-                self.live_bars_applied += 1
-
-    def _ticket_connection_changed(self, connection_id: str) -> None:
-        """The ticket's account is at another connection: it is the default market-data
-        source now, and the ticket's quote comes from it."""
-        self.desk.market.set_focus(connection_id or None)
-        self.feed.reconsider()  # the chart draws from the ticket's connection when it serves bars
-        self._ticket_symbol_changed(self.ticket.current_symbol())
-        if self.welcome is not None:
-            self.welcome.set_focus(connection_id)
-
-    def _ticket_lookup(self, connection_id: str, symbol: str) -> None:
-        """The ticket's connection does not know ``symbol`` yet: search it there."""
-        conn = self.desk.connections.get(connection_id)
-        if conn is not None and conn.is_live:
-            spawn(conn.look_up(symbol), name=f"lookup:{connection_id}:{symbol}")
-
-    def _ticket_symbol_changed(self, symbol: str) -> None:
-        cid = self.ticket.current_connection_id()
-        if cid and symbol:
-            self.desk.market.want("ticket", cid, [symbol])
-        source = self._ticket_quote_source(symbol) if symbol else None
-        quote = self.desk.state.quote(source, symbol) if source else None
-        if quote is not None:
-            self.ticket.set_quote(quote)
 
     def _update_replay_status(self) -> None:
         self.status.set_replays([(c.name, control) for c in self.desk.live()
@@ -448,22 +301,12 @@ class MainWindow(QMainWindow):
         # The ticket starts on --broker KEY's connection, else the first one listed (connections
         # connect side by side, so whichever answered first must not decide).
         for candidate in ([focus] if focus else []) + [c.id for c in self.desk.connections.values()]:
-            if self.focus_connection(candidate):
+            if self.ticket_link.focus(candidate):
                 break
         self._apply_replay_preference()
         self.show_symbol(symbol)
-        self._chart_selection_changed()
+        self.chart_link.selection_changed()
         return outcome
-
-    def focus_connection(self, connection_id: str) -> bool:
-        """Point the ticket at ``connection_id``'s first account that trades (not an
-        advisor's master); False when it is not live or has none."""
-        conn = self.desk.connections.get(connection_id)
-        if conn is None or not conn.is_live:
-            return False
-        self._update_ticket()
-        account = next((a for a in self.desk.state.accounts_of(connection_id) if not a.is_master), None)
-        return account is not None and self.ticket.select_account(connection_id, account.account_id)
 
     def _apply_replay_preference(self) -> None:
         """Settings / Replay menu speed, kept across starts, for every paper connection."""

@@ -120,7 +120,7 @@ def test_advisor_account_row_uses_the_whole_width_and_goes_back(qtbot, window):
     assert t.account_label.text() == "Account" and form.labelForField(box) is t.account_label
     assert form.getWidgetPosition(box)[0] == 0 and t.layout().indexOf(box) < 0
     assert not t.account_combo.isEditable()  # a plain drop-down again
-    window._update_ticket()  # the advisor connection is offered again
+    window.ticket_link.update()  # the advisor connection is offered again
     assert t.select_group("paper", "ByNetLiq")
     assert t.account_label.text() == "Allocate to" and t.layout().indexOf(box) == 1
     assert form.rowCount() == rows and form.getWidgetPosition(t.boxes["symbol"])[0] == 0

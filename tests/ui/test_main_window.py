@@ -197,8 +197,8 @@ def test_chart_receives_live_bars_from_the_replay(qtbot, open_window):
     window.menus.speed_actions[60].trigger()
     assert broker_of(window).replay_speed == 60
     qtbot.waitUntil(lambda: window.chart.last_bar() is not None, timeout=10_000)  # history loaded (in the background)
-    first, applied = window.chart.last_bar(), window.live_bars_applied
-    qtbot.waitUntil(lambda: window.live_bars_applied >= applied + 3, timeout=10_000)
+    first, applied = window.chart.last_bar(), window.chart_link.live_bars_applied
+    qtbot.waitUntil(lambda: window.chart_link.live_bars_applied >= applied + 3, timeout=10_000)
     qtbot.waitUntil(lambda: window.chart.last_bar().time > first.time, timeout=10_000)  # new bars at x60
     qtbot.waitUntil(lambda: "x60" in window.status.replay_label.text())  # the clock ticks every 250 ms
 

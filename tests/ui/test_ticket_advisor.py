@@ -31,7 +31,7 @@ ADVISOR = "paper-advisor"
 
 
 def ticket_connections(desk: Desk) -> list[TicketConnection]:
-    """What the main window gives the ticket (MainWindow._update_ticket)."""
+    """What the main window gives the ticket (desktop.ui.ticket_link.TicketLink.update)."""
     return [TicketConnection(connection_id=c.id, name=c.name, capabilities=c.capabilities,
                              accounts=tuple(desk.state.accounts_of(c.id)), groups=tuple(c.groups.values()),
                              values=tuple(c.allocation_values.values()), live=c.is_live, instrument_for=c.instrument_for,

@@ -1,0 +1,88 @@
+"""The chart and its feed, linked: the selection loads history and live bars from the
+market-data connection, and the toolbar names the source and its time zone.
+
+:class:`ChartLink` connects a :class:`~desktop.ui.chart.ChartWidget` to a
+:class:`~desktop.ui.services.chart_feed.ChartFeed`: a symbol or interval change
+selects (and is remembered in the settings), history and batched live bars are drawn,
+the "Source ▾" menu lists the live connections serving bars, the label names the one
+drawn ("AAPL · 1m · IBKR", "· Paper (synthetic intraday)") in its exchange's zone, and
+a chart without a source says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QObject, QSettings
+
+from desktop.desk import LiveConnection
+
+from .chart import ChartWidget
+from .services.chart_feed import ChartFeed, source_label
+
+SYNTHETIC_TOOLTIP = ("Paper broker replay. Daily open/high/low/close and volume are real (Quandl WIKI prices, public domain). "
+                     "Minute bars are a synthetic path generated inside each real day, so every replayed day ends on its real OHLC.")
+
+
+class ChartLink(QObject):
+    """``chart`` drawn from ``feed``; ``settings`` keeps the last symbol and interval;
+    ``say(text)`` shows a status message; ``source_changed(connection_id | None)`` is
+    told which connection draws (the Replay menu follows a paper source).
+    ``live_bars_applied`` counts the live updates drawn (the smoke test reads it)."""
+
+    def __init__(self, chart: ChartWidget, feed: ChartFeed, settings: QSettings, *, say: Callable[[str], None],
+                 source_changed: Callable[[str | None], None]) -> None:
+        super().__init__(chart)
+        self.chart, self.feed, self.settings = chart, feed, settings
+        self._say, self._source_changed = say, source_changed
+        self.live_bars_applied = 0
+        chart.symbolChanged.connect(self.selection_changed)
+        chart.intervalChanged.connect(self.selection_changed)
+        chart.sourceRequested.connect(feed.choose_source)
+        feed.historyLoaded.connect(lambda symbol, interval, bars: chart.set_bars(symbol, interval, bars))
+        feed.barsUpdated.connect(self._bars_updated)
+        feed.sourceChanged.connect(self._source_drawn)
+        feed.failed.connect(self._failed)
+
+    def selection_changed(self, *_args) -> None:
+        """Load the chart's (symbol, interval) and remember it."""
+        symbol, interval = self.chart.symbol(), self.chart.interval()
+        if symbol:
+            self.feed.select(symbol, interval)
+            self.settings.setValue("chart/symbol", symbol)
+            self.settings.setValue("chart/interval", interval)
+
+    def connections_changed(self) -> None:
+        """Connections came or went: switch source when another should draw, and offer
+        every live one serving bars in the menu."""
+        self.feed.reconsider()
+        self.offer_sources()
+
+    def offer_sources(self) -> None:
+        """List the live connections serving bars in "Source ▾"."""
+        self.chart.set_sources([(c.id, c.name) for c in self.feed.candidates()], self.feed.choice)
+
+    def _source_drawn(self, conn: LiveConnection | None) -> None:
+        self.offer_sources()
+        self._source_changed(conn.id if conn is not None else None)
+        if conn is None:
+            return
+        caps = conn.capabilities or conn.broker.capabilities
+        self.chart.set_timezone(ZoneInfo(caps.exchange_timezone) if caps.exchange_timezone else None)
+        self.chart.set_notice("")
+        self.chart.set_source_label(source_label(conn),
+                                    tooltip=SYNTHETIC_TOOLTIP if caps.replay else f"Bars from {conn.name}")
+
+    def _failed(self, text: str) -> None:
+        if self.feed.source is None:
+            self.chart.clear()
+            self.chart.set_source_label("")
+            self.chart.set_notice(text)
+        self._say(f"Chart: {text}")
+
+    def _bars_updated(self, bars: list) -> None:
+        for bar in bars:
+            if bar.symbol == self.chart.symbol() and bar.interval.value == self.chart.interval():
+                self.chart.apply_bar(bar)
+                self.live_bars_applied += 1
