@@ -26,6 +26,7 @@ from desktop.domain import OrderSide, OrderStatus, OrderType
 from desktop.desk import Desk
 from desktop.ui.main_window import MainWindow
 from desktop.domain.consolidation import CONSOLIDATED_ACCOUNT
+from fast_ibkr import install_fast_ibkr
 from qt_helpers import find, run, top_level
 
 fakes = pytest.importorskip("tests.fakes.ibkr")
@@ -107,20 +108,7 @@ def timings(request, monkeypatch) -> Timings:
 
     if request.param != "fast":
         return Timings(ibkr.IbkrBroker, SLOW_WAIT, fast=False)
-    from desktop.brokers.ibkr.client_pacing import IBKR_PACE_RULES
-    from desktop.brokers.transport import Pacer, PaceRule
-
-    def pacer() -> Pacer:
-        rules = [PaceRule(r.pattern, max_calls=r.max_calls, max_concurrent=r.max_concurrent,
-                          per_seconds=r.per_seconds / PACE_SCALE if r.per_seconds else None) for r in IBKR_PACE_RULES]
-        return Pacer(10 * PACE_SCALE, rules)
-
-    class FastIbkrBroker(ibkr.IbkrBroker):
-        def __init__(self, base_url: str, **kw) -> None:
-            super().__init__(base_url, poll_interval=0.1, session_poll=0.1, pacer=pacer(), **kw)
-
-    monkeypatch.setattr(ibkr, "IbkrBroker", FastIbkrBroker)
-    return Timings(FastIbkrBroker, WAIT, fast=True)
+    return Timings(install_fast_ibkr(monkeypatch, PACE_SCALE), WAIT, fast=True)
 
 
 @pytest.fixture

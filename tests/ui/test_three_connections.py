@@ -24,12 +24,12 @@ from desktop.domain import CONSOLIDATED_ACCOUNT, OrderStatus
 from desktop.security.secrets import SecretStore
 from desktop.ui.main_window import MainWindow
 from desktop.ui.tables.columns import muted_color
+from fast_ibkr import install_fast_ibkr
 from qt_helpers import find, run
 
 fakes = pytest.importorskip("tests.fakes.ibkr")
 
 WAIT = 20_000
-PACE_SCALE = 50
 
 
 @pytest.fixture
@@ -50,22 +50,8 @@ def manual_paper(monkeypatch):
 
 @pytest.fixture
 def fast_ibkr(monkeypatch):
-    """IBKR brokers made from saved connections pace 50 times faster (the emulator's own
-    429 enforcement is off) and poll every 0.1 s."""
-    import desktop.brokers.ibkr as ibkr
-    from desktop.brokers.ibkr.client_pacing import IBKR_PACE_RULES
-    from desktop.brokers.transport import PaceRule, Pacer
-
-    def pacer() -> Pacer:
-        rules = [PaceRule(r.pattern, max_calls=r.max_calls, max_concurrent=r.max_concurrent,
-                          per_seconds=r.per_seconds / PACE_SCALE if r.per_seconds else None) for r in IBKR_PACE_RULES]
-        return Pacer(10 * PACE_SCALE, rules)
-
-    class FastIbkrBroker(ibkr.IbkrBroker):
-        def __init__(self, base_url: str, **kw) -> None:
-            super().__init__(base_url, poll_interval=0.1, session_poll=0.1, pacer=pacer(), **kw)
-
-    monkeypatch.setattr(ibkr, "IbkrBroker", FastIbkrBroker)
+    """IBKR brokers made from saved connections pace 50 times faster and poll every 0.1 s."""
+    return install_fast_ibkr(monkeypatch)
 
 
 @pytest.fixture
