@@ -175,6 +175,23 @@ class Desk:
                 log.error("could not connect %s: %s", cid, result)
         return outcome
 
+    async def reset_paper(self, connection_id: str) -> LiveConnection:
+        """Start paper connection ``connection_id`` over: its account is reset
+        (``ReplayControl.reset_account``: starting cash, first replay day), its rows
+        dropped, and it is connected again (the others are untouched). Raises KeyError
+        when it is not a live replaying connection, BrokerError when it cannot reconnect."""
+        from desktop.brokers.replay_control import replay_control
+
+        conn = self.connections[connection_id]
+        control = replay_control(conn.broker) if conn.is_live else None
+        if control is None:
+            raise KeyError(f"{conn.name} is not a connected paper account")
+        await control.reset_account()  # while connected: its store is open and is cleared
+        await self.remove(connection_id)
+        if conn.saved:
+            return await self.connect(connection_id)
+        return await self.attach(conn.broker, conn.name)
+
     async def shutdown(self) -> None:
         """Stop every connection (the app quits): the store keeps remembering which
         were connected, so the next start restores them."""

@@ -115,9 +115,7 @@ class MainWindow(QMainWindow):
         self._replay_timer.setInterval(250)
         self._replay_timer.timeout.connect(self._update_replay_status)
         self._restore_layout()
-        from .settings_dialog import apply_preferences
-
-        apply_preferences(self, self.preferences, theme=False)  # the app's theme is set by bootstrap
+        self._apply_preferences(self.preferences, theme=False)  # the app's theme is set by bootstrap
 
     # -- layout -------------------------------------------------------------
     def _build_central(self) -> None:
@@ -197,8 +195,6 @@ class MainWindow(QMainWindow):
         """The blotter panels by key."""
         return {"watchlist": self.watchlist, "accounts": self.accounts, "positions": self.positions,
                 "orders": self.orders, "fills": self.fills}
-
-    _panels = panels
 
     # -- wiring -------------------------------------------------------------
     def _wire(self) -> None:
@@ -314,14 +310,30 @@ class MainWindow(QMainWindow):
 
         if not self.preferences.replay_speed:
             return
-        for control in paper_replays(self):
+        for control in paper_replays(self.desk):
             control.set_replay_speed(self.preferences.replay_speed)
         self.menus.sync_replay_speed()
 
     def _remember_replay_speed(self, speed: int) -> None:
-        from .settings_dialog import remember_replay_speed
+        """The Replay menu changed the speed: it is the preference now (a pause is not
+        kept), for the next start and every paper connection connected later."""
+        if speed:
+            self.preferences = self.preferences.model_copy(update={"replay_speed": speed})
+            self.settings.setValue("paper/replay_speed", speed)
 
-        remember_replay_speed(self, speed)
+    def apply_preferences(self, prefs) -> None:
+        """Edit → Settings… OK / Apply: save ``prefs`` and apply them now."""
+        from .settings_dialog import save_preferences
+
+        save_preferences(self.settings, prefs)
+        self._apply_preferences(prefs, self.preferences)
+
+    def _apply_preferences(self, prefs, previous=None, *, theme: bool = True) -> None:
+        from .settings_dialog import apply_preferences, paper_replays
+
+        apply_preferences(prefs, previous, panels=self.panels().values(), ticket=self.ticket,
+                          replays=paper_replays(self.desk), sync_replay=self.menus.sync_replay_speed, theme=theme)
+        self.preferences = prefs
 
     async def shutdown(self) -> None:
         """Stop the chart and every connection (the next start restores them)."""
@@ -341,7 +353,12 @@ class MainWindow(QMainWindow):
         """Edit → Settings…"""
         from .settings_dialog import open_settings_dialog
 
-        return open_settings_dialog(self)
+        def replay_speed() -> int | None:
+            control = self.menus.replay_control()
+            return control.replay_speed if control is not None else None
+
+        return open_settings_dialog(self, current=lambda: self.preferences, apply=self.apply_preferences,
+                                    replay_speed=replay_speed)
 
     def bring_to_front(self) -> None:
         """Show, un-minimise, raise and focus the window (a second start asked for it)."""
@@ -352,18 +369,10 @@ class MainWindow(QMainWindow):
         self.activateWindow()
 
     def reset_paper_account(self, connection_id: str) -> None:
-        """Start paper connection ``connection_id`` over (after the menu's confirmation):
-        its rows are replaced by the fresh account's; other connections are untouched."""
-        conn = self.desk.connections.get(connection_id)
-        control = replay_control(conn.broker) if conn is not None and conn.is_live else None
-        if control is None:
-            return
+        """Start paper connection ``connection_id`` over (after the menu's confirmation)."""
 
         async def run() -> None:
-            await control.reset_account()  # while connected: the store is open and is cleared
-            await self.desk.remove(connection_id)
-            await self.session_ui.connect(connection_id) if connection_id in self.connection_store else \
-                await self.session_ui.attach(conn.broker)
+            conn = await self.desk.reset_paper(connection_id)
             self.feed.reconsider(force=True)
             self.status.showMessage(f"{conn.name} reset: starting cash restored, orders and positions cleared", 8000)
 

@@ -9,7 +9,8 @@ main window (and the app's theme); :class:`SettingsDialog` edits it.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Callable, Iterable
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from PySide6.QtCore import QSettings, Qt
@@ -33,9 +34,6 @@ from desktop.domain import AssetClass, OrderType
 
 from .tables.formatting import set_number_format
 from .theme import DEFAULT_THEME, THEMES, apply_theme
-
-if TYPE_CHECKING:
-    from .main_window import MainWindow
 
 PRICE_DECIMALS = (0, 2, 3, 4, 5, 6)
 """Choices of the price decimals setting; 0 = automatic (2 to 4 as the price needs)."""
@@ -118,51 +116,48 @@ def save_preferences(settings: QSettings, prefs: Preferences) -> None:
     settings.sync()
 
 
-def apply_preferences(window: "MainWindow", prefs: Preferences, previous: Preferences | None = None,
-                      *, theme: bool = True) -> None:
-    """Apply ``prefs`` to ``window`` now: theme (when ``theme``), number format and a
-    repaint of its panels (``window.panels()``), the ticket's confirmations and default
-    quantity (``window.ticket``), and a changed replay speed to every live paper
-    connection of ``window.desk`` (the Replay menu, ``window.menus``, shows it)."""
+def apply_preferences(prefs: Preferences, previous: Preferences | None = None, *, panels: Iterable,
+                      ticket, replays: Iterable[ReplayControl] = (), sync_replay: Callable[[], None] = lambda: None,
+                      theme: bool = True) -> None:
+    """Apply ``prefs`` now: the app's theme (when ``theme``), the number format and a
+    repaint of ``panels`` (table panels: ``.view``), ``ticket``'s confirmations and
+    default quantity, and a changed replay speed to every one of ``replays`` (the live
+    paper connections' ReplayControls; ``sync_replay()`` then shows it in the Replay
+    menu)."""
     app = QApplication.instance()
     if theme and app is not None and (previous is None or previous.theme != prefs.theme):
         apply_theme(app, prefs.theme)
     set_number_format(thousands=prefs.thousands_separators, price_decimals=prefs.price_decimals)
-    for panel in window.panels().values():
+    for panel in panels:
         panel.view.viewport().update()
         panel.view.horizontalHeader().viewport().update()
-    window.ticket.set_confirm_orders(prefs.confirm)
+    ticket.set_confirm_orders(prefs.confirm)
     if previous is not None and previous.default_shares != prefs.default_shares:
-        current = window.ticket.quantity_edit.text().strip()
+        current = ticket.quantity_edit.text().strip()
         if current in ("", str(previous.default_shares)):
-            window.ticket.prefill(amount=prefs.default_shares)
-    window.preferences = prefs
+            ticket.prefill(amount=prefs.default_shares)
     if prefs.replay_speed and (previous is None or previous.replay_speed != prefs.replay_speed):
-        for control in paper_replays(window):
+        for control in replays:
             if control.replay_speed != prefs.replay_speed:
                 control.set_replay_speed(prefs.replay_speed)
-        window.menus.sync_replay_speed()
+        sync_replay()
 
 
-def paper_replays(window: "MainWindow") -> list[ReplayControl]:
-    """The replay controls of ``window.desk``'s live paper connections."""
-    return [control for conn in window.desk.live() if (control := replay_control(conn.broker)) is not None]
-
-
-def remember_replay_speed(window: "MainWindow", speed: int) -> None:
-    """The Replay menu changed the speed: make it the preference too (0 = pause is not
-    kept), so the next start and every paper connection connected later use it."""
-    if speed and speed in REPLAY_SPEEDS and getattr(window, "preferences", None) is not None:
-        window.preferences = window.preferences.model_copy(update={"replay_speed": speed})
-        window.settings.setValue("paper/replay_speed", speed)
+def paper_replays(desk) -> list[ReplayControl]:
+    """The replay controls of ``desk``'s live paper connections."""
+    return [control for conn in desk.live() if (control := replay_control(conn.broker)) is not None]
 
 
 class SettingsDialog(QDialog):
-    """Edits :class:`Preferences`; OK and Apply save and apply them to the window."""
+    """Edits :class:`Preferences`; OK and Apply hand them to ``apply(prefs)`` (which saves
+    and applies them). ``current()`` gives the preferences in force; ``replay_speed()``
+    the speed the replay of the Replay menu runs at now (None without a live paper
+    connection)."""
 
-    def __init__(self, window: "MainWindow") -> None:
-        super().__init__(window)
-        self.window_ = window
+    def __init__(self, parent: QWidget | None, *, current: Callable[[], Preferences],
+                 apply: Callable[[Preferences], None], replay_speed: Callable[[], int | None] = lambda: None) -> None:
+        super().__init__(parent)
+        self._current, self._apply, self._replay_speed = current, apply, replay_speed
         self.setObjectName("settingsDialog")
         self.setWindowTitle("Settings")
         self.setMinimumWidth(440)
@@ -190,7 +185,7 @@ class SettingsDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Apply).clicked.connect(self.apply)
         buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).clicked.connect(lambda: self.show_preferences(Preferences()))
         layout.addWidget(buttons)
-        self.show_preferences(window.preferences)
+        self.show_preferences(current())
 
     # -- sections -------------------------------------------------------------------
     def _appearance_box(self) -> QGroupBox:
@@ -265,9 +260,9 @@ class SettingsDialog(QDialog):
         self.shares_spin.setValue(prefs.default_shares)
         self.contracts_spin.setValue(prefs.default_contracts)
         speed = prefs.replay_speed
-        control = self.window_.menus.replay_control()
-        if control is not None and control.replay_speed in REPLAY_SPEEDS and prefs is self.window_.preferences:
-            speed = control.replay_speed  # what the replay the Replay menu controls runs at now
+        running = self._replay_speed()
+        if running in REPLAY_SPEEDS and prefs is self._current():
+            speed = running  # what the replay the Replay menu controls runs at now
         self.speed_combo.setCurrentIndex(max(0, self.speed_combo.findData(speed or 1)))
         self._update_preview()
 
@@ -291,26 +286,23 @@ class SettingsDialog(QDialog):
         self.preview.setText(f"cash {money} · price {price}")
 
     def apply(self) -> None:
-        """Save the widgets' preferences and apply them to the window now."""
-        window = self.window_
-        prefs = self.preferences()
-        previous = window.preferences
-        save_preferences(window.settings, prefs)
-        apply_preferences(window, prefs, previous)
+        """Save and apply the widgets' preferences now."""
+        self._apply(self.preferences())
 
     def accept(self) -> None:
         self.apply()
         super().accept()
 
 
-def open_settings_dialog(window: "MainWindow") -> SettingsDialog:
-    """Show the settings dialog (window-modal, not blocking the event loop)."""
-    existing = window.findChild(SettingsDialog, "settingsDialog")
+def open_settings_dialog(parent: QWidget, **kw) -> SettingsDialog:
+    """Show the settings dialog over ``parent`` (window-modal, not blocking the event
+    loop; one at a time); ``kw`` as for :class:`SettingsDialog`."""
+    existing = parent.findChild(SettingsDialog, "settingsDialog")
     if existing is not None and existing.isVisible():
         existing.raise_()
         existing.activateWindow()
         return existing
-    dialog = SettingsDialog(window)
+    dialog = SettingsDialog(parent, **kw)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
     return dialog
@@ -323,6 +315,5 @@ __all__ = [
     "load_preferences",
     "open_settings_dialog",
     "paper_replays",
-    "remember_replay_speed",
     "save_preferences",
 ]

@@ -24,7 +24,8 @@ from desktop.ui.settings_dialog import (
     apply_preferences,
     load_preferences,
     open_settings_dialog,
-    remember_replay_speed,
+    paper_replays,
+    save_preferences,
 )
 from desktop.ui.theme import apply_theme
 from desktop.ui.ticket import OrderTicket
@@ -244,8 +245,8 @@ def test_switching_themes_repeatedly_with_several_windows_does_not_crash(qtbot, 
 
 # -- the dialog over a desk of two paper connections (no MainWindow) ---------------------
 class Host(QMainWindow):
-    """What the settings are given: ``settings``, ``preferences``, ``desk``, ``ticket``,
-    ``menus`` and ``panels()``."""
+    """A bare window over a desk with a ticket, a table and the menus, applying the
+    settings as the main window does (``apply(prefs)``: save and apply)."""
 
     def __init__(self, desk: Desk) -> None:
         super().__init__()
@@ -256,12 +257,29 @@ class Host(QMainWindow):
         self.setCentralWidget(self.ticket)
         self.table = QTableView(self)
         self.menus = Menus(self, desk, docks={}, open_connections=lambda: None,
-                           open_settings=lambda: open_settings_dialog(self), reset_layout=lambda: None,
+                           open_settings=self.open_settings, reset_layout=lambda: None,
                            reset_paper=lambda _cid: None, preferences=lambda: self.preferences,
-                           remember_speed=lambda speed: remember_replay_speed(self, speed))
+                           remember_speed=self.remember_speed)
 
     def panels(self) -> dict:
         return {"orders": type("Panel", (), {"view": self.table})()}
+
+    def remember_speed(self, speed: int) -> None:
+        if speed:
+            self.preferences = self.preferences.model_copy(update={"replay_speed": speed})
+            self.settings.setValue("paper/replay_speed", speed)
+
+    def apply(self, prefs, previous=None, theme=True) -> None:
+        previous = self.preferences if previous is None else previous
+        save_preferences(self.settings, prefs)
+        apply_preferences(prefs, previous, panels=self.panels().values(), ticket=self.ticket,
+                          replays=paper_replays(self.desk), sync_replay=self.menus.sync_replay_speed, theme=theme)
+        self.preferences = prefs
+
+    def open_settings(self):
+        control = self.menus.replay_control
+        return open_settings_dialog(self, current=lambda: self.preferences, apply=self.apply,
+                                    replay_speed=lambda: c.replay_speed if (c := control()) is not None else None)
 
 
 @pytest.fixture
@@ -304,7 +322,7 @@ def test_apply_preferences_sets_the_ticket_and_leaves_an_unchanged_speed_alone(q
     host.desk.live()[0].broker.set_replay_speed(5)  # Paper A runs at its own speed
     previous = host.preferences
     prefs = previous.model_copy(update={"confirm": frozenset({OrderType.LIMIT}), "default_shares": 7})
-    apply_preferences(host, prefs, previous, theme=False)
+    host.apply(prefs, previous, theme=False)
     assert host.preferences is prefs and speeds(host) == [5, 1]  # no speed preference: each keeps its own
     assert not host.ticket.confirms(OrderType.MARKET) and host.ticket.confirms(OrderType.LIMIT)
     assert child(host.ticket, QLineEdit, "quantityEdit").text() == "7"
