@@ -215,3 +215,29 @@ def test_poll_interval_follows_the_broker_unless_given(qtbot, qloop, tmp_path):
     assert conn(paper).poll_interval == paper.capabilities.poll_interval == 2.0
     assert conn(ibkr).poll_interval == POLL_INTERVAL == ibkr.capabilities.poll_interval > 2.0  # paced gateway
     assert conn(ibkr, 0.2).poll_interval == 0.2
+
+
+class NoBars(PaperBroker):
+    """A broker that serves no price history (as SnapTrade): no bar intervals."""
+
+    name = "nobars"
+    display_name = "Aggregator"
+
+    @property
+    def capabilities(self):
+        return super().capabilities.model_copy(update={"intervals": ()})
+
+
+def test_a_chart_with_only_brokers_without_bars_says_why(qtbot, qloop, desk, tmp_path):
+    run(qtbot, qloop, desk.attach(NoBars(tmp_path / "n.sqlite3", autostart=False).bind("agg"), "Aggregator"))
+    feed = ChartFeed(desk, flush_ms=50)
+    failures = []
+    feed.failed.connect(failures.append)
+    feed.select("AAPL", Interval.M1)
+    assert feed.source is None
+    assert failures == ["Aggregator serves no price history: connect a broker that does (the paper broker or "
+                        "Interactive Brokers) for charts"]
+    conn = attach(qtbot, qloop, desk, tmp_path, "paper")  # a broker with bars connects: it draws
+    feed.reconsider()
+    assert feed.source is conn
+    feed.stop()
