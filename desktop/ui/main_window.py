@@ -40,7 +40,7 @@ from .services.chart_feed import ChartFeed
 from .services.desk_bridge import DeskBridge
 from .session_ui import SessionUi
 from .settings import app_settings
-from .status_bar import TradingStatusBar
+from .status_bar import NEW_YORK, TradingStatusBar
 from .tables import AccountsPanel, FillsPanel, OrdersPanel, PositionsPanel, WatchlistPanel
 from .tables.connection_labels import ConnectionLabels
 from .ticket import OrderTicket
@@ -111,6 +111,7 @@ class MainWindow(QMainWindow):
                            remember_speed=self._remember_replay_speed)
         self.advisor_view = AdvisorView(self.desk, self.bridge, self.ticket, self.positions, self.fills, self.accounts)
         self._wire()
+        self._replay_days: dict = {}
         self._replay_timer = QTimer(self)
         self._replay_timer.setInterval(250)
         self._replay_timer.timeout.connect(self._update_replay_status)
@@ -270,8 +271,13 @@ class MainWindow(QMainWindow):
         self.ticket.prefill(symbol=symbol)
 
     def _update_replay_status(self) -> None:
-        self.status.set_replays([(c.name, control) for c in self.desk.live()
-                                 if (control := replay_control(c.broker)) is not None])
+        replays = [(c, control) for c in self.desk.live() if (control := replay_control(c.broker)) is not None]
+        self.status.set_replays([(c.name, control) for c, control in replays])
+        days = {c.id: control.replay_now.astimezone(NEW_YORK).date() for c, control in replays}
+        if any(self._replay_days.get(cid, day) != day for cid, day in days.items()):
+            for panel in self.panels().values():  # a new replayed day: times of the day before now show their date
+                panel.view.viewport().update()
+        self._replay_days.update(days)
 
     # -- start / stop ---------------------------------------------------------
     async def start(self, connection_ids: Sequence[str] | None = None, *, focus: str | None = None) -> dict:

@@ -80,7 +80,8 @@ def test_a_narrow_chart_shortens_the_source_label_instead_of_widening(qtbot, cha
     assert chart.toolbar.minimumSizeHint().width() <= bare + SOURCE_KEEP_MAX + 20  # a long name never widens much
     chart.set_source_label("IBKR (synthetic intraday)")
     keep = label.fontMetrics().horizontalAdvance("IBKR")
-    assert keep <= label.minimumWidth() <= SOURCE_KEEP_MAX and label.short == "IBKR"  # too narrow: just "IBKR"
+    assert keep <= label.minimumWidth() <= SOURCE_KEEP_MAX  # however narrow, "IBKR" stays readable
+    assert label.short == "IBKR (synthetic intraday)"  # too narrow for the whole text: the source alone
     chart.toolbar.resize(bare, chart.toolbar.height())  # as narrow as it gets
     assert label.toolTip() == "AAPL · 1m · IBKR (synthetic intraday)"  # the full text, however shortened
 

@@ -190,12 +190,14 @@ class ChartToolbar(QWidget):
     def set_notice(self, text: str) -> None:
         self.notice_label.setText(text)
 
-    def set_source_text(self, text: str, tooltip: str = "", *, keep: str = "") -> None:
-        """Show ``text`` as the source label ("" hides it); ``tooltip`` explains it;
-        however narrow the toolbar, ``keep`` (the connection's name) stays readable in
-        its place (up to SOURCE_KEEP_MAX pixels)."""
+    def set_source_text(self, text: str, tooltip: str = "", *, short: str = "", keep: str = "") -> None:
+        """Show ``text`` as the source label ("" hides it); ``tooltip`` explains it.
+        When it does not fit, ``short`` is shown instead (the source without the symbol
+        and interval the toolbar shows anyway), shortened at its end if need be, and
+        however narrow the toolbar ``keep`` (the connection's name) stays readable (up to
+        SOURCE_KEEP_MAX pixels)."""
         metrics = self.source_label.fontMetrics()
-        self.source_label.short = keep  # too narrow for "AAPL · 1m · Paper (synthetic intraday)": "Paper"
+        self.source_label.short = short or keep  # "AAPL · 1m · Paper (synthetic intraday)" -> "Paper (synthetic…"
         self.source_label.setMinimumWidth(min(metrics.horizontalAdvance(keep) + 2, SOURCE_KEEP_MAX) if keep else 0)
         self.source_label.setText(text)
         self.source_label.setToolTip(f"{text}\n{tooltip}" if tooltip else text)

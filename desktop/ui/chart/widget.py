@@ -125,7 +125,8 @@ class ChartWidget(QWidget):
             return
         parts = [p for p in (self.symbol(), INTERVAL_LABELS.get(Interval(self.interval()), self.interval()),
                              self._source) if p]
-        self.toolbar.set_source_text(" · ".join(parts), self._source_tip, keep=self._source.split(" (")[0])
+        self.toolbar.set_source_text(" · ".join(parts), self._source_tip, short=self._source,
+                                     keep=self._source.split(" (")[0])
 
     def set_symbol(self, symbol: str) -> None:
         """Select ``symbol`` (as if the user had typed it): emits ``symbolChanged`` if
