@@ -45,8 +45,12 @@ def check_order_fields(
     """Validate the price/quantity rules shared by OrderRequest and Order.
 
     Raises a pydantic custom error naming the field and the rule, e.g.
-    "limit_price is required for LIMIT orders".
+    "limit_price is required for LIMIT orders"; NaN and infinity are refused as such
+    ("amount must be a number, not NaN"), never as an arithmetic exception.
     """
+    for name, value in (("amount", amount), ("limit_price", limit_price), ("stop_price", stop_price)):
+        if value is not None and not value.is_finite():
+            raise field_error(name, f"{name} must be a number, not {value}")
     if amount <= 0:
         raise field_error("amount", "amount must be greater than 0")
     _check_increment(amount, instrument.lot_size, "amount", "lot size")

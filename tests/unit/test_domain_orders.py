@@ -126,3 +126,26 @@ def test_broker_models_hash_without_raw():
 def test_huge_values_are_a_validation_error_not_a_crash():
     assert errors_of(amount=D("1e30")) == {"amount": "amount 1E+30 is too large"}
     assert "limit_price" in errors_of(type=OrderType.LIMIT, limit_price=D("1e27"))
+
+
+@pytest.mark.parametrize("field", ["amount", "limit_price"])
+@pytest.mark.parametrize("value", ["NaN", "sNaN", "Infinity", "-Infinity", "-0"])
+def test_non_finite_and_negative_zero_values_are_field_errors(field, value):
+    from pydantic import ValidationError
+
+    from desktop.domain import field_errors
+
+    with pytest.raises(ValidationError) as refused:
+        request(**{"type": OrderType.LIMIT, "limit_price": D("10"), field: D(value)})
+    message = field_errors(refused.value)[field]
+    assert message.startswith(field) and any(w in message for w in ("finite number", "must be a number", "greater than 0"))
+
+
+def test_modify_rules_refuse_nan_as_a_field_error():
+    from pydantic_core import PydanticCustomError
+
+    from desktop.domain.order import check_order_fields
+
+    with pytest.raises(PydanticCustomError) as refused:
+        check_order_fields(AAPL, OrderType.LIMIT, D("NaN"), D(10), None)
+    assert refused.value.context["field"] == "amount" and "must be a number" in refused.value.message()
