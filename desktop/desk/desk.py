@@ -10,7 +10,15 @@ connection. Qt-free (the Qt side bridges it: desktop.ui.services.desk_bridge).
   and :meth:`Desk.restore` connects them again at start.
 - Routing: :meth:`Desk.submit` sends an OrderRequest to the connection it names and
   nowhere else; cancel / modify / preview act on the order's own connection. A
-  connection that is not connected refuses with :class:`NotConnectedError`.
+  connection that is not connected refuses with :class:`NotConnectedError` (nothing
+  was sent).
+- Maybe sent: when the adapter cannot say whether an order POST (or a modify) was
+  acted on (a 5xx, timeout or dropped connection after sending), :meth:`Desk.submit`
+  / :meth:`Desk.modify` raise :class:`~desktop.desk.errors.OrderUnconfirmedError`,
+  not a refusal: its ``check`` looks for the order in the background by its client
+  order id and reports the real outcome (:mod:`desktop.desk.order_checks`; also an
+  ORDER_CHECK event). The same request (same client order id) is never sent again
+  while it is being checked, nor after it was found.
 - Market data: one source per symbol for the watchlist (see :mod:`.market_data`).
 """
 
@@ -22,13 +30,16 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from desktop.brokers import Broker, BrokerError
+from desktop.brokers.transport.http_errors import MaybeSentError, is_maybe_sent
 from desktop.domain import ConsolidatedPosition, Order, OrderPreview, OrderRequest, QuestionHandler, consolidate_positions
 
 from . import events as ev
-from .errors import NotConnectedError
+from .errors import NotConnectedError, OrderUnconfirmedError
 from .market_data import MarketData
+from .order_checks import CHECK_DELAYS, PLACED
 from .session import LiveConnection
 from .state import DeskState
+from .supervisor import Supervision
 
 log = logging.getLogger(__name__)
 
@@ -37,15 +48,20 @@ class Desk:
     """Every connection of one window (see the module docstring).
 
     ``store`` / ``secrets``: the saved connections and where their secrets live (None:
-    only ad-hoc adapters, :meth:`attach`); ``poll_s`` / ``start_budget_s``: passed to
+    only ad-hoc adapters, :meth:`attach`); ``poll_s`` / ``start_budget_s`` /
+    ``supervision`` (restart and "keeps failing" policy of the tasks) /
+    ``check_delays`` (seconds before each look-up of an unconfirmed order): passed to
     each LiveConnection (tests make them short).
     """
 
-    def __init__(self, store=None, secrets=None, *, poll_s: float | None = None, start_budget_s: float = 3.0) -> None:
+    def __init__(self, store=None, secrets=None, *, poll_s: float | None = None, start_budget_s: float = 3.0,
+                 supervision: Supervision | None = None, check_delays: Sequence[float] = CHECK_DELAYS) -> None:
         self.store = store
         self.secrets = secrets
         self.poll_s = poll_s
         self.start_budget_s = start_budget_s
+        self.supervision = supervision
+        self.check_delays = tuple(check_delays)
         self.state = DeskState()
         self.connections: dict[str, LiveConnection] = {}
         self.market = MarketData(self.live)
@@ -125,7 +141,8 @@ class Desk:
             broker.bind(connection_id)
         name, saved = self._name_of(connection_id, broker)
         conn = LiveConnection(connection_id, name, broker, self.state, self._notify, poll_s=self.poll_s,
-                              start_budget_s=self.start_budget_s, saved=saved)
+                              start_budget_s=self.start_budget_s, saved=saved, supervision=self.supervision,
+                              check_delays=self.check_delays)
         self.connections[connection_id] = conn
         if current is None:
             conn.emit(ev.ADDED)
@@ -203,9 +220,8 @@ class Desk:
         conn = self.connections.get(connection_id)
         if conn is None or not conn.is_live:
             name = conn.name if conn is not None else self._saved_name(connection_id)
-            raise NotConnectedError(
-                f"{name} is not connected: the order was not sent. Connect it in File → Connections…",
-                connection_id=connection_id)
+            raise NotConnectedError(f"{name} is not connected. Connect it in File → Connections…",
+                                    connection_id=connection_id)
         return conn
 
     def _saved_name(self, connection_id: str) -> str:
@@ -215,11 +231,41 @@ class Desk:
 
     async def submit(self, request: OrderRequest, confirm: QuestionHandler | None = None) -> Order:
         """Send ``request`` to the connection it names; returns the acknowledged order.
-        Raises NotConnectedError, BrokerError (OrderRejectedError with the reason)."""
+
+        Raises NotConnectedError (not sent), BrokerError (the broker refused:
+        OrderRejectedError with the reason, ...), or OrderUnconfirmedError when the
+        outcome is unknown (see the module docstring): its ``check`` reports it. A
+        request whose client order id is still being checked is not sent again (the
+        same OrderUnconfirmedError); one that was found returns that order; one not
+        found is sent again with the same client order id (the broker's idempotency
+        answers with the order if it appeared after all)."""
         conn = self.route(request.connection_id)
-        order = await conn.broker.create_order(request, confirm=confirm)
+        earlier = conn.checks.submission(request)
+        if earlier is not None and not earlier.done:
+            raise OrderUnconfirmedError(earlier)
+        if earlier is not None and earlier.state == PLACED and earlier.order is not None:
+            return earlier.order
+        try:
+            order = await conn.broker.create_order(request, confirm=confirm)
+        except Exception as exc:
+            cause = self._maybe_sent(conn, exc, f"sending {request.describe()}")
+            raise OrderUnconfirmedError(conn.checks.check_submission(request, cause)) from exc
+        conn.checks.settled(request)
         conn.apply_order(order)
         return order
+
+    @staticmethod
+    def _maybe_sent(conn: LiveConnection, exc: Exception, what: str) -> BrokerError:
+        """``exc`` when it says the request may have been acted on; re-raises a refusal
+        (a BrokerError that is not maybe-sent). An unexpected exception (an adapter's
+        bug, possibly after the order left) is maybe-sent too: logged, wrapped."""
+        if isinstance(exc, BrokerError):
+            if not is_maybe_sent(exc):
+                raise exc
+            return exc
+        log.error("%s failed unexpectedly while %s; checking whether it was acted on", conn.name, what,
+                  exc_info=exc)
+        return MaybeSentError(f"{conn.name} failed while {what} ({type(exc).__name__}); the outcome is unknown")
 
     async def cancel(self, order: Order) -> Order:
         """Cancel ``order`` at its own connection. Raises NotConnectedError, BrokerError."""
@@ -230,9 +276,19 @@ class Desk:
 
     async def modify(self, order: Order, changes: dict[str, Any], confirm: QuestionHandler | None = None) -> Order:
         """Change ``order``'s amount / limit_price / stop_price (``changes``) at its own
-        connection (a group order by its group). Raises NotConnectedError, BrokerError."""
+        connection (a group order by its group). Raises NotConnectedError, BrokerError,
+        or OrderUnconfirmedError when the change may or may not have been made (its
+        ``check`` reads the order back until it shows the change); a change of an
+        order still being checked is not sent (the same OrderUnconfirmedError)."""
         conn = self.route(order.connection_id)
-        updated = await conn.broker.modify_order(order.account_id, order.order_id, confirm=confirm, **changes)
+        earlier = conn.checks.modification(order.order_id)
+        if earlier is not None:
+            raise OrderUnconfirmedError(earlier)
+        try:
+            updated = await conn.broker.modify_order(order.account_id, order.order_id, confirm=confirm, **changes)
+        except Exception as exc:
+            cause = self._maybe_sent(conn, exc, f"changing order {order.order_id}")
+            raise OrderUnconfirmedError(conn.checks.check_modification(order, changes, cause)) from exc
         conn.apply_order(updated)
         return updated
 

@@ -28,22 +28,27 @@ class AccountRefresher:
     for while another runs makes it run once more afterwards, since the running one
     may have read from before the change); ``poll_loop()`` refreshes every account
     each ``poll_interval()`` seconds. A failing poll is logged and retried next round;
-    it never ends the loop.
+    it never ends the loop: each account's poll is task ``poll:<account>`` of
+    ``failed(task, what, exc)`` (default: logged) and ``ok(task)``.
 
     Collaborators (the connection's): ``connection_id``, ``name``, ``broker``, ``state``;
     ``remember(instrument)`` keeps an instrument it reported; ``new_holdings(symbols)``
     is told of symbols newly held; ``spawn(coro, name)`` runs a task of the connection;
     ``poll_interval()`` seconds between rounds; ``advisor()`` whether to also reload
-    allocation groups with ``load_allocation()``.
+    allocation groups with ``load_allocation()``; ``failed`` / ``ok`` (the connection's
+    supervisor) are told how each poll went.
     """
 
     def __init__(self, *, connection_id: str, name: str, broker: Broker, state: DeskState,
                  remember: Callable[[Instrument], None], new_holdings: Callable[[Iterable[str]], None],
                  spawn: Callable[[Awaitable, str], object], poll_interval: Callable[[], float],
-                 advisor: Callable[[], bool], load_allocation: Callable[[], Awaitable[None]]) -> None:
+                 advisor: Callable[[], bool], load_allocation: Callable[[], Awaitable[None]],
+                 failed: Callable[[str, str, BaseException], None] | None = None,
+                 ok: Callable[[str], None] = lambda _task: None) -> None:
         self.connection_id, self.name, self.broker, self.state = connection_id, name, broker, state
         self._remember, self._new_holdings, self._spawn = remember, new_holdings, spawn
         self._poll_interval, self._advisor, self._load_allocation = poll_interval, advisor, load_allocation
+        self._failed, self._ok = failed or self._log_failure, ok
         self.fills_since: dict[str, datetime | None] = {}
         self._pending: set[str] = set()
         self._again: set[str] = set()
@@ -62,7 +67,10 @@ class AccountRefresher:
         state.add_fills(fills)
         state.put_balances(balances)
         for pos in positions:
-            self._remember(pos.instrument)
+            try:
+                self._remember(pos.instrument)
+            except Exception:  # noqa: BLE001 - an unreadable instrument must not lose the positions
+                log.warning("%s: position without a usable instrument: %s", self.name, redact(repr(pos))[:500])
         new = state.replace_positions(self.connection_id, account_id, positions)
         if new:
             self._new_holdings(p.symbol for p in new)
@@ -96,9 +104,16 @@ class AccountRefresher:
                 await self._guarded(account.account_id, self.refresh(account.account_id))
 
     async def _guarded(self, what: str, coro) -> None:
+        task = f"poll:{what}"
         try:
             await coro
-        except BrokerError as exc:
+        except Exception as exc:  # noqa: BLE001 - a bad snapshot must not end the loop
+            self._failed(task, what, exc)
+        else:
+            self._ok(task)
+
+    def _log_failure(self, _task: str, what: str, exc: BaseException) -> None:
+        if isinstance(exc, BrokerError):
             log.warning("%s: poll of %s failed: %s", self.name, what, redact(str(exc)))
-        except Exception:  # noqa: BLE001 - a bad snapshot must not end the loop
-            log.exception("%s: poll of %s failed", self.name, what)
+        else:
+            log.error("%s: poll of %s failed", self.name, what, exc_info=exc)

@@ -9,9 +9,14 @@ snapshot poll (balances, positions, fills; groups for advisors) paced by
 ``capabilities.poll_interval``. Everything it learns goes into the shared
 :class:`~desktop.desk.state.DeskState` under its own ``connection_id``.
 
-A stream that fails is logged, reported (ERROR event) and restarted with back-off;
-a stream the adapter ends (close) is not. Stopping cancels every task and closes
-the adapter; the rows stay, marked stale.
+Every task runs under the connection's :class:`~desktop.desk.supervisor.TaskSupervisor`
+(the adapter kit's supervisor): one that dies is logged, reported (ERROR event) and
+restarted with back-off; one that keeps failing shows in ``failing`` ("order
+updates", HEALTH event) until it works again; a stream the adapter ends (close) is
+not restarted. One item a task cannot apply (a bad order, a quote, a session state)
+is logged and skipped; the task goes on. An order whose outcome is unknown is checked in the background
+(``checks``, see :mod:`desktop.desk.order_checks`). Stopping cancels every task and
+closes the adapter; the rows stay, marked stale.
 """
 
 from __future__ import annotations
@@ -21,8 +26,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import date
 
-from desktop.brokers import Broker, BrokerCapabilities, BrokerError
-from desktop.brokers.transport import Backoff
+from desktop.brokers import AuthError, Broker, BrokerCapabilities, BrokerError, RateLimitedError
 from desktop.domain import (
     AccountValues,
     AllocationGroup,
@@ -35,8 +39,10 @@ from desktop.domain import (
 from desktop.security.redaction import redact
 
 from . import events as ev
+from .order_checks import CHECK_DELAYS, OrderChecks
 from .polling import AccountRefresher
 from .state import DeskState
+from .supervisor import ACCOUNT_UPDATES, ORDER_UPDATES, QUOTES, SESSION_UPDATES, Supervision, TaskSupervisor
 from .tasks import spawn
 
 log = logging.getLogger(__name__)
@@ -55,13 +61,17 @@ class LiveConnection:
     adapter's own for an ad-hoc one); ``broker``: its bound adapter; ``state``: the
     desk's rows; ``notify(DeskEvent)``: the desk's listeners; ``poll_s``: seconds
     between snapshot polls (None: ``capabilities.poll_interval``);
-    ``start_budget_s``: how long :meth:`start` waits for the first snapshots.
-    ``status`` is "disconnected", "connecting", "connected" or "error: <why>".
+    ``start_budget_s``: how long :meth:`start` waits for the first snapshots;
+    ``supervision``: restart and "keeps failing" policy of its tasks; ``check_delays``:
+    seconds before each look-up of an order whose outcome is unknown.
+    ``status`` is "disconnected", "connecting", "connected" or "error: <why>";
+    ``failing`` the labels of its tasks that keep failing.
     """
 
     def __init__(self, connection_id: str, name: str, broker: Broker, state: DeskState,
                  notify: Callable[[ev.DeskEvent], None], *, poll_s: float | None = None,
-                 start_budget_s: float = 3.0, saved: bool = True) -> None:
+                 start_budget_s: float = 3.0, saved: bool = True, supervision: Supervision | None = None,
+                 check_delays: Iterable[float] = CHECK_DELAYS) -> None:
         self.id = connection_id
         self.name = name
         self.broker = broker
@@ -80,10 +90,17 @@ class LiveConnection:
         self._order_sources: set[str] = set()
         self._quote_symbols: tuple[str, ...] = ()
         self._quote_task: asyncio.Task | None = None
+        self.supervisor = TaskSupervisor(name, report=self.report,
+                                         changed=lambda failing: self.emit(ev.HEALTH, failing), policy=supervision)
+        self.checks = OrderChecks(connection_id=connection_id, name=lambda: self.name,
+                                  fetch_orders=lambda source: self.broker.fetch_orders(source), apply=self.apply_order,
+                                  changed=lambda check: self.emit(ev.ORDER_CHECK, check), spawn=self.spawn,
+                                  delays=tuple(check_delays))
         self.refresher = AccountRefresher(
             connection_id=connection_id, name=name, broker=broker, state=state, remember=self.remember,
             new_holdings=self.positions_changed, spawn=self.spawn, poll_interval=lambda: self.poll_interval,
-            advisor=lambda: self.is_advisor, load_allocation=self.load_allocation)
+            advisor=lambda: self.is_advisor, load_allocation=self.load_allocation, failed=self._poll_failed,
+            ok=self.supervisor.ok)
 
     # -- what it is ---------------------------------------------------------------
     @property
@@ -108,6 +125,12 @@ class LiveConnection:
             return self.poll_s
         return (self.capabilities or self.broker.capabilities).poll_interval
 
+    @property
+    def failing(self) -> tuple[str, ...]:
+        """Labels of this connection's tasks that keep failing ("order updates",
+        "quotes", "account updates", "session updates"); empty when all deliver."""
+        return self.supervisor.failing
+
     def __repr__(self) -> str:
         return f"LiveConnection({self.id!r}, {self.name!r}, {self.kind}, {self.status})"
 
@@ -120,7 +143,8 @@ class LiveConnection:
         BrokerError when the broker cannot be connected (``status`` says why; its rows
         stay stale)."""
         self._set_status(CONNECTING)
-        self._spawn(self._watch_connection(), "watch_connection")  # login prompts while connect() waits
+        self._spawn(self.supervisor.run("connection", SESSION_UPDATES, self._watch_connection),
+                    "watch_connection")  # login prompts while connect() waits
         try:
             await self.broker.connect()
             self.capabilities = self.broker.capabilities
@@ -137,12 +161,14 @@ class LiveConnection:
                  for source in [a.account_id for a in accounts] + list(self.groups)]
         loads += [self._spawn(self.refresher.refresh(a.account_id), f"refresh:{a.account_id}") for a in accounts]
         await asyncio.wait(loads, timeout=self.start_budget_s)
-        self._spawn(self._supervised("poll", self.refresher.poll_loop), "poll")
+        self._spawn(self.supervisor.run("poll", ACCOUNT_UPDATES, self.refresher.poll_loop), "poll")
         self._set_status(CONNECTED)
 
     async def stop(self) -> None:
         """Cancel every task and close the adapter (idempotent); rows stay, stale."""
         await self._cancel_tasks()
+        self.checks.cancel()
+        self.supervisor.clear()
         try:
             await self.broker.close()
         except Exception:  # a failing close must not keep the others from stopping
@@ -167,7 +193,7 @@ class LiveConnection:
 
     def rename(self, name: str) -> None:
         """The saved connection was renamed: show the new name (STATUS event)."""
-        self.name = self.refresher.name = name
+        self.name = self.refresher.name = self.supervisor.name = name
         self.emit(ev.STATUS)
 
     def emit(self, kind: str, detail: object = None) -> None:
@@ -186,29 +212,28 @@ class LiveConnection:
     def _spawn(self, coro, name: str) -> asyncio.Task:
         return spawn(coro, name=f"{self.id}:{name}", on_error=self.report, tasks=self._tasks)
 
-    async def _supervised(self, name: str, run: Callable[[], Awaitable[None]]) -> None:
-        """Run ``run()`` until it returns; after an unexpected failure log it, report
-        it and start it again after a back-off (1 s doubling to 30 s), while live."""
-        backoff = Backoff(1.0, 2, 30.0)
-        while True:
-            try:
-                await run()
-                return
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - one failing stream must not stop for good
-                log.warning("%s: %s failed, restarting: %s", self.name, name, redact(repr(exc)))
-                self.report(exc)
-            await asyncio.sleep(next(backoff))
+    def _poll_failed(self, task: str, what: str, exc: BaseException) -> None:
+        """One poll of ``what`` failed: it counts against the poll (one that keeps
+        failing shows as "account updates"), unless it is the session's own state (a
+        pause, a lost login, a session being restored): that one is only logged."""
+        session_down = self.session is not None and self.session.status in STALE_SESSIONS
+        if isinstance(exc, (RateLimitedError, AuthError)) or session_down:
+            log.warning("%s: poll of %s failed: %s", self.name, what, redact(str(exc)))
+        else:
+            self.supervisor.failed(task, ACCOUNT_UPDATES, exc, raw=what)
 
     async def _watch_connection(self) -> None:
         async for state in self.broker.watch_connection():
-            self.session = state
-            if state.status is ConnectionStatus.CONNECTED and self.status == CONNECTED:
-                self.capabilities = self.broker.capabilities  # a re-login may change them (e.g. advisor groups)
-            if self.status == CONNECTED:
-                self.state.set_stale(self.id, state.status in STALE_SESSIONS)
-            self.emit(ev.SESSION, state)
+            with self.supervisor.item("connection", state):
+                self._session_changed(state)
+
+    def _session_changed(self, state: ConnectionState) -> None:
+        self.session = state
+        if state.status is ConnectionStatus.CONNECTED and self.status == CONNECTED:
+            self.capabilities = self.broker.capabilities  # a re-login may change them (e.g. advisor groups)
+        if self.status == CONNECTED:
+            self.state.set_stale(self.id, state.status in STALE_SESSIONS)
+        self.emit(ev.SESSION, state)
 
     # -- instruments ---------------------------------------------------------------
     async def _load_instruments(self, symbols: Iterable[str]) -> None:
@@ -275,13 +300,15 @@ class LiveConnection:
         if self._quote_task is not None:
             self._quote_task.cancel()
         targets = self._quote_targets()
-        self._quote_task = self._spawn(self._supervised("quotes", lambda: self._watch_quotes(targets)), "watch_quotes")
+        self._quote_task = self._spawn(self.supervisor.run("quotes", QUOTES, lambda: self._watch_quotes(targets)),
+                                       "watch_quotes")
 
     async def _watch_quotes(self, symbols: list[str]) -> None:
         if not symbols:
             return
         async for quote in self.broker.watch_quotes(symbols):
-            self.state.put_quote(quote)
+            with self.supervisor.item("quotes", quote):
+                self.state.put_quote(quote)
 
     def positions_changed(self, new_symbols: Iterable[str]) -> None:
         """New holdings appeared: stream their quotes too (for marking)."""
@@ -296,25 +323,29 @@ class LiveConnection:
         if source in self._order_sources:
             return
         self._order_sources.add(source)
-        self._spawn(self._supervised(f"orders {source}", lambda: self._watch_orders(source)), f"watch_orders:{source}")
+        self._spawn(self.supervisor.run(f"orders:{source}", ORDER_UPDATES, lambda: self._watch_orders(source)),
+                    f"watch_orders:{source}")
         await asyncio.sleep(0)
         for order in await self.broker.fetch_orders(source):
-            self.remember(order.instrument)
-            self.state.add_order_if_new(order)
+            with self.supervisor.item(f"orders:{source}", order):
+                self.remember(order.instrument)
+                self.state.add_order_if_new(order)
 
     async def _watch_orders(self, source: str) -> None:
         async for order in self.broker.watch_orders(source):
-            self.apply_order(order)
+            with self.supervisor.item(f"orders:{source}", order):
+                self.apply_order(order)
 
     def apply_order(self, order: Order) -> None:
         """Keep ``order``; when its fill or status changed, refresh the accounts it
-        touches (a group order's: every member)."""
+        touches (a group order's: every member). An order check it answers ends."""
         self.remember(order.instrument)
         previous = self.state.put_order(order)
         if previous is None or previous.filled != order.filled or previous.status != order.status:
             group = self.groups.get(order.account_id)
             for account_id in (group.account_ids if group is not None else (order.account_id,)):
                 self.refresher.schedule(account_id)
+        self.checks.seen(order)
 
     # -- advisor ------------------------------------------------------------------------
     async def load_allocation(self) -> None:

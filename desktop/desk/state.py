@@ -8,15 +8,21 @@ last :meth:`ChangeFeed.take` as one :class:`Changes` batch (newest object per ke
 
 A connection that is disconnected or lost keeps its rows, marked *stale*
 (:meth:`DeskState.set_stale`), until it is back or removed (:meth:`DeskState.drop`).
+A position that cannot be marked to a quote (e.g. a price out of range) is logged and
+kept as it was; the quote and the other positions still apply.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from desktop.domain import Account, Balance, Fill, Order, Position, Quote
+from desktop.security.redaction import redact
+
+log = logging.getLogger(__name__)
 
 KINDS = ("accounts", "balances", "positions", "orders", "fills", "quotes")
 
@@ -100,6 +106,7 @@ class DeskState:
         self.quotes: dict[Hashable, Quote] = {}
         self.stale: set[str] = set()
         self._feeds: list[ChangeFeed] = []
+        self._unmarkable: set[Hashable] = set()
 
     # -- consumers -------------------------------------------------------------------
     def feed(self) -> ChangeFeed:
@@ -181,7 +188,7 @@ class DeskState:
         for key, pos in fresh.items():
             quote = self.quotes.get((connection_id, pos.symbol))
             if quote is not None and quote.last is not None:
-                pos = pos.marked(quote.last)
+                pos = self._marked(pos, quote.last)
             if key not in self.positions:
                 new.append(pos)
             if self.positions.get(key) != pos:
@@ -201,9 +208,24 @@ class DeskState:
     def _mark(self, connection_id: str, symbol: str, last: Decimal) -> None:
         for key, pos in self.positions.items():
             if pos.connection_id == connection_id and pos.symbol == symbol and pos.last_price != last:
-                marked = pos.marked(last)
-                self.positions[key] = marked
-                self._changed("positions", key, marked)
+                marked = self._marked(pos, last)
+                if marked is not pos:
+                    self.positions[key] = marked
+                    self._changed("positions", key, marked)
+
+    def _marked(self, pos: Position, last: Decimal) -> Position:
+        """``pos`` marked to ``last``; ``pos`` itself when it cannot be (logged once
+        per position until it can be marked again)."""
+        try:
+            marked = pos.marked(last)
+        except Exception as exc:  # noqa: BLE001 - one position must not stop the quote or the others
+            if pos.key not in self._unmarkable:
+                self._unmarkable.add(pos.key)
+                log.warning("position %s %s could not be marked to %s: %s", pos.connection_id, pos.symbol,
+                            redact(str(last))[:60], redact(repr(exc)))
+            return pos
+        self._unmarkable.discard(pos.key)
+        return marked
 
     def set_stale(self, connection_id: str, stale: bool) -> bool:
         """Mark ``connection_id``'s rows stale (disconnected, lost) or live again.

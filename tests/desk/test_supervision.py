@@ -9,18 +9,12 @@ import logging
 from desktop.brokers import UnavailableError
 from desktop.brokers.paper import PaperBroker
 from desktop.connections import ConnectionStore
-from desktop.desk import Desk
+from desktop.desk import Desk, Supervision
 from desktop.desk import events as ev
 from desktop.domain import ConnectionState, ConnectionStatus
 from desktop.security.secrets import SecretStore
+from tests.desk.support import wait_for
 from tests.memory_keyring import MemoryKeyring
-
-
-def wait_for(predicate, timeout=5.0):
-    async def waiter():
-        while not predicate():
-            await asyncio.sleep(0.01)
-    return asyncio.wait_for(waiter(), timeout)
 
 
 class FlakyQuotes(PaperBroker):
@@ -36,11 +30,9 @@ class FlakyQuotes(PaperBroker):
                 raise UnavailableError("quote stream dropped")
 
 
-def test_a_failing_stream_is_reported_and_restarted(arun, tmp_path, monkeypatch, caplog):
-    monkeypatch.setattr("desktop.desk.session.Backoff", lambda *a, **k: iter(lambda: 0.0, None))
-
+def test_a_failing_stream_is_reported_and_restarted(arun, tmp_path, caplog):
     async def scenario():
-        desk = Desk(poll_s=30, start_budget_s=2)
+        desk = Desk(poll_s=30, start_budget_s=2, supervision=Supervision(first_delay=0.01, max_delay=0.01))
         desk.market.set_watchlist(["AAPL"])
         errors = []
         desk.listen(lambda e: e.kind == ev.ERROR and errors.append(e.detail))
@@ -53,7 +45,7 @@ def test_a_failing_stream_is_reported_and_restarted(arun, tmp_path, monkeypatch,
                        and desk.state.quote("flaky", "AAPL") != before)  # the restarted stream delivers
         await desk.shutdown()
 
-    with caplog.at_level(logging.WARNING, logger="desktop.desk.session"):
+    with caplog.at_level(logging.WARNING, logger="desktop.desk.supervisor"):
         arun(scenario(), timeout=30)
     assert any("restarting" in r.getMessage() for r in caplog.records)
 
