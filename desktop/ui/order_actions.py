@@ -2,8 +2,17 @@
 
 Each flow runs as an asyncio task and goes through the :class:`DeskBridge` to the
 desk, which routes it to the connection the request or order names (and nowhere else:
-a connection that is not connected refuses with NotConnectedError). A refusal is shown
-with its reason (the ticket keeps its fields), never raised into Qt. Questions a broker
+a connection that is not connected refuses with NotConnectedError). Every outcome is
+worded for what it is, never raised into Qt (the ticket keeps its fields):
+
+- refused before it left this machine (not connected, unreachable): "Not sent: …";
+- refused by the broker: "Order rejected: …";
+- sent but not confirmed (a 5xx, timeout or dropped connection after sending: the
+  desk's OrderUnconfirmedError): "Sent, not confirmed yet: checking…", then the real
+  outcome the desk's check finds ("Order 123 accepted: …", or not placed as far as the
+  broker shows: check before sending it again); a modify likewise.
+
+Each is also said in the status bar (``message``). Questions a broker
 asks before accepting an order (IBKR reply flow) are put to the user by one
 :class:`desktop.ui.questions.QuestionAsker` per connection, titled with its name; the
 ids the user suppresses belong to that connection's session.
@@ -17,7 +26,10 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from desktop.brokers import BrokerError
+from desktop.brokers import BrokerError, UnavailableError
+from desktop.brokers.transport import is_maybe_sent
+from desktop.desk import OrderCheck, OrderUnconfirmedError
+from desktop.desk.order_checks import PLACED
 from desktop.desk.tasks import spawn
 from desktop.domain import Order, OrderRequest
 
@@ -30,7 +42,9 @@ log = logging.getLogger(__name__)
 class OrderActions(QObject):
     """Runs order requests from the ticket and the orders table.
 
-    ``ticket`` must offer set_busy(bool), order_accepted(Order), order_rejected(str);
+    ``ticket`` must offer set_busy(bool), order_accepted(Order), order_rejected(str),
+    order_not_sent(str), order_unconfirmed(OrderRequest), order_confirmed(OrderRequest,
+    Order), order_not_confirmed(OrderRequest, str) (see :mod:`desktop.ui.ticket.outcomes`);
     when it has ``previewRequested(OrderRequest)`` that is connected here and answered
     with ``show_preview(OrderPreview)`` / ``preview_failed(str)``. ``message(str)`` is
     emitted for the status bar after every outcome.
@@ -80,16 +94,26 @@ class OrderActions(QObject):
         try:
             context = f"{name}: {request.describe()} ({request.account_id})"
             order = await self.bridge.submit(request, confirm=self.asker(request.connection_id).handler(context))
+        except OrderUnconfirmedError as exc:
+            self._unconfirmed(request, exc.check)
+            return
         except BrokerError as exc:
             log.info("order %s refused: %s", request.client_order_id, exc)
             self.ticket.set_busy(False)
-            self.ticket.order_rejected(exc.message)
-            self.message.emit(f"{name}: order rejected: {exc.message}")
+            if never_sent(exc):
+                self.ticket.order_not_sent(exc.message)
+                self.message.emit(f"{name}: not sent: {exc.message}")
+            else:
+                self.ticket.order_rejected(exc.message)
+                self.message.emit(f"{name}: order rejected: {exc.message}")
             return
-        except Exception as exc:  # a bug or transport failure: keep the ticket, tell the user
+        except Exception as exc:  # a bug on this side: whether the order left is not known here
             log.exception("order submission failed")
             self.ticket.set_busy(False)
-            self.ticket.order_rejected(f"Could not send the order: {exc}")
+            text = (f"Something went wrong on this side ({type(exc).__name__}: {exc}): check the orders table "
+                    "before sending it again.")
+            self.ticket.order_not_confirmed(request, text)
+            self.message.emit(f"{name}: {text}")
             return
         self.ticket.set_busy(False)
         if order.status.value == "REJECTED":
@@ -99,6 +123,21 @@ class OrderActions(QObject):
             self.ticket.order_accepted(order)
             self.message.emit(f"{name}: order {order.order_id}: {order.describe()} — "
                               f"{order.status.value.replace('_', ' ').lower()}")
+
+    def _unconfirmed(self, request: OrderRequest, check: OrderCheck) -> None:
+        """``request`` went out but is not confirmed: say so, then the real outcome."""
+        name = self._name(request.connection_id)
+        self.ticket.order_unconfirmed(request)
+        self.message.emit(f"{name}: sent, not confirmed yet: checking… ({request.describe()})")
+
+        def checked(done: OrderCheck) -> None:
+            if done.state == PLACED and done.order is not None:
+                self.ticket.order_confirmed(request, done.order)
+            else:
+                self.ticket.order_not_confirmed(request, done.message)
+            self.message.emit(f"{name}: {done.message}")
+
+        check.add_done_callback(_while_alive(checked))
 
     def cancel(self, order: Order) -> None:
         """Cancel a working order from the orders table, at its own connection."""
@@ -132,6 +171,17 @@ class OrderActions(QObject):
         try:
             confirm = self.asker(order.connection_id).handler(f"{name}: modify order {order.order_id}")
             updated = await self.bridge.modify(order, changes, confirm=confirm)
+        except OrderUnconfirmedError as exc:
+            self.message.emit(f"{name}: the change of order {order.order_id} was sent, not confirmed yet: checking…")
+
+            def checked(done: OrderCheck) -> None:
+                if done.state == PLACED:
+                    self.message.emit(f"{name}: {done.message}")
+                else:
+                    self._warn("Change not confirmed", f"{name}: {done.message}")
+
+            exc.check.add_done_callback(_while_alive(checked))
+            return
         except BrokerError as exc:
             self._warn("Modify failed", f"{name}: order {order.order_id} could not be modified: {exc.message}")
             return
@@ -158,3 +208,22 @@ class OrderActions(QObject):
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self.window)
         box.setObjectName("orderActionWarning")
         box.open()
+
+
+def never_sent(exc: BrokerError) -> bool:
+    """Whether a refusal happened before the order left this machine: the connection
+    is not connected, the broker could not be reached (connect error, certificate
+    refused): not a broker's rejection, and certainly not maybe-sent."""
+    return not is_maybe_sent(exc) and isinstance(exc, UnavailableError)  # incl. NotConnectedError, CertificateError
+
+
+def _while_alive(fn):
+    """``fn`` as a check's done callback: skipped (logged) once the window it speaks to is gone."""
+
+    def call(check: OrderCheck) -> None:
+        try:
+            fn(check)
+        except RuntimeError as exc:  # the widgets were deleted (the window closed) before the outcome
+            log.info("outcome of %r not shown: %s", check, exc)
+
+    return call

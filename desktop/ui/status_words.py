@@ -4,12 +4,14 @@ connections dialog. Qt-free.
 A connection has the desk's ``status`` ("disconnected", "connecting", "connected",
 "error: why"; see :class:`desktop.desk.session.LiveConnection`) and the session state
 its broker last published (a :class:`~desktop.domain.ConnectionState`: log in
-required, competing session, cool-down, reconnecting…). :func:`connection_words`
-says what a trader reads for both together.
+required, competing session, cool-down, reconnecting…), and the labels of its tasks
+that keep failing (``LiveConnection.failing``: "order updates", "quotes", …).
+:func:`connection_words` says what a trader reads for them together.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from desktop.domain import ConnectionState, ConnectionStatus
@@ -55,15 +57,37 @@ def session_text(state: ConnectionState, *, tz: ZoneInfo | None = None, message:
     return words
 
 
+def failing_text(failing: Sequence[str]) -> str:
+    """"order updates failing: see the log", "order updates and quotes failing: see
+    the log" for the labels of tasks that keep failing ("" for none)."""
+    labels = list(dict.fromkeys(failing))
+    if not labels:
+        return ""
+    named = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+    return f"{named} failing: see the log"
+
+
 def connection_words(status: str, session: ConnectionState | None = None, *, tz: ZoneInfo | None = None,
-                     message: bool = True) -> tuple[str, str]:
+                     message: bool = True, failing: Sequence[str] = ()) -> tuple[str, str]:
     """``(words, colour)`` of a connection: e.g. ("connected", green), ("log in
     required", amber) while connect() waits for the browser login, ("paused (rate
-    limit) until 14:05:03", amber), ("disconnected", grey), ("error: why", red).
+    limit) until 14:05:03", amber), ("disconnected", grey), ("error: why", red),
+    ("order updates failing: see the log", amber) while connected with a task that
+    keeps failing ("reconnecting… · quotes failing: see the log" beside another state).
 
     ``status`` is the desk's status of the connection, ``session`` the broker's last
     published session state (None before any); ``message``: add the broker's message
-    (see :func:`session_text`)."""
+    (see :func:`session_text`); ``failing``: the labels of its tasks that keep failing
+    (shown only while connected)."""
+    words, colour = _connection_words(status, session, tz=tz, message=message)
+    trouble = failing_text(failing) if status == "connected" else ""
+    if not trouble:
+        return words, colour
+    return (trouble if words == "connected" else f"{words} · {trouble}"), (AMBER if colour == GREEN else colour)
+
+
+def _connection_words(status: str, session: ConnectionState | None, *, tz: ZoneInfo | None,
+                      message: bool) -> tuple[str, str]:
     if status == "connected":
         if session is None:
             return "connected", GREEN

@@ -20,6 +20,7 @@ from desktop.domain import (
 
 from .allocation_preview import AllocationPreview
 from .allocation_values import AllocationEstimate, FillTally, estimate_allocation, group_text, members_text
+from .outcomes import comparable
 from .targets import GROUP, TicketConnection
 from .values import CommissionEstimator, fmt_qty, parse_decimal
 from .whatif_panel import WhatIfPanel
@@ -244,17 +245,13 @@ class TicketExtras(QObject):
 
     # -------------------------------------------------------------- what-if
     def preview_started(self, request: OrderRequest) -> None:
-        self._previewed = _comparable(request)
+        self._previewed = comparable(request)
         self.whatif.set_running()
 
     def _refresh_whatif(self, request: OrderRequest | None) -> None:
         self.whatif.set_ready(request is not None and not self.ticket.is_busy())
-        if self._previewed is not None and (request is None or _comparable(request) != self._previewed):
+        if self._previewed is not None and (request is None or comparable(request) != self._previewed):
             self.whatif.mark_stale()
-
-
-def _comparable(request: OrderRequest) -> dict:
-    return request.model_dump(exclude={"client_order_id"})
 
 
 class AdvisorTicketAPI:

@@ -311,7 +311,8 @@ class TicketForm(QWidget):
         self.submit_button.setToolTip(tip)
 
     def show_status(self, text: str, role: str = "") -> None:
-        """Status line under Submit; ``role`` "ok" colours it green."""
+        """Status line under Submit; ``role`` "ok" colours it green, "pending" orange
+        (sent, not confirmed yet)."""
         self.status_label.setText(text)
         self.status_label.setProperty("role", role)
         self.status_label.style().unpolish(self.status_label)

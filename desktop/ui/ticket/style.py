@@ -36,6 +36,7 @@ QLabel[role="reject"] {{
     border-radius: 3px; padding: 4px; background: rgba(217, 48, 37, 0.08);
 }}
 QLabel[role="ok"] {{ color: {OK}; }}
+QLabel[role="pending"] {{ color: {LIVE}; font-weight: bold; }}
 QLabel[role="note"] {{ color: {LIVE}; font-size: 11px; }}
 """
 

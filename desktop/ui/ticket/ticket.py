@@ -7,11 +7,12 @@ from collections.abc import Iterable
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
-from desktop.domain import Instrument, Order, OrderRequest, OrderSide, OrderType, Quote
+from desktop.domain import Instrument, OrderRequest, OrderSide, OrderType, Quote
 
 from .advisor import AdvisorTicketAPI, TicketExtras
 from .confirm import ConfirmOrderDialog
 from .form import TicketForm
+from .outcomes import TicketOutcomes
 from .prefill import PrefillMixin
 from .routing import TicketRouting
 from .values import (
@@ -22,7 +23,7 @@ _QUIET_WHEN_BLANK = ("symbol", "quantity")  # no "is required" nagging before th
 _SENDING = "Sending order…"
 
 
-class OrderTicket(AdvisorTicketAPI, TicketRouting, PrefillMixin, TicketForm):
+class OrderTicket(TicketOutcomes, AdvisorTicketAPI, TicketRouting, PrefillMixin, TicketForm):
     """Order entry form (objectName "orderTicket") over every connection of the desk.
 
     The window feeds it ``set_connections(list[TicketConnection])`` (accounts, groups,
@@ -38,9 +39,12 @@ class OrderTicket(AdvisorTicketAPI, TicketRouting, PrefillMixin, TicketForm):
 
     It emits ``orderSubmitted(OrderRequest)`` (after the confirmation dialog, or
     directly with confirmation off; the request names its ``connection_id``) and is
-    answered with ``order_accepted(Order)`` or ``order_rejected(message)``. Emitting
-    puts the ticket in the busy state (Submit disabled) until one of those, or
-    ``set_busy(False)``. ``symbolChanged(str)`` says which (known) symbol the user
+    answered with ``order_accepted(Order)``, ``order_rejected(message)``,
+    ``order_not_sent(message)`` or ``order_unconfirmed(request)`` (then
+    ``order_confirmed`` / ``order_not_confirmed``), see
+    :mod:`desktop.ui.ticket.outcomes`: a retry of the same order keeps its client
+    order id. Emitting puts the ticket in the busy state (Submit disabled) until one
+    of those, or ``set_busy(False)``. ``symbolChanged(str)`` says which (known) symbol the user
     settled on, to stream its quotes; ``symbolLookupRequested(connection_id, symbol)``
     asks (once per pair) to look up a symbol the chosen connection does not know yet
     (the ticket re-checks it at the next ``set_connections``). Keyboard: Ctrl+B /
@@ -73,6 +77,7 @@ class OrderTicket(AdvisorTicketAPI, TicketRouting, PrefillMixin, TicketForm):
         self._confirm: set[OrderType] = set(OrderType)
         self._busy = False
         self._request: OrderRequest | None = None
+        self._retries: dict[str, OrderRequest] = {}
         self._errors: dict[str, str] = {}
         self._last_symbol = ""
         self._asked: tuple[str, str] | None = None
@@ -142,19 +147,6 @@ class OrderTicket(AdvisorTicketAPI, TicketRouting, PrefillMixin, TicketForm):
         """True while an order is on its way."""
         return self._busy
 
-    def order_accepted(self, order: Order) -> None:
-        """Show "Order accepted: …"; every field stays as it was."""
-        self.set_busy(False)
-        self.show_rejection(None)
-        self.show_status(f"Order accepted: {order.describe()}", "ok")
-        self.extras.order_accepted(order)
-
-    def order_rejected(self, message: str) -> None:
-        """Show why the order was refused above Submit; fields stay for a fix and resend."""
-        self.set_busy(False)
-        self.show_status("")
-        self.show_rejection(f"Order rejected: {message}")
-
     def current_instrument(self) -> Instrument | None:
         """The instrument the typed symbol resolves to (None while unknown)."""
         return self._instrument
@@ -172,11 +164,13 @@ class OrderTicket(AdvisorTicketAPI, TicketRouting, PrefillMixin, TicketForm):
         return dict(self._errors)
 
     def submit(self) -> None:
-        """What Submit does: confirm (when switched on), then emit orderSubmitted."""
+        """What Submit does: confirm (when switched on), then emit orderSubmitted
+        (the same order as one whose outcome is unknown goes with its client order id)."""
         self._revalidate()
         request = self._request
         if request is None or self._busy or self.confirm_dialog is not None:
             return
+        request = self._to_send(request)
         self.show_rejection(None)
         self.show_status("")
         if request.type not in self._confirm:
@@ -194,6 +188,7 @@ class OrderTicket(AdvisorTicketAPI, TicketRouting, PrefillMixin, TicketForm):
 
     # ------------------------------------------------------------------ private
     def _send(self, request: OrderRequest) -> None:
+        self._sent = request
         self.set_busy(True)
         self.orderSubmitted.emit(request)
 
