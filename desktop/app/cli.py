@@ -11,7 +11,11 @@ from desktop import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tradedesk", description="Tradedesk: trading desktop for every brokerage account.")
+    parser = argparse.ArgumentParser(
+        prog="tradedesk", description="Tradedesk: trading desktop for every brokerage account.",
+        epilog="Environment: TRADEDESK_LOG_LEVEL=DEBUG (or INFO, WARNING, ERROR) sets the log file's level "
+               "(default INFO; secrets stay redacted at every level); TRADEDESK_HOME puts every file Tradedesk "
+               "writes under one directory.")
     parser.add_argument("--broker", default=None, metavar="KEY",
                         help="also connect this connection, beside those connected when Tradedesk last quit (the "
                              "embedded paper broker on first run): paper (the built-in paper account), paper-advisor "

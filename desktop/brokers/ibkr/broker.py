@@ -23,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 from desktop.brokers.base import Broker
 from desktop.brokers.capabilities import BrokerCapabilities
 from desktop.brokers.errors import BrokerError, InvalidRequestError, NotFoundError
-from desktop.brokers.transport import Pacer
+from desktop.brokers.transport import Pacer, Supervisor
 from desktop.domain import (
     Account,
     AccountValues,
@@ -50,8 +50,8 @@ from . import accounts as acc
 from .client import IbkrClient
 from .contracts import ConidCache
 from .directory import AccountDirectory
-from .live_orders import OrderPoller
-from .marketdata import BAR_SIZES, bars_from_history, history_period, select_bars, stream_quotes
+from .live_orders import SOR_TASK, OrderPoller
+from .marketdata import BAR_SIZES, bars_from_history, history_params, select_bars, stream_quotes
 from .orders import OrderDesk
 from .positions import fetch_positions
 from .session import IbkrSession
@@ -70,6 +70,9 @@ def gateway_urls(base_url: str) -> tuple[str, str]:
     return login, ws
 
 
+WATCHER_TASK = "session watcher"
+BARS_TASK = "bars"
+
 POLL_INTERVAL = 10.0
 """Seconds between the UI's balance/position/fill polls: each poll costs about three
 requests per account (summary, ledger, positions) against the gateway's 10 per second
@@ -87,7 +90,12 @@ class IbkrBroker(Broker):
     request), ``session_poll`` (auth/status polling while waiting for a login),
     ``tickle_interval``, ``reconcile_delay`` (seconds between cOID look-ups after a
     timed-out order POST). ``connection_id``: the connection this instance serves
-    (default "ibkr"); every object it reports carries it.
+    (default "ibkr"); every object it reports carries it. ``supervisor``: runs every
+    long-running task of the adapter (live-order poller, websocket order relay, quote
+    pumps, tickle keep-alive, session recovery and watcher, websocket connection, smd
+    refresh; bar polls are guarded per poll): restarted when they die, and a task that
+    keeps failing shows in ``watch_connection`` as RECONNECTING "<what> failing: see
+    the log" until it works again. Default: a :class:`Supervisor` named "IBKR".
     """
 
     name = "ibkr"
@@ -96,15 +104,18 @@ class IbkrBroker(Broker):
     def __init__(self, base_url: str = DEFAULT_BASE_URL, *, pinned_sha256: str | None = None,
                  account_id: str | None = None, poll_interval: float = 5.0, pacer: Pacer | None = None,
                  timeout: float = 10.0, session_poll: float = 2.0, tickle_interval: float = 60.0,
-                 reconcile_delay: float = 5.0, connection_id: str | None = None) -> None:
+                 reconcile_delay: float = 5.0, connection_id: str | None = None,
+                 supervisor: Supervisor | None = None) -> None:
         self._connection_id = connection_id
+        self.supervisor = supervisor or Supervisor(name="IBKR")
+        self.supervisor.on_state = self._task_state
         self.base_url = base_url.rstrip("/")
         self.preferred_account = account_id
         self.poll_interval = poll_interval
         self._login_url, self._ws_url = gateway_urls(self.base_url)
         self.client = IbkrClient(self.base_url, pinned_sha256=pinned_sha256, timeout=timeout, pacer=pacer)
         self.session = IbkrSession(self.client, login_url=self._login_url, poll_interval=session_poll,
-                                   tickle_interval=tickle_interval)
+                                   tickle_interval=tickle_interval, supervisor=self.supervisor)
         self.client.on_state = self.session.reporter("client")
         self.session.preflight = lambda: self.directory.preflight(self.session.accounts, first=not self._connected)
         self.contracts = ConidCache(self.client)
@@ -112,12 +123,12 @@ class IbkrBroker(Broker):
         self.orders = OrderDesk(self.client, self.contracts, groups=self._group_set,
                                 client_accounts=self._account_set, members=self._group_members,
                                 cache_seconds=window or poll_interval, reconcile_delay=reconcile_delay)
-        self._poller = OrderPoller(self.orders.live_orders, interval=poll_interval, on_change=self._order_changed)
+        self._poller = OrderPoller(self.orders.live_orders, interval=poll_interval, on_change=self._order_changed,
+                                   supervisor=self.supervisor)
         self.stream: IbkrStream | None = None
         self.directory = AccountDirectory(self.client)
         self._connected = False
         self._closed = asyncio.Event()
-        self._tasks: set[asyncio.Task] = set()
 
     # -- capabilities / session control --------------------------------------------
     @property
@@ -179,32 +190,29 @@ class IbkrBroker(Broker):
         await self.client.open()
         await self.session.start()  # runs the directory's pre-flight before CONNECTED
         self.stream = IbkrStream(self._ws_url, self.client.ssl_context, lambda: self.session.session_token,
-                                 on_state=self.session.reporter("stream"))
+                                 on_state=self.session.reporter("stream"), supervisor=self.supervisor)
         self._connected = True
-        self._spawn(self._relay_sor())
-        self._spawn(self._after_reconnects())
+        self.supervisor.start(SOR_TASK, self._relay_sor, label="order updates (websocket)")
+        self.supervisor.start(WATCHER_TASK, self._after_reconnects, label="session watcher")
 
+    def _task_state(self, task: str, state: ConnectionState) -> None:
+        """A supervised task started or stopped failing: its own component of the
+        session state (see IbkrSession.reporter)."""
+        self.session.reporter(f"task:{task}")(state)
 
     async def close(self) -> None:
         """Stop streams and pollers, close the session and the client. Idempotent."""
         if self._closed.is_set():
             return
         self._closed.set()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.supervisor.stop(SOR_TASK, WATCHER_TASK)  # the stream's consumers first
         await self._poller.close()
         await self.orders.close()
         if self.stream is not None:
             await self.stream.close()
         await self.session.close()
+        await self.supervisor.close()
         await self.client.close()
-
-    def _spawn(self, coro) -> asyncio.Task:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
 
     async def watch_connection(self) -> AsyncIterator[ConnectionState]:
         async for state in self.session.watch():
@@ -299,7 +307,7 @@ class IbkrBroker(Broker):
             return
         try:
             async for rows in self.stream.orders():
-                for source in self._poller.apply_sor(rows):
+                for source in self._poller.apply_sor(rows):  # each row guarded by the supervisor
                     self.orders.invalidate_live(source)
         except BrokerError as exc:
             log.info("IBKR: sor relay stopped: %s", exc)
@@ -326,9 +334,8 @@ class IbkrBroker(Broker):
         if interval not in BAR_SIZES:
             raise InvalidRequestError(f"IBKR does not serve {interval.value} bars", field="interval")
         conid = await self.contracts.conid(symbol)
-        payload = await self.client.request("GET", "/iserver/marketdata/history", params={
-            "conid": conid, "period": history_period(interval, limit, start), "bar": BAR_SIZES[interval],
-            "outsideRth": "false"})
+        payload = await self.client.request("GET", "/iserver/marketdata/history",
+                                            params=history_params(conid, interval, start=start, end=end, limit=limit))
         inst = await self.contracts.instrument(symbol)
         return select_bars(bars_from_history(inst.symbol, interval, payload), start, end, limit)
 
@@ -336,23 +343,29 @@ class IbkrBroker(Broker):
         """Quotes from the websocket (``smd``), one merged update at a time."""
         if self.stream is None:
             raise InvalidRequestError("Connect to the IBKR gateway first", field="symbols")
-        async for quote in stream_quotes(self.stream, self.contracts, symbols):
+        async for quote in stream_quotes(self.stream, self.contracts, symbols, supervisor=self.supervisor):
             yield self.owned(quote)
 
     async def watch_bars(self, symbol: str, interval: Interval) -> AsyncIterator[Bar]:
         """Polls history every ``poll_interval`` and yields the newest bars that changed
-        (the forming bar updates in place: same ``start``). Ends at close()."""
+        (the forming bar updates in place: same ``start``). A poll that fails
+        unexpectedly is logged and counted by the supervisor (task "bars"); the next
+        poll runs as usual. Ends at close()."""
         last: dict[datetime, Bar] = {}
         while not self._closed.is_set():
-            try:
-                bars = await self.fetch_bars(symbol, interval, limit=2)
-            except BrokerError as exc:
-                log.info("IBKR: bar poll of %s failed: %s", symbol, exc)
-                bars = []
-            for bar in bars:
-                if last.get(bar.start) != bar:
-                    last[bar.start] = bar
-                    yield bar
+            changed: list[Bar] = []
+            with self.supervisor.item(BARS_TASK, f"{symbol} {interval.value}", label="chart bars"):
+                try:
+                    bars = await self.fetch_bars(symbol, interval, limit=2)
+                except BrokerError as exc:
+                    log.info("IBKR: bar poll of %s failed: %s", symbol, exc)
+                    bars = []
+                for bar in bars:
+                    if last.get(bar.start) != bar:
+                        last[bar.start] = bar
+                        changed.append(bar)
+            for bar in changed:
+                yield bar
             try:
                 await asyncio.wait_for(self._closed.wait(), self.poll_interval)
             except TimeoutError:

@@ -25,7 +25,7 @@ from desktop.brokers.errors import NotFoundError
 from desktop.domain import Instrument, OptionContract
 from desktop.domain.occ import OccSymbolError, parse_occ
 
-from .parse import text, to_date, to_decimal, to_int
+from .parse import PAYLOADS, text, to_date, to_decimal, to_int
 from .requester import Requester
 
 log = logging.getLogger("desktop.brokers.ibkr")
@@ -101,7 +101,7 @@ class ConidCache:
             return []
         if not isinstance(payload, list):
             if payload not in (None, {}, []):
-                log.warning("IBKR: unexpected secdef/search payload for %s: %r", symbol, payload)
+                PAYLOADS.skip(f"a secdef/search answer for {symbol} that is not a list", payload)
             return []
         return [row for row in payload if isinstance(row, dict)]
 
@@ -110,17 +110,10 @@ class ConidCache:
             payload = await self._client.request("GET", "/trsrv/stocks", params={"symbols": symbol})
         except NotFoundError:
             payload = None
-        entries = payload.get(symbol) if isinstance(payload, dict) else None
-        for entry in entries or ():
-            if not isinstance(entry, dict):
-                continue
-            contracts = [c for c in entry.get("contracts") or () if isinstance(c, dict)]
-            contracts.sort(key=lambda c: not c.get("isUS", False))
-            for c in contracts:
-                conid = to_int(c.get("conid"), "conid", entry)
-                if conid is not None:
-                    return conid, text(entry.get("name"))
-        raise NotFoundError(f"IBKR does not know the symbol {symbol}", raw=payload)
+        found = stock_conid(payload, symbol)
+        if found is None:
+            raise NotFoundError(f"IBKR does not know the symbol {symbol}", raw=payload)
+        return found
 
     async def search(self, query: str) -> list[Instrument]:
         """Stocks whose symbol or name matches ``query``: exact symbol first, then the
@@ -132,19 +125,11 @@ class ConidCache:
         found: list[Instrument] = []
         seen: set[str] = set()
         for row in rows:
-            symbol = text(row.get("symbol")).upper()
-            conid = to_int(row.get("conid"), "conid", row)
-            sections = row.get("sections") or []
-            is_stock = not sections or any(isinstance(s, dict) and s.get("secType") == "STK" for s in sections)
-            if not symbol or conid is None or not is_stock or symbol in seen:
+            inst = search_row(row)
+            if inst is None or inst.symbol in seen:
                 continue
-            seen.add(symbol)
-            try:
-                inst = instrument_for(symbol, conid, description=text(row.get("companyName")))
-            except ValueError:
-                log.warning("IBKR: skipped search row with bad symbol: %r", row)
-                continue
-            self.remember(symbol, conid, inst)
+            seen.add(inst.symbol)
+            self.remember(inst.symbol, int(inst.broker_id or 0), inst)
             found.append(inst)
         found.sort(key=lambda i: i.symbol != q)
         return found
@@ -172,7 +157,7 @@ class ConidCache:
         side = "call" if contract.right.letter == "C" else "put"
         listed = strikes.get(side) if isinstance(strikes, dict) else None
         if isinstance(listed, list) and listed:
-            values = {to_decimal(v, "strike", strikes) for v in listed}
+            values = {to_decimal(v, "strike", strikes) for v in listed if not isinstance(v, (dict, list))}
             if contract.strike not in values:
                 raise NotFoundError(f"IBKR lists no {month} {strike_text} {side} for {contract.underlying}", raw=strikes)
         info = await self._client.request("GET", "/iserver/secdef/info", params={
@@ -196,6 +181,43 @@ class ConidCache:
         return Instrument.for_option(contract, broker_id=str(conid))
 
 
+@PAYLOADS.item("/trsrv/stocks answer")
+def stock_conid(payload: Any, symbol: str) -> tuple[int, str] | None:
+    """``(conid, name)`` of ``symbol`` in a ``GET /trsrv/stocks`` answer (US listings
+    first), or None when it lists none readable."""
+    entries = payload.get(symbol) if isinstance(payload, dict) else None
+    for entry in entries if isinstance(entries, list) else ():
+        if not isinstance(entry, dict):
+            continue
+        listed = entry.get("contracts")
+        contracts = [c for c in (listed if isinstance(listed, list) else ()) if isinstance(c, dict)]
+        contracts.sort(key=lambda c: c.get("isUS") is not True)
+        for c in contracts:
+            conid = to_int(c.get("conid"), "conid", entry)
+            if conid is not None:
+                return conid, text(entry.get("name"))
+    return None
+
+
+@PAYLOADS.item("secdef/search row")
+def search_row(row: Any) -> Instrument | None:
+    """The stock a ``GET /iserver/secdef/search`` row describes (``broker_id`` = its
+    conid), or None: no readable symbol or conid, not a stock, an invalid symbol."""
+    if not isinstance(row, dict):
+        return None
+    symbol = text(row.get("symbol")).upper()
+    conid = to_int(row.get("conid"), "conid", row)
+    sections = row.get("sections") if isinstance(row.get("sections"), list) else []
+    is_stock = not sections or any(isinstance(s, dict) and s.get("secType") == "STK" for s in sections)
+    if not symbol or conid is None or not is_stock:
+        return None
+    try:
+        return instrument_for(symbol, conid, description=text(row.get("companyName")))
+    except ValueError:
+        PAYLOADS.skip("an invalid symbol")
+        return None
+
+
 def conid_of(instrument: Instrument) -> int | None:
     """The conid stored in ``instrument.broker_id``, or None."""
     try:
@@ -215,4 +237,4 @@ async def conid_for(cache: ConidCache, instrument: Instrument) -> int:
     return await cache.conid(instrument.symbol)
 
 
-__all__ = ["ConidCache", "conid_for", "conid_of", "instrument_for"]
+__all__ = ["ConidCache", "conid_for", "conid_of", "instrument_for", "search_row", "stock_conid"]

@@ -23,13 +23,18 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 
 from desktop.brokers.errors import BrokerError
 from desktop.brokers.streams import Topic
-from desktop.brokers.transport import PollSchedule
+from desktop.brokers.transport import PayloadError, PollSchedule, Supervisor
 from desktop.domain import Order
 
 from .sor_updates import merge_sor, parse_sor_row
 from .watch_opening import Opening
 
 log = logging.getLogger("desktop.brokers.ibkr")
+
+POLL_TASK = "live orders"
+"""The supervised task name of the poller (label "order updates")."""
+SOR_TASK = "sor"
+"""The supervised task name of the websocket order relay (label "order updates (websocket)")."""
 
 Fetch = Callable[[str], Awaitable[list[Order]]]
 OnChange = Callable[[Order | None, Order], None]
@@ -49,7 +54,10 @@ class OrderPoller:
     no working order (default 6 x ``interval``: 30 s at IBKR's pacing);
     ``idle_every``: see PollSchedule. ``on_change(previous, order)`` is called for
     each changed order before it is published (previous None when new).
-    ``clock``: monotonic seconds (injectable).
+    ``clock``: monotonic seconds (injectable). ``supervisor`` runs the polling task
+    (:data:`POLL_TASK`: restarted if it dies; a poll or a row that fails unexpectedly
+    is logged and skipped; repeated failures surface as "order updates failing");
+    a private one when None.
 
     ``watch(account_id)`` yields the working orders of the account or group when the
     watch starts, then every new or changed order, until :meth:`close` (see
@@ -58,8 +66,9 @@ class OrderPoller:
 
     def __init__(self, fetch: Fetch, *, interval: float = 5.0, idle_interval: float | None = None,
                  idle_every: int = 3, on_change: OnChange | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, supervisor: Supervisor | None = None) -> None:
         self._fetch = fetch
+        self._supervisor = supervisor or Supervisor(name="IBKR")
         self._interval = interval
         self._clock = clock
         self.schedule = PollSchedule(working_interval=interval,
@@ -106,26 +115,30 @@ class OrderPoller:
         next. Malformed rows are logged and skipped."""
         touched: set[str] = set()
         for row in rows:
-            update = parse_sor_row(row)
-            if update is None:
-                continue
-            key = self._by_id.get(update.order_id)
-            if key is None:
-                if update.account in self._watched:
-                    touched.add(update.account)
-                continue
-            merged = merge_sor(self._latest[key], update)
-            if merged is None:
-                continue
-            if self._publish_if_changed(merged, from_poll=False):
-                self._sor_at[key] = self._clock()
-                touched.add(key[0])
+            with self._supervisor.item(SOR_TASK, row, label="order updates (websocket)"):
+                self._apply_sor_row(row, touched)
         for source in touched:
             self._changed_at[source] = self._clock()
             self.schedule.touch(source)
         if touched:
             self._wake.set()
         return touched
+
+    def _apply_sor_row(self, row: object, touched: set[str]) -> None:
+        update = parse_sor_row(row)
+        if update is None:
+            return
+        key = self._by_id.get(update.order_id)
+        if key is None:
+            if update.account in self._watched:
+                touched.add(update.account)
+            return
+        merged = merge_sor(self._latest[key], update)
+        if merged is None:
+            return
+        if self._publish_if_changed(merged, from_poll=False):
+            self._sor_at[key] = self._clock()
+            touched.add(key[0])
 
     def _publish_if_changed(self, order: Order, *, from_poll: bool) -> bool:
         key = (order.account_id, order.order_id)
@@ -217,7 +230,7 @@ class OrderPoller:
 
     def _ensure_task(self) -> None:
         if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="ibkr live orders")
+            self._task = self._supervisor.start(POLL_TASK, self._run, label="order updates")
 
     async def _run(self) -> None:
         while not self._closed and self._watched:
@@ -243,17 +256,23 @@ class OrderPoller:
         started = self._clock()
         self.polls.append(account_id)
         try:
-            orders = await self._fetch(account_id)
+            orders = list(await self._fetch(account_id))
         except BrokerError as exc:
             log.info("IBKR: polling live orders of %s failed: %s", account_id, exc)
             self._polled(account_id, exc, started)
             return
+        except Exception as exc:  # noqa: BLE001 - logged, counted; the next poll runs as usual
+            self._supervisor.failed(POLL_TASK, exc, account_id, label="order updates")
+            self._polled(account_id, PayloadError(f"The live orders of {account_id} could not be read"), started)
+            return
         for order in orders:
-            key = (order.account_id, order.order_id)
-            if self._sor_at.get(key, float("-inf")) > started:
-                continue  # older than what the websocket told us; the next poll decides
-            self._publish_if_changed(order, from_poll=True)
-        self._polled(account_id, list(orders), started)
+            with self._supervisor.item(POLL_TASK, order, label="order updates"):
+                key = (order.account_id, order.order_id)
+                if self._sor_at.get(key, float("-inf")) > started:
+                    continue  # older than what the websocket told us; the next poll decides
+                self._publish_if_changed(order, from_poll=True)
+        self._supervisor.ok(POLL_TASK)
+        self._polled(account_id, orders, started)
 
     def _polled(self, account_id: str, outcome: list[Order] | BrokerError, started: float) -> None:
         """Record a finished poll and hand its outcome to a snapshot() and to the

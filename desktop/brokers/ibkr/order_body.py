@@ -31,7 +31,8 @@ from desktop.domain import (
 
 from .accounts import BROKER
 from .contracts import instrument_for
-from .parse import money_text, number_json, text, to_datetime, to_decimal, to_int
+from .order_checks import check_numbers, check_order
+from .parse import PAYLOADS, money_text, number_json, text, to_datetime, to_decimal, to_int
 
 log = logging.getLogger("desktop.brokers.ibkr")
 
@@ -75,8 +76,12 @@ def order_body(request: OrderRequest, conid: int, account_id: str | None = None)
     ``request.account_id``), ``cOID`` = ``client_order_id`` (comes back as
     ``order_ref``). LIMIT: ``price``; STOP: trigger in ``price`` (IBKR's bracket
     example); STOP_LIMIT: ``price`` = limit, ``auxPrice`` = stop. Raises
-    InvalidRequestError(field="time_in_force") for FOK, which the CPAPI lacks.
+    InvalidRequestError(field="time_in_force") for FOK, which the CPAPI lacks, and
+    InvalidRequestError naming the field for a number IBKR cannot take
+    (:func:`~desktop.brokers.ibkr.order_checks.check_order`: NaN, infinity, zero or
+    negative zero, too large, too many digits).
     """
+    check_order(request.instrument, request.type, request.amount, request.limit_price, request.stop_price)
     tif = TIFS.get(request.time_in_force)
     if tif is None:
         raise InvalidRequestError("Interactive Brokers' Client Portal does not accept fill-or-kill orders; "
@@ -109,11 +114,17 @@ def modify_body(order: Order, conid: int, *, amount: Decimal | None = None, limi
                 stop_price: Decimal | None = None) -> dict[str, Any]:
     """The single-object body of ``POST /iserver/account/{id}/order/{orderId}``: every
     original field of ``order`` (from the live orders) with the changes applied.
-    Raises InvalidRequestError naming the field for a price the order type lacks."""
+    Raises InvalidRequestError naming the field for a price the order type lacks, a
+    number IBKR cannot take or an order the domain's rules refuse
+    (:func:`~desktop.brokers.ibkr.order_checks.check_order`)."""
+    check_numbers(amount=amount, limit_price=limit_price, stop_price=stop_price)
     if limit_price is not None and not order.type.needs_limit_price:
         raise InvalidRequestError(f"A {order.type.value} order has no limit price", field="limit_price")
     if stop_price is not None and not order.type.needs_stop_price:
         raise InvalidRequestError(f"A {order.type.value} order has no stop price", field="stop_price")
+    check_order(order.instrument, order.type, amount if amount is not None else order.amount,
+                limit_price if limit_price is not None else order.limit_price,
+                stop_price if stop_price is not None else order.stop_price)
     if amount is not None and amount <= order.filled:
         raise InvalidRequestError(f"The new quantity must exceed the {order.filled} already filled", field="amount")
     body: dict[str, Any] = {
@@ -136,7 +147,7 @@ def map_status(status: Any, filled: Decimal, amount: Decimal | None, raw: Any = 
     key = text(status).replace("_", "").replace(" ", "").lower()
     mapped = STATUS_MAP.get(key)
     if mapped is None:
-        log.warning("IBKR: unknown order status %r; payload: %r", status, raw)
+        PAYLOADS.problem(f"status {text(status)[:40]!r} (unknown; taken as SUBMITTED)", raw)
         mapped = OrderStatus.SUBMITTED
     if mapped is OrderStatus.ACCEPTED and filled > 0 and (amount is None or filled < amount):
         return OrderStatus.PARTIALLY_FILLED
@@ -156,9 +167,10 @@ def _tif(value: Any) -> TimeInForce:
     return {"GTC": TimeInForce.GTC, "IOC": TimeInForce.IOC}.get(name, TimeInForce.DAY)
 
 
+@PAYLOADS.item("live order")
 def order_from_live(row: Any, *, account_id: str | None = None, groups: Container[str] = (),
                     instrument: Instrument | None = None) -> Order | None:
-    """One ``GET /iserver/account/orders`` row as an Order; None (+ WARNING with the
+    """One ``GET /iserver/account/orders`` row as an Order; None (logged once with the
     row) when unreadable.
 
     ``account_id``: the account or group the list was asked for; a group order (listed
@@ -169,7 +181,7 @@ def order_from_live(row: Any, *, account_id: str | None = None, groups: Containe
     client order id; ``lastExecutionTime_r`` (ms) the update time.
     """
     if not isinstance(row, dict):
-        log.warning("IBKR: skipped live order row: %r", row)
+        PAYLOADS.skip("not an object")
         return None
     order_id = to_int(row.get("orderId"), "orderId", row)
     otype = _order_type(row)
@@ -181,7 +193,7 @@ def order_from_live(row: Any, *, account_id: str | None = None, groups: Containe
         remaining = to_decimal(row.get("remainingQuantity"), "remainingQuantity", row)
         amount = filled + remaining if remaining is not None else None
     if order_id is None or otype is None or side not in ("BUY", "SELL") or amount is None or amount <= 0:
-        log.warning("IBKR: skipped unreadable live order: %r", row)
+        PAYLOADS.skip("no readable orderId, order type, side or size")
         return None
     acct = text(row.get("acct")) or text(row.get("account"))
     group = ""
@@ -212,22 +224,25 @@ def order_from_live(row: Any, *, account_id: str | None = None, groups: Containe
             message=text(row.get("order_cancellation_by_system_reason")) or "",
             allocation_group=group, raw=row, **stamps)
     except (ValidationError, ValueError) as exc:
-        log.warning("IBKR: skipped live order (%s): %r", exc, row)
+        PAYLOADS.skip(f"invalid order ({str(exc)[:160]})")
         return None
 
 
+@PAYLOADS.payload("live orders")
 def orders_from_live(payload: Any, *, account_id: str | None = None, groups: Container[str] = ()) -> list[Order]:
-    """Every readable order of a ``{"orders": [...], "snapshot": true}`` payload."""
+    """Every readable order of a ``{"orders": [...], "snapshot": true}`` payload (a bare
+    list too); unreadable rows are logged once each and skipped."""
     rows = payload.get("orders") if isinstance(payload, dict) else payload if isinstance(payload, list) else None
-    if rows is None:
+    if not isinstance(rows, list):
         if payload not in (None, {}, []):
-            log.warning("IBKR: unexpected live orders payload: %r", payload)
+            PAYLOADS.skip("no orders list")
         return []
-    return [o for o in (order_from_live(r, account_id=account_id, groups=groups) for r in rows or ()) if o]
+    return [o for o in (order_from_live(r, account_id=account_id, groups=groups) for r in rows) if o]
 
 
+@PAYLOADS.item("trade")
 def fill_from_trade(row: Any, *, accounts: Container[str] = ()) -> Fill | None:
-    """One ``GET /iserver/account/trades`` row as a Fill; None (+ WARNING) if unreadable.
+    """One ``GET /iserver/account/trades`` row as a Fill; None (logged once) if unreadable.
 
     ``side`` B/S, ``size``, ``price`` (string), ``commission`` (string),
     ``trade_time_r`` (ms) or ``trade_time`` (``YYYYMMDD-hh:mm:ss`` UTC), ``account`` ->
@@ -236,7 +251,7 @@ def fill_from_trade(row: Any, *, accounts: Container[str] = ()) -> Fill | None:
     itself (the spec's example of an ordinary trade) or another account in ``accounts``.
     """
     if not isinstance(row, dict):
-        log.warning("IBKR: skipped trade row: %r", row)
+        PAYLOADS.skip("not an object")
         return None
     account = text(row.get("account")) or text(row.get("accountCode"))
     side = {"B": "BUY", "S": "SELL", "BUY": "BUY", "SELL": "SELL", "BOT": "BUY", "SLD": "SELL"}.get(
@@ -246,7 +261,7 @@ def fill_from_trade(row: Any, *, accounts: Container[str] = ()) -> Fill | None:
     fill_id = text(row.get("execution_id"))
     order_id = to_int(row.get("order_id"), "order_id", row)
     if not account or side is None or size is None or size <= 0 or price is None or not fill_id:
-        log.warning("IBKR: skipped unreadable trade: %r", row)
+        PAYLOADS.skip("no readable account, side, size, price or execution_id")
         return None
     alloc = text(row.get("account_allocation_name"))
     if alloc == account or alloc in accounts:
@@ -263,7 +278,7 @@ def fill_from_trade(row: Any, *, accounts: Container[str] = ()) -> Fill | None:
                     commission=abs(commission) if commission is not None else Decimal(0),
                     allocation_group=alloc, raw=row, **({"timestamp": when} if when else {}))
     except (ValidationError, ValueError) as exc:
-        log.warning("IBKR: skipped trade (%s): %r", exc, row)
+        PAYLOADS.skip(f"invalid fill ({str(exc)[:160]})")
         return None
 
 
@@ -271,13 +286,18 @@ _PREVIEW_LABELS = (("amount", "Amount"), ("equity", "Equity with loan"), ("initi
                    ("maintenance", "Maintenance margin"), ("position", "Position"))
 
 
+def _unreadable_preview() -> OrderPreview:
+    return OrderPreview(error="The gateway's preview could not be read (see the log)")
+
+
+@PAYLOADS.item("what-if preview", default=_unreadable_preview)
 def preview_from_whatif(payload: Any) -> OrderPreview:
     """``POST .../orders/whatif`` -> OrderPreview. All values there are strings such as
     ``"1,977.60 USD (10 Shares)"``; ``warn`` loses its ``"21/"`` code prefix; ``error``
     (or an ``{"error": ...}`` body) goes to ``error``. ``lines`` keeps the labelled
     strings for display. Unreadable numbers are None (logged)."""
     if not isinstance(payload, dict):
-        log.warning("IBKR: unexpected what-if payload: %r", payload)
+        PAYLOADS.skip("not an object")
         return OrderPreview(error="The gateway returned no preview")
     amount_block = payload.get("amount") if isinstance(payload.get("amount"), dict) else {}
     amount, ccy = money_text(amount_block.get("amount"), "amount", payload)

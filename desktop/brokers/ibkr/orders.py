@@ -39,6 +39,7 @@ from desktop.domain import Fill, Order, OrderPreview, OrderRequest, OrderStatus,
 from .accounts import BROKER
 from .contracts import ConidCache, conid_for, conid_of
 from .order_body import map_status, modify_body, order_body, orders_from_live, preview_from_whatif
+from .order_checks import check_numbers, check_order
 from .parse import text, to_int
 from .reply_flow import run_reply_flow
 from .requester import Requester
@@ -94,6 +95,7 @@ class OrderDesk:
         reply flow; returns the acknowledged Order. Raises OrderRejectedError (refused,
         or a question declined), InvalidRequestError (FOK), NotFoundError (symbol), or
         UnavailableError when a timed-out submission cannot be found (state unknown)."""
+        check_order(request.instrument, request.type, request.amount, request.limit_price, request.stop_price)
         conid = await conid_for(self._contracts, request.instrument)
         body = order_body(request, conid)
         target = request.account_id
@@ -110,8 +112,9 @@ class OrderDesk:
                 result = await submit_once(
                     place, find, attempts=self._reconcile_tries, delay=self._reconcile_delay, sleep=self._sleep,
                     what=f"order {request.client_order_id}", unknown_message=(
-                        f"IBKR did not answer in time and the order ({request.describe()}) is not in its live orders. "
-                        "Its state is unknown: check the orders table (or TWS) before placing it again."))
+                        f"Sent, state unknown: IBKR did not confirm the order ({request.describe()}) and it is not in "
+                        "its live orders yet, so its state is unknown. Check the orders table "
+                        "(or TWS) before placing it again."))
             except BrokerError as exc:
                 raise _as_rejection(exc) from exc
         if isinstance(result, Order):  # reconciled: found by its cOID after an unknown outcome
@@ -122,7 +125,7 @@ class OrderDesk:
     async def _acknowledged(self, request: OrderRequest, item: dict[str, Any]) -> Order:
         order_id = text(item.get("order_id"))
         status = map_status(item.get("order_status"), Decimal(0), request.amount, item)
-        if status.is_closed:  # filled/cancelled at once: the live orders have the details
+        if status.is_closed or not order_id:  # filled/cancelled at once, or no readable id: the live orders say
             try:
                 found = await self._find(request.account_id, client_order_id=request.client_order_id,
                                          order_id=order_id)
@@ -144,7 +147,9 @@ class OrderDesk:
 
     async def preview(self, request: OrderRequest) -> OrderPreview:
         """What-if (``POST .../orders/whatif``); the gateway places nothing. Errors in
-        the body come back as ``OrderPreview.error``."""
+        the body come back as ``OrderPreview.error``; numbers IBKR cannot take raise
+        InvalidRequestError naming the field before anything is sent."""
+        check_order(request.instrument, request.type, request.amount, request.limit_price, request.stop_price)
         conid = await conid_for(self._contracts, request.instrument)
         body = order_body(request, conid)
         try:
@@ -164,7 +169,10 @@ class OrderDesk:
         Raises NotFoundError (not live), InvalidRequestError, OrderRejectedError.
         When the POST (or a reply) times out after sending, the change is NEVER sent
         again: the live order is read back (a few times, paced) and returned once it
-        shows the change, else UnavailableError says its state is unknown."""
+        shows the change, else UnavailableError says its state is unknown. Numbers IBKR
+        cannot take (NaN, infinity, zero, too large) are refused before anything is
+        asked or sent (InvalidRequestError naming the field)."""
+        check_numbers(amount=amount, limit_price=limit_price, stop_price=stop_price)
         order = await self._live_order(account_id, order_id)
         if not order.is_working:
             raise OrderRejectedError(f"Order {order_id} is {order.status.value.lower()} and can no longer be changed")
@@ -186,9 +194,9 @@ class OrderDesk:
                 result = await submit_once(
                     change, read_back, attempts=self._reconcile_tries, delay=self._reconcile_delay, sleep=self._sleep,
                     what=f"the change of order {order_id}", unknown_message=(
-                        f"IBKR did not confirm the change of order {order_id} ({order.describe()}) in time and its "
-                        "live state does not show it: the order's state is unknown. Check it (or TWS) before "
-                        "changing it again."))
+                        f"Sent, state unknown: IBKR did not confirm the change of order {order_id} "
+                        f"({order.describe()}) and its live state does not show it, so the order's state is unknown "
+                        "Check it (or TWS) before changing it again."))
             except BrokerError as exc:
                 raise _as_rejection(exc) from exc
         if isinstance(result, Order):  # reconciled: the live order shows the change

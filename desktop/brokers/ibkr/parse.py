@@ -7,9 +7,11 @@ a currency and a note (``"1,977.60 USD (10 Shares)"`` in what-if previews). Time
 as ``YYMMDDhhmmss`` (live orders), ``YYYYMMDD-hh:mm:ss`` (trades, UTC), ``YYYYMMDD``
 (expiries) or epoch milliseconds.
 
-Every parser here returns None for a value it cannot read and logs a WARNING with the
-field name and the raw payload; none of them raises. Empty values (None, "", "N/A")
-are None without a warning.
+Every parser here returns None for a value it cannot read and notes the field and
+value: inside a payload reader (``PAYLOADS.item``/``PAYLOADS.payload``) the note goes
+into that reader's one log line, else a WARNING is logged with the raw payload
+shortened and redacted. None of them raises, whatever the value ("1e999999999",
+"²", a nested list). Empty values (None, "", "N/A") are None without a note.
 """
 
 from __future__ import annotations
@@ -17,21 +19,55 @@ from __future__ import annotations
 import html
 import logging
 import re
+from collections.abc import Mapping
 from datetime import date, datetime, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
+
+from desktop.brokers.transport.payloads import PayloadLog
 
 log = logging.getLogger("desktop.brokers.ibkr")
 
+PAYLOADS = PayloadLog(log, "IBKR")
+"""The adapter's unreadable-payload log: every reader of a gateway payload is
+decorated with ``PAYLOADS.item(...)`` or ``PAYLOADS.payload(...)`` (see
+:mod:`desktop.brokers.transport.payloads`), and field problems are collected into
+that reader's one log line."""
+
 _EMPTY = frozenset({"", "n/a", "na", "-", "--", "null", "none", "nan"})
 _SUFFIX = {"K": Decimal(1_000), "M": Decimal(1_000_000), "B": Decimal(1_000_000_000)}
-_NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-_MONEY_RE = re.compile(r"^\s*(?P<num>[+-]?[\d,]*\.?\d+)\s*(?P<ccy>[A-Z]{3})?")
+_NUMBER_RE = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,4})?$", re.ASCII)
+_INT_RE = re.compile(r"^[+-]?[0-9]{1,19}$", re.ASCII)
+_MONEY_RE = re.compile(r"^\s*(?P<num>[+-]?[0-9,]*\.?[0-9]+)\s*(?P<ccy>[A-Z]{3})?", re.ASCII)
+
+MAX_TEXT = 64
+"""Longest number text read (longer is unreadable: no CPAPI number is that long)."""
+MAX_EXPONENT = 20
+"""Numbers of magnitude 1e21 or more, or non-zero below 1e-20, are unreadable: no
+price, size or balance is that large or small, and Decimal arithmetic on
+"1e999999999" overflows."""
+MAX_ID = 2**63 - 1
+"""Largest integer id (conids, order ids are 64-bit at most)."""
 
 
 def warn_unparsed(field: str, value: Any, raw: Any) -> None:
-    """Log (WARNING) that ``field`` = ``value`` could not be read, with the payload."""
-    log.warning("IBKR: cannot read %s=%r; payload: %r", field, value, raw)
+    """Note that ``field`` = ``value`` could not be read: collected into the line of
+    the payload reader running now, else logged (WARNING) with ``raw`` shortened."""
+    PAYLOADS.problem(f"{field}={_value_text(value)} unreadable", raw)
+
+
+def _value_text(value: Any) -> str:
+    text = repr(value) if not isinstance(value, (dict, list)) else f"<{type(value).__name__}>"
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _bounded(value: Decimal) -> Decimal | None:
+    """``value`` when finite and within :data:`MAX_EXPONENT`, else None."""
+    if not value.is_finite():
+        return None
+    if value and not -MAX_EXPONENT <= value.adjusted() <= MAX_EXPONENT:
+        return None
+    return value
 
 
 def to_decimal(value: Any, field: str = "value", raw: Any = None) -> Decimal | None:
@@ -39,34 +75,37 @@ def to_decimal(value: Any, field: str = "value", raw: Any = None) -> Decimal | N
 
     Accepts int, float (via its shortest repr), Decimal and strings with commas,
     spaces, a leading ``C``/``H`` (last-price markers) and a trailing ``K``/``M``/``B``
-    (thousand / million / billion) or ``%``. Non-finite numbers, booleans and anything
-    else unreadable give None and a WARNING naming ``field`` with ``raw`` (the payload
-    row, default the value itself). Never raises.
+    (thousand / million / billion) or ``%`` (ASCII digits only: "²" is not a number).
+    Non-finite numbers, magnitudes beyond :data:`MAX_EXPONENT` ("1e999999999"),
+    booleans, containers and anything else unreadable give None, noted with ``field``
+    (see :func:`warn_unparsed`; ``raw`` is the payload row, default the value
+    itself). Never raises.
     """
     if value is None:
         return None
+    result: Decimal | None = None
     if isinstance(value, bool):
-        warn_unparsed(field, value, raw if raw is not None else value)
-        return None
-    if isinstance(value, Decimal):
-        result: Decimal | None = value
+        result = None
+    elif isinstance(value, Decimal):
+        result = value
     elif isinstance(value, int):
-        result = Decimal(value)
+        result = Decimal(value) if -10**MAX_EXPONENT * 10 < value < 10**MAX_EXPONENT * 10 else None
     elif isinstance(value, float):
         result = Decimal(repr(value)) if value == value and value not in (float("inf"), float("-inf")) else None
     elif isinstance(value, str):
         result = _decimal_from_text(value)
         if result is None and value.strip().lower() in _EMPTY:
             return None
-    else:
-        result = None
-    if result is None or not result.is_finite():
+    if result is not None:
+        result = _bounded(result)
+    if result is None:
         warn_unparsed(field, value, raw if raw is not None else value)
-        return None
     return result
 
 
 def _decimal_from_text(text: str) -> Decimal | None:
+    if len(text) > MAX_TEXT:
+        return None
     s = text.strip().replace(",", "").replace(" ", "").replace("\u00a0", "")
     if s.lower() in _EMPTY:
         return None
@@ -80,10 +119,8 @@ def _decimal_from_text(text: str) -> Decimal | None:
         s = s[:-1]
     if not _NUMBER_RE.match(s):
         return None
-    try:
-        return Decimal(s) * factor
-    except InvalidOperation:  # pragma: no cover - the regex admits only valid literals
-        return None
+    number = _bounded(Decimal(s))  # the regex admits only literals Decimal reads
+    return _bounded(number * factor) if number is not None else None
 
 
 def money_text(value: Any, field: str = "value", raw: Any = None) -> tuple[Decimal | None, str | None]:
@@ -104,32 +141,39 @@ def money_text(value: Any, field: str = "value", raw: Any = None) -> tuple[Decim
 
 
 def to_int(value: Any, field: str = "value", raw: Any = None) -> int | None:
-    """An integer id (conid, order id) from int or digit string; None + WARNING otherwise."""
+    """An integer id (conid, order id) from an int, a whole float or an ASCII digit
+    string of at most 19 digits; None (noted, see :func:`warn_unparsed`) otherwise,
+    also for "²" and ids beyond 64 bits. Never raises."""
     if value is None or value == "":
         return None
+    number: int | None = None
     if isinstance(value, bool):
-        warn_unparsed(field, value, raw if raw is not None else value)
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
+        number = None
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer() and abs(value) <= MAX_ID:
+        number = int(value)
+    elif isinstance(value, str) and _INT_RE.match(value.strip()):
+        number = int(value.strip())
+    if number is not None and abs(number) <= MAX_ID:
+        return number
     warn_unparsed(field, value, raw if raw is not None else value)
     return None
 
 
 def text(value: Any) -> str:
-    """A display string: None -> "", HTML entities decoded (CPAPI sends ``&#x7F8E;``), stripped."""
-    if value is None:
+    """A display string: None -> "", HTML entities decoded (CPAPI sends ``&#x7F8E;``),
+    stripped. An object or a list is not text: "" (the caller treats the field as
+    missing). Never raises."""
+    if value is None or isinstance(value, (Mapping, list, tuple, set)):
         return ""
     return html.unescape(str(value)).strip()
 
 
 def epoch_ms(value: Any, field: str = "time", raw: Any = None) -> datetime | None:
     """Epoch milliseconds (int/float/digit string) as aware UTC; values below 1e11 are
-    taken as seconds (ledger ``timestamp``). None + WARNING when unreadable."""
+    taken as seconds (ledger ``timestamp``). None (noted) when unreadable or outside
+    the years datetime can hold. Never raises."""
     number = to_decimal(value, field, raw)
     if number is None:
         return None
@@ -141,27 +185,32 @@ def epoch_ms(value: Any, field: str = "time", raw: Any = None) -> datetime | Non
         return None
 
 
+def _digits(s: str) -> bool:
+    return s.isascii() and s.isdigit()
+
+
 def to_datetime(value: Any, field: str = "time", raw: Any = None) -> datetime | None:
-    """A CPAPI time as aware UTC datetime, or None (+ WARNING when unreadable).
+    """A CPAPI time as aware UTC datetime, or None (noted when unreadable). Never raises.
 
     Formats: ``YYYYMMDD-hh:mm:ss`` (trades ``trade_time``, history ``startTime``),
     ``YYMMDDhhmmss`` (live orders ``lastExecutionTime``), ``YYYYMMDD`` (midnight UTC),
-    and epoch milliseconds as number or digit string of 13 digits (``*_r`` fields).
+    and epoch milliseconds as number or ASCII digit string of 10 digits or more
+    (``*_r`` fields).
     """
     if value is None or value == "":
         return None
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         return epoch_ms(value, field, raw)
-    if isinstance(value, str):
+    if isinstance(value, str) and len(value) <= MAX_TEXT:
         s = value.strip()
         formats = []
-        if len(s) == 17 and s[8] == "-":
+        if len(s) == 17 and s[8] == "-" and s.isascii():
             formats.append("%Y%m%d-%H:%M:%S")
-        elif len(s) == 12 and s.isdigit():
+        elif len(s) == 12 and _digits(s):
             formats.append("%y%m%d%H%M%S")
-        elif len(s) == 8 and s.isdigit():
+        elif len(s) == 8 and _digits(s):
             formats.append("%Y%m%d")
-        elif s.isdigit() and len(s) >= 10:
+        elif _digits(s) and len(s) >= 10:
             return epoch_ms(int(s), field, raw)
         for fmt in formats:
             try:
@@ -173,11 +222,12 @@ def to_datetime(value: Any, field: str = "time", raw: Any = None) -> datetime | 
 
 
 def to_date(value: Any, field: str = "date", raw: Any = None) -> date | None:
-    """``YYYYMMDD`` (expiry, maturityDate) as a date; None + WARNING when unreadable."""
+    """``YYYYMMDD`` (expiry, maturityDate) as a date; None (noted) when unreadable.
+    Never raises."""
     if value is None or value == "":
         return None
-    s = str(value).strip()
-    if len(s) == 8 and s.isdigit():
+    s = value.strip() if isinstance(value, str) else str(value) if isinstance(value, int) else ""
+    if len(s) == 8 and _digits(s):
         try:
             return datetime.strptime(s, "%Y%m%d").date()
         except ValueError:
@@ -187,8 +237,12 @@ def to_date(value: Any, field: str = "date", raw: Any = None) -> date | None:
 
 
 def number_json(value: Decimal | int | None) -> int | float | None:
-    """A Decimal as a JSON number for a CPAPI body (int when whole, else float)."""
+    """A Decimal as a JSON number for a CPAPI body (int when whole, else float).
+    Raises ValueError for NaN or infinity (callers validate first: see
+    :func:`desktop.brokers.ibkr.order_body.check_numbers`)."""
     if value is None:
         return None
     d = Decimal(value)
+    if not d.is_finite():
+        raise ValueError(f"not a number: {d}")
     return int(d) if d == d.to_integral_value() else float(d)

@@ -21,7 +21,7 @@ from desktop.brokers.errors import InvalidRequestError
 from desktop.domain import Instrument, OptionContract, OptionRight, Position
 
 from .accounts import BROKER
-from .parse import text, to_date, to_decimal, to_int
+from .parse import PAYLOADS, text, to_date, to_decimal, to_int
 from .requester import Requester
 
 log = logging.getLogger("desktop.brokers.ibkr")
@@ -31,6 +31,7 @@ MAX_PAGES = 50
 """Safety stop: 5,000 positions."""
 
 
+@PAYLOADS.item("position contract")
 def instrument_from_position(row: dict[str, Any]) -> Instrument | None:
     """The Instrument of a position row (equities and options); None for other asset
     classes (futures, FX, crypto: not modelled) or unreadable option fields."""
@@ -57,22 +58,23 @@ def instrument_from_position(row: dict[str, Any]) -> Instrument | None:
     return None
 
 
+@PAYLOADS.item("position row", raw_arg=0)
 def position_from_row(row: Any, account_id: str) -> Position | None:
-    """One position row as a Position, or None (+ WARNING with the row) when it cannot
-    be read. Rows with quantity 0 give None silently (closed today)."""
+    """One position row as a Position, or None (logged once with the row) when it
+    cannot be read. Rows with quantity 0 give None silently (closed today)."""
     if not isinstance(row, dict):
-        log.warning("IBKR: skipped position row: %r", row)
+        PAYLOADS.skip("not an object")
         return None
     quantity = to_decimal(row.get("position"), "position", row)
     if quantity is None:
-        log.warning("IBKR: skipped position row without a quantity: %r", row)
+        PAYLOADS.skip("no quantity")
         return None
     if quantity == 0:
         return None
     try:
-        instrument = instrument_from_position(row)
+        instrument = instrument_from_position.__wrapped__(row)
         if instrument is None:
-            log.warning("IBKR: skipped position of an unsupported or unreadable contract: %r", row)
+            PAYLOADS.skip("an unsupported or unreadable contract")
             return None
         avg = to_decimal(row.get("avgPrice"), "avgPrice", row)
         if avg is None:
@@ -88,8 +90,17 @@ def position_from_row(row: Any, account_id: str) -> Position | None:
             raw=row,
         )
     except (ValidationError, ValueError) as exc:
-        log.warning("IBKR: skipped position row (%s): %r", exc, row)
+        PAYLOADS.skip(f"invalid position ({str(exc)[:160]})")
         return None
+
+
+def page_size(rows: list) -> int:
+    """The ``pageSize`` a positions page declares (first row), clamped to 1..1000;
+    :data:`PAGE_SIZE` when it has none."""
+    size = None
+    if rows and isinstance(rows[0], dict) and rows[0].get("pageSize") is not None:
+        size = to_int(rows[0].get("pageSize"), "pageSize", rows[0])
+    return min(max(size or PAGE_SIZE, 1), 10 * PAGE_SIZE)
 
 
 async def fetch_positions(client: Requester, account_id: str, *, is_group: Callable[[str], bool] = lambda _a: False
@@ -109,15 +120,12 @@ async def fetch_positions(client: Requester, account_id: str, *, is_group: Calla
         rows = await client.request("GET", f"/portfolio/{account_id}/positions/{page}")
         if not isinstance(rows, list):
             if rows not in (None, {}):
-                log.warning("IBKR: unexpected positions page %d of %s: %r", page, account_id, rows)
+                PAYLOADS.skip(f"positions page {page} of {account_id} is not a list", rows)
             break
         for row in rows:
             pos = position_from_row(row, account_id)
             if pos is not None:
                 out.append(pos)
-        size = PAGE_SIZE
-        if rows and isinstance(rows[0], dict):
-            size = to_int(rows[0].get("pageSize"), "pageSize", rows[0]) or PAGE_SIZE
-        if len(rows) < size or not rows:
+        if len(rows) < page_size(rows) or not rows:
             break
     return out

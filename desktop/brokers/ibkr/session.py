@@ -16,12 +16,16 @@ from typing import Any
 
 from desktop.brokers.errors import AuthError, BrokerError
 from desktop.brokers.streams import END, drain
+from desktop.brokers.transport import Supervisor, shorten
 from desktop.domain import ConnectionState, ConnectionStatus
+from desktop.security.redaction import register_secret
 
 from .client import IbkrClient
 
 log = logging.getLogger(__name__)
 
+KEEP_ALIVE_TASK = "keep-alive"
+RECOVERY_TASK = "session recovery"
 
 
 class IbkrSession:
@@ -46,10 +50,17 @@ class IbkrSession:
     CONNECTED is published: NOTES.md section 10's "pre-flight on every (re)connect"
     (``/portfolio/accounts``, ``/portfolio/subaccounts``, allocation groups). It may
     return a note appended to the CONNECTED message (e.g. "allocation groups changed").
+
+    ``supervisor`` runs the tickle keep-alive (:data:`KEEP_ALIVE_TASK`) and the
+    background recovery (:data:`RECOVERY_TASK`): restarted if they die unexpectedly
+    (a private supervisor when None). The tickle ``session`` token is registered for
+    log redaction the moment it arrives.
     """
 
-    def __init__(self, client: IbkrClient, *, login_url: str, poll_interval: float = 2.0, tickle_interval: float = 60.0) -> None:
+    def __init__(self, client: IbkrClient, *, login_url: str, poll_interval: float = 2.0, tickle_interval: float = 60.0,
+                 supervisor: Supervisor | None = None) -> None:
         self.client = client
+        self.supervisor = supervisor or Supervisor(name="IBKR")
         self.login_url = login_url
         self.poll_interval = poll_interval
         self.tickle_interval = tickle_interval
@@ -201,7 +212,7 @@ class IbkrSession:
         except AuthError:
             return {"authenticated": False}
         if not isinstance(status, dict):
-            log.warning("IBKR auth/status: unexpected payload %r", status)
+            log.warning("IBKR auth/status: unexpected payload %s", shorten(status))
             return {"authenticated": False}
         return status
 
@@ -249,15 +260,17 @@ class IbkrSession:
         except AuthError:
             return False
         if not isinstance(answer, dict) or answer.get("error"):
-            log.warning("IBKR tickle failed: %r", {k: v for k, v in answer.items() if k != "session"} if isinstance(answer, dict) else answer)
+            log.warning("IBKR tickle failed: %s", shorten(
+                {k: v for k, v in answer.items() if k != "session"} if isinstance(answer, dict) else answer))
             return False
         token = answer.get("session")
         if isinstance(token, str) and token:
+            register_secret(token)
             self._session_token = token
         iserver = answer.get("iserver")
         auth = iserver.get("authStatus") if isinstance(iserver, dict) else None
         if auth is not None and not isinstance(auth, dict):
-            log.warning("IBKR tickle: unexpected authStatus %r", auth)
+            log.warning("IBKR tickle: unexpected authStatus %s", shorten(auth))
             auth = None
         if auth and (not auth.get("authenticated") or auth.get("competing")):
             return False
@@ -265,21 +278,19 @@ class IbkrSession:
 
     def _start_tickle_loop(self) -> None:
         if self._tickle_task is None and not self._closed:
-            self._tickle_task = asyncio.get_running_loop().create_task(self._tickle_loop(), name="ibkr tickle")
+            self._tickle_task = self.supervisor.start(KEEP_ALIVE_TASK, self._tickle_loop, label="session keep-alive")
 
     async def _tickle_loop(self) -> None:
+        """POST /tickle every ``tickle_interval`` s; an unexpected error ends this run
+        and the supervisor starts the loop again."""
         while True:
             await asyncio.sleep(self.tickle_interval)
             try:
                 healthy = await self._tickle_once()
-            except asyncio.CancelledError:
-                raise
             except BrokerError as exc:
                 log.info("IBKR tickle error: %s", exc.message)
                 continue
-            except Exception:  # noqa: BLE001 - the keep-alive must survive any bad answer
-                log.exception("IBKR tickle failed unexpectedly")
-                continue
+            self.supervisor.ok(KEEP_ALIVE_TASK)
             if not healthy and (self._recover_task is None or self._recover_task.done()):
                 self.publish(ConnectionState(status=ConnectionStatus.RECONNECTING, message="Restoring the IBKR session"))
                 self._start_recovery()
@@ -287,7 +298,7 @@ class IbkrSession:
     def _start_recovery(self) -> None:
         if self._closed or (self._recover_task is not None and not self._recover_task.done()):
             return
-        self._recover_task = asyncio.get_running_loop().create_task(self._recover(), name="ibkr session recovery")
+        self._recover_task = self.supervisor.start(RECOVERY_TASK, self._recover, label="session recovery")
 
     async def _recover(self) -> None:
         """Background: wait for login / take-over, re-prime, fetch a fresh token."""

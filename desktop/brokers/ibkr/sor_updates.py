@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from desktop.domain import Order, OrderStatus
 
 from .order_body import STATUS_MAP, map_status
-from .parse import text, to_decimal, to_int
+from .parse import PAYLOADS, text, to_decimal, to_int
 
 log = logging.getLogger("desktop.brokers.ibkr")
 
@@ -60,37 +60,39 @@ def _number(row: dict, name: str) -> tuple[bool, Decimal | None]:
     return number is not None, number
 
 
+@PAYLOADS.item("websocket order row (sor)")
 def parse_sor_row(row: Any) -> SorUpdate | None:
-    """One ``sor`` ``args`` element as a :class:`SorUpdate`, or None (+ WARNING with
+    """One ``sor`` ``args`` element as a :class:`SorUpdate`, or None (logged once with
     the row) when it is malformed."""
     if not isinstance(row, dict):
-        log.warning("IBKR: skipped sor row (not an object): %r", row)
+        PAYLOADS.skip("not an object")
         return None
     order_id = to_int(row.get("orderId"), "orderId", row)
     if order_id is None:
-        log.warning("IBKR: skipped sor row without a readable orderId: %r", row)
+        PAYLOADS.skip("no readable orderId")
         return None
     values: dict[str, Decimal | None] = {}
     for name in ("filledQuantity", "remainingQuantity", "avgPrice"):
         ok, values[name] = _number(row, name)
         if not ok:
-            log.warning("IBKR: skipped sor row with an unreadable %s: %r", name, row)
+            PAYLOADS.skip("a quantity or price that cannot be read")
             return None
     filled, remaining = values["filledQuantity"], values["remainingQuantity"]
     if (filled is not None and filled < 0) or (remaining is not None and remaining < 0):
-        log.warning("IBKR: skipped sor row with a negative quantity: %r", row)
+        PAYLOADS.skip("a negative quantity")
         return None
     status = text(row.get("status")) or text(row.get("order_status")) or None
     if status is not None and status.replace("_", "").replace(" ", "").lower() not in STATUS_MAP:
-        log.warning("IBKR: sor row with unknown status %r (status ignored): %r", status, row)
+        PAYLOADS.problem(f"status {status[:40]!r} (unknown; ignored)")
         status = None
     return SorUpdate(order_id=str(order_id), account=text(row.get("acct")) or text(row.get("account")),
                      status_text=status, filled=filled, remaining=remaining, average=values["avgPrice"],
                      client_order_id=text(row.get("order_ref")), raw=row)
 
 
+@PAYLOADS.item("websocket order row (sor)", raw_arg=1)
 def merge_sor(order: Order, update: SorUpdate) -> Order | None:
-    """``order`` with the fields ``update`` carries; None (+ WARNING) when the result
+    """``order`` with the fields ``update`` carries; None (logged once) when the result
     would be inconsistent (e.g. filled above the order size).
 
     ``amount`` becomes ``filled + remaining`` when the row has both (a modified size)
@@ -109,8 +111,7 @@ def merge_sor(order: Order, update: SorUpdate) -> Order | None:
     elif update.filled is None and update.remaining is not None:
         filled = amount - update.remaining
     if filled < 0 or filled > amount:
-        log.warning("IBKR: skipped sor row inconsistent with order %s (%s of %s filled): %r",
-                    order.order_id, filled, amount, update.raw)
+        PAYLOADS.skip(f"inconsistent with order {order.order_id} ({filled} of {amount} filled)")
         return None
     if update.status_text is not None:
         status = map_status(update.status_text, filled, amount, update.raw)
@@ -126,5 +127,5 @@ def merge_sor(order: Order, update: SorUpdate) -> Order | None:
             "amount": amount, "filled": filled, "remaining": amount - filled, "status": status,
             "average": average if filled > 0 else None, "updated_at": datetime.now(timezone.utc)})
     except (ValidationError, ValueError) as exc:  # pragma: no cover - guarded above
-        log.warning("IBKR: skipped sor row (%s): %r", exc, update.raw)
+        PAYLOADS.skip(f"invalid order ({str(exc)[:160]})")
         return None

@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from desktop.brokers.streams import END, drain
-from desktop.brokers.transport import Backoff, ReconnectingWebSocket
+from desktop.brokers.transport import Backoff, ReconnectingWebSocket, Supervisor, shorten
 from desktop.domain import ConnectionState, ConnectionStatus
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,14 @@ QUOTE_FIELDS: tuple[str, ...] = ("31", "84", "85", "86", "88", "7059", "7295", "
 
 #: Seconds between the gateway's ``{"topic":"system","hb":...}`` frames (NOTES.md section 6).
 SERVER_HEARTBEAT = 10.0
+
+#: Seconds of silence allowed past a missed heartbeat before the stream counts as dead.
+HEARTBEAT_GRACE = 3.0
+
+#: The default allowed silence: one heartbeat interval plus the grace (13 s).
+ALLOWED_SILENCE = SERVER_HEARTBEAT + HEARTBEAT_GRACE
+
+REFRESH_TASK = "smd refresh"
 
 _QUEUE_LIMIT = 1000
 
@@ -58,10 +66,13 @@ class IbkrStream:
     "conid": "265598"}; raw strings, parse them in the adapter); ``orders()`` yields the
     ``args`` list of each ``sor`` frame; ``pnl()`` the ``args`` dict of each ``spl``
     frame. Iterators end at close(). The connection starts with the first consumer
-    (or ``await start()``). ``idle_timeout``: seconds without any frame (the gateway
-    sends a ``system`` ``hb`` about every 10 s) after which the connection is presumed
-    dead and re-opened; default three heartbeat periods. ``clock``/``sleep`` are
-    injectable for tests of that watchdog.
+    (or ``await start()``). ``idle_timeout``: the allowed silence, seconds without
+    any frame (the gateway sends a ``system`` ``hb`` about every 10 s) after which the
+    connection is presumed dead: RECONNECTING is published at once (the desk marks the
+    connection's rows stale) and the connection re-opened; CONNECTED follows when it is
+    ready again. Default :data:`ALLOWED_SILENCE` (one heartbeat + 3 s). ``supervisor``
+    runs the connection loop and the smd refresh (a private one when None).
+    ``clock``/``sleep`` are injectable for tests of that watchdog.
     """
 
     def __init__(
@@ -75,13 +86,15 @@ class IbkrStream:
         heartbeat_every: float = 30.0,
         backoff: Backoff | None = None,
         ready_timeout: float | None = 30.0,
-        idle_timeout: float | None = 3 * SERVER_HEARTBEAT,
+        idle_timeout: float | None = ALLOWED_SILENCE,
+        supervisor: Supervisor | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
         self._session_token = session_token
         self.on_state = on_state
         self.resubscribe_every = resubscribe_every
+        self._supervisor = supervisor or Supervisor(name="IBKR")
         self._ws = ReconnectingWebSocket(
             ws_url,
             ssl_context,
@@ -94,6 +107,8 @@ class IbkrStream:
             on_disconnect=self._on_disconnect,
             ready_timeout=ready_timeout,
             idle_timeout=idle_timeout,
+            on_silent=self._on_silent,
+            supervisor=self._supervisor,
             clock=clock,
             sleep=sleep,
         )
@@ -122,7 +137,8 @@ class IbkrStream:
             return
         await self._ws.start()
         if self._resubscribe_task is None:
-            self._resubscribe_task = asyncio.get_running_loop().create_task(self._resubscribe_loop(), name="ibkr smd refresh")
+            self._resubscribe_task = self._supervisor.start(REFRESH_TASK, self._resubscribe_loop,
+                                                            label="quote subscriptions refresh")
 
     async def wait_ready(self) -> None:
         await self._ws.wait_ready()
@@ -217,6 +233,13 @@ class IbkrStream:
     async def _ws_send_now(self, text: str) -> None:
         await self._ws.send(text)
 
+    def _on_silent(self, seconds: float) -> None:
+        """The gateway sent nothing (not even a heartbeat) for ``seconds``: stale."""
+        if not self._closed and not self._reported_down:
+            self._reported_down = True
+            self._publish(ConnectionStatus.RECONNECTING,
+                          f"No data from the IBKR stream for {seconds:.0f} s; reconnecting")
+
     def _on_disconnect(self) -> None:
         if not self._closed and not self._reported_down:
             self._reported_down = True
@@ -236,14 +259,14 @@ class IbkrStream:
                 for queue in self._order_queues:
                     _put(queue, [row for row in args if isinstance(row, dict)])
             else:
-                log.warning("IBKR sor frame without an args list skipped: %r", frame)
+                log.warning("IBKR sor frame without an args list skipped: %s", shorten(frame))
         elif topic == "spl":
             args = frame.get("args")
             if isinstance(args, dict):
                 for queue in self._pnl_queues:
                     _put(queue, args)
             else:
-                log.warning("IBKR spl frame without args skipped: %r", frame)
+                log.warning("IBKR spl frame without args skipped: %s", shorten(frame))
         elif topic == "sts":
             args = frame.get("args")
             if isinstance(args, dict) and args.get("authenticated") is False:

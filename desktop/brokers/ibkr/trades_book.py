@@ -48,6 +48,7 @@ from desktop.brokers.transport import SnapshotCache
 from desktop.domain import Fill
 
 from .order_body import fill_from_trade
+from .parse import PAYLOADS, text
 from .requester import Requester
 
 log = logging.getLogger("desktop.brokers.ibkr")
@@ -164,7 +165,7 @@ class TradesBook:
                 self.snapshots.prefetch(key, own_fetch, newer_than=max(changed for _g, changed in pending))
             merged: dict[Any, Any] = {}
             for row in [*own_rows, *(r for payload in group_rows for r in _rows(payload))]:
-                merged[(row.get("execution_id") if isinstance(row, dict) else None) or id(row)] = row
+                merged[(text(row.get("execution_id")) if isinstance(row, dict) else "") or id(row)] = row
             rows = list(merged.values())
         known = self._client_accounts()
         out = []
@@ -173,16 +174,25 @@ class TradesBook:
             if fill is None:
                 continue
             if (fill.allocation_group == account_id) if is_group else (fill.account_id == account_id):
-                if since is None or fill.timestamp >= since:
+                if since is None or _after(fill.timestamp, since):
                     out.append(fill)
         out.sort(key=lambda f: f.timestamp)
         return out
 
 
 def _rows(payload: Any) -> list:
-    """The rows of a trades payload (a list); anything else is logged and empty."""
+    """The rows of a trades payload (a list); anything else is logged once and empty."""
     if isinstance(payload, list):
         return payload
     if payload not in (None, {}):
-        log.warning("IBKR: unexpected trades payload: %r", payload)
+        PAYLOADS.skip("a trades answer that is not a list", payload)
     return []
+
+
+def _after(when: datetime, since: datetime) -> bool:
+    """``when >= since``, a naive ``since`` taken as UTC."""
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=timezone.utc)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when >= since

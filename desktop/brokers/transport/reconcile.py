@@ -25,8 +25,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 F = TypeVar("F")
 
-UNKNOWN_STATE = ("The broker did not confirm {what} and could not find it afterwards: its state is unknown. "
-                 "Check your orders before placing it again.")
+UNKNOWN_STATE = ("Sent, state unknown: the broker did not confirm {what} and could not find it afterwards, so its "
+                 "state is unknown. Check your orders before placing it again.")
 
 
 class OrderStateUnknownError(MaybeSentError):

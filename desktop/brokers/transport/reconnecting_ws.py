@@ -19,24 +19,29 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
+from desktop.security.redaction import redacting_filter
+
 from ..streams import END, drain
 from .backoff import Backoff
+from .payloads import MAX_DEPTH, MAX_FRAME_BYTES, PayloadError, PayloadLog, decode_json
+from .supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 _protocol_log = logging.getLogger("websockets.client")
-
-
-#: Handshake headers whose values are credentials (session cookies, tokens).
-SECRET_HEADERS = frozenset({"cookie", "set-cookie", "authorization", "proxy-authorization"})
+_FRAMES = PayloadLog(log, "websocket")
+WS_TASK = "websocket"
+"""The supervised task name of the connection loop (label "streaming")."""
 
 
 class RedactingLogger(logging.LoggerAdapter):
     """The websockets library's protocol logger without credentials: at DEBUG it logs
-    each handshake header as ``("> %s: %s", name, value)``; the value of a
-    :data:`SECRET_HEADERS` header is replaced by ``<redacted>``."""
+    each handshake header as ``("> %s: %s", name, value)``; the value of a secret
+    header (Cookie, Set-Cookie, Authorization and every header registered with
+    :func:`desktop.security.redaction.register_secret_header`) is replaced by
+    ``<redacted>``."""
 
     def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:
-        if len(args) == 2 and isinstance(args[0], str) and args[0].lower() in SECRET_HEADERS:
+        if len(args) == 2 and isinstance(args[0], str) and redacting_filter().is_secret_header(args[0]):
             args = (args[0], "<redacted>")
         super().log(level, msg, *args, **kwargs)
 
@@ -52,9 +57,13 @@ class ReconnectingWebSocket:
     ``on_frame(frame)`` is called for every decoded JSON object (also before ready).
     A connection that is not ready within ``ready_timeout`` seconds is dropped and
     retried; so is a connection that received no frame at all (heartbeat or data) for
-    ``idle_timeout`` seconds (None: never), checked on the injectable ``clock``/``sleep``.
+    ``idle_timeout`` seconds (None: never), checked on the injectable ``clock``/``sleep``;
+    ``on_silent(seconds)`` is called just before such a silent connection is dropped.
+    ``supervisor``: runs the connection loop (:data:`WS_TASK`), counts an unexpected
+    error of one connection as a failure of the task and restarts the loop if it dies.
     After any drop it reconnects after the next ``backoff`` delay (reset once ready).
-    Frames that are not JSON objects are logged and skipped. Handshake headers (the
+    Frames that are not JSON objects, larger than ``max_frame_bytes`` or nested deeper
+    than ``max_depth`` are logged (once, shortened) and skipped. Handshake headers (the
     session cookie) never reach the logs: the websockets library logs through
     :class:`RedactingLogger`.
 
@@ -77,6 +86,10 @@ class ReconnectingWebSocket:
         ready_timeout: float | None = 30.0,
         open_timeout: float = 10.0,
         idle_timeout: float | None = None,
+        max_frame_bytes: int = MAX_FRAME_BYTES,
+        max_depth: int = MAX_DEPTH,
+        on_silent: Callable[[float], None] | None = None,
+        supervisor: Supervisor | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
@@ -92,6 +105,10 @@ class ReconnectingWebSocket:
         self._ready_timeout = ready_timeout
         self._open_timeout = open_timeout
         self.idle_timeout = idle_timeout
+        self.max_frame_bytes = max_frame_bytes
+        self.max_depth = max_depth
+        self.on_silent = on_silent
+        self._supervisor = supervisor
         self._clock = clock
         self._sleep = sleep
         self._last_frame = 0.0
@@ -120,7 +137,10 @@ class ReconnectingWebSocket:
     async def start(self) -> None:
         """Start connecting in the background (idempotent). Returns at once."""
         if self._task is None and not self._closed:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name=f"ws {self.url}")
+            if self._supervisor is not None:
+                self._task = self._supervisor.start(WS_TASK, self._run, label="streaming")
+            else:
+                self._task = asyncio.get_running_loop().create_task(self._run(), name=f"ws {self.url}")
 
     async def wait_ready(self) -> None:
         """Wait until the connection is ready (returns at once if it is)."""
@@ -135,9 +155,9 @@ class ReconnectingWebSocket:
             self._pending.append(text)
             return
         try:
-            await self._conn.send(text)
-        except ConnectionClosed:
-            log.debug("websocket send dropped: connection closed")
+            await asyncio.wait_for(self._conn.send(text), self._open_timeout)
+        except (ConnectionClosed, TimeoutError):
+            log.debug("websocket send dropped: connection closed or stuck")
 
     async def reconnect(self) -> None:
         """Drop the current connection; the background loop connects again."""
@@ -185,8 +205,11 @@ class ReconnectingWebSocket:
                 raise
             except (OSError, TimeoutError, InvalidHandshake, InvalidURI, ConnectionClosed) as exc:
                 log.info("websocket %s: %s", _safe_url(self.url), exc.__class__.__name__ + (f": {exc}" if str(exc) else ""))
-            except Exception:  # noqa: BLE001 - a bug in a callback must not end the stream
-                log.exception("websocket %s failed", _safe_url(self.url))
+            except Exception as exc:  # noqa: BLE001 - a bug in a callback must not end the stream
+                if self._supervisor is not None:
+                    self._supervisor.failed(WS_TASK, exc, _safe_url(self.url), label="streaming")
+                else:
+                    log.exception("websocket %s failed", _safe_url(self.url))
             finally:
                 was_ready = self._ready
                 self._ready = False
@@ -213,7 +236,7 @@ class ReconnectingWebSocket:
             ssl=self._ssl,
             additional_headers=headers,
             open_timeout=self._open_timeout,
-            max_size=2**24,
+            max_size=max(4 * self.max_frame_bytes, 2**24),  # beyond: the connection is dropped
             logger=RedactingLogger(_protocol_log),
         ) as conn:
             self._conn = conn
@@ -230,7 +253,7 @@ class ReconnectingWebSocket:
             try:
                 async for message in conn:
                     self._last_frame = self._clock()
-                    frame = _decode(message)
+                    frame = _decode(message, max_bytes=self.max_frame_bytes, max_depth=self.max_depth)
                     if frame is None:
                         continue
                     if not self._ready and self._ready_pred(frame):
@@ -254,7 +277,12 @@ class ReconnectingWebSocket:
             quiet = self._clock() - self._last_frame
             if quiet >= limit:
                 self.idle_drops += 1
-                log.info("websocket %s: no frame for %.0f s; reconnecting", _safe_url(self.url), quiet)
+                log.info("websocket %s: no frame for %.1f s; reconnecting", _safe_url(self.url), quiet)
+                if self.on_silent is not None:
+                    try:
+                        self.on_silent(quiet)
+                    except Exception:  # noqa: BLE001
+                        log.exception("on_silent callback failed")
                 await conn.close()
                 return
             await self._sleep(limit - quiet)
@@ -269,6 +297,8 @@ class ReconnectingWebSocket:
     async def _become_ready(self, conn: ClientConnection) -> None:
         self._ready = True
         self._backoff.reset()
+        if self._supervisor is not None:
+            self._supervisor.ok(WS_TASK)
         if self._on_ready is not None:
             await self._on_ready()
         pending, self._pending = self._pending, []
@@ -295,17 +325,22 @@ class ReconnectingWebSocket:
             queue.put_nowait(frame)
 
 
-def _decode(message: str | bytes) -> dict | None:
-    """A JSON object from a text or binary frame, or None (logged) for anything else."""
+def _decode(message: str | bytes, *, max_bytes: int = MAX_FRAME_BYTES, max_depth: int = MAX_DEPTH) -> dict | None:
+    """A JSON object from a text or binary frame, or None (logged once, shortened) for
+    anything else: not JSON, not an object, larger than ``max_bytes`` or nested deeper
+    than ``max_depth`` (:func:`~desktop.brokers.transport.payloads.decode_json`)."""
     try:
         if isinstance(message, bytes):
             message = message.decode("utf-8")
-        frame: Any = json.loads(message)
+        frame: Any = decode_json(message, max_bytes=max_bytes, max_depth=max_depth, what="websocket frame")
+    except PayloadError as exc:
+        _FRAMES.skip(exc.message, message)
+        return None
     except (UnicodeDecodeError, ValueError):
-        log.warning("websocket: skipped a frame that is not JSON: %.500r", message)
+        _FRAMES.skip("not JSON", message)
         return None
     if not isinstance(frame, dict):
-        log.warning("websocket: skipped a frame that is not a JSON object: %.500r", message)
+        _FRAMES.skip("not a JSON object", message)
         return None
     return frame
 

@@ -38,9 +38,11 @@ from urllib.parse import urlsplit
 import httpx
 
 from desktop.brokers.errors import BrokerError, CertificateError, RateLimitedError, UnavailableError
+from desktop.security.redaction import register_secret
 
 from .http_errors import MaybeSentError, RequestTimeout, RetryPolicy, map_response
 from .pacing import Pacer
+from .payloads import MAX_BODY_BYTES, MAX_DEPTH, PayloadError
 from .recovery import Recovery, RecoveryGate
 from .rest_request import RestRequest, RestResponse, decode_body
 from .retry_after import throttle_wait_seconds
@@ -94,7 +96,11 @@ class RestClient:
     seconds per request; ``headers``: sent with every request;
     ``idempotent_methods``: retried unless the caller says otherwise;
     ``unreachable_hint``: appended to "Cannot reach ..." (e.g. "Is the gateway
-    running?"); ``sleep``: awaited between retries (injectable for tests).
+    running?"); ``max_body_bytes`` / ``max_depth``: the largest and deepest answer read
+    (:mod:`~desktop.brokers.transport.payloads`; beyond them PayloadError, or
+    MaybeSentError for a non-idempotent request); ``sleep``: awaited between retries
+    (injectable for tests). Every cookie the server sets is registered for log
+    redaction (:func:`desktop.security.redaction.register_secret`).
     """
 
     def __init__(self, base_url: str, *, name: str = "the server", tls: TlsPolicy | None = None,
@@ -102,6 +108,7 @@ class RestClient:
                  pacer: Pacer | None = None, throttle: Throttle | None = None, retry_policy: RetryPolicy | None = None,
                  timeout: float = 10.0, headers: Mapping[str, str] | None = None,
                  idempotent_methods: frozenset[str] = IDEMPOTENT_METHODS, unreachable_hint: str = "",
+                 max_body_bytes: int = MAX_BODY_BYTES, max_depth: int = MAX_DEPTH,
                  sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
         parts = urlsplit(base_url)
         secure = parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOOPBACK)
@@ -124,6 +131,8 @@ class RestClient:
         self.headers = {"User-Agent": "Tradedesk", "Accept": "application/json", **(headers or {})}
         self.idempotent_methods = frozenset(m.upper() for m in idempotent_methods)
         self.unreachable_hint = unreachable_hint
+        self.max_body_bytes = max_body_bytes
+        self.max_depth = max_depth
         self._sleep = sleep
         self._gates = [(r, RecoveryGate(r.recover)) for r in [*_recoveries_of(sign), *recover]]
         self._http: httpx.AsyncClient | None = None
@@ -234,8 +243,7 @@ class RestClient:
         started = time.monotonic()
         async with self.pacer.slot(request.path):
             try:
-                response = await self._http.request(request.method, self.origin + request.target,
-                                                    headers=request.headers, content=request.body)
+                response, content = await self._send(request)
             except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 raise _Retryable(RequestTimeout(f"{self._who} did not accept the connection ({what})",
                                                 maybe_sent=False), None) from exc
@@ -255,16 +263,56 @@ class RestClient:
                 raise MaybeSentError(f"The connection to {self.name} broke during {what}; the outcome is "
                                      "unknown") from exc
         log.debug("%s -> %s (%.0f ms)", what, response.status_code, 1000 * (time.monotonic() - started))
-        return self._outcome(request, response)
+        _register_cookies(response)
+        return self._outcome(request, response, content)
+
+    async def _send(self, request: RestRequest) -> tuple[httpx.Response, bytes]:
+        """Send ``request`` and read its body, at most ``max_body_bytes`` of it (a
+        longer answer is refused with PayloadError before it is read whole)."""
+        assert self._http is not None
+        outgoing = self._http.build_request(request.method, self.origin + request.target, headers=request.headers,
+                                            content=request.body)
+        response = await self._http.send(outgoing, stream=True)
+        try:
+            declared = response.headers.get("content-length", "")
+            if declared.isascii() and declared.isdigit() and int(declared) > self.max_body_bytes:
+                raise self._too_large(request, response.status_code, int(declared))
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > self.max_body_bytes:
+                    raise self._too_large(request, response.status_code, size)
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        return response, b"".join(chunks)
+
+    def _too_large(self, request: RestRequest, status: int, size: int) -> BrokerError:
+        message = (f"{self._who} answered {request.method} {request.path} with more than "
+                   f"{self.max_body_bytes:,} bytes ({size:,} read); the answer was not read")
+        log.warning("%s", message)
+        if not request.idempotent:
+            return MaybeSentError(message + "; the outcome is unknown", code=str(status))
+        return PayloadError(message, code=str(status))
 
     @property
     def _who(self) -> str:
         return self.name[:1].upper() + self.name[1:]
 
-    def _outcome(self, request: RestRequest, response: httpx.Response) -> Any:
+    def _outcome(self, request: RestRequest, response: httpx.Response, content: bytes) -> Any:
         """The body of a success, else raise what the answer means (module docstring)."""
         status = response.status_code
-        body = decode_body(response.content, response.text if response.content else "")
+        try:
+            body = decode_body(content, content.decode(response.encoding or "utf-8", "replace") if content else "",
+                               max_bytes=self.max_body_bytes, max_depth=self.max_depth)
+        except PayloadError as exc:
+            log.warning("%s %s: %s; skipped: %s", request.method, request.path, exc.message, exc.raw)
+            if not request.idempotent:
+                raise MaybeSentError(f"{self._who} answered {request.method} {request.path} with HTTP {status} "
+                                     f"that cannot be read ({exc.message}); the outcome is unknown",
+                                     code=str(status)) from exc
+            raise
         answer = RestResponse(request, status, response.headers, body)
         error = self.map_error(answer) if self.map_error is not None else None
         if status == 429 or isinstance(error, RateLimitedError):
@@ -288,3 +336,10 @@ class RestClient:
         if status in self.retry_policy.retry_statuses:
             raise _Retryable(error, status)
         raise error
+
+
+def _register_cookies(response: httpx.Response) -> None:
+    """Register every cookie value ``response`` sets for log redaction (session
+    cookies are credentials)."""
+    for cookie in response.cookies.jar:
+        register_secret(cookie.value)

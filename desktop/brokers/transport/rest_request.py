@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
+from .payloads import MAX_BODY_BYTES, MAX_DEPTH, decode_json
+
 
 def query_value(value: Any) -> str:
     """A query parameter value as text: True/False -> "true"/"false", None -> "",
@@ -31,12 +33,16 @@ def encode_json(value: Any) -> bytes:
     return jsonlib.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
-def decode_body(content: bytes, text: str = "") -> Any:
-    """A response body decoded: None when empty, the JSON value, else the text."""
+def decode_body(content: bytes, text: str = "", *, max_bytes: int = MAX_BODY_BYTES,
+                max_depth: int = MAX_DEPTH) -> Any:
+    """A response body decoded: None when empty, the JSON value, else the text.
+
+    Raises :class:`~desktop.brokers.transport.payloads.PayloadError` for a body larger
+    than ``max_bytes`` or nested deeper than ``max_depth`` (never RecursionError)."""
     if not content:
         return None
     try:
-        return jsonlib.loads(content)
+        return decode_json(content, max_bytes=max_bytes, max_depth=max_depth, what="answer")
     except ValueError:
         return text or content.decode("utf-8", "replace")
 

@@ -6,6 +6,10 @@ sent: set headers, append query parameters, compute a signature over
 ``request.method``, ``request.url_path``, ``request.query`` and ``request.body`` /
 ``request.json``. It runs again for every attempt (retries get a fresh timestamp).
 
+Every credential a signer puts on a request must stay out of the logs: set it with
+:func:`secret_header` (or :func:`static_headers`, which registers its values), which
+registers the value and the header's name with :mod:`desktop.security.redaction`.
+
 - :func:`static_headers`: fixed headers on every request (Connect Trade's
   ``client-id``, ``client-secret``, ``user-id``, ``user-secret``,
   specs/connecttrade/NOTES.md section 3.1);
@@ -28,6 +32,8 @@ import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Union
 
+from desktop.security.redaction import register_secret, register_secret_header
+
 from .rest_request import RestRequest
 
 Signer = Callable[[RestRequest], Union[Awaitable[None], None]]
@@ -43,9 +49,24 @@ async def apply_signer(sign: Signer | None, request: RestRequest) -> None:
         await result
 
 
-def static_headers(headers: Mapping[str, str]) -> Signer:
-    """A signer setting ``headers`` (a copy taken now) on every request."""
+def secret_header(request: RestRequest, name: str, value: str) -> None:
+    """Set header ``name`` to ``value`` on ``request`` and keep both out of the logs
+    (the value is registered as a secret, the name as a secret header, whose value is
+    masked in httpcore's DEBUG header lines). Sign hooks set credentials through it."""
+    register_secret(value)
+    register_secret_header(name)
+    request.headers[name] = value
+
+
+def static_headers(headers: Mapping[str, str], *, secret: bool = True) -> Signer:
+    """A signer setting ``headers`` (a copy taken now) on every request. ``secret``
+    (default): every value is registered for log redaction and every name as a
+    secret header now (client ids, keys and user secrets are credentials)."""
     fixed = dict(headers)
+    if secret:
+        for name, value in fixed.items():
+            register_secret(value)
+            register_secret_header(name)
 
     def sign(request: RestRequest) -> None:
         request.headers.update(fixed)
