@@ -13,6 +13,8 @@ e.g. summary ``currency``).
 from __future__ import annotations
 
 import json
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -62,19 +64,30 @@ LIMIT = {"conid": 272093, "orderType": "LMT", "price": 20.0, "side": "BUY", "tif
          "cOID": "contract-lmt"}
 
 
-def test_every_served_endpoint_matches_the_spec(tmp_path, arun):
-    spec = json.loads(SPEC.read_text())
-    checked: list[tuple[str, str, int]] = []
+class Checker:
+    """Calls the fake and validates each JSON answer against the spec's schema for its
+    path template, method and status; ``checked`` lists (template, method, status)."""
 
-    async def call(c: httpx.AsyncClient, method: str, template: str, url: str, body=None, status: int = 200, **params):
+    def __init__(self, spec: dict) -> None:
+        self.spec = spec
+        self.checked: list[tuple[str, str, int]] = []
+
+    async def __call__(self, c: httpx.AsyncClient, method: str, template: str, url: str, body=None,
+                       status: int = 200, **params):
         r = await c.request(method.upper(), url, json=body, params=params or None)
         assert r.status_code == status, (method, url, r.status_code, r.text[:300])
         data = r.json()
-        schema = response_schema(spec, template, method, r.status_code)
+        schema = response_schema(self.spec, template, method, r.status_code)
         if schema is not None:
             jsonschema.validate(data, schema, cls=jsonschema.Draft7Validator)
-        checked.append((template, method, r.status_code))
+        self.checked.append((template, method, r.status_code))
         return data
+
+
+def test_every_served_endpoint_matches_the_spec(tmp_path, arun):
+    spec = json.loads(SPEC.read_text())
+    call = Checker(spec)
+    checked = call.checked
 
     async def go():
         async with running_gateway(tmp_path) as gw:
@@ -149,3 +162,68 @@ def test_every_served_endpoint_matches_the_spec(tmp_path, arun):
     arun(go(), timeout=60)
     served = {(p, m) for p, item in spec["paths"].items() for m in item if m in ("get", "post", "put", "delete")}
     assert served == {(p, m) for p, m, _ in checked}, served ^ {(p, m) for p, m, _ in checked}
+
+
+def test_fidelity_answers_match_the_spec(tmp_path, arun):
+    """The answers the IBKR-fidelity work added (issue 10) are shaped as the spec says:
+    an unknown reply id (200 + error body), o163 on a far limit and on its modify,
+    every documented bar size with startTime and both directions, trades of the
+    selected account, an allocation_profile order and its refusal."""
+    call = Checker(json.loads(SPEC.read_text()))
+    orders, reply = "/iserver/account/{accountId}/orders", "/iserver/reply/{replyId}"
+
+    async def confirm(c, answer, asked: list | None = None):
+        while isinstance(answer, list) and "id" in answer[0]:
+            if asked is not None:
+                asked.append(answer[0]["messageIds"])
+            answer = await call(c, "post", reply, f"/iserver/reply/{answer[0]['id']}", {"confirmed": True})
+        return answer
+
+    async def go():
+        async with running_gateway(tmp_path) as gw:
+            gw.state.pacing = False
+            async with httpx.AsyncClient(base_url=gw.base_url, verify=gw.client_ssl_context(), timeout=10) as c:
+                await call(c, "get", "/iserver/accounts", "/iserver/accounts")
+                missing = await call(c, "post", reply, "/iserver/reply/0f0f0f0f-0000-4000-8000-000000000000",
+                                     {"confirmed": True})
+                assert "reply id not found" in missing["error"]
+                ask = gw.paper.market.quote("MSFT").ask
+                far = dict(LIMIT, price=float((ask * Decimal("0.35")).quantize(Decimal("0.01"))), cOID="far")
+                question = await call(c, "post", orders, "/iserver/account/DU100003/orders", {"orders": [far]})
+                asked: list = []
+                oid = (await confirm(c, question, asked))[0]["order_id"]
+                assert asked == [["o354"], ["o163"]]  # no MSFT market data asked for yet, and a far limit
+                modify = "/iserver/account/{accountId}/order/{orderId}"
+                again = await call(c, "post", modify, f"/iserver/account/DU100003/order/{oid}",
+                                   dict(far, price=float((ask * Decimal("0.3")).quantize(Decimal("0.01")))))
+                assert again[0]["messageIds"] == ["o163"]
+                await confirm(c, again)
+                await call(c, "post", "/iserver/account/{accountId}/orders/whatif",
+                           "/iserver/account/DU100003/orders/whatif", {"orders": [far]})
+                share = dict(ORDER, cOID="adhoc", quantity=50, jsonPayload={"allocation_profile": {
+                    "alloc_type": "SHARE", "allocations": [{"account": "DU100001", "amount": 30},
+                                                           {"account": "DU100002", "amount": 20}]}})
+                placed = await confirm(c, await call(c, "post", orders, "/iserver/account/DF100000/orders",
+                                                     {"orders": [share]}))
+                assert "order_id" in placed[0]
+                refused = await call(c, "post", orders, "/iserver/account/DU100001/orders",
+                                     {"orders": [dict(share, cOID="adhoc-2")]})
+                assert "advisor account" in refused["error"]
+                gw.paper.advance_minutes(3)
+                await call(c, "post", "/iserver/account", "/iserver/account", {"acctId": "DU100002"})
+                trades = await call(c, "get", "/iserver/account/trades", "/iserver/account/trades")
+                assert trades and {t["account"] for t in trades} == {"DU100002"}
+                history = "/iserver/marketdata/history"
+                for bar in ("1min", "2min", "3min", "5min", "10min", "15min", "30min", "1h", "2h", "3h", "4h", "8h",
+                            "1d", "1w", "1m"):
+                    period = {"1w": "1y", "1m": "2y", "1d": "1m"}.get(bar, "2d")
+                    body = await call(c, "get", history, history, conid="265598", bar=bar, period=period)
+                    assert body["data"], bar
+                start = (gw.paper.replay_now - timedelta(days=10)).strftime("%Y%m%d-%H:%M:%S")
+                for direction in ("-1", "1"):
+                    body = await call(c, "get", history, history, conid="265598", bar="1h", period="2d",
+                                      startTime=start, direction=direction, outsideRth="true")
+                    assert body["data"] and body["outsideRth"] is True
+                await call(c, "get", history, history, status=400, conid="265598", bar="7min", period="1d")
+
+    arun(go(), timeout=60)

@@ -7,9 +7,15 @@ DF100000, clients DU100001-4, groups Everyone/ByNetLiq/ByEquity/Shares/Growth; s
 /tmp/brief/fixtures.md). :func:`running_gateway` is the async context manager tests use.
 
 Gate order for every ``/v1/api`` request (middleware): record it in ``gw.requests``;
-pacing (429); no SSO login -> 401; for ``/iserver`` data paths: competing -> 401,
-no brokerage session -> 400 "Bad Request: no bridge", not primed -> 400 "Please query
-/accounts first".
+armed "before" faults (:mod:`.faults`); pacing (429); no SSO login -> 401; for
+``/iserver`` data paths: competing -> 401, no brokerage session -> 400 "Bad Request:
+no bridge", not primed -> 400 "Please query /accounts first"; then the handler, then
+armed "after" faults (the request took effect, the answer is an error, late or never
+sent). No fault is armed unless a test arms one (``gw.faults``).
+
+The paper broker's own 50% price band is lifted on its engines at start: the real
+gateway accepts a limit far from the market after the ``o163`` precaution
+(:mod:`.order_flow`), it does not refuse it.
 """
 
 from __future__ import annotations
@@ -20,15 +26,18 @@ import json
 import logging
 import re
 from contextlib import asynccontextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
+from desktop.brokers.errors import BrokerError
 from desktop.brokers.paper import PaperBroker
 from desktop.domain import Account, AllocationGroup
 
 from . import certs
+from .faults import Fault, Faults, STATUS_TEXT
 from .pacing import Pacer
 from .state import INJECTABLE, GatewayState, RecordedRequest
 
@@ -36,6 +45,9 @@ log = logging.getLogger(__name__)
 
 API = "/v1/api"
 GW_KEY: web.AppKey["FakeGateway"] = web.AppKey("gw")
+NO_PRICE_BAND = Decimal(1000)
+"""The paper engines' ``max_deviation`` under the gateway: 100,000% (finite, so the
+paper store still accepts the saved setting), i.e. no band."""
 JSON_KEY: web.RequestKey[Any] = web.RequestKey("json", object)
 
 _OPEN_ISERVER = re.compile(r"/iserver/(auth/.*|reauthenticate)\Z")
@@ -67,6 +79,7 @@ class FakeGateway:
         self.websockets: set[Any] = set()  # ws.Connection objects
         self.ws_received: list[tuple[str, bool]] = []  # websocket messages in, (text, handled)
         self.smd_expired = 0  # smd subscriptions ended by state.smd_expiry
+        self.faults = Faults()  # armed faults; empty (no fault) unless a test arms one
         self._ws_changed: asyncio.Event | None = None
         self._served = certs.make_certificate()
         self._ssl = None
@@ -128,6 +141,7 @@ class FakeGateway:
         await self.paper.connect()
         self.accounts = await self.paper.fetch_accounts()
         self.groups = list(await self.paper.fetch_allocation_groups())
+        self._lift_price_band()
         self.state.selected_account = self.master_id
         app = web.Application(middlewares=[self._middleware])
         app[GW_KEY] = self
@@ -147,6 +161,17 @@ class FakeGateway:
             await self._runner.cleanup()
             self._runner = None
         await self.paper.close()
+
+    def _lift_price_band(self) -> None:
+        """Turn off the paper engines' "limit or stop more than 50% from last" refusal:
+        IBKR only warns (``o163``) about a limit away from the market. The engines'
+        ``max_deviation`` is a public setting of the paper matching engine."""
+        for account in self.accounts:
+            try:
+                engine = self.paper.engine_for(account.account_id)
+            except BrokerError:  # the advisor master has no engine
+                continue
+            engine.max_deviation = NO_PRICE_BAND
 
     # -- test controls ---------------------------------------------------------------
     def log_in(self) -> None:
@@ -175,6 +200,18 @@ class FakeGateway:
         """Close every websocket abruptly (no close frame) or, ``graceful``, with one."""
         for conn in list(self.websockets):
             await conn.drop(graceful)
+
+    def silence_websockets(self, *, pongs: bool = False) -> None:
+        """Keep every websocket (and new ones) open but send nothing on them: no quotes,
+        no heartbeats, no ``tic`` replies (a stalled gateway). ``pongs``: also stop
+        answering websocket-protocol pings. :meth:`resume_websockets` ends it."""
+        self.state.ws_silent = True
+        self.state.ws_silent_pongs = pongs
+
+    def resume_websockets(self) -> None:
+        """Send on the websockets again (frames held back while silent are lost)."""
+        self.state.ws_silent = False
+        self.state.ws_silent_pongs = False
 
     async def rotate_certificate(self) -> None:
         """Serve a different self-signed certificate to every new connection."""
@@ -225,6 +262,35 @@ class FakeGateway:
         request[JSON_KEY] = body
         if not path.startswith(API) or api_path == "/ws":
             return await handler(request)
+        if self.faults.armed and (fault := self.faults.take(request.method, api_path, after=False)) is not None:
+            early = await self._apply_fault(request, fault, None)
+            if early is not None:
+                return early
+        placed_before = self.state.placements
+        response = await self._gated(request, handler, api_path)
+        if self.faults.armed:
+            placed = self.state.placements != placed_before
+            if (fault := self.faults.take(request.method, api_path, after=True, placed=placed)) is not None:
+                return await self._apply_fault(request, fault, response) or response
+        return response
+
+    async def _apply_fault(self, request: web.Request, fault: Fault, response: web.StreamResponse | None):
+        """The answer ``fault`` gives instead of (or, for a delay, before) ``response``;
+        None to carry on (a delay before the handler)."""
+        if fault.kind == "delay":
+            await asyncio.sleep(fault.seconds)
+            return response
+        if fault.kind == "drop":
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=500)  # never written: the connection is gone
+        if isinstance(fault.body, str):
+            return web.Response(text=fault.body, status=fault.status, content_type="text/html")
+        body = fault.body if fault.body is not None else {
+            "error": STATUS_TEXT.get(fault.status, "error"), "statusCode": fault.status}
+        return web.json_response(body, status=fault.status)
+
+    async def _gated(self, request: web.Request, handler, api_path: str) -> web.StreamResponse:
         if self.state.pacing and (why := self.pacer.admit(request.method, api_path)) is not None:
             return web.json_response({"error": f"Too Many Requests ({why})", "statusCode": 429}, status=429)
         if not self.state.authenticated:

@@ -2,7 +2,9 @@
 
 Spec: ``GET|POST /iserver/secdef/search``, ``GET /trsrv/stocks``,
 ``GET /iserver/secdef/strikes`` and ``GET /iserver/secdef/info`` (no options here:
-empty strikes, ``[]`` info), ``GET /iserver/marketdata/history`` (5 concurrent),
+empty strikes, ``[]`` info), ``GET /iserver/marketdata/history`` (5 concurrent; every
+documented bar size, ``period``/``startTime``/``direction``/``outsideRth``: see
+:mod:`.history`),
 ``GET /iserver/marketdata/snapshot`` (the first call per conid is a pre-flight
 answering only ``conid``/``conidEx``; its fields persist), ``POST
 /iserver/marketdata/unsubscribe``, ``GET /iserver/marketdata/unsubscribeall``.
@@ -10,20 +12,14 @@ answering only ``conid``/``conidEx``; its fields persist), ``POST
 
 from __future__ import annotations
 
-import re
 import time
-from datetime import timedelta
 
 from aiohttp import web
 
-from desktop.domain import Interval
-
+from . import history as bars_history
 from .app import API, GW_KEY, JSON_KEY, error
 from .payloads import BY_CONID, CONTRACTS, bar_point, ibkr_time, quote_fields
 
-BARS = {"1min": Interval.M1, "5min": Interval.M5, "15min": Interval.M15, "1h": Interval.H1, "1d": Interval.D1}
-PERIOD_UNITS = {"min": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1),
-                "w": timedelta(weeks=1), "m": timedelta(days=30), "y": timedelta(days=365)}
 DEFAULT_FIELDS = ["31", "84", "86"]
 
 
@@ -62,39 +58,34 @@ async def secdef_info(request: web.Request) -> web.Response:
     return web.json_response([])
 
 
-def _period(text: str) -> timedelta | None:
-    m = re.fullmatch(r"(\d+)\s*(min|h|d|w|m|y)", text.strip().lower())
-    return int(m.group(1)) * PERIOD_UNITS[m.group(2)] if m else None
-
-
 async def history(request: web.Request) -> web.Response:
-    """``{symbol, text, timePeriod, barLength (s), points, startTime, data:[{o,h,l,c,v,t}], ...}``."""
+    """``{symbol, text, timePeriod, barLength (s), points, startTime, data:[{o,h,l,c,v,t}], ...}``;
+    parameters and bars as :mod:`.history` describes (every documented bar size)."""
     gw = request.app[GW_KEY]
     q = request.query
     try:
         contract = BY_CONID[int(q.get("conid", ""))]
     except (KeyError, ValueError):
         return error(f"invalid conid {q.get('conid')!r}", 400)
-    interval, period = BARS.get(q.get("bar", "")), _period(q.get("period", "1d"))
-    if interval is None or period is None:
-        return error(f"unsupported bar {q.get('bar')!r} or period {q.get('period')!r}", 400)
+    try:
+        req = bars_history.parse_request(q, gw.paper.replay_now)
+    except bars_history.HistoryError as exc:
+        return error(str(exc), 400)
     with gw.pacer.history_slot() as admitted:
         if not admitted and gw.state.pacing:
             return error("Too Many Requests (history: 5 concurrent)", 429)
-        limit = max(1, min(1000, int(period / interval.duration)))
-        if interval is Interval.D1:
-            limit = max(1, min(1000, period.days * 5 // 7 or 1))
-        bars = await gw.paper.fetch_bars(contract.symbol, interval, limit=limit)
+        bars = await bars_history.history_bars(gw.paper, contract.symbol, req)
     body = {"serverId": "20477", "symbol": contract.symbol, "text": contract.company, "priceFactor": 100,
             "startTime": ibkr_time(bars[0].start) if bars else "", "high": "", "low": "",
-            "timePeriod": q.get("period", "1d"), "barLength": int(interval.duration.total_seconds()),
-            "mdAvailability": "S", "mktDataDelay": 0, "outsideRth": q.get("outsideRth", "false") == "true",
+            "timePeriod": q.get("period", "1d"), "barLength": req.bar_seconds,
+            "mdAvailability": "S", "mktDataDelay": 0, "outsideRth": req.outside_rth,
             "volumeFactor": 1, "priceDisplayRule": 1, "priceDisplayValue": "2", "negativeCapable": False,
             "messageVersion": 2, "data": [bar_point(b) for b in bars], "points": len(bars), "travelTime": 1,
-            "direction": -1}
+            "direction": -1}  # the spec's answer schema: "Value will always be -1" (enum [-1])
     if bars:
-        body["high"] = f"{max(b.high for b in bars) * 100:.0f}/{sum(b.volume for b in bars):.0f}/0"
-        body["low"] = f"{min(b.low for b in bars) * 100:.0f}/{sum(b.volume for b in bars):.0f}/0"
+        volume = sum(b.volume for b in bars)
+        body["high"] = f"{max(b.high for b in bars) * 100:.0f}/{volume:.0f}/0"
+        body["low"] = f"{min(b.low for b in bars) * 100:.0f}/{volume:.0f}/0"
     return web.json_response(body)
 
 

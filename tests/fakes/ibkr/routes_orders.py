@@ -8,7 +8,11 @@ Spec paths (OpenAPI v2.29): ``POST /iserver/account/{accountId}/orders``,
 ``GET /iserver/account/orders``, ``GET /iserver/account/order/status/{orderId}``,
 ``GET /iserver/account/trades``. ``{accountId}`` may be an allocation group name.
 Live orders follow the FA lesson: without ``accountId`` only the *selected* account's
-orders are listed, and group orders only under the group.
+orders are listed, and group orders only under the group. Trades, too, are "for the
+currently selected account" (IBKR's description of ``/iserver/account/trades``;
+``accountId`` as ibind sends it picks another): a client's executions, a group's,
+or, for the advisor account, every client's. Orders with an ``allocation_profile``
+are listed under the advisor account (:mod:`.adhoc`).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from aiohttp import web
 from desktop.brokers.errors import BrokerError
 from desktop.domain import Order
 
-from . import order_flow
+from . import adhoc, order_flow
 from .app import API, GW_KEY, JSON_KEY, FakeGateway, error
 from .payloads import STATUS, contract_of, live_order, order_status, trade
 
@@ -62,10 +66,11 @@ async def place_orders(request: web.Request) -> web.Response:
 
 
 async def reply(request: web.Request) -> web.Response:
+    """``{"confirmed": bool}``; always 200 (an unknown reply id is an error body)."""
     gw = request.app[GW_KEY]
-    body = request.get(JSON_KEY) or {}
-    status, result = await order_flow.answer(gw, request.match_info["reply_id"], bool(body.get("confirmed")))
-    return await _delayed(gw, result, status) if status == 200 else web.json_response(result, status=status)
+    body = request.get(JSON_KEY)
+    confirmed = isinstance(body, dict) and bool(body.get("confirmed"))
+    return await _delayed(gw, await order_flow.answer(gw, request.match_info["reply_id"], confirmed))
 
 
 async def suppress(request: web.Request) -> web.Response:
@@ -113,6 +118,9 @@ async def whatif(request: web.Request) -> web.Response:
 
 
 async def _find(gw: FakeGateway, ibkr_id: int) -> tuple[str, Order] | None:
+    """(account or group it was placed to, the order as IBKR shows it) or None."""
+    if (rec := gw.state.adhoc.get(ibkr_id)) is not None:
+        return rec.account, await adhoc.view_of(gw, rec)
     found = gw.state.paper_ids.get(ibkr_id)
     if found is None:
         return None
@@ -127,6 +135,11 @@ async def _find(gw: FakeGateway, ibkr_id: int) -> tuple[str, Order] | None:
     return None
 
 
+def _wanted(order: Order, body: dict[str, Any], account: str):
+    """The modified order the body asks for (it repeats every field; conid optional)."""
+    return order_flow.parse_order({**body, "conid": body.get("conid", contract_of(order.symbol).conid)}, account)
+
+
 async def apply_modify(gw: FakeGateway, account: str, ibkr_id: str, body: dict[str, Any]) -> list[dict] | dict:
     """Change quantity/prices of order ``ibkr_id`` to the values in ``body``."""
     found = await _find(gw, int(ibkr_id))
@@ -134,13 +147,33 @@ async def apply_modify(gw: FakeGateway, account: str, ibkr_id: str, body: dict[s
         return {"error": f"OrderID {ibkr_id} doesn't exist"}
     _acct, order = found
     try:
-        wanted = order_flow.parse_order({**body, "conid": body.get("conid", contract_of(order.symbol).conid)}, account)
-        updated = await gw.paper.modify_order(account, order.order_id, amount=wanted.amount,
-                                              limit_price=wanted.limit_price, stop_price=wanted.stop_price,
-                                              confirm=order_flow.confirm_all)
-    except (order_flow.OrderInputError, BrokerError) as exc:
+        wanted = _wanted(order, body, account)
+        if (rec := gw.state.adhoc.get(int(ibkr_id))) is not None:
+            updated = await adhoc.modify(gw, rec, wanted, order_flow.confirm_all)
+        else:
+            updated = await gw.paper.modify_order(account, order.order_id, amount=wanted.amount,
+                                                  limit_price=wanted.limit_price, stop_price=wanted.stop_price,
+                                                  confirm=order_flow.confirm_all)
+    except (order_flow.OrderInputError, adhoc.AllocationProfileError, BrokerError) as exc:
         return {"error": str(exc)}
+    gw.state.placements += 1
     return [{"order_id": ibkr_id, "order_status": STATUS[updated.status], "encrypt_message": "1"}]
+
+
+async def _modify_questions(gw: FakeGateway, account: str, ibkr_id: str, body: dict) -> list[tuple[str, ...]]:
+    """``state.modify_questions`` when set, else ``o163`` for a new limit far from the market."""
+    if gw.state.modify_questions is not None:
+        asked = list(gw.state.modify_questions)
+    else:
+        found = await _find(gw, int(ibkr_id))
+        asked = []
+        if found is not None:
+            try:
+                far = order_flow.price_question(gw, _wanted(found[1], body, account))
+            except order_flow.OrderInputError:
+                far = None  # apply_modify answers the error
+            asked = [far] if far is not None else []
+    return [q for q in asked if not set(q) <= gw.state.suppressed]
 
 
 async def modify(request: web.Request) -> web.Response:
@@ -150,7 +183,7 @@ async def modify(request: web.Request) -> web.Response:
     body = request.get(JSON_KEY)
     if not isinstance(body, dict) or not ibkr_id.isdigit():
         return error("modify takes a single order object", 400)
-    questions = [q for q in gw.state.modify_questions if not set(q) <= gw.state.suppressed]
+    questions = await _modify_questions(gw, account, ibkr_id, body)
     if questions:
         pending = order_flow.PendingReply("modify", account, {"body": body, "desc": "modify"}, questions, ibkr_id)
         return web.json_response(order_flow.question_payload(gw, pending))
@@ -166,11 +199,28 @@ async def cancel(request: web.Request) -> web.Response:
         return web.json_response({"error": f"OrderID {ibkr_id} doesn't exist"})
     _acct, order = found
     try:
-        await gw.paper.cancel_order(account, order.order_id)
+        if (rec := gw.state.adhoc.get(int(ibkr_id))) is not None:
+            await adhoc.cancel(gw, rec)
+        else:
+            await gw.paper.cancel_order(account, order.order_id)
     except BrokerError as exc:
         return web.json_response({"error": str(exc)})
     return web.json_response({"msg": "Request was submitted", "order_id": ibkr_id,
                               "conid": str(contract_of(order.symbol).conid), "account": account})
+
+
+async def listed_orders(gw: FakeGateway, account: str) -> list[dict]:
+    """Live-order rows of ``account`` (a client, a group, or the advisor account,
+    which holds the ``allocation_profile`` orders); their children are not listed."""
+    rows = [live_order(await adhoc.view_of(gw, rec), rec.ibkr_id, account)
+            for rec in gw.state.adhoc.values() if rec.account == account]
+    try:
+        orders = await gw.paper.fetch_orders(account) if _known_target(gw, account) else []
+    except BrokerError:  # e.g. the master, which holds no orders of its own
+        orders = []
+    rows += [live_order(o, gw.state.ibkr_order_id(account, o.order_id), account) for o in orders
+             if adhoc.parent_of(gw, o.order_id) is None]
+    return rows
 
 
 async def live_orders(request: web.Request) -> web.Response:
@@ -179,16 +229,8 @@ async def live_orders(request: web.Request) -> web.Response:
     if request.query.get("force", "").lower() == "true":
         return web.json_response({"orders": [], "snapshot": False})
     account = request.query.get("accountId") or gw.state.selected_account
-    try:
-        orders = await gw.paper.fetch_orders(account) if _known_target(gw, account) else []
-    except BrokerError:  # e.g. the master, which holds no orders of its own
-        orders = []
     wanted = {FILTERS[f] for f in request.query.get("filters", "").split(",") if f in FILTERS}
-    rows = []
-    for order in orders:
-        row = live_order(order, gw.state.ibkr_order_id(account, order.order_id), account)
-        if not wanted or row["status"] in wanted:
-            rows.append(row)
+    rows = [row for row in await listed_orders(gw, account) if not wanted or row["status"] in wanted]
     rows += gw.injected("orders")
     return web.json_response({"orders": rows, "snapshot": True})
 
@@ -203,31 +245,41 @@ async def single_status(request: web.Request) -> web.Response:
     return web.json_response(order_status(order, int(raw), account))
 
 
+async def trade_rows(gw: FakeGateway, target: str, since) -> list[dict]:
+    """Execution rows of ``target`` since ``since``, newest first: a client's own (its
+    group and allocation-profile shares included), a group's (every client's fills
+    of that group's orders), or every client's for the advisor account / "All"."""
+    group = gw.group(target)
+    clients = gw.client_ids if group is not None or target in (gw.master_id, "All") else [target]
+    rows = []
+    for acct in clients:
+        try:
+            fills = await gw.paper.fetch_fills(acct, since)
+        except BrokerError:
+            continue
+        for fill in fills:
+            if group is not None and fill.allocation_group != group.name:
+                continue
+            parent = adhoc.parent_of(gw, fill.order_id)
+            placed_to = parent.account if parent is not None else fill.allocation_group or fill.account_id
+            rows.append(trade(fill, gw.state.ibkr_order_id(placed_to, fill.order_id), placed_to))
+    rows.sort(key=lambda r: r["trade_time_r"], reverse=True)
+    return rows
+
+
 async def trades(request: web.Request) -> web.Response:
-    """Executions per client account (``account_allocation_name`` = the group of a
-    group order, else the account), newest first, for the last ``days`` (1-7)."""
+    """Executions of the selected account (or ``accountId``), newest first, for the
+    last ``days`` (1-7; default: today only). See :func:`trade_rows`."""
     gw = request.app[GW_KEY]
     try:
         days = max(1, min(7, int(request.query.get("days", "1"))))
     except ValueError:
         return error("days must be 1..7", 400)
-    target = request.query.get("accountId")
-    group = gw.group(target) if target else None
-    if target and group is None and not gw.is_account(target):
+    target = request.query.get("accountId") or gw.state.selected_account
+    if gw.group(target) is None and not gw.is_account(target) and target != "All":
         return error(f"Account {target} is not valid for this user", 500)
-    accounts = gw.client_ids if target is None or group is not None else [target]
     since = gw.paper.replay_now - timedelta(days=days)
-    rows = []
-    for acct in accounts:
-        if acct == gw.master_id:
-            continue
-        for fill in await gw.paper.fetch_fills(acct, since):
-            if group is not None and fill.allocation_group != group.name:
-                continue
-            placed_to = fill.allocation_group or fill.account_id
-            rows.append(trade(fill, gw.state.ibkr_order_id(placed_to, fill.order_id), placed_to))
-    rows.sort(key=lambda r: r["trade_time_r"], reverse=True)
-    return web.json_response(rows)
+    return web.json_response(await trade_rows(gw, target, since))
 
 
 def setup(app: web.Application) -> None:

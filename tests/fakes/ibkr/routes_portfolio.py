@@ -30,7 +30,8 @@ def _bad_account(gw: FakeGateway, account: str) -> web.Response | None:
     return None
 
 
-async def _balance(gw: FakeGateway, account: str) -> Balance:
+async def balance_of(gw: FakeGateway, account: str) -> Balance:
+    """The account's paper balance (all zero for one without a ledger, e.g. the advisor)."""
     try:
         balances = await gw.paper.fetch_balances(account)
     except BrokerError:
@@ -46,7 +47,7 @@ async def get_summary(request: web.Request) -> web.Response:
     account = request.match_info["account"]
     if (bad := _bad_account(gw, account)) is not None:
         return bad
-    return web.json_response(summary(await _balance(gw, account), account, gw.paper.replay_now))
+    return web.json_response(summary(await balance_of(gw, account), account, gw.paper.replay_now))
 
 
 async def get_ledger(request: web.Request) -> web.Response:
@@ -54,7 +55,7 @@ async def get_ledger(request: web.Request) -> web.Response:
     account = request.match_info["account"]
     if (bad := _bad_account(gw, account)) is not None:
         return bad
-    return web.json_response(ledger(await _balance(gw, account), account, gw.paper.replay_now))
+    return web.json_response(ledger(await balance_of(gw, account), account, gw.paper.replay_now))
 
 
 async def get_positions(request: web.Request) -> web.Response:
@@ -85,7 +86,7 @@ async def pnl_partitioned(request: web.Request) -> web.Response:
 
 async def pnl_row(gw: FakeGateway, account: str) -> dict:
     """One P&L partition (numbers): net liquidation, unrealized and daily P&L, value."""
-    b = await _balance(gw, account)
+    b = await balance_of(gw, account)
     nlv = float(b.net_liquidation if b.net_liquidation is not None else b.cash)
     upl = float(b.unrealized_pnl or 0)
     return {"rowType": 1, "dpl": upl, "nl": nlv, "upl": upl, "el": float(b.buying_power), "uel": float(b.buying_power),

@@ -12,13 +12,11 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
-DEFAULT_GROUP_QUESTIONS: tuple[tuple[str, ...], ...] = (("o163",), ("p6",))
-"""Questions asked in turn on an order POST to an allocation group (default)."""
-
 MESSAGES: dict[str, str] = {
-    "o163": ("The following order \"{desc}\" price exceeds the Percentage constraint of 3%.\n"
+    "o163": ("The following order \"{desc}\" price exceeds the Percentage constraint of {pct}%.\n"
              "Are you sure you want to submit this order?"),
     "p6": ("This order will be distributed over multiple accounts. We strongly suggest you familiarize yourself "
            "with our allocation facilities before submitting orders."),
@@ -75,13 +73,22 @@ class GatewayState:
       gives ``400 {"error":"Bad Request: no bridge"}`` on /iserver data calls.
     - ``accounts_primed``: ``GET /iserver/accounts`` was called; False gives
       ``400 {"error":"Please query /accounts first"}`` on the calls that need it.
-    - ``questions``: None asks the default questions (``o354`` when no market data was
-      requested for the conid, then ``o163``, ``p6`` for group orders); a list of
-      message-id tuples is asked in turn on *every* order POST instead.
-    - ``modify_questions``: asked in turn on each modify POST (default none).
+    - ``questions``: None asks the questions IBKR would (see
+      :func:`~.order_flow.questions_for`: ``o354`` when no market data was requested
+      for the conid, ``o163`` when the limit price is more than ``price_percentage``
+      from the market, ``p6`` for an order distributed over several accounts); a list
+      of message-id tuples is asked in turn on *every* order POST instead.
+    - ``modify_questions``: None asks ``o163`` when a modify moves the limit more than
+      ``price_percentage`` from the market; a list is asked in turn on every modify.
+    - ``price_percentage``: the precautionary "Percentage" constraint (IBKR's preset,
+      3 by default): a limit further than this many percent from the ask (buy) or
+      bid (sell) asks ``o163``. None turns the precaution off.
     - ``pacing``: enforce the rate limits (429) - on by default.
     - ``post_delay``: seconds to stall order POST / final reply responses.
-    - ``ws_heartbeat``: seconds between websocket ``system`` heartbeats.
+    - ``ws_heartbeat``: seconds between websocket ``system`` heartbeats (IBKR: ~10).
+    - ``ledger_interval``: seconds between websocket ``sld`` ledger updates (IBKR: 10).
+    - ``ws_silent``: websockets stay open but send nothing (see
+      :meth:`FakeGateway.silence_websockets`); ``ws_silent_pongs``: nor answer pings.
     - ``smd_expiry``: seconds after which an ``smd`` subscription stops streaming.
     - ``ws_system_gate``: when an ``asyncio.Event``, new websockets wait for it before
       sending the ``system`` frame (messages received before it are dropped).
@@ -98,10 +105,14 @@ class GatewayState:
     established: bool = True
     accounts_primed: bool = False
     questions: list[tuple[str, ...]] | None = None
-    modify_questions: list[tuple[str, ...]] = field(default_factory=list)
+    modify_questions: list[tuple[str, ...]] | None = None
+    price_percentage: Decimal | None = Decimal(3)
     pacing: bool = True
     post_delay: float = 0.0
     ws_heartbeat: float = 10.0
+    ledger_interval: float = 10.0
+    ws_silent: bool = False
+    ws_silent_pongs: bool = False
     smd_expiry: float = 900.0
     ws_system_gate: Any = None
     sor_frames: bool = True
@@ -122,7 +133,8 @@ class GatewayState:
     paper_ids: dict[int, tuple[str, str]] = field(default_factory=dict)  # IBKR id -> (account/group, paper id)
     coids: set[str] = field(default_factory=set)  # client order ids already placed
     next_order_id: int = 1_234_567_001
-    next_exec: int = 1
+    adhoc: dict[int, Any] = field(default_factory=dict)  # IBKR id -> adhoc.AdhocOrder (allocation_profile)
+    placements: int = 0  # orders placed or modified so far (the ORDER_PLACED fault watches it)
 
     def ibkr_order_id(self, account: str, paper_id: str) -> int:
         """The stable IBKR integer id of paper order ``paper_id`` (placed to ``account``)."""

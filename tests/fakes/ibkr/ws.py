@@ -8,9 +8,17 @@ messages received before the ``system`` frame are dropped (the real quirk).
 
 Client messages: ``smd+<conid>+{"fields":[...]}`` (only changed fields are pushed,
 as strings; the subscription ends after ``state.smd_expiry`` seconds), ``umd+<conid>+{}``,
-``sor+{}`` / ``uor+{}`` (order updates), ``spl+{}`` / ``upl+{}`` (P&L), ``tic`` and
-``ech+hb`` (accepted). Server heartbeat ``{"topic":"system","hb":ms}`` every
-``state.ws_heartbeat`` seconds. Source: NOTES.md section 6 (websocket).
+``sor+{}`` / ``uor+{}`` (order updates), ``spl+{}`` / ``upl+{}`` (P&L), ``str`` /
+``utr`` (trades), ``ssd`` / ``usd`` (account summary), ``sld`` / ``uld`` (ledger):
+see :mod:`.ws_account`; ``tic`` is answered ``{"topic":"tic","alive":true,...}``,
+``ech+hb`` is accepted. Server heartbeat ``{"topic":"system","hb":ms}`` every
+``state.ws_heartbeat`` seconds (IBKR: about 10). Source: NOTES.md section 6
+(websocket).
+
+Faults: while ``state.ws_silent`` (:meth:`FakeGateway.silence_websockets`) every
+frame is dropped, heartbeats and ``tic`` replies included, the sockets stay open;
+with ``state.ws_silent_pongs`` websocket-protocol pings go unanswered too (pongs are
+sent by this module, not by aiohttp's autoping).
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from . import adhoc, ws_account
 from .app import API, GW_KEY, FakeGateway
 from .payloads import BY_CONID, live_order, quote_fields
 
@@ -54,7 +63,8 @@ class Connection:
         self.received: list[tuple[str, bool]] = []  # (text, handled) ; handled False = dropped
 
     async def send(self, payload: dict) -> None:
-        if not self.ws.closed:
+        """Send one JSON frame (dropped while the gateway is silenced or the socket closed)."""
+        if not self.ws.closed and not self.gw.state.ws_silent:
             with contextlib.suppress(ConnectionError, RuntimeError):
                 await self.ws.send_str(json.dumps(payload))
 
@@ -108,7 +118,25 @@ class Connection:
             self._start("spl", self._pnl())
         elif topic == "upl":
             self._stop("spl")
-        elif topic in ("tic", "ech"):
+        elif topic == "str":
+            self._start("str", ws_account.trades_stream(self, ws_account.parse_args(rest)))
+        elif topic == "utr":
+            self._stop("str")
+        elif topic in ("ssd", "sld"):
+            account, _, args = rest.partition("+")
+            if not self.gw.is_account(account):
+                await self.send({"topic": f"{topic}+{account}", "error": f"Account {account} is not valid for this user"})
+                return
+            stream = ws_account.summary_stream if topic == "ssd" else ws_account.ledger_stream
+            self._start(f"{topic}+{account}", stream(self, account, ws_account.parse_args(args)))
+        elif topic in ("usd", "uld"):
+            account = rest.partition("+")[0]
+            self._stop(f"s{topic[1:]}+{account}")
+            if topic == "usd":
+                await self.send({"result": "unsubscribed from summary"})
+        elif topic == "tic":
+            await self.send(ws_account.tic_reply(self.gw))
+        elif topic == "ech":
             return
         else:
             log.info("fake gateway websocket ignores %r", text[:200])
@@ -131,6 +159,8 @@ class Connection:
         self.gw.smd_expired += 1
 
     async def _orders(self) -> None:
+        from .routes_orders import listed_orders
+
         gw = self.gw
         targets = [*gw.client_ids, *gw.group_names]
         queue: asyncio.Queue = asyncio.Queue()
@@ -142,14 +172,16 @@ class Connection:
         pumps = [asyncio.ensure_future(pump(a)) for a in targets]
         try:
             initial = []
-            for account in targets:
-                for order in await gw.paper.fetch_orders(account):
-                    initial.append(live_order(order, gw.state.ibkr_order_id(account, order.order_id), account))
+            for account in [gw.master_id, *targets]:
+                initial += await listed_orders(gw, account)
             if initial:
                 await self.send({"topic": "sor", "args": gw.injected("sor") + initial})
             while True:
                 account, order = await queue.get()
-                row = live_order(order, gw.state.ibkr_order_id(account, order.order_id), account)
+                if (parent := adhoc.parent_of(gw, order.order_id)) is not None:  # one of its children moved
+                    row = live_order(await adhoc.view_of(gw, parent), parent.ibkr_id, parent.account)
+                else:
+                    row = live_order(order, gw.state.ibkr_order_id(account, order.order_id), account)
                 await self.send({"topic": "sor", "args": [*gw.injected("sor"), row]})
         finally:
             for p in pumps:
@@ -189,7 +221,7 @@ class Connection:
 
 async def websocket(request: web.Request) -> web.WebSocketResponse:
     gw = request.app[GW_KEY]
-    ws = web.WebSocketResponse(autoping=True)
+    ws = web.WebSocketResponse(autoping=False)  # pongs sent below, so a silenced gateway can stop them
     transport = request.transport
     await ws.prepare(request)
     if not _session_ok(gw, request):
@@ -201,6 +233,11 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     greeter = asyncio.ensure_future(conn.greet())
     try:
         async for msg in ws:
+            if msg.type == WSMsgType.PING:
+                if not (gw.state.ws_silent and gw.state.ws_silent_pongs):
+                    with contextlib.suppress(ConnectionError, RuntimeError):
+                        await ws.pong(msg.data)
+                continue
             if msg.type != WSMsgType.TEXT:
                 continue
             text = msg.data.strip()
