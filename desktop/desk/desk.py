@@ -237,8 +237,9 @@ class Desk:
         outcome is unknown (see the module docstring): its ``check`` reports it. A
         request whose client order id is still being checked is not sent again (the
         same OrderUnconfirmedError); one that was found returns that order; one not
-        found is sent again with the same client order id (the broker's idempotency
-        answers with the order if it appeared after all)."""
+        found is sent again with the same client order id: the broker's idempotency
+        answers with the order if it appeared after all, and a broker that refuses the
+        id as already used is asked for the order with it (returned when found)."""
         conn = self.route(request.connection_id)
         earlier = conn.checks.submission(request)
         if earlier is not None and not earlier.done:
@@ -247,6 +248,14 @@ class Desk:
             return earlier.order
         try:
             order = await conn.broker.create_order(request, confirm=confirm)
+        except BrokerError as exc:
+            found = await conn.checks.find(request) if earlier is not None and not is_maybe_sent(exc) else None
+            if found is None:
+                cause = self._maybe_sent(conn, exc, f"sending {request.describe()}")
+                raise OrderUnconfirmedError(conn.checks.check_submission(request, cause)) from exc
+            log.info("%s: %s refused as a repeat; the order with its client order id is %s", conn.name,
+                     request.client_order_id, found.order_id)
+            order = found
         except Exception as exc:
             cause = self._maybe_sent(conn, exc, f"sending {request.describe()}")
             raise OrderUnconfirmedError(conn.checks.check_submission(request, cause)) from exc

@@ -192,6 +192,17 @@ class OrderChecks:
                            order_id=order.order_id, changes=changes)
         return self._start((MODIFICATION, order.order_id), check)
 
+    async def find(self, request: OrderRequest) -> Order | None:
+        """One look-up now: the order placed with ``request``'s client order id, or
+        None (also when the broker cannot be asked)."""
+        try:
+            orders = await self._fetch(request.account_id)
+        except Exception as exc:  # noqa: BLE001 - unknown still
+            log.info("%s: look-up of %s failed: %s", self._name(), request.client_order_id, redact(repr(exc)))
+            return None
+        return next((o for o in orders if o.client_order_id == request.client_order_id
+                     and o.account_id == request.account_id), None)
+
     def settled(self, request: OrderRequest) -> None:
         """A later submission of ``request`` was answered: its finished check is no
         longer needed."""

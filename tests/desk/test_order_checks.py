@@ -111,6 +111,26 @@ def test_a_retry_of_an_order_that_appears_late_answers_with_that_order_not_a_sec
     arun(scenario(), timeout=30)
 
 
+def test_a_retry_refused_as_a_repeat_is_answered_with_the_order_the_broker_has(arun, tmp_path):
+    async def scenario():
+        desk, conn, _checks = await start(tmp_path)
+        conn.broker.refuse_repeats = True
+        conn.broker.answer_lost(placed=True, hide=True)
+        request = resting(conn, 10)
+        with pytest.raises(OrderUnconfirmedError) as unconfirmed:
+            await desk.submit(request)
+        assert (await asyncio.wait_for(unconfirmed.value.check.wait(), 5)).state == NOT_PLACED
+        conn.broker.reveal()
+        again = await desk.submit(request)  # "already registered": the desk asks for the order with that id
+        assert again.client_order_id == request.client_order_id and again.key in desk.state.orders
+        assert conn.broker.creates == 2 and len(broker_orders(conn)) == 1
+        with pytest.raises(OrderRejectedError):  # answered: a repeat now is no retry of an unknown outcome
+            await desk.submit(request)
+        await desk.shutdown()
+
+    arun(scenario(), timeout=30)
+
+
 def test_the_same_order_is_not_sent_again_while_it_is_being_checked(arun, tmp_path):
     async def scenario():
         desk, conn, _checks = await start(tmp_path, delays=(0.5, 0.5))

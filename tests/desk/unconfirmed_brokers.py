@@ -5,13 +5,16 @@ timeout or a dropped connection (shared by the desk and UI tests).
 on the next ``lose`` calls, after doing the work (``placed=True``: the order exists,
 the answer is lost) or without it (``placed=False``: it never arrived). ``hidden``
 hides orders (by client order id) from ``fetch_orders`` and ``watch_orders``, as a
-gateway that lists a new order late. ``creates`` counts the create_order calls.
+gateway that lists a new order late. ``refuse_repeats``: a client order id used
+before is refused (as IBKR's "Local order ID=… is already registered") instead of
+answered with its order. ``creates`` counts the create_order calls.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from desktop.brokers import OrderRejectedError
 from desktop.brokers.paper import PaperBroker
 from desktop.brokers.transport import MaybeSentError, RequestTimeout
 
@@ -26,6 +29,7 @@ class AnswerLost(PaperBroker):
         self.placed = True
         self.hidden: set[str] = set()
         self.creates = 0
+        self.refuse_repeats = False
         self.error = lambda: MaybeSentError("Paper answered POST /orders with HTTP 502 after the order may have "
                                             "been placed; the outcome is unknown", code="502")
 
@@ -48,6 +52,8 @@ class AnswerLost(PaperBroker):
 
     async def create_order(self, request, *, confirm=None):
         self.creates += 1
+        if self.refuse_repeats and self.engine.order_by_client_id(request.client_order_id) is not None:
+            raise OrderRejectedError(f"Local order ID={request.client_order_id} is already registered.")
         if not self._lost():
             return await super().create_order(request, confirm=confirm)
         if self.placed:

@@ -11,6 +11,7 @@ from decimal import Decimal as D
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from desktop.brokers.paper import ACCOUNT_ID
 from desktop.desk import Desk
 from desktop.ui.order_actions import OrderActions
 from desktop.ui.services.desk_bridge import DeskBridge
@@ -23,11 +24,15 @@ CHECKING = "Sent, not confirmed yet: checking…"
 
 
 class Harness:
-    """Ticket + OrderActions + DeskBridge over a desk with one paper connection whose
-    order answers can be lost, wired as the main window wires them."""
+    """Ticket + OrderActions + DeskBridge over a desk with one connection (``broker``,
+    named ``name``, the ticket on ``account``), wired as the main window wires them.
+    ``market()``: the paper market behind it (prices); ``held()``: the orders the broker
+    holds for the account. :meth:`paper`: over a paper broker whose order answers can
+    be lost."""
 
-    def __init__(self, qtbot, qloop, tmp_path, delays=(0.05, 0.05, 0.1)) -> None:
+    def __init__(self, qtbot, qloop, broker, name, account, *, market, held, delays=(0.05, 0.05, 0.1)) -> None:
         self.qtbot, self.qloop = qtbot, qloop
+        self.market, self.held = market, held
         self.desk = Desk(poll_s=30, start_budget_s=2, check_delays=delays)
         self.desk.market.set_watchlist(["AAPL"])
         self.host = QWidget()
@@ -45,11 +50,17 @@ class Harness:
         self.host.resize(340, 800)
         self.host.show()
         qtbot.waitExposed(self.host)
-        self.broker = AnswerLost(tmp_path / "paper.sqlite3", autostart=False, connection_id="paper")
-        self.conn = run(qtbot, qloop, self.desk.attach(self.broker, "Paper"))
-        self.broker.advance_minutes(1)
+        self.broker = broker
+        self.conn = run(qtbot, qloop, self.desk.attach(broker, name), timeout=20_000)
         t.set_connections(self.connections())
-        t.select_account("paper", self.conn.client_accounts()[0].account_id)
+        assert t.select_account(broker.connection_id, account)
+
+    @classmethod
+    def paper(cls, qtbot, qloop, tmp_path, **kw) -> "Harness":
+        broker = AnswerLost(tmp_path / "paper.sqlite3", autostart=False, connection_id="paper")
+        harness = cls(qtbot, qloop, broker, "Paper", ACCOUNT_ID, market=lambda: broker.market, held=lambda: broker.engine.orders(), **kw)
+        broker.advance_minutes(1)
+        return harness
 
     def connections(self) -> list[TicketConnection]:
         return [TicketConnection(connection_id=c.id, name=c.name, capabilities=c.capabilities,
@@ -72,7 +83,16 @@ class Harness:
 
     @property
     def low(self) -> D:
-        return (self.broker.market.last_price("AAPL") * D("0.8")).quantize(D("0.01"))
+        return (self.market().last_price("AAPL") * D("0.8")).quantize(D("0.01"))
+
+    def until(self, predicate, timeout=5000) -> None:
+        """Wait for ``predicate()``, confirming any question the broker asks meanwhile."""
+        asker = self.actions.asker(self.broker.connection_id)
+        while not predicate():
+            self.qtbot.waitUntil(lambda: predicate() or (asker.dialog is not None and asker.dialog.isVisible()),
+                                 timeout=timeout)
+            if asker.dialog is not None and asker.dialog.isVisible():
+                asker.dialog.confirm_button.click()
 
     def submit(self):
         button = find(self.ticket, QPushButton, "submitButton")
@@ -94,11 +114,11 @@ class Harness:
         return self.reject.text() if not self.reject.isHidden() else ""
 
     def orders(self) -> list:
-        return self.broker.engine.orders()
+        return self.held()
 
 
 def test_a_lost_answer_shows_checking_then_the_order_accepted(qtbot, qloop, tmp_path):
-    h = Harness(qtbot, qloop, tmp_path, delays=(0.2, 0.2, 0.2))
+    h = Harness.paper(qtbot, qloop, tmp_path, delays=(0.2, 0.2, 0.2))
     h.broker.answer_lost(placed=True, hide=True)  # placed; the broker lists it only later
     h.fill()
     request = h.submit()
@@ -115,7 +135,7 @@ def test_a_lost_answer_shows_checking_then_the_order_accepted(qtbot, qloop, tmp_
 
 
 def test_a_retry_of_the_same_order_keeps_its_client_order_id_and_places_one_order(qtbot, qloop, tmp_path):
-    h = Harness(qtbot, qloop, tmp_path)
+    h = Harness.paper(qtbot, qloop, tmp_path)
     h.broker.answer_lost(placed=True, hide=True)  # placed, but not listed before the check gives up
     h.fill()
     first = h.submit()
@@ -135,7 +155,7 @@ def test_a_retry_of_the_same_order_keeps_its_client_order_id_and_places_one_orde
 
 
 def test_a_retry_that_finds_nothing_sends_the_same_id_and_places_it_once(qtbot, qloop, tmp_path):
-    h = Harness(qtbot, qloop, tmp_path)
+    h = Harness.paper(qtbot, qloop, tmp_path)
     h.broker.answer_lost(placed=False)  # it never arrived
     h.fill()
     first = h.submit()
@@ -148,7 +168,7 @@ def test_a_retry_that_finds_nothing_sends_the_same_id_and_places_it_once(qtbot, 
 
 
 def test_submit_again_while_checking_sends_nothing_new(qtbot, qloop, tmp_path):
-    h = Harness(qtbot, qloop, tmp_path, delays=(0.5, 0.5))
+    h = Harness.paper(qtbot, qloop, tmp_path, delays=(0.5, 0.5))
     h.broker.answer_lost(placed=True, hide=True)
     h.fill()
     first = h.submit()
@@ -162,7 +182,7 @@ def test_submit_again_while_checking_sends_nothing_new(qtbot, qloop, tmp_path):
 
 
 def test_not_connected_is_not_sent_and_a_refusal_is_rejected(qtbot, qloop, tmp_path):
-    h = Harness(qtbot, qloop, tmp_path)
+    h = Harness.paper(qtbot, qloop, tmp_path)
     h.fill(quantity="100000")
     refused = h.submit()
     qtbot.waitUntil(lambda: h.rejection().startswith("Order rejected:"))
@@ -181,7 +201,7 @@ def test_not_connected_is_not_sent_and_a_refusal_is_rejected(qtbot, qloop, tmp_p
 
 
 def test_a_change_whose_answer_was_lost_is_checked_and_reported(qtbot, qloop, tmp_path):
-    h = Harness(qtbot, qloop, tmp_path)
+    h = Harness.paper(qtbot, qloop, tmp_path)
     h.fill()
     h.submit()
     qtbot.waitUntil(lambda: h.status.text().startswith("Order accepted"))
