@@ -18,6 +18,7 @@ from desktop.domain import Account, Balance, Fill, Order, OrderStatus, Position
 
 from ..errors import NotFoundError, UnavailableError
 from .advisor_accounts import advisor_accounts, starting_cash
+from .engine_rebuild import rebuild
 from .ledger import Ledger
 from .matching import MatchingEngine
 
@@ -48,16 +49,29 @@ class AccountBook:
         return self._engines[account_id]
 
     def _restore_engine(self, account_id: str) -> MatchingEngine:
-        try:
-            engine = self._store.load_engine(account_id)
-        except (KeyError, ValueError, TypeError) as exc:
-            log.error("paper account %s state unreadable, starting a fresh account: %s", account_id, exc)
-            engine = None
+        """The account's saved engine; rebuilt from its stored orders and fills when
+        the saved state is missing, unreadable or behind them (see
+        :mod:`.engine_rebuild`); a fresh account when nothing is stored. Its id
+        counters are past every stored id, even of rows that do not load."""
+        orders, fills = self._store.load_history(account_id)
+        floor = self._store.id_floor([account_id])
+        engine = self._store.load_engine(account_id, orders, fills)
         if engine is None:
-            return self._fresh_engine(account_id)
+            if orders or fills or any(floor):
+                log.error("paper account %s: rebuilding it from its orders and fills (%d orders, %d fills)",
+                          account_id, len(orders), len(fills))
+            engine = rebuild(self._fresh_engine(account_id), orders, fills, self._last_or_none, floor)
+        engine._counters = {"order": max(engine._counters["order"], floor[0]), "fill": max(engine._counters["fill"], floor[1])}
         engine.option_pricer = self.options.bid_ask
         engine.id_prefix = self._id_prefix(account_id)
         return engine
+
+    def _last_or_none(self, symbol: str) -> Decimal | None:
+        """The replayed last price of a share, None for anything else."""
+        try:
+            return self.market.last_price(symbol) if symbol in self.market.symbols else None
+        except Exception:  # noqa: BLE001 - a price is only a reservation estimate here
+            return None
 
     def _fresh_engine(self, account_id: str) -> MatchingEngine:
         cash = starting_cash(account_id) if self.advisor else STARTING_CASH

@@ -136,7 +136,9 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
         self._desk = OptionDesk(self._market)
         self._engines.update({aid: self._restore_engine(aid) for aid in self._account_ids})
         if self._groups is not None:
-            self._groups.restore(o for g in self._groups.groups for o in self._store.load_orders(g))
+            names = list(self._groups.groups)
+            self._groups.restore((o for g in names for o in self._store.load_history(g)[0]),
+                                 counter_floor=self._store.id_floor(names)[0])
         for account in self._all_accounts():
             self._store.save_account(account)
         self._connected = True
@@ -154,7 +156,10 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
-        self._save_state()
+        try:
+            self._save_state()
+        except UnavailableError:  # close anyway: what was saved before stays consistent
+            log.exception("paper broker: the last state could not be saved on close")
         for topic in (self._orders, self._quotes, self._bars):
             topic.close()
         self._store.close()
@@ -180,14 +185,13 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
     async def reset_account(self) -> None:
         """Delete orders, fills and positions of every account; restore the starting cash
         ($100,000; the advisor demo's clients their own) and the first replay day."""
-        self._store.reset()
         clock = self.market.clock
         clock.seek(DEFAULT_START)
         clock.speed = 1
         self._engines.update({aid: self._fresh_engine(aid) for aid in self._account_ids})
         if self._groups is not None:
             self._groups = GroupDesk(self._groups.groups.values(), self._engines)
-        self._save_state()
+        self._store.save_state(self._engines, clock, reset=True)  # one transaction: a crash keeps the old account or the new
         for account in self._all_accounts():
             self._store.save_account(account)
 
@@ -228,26 +232,36 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
                     self._quotes.publish(self.owned(quote))
 
     def _publish_events(self, events: list[Order | Fill]) -> None:
+        """Save ``events`` with the whole state (one transaction), then publish the
+        orders they changed; published even when saving fails (UnavailableError,
+        raised afterwards: the events are saved with the next save)."""
         if not events:
             return
         if self._groups is not None:  # child changes move their group orders: save and publish those too
             events = events + self._groups.on_events(events)
-        self._save_state(events)
-        latest: dict[str, Order] = {}
-        for event in events:
-            if isinstance(event, Order):
-                latest.pop(event.order_id, None)
-                latest[event.order_id] = event
-        for order in latest.values():
-            self._orders.publish(self.owned(order))
+        try:
+            self._save_state(events)
+        finally:
+            latest: dict[str, Order] = {}
+            for event in events:
+                if isinstance(event, Order):
+                    latest.pop(event.order_id, None)
+                    latest[event.order_id] = event
+            for order in latest.values():
+                self._orders.publish(self.owned(order))
 
     def _save_clock(self) -> None:
-        self._store.save_clock(self._market.clock if self._market is not None else None)
+        """Save the state with the clock now (periodically, and on a speed change);
+        a failure is logged, the next save writes it."""
+        try:
+            self._save_state()
+        except UnavailableError:
+            log.exception("paper broker: the replay clock could not be saved")
 
     def _save_state(self, events: list[Order | Fill] | None = None) -> None:
-        """Save ``events``, the engine's working state and the clock (nothing before connecting)."""
-        engines = list(self._engines.values()) if self.advisor else self._engines.get(ACCOUNT_ID)
-        self._store.save_state(engines, self._market.clock if self._market is not None else None, events or ())
+        """Save ``events``, every engine's working state and the clock in one
+        transaction (nothing before connecting). Raises UnavailableError."""
+        self._store.save_state(self._engines, self._market.clock if self._market is not None else None, events or ())
 
     # -- snapshots ----------------------------------------------------------
     async def fetch_bars(self, symbol: str, interval: Interval, start: datetime | None = None,

@@ -117,9 +117,12 @@ class GroupDesk:
         return fill.model_copy(update={"order_id": gid}) if gid else fill
 
     # -- restore ----------------------------------------------------------------
-    def restore(self, group_orders: Iterable[Order]) -> None:
+    def restore(self, group_orders: Iterable[Order], counter_floor: int = 0) -> None:
         """Rebuild from the saved group orders and the engines' child orders; then
-        re-aggregate (a child may have moved on after the group row was saved)."""
+        re-aggregate (a child may have moved on after the group row was saved).
+        ``counter_floor``: the highest group order number stored (also in rows that
+        did not load), so that no group order id is issued twice."""
+        self._counter = max(self._counter, counter_floor)
         for order in group_orders:
             self._records[order.order_id] = GroupRecord(order)
             self._by_cid[order.client_order_id] = order.order_id

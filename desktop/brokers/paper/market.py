@@ -9,6 +9,7 @@ the broker drives it by calling :meth:`MarketSimulator.advance_one_minute`.
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
@@ -20,7 +21,9 @@ from desktop.domain import Bar, Instrument, Interval, Quote
 from .aggregate import aggregate_arrays, bucket_minutes, forming_bar, make_bar
 from .history import DailySeries, History, day_start_utc
 from .intraday import SESSION_MINUTES, DayMinutes, IntradayGenerator
-from .replay import ReplayClock
+from .replay import DEFAULT_START, ReplayClock
+
+log = logging.getLogger(__name__)
 
 DEFAULT_SESSIONS = {Interval.M1: 5, Interval.M5: 20, Interval.M15: 60, Interval.H1: 250}
 """Sessions fetch_bars returns when neither start nor limit is given (1d: everything)."""
@@ -60,11 +63,18 @@ class MarketSimulator:
     @classmethod
     def from_resources(cls, state: dict | None = None) -> "MarketSimulator":
         """Simulator over the shipped ``resources/stocks.csv.gz``, at the default start
-        or at a saved :meth:`ReplayClock.to_state` ``state``."""
+        or at a saved :meth:`ReplayClock.to_state` ``state`` (an unusable one is
+        logged and the replay starts at the default start)."""
         history = History.open()
         cal = history.calendar()
-        clock = ReplayClock.from_state(state, cal) if state else ReplayClock(cal)
-        return cls(history, clock)
+        clock = None
+        if state is not None:
+            try:
+                clock = ReplayClock.from_state(state, cal)
+            except Exception as exc:  # noqa: BLE001 - a bad saved clock must not stop the broker
+                log.error("saved replay clock unusable (%s: %s); starting the replay at %s",
+                          type(exc).__name__, str(exc)[:200], DEFAULT_START)
+        return cls(history, clock or ReplayClock(cal))
 
     # -- instruments ----------------------------------------------------------------
     @property

@@ -350,6 +350,7 @@ class MatchingEngine:
     @classmethod
     def from_state(cls, state: Mapping[str, Any], *, orders: Iterable[Order] = (), fills: Iterable[Fill] = ()) -> "MatchingEngine":
         """Rebuild an engine from :meth:`to_state`; ``orders`` / ``fills`` supply the
-        history when it was saved without. Raises ValueError for an unknown version,
-        KeyError / pydantic / decimal errors for malformed state."""
+        history when it was saved without. Raises ValueError for an unknown version or
+        a state the engine could not have written (see :func:`.engine_state.check_engine`),
+        KeyError / TypeError / pydantic / decimal errors for malformed state."""
         return engine_from_state(cls, state, orders=orders, fills=fills)

@@ -3,8 +3,19 @@
 Tables: ``meta`` (schema version), ``accounts``, ``orders``, ``fills`` (domain models
 as JSON from ``model_dump(mode="json")``; ``raw`` is not stored), ``ledgers`` and
 ``engines`` (plain state dicts per account), ``clock`` (the replay clock's state
-dict). Every save is one small transaction; loading skips (and logs) rows that no
-longer parse.
+dict).
+
+Crash safety: :meth:`PaperStore.save_state` writes one state change (new order
+snapshots and fills, every account's engine state with its ledger, the clock) in ONE
+transaction, so a crash at any point (kill -9 included) leaves the file as it was
+before the change or after it, never in between. An order or fill id names one order
+or fill for good: saving a different order (another account or client order id)
+under a stored order id, or a different fill under a stored fill id, raises
+:class:`StoreConflictError` and saves nothing. ``synchronous=NORMAL`` survives a
+killed process; a power cut may lose the last transactions but never splits one.
+
+Loading never raises for a bad row: it is logged, skipped and the rest loads (see
+:mod:`.store_rows`).
 """
 
 from __future__ import annotations
@@ -13,20 +24,20 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TypeVar
-
-from pydantic import BaseModel, ValidationError
+from typing import Any
 
 from desktop.domain import Account, Fill, Order, OrderStatus
+
+from .engine_state import id_number
+from .store_rows import parse_dict, parse_fill, parse_model, parse_order
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
-_M = TypeVar("_M", bound=BaseModel)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -51,6 +62,23 @@ class StoreVersionError(RuntimeError):
     """The database was written by a newer, incompatible schema version."""
 
 
+class StoreConflictError(RuntimeError):
+    """A save would reuse a stored order or fill id for another order or fill."""
+
+
+StepHook = Callable[[str], None]
+"""Test hook called at each step of :meth:`PaperStore.save_state` with its name."""
+
+_ORDER_UPSERT = (
+    "INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (order_id) DO UPDATE SET "
+    "status = excluded.status, created_at = excluded.created_at, data = excluded.data "
+    "WHERE orders.account_id = excluded.account_id AND orders.client_order_id = excluded.client_order_id")
+_FILL_INSERT = (
+    "INSERT INTO fills VALUES (?, ?, ?, ?, ?) ON CONFLICT (fill_id) DO UPDATE SET data = excluded.data "
+    "WHERE fills.account_id = excluded.account_id AND fills.order_id = excluded.order_id "
+    "AND fills.timestamp = excluded.timestamp")
+
+
 def _utc_key(ts: datetime) -> str:
     """A sortable UTC text key for a timestamp (naive ones are taken as UTC)."""
     if ts.tzinfo is None:
@@ -63,11 +91,15 @@ class PaperStore:
 
     Opening creates the schema when missing and raises StoreVersionError when the
     file's schema version is newer than this code's. Thread-safe (one lock). Use as
-    a context manager or call :meth:`close`.
+    a context manager or call :meth:`close`. ``step_hook`` (tests only, default
+    None): called with each step's name inside :meth:`save_state` ("begin",
+    "orders", "fills", "engine:<account>", "clock", "commit", "committed"), so that a
+    test can kill the process at exactly that moment.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, step_hook: StepHook | None = None) -> None:
         self.path = str(path)
+        self.step_hook = step_hook
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
@@ -98,25 +130,9 @@ class PaperStore:
         with self._lock:
             return self._db.execute(sql, tuple(args)).fetchall()
 
-    @staticmethod
-    def _parse(model: type[_M], table: str, key: str, data: str) -> _M | None:
-        try:
-            return model.model_validate_json(data)
-        except (ValidationError, ValueError) as exc:
-            log.warning("skipping corrupt %s row %s: %s", table, key, exc)
-            return None
-
-    @staticmethod
-    def _parse_dict(table: str, key: str, data: str) -> dict[str, Any] | None:
-        try:
-            value = json.loads(data)
-        except ValueError as exc:
-            log.warning("skipping corrupt %s row %s: %s", table, key, exc)
-            return None
-        if not isinstance(value, dict):
-            log.warning("skipping corrupt %s row %s: not an object", table, key)
-            return None
-        return value
+    def _step(self, name: str) -> None:
+        if self.step_hook is not None:
+            self.step_hook(name)
 
     def schema_version(self) -> int:
         """The schema version recorded in the database."""
@@ -142,7 +158,7 @@ class PaperStore:
     def load_accounts(self) -> list[Account]:
         """Every stored account, by account_id."""
         rows = self._rows("SELECT account_id, data FROM accounts ORDER BY account_id")
-        return [a for k, d in rows if (a := self._parse(Account, "accounts", k, d)) is not None]
+        return [a for k, d in rows if (a := parse_model(Account, "accounts", k, d)) is not None]
 
     # -- orders and fills -----------------------------------------------------
     def save_order(self, order: Order) -> None:
@@ -156,31 +172,53 @@ class PaperStore:
     def save_events(self, events: Iterable[Order | Fill]) -> None:
         """Save matching engine events (Order snapshots and Fills) in one transaction.
 
-        Raises TypeError for anything else (nothing is saved then).
+        Raises TypeError for anything else, StoreConflictError for a reused id
+        (nothing is saved then).
         """
+        self.save_state(events)
+
+    def save_state(self, events: Iterable[Order | Fill] = (), engines: Mapping[str, dict[str, Any]] | None = None,
+                   clock: dict[str, Any] | None = None, *, reset: bool = False) -> None:
+        """Save one state change in ONE transaction: ``events`` (new Order snapshots
+        and Fills), ``engines`` (account id -> matching engine state dict, replacing
+        each account's) and ``clock`` (the replay clock's state, when given);
+        ``reset``: delete everything first (a reset account). All or nothing: raises
+        TypeError (not an event), StoreConflictError (an id reused), sqlite3.Error.
+        """
+        events = list(events)
         with self._tx() as db:
-            for ev in events:
-                if isinstance(ev, Order):
-                    db.execute(
-                        "INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (order_id) DO UPDATE SET "
-                        "account_id = excluded.account_id, client_order_id = excluded.client_order_id, "
-                        "status = excluded.status, created_at = excluded.created_at, data = excluded.data",
-                        (ev.order_id, ev.account_id, ev.client_order_id, ev.status.value,
-                         _utc_key(ev.created_at), ev.model_dump_json()),
-                    )
-                elif isinstance(ev, Fill):
-                    db.execute(
-                        "INSERT INTO fills VALUES (?, ?, ?, ?, ?) ON CONFLICT (fill_id) DO UPDATE SET "
-                        "account_id = excluded.account_id, order_id = excluded.order_id, "
-                        "timestamp = excluded.timestamp, data = excluded.data",
-                        (ev.fill_id, ev.account_id, ev.order_id, _utc_key(ev.timestamp), ev.model_dump_json()),
-                    )
-                else:
-                    raise TypeError(f"cannot store {type(ev).__name__}")
+            self._step("begin")
+            if reset:
+                for table in _TABLES:
+                    db.execute(f"DELETE FROM {table}")
+            orders = [ev for ev in events if isinstance(ev, Order)]
+            fills = [ev for ev in events if isinstance(ev, Fill)]
+            if len(orders) + len(fills) != len(events):
+                bad = next(ev for ev in events if not isinstance(ev, (Order, Fill)))
+                raise TypeError(f"cannot store {type(bad).__name__}")
+            for ev in orders:
+                row = (ev.order_id, ev.account_id, ev.client_order_id, ev.status.value, _utc_key(ev.created_at), ev.model_dump_json())
+                if db.execute(_ORDER_UPSERT, row).rowcount != 1:
+                    raise StoreConflictError(f"order id {ev.order_id} is stored for another order; not saving "
+                                             f"{ev.account_id}/{ev.client_order_id} over it")
+            self._step("orders")
+            for ev in fills:
+                row = (ev.fill_id, ev.account_id, ev.order_id, _utc_key(ev.timestamp), ev.model_dump_json())
+                if db.execute(_FILL_INSERT, row).rowcount != 1:
+                    raise StoreConflictError(f"fill id {ev.fill_id} is stored for another fill")
+            self._step("fills")
+            for account_id, state in (engines or {}).items():
+                db.execute("INSERT OR REPLACE INTO engines VALUES (?, ?)", (account_id, json.dumps(state)))
+                self._step(f"engine:{account_id}")
+            if clock is not None:
+                db.execute("INSERT OR REPLACE INTO clock VALUES (1, ?)", (json.dumps(clock),))
+            self._step("clock")
+            self._step("commit")
+        self._step("committed")
 
     def load_orders(self, account_id: str | None = None, status: Iterable[OrderStatus] | None = None) -> list[Order]:
         """Stored orders, oldest first, optionally of one account / with these statuses."""
-        sql, args = "SELECT order_id, data FROM orders WHERE 1=1", []
+        sql, args = "SELECT order_id, account_id, data FROM orders WHERE 1=1", []
         if account_id is not None:
             sql, args = sql + " AND account_id = ?", [account_id]
         if status is not None:
@@ -188,27 +226,40 @@ class PaperStore:
             sql += f" AND status IN ({','.join('?' * len(wanted))})"
             args += wanted
         rows = self._rows(sql + " ORDER BY created_at, rowid", args)
-        return [o for k, d in rows if (o := self._parse(Order, "orders", k, d)) is not None]
+        return [o for k, a, d in rows if (o := parse_order(k, a, d)) is not None]
 
     def load_order(self, order_id: str) -> Order | None:
         """The stored order ``order_id``, or None (also when its row is corrupt)."""
-        rows = self._rows("SELECT order_id, data FROM orders WHERE order_id = ?", [order_id])
-        return self._parse(Order, "orders", rows[0][0], rows[0][1]) if rows else None
+        rows = self._rows("SELECT order_id, account_id, data FROM orders WHERE order_id = ?", [order_id])
+        return parse_order(*rows[0]) if rows else None
 
     def load_order_by_client_id(self, client_order_id: str) -> Order | None:
         """The first stored order with ``client_order_id``, or None."""
-        rows = self._rows("SELECT order_id, data FROM orders WHERE client_order_id = ? ORDER BY rowid", [client_order_id])
-        return self._parse(Order, "orders", rows[0][0], rows[0][1]) if rows else None
+        rows = self._rows("SELECT order_id, account_id, data FROM orders WHERE client_order_id = ? ORDER BY rowid",
+                          [client_order_id])
+        return parse_order(*rows[0]) if rows else None
 
     def load_fills(self, account_id: str | None = None, since: datetime | None = None) -> list[Fill]:
         """Stored fills oldest first, optionally of one account and at or after ``since``."""
-        sql, args = "SELECT fill_id, data FROM fills WHERE 1=1", []
+        sql, args = "SELECT fill_id, account_id, data FROM fills WHERE 1=1", []
         if account_id is not None:
             sql, args = sql + " AND account_id = ?", [account_id]
         if since is not None:
             sql, args = sql + " AND timestamp >= ?", args + [_utc_key(since)]
         rows = self._rows(sql + " ORDER BY timestamp, rowid", args)
-        return [f for k, d in rows if (f := self._parse(Fill, "fills", k, d)) is not None]
+        return [f for k, a, d in rows if (f := parse_fill(k, a, d)) is not None]
+
+    def id_floor(self, account_ids: Iterable[str]) -> tuple[int, int]:
+        """The highest order and fill numbers (the digits an id ends with) stored for
+        ``account_ids``, read from the key columns: also counts rows that do not load."""
+        ids = list(account_ids)
+        marks = ",".join("?" * len(ids))
+        if not ids:
+            return 0, 0
+        orders = self._rows(f"SELECT order_id FROM orders WHERE account_id IN ({marks})", ids)
+        fills = self._rows(f"SELECT fill_id FROM fills WHERE account_id IN ({marks})", ids)
+        return (max((id_number(str(r[0])) for r in orders), default=0),
+                max((id_number(str(r[0])) for r in fills), default=0))
 
     # -- state dicts ----------------------------------------------------------
     def save_ledger(self, account_id: str, state: dict[str, Any]) -> None:
@@ -235,7 +286,7 @@ class PaperStore:
     def load_clock(self) -> dict[str, Any] | None:
         """The stored replay clock state, or None."""
         rows = self._rows("SELECT data FROM clock WHERE id = 1")
-        return self._parse_dict("clock", "1", rows[0][0]) if rows else None
+        return parse_dict("clock", "1", rows[0][0]) if rows else None
 
     def _save_state(self, table: str, account_id: str, state: dict[str, Any]) -> None:
         with self._tx() as db:
@@ -243,7 +294,7 @@ class PaperStore:
 
     def _load_state(self, table: str, account_id: str) -> dict[str, Any] | None:
         rows = self._rows(f"SELECT data FROM {table} WHERE account_id = ?", [account_id])
-        return self._parse_dict(table, account_id, rows[0][0]) if rows else None
+        return parse_dict(table, account_id, rows[0][0]) if rows else None
 
     # -- maintenance ----------------------------------------------------------
     def reset(self) -> None:
