@@ -63,7 +63,9 @@ class FakeGateway:
     """An emulated IBKR Client Portal Gateway on loopback. See the module docstring.
 
     ``paper`` must be connected by :meth:`start` (it is, when created here).
-    ``host``/``port``: where to listen (port 0 picks a free one).
+    ``host``/``port``: where to listen (port 0 picks a free one). Test handles:
+    ``state`` (switches, :class:`~.state.GatewayState`), ``faults`` (fault injection,
+    :class:`~.faults.Faults`), ``requests`` (every request received), ``paper``.
     """
 
     def __init__(self, workdir: Path, paper: PaperBroker, *, authenticated: bool = True,

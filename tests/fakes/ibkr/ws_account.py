@@ -133,7 +133,7 @@ async def trades_stream(conn, args: dict[str, Any]) -> None:
         async for _order in gw.paper.watch_orders(account):
             queue.put_nowait(account)
 
-    pumps = [asyncio.ensure_future(pump(a)) for a in gw.client_ids]
+    pumps = [asyncio.ensure_future(pump(a)) for a in [*gw.client_ids, *gw.group_names]]  # groups: their fills
     try:
         while True:
             rows = [r for r in await trade_rows(gw, target, since) if r["execution_id"] not in seen]
