@@ -41,7 +41,7 @@ def zigzag(n: int) -> list[Bar]:
 
 @pytest.fixture
 def chart(qtbot):
-    w = ChartWidget()
+    w = ChartWidget(theme="dark")  # the colours asserted below are DARK's
     w.set_timezone(timezone.utc)
     w.resize(1000, 600)
     qtbot.addWidget(w)

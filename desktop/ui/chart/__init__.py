@@ -1,7 +1,9 @@
 """Candlestick chart panel: numpy bar storage, LOD, clipped primitive-array items.
 
 Public entry point: :class:`ChartWidget` (``from desktop.ui.chart import ChartWidget``).
-Qt-free parts: :mod:`.series`, :mod:`.lod`, :mod:`.timeticks`, :mod:`.fmt`.
+Qt-free parts: :mod:`.series`, :mod:`.lod`, :mod:`.timeticks`, :mod:`.fmt`,
+:mod:`.viewrange` (where zoom and pan may go), :mod:`.loadstate` (what the chart says
+while loading or empty) and :mod:`.theme` (the DARK and LIGHT palettes).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import timezone, tzinfo
+from datetime import tzinfo
 
 import pyqtgraph as pg
 
@@ -11,7 +11,7 @@ from desktop.domain.enums import Interval
 
 from .fmt import format_volume
 from .series import BarSeries
-from .timeticks import choose_ticks, tick_label
+from .timeticks import bar_zone, choose_ticks, tick_label
 
 _LABEL_PX = 66  # room per time label, px ("Mar 14" plus spacing)
 
@@ -20,8 +20,8 @@ class TimeAxis(pg.AxisItem):
     """Bottom axis of a bar-index chart; labels the bar times (see :mod:`.timeticks`).
 
     Intraday intervals are labelled in ``tz`` (None: the machine's local zone) with
-    the date where the day changes; daily bars always in UTC (their start is
-    midnight UTC of the trading date).
+    the date where the day changes; daily bars by their trading date (written in
+    UTC: their start is midnight UTC of the trading date; see ``bar_zone``).
     """
 
     def __init__(self, series: BarSeries, master: TimeAxis | None = None, **kwargs) -> None:
@@ -52,7 +52,7 @@ class TimeAxis(pg.AxisItem):
     @property
     def label_tz(self) -> tzinfo | None:
         """The zone labels are written in."""
-        return self._tz if self._interval.is_intraday else timezone.utc
+        return bar_zone(self._interval.is_intraday, self._tz)
 
     def ticks(self, lo: float, hi: float, size: float) -> list[tuple[int, str]]:
         """``[(bar index, label)]`` for the x range ``lo .. hi`` drawn ``size`` px wide."""

@@ -8,7 +8,7 @@ from datetime import tzinfo
 
 from .series import BarRow
 from .theme import DARK, ChartTheme
-from .timeticks import local_datetime
+from .timeticks import bar_zone, local_datetime
 
 
 def price_decimals(price: float) -> int:
@@ -45,8 +45,10 @@ def change_pct(row: BarRow, prev_close: float | None) -> float | None:
 
 
 def format_time(t: int, intraday: bool, tz: tzinfo | None) -> str:
-    """Readout time: ``Fri 2025-03-14 10:35`` intraday (in ``tz``), ``Fri 2025-03-14`` daily."""
-    d = local_datetime(t, tz)
+    """Readout time of a bar starting at epoch second ``t``: ``Fri 2025-03-14 10:35``
+    intraday (in ``tz``; None: local), ``Fri 2025-03-14`` daily: the trading date,
+    whatever ``tz`` (see :func:`~.timeticks.bar_zone`)."""
+    d = local_datetime(t, bar_zone(intraday, tz))
     return f"{d:%a %Y-%m-%d %H:%M}" if intraday else f"{d:%a %Y-%m-%d}"
 
 

@@ -102,6 +102,14 @@ class SlicedItem(pg.GraphicsObject):
         """(min, max) y of bars ``start:stop`` (non-empty)."""
         raise NotImplementedError
 
+    def apply_theme(self, theme: ChartTheme) -> None:
+        """Draw in ``theme``'s colours from the next paint on (rebuilds the cache)."""
+        self._theme = theme
+        self._cache = self._make_batches()
+        self._tail = self._make_batches()
+        self._key = None
+        self.update()
+
     # -- data -----------------------------------------------------------------
     def data_changed(self, since: int | None = None) -> None:
         """The series changed from bar ``since`` on (live bars), or entirely (None:

@@ -6,7 +6,9 @@ The x axis counts bars, so ticks go where the bar times cross a round boundary
 ``year`` > ``month`` > ``day`` > ``time``; overlapping ticks are dropped, least
 important first. Times are epoch seconds UTC; labels are written in a time zone
 (``tz``: a ``tzinfo``, or None for the machine's local zone). Daily bars start at
-midnight UTC of their trading date, so callers pass ``timezone.utc`` for them.
+midnight UTC of their trading date, so they are written in UTC whatever the chart's
+zone (:func:`bar_zone`): the 2012-03-01 bar reads "Thu 2012-03-01", never the
+"Wed 2012-02-29" that midnight UTC is in New York.
 """
 
 from __future__ import annotations
@@ -26,6 +28,13 @@ STEPS = (
 _APPROX = {WEEK: 7 * DAY, MONTH: 30 * DAY, QUARTER: 91 * DAY, YEAR: 365 * DAY}
 _PRIORITY = {"year": 3, "month": 2, "day": 1, "time": 0}
 _COUNT_SAMPLE = 20_000  # bucket counts use at most this many samples
+
+
+def bar_zone(intraday: bool, tz: tzinfo | None) -> tzinfo | None:
+    """The zone bar times are written in: ``tz`` (the chart's exchange zone; None: the
+    machine's local zone) for intraday bars, UTC for daily ones (their ``start`` is
+    midnight UTC of the trading date, see :class:`desktop.domain.market.Bar`)."""
+    return tz if intraday else timezone.utc
 
 
 def local_datetime(t: int, tz: tzinfo | None) -> datetime:

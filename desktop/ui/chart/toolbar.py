@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QActionGroup, QPainter
+from PySide6.QtCore import QEvent, QObject, QPointF, QSize, Qt, Signal
+from PySide6.QtGui import QActionGroup, QColor, QPainter, QPolygonF
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -61,6 +61,24 @@ class ElidedLabel(QLabel):
         p.end()
 
 
+class SymbolBox(QComboBox):
+    """The editable symbol combo; draws its own drop-down arrow in ``arrow_color`` (the
+    style sheet's flat drop-down has none)."""
+
+    arrow_color = QColor("#787b86")
+
+    def paintEvent(self, ev) -> None:  # noqa: N802
+        super().paintEvent(ev)
+        r = self.rect()
+        cx, cy = r.right() - 10, r.center().y() + 1
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(self.arrow_color)
+        p.drawPolygon(QPolygonF([QPointF(cx - 4, cy - 2), QPointF(cx + 4, cy - 2), QPointF(cx, cy + 3)]))
+        p.end()
+
+
 AUTOMATIC_SOURCE = "Automatic"
 """The source menu's first entry: the app picks the connection (the ticket's, else the
 first live one serving bars)."""
@@ -88,12 +106,15 @@ class ChartToolbar(QWidget):
         lay.setContentsMargins(6, 4, 6, 4)
         lay.setSpacing(4)
 
-        self.symbol_combo = QComboBox(self)
+        self.symbol_combo = SymbolBox(self)
         self.symbol_combo.setEditable(True)
         self.symbol_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.symbol_combo.setMinimumContentsLength(8)
         self.symbol_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.symbol_combo.lineEdit().setPlaceholderText("Symbol")
+        self.symbol_combo.lineEdit().setToolTip("Type a symbol and press Enter (Escape: back to the chart's symbol)")
+        self.symbol_combo.installEventFilter(self)  # the combo has the focus and passes keys on
+        self.symbol_combo.lineEdit().installEventFilter(self)
         self.symbol_combo.lineEdit().returnPressed.connect(self._on_symbol_entered)
         self.symbol_combo.activated.connect(lambda _i: self._on_symbol_entered())
         lay.addWidget(self.symbol_combo)
@@ -124,7 +145,7 @@ class ChartToolbar(QWidget):
         self.notice_label.setAlignment(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight)
         lay.addWidget(self.notice_label, 1)
         self._build_source_button(lay)
-        self._apply_style(theme)
+        self.apply_theme(theme)
 
     def _build_source_button(self, lay: QHBoxLayout) -> None:
         self.source_button = QToolButton(self, objectName="chartSourceButton")
@@ -140,13 +161,17 @@ class ChartToolbar(QWidget):
         self.set_sources([], None)
         lay.addWidget(self.source_button)
 
-    def _apply_style(self, t: ChartTheme) -> None:
+    def apply_theme(self, t: ChartTheme) -> None:
+        """Colours from theme ``t``."""
+        self.symbol_combo.arrow_color = QColor(t.text_dim)
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet(
             f"""
             ChartToolbar {{ background: {t.panel}; }}
             QComboBox {{ color: {t.text}; background: {t.background}; border: 1px solid {t.grid};
                          border-radius: 3px; padding: 2px 6px; font-weight: bold; }}
+            QComboBox::drop-down {{ border: none; width: 16px; }}
+            QComboBox::down-arrow {{ image: none; }}
             QComboBox QAbstractItemView {{ color: {t.text}; background: {t.panel};
                          selection-background-color: {t.accent}; }}
             QToolButton {{ color: {t.text_dim}; border: none; border-radius: 3px;
@@ -158,6 +183,22 @@ class ChartToolbar(QWidget):
             ElidedLabel#chartSourceLabel {{ color: {t.text_dim}; font-style: normal; }}
             """
         )
+
+    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802
+        """The symbol box never keeps text that was not entered: Escape, or leaving it
+        without Enter, puts the selected symbol back."""
+        if obj is self.symbol_combo or obj is self.symbol_combo.lineEdit():
+            if ev.type() == QEvent.Type.KeyPress and ev.key() == Qt.Key.Key_Escape:
+                self.revert_symbol_text()
+                return True
+            if ev.type() == QEvent.Type.FocusOut and ev.reason() != Qt.FocusReason.PopupFocusReason:
+                self.revert_symbol_text()
+        return super().eventFilter(obj, ev)
+
+    def revert_symbol_text(self) -> None:
+        """Show the selected symbol in the box again (silently)."""
+        if self.symbol_combo.currentText() != self._symbol:
+            self.set_symbol(self._symbol)
 
     # -- display (silent) -----------------------------------------------------
     def set_symbols(self, symbols: Iterable[str]) -> None:
@@ -173,9 +214,8 @@ class ChartToolbar(QWidget):
         self._symbol = symbol
         combo = self.symbol_combo
         combo.blockSignals(True)
-        idx = combo.findText(symbol, Qt.MatchFlag.MatchFixedString)
-        if idx >= 0:
-            combo.setCurrentIndex(idx)
+        idx = combo.findText(symbol, Qt.MatchFlag.MatchFixedString) if symbol else -1
+        combo.setCurrentIndex(idx)
         combo.setEditText(symbol)
         combo.blockSignals(False)
 
@@ -260,6 +300,7 @@ class ChartToolbar(QWidget):
         """Select ``interval`` as if the user had clicked it: emits if it changed."""
         iv = Interval(interval)
         changed = iv is not self._interval
+        self.revert_symbol_text()  # what was typed but not entered is not the selection
         self.set_interval(iv)
         if changed:
             self.intervalChanged.emit(iv.value)

@@ -5,16 +5,19 @@ and then reports with :meth:`ChartView.reset` (history replaced) or
 :meth:`ChartView.mark_dirty` (live bars). Live changes are applied by a single-shot
 QTimer at most ~30 times a second (:data:`FLUSH_MS`), never per tick.
 
-View rules (x in bar-index units, bar i spans i-0.5 .. i+0.5):
+View rules (x in bar-index units, bar i spans i-0.5 .. i+0.5; see :mod:`.viewrange`):
 
 - after :meth:`reset` the view shows the last :data:`DEFAULT_BARS` bars plus
   :data:`RIGHT_MARGIN` empty slots;
 - mouse wheel zooms x around the cursor, left drag pans x; y is never user-set:
   it fits the visible bars' low/high (volume: 0 .. max) after every x change;
-- no fewer than :data:`MIN_BARS` bars across, and at least a quarter of the view
-  (or all bars, if fewer) stays on data;
-- live: if the last bar was in view, new bars scroll the view to keep it
-  :data:`RIGHT_MARGIN` slots from the right edge; if the user panned back, nothing moves.
+- zoom and pan stay on the data: from :data:`MIN_BARS` bars across to all of them,
+  never more than a small pad of empty time before the first bar or after the last;
+- live: while the last bar is in view ("following"), new bars scroll the view to
+  keep it :data:`RIGHT_MARGIN` slots from the right edge; if the user panned back,
+  nothing moves and the "Latest ⇥" button (or :meth:`scroll_to_latest`) brings it back;
+- the crosshair, its price and time tags and the hovered bar follow the mouse
+  through zooms, pans and live scrolls, not only mouse moves.
 """
 
 from __future__ import annotations
@@ -23,22 +26,22 @@ import math
 from datetime import tzinfo
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QPointF, QSize, QTimer, Signal
+from PySide6.QtCore import QPoint, QPointF, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 
 from desktop.domain.enums import Interval
 
 from .axes import PriceAxis, TimeAxis, VolumeAxis
 from .crosshair import Crosshair, LastPriceMarker
-from .fmt import format_price, price_decimals
+from .fmt import format_price, format_time, price_decimals
 from .items import CandleItem, VolumeItem
+from .overlay import LatestButton, place_latest
 from .series import BarSeries
 from .theme import DARK, ChartTheme
+from .viewrange import DEFAULT_BARS, MIN_BARS, MIN_SPAN, RIGHT_MARGIN, clamp, follows, latest_range, max_width
 
-DEFAULT_BARS = 150
-RIGHT_MARGIN = 5
-MIN_BARS = 10
-MIN_SPAN = 60  # a short history is laid out as if it had this many slots
+__all__ = ["DEFAULT_BARS", "FLUSH_MS", "MIN_BARS", "MIN_SPAN", "RIGHT_MARGIN", "Y_PAD", "ChartView"]
+
 FLUSH_MS = 33
 Y_PAD = 0.08  # fraction of the visible price range added above and below
 
@@ -48,6 +51,8 @@ class ChartView(pg.GraphicsLayoutWidget):
 
     hoverChanged = Signal(int)  # bar index under the mouse, -1 when none
     flushed = Signal()  # live changes were applied (view scrolled, y refitted)
+    plotResized = Signal()  # the price plot's rectangle moved or changed size
+    followingChanged = Signal(bool)  # the last bar came into view (True) or left it
 
     def __init__(self, series: BarSeries, theme: ChartTheme = DARK, parent=None) -> None:
         super().__init__(parent)
@@ -57,6 +62,12 @@ class ChartView(pg.GraphicsLayoutWidget):
         self._dirty = False
         self._clamping = False
         self._hover: int | None = None
+        self._mouse: QPointF | None = None  # last scene position of the mouse over the view
+        self._following = True
+        self._scales_on = True
+        self._intraday = True
+        self._tz: tzinfo | None = None
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setBackground(theme.background)
         self.ci.setContentsMargins(0, 4, 0, 0)
         self.ci.setSpacing(0)
@@ -83,6 +94,8 @@ class ChartView(pg.GraphicsLayoutWidget):
         self.volume_plot.addItem(self.volumes)
         self.crosshair = Crosshair(self, self.price_plot, self.volume_plot, theme)
         self.last_marker = LastPriceMarker(self, self.price_plot, theme)
+        self.latest_button = LatestButton(self, theme)
+        self.latest_button.clicked.connect(self.scroll_to_latest)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -90,15 +103,13 @@ class ChartView(pg.GraphicsLayoutWidget):
         self._timer.timeout.connect(self.flush)
         pvb = self.price_plot.getViewBox()
         pvb.sigXRangeChanged.connect(self._on_x_changed)
-        pvb.sigResized.connect(self.last_marker.reposition)
+        pvb.sigResized.connect(self._on_resized)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self._update_limits()
+        self._show_scales(False)  # no bars yet
 
     def _style_plot(self, plot: pg.PlotItem) -> None:
-        t = self._theme
-        font = QFont()
-        font.setPixelSize(t.font_px)
         plot.hideAxis("left")
         plot.showAxis("right")
         plot.setMenuEnabled(False)
@@ -107,6 +118,12 @@ class ChartView(pg.GraphicsLayoutWidget):
         vb.setMouseEnabled(x=True, y=False)
         vb.enableAutoRange(x=False, y=False)
         vb.setDefaultPadding(0.0)
+        self._style_axes(plot)
+
+    def _style_axes(self, plot: pg.PlotItem) -> None:
+        t = self._theme
+        font = QFont()
+        font.setPixelSize(t.font_px)
         for name in ("right", "bottom"):
             ax = plot.getAxis(name)
             ax.setPen(pg.mkPen(t.axis_line))
@@ -114,11 +131,25 @@ class ChartView(pg.GraphicsLayoutWidget):
             ax.setTextPen(pg.mkPen(t.text))
             ax.setTickFont(font)
             ax.setStyle(tickAlpha=255, tickLength=0, maxTickLevel=1)
-            ax.setGrid(255)
+            ax.setGrid(255 if self._scales_on else False)
             ax.setZValue(-1)  # grid lines behind the candles, not over them
         plot.getAxis("right").setWidth(t.axis_width)
         if plot is self.volume_plot:
             plot.getAxis("right").setStyle(maxTickLevel=0)
+
+    def apply_theme(self, theme: ChartTheme) -> None:
+        """Repaint everything in ``theme``'s colours (data and view stay)."""
+        self._theme = theme
+        self.setBackground(theme.background)
+        for plot in (self.price_plot, self.volume_plot):
+            self._style_axes(plot)
+        self.candles.apply_theme(theme)
+        self.volumes.apply_theme(theme)
+        self.crosshair.apply_theme(theme)
+        self.last_marker.apply_theme(theme)
+        self.latest_button.apply_theme(theme)
+        self._refresh_axes()
+        self._on_resized()
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(960, 560)
@@ -133,8 +164,10 @@ class ChartView(pg.GraphicsLayoutWidget):
         self.volumes.data_changed()
         self._update_limits()
         self.show_last(DEFAULT_BARS)
+        self._show_scales(len(self._series) > 0)
         self._refresh_axes()
         self._update_last_marker()
+        self._update_following()
         self.candles.update()
         self.volumes.update()
 
@@ -161,14 +194,16 @@ class ChartView(pg.GraphicsLayoutWidget):
         self.volumes.data_changed(since)
         if n != prev:
             self._update_limits()
+            self._show_scales(n > 0)
             x0, x1 = self.visible_range()
             need = n - 0.5 + RIGHT_MARGIN
-            if n > prev > 0 and x0 <= prev - 1 <= x1 and need > x1:
+            if n > prev > 0 and follows(x0, x1, prev) and need > x1:
                 self.set_visible_range(x0 + need - x1, need)
             self._refresh_axes()
         self._n_flushed = n
         self._fit_y()
         self._update_last_marker()
+        self._update_following()
         self.candles.update()
         self.volumes.update()
         self.flushed.emit()
@@ -190,9 +225,29 @@ class ChartView(pg.GraphicsLayoutWidget):
         self.set_visible_range(x1 - width, x1)
         self._fit_y()
 
+    def scroll_to_latest(self) -> None:
+        """Bring the last bar back :data:`RIGHT_MARGIN` slots from the right edge at the
+        current zoom, so the view follows the live bar again."""
+        x0, x1 = self.visible_range()
+        self.set_visible_range(*latest_range(x1 - x0, len(self._series)))
+        self._fit_y()
+        self._update_following()
+
+    @property
+    def following(self) -> bool:
+        """True while the last bar is in view (live bars scroll the view)."""
+        return self._following
+
+    def _update_following(self) -> None:
+        x0, x1 = self.visible_range()
+        now = follows(x0, x1, len(self._series))
+        self.latest_button.setVisible(not now)
+        if now != self._following:
+            self._following = now
+            self.followingChanged.emit(now)
+
     def _update_limits(self) -> None:
-        n = len(self._series)
-        span = max(n * 1.1 + 2 * RIGHT_MARGIN, MIN_SPAN)
+        span = max_width(len(self._series))
         for plot in (self.price_plot, self.volume_plot):
             plot.getViewBox().setLimits(minXRange=MIN_BARS, maxXRange=span)
 
@@ -200,21 +255,15 @@ class ChartView(pg.GraphicsLayoutWidget):
         if self._clamping:
             return
         x0, x1 = rng
-        n = len(self._series)
-        if n:
-            keep = min(n, max(3.0, (x1 - x0) * 0.25))
-            shift = 0.0
-            if x1 < keep - 0.5:
-                shift = keep - 0.5 - x1
-            elif x0 > n - 0.5 - keep:
-                shift = n - 0.5 - keep - x0
-            if shift:
-                self._clamping = True
-                try:
-                    self.set_visible_range(x0 + shift, x1 + shift)
-                finally:
-                    self._clamping = False
+        c0, c1 = clamp(x0, x1, len(self._series))
+        if (c0, c1) != (x0, x1):
+            self._clamping = True
+            try:
+                self.set_visible_range(c0, c1)
+            finally:
+                self._clamping = False
         self._fit_y()
+        self._update_following()
 
     def _fit_y(self) -> None:
         s = self._series
@@ -229,6 +278,7 @@ class ChartView(pg.GraphicsLayoutWidget):
         vmax = s.volume_max(i0, i1)
         self._set_y(self.volume_plot, 0.0, vmax * 1.12 if vmax > 0 else 1.0)
         self.last_marker.reposition()
+        self._follow_mouse()
 
     @staticmethod
     def _set_y(plot: pg.PlotItem, lo: float, hi: float) -> None:
@@ -236,6 +286,17 @@ class ChartView(pg.GraphicsLayoutWidget):
         cur = vb.viewRange()[1]
         if abs(cur[0] - lo) > 1e-12 * max(1.0, abs(lo)) or abs(cur[1] - hi) > 1e-12 * max(1.0, abs(hi)):
             vb.setYRange(lo, hi, padding=0.0)
+
+    def _show_scales(self, on: bool) -> None:
+        """Price and volume scales and grid only over bars: an empty chart shows no
+        numbers left over from another symbol."""
+        if on == self._scales_on:
+            return
+        self._scales_on = on
+        for plot in (self.price_plot, self.volume_plot):
+            ax = plot.getAxis("right")
+            ax.setStyle(showValues=on)
+            ax.setGrid(255 if on else False)
 
     def _refresh_axes(self) -> None:
         for ax in (self.time_axis, self._hidden_time_axis):
@@ -250,12 +311,26 @@ class ChartView(pg.GraphicsLayoutWidget):
 
     # -- settings -------------------------------------------------------------
     def set_interval(self, interval: Interval) -> None:
+        self._intraday = Interval(interval).is_intraday
         for ax in (self.time_axis, self._hidden_time_axis):
             ax.set_interval(interval)
 
     def set_timezone(self, tz: tzinfo | None) -> None:
+        self._tz = tz
         for ax in (self.time_axis, self._hidden_time_axis):
             ax.set_timezone(tz)
+
+    # -- overlay layout -------------------------------------------------------
+    def plot_rect(self) -> QRect:
+        """The price plot's data area, in this widget's pixels."""
+        vb = self.price_plot.getViewBox()
+        return self.mapFromScene(vb.sceneBoundingRect()).boundingRect()
+
+    def _on_resized(self, *_args) -> None:
+        self.last_marker.reposition()
+        place_latest(self.latest_button, self.plot_rect())
+        self._follow_mouse()
+        self.plotResized.emit()
 
     # -- mouse ----------------------------------------------------------------
     @property
@@ -269,6 +344,15 @@ class ChartView(pg.GraphicsLayoutWidget):
             self.hoverChanged.emit(-1 if index is None else index)
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        self._mouse = QPointF(scene_pos)
+        self._update_crosshair(scene_pos)
+
+    def _follow_mouse(self) -> None:
+        """The view moved under a still mouse: the crosshair follows the cursor."""
+        if self._mouse is not None:
+            self._update_crosshair(self._mouse)
+
+    def _update_crosshair(self, scene_pos: QPointF) -> None:
         s = self._series
         for plot in (self.price_plot, self.volume_plot):
             vb = plot.getViewBox()
@@ -280,7 +364,8 @@ class ChartView(pg.GraphicsLayoutWidget):
             last = s.last()
             decimals = price_decimals(last.close) if last else 2
             text = format_price(y, decimals) if y is not None else ""
-            self.crosshair.show(float(idx) if idx is not None else pt.x(), y, text)
+            when = format_time(int(s.time[idx]), self._intraday, self._tz) if idx is not None else ""
+            self.crosshair.show(float(idx) if idx is not None else pt.x(), y, text, when)
             self._set_hover(idx)
             return
         self.crosshair.hide()
@@ -291,6 +376,7 @@ class ChartView(pg.GraphicsLayoutWidget):
             self.show_last(DEFAULT_BARS)
 
     def leaveEvent(self, ev) -> None:  # noqa: N802
+        self._mouse = None
         self.crosshair.hide()
         self._set_hover(None)
         super().leaveEvent(ev)

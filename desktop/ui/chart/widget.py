@@ -2,17 +2,23 @@
 
 Usage::
 
-    chart = ChartWidget()
+    chart = ChartWidget()                   # follows the application's light/dark palette
     chart.set_symbols(["AAPL", "MSFT"])
     chart.symbolChanged.connect(...)        # user picked a symbol
     chart.intervalChanged.connect(...)      # user picked "1m" / "5m" / ... / "1d"
     chart.set_bars("AAPL", Interval.M5, bars)   # history: replaces everything
     chart.apply_bar(bar)                        # live: update last bar or append
+    chart.load_failed("Unknown symbol ZZZZ")    # the selection could not be loaded
     chart.set_source_label("IBKR")              # toolbar: "AAPL · 5m · IBKR"
     chart.set_sources([("c1", "IBKR"), ("c2", "Paper")], None)  # the "Source ▾" menu
     chart.sourceRequested.connect(...)          # user picked a connection id (None: automatic)
 
 Live updates are cheap (O(1) on the data, repaint throttled to ~30 Hz).
+
+The symbol box never claims a symbol that is not drawn: while a new selection loads
+the chart says "Loading MSFT · 1m…"; when it fails (:meth:`ChartWidget.load_failed`)
+the box goes back to the drawn symbol (re-selecting it, so its loader resumes it) and
+the chart says why; an empty history says so over the plot.
 """
 
 from __future__ import annotations
@@ -21,37 +27,55 @@ from collections.abc import Iterable, Sequence
 from datetime import tzinfo
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from desktop.domain.enums import Interval
 from desktop.domain.market import Bar
 
-from .fmt import readout_html, readout_parts, readout_text
+from .apptheme import app_theme, resolve_theme
+from .loadstate import LoadState, failure_text
+from .overlay import ChartMessage, place_message
+from .readout import Readout
 from .series import BarRow, BarSeries
-from .theme import DARK, ChartTheme
+from .theme import ChartTheme
 from .toolbar import INTERVAL_LABELS, ChartToolbar
 from .view import ChartView
+
+ERROR_MS = 10_000
+"""How long a load failure stays on the chart (a click dismisses it sooner)."""
+
+
+def _label(interval: Interval | str) -> str:
+    iv = Interval(interval)
+    return INTERVAL_LABELS.get(iv, iv.value)
 
 
 class ChartWidget(QWidget):
     """Candlestick chart panel for one symbol and interval at a time.
 
     Signals: ``symbolChanged(str)`` and ``intervalChanged(str)`` (an
-    :class:`Interval` value) when the selection changes (user, or ``set_symbol`` /
-    ``set_interval``); ``sourceRequested(object)``: the user picked a market-data
+    :class:`Interval` value) when the selection changes (user, ``set_symbol`` /
+    ``set_interval``, or going back to the drawn selection after
+    :meth:`load_failed`); ``sourceRequested(object)``: the user picked a market-data
     connection from "Source ▾" (its id, or None for automatic). The widget does not
-    load data itself: answer with :meth:`set_bars`. ``symbol()``/``interval()`` are
-    the selection, ``shown()`` what is on screen; live bars for anything else are
-    ignored.
+    load data itself: answer with :meth:`set_bars` (or :meth:`load_failed`).
+    ``symbol()``/``interval()`` are the selection, ``shown()`` what is on screen;
+    live bars for anything else are ignored.
+
+    ``theme``: a :class:`ChartTheme`, "dark" or "light"; None (default) follows the
+    application palette, live (see :meth:`set_theme`). Keys: End (or the "Latest ⇥"
+    button) scrolls back to the last bar and follows the live bar again.
     """
 
     symbolChanged = Signal(str)
     intervalChanged = Signal(str)
     sourceRequested = Signal(object)
 
-    def __init__(self, parent: QWidget | None = None, theme: ChartTheme = DARK) -> None:
+    def __init__(self, parent: QWidget | None = None, theme: ChartTheme | str | None = None) -> None:
         super().__init__(parent)
+        theme, self._follow_app = resolve_theme(theme)
         self._theme = theme
         self._series = BarSeries()
         self._symbol = ""
@@ -59,24 +83,27 @@ class ChartWidget(QWidget):
         self._tz: tzinfo | None = None
         self._source = ""
         self._source_tip = ""
+        self._state = LoadState(shown_label=_label(self._interval))
+        self._reverting = False
 
         self.toolbar = ChartToolbar(theme, self)
-        self.toolbar.symbolChanged.connect(self._refresh_source)
-        self.toolbar.intervalChanged.connect(self._refresh_source)
+        for signal in (self.toolbar.symbolChanged, self.toolbar.intervalChanged):
+            signal.connect(self._refresh_source)
+            signal.connect(self._on_selected)
         self.toolbar.symbolChanged.connect(self.symbolChanged)
         self.toolbar.intervalChanged.connect(self.intervalChanged)
         self.toolbar.sourceRequested.connect(self.sourceRequested)
-        self.readout = QLabel(self)
-        self.readout.setTextFormat(Qt.TextFormat.RichText)
-        self.readout.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)  # clip, never widen
-        self.readout.setStyleSheet(
-            f"QLabel {{ background: {theme.background}; color: {theme.text};"
-            f" padding: 3px 8px; font-size: {theme.font_px + 1}px; }}"
-        )
+        self.readout = Readout(self, theme)
         self.view = ChartView(self._series, theme, self)
         self.view.hoverChanged.connect(lambda _i: self._refresh_readout())
         self.view.flushed.connect(self._refresh_readout)
+        self.message = ChartMessage(self.view, theme)
+        self.message.clicked.connect(self.dismiss_error)
+        self.view.plotResized.connect(self._place_message)
+        self._error_timer = QTimer(self, singleShot=True, interval=ERROR_MS)
+        self._error_timer.timeout.connect(self.dismiss_error)
+        end = QShortcut(QKeySequence(Qt.Key.Key_End), self, self.view.scroll_to_latest)
+        end.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -85,12 +112,41 @@ class ChartWidget(QWidget):
         lay.addWidget(self.readout)
         lay.addWidget(self.view, 1)
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setStyleSheet(f"ChartWidget {{ background: {theme.background}; }}")
+        self._apply_theme(theme)
         self.toolbar.set_interval(self._interval)
         self._refresh_readout()
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(1000, 640)
+
+    # -- theme ----------------------------------------------------------------
+    def set_theme(self, theme: ChartTheme | str | None) -> None:
+        """Draw in ``theme``: a :class:`ChartTheme`, "dark" or "light"; None, "system"
+        or "auto" follow the application palette from now on (light window colour:
+        LIGHT, else DARK), switching live when the app's palette changes. Raises
+        ValueError for another name."""
+        chosen, self._follow_app = resolve_theme(theme)
+        self._apply_theme(chosen)
+
+    def theme(self) -> ChartTheme:
+        """The theme drawn."""
+        return self._theme
+
+    def _apply_theme(self, theme: ChartTheme) -> None:
+        self._theme = theme
+        self.setStyleSheet(f"ChartWidget {{ background: {theme.background}; }}")
+        self.toolbar.apply_theme(theme)
+        self.readout.apply_theme(theme)
+        self.view.apply_theme(theme)
+        self.message.apply_theme(theme)
+
+    def event(self, ev: QEvent) -> bool:
+        """Follow the application palette (the app's theme) while no theme is pinned."""
+        if ev.type() in (QEvent.Type.ApplicationPaletteChange, QEvent.Type.PaletteChange) and self._follow_app:
+            theme = app_theme()
+            if theme is not self._theme:
+                self._apply_theme(theme)
+        return super().event(ev)
 
     # -- toolbar --------------------------------------------------------------
     def set_symbols(self, symbols: Iterable[str]) -> None:
@@ -98,8 +154,12 @@ class ChartWidget(QWidget):
         self.toolbar.set_symbols(symbols)
 
     def set_notice(self, text: str) -> None:
-        """Show a short note in the toolbar (e.g. that prices are synthetic); "" hides it."""
+        """Show a short note in the toolbar (e.g. that prices are synthetic; "" hides
+        it); while no bars are drawn (e.g. no broker serves any) it is said over the
+        plot too."""
         self.toolbar.set_notice(text)
+        self._state.notice = text
+        self._refresh_message()
 
     def set_source_label(self, text: str, tooltip: str = "") -> None:
         """Name the connection the bars come from: the toolbar shows "AAPL · 1m ·
@@ -107,6 +167,7 @@ class ChartWidget(QWidget):
         ``tooltip`` says more (e.g. that intraday prices are synthetic)."""
         self._source = text
         self._source_tip = tooltip
+        self._state.source = text.split(" (")[0]
         self._refresh_source()
 
     def source_label(self) -> str:
@@ -147,28 +208,21 @@ class ChartWidget(QWidget):
         return (iv or self._interval).value
 
     def set_timezone(self, tz: tzinfo | None) -> None:
-        """Zone for intraday times on the axis and readout (None: local; daily bars: UTC)."""
+        """The exchange's zone for intraday times on the axis, readout and crosshair
+        (None: the machine's local zone). Daily bars always show their trading date."""
         self._tz = tz
         self.view.set_timezone(tz)
         self._refresh_readout()
 
     # -- data -----------------------------------------------------------------
     def set_bars(self, symbol: str, interval: Interval | str, bars: Sequence[Bar]) -> None:
-        """Replace the history; shows the last ~150 bars. ``bars`` in any order."""
+        """Replace the history; shows the last ~150 bars. ``bars`` in any order; none:
+        the chart says that ``symbol`` has no price history in this period."""
         self._series.set_bars(bars)
         self._adopt(symbol, interval)
 
-    def set_arrays(
-        self,
-        symbol: str,
-        interval: Interval | str,
-        time: np.ndarray,
-        open: np.ndarray,  # noqa: A002
-        high: np.ndarray,
-        low: np.ndarray,
-        close: np.ndarray,
-        volume: np.ndarray | None = None,
-    ) -> None:
+    def set_arrays(self, symbol: str, interval: Interval | str, time: np.ndarray, open: np.ndarray,  # noqa: A002
+                   high: np.ndarray, low: np.ndarray, close: np.ndarray, volume: np.ndarray | None = None) -> None:
         """Like :meth:`set_bars` from arrays (``time`` int64 epoch seconds UTC, prices
         and volume float64) - for large histories."""
         self._series.set_arrays(time, open, high, low, close, volume)
@@ -188,10 +242,65 @@ class ChartWidget(QWidget):
         return True
 
     def clear(self) -> None:
-        """Remove all bars (symbol and interval stay selected)."""
+        """Remove all bars: nothing is drawn for the selection (symbol and interval
+        stay selected; a notice set with :meth:`set_notice` says why)."""
         self._series.clear()
+        self._symbol = self.symbol()
+        self._interval = Interval(self.interval())
+        self.view.set_interval(self._interval)
         self.view.reset()
-        self._refresh_readout()
+        self._loaded(has_bars=False)
+
+    def load_failed(self, reason: str) -> None:
+        """The selection could not be loaded for ``reason`` (the broker's words). A
+        newer selection than the one drawn goes back to the drawn one (emitting
+        ``symbolChanged``/``intervalChanged``, so its loader resumes it) and the chart
+        says what failed; otherwise the reason is said over the drawn bars. The
+        message stays :data:`ERROR_MS` ms or until clicked or another selection."""
+        symbol, interval = self.symbol(), Interval(self.interval())
+        drawn = (self._symbol, self._interval)
+        self._state.loading = False
+        if (symbol, interval) != drawn and symbol:
+            self._state.error = failure_text(symbol, _label(interval), reason, self._symbol)
+            self._revert()
+        else:
+            self._state.error = reason
+        self._error_timer.start()
+        self._refresh_message()
+
+    def dismiss_error(self) -> None:
+        """Hide the load failure's message."""
+        self._error_timer.stop()
+        if self._state.error:
+            self._state.error = ""
+            self._refresh_message()
+
+    def message_text(self) -> str:
+        """The message over the plot ("" when none is shown)."""
+        return self.message.text() if self.message.isVisible() else ""
+
+    def _revert(self) -> None:
+        """Put the drawn selection back in the toolbar and re-select it."""
+        symbol_changed = self.symbol() != self._symbol
+        interval_changed = Interval(self.interval()) is not self._interval
+        self._reverting = True
+        try:
+            self.toolbar.set_symbol(self._symbol)
+            self.toolbar.set_interval(self._interval)
+            self._refresh_source()
+            if self._symbol and symbol_changed:
+                self.symbolChanged.emit(self._symbol)
+            elif self._symbol and interval_changed:
+                self.intervalChanged.emit(self._interval.value)
+        finally:
+            self._reverting = False
+
+    def _on_selected(self, *_args) -> None:
+        if not self._reverting:
+            self.dismiss_error()
+        self._state.loading = bool(self.symbol()) and (self.symbol(), Interval(self.interval())) != (
+            self._symbol, self._interval)
+        self._refresh_message()
 
     def _adopt(self, symbol: str, interval: Interval | str) -> None:
         self._symbol = symbol
@@ -200,8 +309,24 @@ class ChartWidget(QWidget):
         self.toolbar.set_interval(self._interval)
         self.view.set_interval(self._interval)
         self.view.reset()
-        self._refresh_readout()
         self._refresh_source()
+        self._loaded(has_bars=len(self._series) > 0)
+
+    def _loaded(self, has_bars: bool) -> None:
+        st = self._state
+        st.shown_symbol, st.shown_label = self._symbol, _label(self._interval)
+        st.has_bars, st.loading = has_bars, False
+        self._refresh_readout()
+        self._refresh_message()
+
+    def _refresh_message(self) -> None:
+        text, kind = self._state.message(self.symbol(), _label(self.interval()))
+        self.message.show_message(text, kind)
+        self._place_message()
+
+    def _place_message(self) -> None:
+        if self.message.isVisible():
+            place_message(self.message, self.view.plot_rect(), centred=not self._state.has_bars)
 
     # -- accessors ------------------------------------------------------------
     def shown(self) -> tuple[str, Interval]:
@@ -241,7 +366,12 @@ class ChartWidget(QWidget):
 
     def readout_text(self) -> str:
         """The readout row as plain text (the hovered bar, else the last bar)."""
-        return self._readout_plain
+        return self.readout.plain
+
+    @property
+    def following(self) -> bool:
+        """True while the last bar is in view, so live bars scroll it (End brings it back)."""
+        return self.view.following
 
     # -- readout --------------------------------------------------------------
     def _readout_row(self) -> tuple[BarRow | None, float | None]:
@@ -254,12 +384,6 @@ class ChartWidget(QWidget):
         return s.row(i), prev
 
     def _refresh_readout(self) -> None:
-        title = f"{self._symbol} · {INTERVAL_LABELS.get(self._interval, self._interval.value)}" if self._symbol else ""
+        title = f"{self._symbol} · {_label(self._interval)}" if self._symbol else ""
         row, prev = self._readout_row()
-        if row is None:
-            self._readout_plain = title
-            self.readout.setText(readout_html(title, [], self._theme) or "&nbsp;")
-            return
-        parts = readout_parts(row, prev, self._interval.is_intraday, self._tz)
-        self._readout_plain = f"{title}  {readout_text(parts)}".strip()
-        self.readout.setText(readout_html(title, parts, self._theme))
+        self.readout.show_bar(title, row, prev, self._interval.is_intraday, self._tz)
