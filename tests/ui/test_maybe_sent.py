@@ -58,7 +58,8 @@ class Harness:
     @classmethod
     def paper(cls, qtbot, qloop, tmp_path, **kw) -> "Harness":
         broker = AnswerLost(tmp_path / "paper.sqlite3", autostart=False, connection_id="paper")
-        harness = cls(qtbot, qloop, broker, "Paper", ACCOUNT_ID, market=lambda: broker.market, held=lambda: broker.engine.orders(), **kw)
+        harness = cls(qtbot, qloop, broker, "Paper", ACCOUNT_ID, market=lambda: broker.market,
+                      held=lambda: broker.engine.orders(), **kw)
         broker.advance_minutes(1)
         return harness
 
