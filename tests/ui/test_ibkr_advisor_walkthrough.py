@@ -225,7 +225,7 @@ def test_advisor_trusts_logs_in_and_trades_a_group_through_ibkr(qtbot, qloop, ti
     qtbot.keyClick(popup, Qt.Key.Key_Return)
     assert ticket.current_target() == (conn.id, "group", GROUP)
 
-    limit = (window.desk.state.quote(conn.id, "AAPL").last * D("1.02")).quantize(D("0.01"))  # above the market: fills
+    limit = (window.desk.state.quote(conn.id, "AAPL").last * D("1.05")).quantize(D("0.01"))  # above the market (fills) by more than o163's 3%
     type_into(qtbot, find(ticket, QLineEdit, "symbolEdit"), "AAPL")
     type_into(qtbot, find(ticket, QLineEdit, "quantityEdit"), str(QUANTITY))
     ticket.type_combo.setCurrentIndex(ticket.type_combo.findData("LIMIT"))
