@@ -12,20 +12,11 @@ from desktop.brokers.ibkr import IbkrBroker
 from desktop.brokers.transport import Pacer
 from qt_helpers import run
 from test_maybe_sent import Harness
+from test_three_connections import fast_ibkr, gw  # noqa: F401 - the emulator's fixtures
 
-fakes = pytest.importorskip("tests.fakes.ibkr")
 faults = pytest.importorskip("tests.fakes.ibkr.faults")
 
 CLIENT = "DU100001"
-
-
-@pytest.fixture
-def gw(qtbot, qloop, tmp_path):
-    cm = fakes.running_gateway(tmp_path / "gateway", authenticated=True)
-    gateway = run(qtbot, qloop, cm.__aenter__())
-    gateway.state.pacing = False
-    yield gateway
-    run(qtbot, qloop, cm.__aexit__(None, None, None))
 
 
 @pytest.fixture
