@@ -19,10 +19,19 @@ def run(args: argparse.Namespace, *, started: float) -> int:
 
     With ``args.smoke_test`` the app exits once the window has painted, the chart
     shows history and one live bar has arrived, printing one JSON line of figures;
-    exit code 0 on success, 1 with ``{"ok": false, "reason": ...}`` otherwise.
+    exit code 0 on success, 1 with ``{"ok": false, "reason": ...}`` otherwise. When Qt
+    could not open a window here (X libraries missing, no display) it says what to
+    install and returns :data:`~desktop.app.qt_platform.EXIT_NO_DISPLAY` before Qt starts.
     """
     os.environ.setdefault("QT_API", "pyside6")
     from PySide6.QtWidgets import QApplication
+
+    from desktop.app.qt_platform import EXIT_NO_DISPLAY, display_problem
+
+    problem = display_problem() if QApplication.instance() is None else None
+    if problem is not None:
+        print(problem.message(), file=sys.stderr, flush=True)
+        return EXIT_NO_DISPLAY
     import qasync
 
     from desktop.app.logging_setup import setup_logging
@@ -73,6 +82,7 @@ def run(args: argparse.Namespace, *, started: float) -> int:
     reporter = ErrorReporter(window)
     reporter.install(loop)
     collector = GuiThreadCollector(app).install()  # cycles freed on the GUI thread, never a worker's
+    window.fit_to_screen()  # the first window fits the screen it opens on (a saved geometry stays)
     window.show()
     try:
         with loop:
@@ -145,7 +155,16 @@ async def _smoke(window, started: float, timeout: float) -> int:
         "bars": window.chart.bar_count,
         "broker": window.feed.source.kind if window.feed.source is not None else None,
         "connections": [c.id for c in window.desk.live()],
+        "window": _rect(window.frameGeometry()),
+        "screen": _rect(window.screen().availableGeometry()),
+        "status_bar_visible": window.statusBar().isVisible() and window.screen().availableGeometry().contains(
+            window.statusBar().mapToGlobal(window.statusBar().rect().bottomRight())),
     })
+
+
+def _rect(rect) -> list[int]:
+    """A QRect as [x, y, width, height]."""
+    return [rect.x(), rect.y(), rect.width(), rect.height()]
     return 0
 
 

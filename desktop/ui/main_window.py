@@ -19,7 +19,6 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 
 from desktop import __version__
 from desktop.brokers import Broker
-from desktop.brokers.replay_control import replay_control
 from desktop.connections import ConnectionStore
 from desktop.desk import Desk, DeskEvent
 from desktop.desk import events as ev
@@ -30,8 +29,8 @@ from desktop.security.secrets import SecretStore
 from .advisor_view import AdvisorView
 from .chart import ChartWidget
 from .chart_link import ChartLink
-from .connection_clocks import configure_clocks
 from .display_clock import DISPLAY_CLOCK
+from .keyboard_help import open_keyboard_help
 from .menus import Menus
 from .options import install_options
 from .order_actions import OrderActions
@@ -39,14 +38,18 @@ from .quote_routing import QuoteRouting
 from .services.chart_feed import ChartFeed
 from .services.desk_bridge import DeskBridge
 from .session_ui import SessionUi
+from .shortcuts import TradingActions
+from .shortcuts_orders import OrderShortcuts
 from .settings import app_settings
-from .status_bar import NEW_YORK, TradingStatusBar
+from .replay_link import ReplayLink
+from .status_bar import TradingStatusBar
 from .tables import AccountsPanel, FillsPanel, OrdersPanel, PositionsPanel, WatchlistPanel
 from .tables.connection_labels import ConnectionLabels
 from .ticket import OrderTicket
 from .ticket.scroll import ticket_scroll_area
 from .ticket_link import TicketLink
 from .welcome import WelcomePanel, welcome_dismissed
+from .window_layout import WindowLayout
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +103,8 @@ class MainWindow(QMainWindow):
         self.ticket.setObjectName("orderTicket")
         self.actions_ = OrderActions(self.bridge, self.ticket, self)
 
-        self.docks: dict[str, QDockWidget] = {}
+        self.window_layout = WindowLayout(self, self.settings, self.panels)
+        self.docks: dict[str, QDockWidget] = self.window_layout.docks
         self._build_docks()
         self.status = TradingStatusBar(self)
         self.setStatusBar(self.status)
@@ -108,14 +112,14 @@ class MainWindow(QMainWindow):
         self.menus = Menus(self, self.desk, docks=self.docks, open_connections=self.open_connections,
                            open_settings=self.open_settings, reset_layout=self.reset_layout,
                            reset_paper=self.reset_paper_account, preferences=lambda: self.preferences,
-                           remember_speed=self._remember_replay_speed)
+                           remember_speed=self._remember_replay_speed,
+                           keyboard_help=lambda: open_keyboard_help(self))
         self.advisor_view = AdvisorView(self.desk, self.bridge, self.ticket, self.positions, self.fills, self.accounts)
+        self.replays = ReplayLink(self.desk, self.status, sync_menu=self.menus.sync_replay_speed,
+                                  panels=lambda: self.panels().values(),
+                                  preferred_speed=lambda: self.preferences.replay_speed, parent=self)
         self._wire()
-        self._replay_days: dict = {}
-        self._replay_timer = QTimer(self)
-        self._replay_timer.setInterval(250)
-        self._replay_timer.timeout.connect(self._update_replay_status)
-        self._restore_layout()
+        self.window_layout.restore()
         self._apply_preferences(self.preferences, theme=False)  # the app's theme is set by bootstrap
 
     # -- layout -------------------------------------------------------------
@@ -134,63 +138,37 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
     def _dock(self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(f"dock_{key}")
-        dock.setWidget(widget)
-        dock.setFeatures(
-            QDockWidget.DockWidgetFeature.DockWidgetMovable
-            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-            | QDockWidget.DockWidgetFeature.DockWidgetClosable
-        )
-        self.addDockWidget(area, dock)
-        self.docks[key] = dock
-        return dock
+        """Add dock ``key`` (the Options dock adds itself through this)."""
+        return self.window_layout.dock(key, title, widget, area)
 
     def _build_docks(self) -> None:
-        bottom, left, right = Qt.DockWidgetArea.BottomDockWidgetArea, Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
-        self._dock("watchlist", "Watchlist", self.watchlist, left)
         self.ticket_scroll = ticket_scroll_area(self.ticket, self)
-        self._dock("ticket", "Order Ticket", self.ticket_scroll, right)
-        orders = self._dock("orders", "Orders", self.orders, bottom)
-        positions = self._dock("positions", "Positions", self.positions, bottom)
-        self.splitDockWidget(orders, positions, Qt.Orientation.Horizontal)
-        fills = self._dock("fills", "Fills", self.fills, bottom)
-        self.tabifyDockWidget(orders, fills)
-        accounts = self._dock("accounts", "Accounts", self.accounts, bottom)
-        self.tabifyDockWidget(positions, accounts)
-        orders.raise_()
-        positions.raise_()
-        self.resizeDocks([self.docks["watchlist"], self.docks["ticket"]], [590, 330], Qt.Orientation.Horizontal)
-        self.resizeDocks([orders], [300], Qt.Orientation.Vertical)
+        self.window_layout.arrange(watchlist=self.watchlist, ticket=self.ticket_scroll, orders=self.orders,
+                                   positions=self.positions, fills=self.fills, accounts=self.accounts)
         self.options = install_options(self, self.desk, self.ticket, self.chart, self.positions,
                                        default_quantity=lambda kind: self.preferences.default_quantity(kind))
-        self._default_state = self.saveState()
+        for key in ("watchlist", "options"):  # their toolbars / chain must not hold the window wider than 1024 px
+            self.window_layout.let_scroll(key)
+        self.window_layout.remember_default()
 
     def reset_layout(self) -> None:
-        """Put every dock back where it starts on a fresh install."""
-        for dock in self.docks.values():
-            dock.show()
-        self.restoreState(self._default_state)
+        """View → Reset Layout: every dock where it starts on a fresh install, sized for the window."""
+        self.window_layout.reset()
 
-    def _restore_layout(self) -> None:
-        geometry = self.settings.value("window/geometry")
-        state = self.settings.value("window/state")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        if state is not None:
-            self.restoreState(state)
-        for key, panel in self.panels().items():
-            header = self.settings.value(f"tables/{key}")
-            if header is not None:
-                panel.restore_header_state(header)
+    def fit_to_screen(self, available=None) -> None:
+        """Size the first window for its screen (``available``: a QRect, default the
+        window's screen's free area); a geometry restored from the last session stays."""
+        self.window_layout.fit_to_screen(available)
 
     def save_layout(self) -> None:
         """Persist window geometry, dock layout and column states (QSettings)."""
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
-        for key, panel in self.panels().items():
-            self.settings.setValue(f"tables/{key}", panel.header_state())
-        self.settings.sync()
+        self.window_layout.save()
+
+    def show_ticket(self) -> None:
+        """Show and raise the Order Ticket dock."""
+        dock = self.docks["ticket"]
+        dock.show()
+        dock.raise_()
 
     def panels(self) -> dict:
         """The blotter panels by key."""
@@ -230,12 +208,25 @@ class MainWindow(QMainWindow):
         self.watchlist.activated.connect(lambda quote: self.show_symbol(quote.symbol))
         self.watchlist.view.clicked.connect(lambda index: self.show_symbol(self.watchlist.row_for(index).symbol))
         self.positions.activated.connect(self.ticket_link.close_position)
+        self._wire_shortcuts()
+
+    def _wire_shortcuts(self) -> None:
+        """The Order and Chart menus' window-wide shortcuts (desktop.ui.shortcuts)."""
+        say = lambda text: self.status.showMessage(text, 8000)  # noqa: E731
+        self.order_shortcuts = OrderShortcuts(
+            self.desk, orders=self.orders, positions=self.positions, cancel=self.actions_.cancel,
+            close_position=self.positions.activated.emit,  # what a double-click does (stocks and options)
+            show_ticket=lambda: (self.show_ticket(), QTimer.singleShot(0, self.ticket.submit_button.setFocus)),
+            name_of=self.labels.name, say=say, parent=self)
+        self.trading = TradingActions(self.menuBar(), self.menus.view_menu.menuAction(), ticket=self.ticket,
+                                      show_ticket=self.show_ticket, order_shortcuts=self.order_shortcuts,
+                                      watchlist=self.watchlist, chart=self.chart, show_symbol=self.show_symbol, say=say)
 
     def _connection_event(self, event: DeskEvent) -> None:
         """A connection was added, removed, or changed state / groups / instruments."""
         if event.kind in (ev.ADDED, ev.REMOVED, ev.STATUS):
             self.labels.set_connections((c.id, c.name) for c in self.desk.connections.values())
-            (self._replay_timer.start if configure_clocks(self.desk) else self._replay_timer.stop)()
+            self.replays.connections_changed()
             self.menus.sync_connections()
             if self.welcome is not None:
                 self.welcome.set_connections(self.desk.live())
@@ -250,11 +241,7 @@ class MainWindow(QMainWindow):
             self.ticket.set_symbols(symbols)
             self.options.set_symbols(symbols)
         if event.kind == ev.STATUS:
-            control = replay_control(event.connection.broker) if event.connection.is_live else None
-            if control is not None and self.preferences.replay_speed:  # a paper connection connected later
-                control.set_replay_speed(self.preferences.replay_speed)
-                self.menus.sync_replay_speed()
-            self._update_replay_status()
+            self.replays.connected(event.connection)
 
     def _connections_dropped(self, connection_ids: list) -> None:
         for panel in self.panels().values():
@@ -269,15 +256,6 @@ class MainWindow(QMainWindow):
         """Chart ``symbol`` and point the ticket at it."""
         self.chart.set_symbol(symbol)
         self.ticket.prefill(symbol=symbol)
-
-    def _update_replay_status(self) -> None:
-        replays = [(c, control) for c in self.desk.live() if (control := replay_control(c.broker)) is not None]
-        self.status.set_replays([(c.name, control) for c, control in replays])
-        days = {c.id: control.replay_now.astimezone(NEW_YORK).date() for c, control in replays}
-        if any(self._replay_days.get(cid, day) != day for cid, day in days.items()):
-            for panel in self.panels().values():  # a new replayed day: times of the day before now show their date
-                panel.view.viewport().update()
-        self._replay_days.update(days)
 
     # -- start / stop ---------------------------------------------------------
     async def start(self, connection_ids: Sequence[str] | None = None, *, focus: str | None = None) -> dict:
@@ -305,20 +283,11 @@ class MainWindow(QMainWindow):
         for candidate in ([focus] if focus else []) + [c.id for c in self.desk.connections.values()]:
             if self.ticket_link.focus(candidate):
                 break
-        self._apply_replay_preference()
+        self.replays.apply_preference()
         self.show_symbol(symbol)
         self.chart_link.selection_changed()
+        self.window_layout.settle()  # the panels' content may have squeezed the docks
         return outcome
-
-    def _apply_replay_preference(self) -> None:
-        """Settings / Replay menu speed, kept across starts, for every paper connection."""
-        from .settings_dialog import paper_replays
-
-        if not self.preferences.replay_speed:
-            return
-        for control in paper_replays(self.desk):
-            control.set_replay_speed(self.preferences.replay_speed)
-        self.menus.sync_replay_speed()
 
     def _remember_replay_speed(self, speed: int) -> None:
         """The Replay menu changed the speed: it is the preference now (a pause is not
@@ -343,7 +312,7 @@ class MainWindow(QMainWindow):
 
     async def shutdown(self) -> None:
         """Stop the chart and every connection (the next start restores them)."""
-        self._replay_timer.stop()
+        self.replays.stop()
         self.feed.stop()
         await self.desk.shutdown()
         self.bridge.flush()
@@ -385,6 +354,10 @@ class MainWindow(QMainWindow):
         spawn(run(), name="reset-paper")
 
     # -- Qt events ------------------------------------------------------------
+    def showEvent(self, e) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(e)
+        self.window_layout.shown()  # once sized: fit the docks when squeezed
+
     def event(self, e: QEvent) -> bool:
         if e.type() == QEvent.Type.Paint or e.type() == QEvent.Type.UpdateRequest:
             self.first_paint_done = True

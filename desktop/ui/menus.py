@@ -1,4 +1,5 @@
-"""Menus of the main window (File, Edit, View, Replay, Help) and its toolbar.
+"""Menus of the main window (File, Edit, View, Replay, Help) and its toolbar (the
+Order and Chart menus are :mod:`desktop.ui.shortcuts`').
 
 The menus are given what they act on: the :class:`~desktop.desk.Desk` (which paper
 connections are live, their replay controls) and the window's actions as callables.
@@ -36,7 +37,8 @@ class Menus:
     Edit → Settings…, View → Reset Layout; ``reset_paper(connection_id)``: start that
     paper connection over (called after the user confirmed); ``preferences()``: the
     current :class:`~desktop.ui.settings_dialog.Preferences`; ``remember_speed(speed)``:
-    the Replay menu set a speed, keep it as the preference.
+    the Replay menu set a speed, keep it as the preference; ``keyboard_help()`` (when
+    given): Help → Keyboard Shortcuts (F1).
 
     Call :meth:`sync_connections` whenever a connection is added, removed or changes
     state, :meth:`sync_replay_speed` when a replay's speed changed elsewhere, and
@@ -46,7 +48,8 @@ class Menus:
     def __init__(self, window: QMainWindow, desk: Desk, *, docks: Mapping[str, QDockWidget],
                  open_connections: Callable[[], object], open_settings: Callable[[], object],
                  reset_layout: Callable[[], None], reset_paper: Callable[[str], None],
-                 preferences: Callable[[], object], remember_speed: Callable[[int], None]) -> None:
+                 preferences: Callable[[], object], remember_speed: Callable[[int], None],
+                 keyboard_help: Callable[[], object] | None = None) -> None:
         self.window = window
         self.desk = desk
         self._open_connections = open_connections
@@ -55,6 +58,7 @@ class Menus:
         self._reset_paper = reset_paper
         self._preferences = preferences
         self._remember_speed = remember_speed
+        self._keyboard_help = keyboard_help
         self._replay_choice: str | None = None
         self._chart_source: str | None = None
         self._last_speeds: dict[str, int] = {}
@@ -145,6 +149,10 @@ class Menus:
             self.speed_actions[speed] = action
 
     def _build_help(self) -> None:
+        if self._keyboard_help is not None:
+            self.keyboard_help_action = self._action("&Keyboard Shortcuts", "keyboardHelpAction", self._keyboard_help)
+            self.keyboard_help_action.setShortcut(QKeySequence("F1"))
+            self.help_menu.addAction(self.keyboard_help_action)
         self.help_menu.addAction(self._action("Open &Log Folder", "logFolderAction",
                                               lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_dir())))))
         self.help_menu.addAction(self._action("&About Tradedesk", "aboutAction", self.about))
