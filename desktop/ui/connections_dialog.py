@@ -49,9 +49,10 @@ if TYPE_CHECKING:
 LIVE = ("connected", "connecting")
 
 
-def state_text(status: str, session=None) -> str:
-    """What the Status column says: "Connected", "Log in required", "Error: why"…"""
-    words = connection_words(status, session)[0]
+def state_text(status: str, session=None, failing: tuple[str, ...] = ()) -> str:
+    """What the Status column says: "Connected", "Log in required", "Error: why",
+    "Order updates failing: see the log"…"""
+    words = connection_words(status, session, failing=failing)[0]
     return words[:1].upper() + words[1:]
 
 
@@ -180,7 +181,7 @@ class ConnectionsDialog(QDialog):
 
     def _colour(self, cid: str) -> str:
         live = self.desk.connections.get(cid)
-        return connection_words(live.status, live.session)[1] if live is not None else GREY
+        return connection_words(live.status, live.session, failing=live.failing)[1] if live is not None else GREY
 
     def _update_keyring_label(self) -> None:
         needs_secrets = any(_has_secret_fields(c) for c in self.store.all())
@@ -204,7 +205,7 @@ class ConnectionsDialog(QDialog):
         live = self.desk.connections.get(cid)
         if live is None:
             return "Not connected"
-        return redact(state_text(live.status, live.session))
+        return redact(state_text(live.status, live.session, tuple(live.failing)))
 
     def selected_id(self) -> str | None:
         item = self.list.currentItem()

@@ -240,7 +240,7 @@ class SessionUi(QObject):
             self._close_competing(conn.id)
             self.pending_certificates.pop(conn.id, None)
             return
-        if event.kind not in (ev.ADDED, ev.STATUS, ev.SESSION):
+        if event.kind not in (ev.ADDED, ev.STATUS, ev.SESSION, ev.HEALTH):
             return
         if event.kind == ev.STATUS and conn.status not in ("connected", "connecting"):
             self._close_competing(conn.id)
@@ -268,7 +268,8 @@ class SessionUi(QObject):
             connection_id=conn.id, name=conn.name, status=conn.status, session=session,
             broker=conn.broker.display_name,
             can_log_in=control is not None or bool(session is not None and session.login_url),
-            can_take_over=control is not None, certificate_pending=conn.id in self.pending_certificates))
+            can_take_over=control is not None, certificate_pending=conn.id in self.pending_certificates,
+            failing=tuple(conn.failing)))
 
     def _refresh(self, connection_id: str) -> None:
         conn = self.desk.connections.get(connection_id)

@@ -44,7 +44,8 @@ class ConnectionItemState:
     the broker's last ``session`` state, the broker's display name (``broker``), and
     which session actions apply: ``can_log_in`` (a browser login page is known),
     ``can_take_over`` (the broker's session can be taken over from another login),
-    ``certificate_pending`` (a server certificate waits to be trusted)."""
+    ``certificate_pending`` (a server certificate waits to be trusted); ``failing``:
+    the connection's tasks that keep failing (e.g. "order updates")."""
 
     connection_id: str
     name: str
@@ -54,16 +55,17 @@ class ConnectionItemState:
     can_log_in: bool = False
     can_take_over: bool = False
     certificate_pending: bool = False
+    failing: tuple[str, ...] = ()
 
     @property
     def words(self) -> str:
         """The state in words, e.g. "log in required" (the broker's message is in
         the tooltip)."""
-        return connection_words(self.status, self.session, message=False)[0]
+        return connection_words(self.status, self.session, message=False, failing=self.failing)[0]
 
     @property
     def colour(self) -> str:
-        return connection_words(self.status, self.session)[1]
+        return connection_words(self.status, self.session, failing=self.failing)[1]
 
     @property
     def text(self) -> str:
@@ -145,7 +147,7 @@ class ConnectionItem(QToolButton):
         self.setIcon(_dot(state.colour))
         self.setAccessibleName(state.text)
         lines = [f"{state.name}" + (f" ({state.broker})" if state.broker else ""),
-                 connection_words(state.status, state.session)[0]]
+                 connection_words(state.status, state.session, failing=state.failing)[0]]
         if state.session is not None and state.session.status is not ConnectionStatus.CONNECTED:
             lines.append(f"{state.session.status.value.replace('_', ' ').lower()} since "
                          f"{state.session.timestamp.astimezone():%H:%M:%S}")

@@ -182,3 +182,20 @@ def test_state_message_that_only_repeats_the_state_is_not_shown_twice():
     assert session_text(session(ConnectionStatus.RECONNECTING, message="Reconnecting…")) == "reconnecting…"
     assert session_text(session(ConnectionStatus.CONNECTED, message="allocation groups changed")) \
         == "connected · allocation groups changed"
+
+
+def test_a_task_that_keeps_failing_shows_on_its_connection_item(qtbot):
+    from desktop.ui.status_bar import ConnectionItemState, TradingStatusBar
+
+    bar = TradingStatusBar()
+    qtbot.addWidget(bar)
+    bar.resize(1200, 30)
+    bar.show()
+    bar.set_connection(ConnectionItemState(connection_id="ib", name="IBKR", status="connected"))
+    assert bar.item_texts() == ["IBKR: connected"]
+    bar.set_connection(ConnectionItemState(connection_id="ib", name="IBKR", status="connected",
+                                           failing=("order updates",)))
+    assert bar.item_texts() == ["IBKR: order updates failing: see the log"]
+    assert "order updates failing" in bar.item("ib").toolTip()
+    bar.set_connection(ConnectionItemState(connection_id="ib", name="IBKR", status="connected"))
+    assert bar.item_texts() == ["IBKR: connected"]
