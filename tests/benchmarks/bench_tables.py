@@ -10,7 +10,8 @@ The panels are shown, so painting counts. A 10 ms PreciseTimer probes event-loop
 latency (how late it fires). Prints updates/s applied, flush count and times, and
 the p50/p95/max loop latency.
 
-Each scenario runs over one connection (as a single-broker desk shows it: no
+The watchlist cases list the quoted symbols first (as the user's watchlist does: its
+rows exist before their first quote). Each scenario runs over one connection (as a single-broker desk shows it: no
 Connection column) and over three connections (the same updates spread over three
 connection ids, the Connection / Source column shown; orders also with the connection
 filter set to one of them), and a last table sets the figures side by side.
@@ -186,11 +187,15 @@ def main(argv: list[str] | None = None) -> int:
     mode = f"full speed, {args.chunk} stage() calls per loop turn" if args.rate <= 0 else f"paced at {args.rate:,.0f} upd/s"
     print(f"feeding {mode}, one row per stage() call; probe timer {PROBE_MS} ms; median of {args.repeat} runs\n")
 
+    symbols = [f"S{i:03d}" for i in range(args.symbols)]
+
     def shown_panel(cls: Any, connections: int, only: str | None = None) -> Any:
         labels = ConnectionLabels()
         labels.set_connections(CONNECTIONS[:connections])
         panel = cls(labels)
         labels.setParent(panel)
+        if isinstance(panel, WatchlistPanel):
+            panel.set_symbols(symbols)  # the user's list: the watchlist shows quotes of listed symbols only
         if only is not None:
             panel.set_connection_filter(only)
         panel.resize(1400, 800)

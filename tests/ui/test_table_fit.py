@@ -11,6 +11,7 @@ from decimal import Decimal as D
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QStyle
 
 from desktop.domain import Fill, Instrument, OrderSide, Position, Quote
@@ -59,16 +60,17 @@ def header_room(panel, c: int) -> int:
 
 
 def cut_off(panel) -> list[str]:
-    """Shown cells and headers whose text does not fit their column, as "id: text"."""
+    """Shown cells and headers whose text does not fit their column, as "id: text"
+    (texts are laid out at fractional widths: 119.45 px does not fit in 119)."""
     view, model = panel.view, panel.shown_model
-    fm, room = view.fontMetrics(), text_room(view)
+    fm, room = QFontMetricsF(view.font()), text_room(view)
     bad = []
     for c in view.visible_columns():
         col, width = model.columns[c], view.columnWidth(c)
         for row in model.rows():
             text = col.display(row)
             if fm.horizontalAdvance(text) + room > width:
-                bad.append(f"{col.id}: {text!r} needs {fm.horizontalAdvance(text) + room} > {width}")
+                bad.append(f"{col.id}: {text!r} needs {fm.horizontalAdvance(text) + room:.1f} > {width}")
         if header_room(panel, c) > width:
             bad.append(f"{col.id}: header needs {header_room(panel, c)} > {width}")
     return bad
@@ -117,7 +119,8 @@ def test_a_column_the_user_resized_stays_as_the_user_left_it(qtbot):
     flush(panel)
     assert hh.sectionSize(bid) == 30  # the user's width
     fm, room = panel.view.fontMetrics(), text_room(panel.view)
-    assert hh.sectionSize(volume) >= fm.horizontalAdvance("98,765,432,100") + room  # the others still fit
+    assert panel.model.index(0, volume).data() == "98.8B"
+    assert hh.sectionSize(volume) >= fm.horizontalAdvance("98.8B") + room  # the others still fit
     panel.resize_columns()  # "Resize columns" hands every column back to fitting
     assert cut_off(panel) == []
 
@@ -197,3 +200,67 @@ def test_consolidated_positions_keep_fitting(qtbot):
     panel.set_consolidated(False)
     qtbot.waitUntil(lambda: panel.proxy.rowCount() == 4)
     assert panel.view.auto_fit and cut_off(panel) == []
+
+
+# ------------------------------------------------------- nothing cut (issue 11)
+def ibkr_accounts() -> list:
+    """The advisor demo's accounts and IBKR's: the IBKR rows (1,000,000.00 in cash)
+    come last, below the fold of a short panel."""
+    from desktop.domain import Account, Balance
+
+    rows = []
+    for cid, names in (("paper", {"PAPER": ("Paper account", "78080.20")}),
+                       ("advisor", {"DF100000": ("Advisor (master)", "0"), "DU100001": ("Harper Family Trust", "986299.75"),
+                                    "DU100002": ("Okafor IRA", "386299.75"), "DU100003": ("Lindqvist Joint", "236299.75"),
+                                    "DU100004": ("Mendes Individual", "86299.75")}),
+                       ("ibkr", {"DF100000": ("Advisor (master)", "0"), "DU100001": ("Harper Family Trust", "1000000"),
+                                 "DU100002": ("Okafor IRA", "372594.75"), "DU100003": ("Lindqvist Joint", "1000000.00"),
+                                 "DU100004": ("Mendes Individual Retirement Account", "100000")})):
+        for account_id, (name, cash) in names.items():
+            rows.append(Account(broker="paper", connection_id=cid, account_id=account_id, name=name, currency="USD"))
+            rows.append(Balance(broker="paper", connection_id=cid, account_id=account_id, currency="USD", cash=D(cash),
+                                buying_power=D(cash) * 4, net_liquidation=D(cash)))
+    return rows
+
+
+def test_rows_below_the_fold_fit_too(qtbot):
+    from desktop.ui.tables import AccountsPanel, ConnectionLabels
+
+    labels = ConnectionLabels()
+    labels.set_connections([("paper", "Paper"), ("advisor", "Paper advisor demo"), ("ibkr", "IBKR")])
+    panel = show(qtbot, AccountsPanel(labels), 1400, 130)  # room for about four rows
+    panel.stage(ibkr_accounts())
+    flush(panel)
+    view = panel.view
+    assert view.rowAt(view.viewport().height() - 1) < panel.proxy.rowCount() - 1  # the IBKR rows are out of sight
+    assert cut_off(panel) == []  # 1,000,000.00 and "Mendes Individual Retirement Account" fit all the same
+    view.scrollToBottom()
+    assert cut_off(panel) == []
+    labels.deleteLater()
+
+
+def test_an_empty_table_shows_its_headers_whole(qtbot):
+    from desktop.ui.tables import AccountsPanel, OrdersPanel
+
+    for panel in (show(qtbot, OrdersPanel(), 1200), show(qtbot, FillsPanel(), 1200), show(qtbot, AccountsPanel(), 1200)):
+        qtbot.waitUntil(lambda panel=panel: cut_off(panel) == [])  # "Account/Group" was cut at Qt's default 100 px
+
+
+def test_a_restored_layout_still_grows_to_fit_new_values(qtbot):
+    saved = show(qtbot, FillsPanel(), 900)
+    saved.stage(advisor_fills())
+    flush(saved)
+    hh = saved.view.horizontalHeader()
+    commission = saved.model.column_index("commission")
+    hh.resizeSection(commission, 40)  # the user narrowed Commission on purpose
+    state = saved.header_state()
+
+    panel = show(qtbot, FillsPanel(), 900)
+    assert panel.restore_header_state(state)
+    big = [f.model_copy(update={"fill_id": f"X{i}", "price": D("123456.78"), "amount": D(250000)})
+           for i, f in enumerate(advisor_fills())]
+    panel.stage(big)  # values wider than when the layout was saved
+    flush(panel)
+    cut = cut_off(panel)
+    assert [c for c in cut if not c.startswith("commission")] == []  # grown to fit
+    assert panel.view.columnWidth(commission) == 40  # ... but the user's narrow column stays as the user left it

@@ -299,6 +299,7 @@ def test_clicking_the_quantity_header_sorts_decimal_quantities_numerically(qtbot
 def test_clicking_a_watchlist_price_header_sorts_numerically_and_a_third_click_restores(qtbot, show):
     panel = show(WatchlistPanel)
     lasts = {"AAA": "9", "BBB": "100", "CCC": "10", "DDD": "2.5", "EEE": None, "FFF": "99.99"}
+    panel.set_symbols(lasts)
     panel.stage(Quote(symbol=s, last=None if v is None else D(v)) for s, v in lasts.items())
     panel.model.flush()
     symbols = lambda: [q.symbol for q in panel.proxy.visible_rows()]  # noqa: E731
@@ -407,6 +408,7 @@ def test_pnl_colours_alignment_and_number_formats(qtbot, show):
 
 def test_watchlist_change_is_signed_and_coloured(qtbot, show):
     panel = show(WatchlistPanel)
+    panel.set_symbols(["UP", "DOWN"])
     panel.stage([Quote(symbol="UP", last=D("105"), prev_close=D("100"), volume=D("12345678")),
                  Quote(symbol="DOWN", last=D("95.5"), prev_close=D("100"))])
     panel.model.flush()
@@ -414,7 +416,8 @@ def test_watchlist_change_is_signed_and_coloured(qtbot, show):
     assert cell(panel, 0, "change") == "+5.00" and cell(panel, 0, "change_pct") == "+5.00%"
     assert cell(panel, 1, "change") == "-4.50" and cell(panel, 1, "change_pct") == "-4.50%"
     assert cell(panel, 0, "change", fg) == gain_color() and cell(panel, 1, "change_pct", fg) == loss_color()
-    assert cell(panel, 0, "volume") == "12,345,678" and cell(panel, 1, "volume") == EMPTY
+    assert cell(panel, 0, "volume") == "12.3M" and cell(panel, 1, "volume") == EMPTY  # compact; exact in the tooltip
+    assert "volume 12,345,678" in cell(panel, 0, "volume", Qt.ItemDataRole.ToolTipRole)
     assert cell(panel, 1, "bid") == EMPTY and cell(panel, 1, "bid", fg) is None
 
 
@@ -440,15 +443,16 @@ def test_export_csv_writes_the_visible_rows_in_view_order(qtbot, show, tmp_path)
     with open(path, newline="", encoding="utf-8") as fh:
         table = list(csv.reader(fh))
     header, body = table[0], table[1:]
-    expected_header = [c.header for c in panel.model.columns if c.id not in ("message", "connection")]  # one connection
+    hidden = ("message", "connection", "limit", "stop", "occ")  # hidden by hand, one connection, hidden by default
+    expected_header = [c.header for c in panel.model.columns if c.id not in hidden]
     assert header == expected_header
     col = {h: i for i, h in enumerate(header)}
     assert [r[col["Order ID"]] for r in body] == ["O00005", "O00003", "O00000"]
-    assert [r[col["Quantity"]] for r in body] == ["2", "10", "1500"]  # numeric, no thousands separator
+    assert [r[col["Qty"]] for r in body] == ["2", "10", "1500"]  # numeric, no thousands separator
     assert [r[col["Symbol"]] for r in body] == ["AAPL"] * 3
     assert [r[col["Status"]] for r in body] == ["Accepted", "Partially filled", "Accepted"]
     assert [r[col["Filled"]] for r in body] == ["0", "4", "0"]
-    assert body[0][col["Limit"]] == "100.25"
+    assert body[0][col["Limit/Stop"]] == "100.25"
     assert body[2][col["Time"]] == fmt_timestamp(T0)  # full local date and time
 
 

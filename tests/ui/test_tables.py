@@ -343,7 +343,7 @@ def test_export_csv_through_menu(qtbot, orders_panel, tmp_path):
     assert header[:3] == ["Time", "Account/Group", "Symbol"] and "Order ID" in header
     assert "Connection" not in header  # one connection: its column is hidden (tests/ui/test_tables_connections.py)
     assert [r[header.index("Order ID")] for r in rows[1:]] == ["2", "1"]  # view order: newest first
-    assert rows[2][header.index("Quantity")] == "1500"  # no thousands separator
+    assert rows[2][header.index("Qty")] == "1500"  # no thousands separator
     assert rows[1][header.index("Status")] == "Filled"
     assert rows[1][0] == (T0 + timedelta(minutes=2)).astimezone().strftime("%Y-%m-%d %H:%M:%S")
     # hidden columns and the working filter are honoured
@@ -381,12 +381,12 @@ def test_fills_newest_first_and_columns_fit_on_first_fill(qtbot):
     panel.resize(900, 300)
     panel.show()
     qtbot.waitExposed(panel)
-    before = panel.view.columnWidth(panel.model.column_index("side"))
+    default = panel.view.horizontalHeader().defaultSectionSize()
     panel.stage([fill(str(i), i, price=str(10 ** i)) for i in range(5)])
     panel.model.flush()
     assert shown(panel, "time")[0] == fmt_time(T0 + timedelta(minutes=4))
     assert shown(panel, "value")[0] == "100,000.00"
-    assert panel.view.columnWidth(panel.model.column_index("side")) != before  # fitted
+    assert panel.view.columnWidth(panel.model.column_index("side")) < default  # fitted, not Qt's default
 
 
 def test_accounts_join_accounts_and_balances(qtbot):
@@ -424,7 +424,7 @@ def test_watchlist_symbols_and_change_colour(qtbot):
     assert panel.symbols() == ["MSFT", "NVDA", "TSLA"]
     m = panel.model
     assert [m.index(0, m.column_index(c)).data() for c in ("last", "change", "change_pct", "volume")] == [
-        "410.00", "+10.00", "+2.50%", "1,234,567"]
+        "410.00", "+10.00", "+2.50%", "1.23M"]
     assert QColor(m.index(0, m.column_index("change")).data(Qt.ItemDataRole.ForegroundRole)) == gain_color()
 
 

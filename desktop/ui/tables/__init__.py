@@ -4,8 +4,11 @@ Public entry points for the main window: :class:`WatchlistPanel`, :class:`Accoun
 :class:`PositionsPanel`, :class:`OrdersPanel`, :class:`FillsPanel` (each built as
 ``Panel(labels, parent)`` over the window's shared :class:`ConnectionLabels`, with
 ``.model``, ``.proxy``, ``.view``, ``stage(rows)``, ``remove(keys)`` and
-``drop_connections(ids)``), plus the building blocks :class:`KeyedTableModel`,
-:class:`Column`, :class:`TableProxy`, :class:`TablePanel` and :class:`ConnectionFilter`.
+``drop_connections(ids)``; the watchlist also takes ``search=`` and ``settings=``),
+plus the building blocks :class:`KeyedTableModel`, :class:`Column`,
+:class:`TableProxy`, :class:`TablePanel` and :class:`ConnectionFilter`. The panels'
+row menus emit requests (trade, chart, option chain, close, cancel…) that the window
+carries out; they never talk to a broker themselves.
 """
 
 from .account_rows import AccountRow

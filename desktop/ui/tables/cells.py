@@ -8,7 +8,6 @@ from typing import Any
 from PySide6.QtGui import QColor
 
 from desktop.domain import Fill, Order, OrderSide, OrderStatus
-from desktop.ui.display_clock import fmt_time_for
 
 from .columns import Column, gain_color, loss_color, muted_color
 from .formatting import fmt_qty, fmt_time
@@ -23,19 +22,31 @@ def side_color(side: Any) -> QColor | None:
     return None
 
 
+_REFUSED = frozenset({OrderStatus.REJECTED, OrderStatus.DENIED})
+_ENDED_UNFILLED = frozenset({OrderStatus.REJECTED, OrderStatus.DENIED, OrderStatus.CANCELED, OrderStatus.EXPIRED})
+
+
 def status_color(status: Any) -> QColor | None:
-    """Rejections red, other closed orders grey, working orders default."""
-    if status in (OrderStatus.REJECTED, OrderStatus.DENIED):
+    """Rejected (and denied) red; cancelled and expired grey; working and filled
+    orders the default colour."""
+    if status in _REFUSED:
         return loss_color()
-    if isinstance(status, OrderStatus) and status.is_closed:
+    if status in _ENDED_UNFILLED:
         return muted_color()
     return None
 
 
+def order_ended_unfilled(order: Any) -> bool:
+    """Whether ``order`` is closed without (fully) trading: rejected, denied, cancelled
+    or expired. The orders table greys such rows so they never look live."""
+    return order.status in _ENDED_UNFILLED
+
+
 def time_column(header: str, get: Any) -> Column:
     """A time column (id "time"): HH:MM:SS on the clock of the row's connection (its
-    exchange's zone, a paper replay's replayed day), the date too when not today."""
-    return Column("time", header, get, fmt_time, render=lambda row: fmt_time_for(get(row), row.connection_id))
+    exchange's zone, a paper replay's replayed day), the date too when not today
+    (:func:`~.formatting.fmt_time`)."""
+    return Column("time", header, get, fmt_time, render=lambda row: fmt_time(get(row), connection_id=row.connection_id))
 
 
 # ------------------------------------------------------------------ advisor groups

@@ -97,6 +97,8 @@ class Column:
     - ``tooltip``: row -> tooltip text or None.
     - ``render``: row -> display text, when it needs more than the value (e.g. a time
       shown on the clock of the row's connection); ``fmt`` still formats exports.
+    - ``keeps_color``: the cell keeps its own colour in a row the model mutes (a closed
+      order's Status stays red or grey while the rest of the row is greyed).
     """
 
     id: str
@@ -110,6 +112,7 @@ class Column:
     tooltip: Callable[[Any], str | None] | None = None
     header_tip: str = ""
     render: Callable[[Any], str] | None = None
+    keeps_color: bool = False
 
     @property
     def alignment(self) -> Qt.AlignmentFlag:

@@ -107,7 +107,7 @@ def order_status_column(labels: Names, color: Callable[[Any], Any]) -> Column:
         return (f"{labels.name(o.connection_id)} is disconnected: last known status {order_status_text(o)}; "
                 "the order may have changed at the broker since")
 
-    return Column("status", "Status", value, color=color, tooltip=tip)
+    return Column("status", "Status", value, color=color, tooltip=tip, keeps_color=True)
 
 
 def order_status_text(o: Any) -> str:

@@ -25,6 +25,7 @@ from .cells import (
     multiplier,
     occ_column,
     order_account_text,
+    order_ended_unfilled,
     side_color,
     status_color,
     symbol_column,
@@ -43,13 +44,13 @@ from .connection_columns import (
     source_column,
     spanning,
 )
-from .formatting import fmt_int, fmt_money, fmt_pct, fmt_pnl, fmt_price, fmt_qty
+from .formatting import fmt_int, fmt_money, fmt_pct, fmt_pnl, fmt_price, fmt_qty, fmt_volume
 from .model import KeyedTableModel
 
 FILLS_MAX_ROWS = 20_000
 """Fills are append-only; the table keeps at most this many (the oldest are dropped)."""
 
-HIDDEN_BY_DEFAULT = {"positions": ("occ",), "orders": ("occ",), "fills": ("occ",)}
+HIDDEN_BY_DEFAULT = {"positions": ("occ",), "orders": ("limit", "stop", "occ"), "fills": ("occ",)}
 """Column ids a panel starts with hidden (shown through the header's context menu)."""
 
 
@@ -71,6 +72,8 @@ def _quote_tip(labels: Names) -> Callable[[Quote], str]:
             parts.append(f"bid size {fmt_qty(q.bid_size) or '?'} · ask size {fmt_qty(q.ask_size) or '?'}")
         if q.prev_close is not None:
             parts.append(f"previous close {fmt_price(q.prev_close)}")
+        if q.volume is not None:
+            parts.append(f"volume {fmt_int(q.volume)}")
         parts.append(f"updated {fmt_timestamp_for(q.timestamp, q.connection_id)}")
         return "\n".join(parts)
 
@@ -82,11 +85,14 @@ def watchlist_columns(labels: Names = UNLABELLED) -> list[Column]:
     return [
         Column("symbol", "Symbol", lambda q: q.symbol),
         Column("last", "Last", lambda q: q.last, fmt_price, numeric=True),
-        Column("change", "Change", lambda q: q.change, fmt_pnl, numeric=True, color=sign_color),
-        Column("change_pct", "Change %", lambda q: q.change_pct, fmt_pct, numeric=True, color=sign_color),
+        Column("change", "Chg", lambda q: q.change, fmt_pnl, numeric=True, color=sign_color,
+               header_tip="Change since the previous close"),
+        Column("change_pct", "Chg %", lambda q: q.change_pct, fmt_pct, numeric=True, color=sign_color,
+               header_tip="Change since the previous close, in percent"),
         Column("bid", "Bid", lambda q: q.bid, fmt_price, numeric=True),
         Column("ask", "Ask", lambda q: q.ask, fmt_price, numeric=True),
-        Column("volume", "Volume", lambda q: q.volume, fmt_int, numeric=True),
+        Column("volume", "Vol", lambda q: q.volume, fmt_int, numeric=True, render=lambda q: fmt_volume(q.volume),
+               header_tip="Volume traded today (the exact figure in the row's tooltip)"),
         source_column(labels),
     ]
 
@@ -220,8 +226,35 @@ def _order_side(o: Order) -> Any:
     return f"{o.side.value} to {action.value.lower()}"
 
 
+def _price_terms(o: Order) -> str:
+    """The Limit/Stop cell: the limit, the stop, or "limit / stop" of a stop-limit order."""
+    if o.limit_price is not None and o.stop_price is not None:
+        return f"{fmt_price(o.limit_price)} / {fmt_price(o.stop_price)}"
+    return fmt_price(o.limit_price if o.limit_price is not None else o.stop_price)
+
+
+def _price_terms_tip(o: Order) -> str | None:
+    if o.limit_price is not None and o.stop_price is not None:
+        return f"Limit {fmt_price(o.limit_price)} · stop {fmt_price(o.stop_price)} (triggers at the stop, then limit)"
+    return None
+
+
+def _price_terms_sort(o: Order) -> float | None:
+    price = o.limit_price if o.limit_price is not None else o.stop_price
+    return None if price is None else float(price)
+
+
+ORDER_COLUMNS_BEFORE_ISSUE_11 = (
+    "time", "connection", "account", "symbol", "side", "type", "quantity", "filled", "remaining", "limit", "stop",
+    "avg_price", "tif", "status", "message", "occ", "order_id")
+"""The orders table's columns, in order, before Status moved left (issue 11): a header
+state saved then is mapped onto today's columns by id (see :mod:`.header_state`)."""
+
+
 def order_columns(labels: Names = UNLABELLED) -> list[Column]:
-    """Time, connection, account/group, instrument, order terms, fills and status."""
+    """Time, connection, account/group, instrument, side, quantity, type, price terms,
+    status, fills and message first (Status in sight on a narrow window), then the
+    rest; the separate Limit and Stop columns start hidden."""
     return [
         time_column("Time", lambda o: o.created_at),
         connection_column(labels, stale_suffix=False),  # the Status column says "Disconnected"
@@ -229,16 +262,18 @@ def order_columns(labels: Names = UNLABELLED) -> list[Column]:
                header_tip="The account, or the allocation group a group order was placed to"),
         symbol_column(),
         Column("side", "Side", _order_side, color=side_color),
+        Column("quantity", "Qty", lambda o: o.amount, fmt_qty, numeric=True, header_tip="Quantity ordered"),
         Column("type", "Type", lambda o: o.type),
-        Column("quantity", "Quantity", lambda o: o.amount, fmt_qty, numeric=True),
+        Column("limit_stop", "Limit/Stop", _price_terms, numeric=True, sort=_price_terms_sort,
+               tooltip=_price_terms_tip, header_tip="Limit price, stop price, or limit / stop of a stop-limit order"),
+        order_status_column(labels, status_color),
         Column("filled", "Filled", lambda o: o.filled, fmt_qty, numeric=True),
+        Column("avg_price", "Avg", lambda o: o.average, fmt_price, numeric=True, header_tip="Average fill price"),
+        Column("message", "Message", lambda o: o.message, tooltip=lambda o: o.message or None),
         Column("remaining", "Remaining", lambda o: o.remaining, fmt_qty, numeric=True),
+        Column("tif", "TIF", lambda o: o.time_in_force, header_tip="Time in force"),
         Column("limit", "Limit", lambda o: o.limit_price, fmt_price, numeric=True),
         Column("stop", "Stop", lambda o: o.stop_price, fmt_price, numeric=True),
-        Column("avg_price", "Avg fill", lambda o: o.average, fmt_price, numeric=True, header_tip="Average fill price"),
-        Column("tif", "TIF", lambda o: o.time_in_force, header_tip="Time in force"),
-        order_status_column(labels, status_color),
-        Column("message", "Message", lambda o: o.message, tooltip=lambda o: o.message or None),
         occ_column(),
         Column("order_id", "Order ID", lambda o: o.order_id),
     ]
@@ -267,7 +302,7 @@ def fill_columns(labels: Names = UNLABELLED) -> list[Column]:
                header_tip="The allocation group whose order this fill was allocated from"),
         symbol_column(),
         Column("side", "Side", lambda f: f.side, color=side_color),
-        Column("quantity", "Quantity", lambda f: f.amount, fmt_qty, numeric=True),
+        Column("quantity", "Qty", lambda f: f.amount, fmt_qty, numeric=True, header_tip="Quantity filled"),
         Column("price", "Price", lambda f: f.price, fmt_price, numeric=True),
         Column("commission", "Commission", lambda f: f.commission, fmt_money, numeric=True),
         Column("value", "Value", lambda f: f.cost, fmt_money, numeric=True, header_tip="Quantity × price × multiplier"),
@@ -277,9 +312,10 @@ def fill_columns(labels: Names = UNLABELLED) -> list[Column]:
 
 
 # ------------------------------------------------------------------------ models
-def watchlist_model(labels: Names = UNLABELLED, **kw: Any) -> KeyedTableModel:
-    """A model of Quotes keyed by symbol."""
-    return KeyedTableModel(watchlist_columns(labels), quote_key, row_tooltip=_quote_tip(labels), **kw)
+def watchlist_model(labels: Names = UNLABELLED, cls: type[KeyedTableModel] = KeyedTableModel,
+                    **kw: Any) -> KeyedTableModel:
+    """A model (of class ``cls``) of Quotes keyed by symbol."""
+    return cls(watchlist_columns(labels), quote_key, row_tooltip=_quote_tip(labels), **kw)
 
 
 def accounts_model(labels: Names = UNLABELLED, **kw: Any) -> KeyedTableModel:
@@ -294,6 +330,7 @@ def positions_model(labels: Names = UNLABELLED, span: Callable[[Any], str] = spa
 
 def orders_model(labels: Names = UNLABELLED, **kw: Any) -> KeyedTableModel:
     """A model of Orders keyed by (connection_id, account_id, order_id)."""
+    kw.setdefault("muted", order_ended_unfilled)
     return KeyedTableModel(order_columns(labels), row_tooltip=_order_tip(labels), **kw)
 
 

@@ -75,7 +75,10 @@ def _decimals(d: Decimal) -> int:
 
 def _fixed(d: Decimal, places: int, sign: str = "") -> str:
     """``d`` with ``places`` decimals and thousands separators; never prints "-0.00"."""
-    q = d.quantize(Decimal(1).scaleb(-places)) if places else d.quantize(Decimal(1))
+    try:
+        q = d.quantize(Decimal(1).scaleb(-places)) if places else d.quantize(Decimal(1))
+    except ArithmeticError:  # beyond the context's precision (1e999999): as it came
+        return str(d)
     if q == 0:
         q = abs(q)
         sign = ""
@@ -125,24 +128,72 @@ def fmt_int(value: Any) -> str:
     return EMPTY if d is None else _fixed(d, 0)
 
 
+_SCALES = ((Decimal(10) ** 3, "K"), (Decimal(10) ** 6, "M"), (Decimal(10) ** 9, "B"))
+COMPACT_FROM = Decimal(100_000)
+"""Volumes from this size on are shown compact (883K, 10.8M)."""
+
+
+def _whole_digits(d: Decimal) -> int:
+    """Digits before the decimal point of a non-zero ``d`` (at least 1)."""
+    return max(1, d.adjusted() + 1)
+
+
+def fmt_volume(value: Any) -> str:
+    """A volume, compact from 100,000 on with three significant digits: 99,999 /
+    159K / 1.62M / 10.8M / 2.41B (the exact figure goes to exports and tooltips)."""
+    d = to_decimal(value)
+    if d is None:
+        return EMPTY
+    try:
+        return _compact(d) if abs(d) >= COMPACT_FROM else _fixed(d, 0)
+    except ArithmeticError:  # beyond the context's precision: as it came
+        return str(d)
+
+
+def _compact(d: Decimal) -> str:
+    i = max(j for j, (scale, _) in enumerate(_SCALES) if abs(d) >= scale)
+    while True:
+        scale, suffix = _SCALES[i]
+        scaled = d / scale
+        places = max(0, 3 - _whole_digits(scaled))
+        text = _fixed(scaled, places)
+        rounded = Decimal(text.replace(",", ""))
+        if abs(rounded) >= 1000 and i + 1 < len(_SCALES):
+            i += 1  # 999,600 is 1.00M, not 1000K
+            continue
+        if places and _whole_digits(rounded) > 3 - places:  # 9.996M rounds to 10.0M, not 10.00M
+            text = _fixed(scaled, places - 1)
+        return text + suffix
+
+
 def local_time(value: datetime) -> datetime:
     """``value`` in the display time zone (machine local unless a replay set the
     exchange's, see desktop.ui.display_clock); naive datetimes are taken as UTC."""
     return DISPLAY_CLOCK.localize(value)
 
 
-def fmt_time(value: datetime | None, today: date | None = None) -> str:
-    """Display-zone wall-clock time HH:MM:SS, prefixed with the date when not ``today``.
+def fmt_time(value: datetime | None, today: date | None = None, connection_id: str = "") -> str:
+    """A blotter time on ``connection_id``'s display clock (its exchange's zone, a
+    replay's replayed day): HH:MM:SS today, "Mar 01 10:00:00" on another day of this
+    year, "2011-12-30 10:00:00" in another year (tooltips and exports give the full
+    timestamp).
 
-    ``today`` defaults to the display clock's date (the replayed day during a replay).
+    ``today`` defaults to the connection's date (the replayed day during a replay).
     """
     if value is None:
         return EMPTY
-    local = local_time(value)
-    today = today or DISPLAY_CLOCK.today()
-    if local.date() == today:
+    local = DISPLAY_CLOCK.localize(value, connection_id)
+    today = today or DISPLAY_CLOCK.today(connection_id)
+    day = local.date()
+    if day == today:
         return local.strftime("%H:%M:%S")
+    if day.year == today.year:
+        return f"{_MONTHS[day.month - 1]} {day.day:02d} {local:%H:%M:%S}"
     return local.strftime("%Y-%m-%d %H:%M:%S")
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+"""Month names, whatever the machine's locale (the rest of the app is in English)."""
 
 
 def fmt_timestamp(value: datetime | None) -> str:

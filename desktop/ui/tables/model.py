@@ -20,6 +20,9 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
 
 from .columns import Column, ExportRole, KeyRole, RowObjectRole, SortRole, muted_color
+from .ranges import contiguous_ranges
+
+__all__ = ["DEFAULT_FLUSH_MS", "KeyedTableModel", "MAX_CHANGED_RANGES", "MAX_REMOVED_RANGES", "contiguous_ranges"]
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
@@ -42,17 +45,6 @@ def _default_key(row: Any) -> Hashable:
 _connection_of = attrgetter("connection_id")
 
 
-def contiguous_ranges(positions: Iterable[int]) -> list[tuple[int, int]]:
-    """Sorted inclusive (first, last) ranges covering ``positions``: [1,2,3,7] -> [(1,3),(7,7)]."""
-    out: list[tuple[int, int]] = []
-    for p in sorted(set(positions)):
-        if out and p == out[-1][1] + 1:
-            out[-1] = (out[-1][0], p)
-        else:
-            out.append((p, p))
-    return out
-
-
 class KeyedTableModel(QAbstractTableModel):
     """Rows of immutable objects in insertion order, addressed by a stable key.
 
@@ -64,6 +56,11 @@ class KeyedTableModel(QAbstractTableModel):
     Rows of the connections given to :meth:`set_stale_connections` (their
     ``connection_id``, read by ``connection``) are painted with the muted colour in
     every cell: their connection is disconnected and they show its last known state.
+    Rows for which ``muted(row)`` is true (e.g. rejected or cancelled orders) are
+    painted muted too, except in columns that ``keeps_color`` (their Status). With
+    ``admit``, a staged row whose key is not yet shown is added only if ``admit(key)``
+    (the watchlist shows its listed symbols only; checked at the flush, not per call).
+    :meth:`set_order` reorders rows (the watchlist's drag and drop).
     """
 
     flushed = Signal()
@@ -77,6 +74,8 @@ class KeyedTableModel(QAbstractTableModel):
         row_tooltip: Callable[[Any], str | None] | None = None,
         max_rows: int | None = None,
         connection: Callable[[Any], str] = _connection_of,
+        muted: Callable[[Any], bool] | None = None,
+        admit: Callable[[Hashable], bool] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -86,7 +85,10 @@ class KeyedTableModel(QAbstractTableModel):
         self._row_tooltip = row_tooltip
         self._max_rows = max_rows
         self._connection = connection
+        self._muted = muted
+        self._admit = admit
         self._stale: frozenset[str] = frozenset()
+        self._headers: dict[int, str] = {}
         self._keys: list[Hashable] = []
         self._rows: dict[Hashable, Any] = {}
         self._pos: dict[Hashable, int] = {}
@@ -221,13 +223,14 @@ class KeyedTableModel(QAbstractTableModel):
         self._reindex()
 
     def _apply_upserts(self, staged: dict[Hashable, Any]) -> None:
-        rows, pos, caches = self._rows, self._pos, tuple(self._sort_cache.values())
+        rows, pos, caches, admit = self._rows, self._pos, tuple(self._sort_cache.values()), self._admit
         changed: list[int] = []
         new_keys: list[Hashable] = []
         for k, row in staged.items():
             p = pos.get(k)
             if p is None:
-                new_keys.append(k)
+                if admit is None or admit(k):
+                    new_keys.append(k)
             else:
                 rows[k] = row
                 changed.append(p)
@@ -252,6 +255,26 @@ class KeyedTableModel(QAbstractTableModel):
     def _reindex(self) -> None:
         self._pos = {k: i for i, k in enumerate(self._keys)}
 
+    # ---------------------------------------------------------------- order
+    def set_order(self, keys: Sequence[Hashable]) -> bool:
+        """Put the applied rows in the order of ``keys`` (rows not named keep their
+        relative order after them). Staged rows are applied first. Returns whether the
+        order changed (then one layout change was emitted)."""
+        self.flush()
+        named = [k for k in dict.fromkeys(keys) if k in self._pos]
+        chosen = set(named)
+        order = named + [k for k in self._keys if k not in chosen]
+        if order == self._keys:
+            return False
+        self.layoutAboutToBeChanged.emit()
+        old = self.persistentIndexList()
+        old_keys = [self._keys[i.row()] for i in old]
+        self._keys = order
+        self._reindex()
+        self.changePersistentIndexList(old, [self.index(self._pos[k], i.column()) for k, i in zip(old_keys, old)])
+        self.layoutChanged.emit()
+        return True
+
     # ------------------------------------------------------------ stale rows
     @property
     def stale_connections(self) -> frozenset[str]:
@@ -268,6 +291,17 @@ class KeyedTableModel(QAbstractTableModel):
         self._sort_cache.clear()
         if self._keys:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._keys) - 1, len(self._columns) - 1))
+
+    def set_header(self, column_id: str, text: str | None) -> None:
+        """Show ``text`` as column ``column_id``'s header (None: its own ``header``)."""
+        c = self._col_index[column_id]
+        if text is None or text == self._columns[c].header:
+            changed = self._headers.pop(c, None) is not None
+        else:
+            changed = self._headers.get(c) != text
+            self._headers[c] = text
+        if changed:
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, c, c)
 
     # ----------------------------------------------------------------- queries
     @property
@@ -335,6 +369,9 @@ class KeyedTableModel(QAbstractTableModel):
             stale = self._stale
             if stale and self._connection(row) in stale:
                 return muted_color()
+            muted = self._muted
+            if muted is not None and not col.keeps_color and muted(row):
+                return muted_color()
             return col.foreground(row)
         if role == SortRole:  # cached: a proxy asks ~2 log(n) times per inserted row
             cache = self._sort_cache.get(c)
@@ -363,7 +400,7 @@ class KeyedTableModel(QAbstractTableModel):
         role = int(role)
         col = self._columns[section]
         if role == _DISPLAY:
-            return f" {col.header} "  # the same air as the panel's cell margins
+            return self._headers.get(section, col.header)  # the style's padding gives it the cells' air
         if role == _ALIGN:
             return col.alignment
         if role == _TOOLTIP:

@@ -24,6 +24,7 @@ from PySide6.QtCore import QByteArray, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QMenu, QMessageBox, QVBoxLayout, QWidget
 
+from . import header_state
 from .connection_filter import ConnectionFilter
 from .connection_labels import ConnectionLabels
 from .model import KeyedTableModel
@@ -42,12 +43,16 @@ class TablePanel(QWidget):
     ``<name>ConnectionFilter`` combo to the toolbar; ``connection_column`` is the id
     of the column naming each row's connection: it shows once there are several
     connections and hides when one is left (the user's header menu and a restored
-    header state decide in between). Emits :attr:`activated` with the
+    header state decide in between). ``hidden``: ids of columns hidden by default;
+    ``legacy_columns``: earlier column sets of this panel whose saved header states
+    are mapped onto today's columns by id. Emits :attr:`activated` with the
     row object on double-click and :attr:`exported` (path, rows) after a CSV export.
     """
 
     activated = Signal(object)
     exported = Signal(str, int)
+    view_type: type[BlotterView] = BlotterView
+    """The class of :attr:`view` (a subclass may show a BlotterView of its own)."""
 
     def __init__(
         self,
@@ -60,6 +65,8 @@ class TablePanel(QWidget):
         labels: ConnectionLabels | None = None,
         connection_filter: bool = False,
         connection_column: str | None = None,
+        hidden: Iterable[str] = (),
+        legacy_columns: Iterable[header_state.Legacy] = (),
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -99,7 +106,7 @@ class TablePanel(QWidget):
             self.connection_filter.chosen.connect(self.set_connection_filter)
             self.add_tool(self.connection_filter)
 
-        self.view = BlotterView(self)
+        self.view = self.view_type(self)
         self.view.setObjectName(f"{name}View")
         self.view.setModel(self.proxy)
         self.view.customContextMenuRequested.connect(self._show_context_menu)
@@ -110,6 +117,12 @@ class TablePanel(QWidget):
         copy.triggered.connect(self.copy_selection)
         self.view.addAction(copy)
         layout.addWidget(self.view)
+        self.hidden_by_default = tuple(hidden)
+        """Ids of the columns hidden until the user shows them (header menu)."""
+        self.legacy_columns = tuple(legacy_columns)
+        """Earlier column sets whose saved header states are mapped by id."""
+        for column_id in self.hidden_by_default:
+            self.view.setColumnHidden(self.model.column_index(column_id), True)
         self._setup_sort(default_sort)
         self.model.flushed.connect(self.view.maybe_fit)  # fit right after each batch (the view also defers one)
         self._connection_column = connection_column
@@ -208,29 +221,54 @@ class TablePanel(QWidget):
         return self.view.visible_columns()
 
     # ----------------------------------------------------------- header state
+    def _ids(self) -> tuple[str, ...]:
+        return tuple(c.id for c in self.model.columns)
+
     def header_state(self) -> bytes:
-        """Column order, widths, visibility and sort indicator, for settings; tagged
-        with the column ids so that a state saved for other columns is refused."""
-        return self._state_tag() + bytes(self.view.horizontalHeader().saveState().data())
+        """Column order, widths, visibility, sort indicator and the hand-sized columns,
+        for settings; tagged with the column ids (see :mod:`.header_state`)."""
+        ids = self._ids()
+        sized = [ids[c] for c in self.view.user_sized_columns()]
+        return header_state.encode(ids, sized, bytes(self.view.horizontalHeader().saveState().data()))
 
     def restore_header_state(self, state: bytes) -> bool:
-        """Restore :meth:`header_state` output; False (and nothing changed) if invalid
-        or saved for another set of columns (e.g. before the Connection column)."""
-        tag = self._state_tag()
-        raw = bytes(state) if state else b""
-        if not raw.startswith(tag):
+        """Restore :meth:`header_state` output; a state saved for one of the panel's
+        ``legacy_columns`` sets is mapped onto today's columns by id. False (and nothing
+        changed) if invalid or saved for another set of columns (e.g. before the
+        Connection column, or another panel's)."""
+        saved = header_state.decode(state)
+        if saved is None:
             return False
-        hh = self.view.horizontalHeader()
-        if not hh.restoreState(QByteArray(raw[len(tag):])):
+        ids = self._ids()
+        if saved.ids == ids:
+            hh = self.view.horizontalHeader()
+            if not hh.restoreState(QByteArray(saved.qt)) or hh.count() != self.model.columnCount():
+                return False
+            self.view.adopt_restored({ids.index(i) for i in saved.sized or () if i in ids})
+            self.proxy.sort(hh.sortIndicatorSection(), hh.sortIndicatorOrder())
+            return True
+        legacy = next((old for old in self.legacy_columns if old.ids == saved.ids), None)
+        layout = header_state.read_legacy(saved) if legacy is not None else None
+        if legacy is None or layout is None:
             return False
-        if hh.count() != self.model.columnCount():
-            return False
-        self.view.forget_fitting(auto_fit=False)  # the saved widths are the user's
-        self.proxy.sort(hh.sortIndicatorSection(), hh.sortIndicatorOrder())
+        self._apply_layout(header_state.plan_migration(layout, legacy, ids, self.hidden_by_default))
         return True
 
-    def _state_tag(self) -> bytes:
-        return b"columns:" + ",".join(c.id for c in self.model.columns).encode() + b"\n"
+    def _apply_layout(self, layout: header_state.Layout) -> None:
+        """Put the columns where ``layout`` says (by id)."""
+        hh, index = self.view.horizontalHeader(), self.model.column_index
+        for visual, column_id in enumerate(layout.order):
+            hh.moveSection(hh.visualIndex(index(column_id)), visual)
+        for c, column_id in enumerate(self._ids()):
+            hh.setSectionHidden(c, column_id in layout.hidden)
+        for column_id, width in layout.widths.items():
+            hh.resizeSection(index(column_id), width)
+        self.view.adopt_restored({index(i) for i in layout.sized})
+        if layout.sort is None:
+            hh.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+            self.proxy.sort(-1)
+        else:
+            self.view.sortByColumn(index(layout.sort[0]), layout.sort[1])
 
     def resize_columns(self) -> None:
         """Fit the columns to the rows in sight and let them keep fitting as rows and
@@ -279,7 +317,13 @@ class TablePanel(QWidget):
 
     def _on_double_clicked(self, index: QModelIndex) -> None:
         if index.isValid():
-            row = self.row_for(index)
+            self.double_click(self.row_for(index))
+
+    def double_click(self, row: Any) -> None:
+        """What a double-click on ``row`` does: emit :attr:`activated`, then
+        :meth:`on_row_double_clicked`. A menu entry that names the double-click calls
+        this (nothing for None)."""
+        if row is not None:
             self.activated.emit(row)
             self.on_row_double_clicked(row)
 

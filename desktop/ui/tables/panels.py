@@ -1,12 +1,14 @@
-"""The blotter panels used by the main window: watchlist, accounts, orders, fills (and
-positions, from :mod:`.positions_panel`).
+"""The blotter panels used by the main window: accounts, orders, fills (and the
+watchlist and positions, from :mod:`.watchlist_panel` and :mod:`.positions_panel`).
 
 Each is a :class:`~desktop.ui.tables.panel.TablePanel` with ``.model``, ``.proxy``,
 ``.view`` and ``stage(rows)``, built for the window's shared
 :class:`~.connection_labels.ConnectionLabels` (``Panel(labels, parent)``): rows show
 their connection, rows of stale connections are greyed, accounts, positions, orders
 and fills have a connection filter. The orders panel adds a Working/All toggle and
-emits :attr:`OrdersPanel.cancelRequested` / :attr:`OrdersPanel.modifyRequested`.
+emits :attr:`OrdersPanel.cancelRequested`, :attr:`OrdersPanel.modifyRequested` and
+:attr:`OrdersPanel.cancelAllRequested`; the fills panel :attr:`FillsPanel.chartRequested`.
+A row's menu names what a double-click on it does ("Modify order… (double-click)").
 """
 
 from __future__ import annotations
@@ -15,52 +17,23 @@ from collections.abc import Hashable, Iterable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QButtonGroup, QMenu, QToolButton, QWidget
+from PySide6.QtWidgets import QButtonGroup, QMenu, QStyle, QToolButton, QWidget
 
-from desktop.domain import Order, OrderStatus, Quote
+from desktop.domain import Order, OrderStatus
 
 from .account_rows import AccountJoin
 from .connection_columns import names_of
 from .connection_labels import ConnectionLabels
-from .definitions import accounts_model, fills_model, orders_model, watchlist_model
+from .definitions import HIDDEN_BY_DEFAULT, ORDER_COLUMNS_BEFORE_ISSUE_11, accounts_model, fills_model, orders_model
+from .header_state import Legacy
 from .panel import TablePanel
-from .positions_panel import PositionsPanel
+from .positions_panel import PositionsPanel, chart_symbol
 from .proxy import OrdersProxy, TableProxy
+from .watchlist_panel import WatchlistPanel
 
 __all__ = ["AccountsPanel", "FillsPanel", "OrdersPanel", "PositionsPanel", "WatchlistPanel", "can_cancel", "can_modify"]
 
 _DESC = Qt.SortOrder.DescendingOrder
-
-
-class WatchlistPanel(TablePanel):
-    """Quotes by symbol in the user's order (click a header to sort; a third click
-    restores). Each row shows the quote of one connection, its market-data source
-    (Source column); a quote of a stale connection is greyed, its age in the tooltip."""
-
-    def __init__(self, labels: ConnectionLabels | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(watchlist_model(names_of(labels)), TableProxy(("symbol",)), name="watchlist",
-                         filter_placeholder=None, labels=labels, connection_column="source", parent=parent)
-
-    def set_symbols(self, symbols: Iterable[str]) -> None:
-        """Show exactly ``symbols``: add empty rows for new ones, remove the others."""
-        wanted = list(dict.fromkeys(s.strip().upper() for s in symbols if s.strip()))
-        known = set(self.model.keys())
-        self.model.remove_many(k for k in known if k not in wanted)
-        self.model.stage(Quote(symbol=s) for s in wanted if s not in known)
-
-    def symbols(self) -> list[str]:
-        """Symbols shown, in the model's order."""
-        return [str(k) for k in self.model.keys()]
-
-    def drop_connections(self, connection_ids: Iterable[str]) -> None:
-        """Quotes of removed connections are gone: their symbols' rows go empty (the
-        window stages the new source's quote when it has one)."""
-        ids = frozenset(connection_ids)
-        pending = self.model.staged_rows()
-        blank = [q.symbol for q in self.model.rows() if q.connection_id in ids and q.symbol not in pending]
-        blank += [q.symbol for q in pending.values() if q.connection_id in ids]
-        if blank:
-            self.model.stage(Quote(symbol=s) for s in blank)
 
 
 class AccountsPanel(TablePanel):
@@ -111,13 +84,18 @@ class OrdersPanel(TablePanel):
 
     ``cancelRequested(Order)`` is emitted from the context menu for each targeted
     cancellable order; ``modifyRequested(Order)`` from the menu or a double-click on
-    a working order. The order is the row's own (its ``connection_id`` says where it
-    lives); orders of a stale (disconnected) connection cannot be cancelled or
-    modified until it is back. The panel never talks to a broker itself.
+    a working order; ``cancelAllRequested(symbol, orders)`` from "Cancel all … orders"
+    with every cancellable working order of that symbol the connection filter covers
+    (the window asks before cancelling them). The order is the row's own (its
+    ``connection_id`` says where it lives); orders of a stale (disconnected)
+    connection cannot be cancelled or modified until it is back. Rejected, cancelled
+    and expired orders are greyed (their Status red or grey). The panel never talks
+    to a broker itself.
     """
 
     cancelRequested = Signal(object)
     modifyRequested = Signal(object)
+    cancelAllRequested = Signal(str, list)
 
     def __init__(self, labels: ConnectionLabels | None = None, parent: QWidget | None = None) -> None:
         super().__init__(
@@ -128,6 +106,8 @@ class OrdersPanel(TablePanel):
             filter_placeholder="Filter symbol or account",
             labels=labels,
             connection_filter=True, connection_column="connection",
+            hidden=HIDDEN_BY_DEFAULT["orders"],
+            legacy_columns=[Legacy(ORDER_COLUMNS_BEFORE_ISSUE_11, frozenset({"occ"}))],
             parent=parent,
         )
         self.proxy: OrdersProxy
@@ -141,6 +121,20 @@ class OrdersPanel(TablePanel):
         self.working_button.toggled.connect(self.proxy.set_working_only)
         self.add_tool(self.working_button)
         self.add_tool(self.all_button)
+        self._groups_shown = False
+        self.model.set_header("account", "Account")  # "Account/Group" once a group order shows
+
+    def stage(self, rows: Iterable[Any]) -> None:
+        """Show ``rows`` (Orders) at the next flush; the Account column says
+        "Account/Group" from the first allocation-group order on."""
+        if self._groups_shown:
+            self.model.stage(rows)
+            return
+        rows = list(rows)
+        if any(o.allocation_group for o in rows):
+            self._groups_shown = True
+            self.model.set_header("account", None)
+        self.model.stage(rows)
 
     def _toggle(self, text: str, name: str, tip: str) -> QToolButton:
         button = QToolButton(self)
@@ -159,6 +153,16 @@ class OrdersPanel(TablePanel):
     def set_working_only(self, on: bool) -> None:
         """Switch between Working (True) and All (False); keeps the toggle in sync."""
         (self.working_button if on else self.all_button).setChecked(True)
+
+    def needed_width(self) -> int:
+        """Width (px) the panel needs to show its columns up to Status without
+        scrolling (the view's frame and a vertical scroll bar included), as they are
+        fitted now: what the window gives the orders dock."""
+        hh, view = self.view.horizontalHeader(), self.view
+        status = self.model.column_index("status")
+        end = hh.sectionPosition(status) + hh.sectionSize(status)
+        bar = view.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, view)
+        return end + 2 * view.frameWidth() + bar
 
     def _disconnected(self, order: Order) -> bool:
         return self.labels is not None and self.labels.is_stale(order.connection_id)
@@ -180,9 +184,36 @@ class OrdersPanel(TablePanel):
         cancel.setObjectName("cancelOrderAction")
         cancel.setEnabled(bool(cancellable))
         target = rows[0] if len(rows) == 1 else None
-        modify = menu.addAction("Modify order…", lambda: self._request_modify(target))
+        modify = menu.addAction("Modify order… (double-click)", lambda: self._request_modify(target))
         modify.setObjectName("modifyOrderAction")
         modify.setEnabled(target is not None and self._can_modify(target))
+        self._add_cancel_symbol(menu, rows)
+
+    def _add_cancel_symbol(self, menu: QMenu, rows: list[Any]) -> None:
+        """"Cancel all 3 working AAPL orders": every cancellable order of the one
+        symbol the targeted rows are about, within the connection filter."""
+        symbols = {o.symbol for o in rows}
+        if len(symbols) != 1:
+            action = menu.addAction("Cancel all orders for this symbol")
+            action.setEnabled(False)
+            action.setToolTip("Select the orders of one symbol")
+        else:
+            symbol = symbols.pop()
+            orders = self.working_orders_of(symbol)
+            name = rows[0].instrument.display_name
+            text = (f"Cancel all {len(orders)} working {name} orders" if len(orders) > 1
+                    else f"Cancel all working {name} orders")
+            action = menu.addAction(text, lambda: self._request_cancel_all(symbol))
+            action.setEnabled(bool(orders))
+        action.setObjectName("cancelSymbolOrdersAction")
+
+    def working_orders_of(self, symbol: str) -> list[Order]:
+        """The cancellable working orders of ``symbol`` (the instrument's symbol: the
+        OCC symbol of an option) at the connections the filter shows, newest first."""
+        connection = self.proxy.connection
+        orders = [o for o in self.model.rows() if o.symbol == symbol and self._can_cancel(o)
+                  and (connection is None or o.connection_id == connection)]
+        return sorted(orders, key=lambda o: o.created_at, reverse=True)
 
     def _latest(self, order: Order) -> Order:
         """The newest version of ``order`` the table holds (it may have changed meanwhile)."""
@@ -192,6 +223,11 @@ class OrdersPanel(TablePanel):
         for order in map(self._latest, orders):
             if self._can_cancel(order):
                 self.cancelRequested.emit(order)
+
+    def _request_cancel_all(self, symbol: str) -> None:
+        orders = self.working_orders_of(symbol)  # as they are now, not when the menu opened
+        if orders:
+            self.cancelAllRequested.emit(symbol, orders)
 
     def _request_modify(self, order: Order | None) -> None:
         if order is not None and self._can_modify(order := self._latest(order)):
@@ -204,7 +240,10 @@ class OrdersPanel(TablePanel):
 
 class FillsPanel(TablePanel):
     """Executions of every connection, newest first (the oldest are dropped beyond
-    FILLS_MAX_ROWS), with a connection filter."""
+    FILLS_MAX_ROWS), with a connection filter. A double-click (or "Chart … (double-click)"
+    in the row's menu) emits ``chartRequested(symbol)`` (an option's underlying)."""
+
+    chartRequested = Signal(str)
 
     def __init__(self, labels: ConnectionLabels | None = None, parent: QWidget | None = None) -> None:
         super().__init__(
@@ -215,5 +254,17 @@ class FillsPanel(TablePanel):
             filter_placeholder="Filter symbol or account",
             labels=labels,
             connection_filter=True, connection_column="connection",
+            hidden=HIDDEN_BY_DEFAULT["fills"],
             parent=parent,
         )
+
+    def add_row_actions(self, menu: QMenu, rows: list[Any]) -> None:
+        target = rows[0] if len(rows) == 1 else None
+        symbol = chart_symbol(target) if target is not None else ""
+        chart = menu.addAction(f"Chart {symbol} (double-click)" if symbol else "Chart (double-click)",
+                               lambda: self.double_click(target))
+        chart.setObjectName("chartAction")
+        chart.setEnabled(target is not None)
+
+    def on_row_double_clicked(self, row: Any) -> None:
+        self.chartRequested.emit(chart_symbol(row))

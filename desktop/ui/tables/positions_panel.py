@@ -6,6 +6,11 @@ connection (:func:`~desktop.domain.consolidation.consolidate_positions`; an
 advisor's master accounts left out); each summed row lists its sources in its
 tooltip ("Paper · PAPER: 10 @ 190.00"). With the connection filter set, the sum
 covers that connection's accounts only.
+
+A row's menu: "Close position (double-click)" (what a double-click does: emits
+``activated`` and ``closeRequested`` with the position; the window fills the ticket
+with the opposite side and the whole quantity), "Buy more" / "Sell more"
+(``addRequested``) and "Chart" (``chartRequested(symbol)``, an option's underlying).
 """
 
 from __future__ import annotations
@@ -13,15 +18,22 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from PySide6.QtWidgets import QToolButton, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QMenu, QToolButton, QWidget
 
 from desktop.domain.consolidation import ConsolidatedPosition, consolidate_positions
 
 from .connection_columns import names_of
 from .connection_labels import ALL_CONNECTIONS, ConnectionLabels
-from .definitions import positions_model
+from .definitions import HIDDEN_BY_DEFAULT, positions_model
 from .panel import TablePanel
 from .proxy import TableProxy
+
+
+def chart_symbol(row: Any) -> str:
+    """The symbol to chart for a row about an instrument: an option's underlying."""
+    option = row.instrument.option
+    return option.underlying if option is not None else row.symbol
 
 
 class PositionsPanel(TablePanel):
@@ -35,7 +47,16 @@ class PositionsPanel(TablePanel):
     Account column "All accounts". ``model`` always holds the per-account rows (stage
     there); ``consolidated_model`` is derived from it after each batch. Accounts in
     :meth:`set_consolidation_excluded` (advisors' masters) are left out of the sum.
+
+    ``closeRequested(Position)`` (with ``activated``: double-click or the menu's
+    "Close position"), ``addRequested(Position)`` ("Buy more" a long, "Sell more" a
+    short) and ``chartRequested(str)`` come from a row of one account (a consolidated
+    row belongs to none: only Chart) of a connected connection.
     """
+
+    closeRequested = Signal(object)
+    addRequested = Signal(object)
+    chartRequested = Signal(str)
 
     def __init__(self, labels: ConnectionLabels | None = None, parent: QWidget | None = None) -> None:
         names = names_of(labels)
@@ -52,6 +73,7 @@ class PositionsPanel(TablePanel):
             filter_placeholder="Filter symbol or account",
             labels=labels,
             connection_filter=True, connection_column="connection",
+            hidden=HIDDEN_BY_DEFAULT["positions"],
             parent=parent,
         )
         self.consolidated_model = positions_model(names, span, parent=self)
@@ -131,3 +153,34 @@ class PositionsPanel(TablePanel):
     def on_labels_changed(self, stale: Collection[str]) -> None:
         super().on_labels_changed(stale)
         self.consolidated_model.refresh()  # names and "(disconnected)" in the sources' tooltip
+
+    # ---------------------------------------------------------------- row menu
+    def _why_not_tradeable(self, p: Any) -> str:
+        """Why no order can be prefilled for position ``p`` ("" when one can)."""
+        if not p.connection_id:
+            return "a consolidated row: use an account's row"
+        if self.labels is not None and self.labels.is_stale(p.connection_id):
+            return f"{self.labels.name(p.connection_id)} is disconnected"
+        return ""
+
+    def add_row_actions(self, menu: QMenu, rows: list[Any]) -> None:
+        target = rows[0] if len(rows) == 1 else None
+        why = self._why_not_tradeable(target) if target is not None else "select one position"
+        name = target.instrument.display_name if target is not None else ""
+        close = menu.addAction("Close position (double-click)", lambda: self.double_click(target))
+        close.setObjectName("closePositionAction")
+        long = target is None or target.quantity >= 0
+        more = menu.addAction(f"{'Buy' if long else 'Sell'} more {name}".rstrip(), lambda: self.addRequested.emit(target))
+        more.setObjectName("addToPositionAction")
+        for action in (close, more):
+            action.setEnabled(not why and target is not None and bool(target.quantity))
+            action.setToolTip(why)
+        chart = menu.addAction(f"Chart {chart_symbol(target)}" if target is not None else "Chart",
+                               lambda: self.chartRequested.emit(chart_symbol(target)))
+        chart.setObjectName("chartAction")
+        chart.setEnabled(target is not None)
+        menu.setToolTipsVisible(True)
+
+    def on_row_double_clicked(self, row: Any) -> None:
+        if not self._why_not_tradeable(row) and row.quantity:
+            self.closeRequested.emit(row)

@@ -4,20 +4,26 @@ Row selection, alternating rows, no grid, compact fixed-height rows, movable and
 hideable columns (right-click the header), cell text inset so numbers never touch
 the next column, and compact header hints (:class:`~.header.BlotterHeader`).
 
-Column fitting: a column fits its texts (capped at MAX_AUTO_WIDTH) when rows first
-arrive, then only grows (never shrinks, so live updates do not jitter) whenever a new
-row or a changed value no longer fits, e.g. the watchlist's bid/ask that arrive after
-its empty rows. A column the user resized by hand keeps the user's width; hiding or
-showing a column is not a resize. A restored header state (``auto_fit = False``)
-turns fitting off until "Resize columns" (:meth:`BlotterView.refit`).
-The view's model must be a :class:`~desktop.ui.tables.proxy.TableProxy`.
+Column fitting: an empty table's columns fit their header labels; a column fits its
+texts (capped at MAX_AUTO_WIDTH) when rows first arrive, then only grows (never
+shrinks, so live updates do not jitter) whenever a row comes into sight (inserted,
+scrolled to, or the view grew) or a changed value no longer fits, e.g. the
+watchlist's bid/ask that arrive after its empty rows, or accounts listed below the
+fold. A column the user resized by hand keeps the user's width; hiding or showing a
+column is not a resize. After a restored header state the saved widths are where
+columns start: they still grow to fit (hand-sized ones excepted, see
+:meth:`BlotterView.adopt_restored`); "Resize columns" (:meth:`BlotterView.refit`)
+fits them all afresh. The view's model must be a
+:class:`~desktop.ui.tables.proxy.TableProxy`.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QPoint, QRect, Qt, QTimer
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QMenu, QProxyStyle, QStyle, QTableView, QWidget
 
 from .header import BlotterHeader
@@ -29,8 +35,8 @@ FIT_SAMPLE_ROWS = 100
 """Fitting measures at most this many rows (those in sight, or the changed ones)."""
 CELL_MARGIN = 4
 """Extra horizontal margin of cell text on each side (on top of the style's own)."""
-COLUMN_PADDING = 2 * CELL_MARGIN + 4
-"""Extra width added to the widest text of a column (cell margins plus some air)."""
+COLUMN_PADDING = 2 * CELL_MARGIN + 2
+"""Extra width added to the widest text of a column (the cell margins, and 2 px of air)."""
 
 
 class _CellPaddingStyle(QProxyStyle):
@@ -56,8 +62,8 @@ class BlotterView(QTableView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.auto_fit = True
-        """Fit columns as rows and values arrive; off after a restored header state."""
-        self._fit_pending = False  # rows arrived: measure the rows in sight
+        """Fit columns as rows and values arrive (the options view turns it off and on)."""
+        self._fit_pending = True  # rows arrived or came into sight: measure the rows in sight (none: headers)
         self._changed: list[Any] = []  # row objects whose values changed since the last fit
         self._changed_overflow = False  # more than FIT_SAMPLE_ROWS changed: measure the rows in sight
         self._fitting = False
@@ -93,6 +99,7 @@ class BlotterView(QTableView):
         hh.customContextMenuRequested.connect(self._show_header_menu)
         hh.sectionResized.connect(self._on_section_resized)
         hh.sortIndicatorChanged.connect(self._on_sort_indicator_changed)
+        self.verticalScrollBar().valueChanged.connect(self.request_fit)  # rows scrolled into sight
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
 
     def _follow_app_style(self) -> None:
@@ -126,8 +133,8 @@ class BlotterView(QTableView):
                 signal.connect(slot)
 
     def _model_hooks(self, model: QAbstractItemModel) -> list[tuple[Any, Any]]:
-        return [(model.rowsInserted, self.request_fit), (model.modelReset, self.request_fit),
-                (model.dataChanged, self._note_changed)]
+        return [(model.rowsInserted, self._note_inserted), (model.modelReset, self.request_fit),
+                (model.layoutChanged, self.request_fit), (model.dataChanged, self._note_changed)]
 
     def proxy(self) -> TableProxy:
         """The view's model, a TableProxy."""
@@ -146,34 +153,46 @@ class BlotterView(QTableView):
         self._fit_pending = True
         self._fit_timer.start()
 
+    def _note_inserted(self, parent: QModelIndex, first: int, last: int) -> None:
+        """Rows arrived: fit the rows in sight and the new ones (wherever they are:
+        below the fold too)."""
+        self._note_rows(first, last)
+        self.request_fit()
+
     def _note_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, roles: Any = ()) -> None:
         """Values of shown rows changed: remember those rows for a grow-only fit."""
         if roles and int(Qt.ItemDataRole.DisplayRole) not in [int(r) for r in roles]:
             return
+        self._note_rows(top_left.row(), bottom_right.row())
+        self._fit_timer.start()
+
+    def _note_rows(self, first: int, last: int) -> None:
+        """Remember proxy rows ``first``..``last`` for the next fit (beyond
+        FIT_SAMPLE_ROWS of them: the rows in sight only)."""
         if not self.auto_fit or self._changed_overflow:
             return
-        first, last = top_left.row(), bottom_right.row()
         if last - first + 1 + len(self._changed) > FIT_SAMPLE_ROWS:
             self._changed, self._changed_overflow = [], True
         else:
             proxy = self.proxy()
             self._changed.extend(proxy.row_object(r) for r in range(first, last + 1))
-        self._fit_timer.start()
 
     def maybe_fit(self) -> None:
-        """Fit columns to rows that arrived or changed, if auto-fit is on and the view
-        is shown (a hidden view fits when shown). Connected to the model's ``flushed``."""
+        """Fit columns to rows that arrived, changed or came into sight, if auto-fit is
+        on and the view is shown (a hidden view fits when shown); an empty table's
+        columns fit their headers. Connected to the model's ``flushed``."""
         if not (self.auto_fit and self.isVisible()):
             return
         self._fit_timer.stop()
-        if (self._fit_pending or self._changed_overflow) and self.proxy().rowCount():
-            rows = self._rows_in_sight() + self._changed
-        elif self._changed:
-            rows = self._changed
-        else:
+        if not (self._fit_pending or self._changed_overflow or self._changed):
             return
+        sight = self._fit_pending or self._changed_overflow
+        rows = (self._rows_in_sight() if sight else []) + self._changed
         self._fit_pending, self._changed, self._changed_overflow = False, [], False
-        self._fit(rows, [c for c in self.visible_columns() if c not in self._user_sized])
+        columns = [c for c in self.visible_columns() if c not in self._user_sized]
+        if not rows:  # nothing to measure yet: headers only, of columns not fitted before
+            columns = [c for c in columns if c not in self._fitted]
+        self._fit(rows, columns)
 
     def fit_columns(self, grow_only: bool = False) -> None:
         """Fit every shown column to the rows in sight (``grow_only``: keep wider ones).
@@ -192,12 +211,19 @@ class BlotterView(QTableView):
         self._changed, self._changed_overflow, self._fit_pending = [], False, False
         self.fit_columns()
 
-    def forget_fitting(self, auto_fit: bool) -> None:
-        """After a restored header state: ``auto_fit`` on or off, no column fitted or
-        hand-sized yet."""
-        self.auto_fit = auto_fit
-        self._user_sized.clear()
-        self._fitted.clear()
+    def adopt_restored(self, user_sized: set[int]) -> None:
+        """After a restored header state: its widths are where columns start (they only
+        grow from there, to fit rows), except ``user_sized`` (logical columns the user
+        had resized by hand: they keep their width)."""
+        self.auto_fit = True
+        self._fitted = set(range(self.horizontalHeader().count()))
+        self._user_sized = set(user_sized)
+        self._changed, self._changed_overflow = [], False
+        self.request_fit()
+
+    def user_sized_columns(self) -> frozenset[int]:
+        """Logical columns the user resized by hand (auto-fitting leaves them alone)."""
+        return frozenset(self._user_sized)
 
     def fit_state(self) -> tuple[bool, frozenset[int], frozenset[int]]:
         """Opaque fitting state, to carry over a model swap (see :meth:`set_fit_state`)."""
@@ -211,10 +237,10 @@ class BlotterView(QTableView):
     def column_need(self, column: int, rows: list[Any]) -> int:
         """Width (px) column ``column`` needs for ``rows``' texts and its header label,
         capped at MAX_AUTO_WIDTH."""
-        fm = self.fontMetrics()
+        fm = QFontMetricsF(self.font())  # fractional: text is laid out at fractional widths (119.45 px, not 119)
         margin = 2 * (self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1)
         col = self.proxy().keyed_model().columns[column]
-        text = max((fm.horizontalAdvance(col.display(r)) for r in rows), default=0)
+        text = math.ceil(max((fm.horizontalAdvance(col.display(r)) for r in rows), default=0))
         return min(max(text + margin + COLUMN_PADDING, self.horizontalHeader().sectionSizeHint(column)), MAX_AUTO_WIDTH)
 
     def _fit(self, rows: list[Any], columns: list[int], exact: bool = False) -> None:
@@ -268,6 +294,12 @@ class BlotterView(QTableView):
         """Fit columns deferred while the view was hidden."""
         super().showEvent(event)
         self.maybe_fit()
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        """A taller view shows more rows: fit them (grow only)."""
+        super().resizeEvent(event)
+        if event.size().height() > event.oldSize().height():
+            self.request_fit()
 
     def _rows_in_sight(self) -> list[Any]:
         proxy = self.proxy()
