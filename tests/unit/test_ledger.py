@@ -175,6 +175,24 @@ def test_fill_for_another_account_is_refused():
         Ledger().apply_fill(fill("BUY", 1, "10", account="OTHER"))
 
 
+def test_a_fill_that_fails_half_way_leaves_the_ledger_unchanged(monkeypatch):
+    import decimal
+
+    from desktop.brokers.paper import ledger as ledger_module
+
+    led = Ledger()
+    led.apply_fill(fill("BUY", 3, "10.01"))
+    before = led.to_state()
+
+    def overflow(value):
+        raise decimal.InvalidOperation("too many digits")
+
+    monkeypatch.setattr(ledger_module, "tidy", overflow)  # the reduction's rounding fails after cash was worked out
+    with pytest.raises(decimal.InvalidOperation):
+        led.apply_fill(fill("SELL", 1, "11"))
+    assert led.to_state() == before
+
+
 def test_state_round_trip_is_json_safe_and_exact():
     led = Ledger(account_id="P1", starting_cash=D("25000.50"))
     led.apply_fill(fill("BUY", 3, "10.01", account="P1"))

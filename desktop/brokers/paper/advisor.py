@@ -42,6 +42,7 @@ from ..errors import InvalidRequestError, NotFoundError, OrderRejectedError
 from .advisor_accounts import MASTER_ID
 from .fillmodel import option_quote, reference_price
 from .group_orders import GroupDesk
+from .order_input import check_fields, checked_request, number_arg
 from .preview import account_impact, build_preview, preview_price
 
 P6 = "p6"
@@ -139,18 +140,24 @@ class AdvisorSide:
         rec = groups.get(group, order_id)
         if rec.order.status.is_closed:
             raise OrderRejectedError(f"order {order_id} is {rec.order.status.value.lower()} and can no longer be modified")
+        amount, limit_price = number_arg("amount", amount), number_arg("limit_price", limit_price)
+        stop_price = number_arg("stop_price", stop_price)
         if amount is None and limit_price is None and stop_price is None:
             raise InvalidRequestError("nothing to modify: give amount, limit_price or stop_price")
-        if amount == rec.order.amount:  # unchanged: keep the split (A/N values move as clients trade)
+        old = rec.order
+        new_limit = old.limit_price if limit_price is None else limit_price
+        new_stop = old.stop_price if stop_price is None else stop_price
+        check_fields(old.instrument, old.type, old.amount if amount is None else amount, new_limit, new_stop)
+        if amount == old.amount:  # unchanged: keep the split (A/N values move as clients trade)
             amount = None
             if limit_price is None and stop_price is None:
-                return rec.order
-        if amount is not None and amount <= rec.order.filled:
-            raise InvalidRequestError(f"amount {amount} must exceed the filled quantity {rec.order.filled}", field="amount")
+                return old
+        if amount is not None and amount <= old.filled:
+            raise InvalidRequestError(f"amount {amount} must exceed the filled quantity {old.filled}", field="amount")
         try:
-            probe = OrderRequest(connection_id=self.connection_id, account_id=group, instrument=rec.order.instrument, side=rec.order.side, type=rec.order.type,
-                                 amount=amount or rec.order.amount, limit_price=limit_price or rec.order.limit_price,
-                                 stop_price=stop_price or rec.order.stop_price, client_order_id=rec.order.client_order_id)
+            probe = OrderRequest(connection_id=self.connection_id, account_id=group, instrument=old.instrument, side=old.side,
+                                 type=old.type, amount=old.amount if amount is None else amount, limit_price=new_limit,
+                                 stop_price=new_stop, client_order_id=old.client_order_id)
             split = self._split(groups, probe, amount) if amount is not None else None
         except ValidationError as exc:
             err = exc.errors()[0]
@@ -170,6 +177,7 @@ class AdvisorSide:
         allocation summed. Raises NotFoundError (unknown account), InvalidRequestError
         (no price to value it at, or the group cannot allocate it)."""
         self.check_request(request)
+        request = checked_request(request)
         if self._is_master(request.account_id):
             raise InvalidRequestError(f"the master account {MASTER_ID} does not trade", field="account_id")
         last, _bar = self._market_now(request)

@@ -19,12 +19,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from desktop.domain import Bar, Fill, Instrument, Interval, OptionChain, Order, OrderRequest, OrderStatus, QuestionHandler, Quote
+from desktop.domain import (Bar, ConnectionState, Fill, Instrument, Interval, OptionChain, Order, OrderRequest, OrderStatus,
+                            QuestionHandler, Quote)
 
 from ..base import Broker
 from ..capabilities import BrokerCapabilities
 from ..errors import OrderRejectedError, UnavailableError
 from ..streams import Topic, counted
+from ..transport import Supervisor
 from .account_book import ACCOUNT_ID, AccountBook
 from .account_store import AccountStore
 from .advisor import AdvisorSide
@@ -34,13 +36,12 @@ from .market import MarketSimulator
 from .matching import MatchingEngine
 from .option_desk import OptionDesk
 from .options_market import OptionsMarket
+from .order_input import checked_request, usable_price
 from .playback import play_minutes
 from .replay import DEFAULT_START
+from .replay_loop import ReplayLoop
 
 log = logging.getLogger(__name__)
-
-MAX_MINUTES_PER_TICK = 120
-CLOCK_SAVE_SECONDS = 2.0
 
 CAPABILITIES = BrokerCapabilities(
     streaming_bars=True,
@@ -66,14 +67,16 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
     demo instead: a master account, four client accounts each with its own ledger and
     engine, allocation groups and group orders (see :mod:`.advisor`).
     ``connection_id``: the connection this instance serves (default "paper"); every
-    object it reports carries it.
+    object it reports carries it. ``supervisor``: runs the replay loop (see
+    :mod:`.replay_loop`); a replay that keeps failing shows in ``watch_connection``.
     """
 
     name = "paper"
     display_name = "Paper"
 
     def __init__(self, store_path: Path | str | None = None, *, tick_seconds: float = 0.05, autostart: bool = True,
-                 market: MarketSimulator | None = None, advisor: bool = False, connection_id: str | None = None) -> None:
+                 market: MarketSimulator | None = None, advisor: bool = False, connection_id: str | None = None,
+                 supervisor: Supervisor | None = None) -> None:
         self._connection_id = connection_id
         self.advisor = advisor
         self._account_ids: tuple[str, ...] = CLIENT_IDS if advisor else (ACCOUNT_ID,)
@@ -94,7 +97,10 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
         self._option_watch: dict[str, int] = {}  # OCC symbol -> watch_quotes subscribers
         self._desk: OptionDesk | None = None
         self._connected = False
-        self._clock_saved_at = 0.0
+        self._replay: ReplayLoop | None = None
+        self.supervisor = supervisor or Supervisor(name="Paper")
+        self.supervisor.on_state = lambda task, state: self._states.publish(state)
+        self._states: Topic[ConnectionState] = Topic()
 
     @classmethod
     def open(cls, store_path: Path | str, advisor: bool = False, connection_id: str | None = None) -> "PaperBroker":
@@ -144,8 +150,9 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
         self._connected = True
         self._publish_events([e for eng in self._engines.values() for e in self._desk.settle_missed(eng)])
         if self.autostart:
-            self._task = asyncio.ensure_future(self._replay_loop())
-            self._task.set_name("paper-replay")
+            self._replay = ReplayLoop(lambda: self.market.clock, lambda minutes: self.advance_minutes(minutes),
+                                      self._save_clock, self.supervisor, self.tick_seconds)
+            self._task = self._replay.start()
 
     async def close(self) -> None:
         """Stop the replay, save everything, end every watch_* iterator."""
@@ -156,11 +163,12 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+        await self.supervisor.close()
         try:
             self._save_state()
         except UnavailableError:  # close anyway: what was saved before stays consistent
             log.exception("paper broker: the last state could not be saved on close")
-        for topic in (self._orders, self._quotes, self._bars):
+        for topic in (self._orders, self._quotes, self._bars, self._states):
             topic.close()
         self._store.close()
 
@@ -196,27 +204,6 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
             self._store.save_account(account)
 
     # -- the replay ---------------------------------------------------------
-    async def _replay_loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        last = loop.time()
-        failing = ""
-        while True:
-            await asyncio.sleep(self.tick_seconds)
-            now = loop.time()
-            try:
-                minutes = self.market.clock.advance(now - last)
-                if minutes:
-                    self.advance_minutes(min(minutes, MAX_MINUTES_PER_TICK))
-                if now - self._clock_saved_at > CLOCK_SAVE_SECONDS:
-                    self._clock_saved_at = now
-                    self._save_clock()
-                failing = ""
-            except Exception as exc:  # a failing tick (e.g. a full disk) must not stop the market for good
-                if repr(exc) != failing:  # log each new failure once, not every tick
-                    failing = repr(exc)
-                    log.exception("paper replay tick failed; the replay keeps running")
-            last = now
-
     def advance_minutes(self, minutes: int) -> None:
         """Play ``minutes`` replayed minutes now: match orders, publish bars/quotes/orders."""
         market, desk = self.market, self._option_desk
@@ -291,6 +278,7 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
         :meth:`AdvisorSide._create_group_order` (asks question "p6" first).
         """
         self.check_request(request)
+        request = checked_request(request)
         if self._group_desk(request.account_id) is not None:
             return self.owned(await self._create_group_order(request, confirm))
         if self._is_master(request.account_id):
@@ -341,7 +329,10 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
         return self.owned(order)
 
     def estimate_commission(self, request: OrderRequest, price: Decimal) -> Decimal | None:
-        """The paper commission model's charge for the whole order at ``price``."""
+        """The paper commission model's charge for the whole order at ``price``; None
+        when the amount or the price is not a usable number (NaN, infinity, <= 0, too large)."""
+        if not (usable_price(request.amount) and usable_price(price)):
+            return None
         return self.engine.fees(request.instrument)(request.amount, price, request.instrument.multiplier)
 
     # -- streams ------------------------------------------------------------
@@ -362,6 +353,12 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
         with counted(self._bar_subscriptions, [(symbol, interval)]):
             async for bar in self._bars.subscribe(lambda b: b.symbol == symbol and b.interval is interval):
                 yield bar
+
+    async def watch_connection(self) -> AsyncIterator[ConnectionState]:
+        """RECONNECTING "market replay failing: see the log" while the replay keeps
+        failing, CONNECTED "market replay restored" once it works again; until close()."""
+        async for state in self._states.subscribe(lambda s: True):
+            yield state
 
     async def watch_orders(self, account_id: str) -> AsyncIterator[Order]:
         """The account's working orders now, then every change of its orders (a group's:

@@ -36,6 +36,7 @@ fill_id     option fill                                    share fill
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
@@ -44,6 +45,8 @@ from desktop.domain import Fill, Instrument, OptionRight, OrderSide
 
 from .ledger import ZERO
 from .matching import Event, MatchingEngine
+
+log = logging.getLogger(__name__)
 
 ITM_THRESHOLD = Decimal("0.01")
 """How far in the money an option must finish to be exercised / assigned."""
@@ -79,23 +82,32 @@ def settle_expiries(engine: MatchingEngine, day: date, now: datetime, close_of: 
         close = close_of(contract.underlying, contract.expiry)
         if close is None:
             continue
-        events += _settle(engine, holding.instrument, holding.quantity, close, now, share_instrument(contract.underlying))
+        try:
+            events += _settle(engine, holding.instrument, holding.quantity, close, now, share_instrument(contract.underlying))
+        except Exception:  # noqa: BLE001 - one position that cannot be settled must not stop the others (nothing booked)
+            log.exception("paper account %s: %s could not be settled; it stays open", engine.ledger.account_id, symbol)
     return events
 
 
 def _settle(engine: MatchingEngine, inst: Instrument, quantity: Decimal, close: Decimal, now: datetime,
             shares: Instrument) -> list[Fill]:
+    def fill(prefix: str, instrument: Instrument, side: OrderSide, amount: Decimal, price: Decimal, note: str) -> Fill:
+        return Fill(broker=engine.ledger.broker, account_id=engine.ledger.account_id, fill_id=engine.next_fill_id(prefix),
+                    order_id="", instrument=instrument, side=side, amount=amount, price=price, commission=ZERO,
+                    timestamp=now, note=note)
+
+    return [engine.book_fill(f) for f in _settlement_fills(engine, inst, quantity, close, shares, fill)]
+
+
+def _settlement_fills(engine: MatchingEngine, inst: Instrument, quantity: Decimal, close: Decimal, shares: Instrument,
+                      fill: Callable[..., Fill]) -> list[Fill]:
+    """The fills settling ``quantity`` of option ``inst`` at the underlying's ``close``,
+    made (not yet booked) by ``fill(prefix, instrument, side, amount, price, note)``."""
     contract = inst.option
     assert contract is not None
     value = intrinsic_value(contract.right, contract.strike, close)
     long, count, mult = quantity > 0, abs(quantity), contract.multiplier
     closing_side = OrderSide.SELL if long else OrderSide.BUY
-
-    def fill(prefix: str, instrument: Instrument, side: OrderSide, amount: Decimal, price: Decimal, note: str) -> Fill:
-        return engine.book_fill(Fill(broker=engine.ledger.broker, account_id=engine.ledger.account_id,
-                                     fill_id=engine.next_fill_id(prefix), order_id="", instrument=instrument,
-                                     side=side, amount=amount, price=price, commission=ZERO, timestamp=now, note=note))
-
     if value < ITM_THRESHOLD:
         return [fill("EXP", inst, closing_side, count, ZERO, "expired worthless")]
     call = contract.right is OptionRight.CALL

@@ -214,32 +214,43 @@ class GroupDesk:
         ``amount`` (the new total, > filled) is re-split as ``split`` (the allocation
         of ``amount``) and applied child by child (see :func:`modify_targets`): a
         child whose target equals its filled quantity is canceled, an account with
-        no child that now gets shares gets a new child. Returns the children's events.
-        Raises NotFoundError, OrderRejectedError, InvalidRequestError (amount)."""
+        no child that now gets shares gets a new child. Every child's change is
+        checked first: when one is refused nothing changes (OrderRejectedError naming
+        the account). Returns the children's events. Raises NotFoundError,
+        OrderRejectedError, InvalidRequestError (amount, prices)."""
         rec = self.get(group, order_id)
         if rec.order.status.is_closed:
             raise OrderRejectedError(f"order {order_id} is {rec.order.status.value.lower()} and can no longer be modified")
         children = {c.account_id: c for c in self.children(rec)}
         targets = ({aid: c.amount for aid, c in children.items()} if amount is None or split is None
                    else modify_targets(split, children, amount))
+        changes = {}  # child account -> its modify arguments; all checked before any is applied
+        for aid, target in targets.items():
+            child = children.get(aid)
+            if child is not None and child.status.is_working and target > child.filled and (
+                    target != child.amount or limit_price is not None or stop_price is not None):
+                changes[aid] = dict(amount=None if target == child.amount else target, limit_price=limit_price,
+                                    stop_price=stop_price, now=now)
+                try:
+                    self.engines[aid].check_modify(child.order_id, **changes[aid])
+                except OrderRejectedError as exc:
+                    raise OrderRejectedError(f"{aid}: {exc.message}; nothing was changed", code=exc.code) from None
         events: list[Event] = []
         for aid, target in targets.items():
             child = children.get(aid)
             if child is None:
                 if target > 0:
-                    req = OrderRequest(connection_id=rec.order.connection_id or "paper", account_id=group, instrument=rec.order.instrument, side=rec.order.side,
-                                       type=rec.order.type, amount=target, time_in_force=rec.order.time_in_force,
-                                       limit_price=limit_price or rec.order.limit_price,
-                                       stop_price=stop_price or rec.order.stop_price,
+                    req = OrderRequest(connection_id=rec.order.connection_id or "paper", account_id=group,
+                                       instrument=rec.order.instrument, side=rec.order.side, type=rec.order.type,
+                                       amount=target, time_in_force=rec.order.time_in_force,
+                                       limit_price=rec.order.limit_price if limit_price is None else limit_price,
+                                       stop_price=rec.order.stop_price if stop_price is None else stop_price,
                                        client_order_id=rec.order.client_order_id)
                     events += self._submit_child(rec, aid, req, target, now, last, bar)
-            elif child.status.is_working:
-                if target <= child.filled:
-                    events.append(self.engines[aid].cancel(child.order_id, now, "canceled: group order reduced"))
-                elif target != child.amount or limit_price is not None or stop_price is not None:
-                    events.append(self.engines[aid].modify(
-                        child.order_id, amount=None if target == child.amount else target,
-                        limit_price=limit_price, stop_price=stop_price, now=now))
+            elif child.status.is_working and target <= child.filled:
+                events.append(self.engines[aid].cancel(child.order_id, now, "canceled: group order reduced"))
+            elif aid in changes:
+                events.append(self.engines[aid].modify(child.order_id, **changes[aid]))
         update = {k: v for k, v in (("amount", amount), ("limit_price", limit_price), ("stop_price", stop_price)) if v is not None}
         if update:
             if amount is not None:

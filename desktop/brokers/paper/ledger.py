@@ -94,38 +94,37 @@ class Ledger:
         Buys pay cost + commission, sells receive proceeds - commission. Raises
         ValueError when the fill belongs to another account or currency. The ledger
         itself accepts any fill (even one that goes short); the matching engine
-        enforces the cash-account rules before filling.
+        enforces the cash-account rules before filling. All or nothing: when it
+        raises (also an arithmetic error), the ledger is unchanged.
         """
         if fill.account_id != self.account_id:
             raise ValueError(f"fill {fill.fill_id} is for account {fill.account_id}, not {self.account_id}")
         if fill.instrument.currency != self.currency:
             raise ValueError(f"fill {fill.fill_id} is in {fill.instrument.currency}, not {self.currency}")
         value = fill.cost
-        if fill.side is OrderSide.BUY:
-            self.cash -= value + fill.commission
-        else:
-            self.cash += value - fill.commission
-        self.total_commissions += fill.commission
-        h = self.holdings.get(fill.symbol)
-        if h is None:
-            h = self.holdings[fill.symbol] = Holding(fill.instrument)
+        cash = self.cash - (value + fill.commission) if fill.side is OrderSide.BUY else self.cash + (value - fill.commission)
+        commissions = self.total_commissions + fill.commission
+        old = self.holdings.get(fill.symbol) or Holding(fill.instrument)
+        quantity, basis, realized = old.quantity, old.cost_basis, old.realized_pnl
         signed = fill.amount * fill.side.sign
         unit = fill.price * fill.instrument.multiplier
-        if h.quantity == 0 or (h.quantity > 0) == (signed > 0):
-            h.quantity += signed
-            h.cost_basis += signed * unit
-            return
-        held = abs(h.quantity)
-        sign = 1 if h.quantity > 0 else -1
-        closing = min(abs(signed), held)
-        removed = h.cost_basis if closing == held else tidy(h.cost_basis * closing / held)
-        h.realized_pnl += sign * closing * unit - removed
-        h.cost_basis -= removed
-        h.quantity -= sign * closing
-        leftover = abs(signed) - closing
-        if leftover:  # flipped: the rest opens a new position at the fill price
-            h.quantity = -sign * leftover
-            h.cost_basis = -sign * leftover * unit
+        if quantity == 0 or (quantity > 0) == (signed > 0):
+            quantity, basis = quantity + signed, basis + signed * unit
+        else:
+            held = abs(quantity)
+            sign = 1 if quantity > 0 else -1
+            closing = min(abs(signed), held)
+            removed = basis if closing == held else tidy(basis * closing / held)
+            realized += sign * closing * unit - removed
+            basis -= removed
+            quantity -= sign * closing
+            leftover = abs(signed) - closing
+            if leftover:  # flipped: the rest opens a new position at the fill price
+                quantity, basis = -sign * leftover, -sign * leftover * unit
+        # every figure is computed: now book them (an arithmetic error above changed nothing)
+        self.cash, self.total_commissions = cash, commissions
+        holding = self.holdings.setdefault(fill.symbol, old)
+        holding.quantity, holding.cost_basis, holding.realized_pnl = quantity, basis, realized
 
     # -- reservations ---------------------------------------------------------
     def reserve(self, order_id: str, symbol: str, *, cash: Decimal = ZERO, quantity: Decimal = ZERO) -> None:

@@ -25,32 +25,38 @@ booked on the engine's :class:`Ledger`. Rules:
   options use ``option_commission`` ($0.65 per contract, $1.00 minimum).
 * Options fill at the quote of ``option_pricer`` (ask / bid), on submit and on each
   :meth:`on_option_quotes`; position-effect rules and the rest in :mod:`.fillmodel`.
+* Failures: a fill is computed whole before anything is booked (an arithmetic error
+  changes nothing); an order whose matching raises unexpectedly is canceled with a
+  reason (logged) and the other orders match on; order numbers pass
+  :mod:`.order_input` (field errors, never ``decimal`` exceptions).
 * Persistence: :meth:`MatchingEngine.to_state` / :meth:`MatchingEngine.from_state`
   (see :mod:`.engine_state`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import logging
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Union
 
-from pydantic_core import PydanticCustomError
-
 from desktop.brokers.errors import InvalidRequestError, NotFoundError, OrderRejectedError
 from desktop.domain import Bar, Fill, Order, OrderRequest, OrderSide, OrderStatus, TimeInForce, utc_now
-from desktop.domain.order import check_order_fields, order_from_request
+from desktop.domain.order import order_from_request
 
 from .commission import OPTION_COMMISSION, CommissionModel
 from .engine_state import STATE_VERSION, engine_from_state, engine_to_state
 from .fillmodel import (OptionPricer, bar_path, first_touch, marketable_price, match_on_path, option_quote, ref_price,
                         reference_price, touch_price, unfilled_reason)
 from .ledger import ZERO, Ledger, tidy
+from .order_input import check_fields, number_arg
 from .risk import Book, entry_reason, fill_fee, fill_quantity, reserve_cash, risk_reason
 
 __all__ = ["STATE_VERSION", "Event", "MatchingEngine", "bar_path"]  # bar_path: imported from here by tests
+
+log = logging.getLogger(__name__)
 
 Event = Union[Order, Fill]
 """What the engine emits: a new Order snapshot or a Fill."""
@@ -175,20 +181,29 @@ class MatchingEngine:
 
         Re-validated like a new order (against the engine's last price). Raises
         NotFoundError, OrderRejectedError (closed, or a failed check, with the
-        reason), InvalidRequestError naming the field (nothing to change, price not
-        allowed for the type, tick / lot size, amount not above what is filled).
-        Takes effect from the next bar; time priority is kept.
+        reason), InvalidRequestError naming the field (nothing to change, not a
+        number, NaN, infinity, zero or below, too large, price not allowed for the
+        type, tick / lot size, amount not above what is filled). Takes effect from
+        the next bar; time priority is kept.
         """
+        changed, book = self.check_modify(order_id, amount=amount, limit_price=limit_price, stop_price=stop_price, now=now)
+        self._orders[order_id], self._books[order_id] = changed, book
+        self._reserve(order_id)
+        return changed
+
+    def check_modify(self, order_id: str, *, amount: Decimal | None = None, limit_price: Decimal | None = None,
+                     stop_price: Decimal | None = None, now: datetime | None = None) -> tuple[Order, Book]:
+        """What :meth:`modify` would make of the order (its new state and book),
+        raising what :meth:`modify` raises; changes nothing."""
         order = self._working(order_id, "modified")
+        amount, limit_price = number_arg("amount", amount), number_arg("limit_price", limit_price)
+        stop_price = number_arg("stop_price", stop_price)
         if amount is None and limit_price is None and stop_price is None:
             raise InvalidRequestError("nothing to modify: give amount, limit_price or stop_price")
         new_amount = order.amount if amount is None else amount
         lp = order.limit_price if limit_price is None else limit_price
         sp = order.stop_price if stop_price is None else stop_price
-        try:
-            check_order_fields(order.instrument, order.type, new_amount, lp, sp)
-        except PydanticCustomError as exc:
-            raise InvalidRequestError(exc.message(), field=(exc.context or {}).get("field")) from None
+        check_fields(order.instrument, order.type, new_amount, lp, sp)
         if new_amount <= order.filled:
             raise InvalidRequestError(f"amount {new_amount} must exceed the filled quantity {order.filled}", field="amount")
         ts = now or utc_now()
@@ -198,9 +213,7 @@ class MatchingEngine:
         reason = self._risk_reason(changed, book, last, order_id)
         if reason:
             raise OrderRejectedError(reason)
-        self._orders[order_id], self._books[order_id] = changed, book
-        self._reserve(order_id)
-        return changed
+        return changed, book
 
     # -- market events ----------------------------------------------------------
     def on_bar(self, symbol: str, bar: Bar, now: datetime | None = None) -> list[Event]:
@@ -212,16 +225,19 @@ class MatchingEngine:
         self._last[symbol] = bar.close
         path, events = bar_path(bar), []
         for oid in [i for i in self._books if self._orders[i].symbol == symbol]:
-            if oid not in self._books or self._orders[oid].created_at > bar.start:
-                continue
-            book = self._books[oid]
-            trig, price = match_on_path(self._orders[oid], book.triggered, path)
-            if trig is not None:
-                book.triggered = True
-                if self._orders[oid].filled == 0:
-                    events.append(self._set(oid, ts, status=_S.TRIGGERED))
-            if price is None:
-                continue
+            if oid in self._books and self._orders[oid].created_at <= bar.start:
+                events += self._isolated(oid, ts, lambda oid=oid: self._match_bar(oid, symbol, bar, path, ts))
+        return events
+
+    def _match_bar(self, oid: str, symbol: str, bar: Bar, path: list[Decimal], ts: datetime) -> list[Event]:
+        events: list[Event] = []
+        book = self._books[oid]
+        trig, price = match_on_path(self._orders[oid], book.triggered, path)
+        if trig is not None:
+            book.triggered = True
+            if self._orders[oid].filled == 0:
+                events.append(self._set(oid, ts, status=_S.TRIGGERED))
+        if price is not None:
             events += self._trade(oid, self._capacity(symbol, bar), price, ts, bar)
         return events
 
@@ -231,15 +247,18 @@ class MatchingEngine:
         processing cancels their orders) do not trade."""
         events: list[Event] = []
         for oid in [i for i in self._books if self._orders[i].instrument.is_option]:
-            order = self._orders[oid]
-            bid, ask, why = option_quote(self.option_pricer, order.instrument)
-            if why:
-                continue
-            if (ref := reference_price(order.side, bid, ask)) is not None:
-                self._last[order.symbol] = ref
-            if (price := touch_price(order, bid, ask)) is not None:
-                events += self._trade(oid, order.remaining, price, now, None)
+            events += self._isolated(oid, now, lambda oid=oid: self._match_quote(oid, now))
         return events
+
+    def _match_quote(self, oid: str, now: datetime) -> list[Event]:
+        order = self._orders[oid]
+        bid, ask, why = option_quote(self.option_pricer, order.instrument)
+        if why:
+            return []
+        if (ref := reference_price(order.side, bid, ask)) is not None:
+            self._last[order.symbol] = ref
+        price = touch_price(order, bid, ask)
+        return self._trade(oid, order.remaining, price, now, None) if price is not None else []
 
     def book_fill(self, fill: Fill) -> Fill:
         """Record a fill made outside matching (exercise, assignment, expiry): booked on
@@ -270,12 +289,15 @@ class MatchingEngine:
         """Cash a buy may still spend: remaining value at its reserve price + commission."""
         return reserve_cash(order, book, market_buffer=self.market_buffer, fees=self.fees(order.instrument))
 
-    def _reserve(self, oid: str) -> None:
-        order = self._orders[oid]
+    def _held(self, order: Order, book: Book) -> tuple[Decimal, Decimal]:
+        """(cash, quantity) working ``order`` holds back: a buy its reserve cash, a sell its remaining shares."""
         if order.side is OrderSide.BUY:
-            self.ledger.reserve(oid, order.symbol, cash=self._reserve_cash(order, self._books[oid]))
-        else:
-            self.ledger.reserve(oid, order.symbol, quantity=order.remaining)
+            return reserve_cash(order, book, market_buffer=self.market_buffer, fees=self.fees(order.instrument)), ZERO
+        return ZERO, order.remaining
+
+    def _reserve(self, oid: str) -> None:
+        cash, quantity = self._held(self._orders[oid], self._books[oid])
+        self.ledger.reserve(oid, self._orders[oid].symbol, cash=cash, quantity=quantity)
 
     def _working(self, oid: str, verb: str) -> Order:
         if (order := self.get_order(oid)).status.is_closed:
@@ -302,28 +324,46 @@ class MatchingEngine:
         return events
 
     def _fill(self, oid: str, qty: Decimal, price: Decimal, now: datetime, bar: Bar | None) -> list[Event]:
+        """Fill ``qty`` of ``oid`` at ``price``: every figure is computed first, then
+        booked, so an arithmetic error leaves the engine and ledger unchanged."""
         order, book = self._orders[oid], self._books[oid]
         fee = fill_fee(order, book, qty, price, self.fees(order.instrument))
         fill = Fill(broker="paper", account_id=order.account_id, fill_id=self._next("fill", "F"), order_id=oid,
                     client_order_id=order.client_order_id, instrument=order.instrument, side=order.side,
                     amount=qty, price=price, commission=fee, timestamp=now, allocation_group=order.allocation_group)
-        self.ledger.apply_fill(fill)
+        notional, filled = book.notional + qty * price, order.filled + qty
+        done = filled == order.amount
+        snap = order.model_copy(update={"filled": filled, "remaining": order.amount - filled, "average": tidy(notional / filled),
+                                        "commission": order.commission + fee, "updated_at": now,
+                                        "status": _S.FILLED if done else _S.PARTIALLY_FILLED})
+        held = None if done else self._held(snap, replace(book, notional=notional))
+        self.ledger.apply_fill(fill)  # all or nothing; nothing below can fail
         self._fills.append(fill)
         if bar is not None:  # options take no share of bar volume
             start, used = self._used.get(order.symbol, ("", ZERO))
             key = bar.start.isoformat()
             self._used[order.symbol] = (key, (used if start == key else ZERO) + qty)
-        book.notional += qty * price
-        filled = order.filled + qty
-        done = filled == order.amount
-        snap = self._set(oid, now, filled=filled, remaining=order.amount - filled, average=tidy(book.notional / filled),
-                         commission=order.commission + fee, status=_S.FILLED if done else _S.PARTIALLY_FILLED)
-        if done:
+        book.notional = notional
+        self._orders[oid] = snap
+        if held is None:
             self.ledger.release(oid)
             del self._books[oid]
         else:
-            self._reserve(oid)
+            self.ledger.reserve(oid, order.symbol, cash=held[0], quantity=held[1])
         return [fill, snap]
+
+    def _isolated(self, oid: str, now: datetime, step: Callable[[], list[Event]]) -> list[Event]:
+        """``step()`` (matching order ``oid``); an unexpected exception cancels that
+        order with a reason (logged) instead of stopping the other orders, now and
+        every minute after."""
+        try:
+            return step()
+        except Exception as exc:  # noqa: BLE001 - one broken order must not stop the market
+            log.exception("paper order %s could not be matched; canceling it", oid)
+            if oid not in self._books:
+                return []
+            return [self._close(oid, _S.CANCELED, f"canceled: the paper broker could not match this order "
+                                                  f"({type(exc).__name__})", now)]
 
     def _set(self, oid: str, now: datetime, **changes: Any) -> Order:
         self._orders[oid] = self._orders[oid].model_copy(update={**changes, "updated_at": now})
