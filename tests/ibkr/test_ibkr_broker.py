@@ -126,7 +126,8 @@ def test_group_order_questions_fills_and_positions(tmp_path, arun):
 
             try:
                 last = await _last_price(broker)
-                order = await broker.create_order(_limit("ByNetLiq", 100, _price(last * Decimal("1.02"))), confirm=yes)
+                # 5% above the market: past IBKR's o163 price precaution (3%, as the emulator documents)
+                order = await broker.create_order(_limit("ByNetLiq", 100, _price(last * Decimal("1.05"))), confirm=yes)
                 listed = await broker.fetch_orders("ByNetLiq")
                 final = await _fill_until(gw, broker, "ByNetLiq", order.order_id)
                 fills = {cid: await broker.fetch_fills(cid) for cid in CLIENTS}

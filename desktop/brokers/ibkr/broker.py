@@ -55,7 +55,7 @@ from .marketdata import BAR_SIZES, bars_from_history, history_params, select_bar
 from .orders import OrderDesk
 from .positions import fetch_positions
 from .session import IbkrSession
-from .stream import IbkrStream
+from .stream import ALLOWED_SILENCE, IbkrStream
 
 log = logging.getLogger("desktop.brokers.ibkr")
 
@@ -96,6 +96,10 @@ class IbkrBroker(Broker):
     refresh; bar polls are guarded per poll): restarted when they die, and a task that
     keeps failing shows in ``watch_connection`` as RECONNECTING "<what> failing: see
     the log" until it works again. Default: a :class:`Supervisor` named "IBKR".
+    ``allowed_silence``: seconds the websocket may stay silent (no frame, not even the
+    gateway's ~10 s heartbeat) before it counts as dead: the connection shows
+    RECONNECTING (its rows stale) and the stream is re-opened; default 13 s (one
+    heartbeat + 3 s, :data:`~desktop.brokers.ibkr.stream.ALLOWED_SILENCE`).
     """
 
     name = "ibkr"
@@ -105,8 +109,9 @@ class IbkrBroker(Broker):
                  account_id: str | None = None, poll_interval: float = 5.0, pacer: Pacer | None = None,
                  timeout: float = 10.0, session_poll: float = 2.0, tickle_interval: float = 60.0,
                  reconcile_delay: float = 5.0, connection_id: str | None = None,
-                 supervisor: Supervisor | None = None) -> None:
+                 supervisor: Supervisor | None = None, allowed_silence: float = ALLOWED_SILENCE) -> None:
         self._connection_id = connection_id
+        self.allowed_silence = allowed_silence
         self.supervisor = supervisor or Supervisor(name="IBKR")
         self.supervisor.on_state = self._task_state
         self.base_url = base_url.rstrip("/")
@@ -190,7 +195,8 @@ class IbkrBroker(Broker):
         await self.client.open()
         await self.session.start()  # runs the directory's pre-flight before CONNECTED
         self.stream = IbkrStream(self._ws_url, self.client.ssl_context, lambda: self.session.session_token,
-                                 on_state=self.session.reporter("stream"), supervisor=self.supervisor)
+                                 on_state=self.session.reporter("stream"), supervisor=self.supervisor,
+                                 idle_timeout=self.allowed_silence)
         self._connected = True
         self.supervisor.start(SOR_TASK, self._relay_sor, label="order updates (websocket)")
         self.supervisor.start(WATCHER_TASK, self._after_reconnects, label="session watcher")

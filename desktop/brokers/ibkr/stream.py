@@ -237,8 +237,8 @@ class IbkrStream:
         """The gateway sent nothing (not even a heartbeat) for ``seconds``: stale."""
         if not self._closed and not self._reported_down:
             self._reported_down = True
-            self._publish(ConnectionStatus.RECONNECTING,
-                          f"No data from the IBKR stream for {seconds:.0f} s; reconnecting")
+            quiet = f"{seconds:.0f}" if seconds >= 10 else f"{seconds:.1f}"
+            self._publish(ConnectionStatus.RECONNECTING, f"No data from the IBKR stream for {quiet} s; reconnecting")
 
     def _on_disconnect(self) -> None:
         if not self._closed and not self._reported_down:

@@ -31,7 +31,7 @@ import inspect
 import json
 import logging
 import reprlib
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -136,6 +136,9 @@ class PayloadLog:
 
     ``logger``: where lines go; ``prefix``: who speaks ("IBKR"); ``remember``: how
     many distinct unreadable items are remembered to log repeats at DEBUG only.
+    ``caught`` counts the unexpected exceptions the decorators turned into their
+    documented outcome and ``last_caught`` keeps the latest ones (a reader's bug:
+    the fuzz suites require none).
     """
 
     def __init__(self, logger: logging.Logger, prefix: str, *, remember: int = 512) -> None:
@@ -143,6 +146,8 @@ class PayloadLog:
         self.prefix = prefix
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._remember = remember
+        self.caught = 0
+        self.last_caught: deque[tuple[str, BaseException]] = deque(maxlen=20)
 
     # -- what readers report ------------------------------------------------------
     def problem(self, note: str, raw: Any = None) -> None:
@@ -185,6 +190,8 @@ class PayloadLog:
             return found[0] if len(found) == 1 else tuple(found)
 
         def failed(exc: Exception, raw: Any, reading: _Reading) -> Any:
+            self.caught += 1
+            self.last_caught.append((what, exc))
             reading.notes.append(f"{type(exc).__name__}: {shorten(str(exc), 160)}")
             if raise_error:
                 self._report(what, raw, reading, kept=False)
