@@ -264,3 +264,21 @@ def test_a_restored_layout_still_grows_to_fit_new_values(qtbot):
     cut = cut_off(panel)
     assert [c for c in cut if not c.startswith("commission")] == []  # grown to fit
     assert panel.view.columnWidth(commission) == 40  # ... but the user's narrow column stays as the user left it
+
+
+def test_a_panel_given_its_needed_width_shows_every_column(qtbot):
+    from desktop.ui.tables import ConnectionLabels
+
+    labels = ConnectionLabels()
+    labels.set_connections([("paper", "Paper"), ("advisor", "Paper advisor demo")])  # the Source column shows
+    panel = show(qtbot, WatchlistPanel(labels), 300)
+    panel.stage([q.model_copy(update={"connection_id": "advisor"}) for q in
+                 (quote("AAPL", "547.79", volume="10830719"), quote("GOOG", "12345.67", volume="98765432100"))])
+    flush(panel)
+    view = panel.view
+    qtbot.waitUntil(lambda: view.horizontalScrollBar().isVisible())  # 300 px is too narrow
+    panel.resize(panel.needed_width(), 300)
+    qtbot.waitUntil(lambda: not view.horizontalScrollBar().isVisible())
+    assert sum(view.columnWidth(c) for c in view.visible_columns()) <= view.viewport().width()
+    assert cut_off(panel) == []
+    labels.deleteLater()

@@ -1,8 +1,9 @@
 """The orders blotter (pytest-qt, offscreen): Status in sight on a 1280-px window's
 orders dock, in the default column order; rejected, cancelled and expired orders
 greyed with their Status red or grey (in the dark and the light theme); Working/All;
-a header state saved by the version before this column order mapped by column id;
-the row menu: Cancel, Modify… (double-click), Cancel all for the symbol."""
+a header state saved by the version before this column order mapped by column id
+(the accounts' too, whose Currency moved after the figures); the row menu: Cancel,
+Modify… (double-click), Cancel all for the symbol."""
 
 from __future__ import annotations
 
@@ -256,3 +257,22 @@ def test_double_click_and_the_menu_modify_the_same_order(qtbot):
         _action(menu_at(panel, "21"), "modifyOrderAction").trigger()
     assert by_click.args == by_menu.args and by_menu.args[0].order_id == "21"
     assert not _action(menu_at(panel, "22"), "modifyOrderAction").isEnabled()
+
+
+def test_the_accounts_layout_saved_before_currency_moved_maps_by_id(qtbot):
+    from desktop.ui.tables import AccountsPanel
+    from desktop.ui.tables.definitions import ACCOUNT_COLUMNS_BEFORE_ISSUE_11
+
+    ids = list(ACCOUNT_COLUMNS_BEFORE_ISSUE_11)
+    view, model = QTableView(), QStandardItemModel(0, len(ids))
+    view.setModel(model)
+    hh = view.horizontalHeader()
+    hh.setSectionHidden(ids.index("connection"), True)
+    hh.resizeSection(ids.index("cash"), 133)
+    state = b"columns:" + ",".join(ids).encode() + b"\n" + bytes(hh.saveState().data())
+    view.setModel(None)
+    panel = shown(qtbot, AccountsPanel(), 1200)
+    assert panel.restore_header_state(state)
+    assert visual_ids(panel) == ["account", "name", "role", "cash", "buying_power", "net_liquidation", "unrealized_pnl",
+                                 "realized_pnl", "currency"]
+    assert panel.view.columnWidth(panel.model.column_index("cash")) == 133

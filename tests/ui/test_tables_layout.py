@@ -1,7 +1,7 @@
 """The blotters in the main window's default layout at 1280 and 1600 px, dark and light
-(pytest-qt, offscreen): nothing the paper broker and its advisor demo show is cut —
-watchlist volumes, fills' times, account names, cash figures like 1,000,000.00 — the
-watchlist's columns all in sight, and the orders' Status in sight without scrolling."""
+(pytest-qt, offscreen): nothing the paper broker shows is cut — watchlist volumes,
+fills' times, account names, cash figures like 1,000,000.00 — the watchlist's columns
+all in sight, the accounts' Cash and the orders' Status in sight without scrolling."""
 
 from __future__ import annotations
 
@@ -93,6 +93,13 @@ def test_nothing_is_cut_in_the_default_layout(qtbot, window, width, height, them
     view = watchlist.view
     used = sum(view.columnWidth(c) for c in view.visible_columns())
     assert used <= view.viewport().width(), f"watchlist columns {used} px in a {view.viewport().width()} px view"
+
+    accounts = w.accounts
+    w.docks["accounts"].raise_()
+    qtbot.waitUntil(accounts.view.isVisible)
+    hh = accounts.view.horizontalHeader()
+    cash = accounts.model.column_index("cash")
+    assert hh.sectionPosition(cash) + hh.sectionSize(cash) <= accounts.view.viewport().width()  # 1,000,000.00 in sight
 
     orders = w.orders
     w.docks["orders"].raise_()

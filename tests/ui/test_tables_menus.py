@@ -90,7 +90,7 @@ def test_positions_menu_closes_adds_to_and_charts_the_position(qtbot):
     rows = panel.proxy.visible_rows()
 
     found = actions(menu_for(panel, rows.index(long)))
-    assert found["closePositionAction"].text() == "Close position (double-click)"
+    assert found["closePositionAction"].text() == "Close position: sell 40 AAPL (double-click)"
     assert found["addToPositionAction"].text() == "Buy more AAPL"
     closes, activated = QSignalSpy(panel.closeRequested), QSignalSpy(panel.activated)
     found["closePositionAction"].trigger()
@@ -102,6 +102,7 @@ def test_positions_menu_closes_adds_to_and_charts_the_position(qtbot):
     assert added.args == [long]
 
     found = actions(menu_for(panel, rows.index(short)))
+    assert found["closePositionAction"].text() == "Close position: buy 25 MSFT (double-click)"
     assert found["addToPositionAction"].text() == "Sell more MSFT"
     with qtbot.waitSignal(panel.chartRequested) as chart:
         found["chartAction"].trigger()

@@ -138,20 +138,27 @@ def _role_tip(row: AccountRow) -> str | None:
     return None
 
 
+ACCOUNT_COLUMNS_BEFORE_ISSUE_11 = (
+    "connection", "account", "name", "role", "currency", "cash", "buying_power", "net_liquidation", "unrealized_pnl",
+    "realized_pnl")
+"""The accounts table's columns before Currency moved after the figures (issue 11)."""
+
+
 def account_columns(labels: Names = UNLABELLED) -> list[Column]:
-    """Connection, account, role and the balance figures of one currency."""
+    """Connection, account, name, role, the balance figures (Cash in sight on a
+    1280-px window) and their currency."""
     return [
         connection_column(labels),
         Column("account", "Account", lambda r: r.account_id),
         Column("name", "Name", lambda r: r.name),
         Column("role", "Role", account_role, tooltip=_role_tip,
                header_tip="Advisor logins: the master (advisor) account and its clients"),
-        Column("currency", "Currency", lambda r: r.currency),
         Column("cash", "Cash", _bal("cash"), fmt_money, numeric=True),
         Column("buying_power", "Buying power", _bal("buying_power"), fmt_money, numeric=True),
         Column("net_liquidation", "Net liquidation", _bal("net_liquidation"), fmt_money, numeric=True),
         Column("unrealized_pnl", "Unrealized P&L", _bal("unrealized_pnl"), fmt_pnl, numeric=True, color=sign_color),
         Column("realized_pnl", "Realized P&L", _bal("realized_pnl"), fmt_pnl, numeric=True, color=sign_color),
+        Column("currency", "Currency", lambda r: r.currency, header_tip="The currency of the row's figures"),
     ]
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QMenu, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QMenu, QMessageBox, QStyle, QVBoxLayout, QWidget
 
 from . import header_state
 from .connection_filter import ConnectionFilter
@@ -219,6 +219,19 @@ class TablePanel(QWidget):
     def visible_columns(self) -> list[int]:
         """Model column numbers of the shown columns, in header (visual) order."""
         return self.view.visible_columns()
+
+    def needed_width(self, through: str | None = None) -> int:
+        """Width (px) the panel needs to show its columns as fitted now, up to and
+        including column ``through`` (None: all shown ones), without scrolling
+        sideways: the view's frame and a vertical scroll bar included. The window sizes
+        docks from it."""
+        hh, view = self.view.horizontalHeader(), self.view
+        shown = self.visible_columns()
+        if through is not None and self.model.column_index(through) in shown:
+            shown = shown[:shown.index(self.model.column_index(through)) + 1]
+        end = sum(hh.sectionSize(c) for c in shown)
+        bar = view.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, view)
+        return end + 2 * view.frameWidth() + bar
 
     # ----------------------------------------------------------- header state
     def _ids(self) -> tuple[str, ...]:

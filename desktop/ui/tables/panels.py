@@ -17,14 +17,21 @@ from collections.abc import Hashable, Iterable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QButtonGroup, QMenu, QStyle, QToolButton, QWidget
+from PySide6.QtWidgets import QButtonGroup, QMenu, QToolButton, QWidget
 
 from desktop.domain import Order, OrderStatus
 
 from .account_rows import AccountJoin
 from .connection_columns import names_of
 from .connection_labels import ConnectionLabels
-from .definitions import HIDDEN_BY_DEFAULT, ORDER_COLUMNS_BEFORE_ISSUE_11, accounts_model, fills_model, orders_model
+from .definitions import (
+    ACCOUNT_COLUMNS_BEFORE_ISSUE_11,
+    HIDDEN_BY_DEFAULT,
+    ORDER_COLUMNS_BEFORE_ISSUE_11,
+    accounts_model,
+    fills_model,
+    orders_model,
+)
 from .header_state import Legacy
 from .panel import TablePanel
 from .positions_panel import PositionsPanel, chart_symbol
@@ -47,7 +54,8 @@ class AccountsPanel(TablePanel):
     def __init__(self, labels: ConnectionLabels | None = None, parent: QWidget | None = None) -> None:
         super().__init__(accounts_model(names_of(labels)), TableProxy(("account", "name")), name="accounts",
                          filter_placeholder=None, labels=labels, connection_filter=True,
-                         connection_column="connection", parent=parent)
+                         connection_column="connection", legacy_columns=[Legacy(ACCOUNT_COLUMNS_BEFORE_ISSUE_11)],
+                         parent=parent)
         self._join = AccountJoin()
 
     def stage(self, rows: Iterable[Any]) -> None:
@@ -154,15 +162,11 @@ class OrdersPanel(TablePanel):
         """Switch between Working (True) and All (False); keeps the toggle in sync."""
         (self.working_button if on else self.all_button).setChecked(True)
 
-    def needed_width(self) -> int:
-        """Width (px) the panel needs to show its columns up to Status without
-        scrolling (the view's frame and a vertical scroll bar included), as they are
-        fitted now: what the window gives the orders dock."""
-        hh, view = self.view.horizontalHeader(), self.view
-        status = self.model.column_index("status")
-        end = hh.sectionPosition(status) + hh.sectionSize(status)
-        bar = view.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, view)
-        return end + 2 * view.frameWidth() + bar
+    def needed_width(self, through: str | None = "status") -> int:
+        """Width (px) the panel needs to show its columns up to Status (``through``)
+        without scrolling: what the window gives the orders dock (see
+        :meth:`TablePanel.needed_width`)."""
+        return super().needed_width(through)
 
     def _disconnected(self, order: Order) -> bool:
         return self.labels is not None and self.labels.is_stale(order.connection_id)

@@ -26,6 +26,7 @@ from desktop.domain.consolidation import ConsolidatedPosition, consolidate_posit
 from .connection_columns import names_of
 from .connection_labels import ALL_CONNECTIONS, ConnectionLabels
 from .definitions import HIDDEN_BY_DEFAULT, positions_model
+from .formatting import fmt_qty
 from .panel import TablePanel
 from .proxy import TableProxy
 
@@ -167,7 +168,11 @@ class PositionsPanel(TablePanel):
         target = rows[0] if len(rows) == 1 else None
         why = self._why_not_tradeable(target) if target is not None else "select one position"
         name = target.instrument.display_name if target is not None else ""
-        close = menu.addAction("Close position (double-click)", lambda: self.double_click(target))
+        close_text = "Close position (double-click)"
+        if target is not None and target.quantity:
+            side = "sell" if target.quantity > 0 else "buy"
+            close_text = f"Close position: {side} {fmt_qty(abs(target.quantity))} {name} (double-click)"
+        close = menu.addAction(close_text, lambda: self.double_click(target))
         close.setObjectName("closePositionAction")
         long = target is None or target.quantity >= 0
         more = menu.addAction(f"{'Buy' if long else 'Sell'} more {name}".rstrip(), lambda: self.addRequested.emit(target))

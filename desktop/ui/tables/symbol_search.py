@@ -122,6 +122,10 @@ class SymbolSearch(QLineEdit):
             item.setToolTip(inst.symbol)
             self.matches.appendRow(item)
         if instruments and self.hasFocus():
+            popup = self.completer_.popup()
+            fm = popup.fontMetrics()
+            widest = max(fm.horizontalAdvance(describe(i)) for i in instruments)
+            popup.setMinimumWidth(min(max(self.width(), widest + 32), 520))  # descriptions whole, within reason
             self.completer_.complete()
         else:
             self.completer_.popup().hide()

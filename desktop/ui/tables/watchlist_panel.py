@@ -20,11 +20,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QPalette
 from PySide6.QtWidgets import QLabel, QMenu, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop.domain import Instrument, OrderSide, Quote
 
+from .columns import loss_color
 from .connection_columns import names_of
 from .connection_labels import ConnectionLabels
 from .definitions import watchlist_model
@@ -144,7 +145,10 @@ class WatchlistPanel(TablePanel):
             self._settings.sync()
 
     def say(self, text: str) -> None:
-        """Show ``text`` under the toolbar ("" hides it)."""
+        """Show ``text`` under the toolbar, in the warning colour ("" hides it)."""
+        palette = self.message.palette()
+        palette.setColor(QPalette.ColorRole.WindowText, loss_color())  # the theme's, at the moment it is said
+        self.message.setPalette(palette)
         self.message.setText(text)
         self.message.setVisible(bool(text))
 
