@@ -21,7 +21,7 @@ from desktop.ui.tables import ConnectionLabels, OrdersPanel
 from desktop.ui.tables.columns import gain_color, loss_color, muted_color
 from desktop.ui.tables.definitions import ORDER_COLUMNS_BEFORE_ISSUE_11
 from desktop.ui.theme import apply_theme
-from test_tables_support import column
+from test_tables_support import column, shown
 
 NOW = datetime(2012, 3, 2, 15, 30, tzinfo=timezone.utc)
 FG = Qt.ItemDataRole.ForegroundRole
@@ -71,13 +71,6 @@ def labels_for(*cids: str) -> ConnectionLabels:
     labels.set_connections((c, names[c]) for c in cids)
     return labels
 
-
-def shown(qtbot, panel, width: int, height: int = 300) -> OrdersPanel:
-    qtbot.addWidget(panel)
-    panel.resize(width, height)
-    panel.show()
-    qtbot.waitExposed(panel)
-    return panel
 
 
 def right_edge(panel, column_id: str) -> int:

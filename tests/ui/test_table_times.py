@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt
 from desktop.domain import Account, Balance, Fill, Instrument, Order, OrderSide, OrderStatus, OrderType, Quote
 from desktop.ui.display_clock import DISPLAY_CLOCK
 from desktop.ui.tables import AccountsPanel, ConnectionLabels, FillsPanel, OrdersPanel, WatchlistPanel
-from test_tables_support import column
+from test_tables_support import column, shown
 
 NEW_YORK, TOKYO = ZoneInfo("America/New_York"), ZoneInfo("Asia/Tokyo")
 REPLAY_NOW = datetime(2012, 3, 2, 16, 0, tzinfo=timezone.utc)  # 11:00 in New York, on the replayed 2 March
@@ -38,13 +38,6 @@ def labels(qtbot):
     yield labels
     labels.deleteLater()
 
-
-def shown(qtbot, panel):
-    qtbot.addWidget(panel)
-    panel.resize(1400, 300)
-    panel.show()
-    qtbot.waitExposed(panel)
-    return panel
 
 
 def common(cid: str) -> dict:

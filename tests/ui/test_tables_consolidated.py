@@ -17,7 +17,7 @@ from desktop.domain import Instrument, Order, OrderSide, OrderStatus, OrderType,
 from desktop.ui.display_clock import DISPLAY_CLOCK
 from desktop.ui.tables import ConnectionLabels, OrdersPanel, PositionsPanel, WatchlistPanel
 from desktop.ui.tables.columns import muted_color
-from test_tables_support import column, pick
+from test_tables_support import column, pick, shown
 
 T0 = datetime(2026, 5, 11, 14, 30, tzinfo=timezone.utc)
 DISPLAY, FG, TIP = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.ToolTipRole
@@ -38,13 +38,6 @@ def clocks():
     yield
     DISPLAY_CLOCK.reset()
 
-
-def shown(qtbot, panel, width: int = 1200):
-    qtbot.addWidget(panel)
-    panel.resize(width, 400)
-    panel.show()
-    qtbot.waitExposed(panel)
-    return panel
 
 
 def position(cid: str, account: str, qty: str, avg: str, symbol: str = "AAPL") -> Position:

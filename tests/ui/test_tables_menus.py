@@ -16,19 +16,13 @@ from PySide6.QtTest import QSignalSpy
 
 from desktop.domain import Fill, Instrument, OptionContract, OptionRight, OrderSide, Position, Quote
 from desktop.ui.tables import ConnectionLabels, FillsPanel, PositionsPanel, WatchlistPanel
+from test_tables_support import shown
 
 LEFT = Qt.MouseButton.LeftButton
 T0 = datetime(2012, 3, 1, 15, 0, tzinfo=timezone.utc)
 CALL = Instrument.for_option(OptionContract(underlying="AAPL", expiry=date(2012, 3, 16), right=OptionRight.CALL,
                                             strike=D("550")))
 
-
-def shown(qtbot, panel, width: int = 900):
-    qtbot.addWidget(panel)
-    panel.resize(width, 300)
-    panel.show()
-    qtbot.waitExposed(panel)
-    return panel
 
 
 def actions(menu) -> dict[str, QAction]:

@@ -1,5 +1,4 @@
-"""Helpers of the multi-connection blotter tests (test_tables_connections.py,
-test_tables_consolidated.py); no tests of its own."""
+"""Helpers of the blotter tests (test_tables_*.py, test_table_*.py); no tests of their own."""
 
 from __future__ import annotations
 
@@ -24,3 +23,12 @@ def pick(qtbot, combo: QComboBox, text: str) -> None:
             return
         qtbot.keyClick(combo, Qt.Key.Key_Down)
     raise AssertionError(f"{text!r} not in {[combo.itemText(i) for i in range(combo.count())]}")
+
+
+def shown(qtbot, panel, width: int = 1200, height: int = 400):
+    """``panel`` shown at ``width`` x ``height`` px, exposed (closed by qtbot after the test)."""
+    qtbot.addWidget(panel)
+    panel.resize(width, height)
+    panel.show()
+    qtbot.waitExposed(panel)
+    return panel

@@ -284,3 +284,20 @@ def test_the_single_list_of_earlier_versions_becomes_the_first_list(qtbot, tmp_p
     one.setValue(LEGACY_KEY, ["MSFT"])  # an INI file gives a one-item list back as a string
     one.sync()
     assert WatchlistPanel(settings=QSettings(str(tmp_path / "one.ini"), QSettings.Format.IniFormat)).symbols() == ["MSFT"]
+
+
+def test_an_option_typed_as_its_occ_symbol_is_added(qtbot, qloop, make, tmp_path):
+    from desktop.brokers.paper import PaperBroker
+
+    broker = PaperBroker(tmp_path / "paper.sqlite3", autostart=False)
+    run(qtbot, qloop, broker.connect())
+    try:
+        chain = run(qtbot, qloop, broker.fetch_option_chain("AAPL"))
+        contract = chain.quotes[0].contract
+        panel = make(broker.search_instruments)
+        box = type_in(qtbot, panel, contract.occ_symbol.replace(" ", "").lower())  # unpadded, as people paste it
+        with qtbot.waitSignal(panel.symbolsChanged, timeout=3000):
+            qtbot.keyClick(box, Qt.Key.Key_Return)
+        assert panel.symbols()[-1] == contract.occ_symbol
+    finally:
+        run(qtbot, qloop, broker.close())

@@ -43,6 +43,11 @@ def describe(instrument: Instrument) -> str:
     return f"{name} — {instrument.description}" if instrument.description else name
 
 
+def _plain(text: str) -> str:
+    """``text`` upper case without spaces, to compare symbols as typed."""
+    return "".join(text.split()).upper()
+
+
 def not_found(text: str) -> str:
     """What an unknown symbol gets."""
     return f"No instrument found for {text}: check the symbol; nothing was added"
@@ -162,7 +167,8 @@ class SymbolSearch(QLineEdit):
                 return
             if generation != self._generation:
                 return
-            exact = next((i for i in found if i.symbol == text.upper() or i.display_name.upper() == text.upper()), None)
+            typed = _plain(text)  # "aapl", or an OCC symbol typed without its padding
+            exact = next((i for i in found if typed in (_plain(i.symbol), _plain(i.display_name))), None)
             if exact is not None:
                 self.chosen.emit(exact)
             else:
