@@ -184,8 +184,7 @@ class ChartWidget(QWidget):
         if not self._source:
             self.toolbar.set_source_text("")
             return
-        parts = [p for p in (self.symbol(), INTERVAL_LABELS.get(Interval(self.interval()), self.interval()),
-                             self._source) if p]
+        parts = [p for p in (self.symbol(), _label(self.interval()), self._source) if p]
         self.toolbar.set_source_text(" · ".join(parts), self._source_tip, short=self._source,
                                      keep=self._source.split(" (")[0])
 
