@@ -79,6 +79,8 @@ class ChartLink(QObject):
             self.chart.clear()
             self.chart.set_source_label("")
             self.chart.set_notice(text)
+        else:  # e.g. an unknown symbol: the chart goes back to the one it draws, and says why
+            self.chart.load_failed(text)
         self._say(f"Chart: {text}")
 
     def _bars_updated(self, bars: list) -> None:

@@ -52,8 +52,6 @@ def test_fb_before_its_ipo_says_so_on_the_chart(qtbot, window):
     assert chart.message_text() == ""
 
 
-@pytest.mark.xfail(strict=True, reason="needs ChartLink._failed to tell the chart: chart.load_failed(text) "
-                                       "when the feed has a source (see the chart's report for issue 11)")
 def test_an_unknown_symbol_goes_back_to_the_drawn_one(qtbot, window):
     chart = window.chart
     enter_symbol(qtbot, chart, "zzzz")
