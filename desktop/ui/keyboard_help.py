@@ -123,7 +123,7 @@ class KeyboardHelpDialog(QDialog):
         self.tree.expandAll()
         self.tree.setIndentation(12)
         row_height = max(self.tree.sizeHintForRow(0), self.tree.fontMetrics().height() + 2)
-        wanted = 110 + self.tree.header().sizeHint().height() + row_height * (len(self.rows) + len(groups))
+        wanted = 84 + self.tree.header().sizeHint().height() + row_height * (len(self.rows) + len(groups))
         room = window.screen().availableGeometry().height() - 60 if window.screen() is not None else wanted
         self.resize(540, max(240, min(wanted, room)))  # never taller than the screen: the list scrolls
 

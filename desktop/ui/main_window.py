@@ -42,6 +42,7 @@ from .shortcuts import TradingActions
 from .shortcuts_orders import OrderShortcuts
 from .settings import app_settings
 from .replay_link import ReplayLink
+from .row_menus import RowMenus, watchlist_search
 from .status_bar import TradingStatusBar
 from .tables import AccountsPanel, FillsPanel, OrdersPanel, PositionsPanel, WatchlistPanel
 from .tables.connection_labels import ConnectionLabels
@@ -52,9 +53,6 @@ from .welcome import WelcomePanel, welcome_dismissed
 from .window_layout import WindowLayout
 
 log = logging.getLogger(__name__)
-
-DEFAULT_WATCHLIST = ["AAPL", "MSFT", "IBM", "GOOG"]
-
 
 class MainWindow(QMainWindow):
     """Tradedesk's main window over a :class:`Desk` of connections.
@@ -94,7 +92,8 @@ class MainWindow(QMainWindow):
         self.chart.setObjectName("chart")
         self._build_central()
 
-        self.watchlist = WatchlistPanel(self.labels, self)
+        self.watchlist = WatchlistPanel(self.labels, self, settings=self.settings,  # the user's lists, kept
+                                        search=watchlist_search(self.desk, lambda: self.ticket.current_connection_id()))
         self.accounts = AccountsPanel(self.labels, self)
         self.positions = PositionsPanel(self.labels, self)
         self.orders = OrdersPanel(self.labels, self)
@@ -170,6 +169,13 @@ class MainWindow(QMainWindow):
         dock.show()
         dock.raise_()
 
+    def show_options(self, symbol: str) -> None:
+        """Show and raise the Options dock on ``symbol``'s chain."""
+        dock = self.docks["options"]
+        dock.show()
+        dock.raise_()
+        self.options.follow_symbol(symbol)
+
     def panels(self) -> dict:
         """The blotter panels by key."""
         return {"watchlist": self.watchlist, "accounts": self.accounts, "positions": self.positions,
@@ -208,6 +214,7 @@ class MainWindow(QMainWindow):
         self.watchlist.activated.connect(lambda quote: self.show_symbol(quote.symbol))
         self.watchlist.view.clicked.connect(lambda index: self.show_symbol(self.watchlist.row_for(index).symbol))
         self.positions.activated.connect(self.ticket_link.close_position)
+        self.watchlist.symbolsChanged.connect(self.desk.market.set_watchlist)
         self._wire_shortcuts()
 
     def _wire_shortcuts(self) -> None:
@@ -221,6 +228,11 @@ class MainWindow(QMainWindow):
         self.trading = TradingActions(self.menuBar(), self.menus.view_menu.menuAction(), ticket=self.ticket,
                                       show_ticket=self.show_ticket, order_shortcuts=self.order_shortcuts,
                                       watchlist=self.watchlist, chart=self.chart, show_symbol=self.show_symbol, say=say)
+        self.row_menus = RowMenus(watchlist=self.watchlist, positions=self.positions, orders=self.orders, fills=self.fills,
+                                  ticket=self.ticket, chart=self.chart, show_symbol=self.show_symbol,
+                                  show_ticket=self.show_ticket, show_options=self.show_options,
+                                  confirm_orders=self.order_shortcuts.confirm_orders,
+                                  default_quantity=lambda kind: self.preferences.default_quantity(kind), say=say)
 
     def _connection_event(self, event: DeskEvent) -> None:
         """A connection was added, removed, or changed state / groups / instruments."""
@@ -266,8 +278,8 @@ class MainWindow(QMainWindow):
         connection) gets the ticket's account, so the chart draws from it when it serves
         bars. Returns each connection's failure (None when it connected); one failing
         never stops the others."""
-        watch = list(self.settings.value("watchlist/symbols", DEFAULT_WATCHLIST) or DEFAULT_WATCHLIST)
-        self.set_watchlist(watch)
+        watch = self.watchlist.symbols()  # the user's list, as the watchlist keeps it
+        self.desk.market.set_watchlist(watch)
         symbol = str(self.settings.value("chart/symbol", watch[0] if watch else "AAPL"))
         interval = str(self.settings.value("chart/interval", Interval.M1.value))
         self.chart.set_interval(interval)
