@@ -82,13 +82,18 @@ def test_an_order_or_fill_id_is_never_saved_over_another(tmp_path):
         assert store.load_orders()[0].status is OrderStatus.CANCELED
 
 
-def test_id_floor_counts_rows_that_do_not_load(tmp_path):
+def test_id_floor_counts_rows_that_do_not_load_or_are_filed_elsewhere(tmp_path):
     with PaperStore(tmp_path / "p.sqlite3") as store:
-        other = row_order("DU1-O000009", cid="x").model_copy(update={"account_id": "DU1"})
-        store.save_state([row_order("O000007"), row_fill("F000003", "O000007"), other])
+        client = row_order("DU1-O000009", cid="x").model_copy(update={"account_id": "DU1"})
+        misfiled = row_order("O000011", cid="y").model_copy(update={"account_id": "OTHER"})
+        store.save_state([row_order("O000007"), row_fill("F000003", "O000007"), client, misfiled,
+                          row_order("G000004", cid="g").model_copy(update={"account_id": "Everyone"})])
         store._db.execute("UPDATE orders SET data = 'garbage' WHERE order_id = 'O000007'")
+        store._db.execute("INSERT INTO fills VALUES ('EX000005', 'PAPER', '', '', 'garbage')")
+        store._db.execute("INSERT INTO orders VALUES (?, 'PAPER', 'z', 'ACCEPTED', '', 'x')", ("O" + "9" * 5000,))
         assert store.load_orders("PAPER") == []
-        assert store.id_floor(["PAPER"]) == (7, 3) and store.id_floor(["DU1"]) == (9, 0) and store.id_floor([]) == (0, 0)
+        assert store.id_floor() == (11, 5)  # O000011 filed under another account counts too
+        assert store.id_floor("DU1-") == (9, 0) and store.id_floor(order_letter="G") == (4, 5)
 
 
 # -- the broker ------------------------------------------------------------------

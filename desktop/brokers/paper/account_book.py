@@ -17,8 +17,9 @@ from decimal import Decimal
 from desktop.domain import Account, Balance, Fill, Order, OrderStatus, Position
 
 from ..errors import NotFoundError, UnavailableError
-from .advisor_accounts import advisor_accounts, starting_cash
+from .advisor_accounts import advisor_accounts, advisor_groups, starting_cash
 from .engine_rebuild import rebuild
+from .group_orders import GroupDesk
 from .ledger import Ledger
 from .matching import MatchingEngine
 
@@ -31,8 +32,8 @@ STARTING_CASH = Decimal(100_000)
 class AccountBook:
     """Mixin: the broker's accounts and their engines. Relies on the broker's
     ``advisor``, ``_account_ids``, ``_engines``, ``_groups``, ``_store``, ``market``,
-    ``options``, ``name``, ``owned`` and the advisor side's ``_is_master`` / ``_group_desk`` /
-    ``_master_balance``."""
+    ``options``, ``_option_desk``, ``_publish_events``, ``name``, ``owned`` and the advisor
+    side's ``_is_master`` / ``_group_desk`` / ``_master_balance``."""
 
     @property
     def engine(self) -> MatchingEngine:
@@ -48,13 +49,24 @@ class AccountBook:
             raise NotFoundError(f"account {account_id} not found; the paper broker's trading accounts are {known}")
         return self._engines[account_id]
 
+    def _restore(self) -> None:
+        """Every account's engine and (advisor demo) the group orders from the store,
+        then the options that expired while the broker was away settled (published
+        and saved)."""
+        self._engines.update({aid: self._restore_engine(aid) for aid in self._account_ids})
+        if self.advisor:
+            self._groups = GroupDesk(advisor_groups(), self._engines)
+            self._groups.restore((o for g in self._groups.groups for o in self._store.load_history(g)[0]),
+                                 counter_floor=self._store.id_floor(order_letter="G")[0])
+        self._publish_events([e for eng in self._engines.values() for e in self._option_desk.settle_missed(eng)])
+
     def _restore_engine(self, account_id: str) -> MatchingEngine:
         """The account's saved engine; rebuilt from its stored orders and fills when
         the saved state is missing, unreadable or behind them (see
         :mod:`.engine_rebuild`); a fresh account when nothing is stored. Its id
         counters are past every stored id, even of rows that do not load."""
         orders, fills = self._store.load_history(account_id)
-        floor = self._store.id_floor([account_id])
+        floor = self._store.id_floor(self._id_prefix(account_id))
         engine = self._store.load_engine(account_id, orders, fills)
         if engine is None:
             if orders or fills or any(floor):

@@ -22,7 +22,7 @@ from ..errors import UnavailableError
 from .engine_rebuild import stale_reason
 from .matching import MatchingEngine
 from .replay import ReplayClock
-from .store import PaperStore, StepHook
+from .store import PaperStore, StepHook, StoreConflictError
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +61,10 @@ class AccountStore:
             return [], []
         return self._store.load_orders(account_id), self._store.load_fills(account_id)
 
-    def id_floor(self, account_ids: Sequence[str]) -> tuple[int, int]:
-        """The highest order and fill numbers stored for ``account_ids`` (also in rows
-        that do not load): new ids must be above them."""
-        return self._store.id_floor(account_ids) if self._store else (0, 0)
+    def id_floor(self, prefix: str = "", order_letter: str = "O") -> tuple[int, int]:
+        """The highest order and fill numbers stored under ids of that shape (see
+        :meth:`PaperStore.id_floor`): new ids must be above them."""
+        return self._store.id_floor(prefix, order_letter) if self._store else (0, 0)
 
     def load_engine(self, account_id: str, orders: Sequence[Order], fills: Sequence[Fill]) -> MatchingEngine | None:
         """The saved matching engine of ``account_id`` over its stored ``orders`` and
@@ -77,6 +77,9 @@ class AccountStore:
             engine = MatchingEngine.from_state(state, orders=orders, fills=fills)
         except Exception as exc:  # noqa: BLE001 - any unreadable state is rebuilt from the history
             log.error("paper account %s: saved state unreadable (%s: %s)", account_id, type(exc).__name__, str(exc)[:300])
+            return None
+        if engine.ledger.account_id != account_id:
+            log.error("paper account %s: saved state is account %r's", account_id, engine.ledger.account_id)
             return None
         if why := stale_reason(engine, orders, fills):
             log.error("paper account %s: saved state is behind its history (%s)", account_id, why)
@@ -104,4 +107,8 @@ class AccountStore:
         except sqlite3.Error as exc:
             self._pending = batch
             raise UnavailableError(f"the paper account could not be saved to {self.path}: {exc}") from exc
+        except StoreConflictError as exc:  # never expected: ids are issued above every stored one
+            self._pending = []
+            log.error("paper account not saved: %s", exc)
+            raise UnavailableError(f"the paper account could not be saved: {exc}") from exc
         self._pending = []

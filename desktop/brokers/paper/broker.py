@@ -140,15 +140,10 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
             self._market = await asyncio.to_thread(MarketSimulator.from_resources, clock_state)
         await asyncio.to_thread(lambda: self._market.symbols)  # load the CSV off the GUI thread
         self._desk = OptionDesk(self._market)
-        self._engines.update({aid: self._restore_engine(aid) for aid in self._account_ids})
-        if self._groups is not None:
-            names = list(self._groups.groups)
-            self._groups.restore((o for g in names for o in self._store.load_history(g)[0]),
-                                 counter_floor=self._store.id_floor(names)[0])
         for account in self._all_accounts():
             self._store.save_account(account)
         self._connected = True
-        self._publish_events([e for eng in self._engines.values() for e in self._desk.settle_missed(eng)])
+        self._restore()
         if self.autostart:
             self._replay = ReplayLoop(lambda: self.market.clock, lambda minutes: self.advance_minutes(minutes),
                                       self._save_clock, self.supervisor, self.tick_seconds)

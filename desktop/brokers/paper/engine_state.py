@@ -30,11 +30,12 @@ STATE_VERSION = 1
 E = TypeVar("E", bound="MatchingEngine")
 
 
-_TRAILING = re.compile(r"(\d+)$")
+_TRAILING = re.compile(r"(\d{1,12})$")
 
 
 def id_number(ident: str) -> int:
-    """The issue number of an engine id: "O000012" -> 12, "DU100001-EX000013" -> 13; 0 if none."""
+    """The issue number of an engine id: "O000012" -> 12, "DU100001-EX000013" -> 13; 0 if
+    none (at most its last 12 digits are read)."""
     match = _TRAILING.search(ident)
     return int(match.group(1)) if match else 0
 
@@ -122,13 +123,17 @@ def check_engine(eng: MatchingEngine) -> None:
         _usable("notional", book.notional, zero)
         _usable("ref_price", book.ref_price, zero)
     ledger = eng.ledger
+    if not all(isinstance(getattr(ledger, name), str) and getattr(ledger, name) for name in ("account_id", "currency", "broker")):
+        raise ValueError("bad ledger account, currency or broker")
+    if not all(isinstance(sym, str) and sym == h.instrument.symbol for sym, h in ledger.holdings.items()):
+        raise ValueError("holdings filed under other symbols")
     for name in ("starting_cash", "cash", "total_commissions"):
         _usable(name, getattr(ledger, name))
     for sym, h in ledger.holdings.items():
         for name in ("quantity", "cost_basis", "realized_pnl"):
             _usable(f"{sym} {name}", getattr(h, name))
     for oid, r in ledger.reservations.items():
-        if oid not in eng._books:
+        if oid not in eng._books or r.symbol != eng._orders[oid].symbol:
             raise ValueError(f"reservation of {oid}, which is not working")
         _usable("reserved cash", r.cash, zero)
         _usable("reserved quantity", r.quantity, zero)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -32,7 +33,6 @@ from typing import Any
 
 from desktop.domain import Account, Fill, Order, OrderStatus
 
-from .engine_state import id_number
 from .store_rows import parse_dict, parse_fill, parse_model, parse_order
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,7 @@ CREATE TABLE IF NOT EXISTS engines (account_id TEXT PRIMARY KEY, data TEXT NOT N
 CREATE TABLE IF NOT EXISTS clock (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL);
 """
 _TABLES = ("accounts", "orders", "fills", "ledgers", "engines", "clock")
+KEY_COLUMNS = {"orders": "order_id", "fills": "fill_id"}
 
 
 class StoreVersionError(RuntimeError):
@@ -249,17 +250,21 @@ class PaperStore:
         rows = self._rows(sql + " ORDER BY timestamp, rowid", args)
         return [f for k, a, d in rows if (f := parse_fill(k, a, d)) is not None]
 
-    def id_floor(self, account_ids: Iterable[str]) -> tuple[int, int]:
-        """The highest order and fill numbers (the digits an id ends with) stored for
-        ``account_ids``, read from the key columns: also counts rows that do not load."""
-        ids = list(account_ids)
-        marks = ",".join("?" * len(ids))
-        if not ids:
-            return 0, 0
-        orders = self._rows(f"SELECT order_id FROM orders WHERE account_id IN ({marks})", ids)
-        fills = self._rows(f"SELECT fill_id FROM fills WHERE account_id IN ({marks})", ids)
-        return (max((id_number(str(r[0])) for r in orders), default=0),
-                max((id_number(str(r[0])) for r in fills), default=0))
+    def id_floor(self, prefix: str = "", order_letter: str = "O") -> tuple[int, int]:
+        """The highest number of the stored order ids "<prefix><order_letter><digits>"
+        and of the fill ids "<prefix><LETTERS><digits>" (e.g. "DU100001-O000012",
+        "DU100001-EX000013"; groups: prefix "", letter "G"), read from the key column
+        of every row, whatever account it is filed under and also rows that do not
+        load: new ids must be above them."""
+        orders = re.compile(rf"{re.escape(prefix)}{re.escape(order_letter)}(\d{{1,12}})")
+        fills = re.compile(rf"{re.escape(prefix)}[A-Z]+(\d{{1,12}})")
+
+        def top(table: str, pattern: re.Pattern[str]) -> int:
+            ids = self._rows(f"SELECT {KEY_COLUMNS[table]} FROM {table}")
+            return max((int(m.group(1)) for (ident,) in ids if isinstance(ident, str) and (m := pattern.fullmatch(ident))),
+                       default=0)
+
+        return top("orders", orders), top("fills", fills)
 
     # -- state dicts ----------------------------------------------------------
     def save_ledger(self, account_id: str, state: dict[str, Any]) -> None:
