@@ -40,9 +40,9 @@ def fuzz_settings(examples: int = FAMILY_CASES) -> settings:
                                            HealthCheck.filter_too_much])
 
 
-def count_case(family: str) -> None:
-    """One more case of ``family`` ran."""
-    CASES[family] += 1
+def count_case(family: str, n: int = 1) -> None:
+    """``n`` more cases of ``family`` ran."""
+    CASES[family] += n
 
 
 def _deep(levels: int) -> Any:

@@ -87,3 +87,35 @@ def test_ints_texts_and_json_numbers():
     assert number_json(Decimal("100")) == 100 and isinstance(number_json(Decimal("100")), int)
     assert number_json(Decimal("190.05")) == 190.05
     assert number_json(None) is None
+
+
+HOSTILE = ["1e999999999", "-1e999999999", "1e-999999999", "C1e999999999", "9e99999K", "²", "³³", "٣", "½",
+           "²²²²²²²²²²²²", "²²²²²²²²", "9" * 5000, "1" + "0" * 30, 10**400, -(10**400), 2**64, 1e308, 5e-324,
+           float("nan"), float("-inf"), "NaN", "Infinity", "\u0000", "😀", {"a": 1}, [1, 2], (), b"12", object()]
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=[repr(v)[:20] for v in HOSTILE])
+def test_parsers_never_raise_on_hostile_values(value, caplog):
+    """Decimal("1e999999999") * 1 raises decimal.Overflow and int("²") ValueError
+    ("²".isdigit() is True): every parser returns None instead, noting the field."""
+    with caplog.at_level(logging.WARNING, logger="desktop.brokers.ibkr"):
+        number = to_decimal(value, "totalSize", {"totalSize": value})
+        assert number is None or (number.is_finite() and abs(number) < Decimal("1e21"))
+        assert to_int(value, "conid") is None or isinstance(to_int(value), int)
+        assert to_datetime(value, "trade_time") is None or to_datetime(value).tzinfo is timezone.utc
+        assert to_date(value, "expiry") is None
+        assert money_text(value) in ((None, None),) or money_text(value)[0] is not None
+        assert isinstance(text(value), str)
+    if number is None and value != "NaN":  # "NaN", like "N/A", is IBKR's "no value": None without a note
+        assert "totalSize" in caplog.text  # the field is named
+
+
+def test_numbers_beyond_the_bounds_are_unreadable_not_overflowing():
+    assert to_decimal("1e20") == Decimal("1e20") and to_decimal("1e21") is None
+    assert to_decimal("1e-20") == Decimal("1e-20") and to_decimal("1e-21") is None and to_decimal("0e-99") == 0
+    assert to_decimal("99999999999999999999.5") is not None  # 20 digits before the point
+    assert to_int("9223372036854775807") == 2**63 - 1 and to_int("9223372036854775808") is None
+    assert to_int(1e300) is None and to_int("-42") == -42
+    assert text([1, 2]) == "" and text({"a": 1}) == ""
+    with pytest.raises(ValueError):
+        number_json(Decimal("NaN"))

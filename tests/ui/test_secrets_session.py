@@ -31,12 +31,12 @@ from urllib.parse import quote
 
 import pytest
 
-from desktop.app.logging_setup import setup_logging
 from desktop.brokers.transport import RestClient, static_headers
 from desktop.connections import ConnectionStore
 from desktop.connections.adapters.ibkr import normalize_sha256
 from desktop.desk.startup import connection_for_key
 from desktop.paths import log_dir
+from tests.unit.test_redaction import app_log
 from tests.unit.test_transport_loopback import Reply, ScriptedServer
 
 fakes = pytest.importorskip("tests.fakes.ibkr")
@@ -157,8 +157,6 @@ def test_a_full_debug_session_writes_no_secret(tmp_path, monkeypatch):
 
 def test_a_sign_hook_header_and_a_cookie_stay_out_of_a_debug_log(arun):
     secret, cookie = "sign-hook-SECRET-91c2d4", "cookie-VALUE-4e5f6a7b8c"
-    level = logging.getLogger().level
-    path = setup_logging(logging.DEBUG)
 
     async def main():
         async with ScriptedServer() as server:
@@ -170,17 +168,11 @@ def test_a_sign_hook_header_and_a_cookie_stay_out_of_a_debug_log(arun):
             await client.close()
             return server.requests
 
-    try:
+    with app_log(logging.DEBUG) as path:
         seen = arun(main())
         for handler in logging.getLogger().handlers:
             handler.flush()
         text = path.read_bytes()
-    finally:
-        root = logging.getLogger()
-        for handler in [h for h in root.handlers if getattr(h, "_tradedesk", False)]:
-            root.removeHandler(handler)
-            handler.close()
-        root.setLevel(level)
     assert seen[0].headers["x-api-secret"] == secret and cookie in seen[1].headers.get("cookie", "")  # really sent
     assert b"send_request_headers" in text and b"receive_response_headers" in text  # DEBUG was on
     assert secret.encode() not in text and cookie.encode() not in text

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -60,11 +63,25 @@ def test_filter_rewrites_message_args_and_traceback(filt):
     assert "sending [REDACTED] with token=[REDACTED]" in text and "RuntimeError: login failed for key [REDACTED]" in text
 
 
+@contextmanager
+def app_log(level: int | None = None) -> Iterator[Path]:
+    """The app's logging (setup_logging: file + stderr, with the redacting filter) for
+    the block; yields the log file's path; the handlers are removed after."""
+    previous = logging.getLogger().level
+    path = setup_logging(level)
+    try:
+        yield path
+    finally:
+        root = logging.getLogger()
+        for handler in [h for h in root.handlers if getattr(h, "_tradedesk", False)]:
+            root.removeHandler(handler)
+            handler.close()
+        root.setLevel(previous)
+
+
 def test_setup_logging_installs_the_filter_and_the_log_file_has_no_secret():
     secret = "zz-live-key-0123456789"
-    level = logging.getLogger().level
-    path = setup_logging()
-    try:
+    with app_log() as path:
         register_secret(secret)
         log = logging.getLogger("desktop.brokers.test")
         log.info("connecting with %s", secret)
@@ -81,9 +98,63 @@ def test_setup_logging_installs_the_filter_and_the_log_file_has_no_secret():
         for value in (secret, "opaque-bearer-value", "hunter2hunter2"):
             assert value not in text
         assert all(redacting_filter() in h.filters for h in logging.getLogger().handlers if getattr(h, "_tradedesk", False))
-    finally:
-        root = logging.getLogger()
-        for handler in [h for h in root.handlers if getattr(h, "_tradedesk", False)]:
-            root.removeHandler(handler)
-            handler.close()
-        root.setLevel(level)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # httpcore at DEBUG: response header tuples
+    ("receive_response_headers.complete return_value=(b'HTTP/1.1', 200, b'OK', [(b'Content-Type', b'application/json'), "
+     "(b'Set-Cookie', b'x-sess-uuid=0a1b2c3d4e5f; Path=/; Secure; HttpOnly'), (b'Content-Length', b'12')])",
+     "receive_response_headers.complete return_value=(b'HTTP/1.1', 200, b'OK', [(b'Content-Type', b'application/json'), "
+     "(b'Set-Cookie', b'[REDACTED]'), (b'Content-Length', b'12')])"),
+    # the request side, with headers (any case, either quote)
+    ("send_request_headers.started request=<Request [b'GET']> headers=[(b'Host', b'127.0.0.1'), "
+     "(b'cookie', b'x-sess-uuid=0a1b2c3d4e5f'), (b'Authorization', b\"Bearer it's\")]",
+     "send_request_headers.started request=<Request [b'GET']> headers=[(b'Host', b'127.0.0.1'), "
+     "(b'cookie', b'[REDACTED]'), (b'Authorization', b\"[REDACTED]\")]"),
+    ("[('set-cookie', 'sid=abc123xyz')]", "[('set-cookie', '[REDACTED]')]"),
+    # websockets at DEBUG: handshake header lines, both directions
+    ('> Cookie: api={"session":"bb66a2c3d4"}', "> Cookie: [REDACTED]"),
+    ("< Set-Cookie: x-sess-uuid=0a1b2c3d4e5f; Path=/", "< Set-Cookie: [REDACTED]"),
+    # other headers stay
+    ("[(b'Content-Type', b'application/json')]", "[(b'Content-Type', b'application/json')]"),
+])
+def test_header_tuples_and_lines_as_httpcore_and_websockets_log_them(filt, text, expected):
+    assert filt.redact(text) == expected
+
+
+def test_a_sign_hooks_headers_are_registered_as_secret():
+    from desktop.brokers.transport import RestRequest, secret_header, static_headers
+    from desktop.brokers.transport.reconnecting_ws import RedactingLogger
+
+    sign = static_headers({"Client-Secret": "cs-0123456789", "User-Id": "user-42"})
+    request = RestRequest.build("GET", "/x")
+    secret_header(request, "X-Signature", "sig-abcdef0123")
+    sign(request)
+    assert request.headers == {"X-Signature": "sig-abcdef0123", "Client-Secret": "cs-0123456789", "User-Id": "user-42"}
+    filt = redacting_filter()
+    for line in ("(b'client-secret', b'some-other-value')", "X-Signature: anything at all",
+                 "headers {'User-Id': 'user-42'}"):
+        assert REDACTED in filt.redact(line), line
+    assert "cs-0123456789" not in filt.redact("sent cs-0123456789 and sig-abcdef0123")
+    assert "sig-abcdef0123" not in filt.redact("sent cs-0123456789 and sig-abcdef0123")
+    records = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(record.getMessage())
+    logger = logging.getLogger("test.websockets")
+    logger.addHandler(Keep())
+    logger.setLevel(logging.DEBUG)
+    adapter = RedactingLogger(logger, {})
+    adapter.debug("> %s: %s", "X-Signature", "sig-zzz999")
+    adapter.debug("> %s: %s", "Host", "127.0.0.1")
+    assert records == ["> X-Signature: <redacted>", "> Host: 127.0.0.1"]
+
+
+@pytest.mark.parametrize(("value", "level"), [("DEBUG", logging.DEBUG), ("warning", logging.WARNING), ("15", 15),
+                                             ("", logging.INFO), ("loud", logging.INFO)])
+def test_the_log_level_comes_from_tradedesk_log_level(monkeypatch, value, level):
+    from desktop.app.logging_setup import LEVEL_VARIABLE, level_from_environment
+
+    monkeypatch.setenv(LEVEL_VARIABLE, value)
+    assert level_from_environment() == level

@@ -131,6 +131,39 @@ class _Reading:
 _current: contextvars.ContextVar[_Reading | None] = contextvars.ContextVar("payload_reading", default=None)
 
 
+class _Guard:
+    """One run of a decorated reader: collects its notes (the current reading), logs
+    them once at the end, and turns an unexpected exception into the reader's
+    documented outcome (``fallback``, or PayloadError when ``raise_error``)."""
+
+    def __init__(self, log: "PayloadLog", what: str, raw: Any, default: Any, raise_error: bool) -> None:
+        self.log, self.what, self.raw, self.default, self.raise_error = log, what, raw, default, raise_error
+        self.reading = _Reading()
+        self.fallback: Any = None
+
+    def __enter__(self) -> "_Guard":
+        self._token = _current.set(self.reading)
+        return self
+
+    def finish(self, result: Any) -> Any:
+        """The reader returned ``result``: log what it noted (kept or skipped)."""
+        self.log._report(self.what, self.raw, self.reading, kept=result is not None or self.raise_error)
+        return result
+
+    def __exit__(self, kind: Any, exc: BaseException | None, _tb: Any) -> bool:
+        _current.reset(self._token)
+        if exc is None or isinstance(exc, BrokerError) or not isinstance(exc, Exception):
+            return False  # a value, a documented error, or cancellation: as is
+        self.log.caught += 1
+        self.log.last_caught.append((self.what, exc))
+        self.reading.notes.append(f"{type(exc).__name__}: {shorten(str(exc), 160)}")
+        self.log._report(self.what, self.raw, self.reading, kept=False)
+        if self.raise_error:
+            raise PayloadError(f"{self.log.prefix} sent {self.what} that cannot be read", raw=shorten(self.raw)) from exc
+        self.fallback = self.default() if callable(self.default) else self.default
+        return True
+
+
 class PayloadLog:
     """The unreadable-payload log of one adapter (see the module docstring).
 
@@ -148,6 +181,11 @@ class PayloadLog:
         self._remember = remember
         self.caught = 0
         self.last_caught: deque[tuple[str, BaseException]] = deque(maxlen=20)
+
+    def forget(self) -> None:
+        """Forget the unreadable items seen so far: the next of each is logged at
+        WARNING again (a new session; tests)."""
+        self._seen.clear()
 
     # -- what readers report ------------------------------------------------------
     def problem(self, note: str, raw: Any = None) -> None:
@@ -185,58 +223,24 @@ class PayloadLog:
     def _decorator(self, what: str, raw_arg: int | Sequence[int], default: Any, *, raise_error: bool):
         indexes = (raw_arg,) if isinstance(raw_arg, int) else tuple(raw_arg)
 
-        def raw_of(args: tuple) -> Any:
+        def guard(args: tuple) -> _Guard:
             found = [args[i] for i in indexes if i < len(args)]
-            return found[0] if len(found) == 1 else tuple(found)
-
-        def failed(exc: Exception, raw: Any, reading: _Reading) -> Any:
-            self.caught += 1
-            self.last_caught.append((what, exc))
-            reading.notes.append(f"{type(exc).__name__}: {shorten(str(exc), 160)}")
-            if raise_error:
-                self._report(what, raw, reading, kept=False)
-                raise PayloadError(f"{self.prefix} sent {what} that cannot be read", raw=shorten(raw)) from exc
-            self._report(what, raw, reading, kept=False)
-            return default() if callable(default) else default
+            return _Guard(self, what, found[0] if len(found) == 1 else tuple(found), default, raise_error)
 
         def wrap(fn: F) -> F:
             if inspect.iscoroutinefunction(fn):
                 @functools.wraps(fn)
                 async def guarded_async(*args: Any, **kwargs: Any) -> Any:
-                    reading = _Reading()
-                    token = _current.set(reading)
-                    try:
-                        result = await fn(*args, **kwargs)
-                    except BrokerError:
-                        raise
-                    except Exception as exc:  # noqa: BLE001 - the documented outcome instead
-                        _current.reset(token)
-                        token = None
-                        return failed(exc, raw_of(args), reading)
-                    finally:
-                        if token is not None:
-                            _current.reset(token)
-                    self._report(what, raw_of(args), reading, kept=True)
-                    return result
+                    with (run := guard(args)):
+                        return run.finish(await fn(*args, **kwargs))
+                    return run.fallback
                 return guarded_async  # type: ignore[return-value]
 
             @functools.wraps(fn)
             def guarded(*args: Any, **kwargs: Any) -> Any:
-                reading = _Reading()
-                token = _current.set(reading)
-                try:
-                    result = fn(*args, **kwargs)
-                except BrokerError:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - the documented outcome instead
-                    _current.reset(token)
-                    token = None
-                    return failed(exc, raw_of(args), reading)
-                finally:
-                    if token is not None:
-                        _current.reset(token)
-                self._report(what, raw_of(args), reading, kept=result is not None or raise_error)
-                return result
+                with (run := guard(args)):
+                    return run.finish(fn(*args, **kwargs))
+                return run.fallback
             return guarded  # type: ignore[return-value]
         return wrap
 

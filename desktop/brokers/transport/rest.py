@@ -20,6 +20,11 @@ Idempotency (the rule that keeps orders from being placed twice):
   session not primed) means the server refused without acting; the request is then
   resent once after the recovery.
 
+Answers are read up to ``max_body_bytes`` and ``max_depth`` levels of nesting
+(:mod:`~desktop.brokers.transport.payloads`): beyond, PayloadError (MaybeSentError for
+a non-idempotent request), never a RecursionError or an unbounded read. Every cookie
+the server sets is registered for log redaction.
+
 TLS: :class:`~desktop.brokers.transport.tls.TlsPolicy` (system CAs by default,
 pinning as an option). Logs name method and path only: never the query (it may carry
 a user secret), headers, cookies or bodies.
@@ -197,7 +202,9 @@ class RestClient:
         BrokerError family: RateLimitedError (429 or cooling down; ``retry_after``
         seconds), AuthError, NotFoundError, InvalidRequestError, UnavailableError /
         BrokerError (5xx; ``raw`` = body), RequestTimeout (no answer; ``maybe_sent``),
-        MaybeSentError (non-idempotent request, outcome unknown), CertificateError
+        MaybeSentError (non-idempotent request, outcome unknown; also for an answer
+        to it that cannot be read), PayloadError (an answer larger than
+        ``max_body_bytes`` or nested deeper than ``max_depth``), CertificateError
         subclasses (TLS refused; nothing sent), or the adapter's own errors.
         """
         if self._http is None:
