@@ -126,6 +126,13 @@ def _survived(supervisor: Supervisor, caught_before: int) -> None:
     assert PAYLOADS.caught == caught_before
 
 
+def _delivered(task: str, good: list, seen: list, supervisor: Supervisor, caught_before: int) -> None:
+    """Every good item arrived, in order, and the task survived (counted as cases)."""
+    count_case(f"end-to-end: {task} (hostile items)", HOSTILE_ITEMS)
+    assert _subsequence(good, seen)
+    _survived(supervisor, caught_before)
+
+
 def test_quote_pump_delivers_every_good_quote_after_hostile_frames(arun):
     limit = 20_000
     hostile = _hostile_frames("smd", 11, limit)
@@ -202,9 +209,7 @@ def test_websocket_order_relay_delivers_every_good_update_after_hostile_frames(a
 
     before = PAYLOADS.caught
     seen, supervisor = arun(scenario(), timeout=60)
-    count_case("end-to-end: websocket order relay (sor) over a loopback websocket (hostile items)", HOSTILE_ITEMS)
-    assert _subsequence(good, seen)  # every good update arrived, in order
-    _survived(supervisor, before)
+    _delivered("websocket order relay (sor) over a loopback websocket", good, seen, supervisor, before)  # every good update arrived, in order
 
 
 def test_live_order_poller_delivers_every_good_poll_after_hostile_payloads(arun):
@@ -235,9 +240,7 @@ def test_live_order_poller_delivers_every_good_poll_after_hostile_payloads(arun)
 
     before = PAYLOADS.caught
     seen, supervisor = arun(scenario(), timeout=60)
-    count_case("end-to-end: live-order poller over a scripted source (hostile items)", HOSTILE_ITEMS)
-    assert _subsequence(good, seen)
-    _survived(supervisor, before)
+    _delivered("live-order poller over a scripted source", good, seen, supervisor, before)
 
 
 def test_bar_polling_delivers_every_good_bar_after_hostile_histories(arun):
@@ -269,6 +272,4 @@ def test_bar_polling_delivers_every_good_bar_after_hostile_histories(arun):
 
     before = PAYLOADS.caught
     seen, supervisor = arun(scenario(), timeout=60)
-    count_case("end-to-end: bar polling over a scripted history source (hostile items)", HOSTILE_ITEMS)
-    assert _subsequence(good, seen)
-    _survived(supervisor, before)
+    _delivered("bar polling over a scripted history source", good, seen, supervisor, before)
