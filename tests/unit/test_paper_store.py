@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from datetime import datetime, timedelta, timezone
@@ -170,3 +171,32 @@ def test_engine_restores_from_slim_state_plus_stored_history(tmp_path):
         back = MatchingEngine.from_state(s.load_engine("PAPER"), orders=s.load_orders("PAPER"), fills=s.load_fills("PAPER"))
     assert back.to_state() == eng.to_state()
     assert back.orders() == eng.orders() and back.fills() == eng.fills() and back.ledger == eng.ledger
+
+
+def test_rows_no_order_could_have_are_skipped_and_the_rest_loads(tmp_path, caplog):
+    """Numbers that overflow Decimal arithmetic (1e999999999 raised decimal.Overflow out
+    of the loader), NaN, a tick size no instrument has, a row filed under another id,
+    JSON nested past the parser's depth (RecursionError): each row is logged and
+    skipped; the good rows load."""
+    path = tmp_path / "p.sqlite3"
+    with PaperStore(path) as s:
+        s.save_events([order("O1"), order("O2", minute=1), fill("F1")])
+    good = order("O9").model_dump(mode="json")
+    hostile = {
+        "H1": {**good, "order_id": "H1", "amount": "1e999999999"},
+        "H2": {**good, "order_id": "H2", "limit_price": "NaN"},
+        "H3": {**good, "order_id": "H3", "instrument": {**good["instrument"], "tick_size": "1e-40"}},
+        "H4": {**good, "order_id": "somebody-else"},
+    }
+    db = sqlite3.connect(path)
+    for key, data in hostile.items():
+        db.execute("INSERT INTO orders VALUES (?, 'PAPER', ?, 'ACCEPTED', '', ?)", (key, key, json.dumps(data)))
+    db.execute("INSERT INTO fills VALUES ('F2', 'PAPER', 'O1', '', ?)", ("[" * 100_000 + "]" * 100_000,))
+    db.execute("INSERT OR REPLACE INTO clock VALUES (1, ?)", ("[" * 100_000 + "]" * 100_000,))
+    db.commit()
+    db.close()
+    with caplog.at_level(logging.WARNING), PaperStore(path) as s:
+        assert [o.order_id for o in s.load_orders()] == ["O1", "O2"]
+        assert [f.fill_id for f in s.load_fills()] == ["F1"] and s.load_clock() is None
+    skipped = [r.getMessage() for r in caplog.records if "skipping corrupt" in r.getMessage()]
+    assert len(skipped) == 6 and any("its data is order somebody-else" in m for m in skipped)

@@ -72,28 +72,26 @@ def check_fill(fill: Fill) -> None:
 
 def parse_order(order_id: str, account_id: str, data: Any) -> Order | None:
     """The orders row (``order_id``, ``account_id``, ``data``) as an Order, or None."""
-    try:
-        order = Order.model_validate_json(data)
-        if (order.order_id, order.account_id) != (order_id, account_id):
-            raise ValueError(f"its data is order {order.order_id} of {order.account_id}")
-        check_order(order)
-    except Exception as exc:  # noqa: BLE001 - any unreadable row is skipped, never raised
-        skip("orders", order_id, _why(exc), data)
-        return None
-    return order
+    return _parse_keyed(Order, "orders", check_order, order_id, account_id, data)
 
 
 def parse_fill(fill_id: str, account_id: str, data: Any) -> Fill | None:
     """The fills row (``fill_id``, ``account_id``, ``data``) as a Fill, or None."""
+    return _parse_keyed(Fill, "fills", check_fill, fill_id, account_id, data)
+
+
+def _parse_keyed(model: Any, table: str, check: Any, key: str, account_id: str, data: Any) -> Any:
+    """Row ``data`` of ``table`` as ``model``, agreeing with its key columns and passing ``check``; or None."""
     try:
-        fill = Fill.model_validate_json(data)
-        if (fill.fill_id, fill.account_id) != (fill_id, account_id):
-            raise ValueError(f"its data is fill {fill.fill_id} of {fill.account_id}")
-        check_fill(fill)
-    except Exception as exc:  # noqa: BLE001
-        skip("fills", fill_id, _why(exc), data)
+        item = model.model_validate_json(data)
+        ident = item.order_id if table == "orders" else item.fill_id
+        if (ident, item.account_id) != (key, account_id):
+            raise ValueError(f"its data is {table[:-1]} {ident} of {item.account_id}")
+        check(item)
+    except Exception as exc:  # noqa: BLE001 - any unreadable row is skipped, never raised
+        skip(table, key, _why(exc), data)
         return None
-    return fill
+    return item
 
 
 def parse_model(model: type, table: str, key: str, data: Any) -> Any:
