@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 
 from desktop import __version__
@@ -223,14 +223,15 @@ class MainWindow(QMainWindow):
         self.order_shortcuts = OrderShortcuts(
             self.desk, orders=self.orders, positions=self.positions, cancel=self.actions_.cancel,
             close_position=self.positions.activated.emit,  # what a double-click does (stocks and options)
-            show_ticket=lambda: (self.show_ticket(), QTimer.singleShot(0, self.ticket.submit_button.setFocus)),
+            show_ticket=lambda: self.row_menus.focus_submit(),
             name_of=self.labels.name, say=say, parent=self)
         self.trading = TradingActions(self.menuBar(), self.menus.view_menu.menuAction(), ticket=self.ticket,
                                       show_ticket=self.show_ticket, order_shortcuts=self.order_shortcuts,
                                       watchlist=self.watchlist, chart=self.chart, show_symbol=self.show_symbol, say=say)
         self.row_menus = RowMenus(watchlist=self.watchlist, positions=self.positions, orders=self.orders, fills=self.fills,
                                   ticket=self.ticket, chart=self.chart, show_symbol=self.show_symbol,
-                                  show_ticket=self.show_ticket, show_options=self.show_options,
+                                  show_ticket=self.show_ticket, focus_quantity=self.trading.focus_quantity,
+                                  show_options=self.show_options,
                                   confirm_orders=self.order_shortcuts.confirm_orders,
                                   default_quantity=lambda kind: self.preferences.default_quantity(kind), say=say)
 

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from PySide6.QtCore import QTimer
+
 from desktop.brokers import BrokerError
 from desktop.desk import Desk
 from desktop.domain import AssetClass, Instrument, OptionAction, OrderSide
@@ -63,18 +65,20 @@ class RowMenus:
 
     ``ticket``: the order ticket; ``chart``: the chart (``set_symbol``);
     ``show_symbol(symbol)``: chart it and point the ticket at it; ``show_ticket()``:
-    raise the ticket's dock; ``show_options(symbol)``: raise the Options dock on an
-    underlying; ``confirm_orders(orders, scope)``: ask before cancelling orders;
+    raise the ticket's dock; ``focus_quantity()``: raise the ticket, its quantity
+    selected; ``show_options(symbol)``: raise the Options dock on an underlying;
+    ``confirm_orders(orders, scope)``: ask before cancelling orders;
     ``default_quantity(kind)``: the Settings default for an AssetClass; ``say(text)``:
     a status-bar message.
     """
 
     def __init__(self, *, watchlist, positions, orders, fills, ticket, chart, show_symbol: Callable[[str], None],
-                 show_ticket: Callable[[], None], show_options: Callable[[str], None],
+                 show_ticket: Callable[[], None], focus_quantity: Callable[[], None], show_options: Callable[[str], None],
                  confirm_orders: Callable[[list, str], object], default_quantity: Callable[[AssetClass], object],
                  say: Callable[[str], None]) -> None:
         self.ticket, self.chart = ticket, chart
         self._show_symbol, self._show_ticket, self._show_options = show_symbol, show_ticket, show_options
+        self.focus_quantity = focus_quantity
         self._confirm, self._default_quantity, self._say = confirm_orders, default_quantity, say
         watchlist.tradeRequested.connect(self.trade)  # Chart / double-click: ``activated``, wired by the window
         watchlist.optionChainRequested.connect(show_options)
@@ -106,14 +110,9 @@ class RowMenus:
             self.ticket.prefill(symbol=position.symbol, side=side, amount=self._default_quantity(AssetClass.EQUITY))
         self.focus_quantity()
 
-    def focus_quantity(self) -> None:
-        """Raise the ticket; its quantity gets the focus, selected."""
-        self._show_ticket()
-        self.ticket.quantity_edit.setFocus()
-        self.ticket.quantity_edit.selectAll()
-
     def focus_submit(self) -> None:
-        """Raise the ticket; its Submit gets the focus (Space or a click opens the
-        confirmation; nothing is sent before)."""
+        """Raise the ticket; its Submit gets the focus once the prefills queued before
+        are done (an option's closing order is filled in a queued call). Space or a
+        click then opens the confirmation; nothing is sent before."""
         self._show_ticket()
-        self.ticket.submit_button.setFocus()
+        QTimer.singleShot(0, self.ticket.submit_button.setFocus)

@@ -71,6 +71,9 @@ def press(qtbot, widget, key, modifiers=CTRL):
         qtbot.waitUntil(window.isActiveWindow, timeout=2000)
     widget.setFocus()
     qtbot.keyClick(widget, key, modifiers)
+    # The application keeps the modifiers of the last key event as "held": a later
+    # click would read Ctrl as "add to the selection" (also in the tests after these).
+    qtbot.keyRelease(widget, Qt.Key.Key_Control, Qt.KeyboardModifier.NoModifier)
 
 
 def message_box(qtbot, name):
