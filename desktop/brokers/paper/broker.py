@@ -99,8 +99,8 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
         self._connected = False
         self._replay: ReplayLoop | None = None
         self.supervisor = supervisor or Supervisor(name="Paper")
-        self.supervisor.on_state = lambda task, state: self._states.publish(state)
-        self._states: Topic[ConnectionState] = Topic()
+        self.supervisor.on_state = lambda task, state: self._session_states.publish(state)
+        self._session_states: Topic[ConnectionState] = Topic()
 
     @classmethod
     def open(cls, store_path: Path | str, advisor: bool = False, connection_id: str | None = None) -> "PaperBroker":
@@ -163,7 +163,7 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
             self._save_state()
         except UnavailableError:  # close anyway: what was saved before stays consistent
             log.exception("paper broker: the last state could not be saved on close")
-        for topic in (self._orders, self._quotes, self._bars, self._states):
+        for topic in (self._orders, self._quotes, self._bars, self._session_states):
             topic.close()
         self._store.close()
 
@@ -352,7 +352,7 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
     async def watch_connection(self) -> AsyncIterator[ConnectionState]:
         """RECONNECTING "market replay failing: see the log" while the replay keeps
         failing, CONNECTED "market replay restored" once it works again; until close()."""
-        async for state in self._states.subscribe(lambda s: True):
+        async for state in self._session_states.subscribe(lambda s: True):
             yield state
 
     async def watch_orders(self, account_id: str) -> AsyncIterator[Order]:
