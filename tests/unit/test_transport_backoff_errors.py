@@ -99,3 +99,20 @@ def test_rate_limit_headers():
     assert rate_limit_reset_seconds({"X-RateLimit-Reset": "soon"}) is None
     error = map_response(429, {"detail": "slow down"}, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "8"})
     assert isinstance(error, RateLimitedError) and error.retry_after == 8
+
+
+@pytest.mark.parametrize("value", ["1e999999999", "inf", "-inf", "nan", "9" * 5000, "²"])
+def test_a_hostile_wait_header_is_unreadable_not_an_endless_pause(value):
+    """Retry-After: 1e999999999 would pause an endpoint forever (float inf)."""
+    from desktop.brokers.transport.retry_after import rate_limit_reset_seconds, retry_after_seconds
+
+    assert retry_after_seconds({"Retry-After": value}) is None
+    assert rate_limit_reset_seconds({"X-RateLimit-Reset": value, "X-RateLimit-Remaining": "0"}) is None
+
+
+def test_waits_are_capped_to_a_day():
+    from desktop.brokers.transport.retry_after import MAX_WAIT_SECONDS, throttle_wait_seconds
+
+    assert MAX_WAIT_SECONDS == 86400
+    assert throttle_wait_seconds({"Retry-After": "1e300"}) == MAX_WAIT_SECONDS
+    assert throttle_wait_seconds({"Retry-After": "12"}) == 12

@@ -21,7 +21,6 @@ domain models. Malformed rows are logged (WARNING, with the raw row) and skipped
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -31,8 +30,6 @@ from pydantic import ValidationError
 from desktop.domain import Account, AccountValues, AllocationGroup, AllocationMember, Balance
 
 from .parse import PAYLOADS, epoch_ms, text, to_decimal
-
-log = logging.getLogger("desktop.brokers.ibkr")
 
 BROKER = "ibkr"
 DEFAULT_GROUP = "All"

@@ -18,7 +18,6 @@ Conids are cached per :class:`ConidCache` (one per session).
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from desktop.brokers.errors import NotFoundError
@@ -27,8 +26,6 @@ from desktop.domain.occ import OccSymbolError, parse_occ
 
 from .parse import PAYLOADS, text, to_date, to_decimal, to_int
 from .requester import Requester
-
-log = logging.getLogger("desktop.brokers.ibkr")
 
 
 def instrument_for(symbol: str, conid: int | str | None, *, description: str = "", exchange: str | None = None,

@@ -8,7 +8,6 @@ Sources: ``specs/ibkr-cpapi/NOTES.md`` section 4 and the v2.29 spec schemas
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Container
 from decimal import Decimal
@@ -33,8 +32,6 @@ from .accounts import BROKER
 from .contracts import instrument_for
 from .order_checks import check_numbers, check_order
 from .parse import PAYLOADS, money_text, number_json, text, to_datetime, to_decimal, to_int
-
-log = logging.getLogger("desktop.brokers.ibkr")
 
 ORDER_TYPES = {OrderType.LIMIT: "LMT", OrderType.MARKET: "MKT", OrderType.STOP: "STP",
                OrderType.STOP_LIMIT: "STOP_LIMIT"}

@@ -10,7 +10,6 @@ allocation group (the FA lesson: each client holds different quantities).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -23,8 +22,6 @@ from desktop.domain import Instrument, OptionContract, OptionRight, Position
 from .accounts import BROKER
 from .parse import PAYLOADS, text, to_date, to_decimal, to_int
 from .requester import Requester
-
-log = logging.getLogger("desktop.brokers.ibkr")
 
 PAGE_SIZE = 100
 MAX_PAGES = 50

@@ -15,7 +15,6 @@ raises.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -27,8 +26,6 @@ from desktop.domain import Order, OrderStatus
 
 from .order_body import STATUS_MAP, map_status
 from .parse import PAYLOADS, text, to_decimal, to_int
-
-log = logging.getLogger("desktop.brokers.ibkr")
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,6 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
-import logging
 import math
 import time
 from collections.abc import AsyncIterator, Callable
@@ -50,8 +49,6 @@ from desktop.domain import Fill
 from .order_body import fill_from_trade
 from .parse import PAYLOADS, text
 from .requester import Requester
-
-log = logging.getLogger("desktop.brokers.ibkr")
 
 GROUP_PRIORITY = 0
 CLIENT_PRIORITY = 1

@@ -9,7 +9,6 @@ or the ``on_frame`` callback.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import ssl
 import time

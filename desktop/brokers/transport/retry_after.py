@@ -13,11 +13,16 @@ Broker-neutral. Two families of headers:
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
 
 _EPOCH_SECONDS = 1e9
 _EPOCH_MILLISECONDS = 1e12
+
+
+MAX_WAIT_SECONDS = 24 * 3600.0
+"""Longest wait a header may ask for (a day); longer answers are capped to it."""
 
 
 def _lower(headers: Mapping[str, str] | None) -> dict[str, str]:
@@ -26,14 +31,17 @@ def _lower(headers: Mapping[str, str] | None) -> dict[str, str]:
 
 def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
     """The Retry-After header in seconds (delta-seconds form or an HTTP date; never
-    negative), or None when absent or unreadable."""
+    negative, at most MAX_WAIT_SECONDS), or None when absent or unreadable (also a
+    non-finite number such as "1e999999999" or "nan")."""
     value = _lower(headers).get("retry-after")
     if value is None:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return min(max(0.0, seconds), MAX_WAIT_SECONDS) if math.isfinite(seconds) else None
     from datetime import datetime, timezone
     from email.utils import parsedate_to_datetime
 
@@ -43,7 +51,7 @@ def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+    return min(max(0.0, (when - datetime.now(timezone.utc)).total_seconds()), MAX_WAIT_SECONDS)
 
 
 def rate_limit_reset_seconds(headers: Mapping[str, str] | None, *, now: float | None = None) -> float | None:
@@ -53,7 +61,8 @@ def rate_limit_reset_seconds(headers: Mapping[str, str] | None, *, now: float | 
     ``ratelimit...``) whose ``<prefix>-Remaining`` is 0 or absent (a 429 without
     it means that window ran out); a window with requests remaining did not cause
     the refusal and is ignored. ``now``: Unix seconds for epoch resets (default
-    time.time()). Unreadable values are ignored.
+    time.time()). Unreadable and non-finite values are ignored; waits are capped to
+    MAX_WAIT_SECONDS.
     """
     lowered = _lower(headers)
     waits: list[float] = []
@@ -67,11 +76,13 @@ def rate_limit_reset_seconds(headers: Mapping[str, str] | None, *, now: float | 
             reset = float(value)
         except ValueError:
             continue
+        if not math.isfinite(reset):
+            continue
         if reset > _EPOCH_MILLISECONDS:
             reset = reset / 1000.0 - (time.time() if now is None else now)
         elif reset > _EPOCH_SECONDS:
             reset -= time.time() if now is None else now
-        waits.append(max(0.0, reset))
+        waits.append(min(max(0.0, reset), MAX_WAIT_SECONDS))
     return max(waits) if waits else None
 
 
