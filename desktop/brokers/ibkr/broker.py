@@ -144,7 +144,8 @@ class IbkrBroker(Broker):
             intervals=tuple(BAR_SIZES), modify_order=True, options=False, streaming_quotes=True,
             streaming_orders=False, streaming_bars=False, allocation_groups=self.directory.fa, fractional=False,
             preview_orders=True, order_questions=True, poll_interval=POLL_INTERVAL,
-            paper=self.directory.iserver_accounts.get("isPaper") is True)
+            paper=self.directory.iserver_accounts.get("isPaper") is True,
+            exchange_timezone="America/New_York")  # US stocks only so far: times in their exchange's zone
 
     @property
     def login_url(self) -> str:
