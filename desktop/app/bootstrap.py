@@ -160,12 +160,12 @@ async def _smoke(window, started: float, timeout: float) -> int:
         "status_bar_visible": window.statusBar().isVisible() and window.screen().availableGeometry().contains(
             window.statusBar().mapToGlobal(window.statusBar().rect().bottomRight())),
     })
+    return 0
 
 
 def _rect(rect) -> list[int]:
     """A QRect as [x, y, width, height]."""
     return [rect.x(), rect.y(), rect.width(), rect.height()]
-    return 0
 
 
 def _report(payload: dict) -> None:
