@@ -104,12 +104,12 @@ class ChartToolbar(QWidget):
         self._interval: Interval | None = None
         lay = QHBoxLayout(self)
         lay.setContentsMargins(6, 4, 6, 4)
-        lay.setSpacing(4)
+        lay.setSpacing(3)
 
         self.symbol_combo = SymbolBox(self)
         self.symbol_combo.setEditable(True)
         self.symbol_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.symbol_combo.setMinimumContentsLength(8)
+        self.symbol_combo.setMinimumContentsLength(5)  # tickers; the box widens when there is room
         self.symbol_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.symbol_combo.lineEdit().setPlaceholderText("Symbol")
         self.symbol_combo.lineEdit().setToolTip("Type a symbol and press Enter (Escape: back to the chart's symbol)")
@@ -118,7 +118,7 @@ class ChartToolbar(QWidget):
         self.symbol_combo.lineEdit().returnPressed.connect(self._on_symbol_entered)
         self.symbol_combo.activated.connect(lambda _i: self._on_symbol_entered())
         lay.addWidget(self.symbol_combo)
-        lay.addSpacing(8)
+        lay.addSpacing(4)
 
         self.interval_group = QButtonGroup(self)
         self.interval_group.setExclusive(True)
@@ -133,13 +133,13 @@ class ChartToolbar(QWidget):
             self.interval_buttons[iv] = btn
             lay.addWidget(btn)
         self.interval_group.idClicked.connect(self._on_interval_clicked)
-        lay.addSpacing(12)
+        lay.addSpacing(6)
 
         self.source_label = ElidedLabel(self, objectName="chartSourceLabel")  # shrinks with "…" when narrow
         self.source_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.source_label.hide()
         lay.addWidget(self.source_label)
-        lay.addSpacing(8)
+        lay.addSpacing(4)
         self.notice_label = ElidedLabel(self)
         self.notice_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.notice_label.setAlignment(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight)
@@ -175,7 +175,7 @@ class ChartToolbar(QWidget):
             QComboBox QAbstractItemView {{ color: {t.text}; background: {t.panel};
                          selection-background-color: {t.accent}; }}
             QToolButton {{ color: {t.text_dim}; border: none; border-radius: 3px;
-                           padding: 3px 8px; font-weight: bold; }}
+                           padding: 3px 4px; font-weight: bold; }}
             QToolButton:hover {{ color: {t.text}; background: {t.grid}; }}
             QToolButton:checked {{ color: #ffffff; background: {t.accent}; }}
             QToolButton::menu-indicator {{ image: none; width: 0px; }}
