@@ -102,6 +102,7 @@ class WelcomePanel(QFrame):
             "#welcomeTitle { font-weight: bold; font-size: 14px; }"
         )
         title = self.title_label = QLabel(self, objectName="welcomeTitle")
+        title.setWordWrap(True)  # a narrow window wraps the title instead of being held wide
         body = self.text_label = QLabel(self, objectName="welcomeText")
         title.setTextFormat(Qt.TextFormat.RichText)  # names are escaped: "Acme &amp; Co" shows "Acme & Co"
         body.setWordWrap(True)
