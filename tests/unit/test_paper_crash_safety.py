@@ -242,8 +242,10 @@ def test_a_failed_save_raises_keeps_the_order_and_saves_it_next_time(arun, tmp_p
         with pytest.raises(UnavailableError, match="could not be saved"):
             await broker.create_order(request(broker, "unsaved"))
         [placed] = await broker.fetch_orders(ACCOUNT_ID)  # placed, shown, not yet saved
+        with pytest.raises(UnavailableError):  # the retry is not answered while it is not saved
+            await broker.create_order(request(broker, "unsaved"))
         monkeypatch.setattr(PaperStore, "save_state", real)
-        broker.advance_minutes(1)  # the next save writes it too
+        assert (await broker.create_order(request(broker, "unsaved"))) == placed  # saved now, answered
         await broker.close()
         again = await connected(path)
         [back] = await again.fetch_orders(ACCOUNT_ID)

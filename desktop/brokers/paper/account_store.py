@@ -38,6 +38,11 @@ class AccountStore:
         self._pending: list[Order | Fill] = []
         self.step_hook: StepHook | None = None
 
+    @property
+    def pending(self) -> bool:
+        """Whether events of a failed save wait for the next one."""
+        return bool(self._pending)
+
     def open(self) -> None:
         """Open the file (creating it and its folder); nothing without a path."""
         if self.path is not None:

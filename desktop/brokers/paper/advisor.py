@@ -55,7 +55,7 @@ class AdvisorSide:
     """Mixin of :class:`~.broker.PaperBroker` with the advisor demo's methods (see the
     module docs). Relies on the broker's ``_groups`` (GroupDesk or None), ``advisor``,
     ``_account_ids``, ``_suppressed``, ``_order_lock``, ``engine_for``, ``market``,
-    ``options``, ``_marks``, ``_market_now``, ``_check_replay`` and ``_publish_events``."""
+    ``options``, ``_marks``, ``_market_now``, ``_check_replay``, ``_flush`` and ``_publish_events``."""
 
     # -- routing ----------------------------------------------------------------
     def _group_desk(self, account_id: str) -> GroupDesk | None:
@@ -113,6 +113,7 @@ class AdvisorSide:
         async with self._order_lock:  # one question chain at a time
             existing = groups.by_client_id(request.client_order_id)
             if existing is not None:
+                self._flush()
                 return existing
             self._check_replay()
             self._split(groups, request, request.amount)  # an order the group cannot allocate is refused before asking

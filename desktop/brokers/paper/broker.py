@@ -232,6 +232,11 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
             for order in latest.values():
                 self._orders.publish(self.owned(order))
 
+    def _flush(self) -> None:
+        """Write the events an earlier failed save kept (UnavailableError if it fails again)."""
+        if self._store.pending:
+            self._save_state()
+
     def _save_clock(self) -> None:
         """Save the state with the clock now (periodically, and on a speed change);
         a failure is logged, the next save writes it."""
@@ -266,7 +271,8 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
     async def create_order(self, request: OrderRequest, *, confirm: QuestionHandler | None = None) -> Order:
         """Match ``request`` now against the replayed market.
 
-        Idempotent per ``client_order_id``: a repeat returns the existing order.
+        Idempotent per ``client_order_id``, also across restarts: a repeat returns the
+        existing order (once it is saved: UnavailableError while the file cannot be written).
         Raises OrderRejectedError with the engine's reason (the rejected order is
         still recorded and published, as a broker's blotter shows it). An allocation
         group as ``account_id`` (advisor demo) places a group order: see
@@ -282,6 +288,7 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
         engine, market = self.engine_for(request.account_id), self.market
         existing = engine.order_by_client_id(request.client_order_id)
         if existing is not None:
+            self._flush()  # an answer only once what it answers is saved
             return self.owned(existing)
         self._check_replay()
         last, bar = self._market_now(request)
