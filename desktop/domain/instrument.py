@@ -11,6 +11,12 @@ from .enums import AssetClass
 from .options import OptionContract
 
 
+STEP_MIN = Decimal("1e-12")
+STEP_MAX = Decimal("1e9")
+"""Bounds of an instrument's tick size, lot size and multiplier (crypto lots go down to
+1e-8; beyond these the increment arithmetic of order checks cannot be trusted)."""
+
+
 class Instrument(BrokerModel):
     """A tradable instrument.
 
@@ -54,6 +60,8 @@ class Instrument(BrokerModel):
     def _positive(cls, v: Decimal) -> Decimal:
         if v <= 0:
             raise ValueError("must be greater than 0")
+        if not STEP_MIN <= v <= STEP_MAX:
+            raise ValueError(f"must be between {STEP_MIN} and {STEP_MAX}")
         return v
 
     @property

@@ -31,7 +31,11 @@ MAX_MAGNITUDE = Decimal("1e15")
 def _check_increment(value: Decimal, step: Decimal, field: str, what: str) -> None:
     if abs(value) >= MAX_MAGNITUDE:
         raise field_error(field, f"{field} {value} is too large")
-    if step > 0 and value % step != 0:
+    try:
+        off_step = step > 0 and value % step != 0
+    except ArithmeticError:  # a step so small that the remainder cannot be computed
+        raise field_error(field, f"{field} {value} cannot be checked against the {what} {step}") from None
+    if off_step:
         raise field_error(field, f"{field} {value} is not a multiple of the {what} {step}")
 
 

@@ -149,3 +149,17 @@ def test_modify_rules_refuse_nan_as_a_field_error():
     with pytest.raises(PydanticCustomError) as refused:
         check_order_fields(AAPL, OrderType.LIMIT, D("NaN"), D(10), None)
     assert refused.value.context["field"] == "amount" and "must be a number" in refused.value.message()
+
+
+def test_absurd_instrument_steps_are_refused_and_order_checks_never_raise_arithmetic_errors():
+    from pydantic import ValidationError
+    from pydantic_core import PydanticCustomError
+
+    from desktop.domain.order import check_order_fields
+
+    with pytest.raises(ValidationError, match="tick_size"):
+        Instrument.equity("AAPL", tick_size=D("1e-40"))
+    tiny = Instrument.model_construct(**{**AAPL.__dict__, "tick_size": D("1e-40")})  # one built without validation
+    with pytest.raises(PydanticCustomError) as refused:
+        check_order_fields(tiny, OrderType.LIMIT, D(1), D("1e14"), None)
+    assert refused.value.context["field"] == "limit_price"
