@@ -29,18 +29,22 @@ class WatchlistModel(KeyedTableModel):
     dropped between rows (never onto one)."""
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        """Rows drag; drops land between rows (the root), never onto one."""
         flags = super().flags(index)
         if index.isValid():
             return flags | Qt.ItemFlag.ItemIsDragEnabled
         return flags | Qt.ItemFlag.ItemIsDropEnabled  # between rows, and below the last one
 
     def supportedDropActions(self) -> Qt.DropAction:  # noqa: N802 - Qt override
+        """Rows move (never copy)."""
         return Qt.DropAction.MoveAction
 
     def supportedDragActions(self) -> Qt.DropAction:  # noqa: N802 - Qt override
+        """Rows move (never copy)."""
         return Qt.DropAction.MoveAction
 
     def mimeTypes(self) -> list[str]:  # noqa: N802 - Qt override
+        """The one payload a drag carries: :data:`SYMBOLS_MIME`."""
         return [SYMBOLS_MIME]
 
     def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:  # noqa: N802 - Qt override
@@ -52,7 +56,8 @@ class WatchlistModel(KeyedTableModel):
 
     def dropMimeData(self, data: QMimeData, action: Qt.DropAction, row: int, column: int,  # noqa: N802
                      parent: QModelIndex | QPersistentModelIndex) -> bool:
-        return False  # the view moves the rows itself (through its reorder callback)
+        """Nothing: the view moves the rows itself (through its reorder callback)."""
+        return False
 
 
 def dropped_symbols(data: QMimeData | None) -> list[str]:
@@ -89,12 +94,14 @@ class WatchlistView(BlotterView):
         self.setDragEnabled(section < 0)
 
     def dragEnterEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        """Accept a watchlist drag while rows can move."""
         if dropped_symbols(event.mimeData()) and self.dragEnabled():
             super().dragEnterEvent(event)
         else:
             event.ignore()
 
     def dragMoveEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        """Show where the rows would land (Qt's drop indicator)."""
         if dropped_symbols(event.mimeData()) and self.dragEnabled():
             super().dragMoveEvent(event)
         else:
