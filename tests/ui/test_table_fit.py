@@ -6,7 +6,7 @@ the font metrics of the texts, not pixel constants."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from decimal import Decimal as D
 
 import pytest

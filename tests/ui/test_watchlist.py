@@ -280,6 +280,11 @@ def test_the_single_list_of_earlier_versions_becomes_the_first_list(qtbot, tmp_p
     assert WatchlistPanel(settings=reread).symbols() == ["AAPL", "FB"]
     assert [s.upper() for s in reread.value(LEGACY_KEY)] == ["AAPL", "FB", "IBM"]  # left as it was (an older version reads it)
 
+    odd = QSettings(str(tmp_path / "odd.ini"), QSettings.Format.IniFormat)
+    odd.setValue(LEGACY_KEY, "ibm, ,IBM," + "X" * 80)  # edited by hand: blanks, a repeat, no symbol at all
+    odd.sync()
+    assert WatchlistPanel(settings=QSettings(str(tmp_path / "odd.ini"), QSettings.Format.IniFormat)).symbols() == ["IBM"]
+
     one = QSettings(str(tmp_path / "one.ini"), QSettings.Format.IniFormat)
     one.setValue(LEGACY_KEY, ["MSFT"])  # an INI file gives a one-item list back as a string
     one.sync()

@@ -35,9 +35,14 @@ class WatchlistError(ValueError):
     """A watchlist operation refused, with the reason in a trader's words."""
 
 
+SYMBOL_MAX = 32
+"""The longest symbol an instrument has (an OCC symbol is 21 characters)."""
+
+
 def clean_symbols(symbols: Iterable[Any]) -> list[str]:
-    """``symbols`` stripped, upper case, blanks and repeats dropped, order kept."""
-    return list(dict.fromkeys(s for s in (str(x).strip().upper() for x in symbols) if s))
+    """``symbols`` stripped, upper case, order kept; blanks, repeats and anything
+    longer than SYMBOL_MAX (a hand-edited settings file) dropped."""
+    return list(dict.fromkeys(s for s in (str(x).strip().upper() for x in symbols) if s and len(s) <= SYMBOL_MAX))
 
 
 def _as_symbols(value: Any) -> list[str]:
