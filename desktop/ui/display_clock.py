@@ -5,7 +5,7 @@ and its replayed "now" (an order placed at 10:30 replayed time shows as 10:30, a
 "today" is the replayed day, matching the chart and the status bar); another broker's
 times show in its exchange's zone (``capabilities.exchange_timezone``) on the real
 clock. The main window configures them (:meth:`DisplayClock.configure_connection`);
-a row formats its times with its own ``connection_id`` (:func:`fmt_time_for`).
+a row formats its times with its own ``connection_id`` (desktop.ui.tables.formatting.fmt_time).
 
 Times of no connection (``connection_id`` "", e.g. consolidated rows, the option
 chain) and of a connection not configured use the *default* clock: machine-local
@@ -90,17 +90,6 @@ class DisplayClock:
 
 DISPLAY_CLOCK = DisplayClock()
 """The app's display clocks (configured by the main window for each connection)."""
-
-
-def fmt_time_for(value: datetime | None, connection_id: str = "", today: date | None = None) -> str:
-    """A row's time in its connection's clock: HH:MM:SS on that connection's today
-    (``today`` overrides it), "YYYY-MM-DD HH:MM:SS" on another day; "" for None."""
-    if value is None:
-        return ""
-    local = DISPLAY_CLOCK.localize(value, connection_id)
-    if local.date() == (today or DISPLAY_CLOCK.today(connection_id)):
-        return local.strftime("%H:%M:%S")
-    return local.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def fmt_timestamp_for(value: datetime | None, connection_id: str = "") -> str:

@@ -9,7 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from desktop.ui.display_clock import DISPLAY_CLOCK, DisplayClock, fmt_time_for, fmt_timestamp_for
+from desktop.ui.display_clock import DISPLAY_CLOCK, DisplayClock, fmt_timestamp_for
+from desktop.ui.tables.formatting import fmt_time
+
+
+def fmt_time_for(value, connection_id="", today=None):
+    return fmt_time(value, today, connection_id)
 
 NEW_YORK = ZoneInfo("America/New_York")
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -48,7 +53,7 @@ def test_unknown_connections_and_rows_of_none_use_the_default_clock(clock):
     clock.configure(timezone.utc, lambda: REPLAYED)  # the default clock (e.g. tests, embedding)
     assert fmt_time_for(placed) == "14:30:00" and fmt_time_for(placed, "consolidated-row") == "14:30:00"
     assert fmt_time_for(placed, "paper") == "10:30:00"
-    assert fmt_time_for(placed, "", today=date(2008, 3, 18)) == "2008-03-17 14:30:00"
+    assert fmt_time_for(placed, "", today=date(2008, 3, 18)) == "Mar 17 14:30:00"  # another day of the year
     assert fmt_time_for(None, "paper") == "" and fmt_timestamp_for(None) == ""
 
 
