@@ -49,7 +49,7 @@ def browser():
 
 def click(qtbot, manager, name):
     button = manager.findChild(QPushButton, name)
-    assert button.isEnabled(), name
+    qtbot.waitUntil(button.isEnabled)  # enabled once the previous action's task has finished
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
