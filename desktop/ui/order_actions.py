@@ -5,8 +5,10 @@ desk, which routes it to the connection the request or order names (and nowhere 
 a connection that is not connected refuses with NotConnectedError). Every outcome is
 worded for what it is, never raised into Qt (the ticket keeps its fields):
 
-- refused before it left this machine (not connected, unreachable): "Not sent: …";
-- refused by the broker: "Order rejected: …";
+- refused before it left this machine (not connected, unreachable): "Not sent: …",
+  e.g. "Not sent: the IBKR gateway at https://localhost:5000 is not reachable" (the
+  address from the saved connection; never "rejected", never an exception's class);
+- refused by the broker: "Order rejected: …" (field names in a trader's words);
 - sent but not confirmed (a 5xx, timeout or dropped connection after sending: the
   desk's OrderUnconfirmedError): "Sent, not confirmed yet: checking…", then the real
   outcome the desk's check finds ("Order 123 accepted: …", or not placed as far as the
@@ -28,6 +30,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from desktop.brokers import BrokerError, UnavailableError
 from desktop.brokers.transport import is_maybe_sent
+from desktop.connections.spec import FieldKind
 from desktop.desk import OrderCheck, OrderUnconfirmedError
 from desktop.desk.order_checks import PLACED
 from desktop.desk.tasks import spawn
@@ -35,6 +38,7 @@ from desktop.domain import Order, OrderRequest
 
 from .questions import QuestionAsker, question_handler
 from .services.desk_bridge import DeskBridge
+from .ticket.words import trader_words, unreachable_words
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +88,21 @@ class OrderActions(QObject):
         conn = self.desk.connections.get(connection_id)
         return conn.name if conn is not None else connection_id
 
+    def address(self, connection_id: str) -> str:
+        """Where ``connection_id``'s broker is reached (its saved connection's first URL
+        field, e.g. "https://localhost:5000/v1/api"); "" when not known."""
+        store = self.desk.store
+        if store is None or connection_id not in store:
+            return ""
+        saved = store.get(connection_id)
+        try:
+            fields = saved.spec.fields
+            config = saved.config()
+        except (KeyError, ValueError):
+            return ""
+        url = next((config.get(f.name) for f in fields if f.kind == FieldKind.URL and config.get(f.name)), "")
+        return str(url or "")
+
     def submit(self, request: OrderRequest) -> None:
         """Send the ticket's order to its connection; report acceptance or the reason."""
         self.ticket.set_busy(True)
@@ -101,24 +120,25 @@ class OrderActions(QObject):
             log.info("order %s refused: %s", request.client_order_id, exc)
             self.ticket.set_busy(False)
             if never_sent(exc):
-                self.ticket.order_not_sent(exc.message)
-                self.message.emit(f"{name}: not sent: {exc.message}")
+                text = unreachable_words(exc.message, self.address(request.connection_id))
+                self.ticket.order_not_sent(text)
+                self.message.emit(f"{name}: not sent: {text}")
             else:
                 self.ticket.order_rejected(exc.message)
-                self.message.emit(f"{name}: order rejected: {exc.message}")
+                self.message.emit(f"{name}: order rejected: {trader_words(exc.message, capital=False)}")
             return
-        except Exception as exc:  # a bug on this side: whether the order left is not known here
+        except Exception:  # a bug on this side: whether the order left is not known here
             log.exception("order submission failed")
             self.ticket.set_busy(False)
-            text = (f"Something went wrong on this side ({type(exc).__name__}: {exc}): check the orders table "
+            text = ("Something went wrong on this side (the log has the details): check the orders table "
                     "before sending it again.")
             self.ticket.order_not_confirmed(request, text)
             self.message.emit(f"{name}: {text}")
             return
         self.ticket.set_busy(False)
         if order.status.value == "REJECTED":
-            self.ticket.order_rejected(order.message or "The broker rejected the order.")
-            self.message.emit(f"{name}: order rejected: {order.message}")
+            self.ticket.order_rejected(order.message or "the broker gave no reason")
+            self.message.emit(f"{name}: order rejected: {trader_words(order.message, capital=False)}")
         else:
             self.ticket.order_accepted(order)
             self.message.emit(f"{name}: order {order.order_id}: {order.describe()} — "
@@ -148,7 +168,7 @@ class OrderActions(QObject):
             updated = await self.bridge.cancel(order)
         except BrokerError as exc:
             self._warn("Cancel failed", f"{self._name(order.connection_id)}: order {order.order_id} could not be "
-                                        f"cancelled: {exc.message}")
+                                        f"cancelled: {self._words(exc, order.connection_id)}")
             return
         self.message.emit(f"{self._name(order.connection_id)}: order {updated.order_id} "
                           f"{updated.status.value.replace('_', ' ').lower()}")
@@ -183,7 +203,8 @@ class OrderActions(QObject):
             exc.check.add_done_callback(_while_alive(checked))
             return
         except BrokerError as exc:
-            self._warn("Modify failed", f"{name}: order {order.order_id} could not be modified: {exc.message}")
+            self._warn("Modify failed", f"{name}: order {order.order_id} could not be modified: "
+                                        f"{self._words(exc, order.connection_id)}")
             return
         self.message.emit(f"{name}: order {updated.order_id} modified: {updated.describe()}")
 
@@ -195,13 +216,19 @@ class OrderActions(QObject):
         try:
             preview = await self.bridge.preview(request)
         except BrokerError as exc:
-            self.ticket.preview_failed(exc.message)
+            self.ticket.preview_failed(self._words(exc, request.connection_id))
             return
-        except Exception as exc:  # a bug or transport failure: tell the user, keep the app
+        except Exception:  # a bug or transport failure: tell the user, keep the app
             log.exception("order preview failed")
-            self.ticket.preview_failed(str(exc) or type(exc).__name__)
+            self.ticket.preview_failed("something went wrong on this side (the log has the details)")
             return
         self.ticket.show_preview(preview)
+
+    def _words(self, exc: BrokerError, connection_id: str) -> str:
+        """A refusal in a trader's words (an unreachable broker named with its address)."""
+        if never_sent(exc):
+            return unreachable_words(exc.message, self.address(connection_id))
+        return trader_words(exc.message, capital=False)
 
     def _warn(self, title: str, text: str) -> None:
         self.message.emit(text)

@@ -1,5 +1,6 @@
-"""Settings (Edit → Settings…): theme, number format, order confirmations, default
-quantities and the paper replay speed. Stored in the app's QSettings, applied live.
+"""Settings (Edit → Settings…): theme, number format, order confirmations (which types
+ask, whether Enter confirms, the order value above which the confirmation warns),
+default quantities and the paper replay speed. Stored in the app's QSettings, applied live.
 
 :class:`Preferences` is the value object; :func:`load_preferences` /
 :func:`save_preferences` read and write it; :func:`apply_preferences` applies it to a
@@ -45,9 +46,13 @@ class Preferences(BaseModel):
     """The user's preferences (defaults = a fresh install).
 
     ``theme``: "dark" | "light" | "system"; ``thousands_separators``; ``price_decimals``
-    (0 = automatic); ``confirm``: order types that ask before sending; ``default_shares`` /
-    ``default_contracts``: ticket quantity for equities / options; ``replay_speed``: paper
-    replay speed applied on connect (None: keep the paper account's own).
+    (0 = automatic); ``confirm``: order types that ask before sending; ``enter_confirms``:
+    Enter confirms in the confirmation dialog (off: Space on Confirm, a click or Alt+C);
+    ``warn_notional``: the confirmation warns about an order worth more than this, in
+    the order's currency (0: never); ``default_shares`` / ``default_contracts``:
+    ticket quantity for equities / options (a new instrument starts with it);
+    ``replay_speed``: paper replay speed applied on connect (None: keep the paper
+    account's own).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -56,6 +61,8 @@ class Preferences(BaseModel):
     thousands_separators: bool = True
     price_decimals: int = Field(default=0, ge=0, le=8)
     confirm: frozenset[OrderType] = frozenset(OrderType)
+    enter_confirms: bool = False
+    warn_notional: int = Field(default=100_000, ge=0, le=1_000_000_000)
     default_shares: int = Field(default=100, ge=1)
     default_contracts: int = Field(default=1, ge=1)
     replay_speed: int | None = None
@@ -90,6 +97,8 @@ def load_preferences(settings: QSettings) -> Preferences:
         "thousands_separators": _bool(settings.value("format/thousands"), d.thousands_separators),
         "price_decimals": _int(settings.value("format/price_decimals"), d.price_decimals),
         "confirm": frozenset(t for t in OrderType if _bool(settings.value(f"orders/confirm_{t.value}"), True)),
+        "enter_confirms": _bool(settings.value("orders/enter_confirms"), d.enter_confirms),
+        "warn_notional": _int(settings.value("orders/warn_notional"), d.warn_notional),
         "default_shares": _int(settings.value("orders/default_shares"), d.default_shares),
         "default_contracts": _int(settings.value("orders/default_contracts"), d.default_contracts),
         "replay_speed": speed if speed in REPLAY_SPEEDS else None,
@@ -107,6 +116,8 @@ def save_preferences(settings: QSettings, prefs: Preferences) -> None:
     settings.setValue("format/price_decimals", prefs.price_decimals)
     for t in OrderType:
         settings.setValue(f"orders/confirm_{t.value}", t in prefs.confirm)
+    settings.setValue("orders/enter_confirms", prefs.enter_confirms)
+    settings.setValue("orders/warn_notional", prefs.warn_notional)
     settings.setValue("orders/default_shares", prefs.default_shares)
     settings.setValue("orders/default_contracts", prefs.default_contracts)
     if prefs.replay_speed:
@@ -120,8 +131,9 @@ def apply_preferences(prefs: Preferences, previous: Preferences | None = None, *
                       ticket, replays: Iterable[ReplayControl] = (), sync_replay: Callable[[], None] = lambda: None,
                       theme: bool = True) -> None:
     """Apply ``prefs`` now: the app's theme (when ``theme``), the number format and a
-    repaint of ``panels`` (table panels: ``.view``), ``ticket``'s confirmations and
-    default quantity, and a changed replay speed to every one of ``replays`` (the live
+    repaint of ``panels`` (table panels: ``.view``), ``ticket``'s confirmations (which
+    types, Enter, the value warning) and default quantities (a quantity still at the
+    old default follows), and a changed replay speed to every one of ``replays`` (the live
     paper connections' ReplayControls; ``sync_replay()`` then shows it in the Replay
     menu)."""
     app = QApplication.instance()
@@ -132,10 +144,15 @@ def apply_preferences(prefs: Preferences, previous: Preferences | None = None, *
         panel.view.viewport().update()
         panel.view.horizontalHeader().viewport().update()
     ticket.set_confirm_orders(prefs.confirm)
-    if previous is not None and previous.default_shares != prefs.default_shares:
-        current = ticket.quantity_edit.text().strip()
-        if current in ("", str(previous.default_shares)):
-            ticket.prefill(amount=prefs.default_shares)
+    ticket.set_enter_confirms(prefs.enter_confirms)
+    ticket.set_notional_warning(prefs.warn_notional)
+    ticket.set_default_quantities(prefs.default_shares, prefs.default_contracts)
+    if previous is not None:
+        instrument = ticket.current_instrument()
+        kind = AssetClass.OPTION if instrument is not None and instrument.is_option else AssetClass.EQUITY
+        was, now = previous.default_quantity(kind), prefs.default_quantity(kind)
+        if was != now and ticket.quantity_edit.text().strip() in ("", str(was)):
+            ticket.prefill(amount=now)
     if prefs.replay_speed and (previous is None or previous.replay_speed != prefs.replay_speed):
         for control in replays:
             if control.replay_speed != prefs.replay_speed:
@@ -226,6 +243,18 @@ class SettingsDialog(QDialog):
             h.addWidget(check)
         h.addStretch(1)
         form.addRow("Confirm before sending:", row)
+        self.enter_check = QCheckBox("Enter confirms in the confirmation dialog", box, objectName="enterConfirmsCheck")
+        self.enter_check.setToolTip("Off: the confirmation takes Space on Confirm, a click or Alt+C, so the Enter that "
+                                    "submitted the ticket (pressed twice or held) cannot also confirm")
+        form.addRow(self.enter_check)
+        self.notional_spin = QSpinBox(box, objectName="warnNotionalSpin")
+        self.notional_spin.setRange(0, 1_000_000_000)
+        self.notional_spin.setSingleStep(10_000)
+        self.notional_spin.setGroupSeparatorShown(True)
+        self.notional_spin.setSpecialValueText("never")
+        self.notional_spin.setToolTip("The confirmation warns about an order worth more than this (in the order's "
+                                      "currency); 0: never")
+        form.addRow("Warn above an order value of:", self.notional_spin)
         self.shares_spin = QSpinBox(box, objectName="defaultSharesSpin")
         self.shares_spin.setRange(1, 10_000_000)
         self.shares_spin.setSuffix(" share")
@@ -257,6 +286,8 @@ class SettingsDialog(QDialog):
         self.decimals_combo.setCurrentIndex(max(0, self.decimals_combo.findData(prefs.price_decimals)))
         for t, check in self.confirm_checks.items():
             check.setChecked(t in prefs.confirm)
+        self.enter_check.setChecked(prefs.enter_confirms)
+        self.notional_spin.setValue(prefs.warn_notional)
         self.shares_spin.setValue(prefs.default_shares)
         self.contracts_spin.setValue(prefs.default_contracts)
         speed = prefs.replay_speed
@@ -273,6 +304,8 @@ class SettingsDialog(QDialog):
             thousands_separators=self.thousands_check.isChecked(),
             price_decimals=int(self.decimals_combo.currentData()),
             confirm=frozenset(t for t, check in self.confirm_checks.items() if check.isChecked()),
+            enter_confirms=self.enter_check.isChecked(),
+            warn_notional=self.notional_spin.value(),
             default_shares=self.shares_spin.value(),
             default_contracts=self.contracts_spin.value(),
             replay_speed=int(self.speed_combo.currentData()),

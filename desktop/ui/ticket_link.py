@@ -1,22 +1,32 @@
 """The order ticket over the desk's connections: what it is given and what its choice
 moves.
 
-:class:`TicketLink` gives the ticket every connection's accounts, allocation groups and
-capabilities (:class:`~desktop.ui.ticket.targets.TicketConnection`), points it at a
-connection's first tradeable account (start-up, ``--broker KEY``), and when the chosen
-account moves to another connection makes that the desk's default market-data source
-(the chart and the ticket's quote follow). A position's double-click prefills an order
-that closes it at the position's own account and connection.
+:class:`TicketLink` gives the ticket every connection's accounts, allocation groups,
+capabilities, balances and state (:class:`~desktop.ui.ticket.targets.TicketConnection`;
+again each time the ticket is about to confirm an order, so its buying power and
+staleness are current), points it at a connection's first tradeable account
+(start-up, ``--broker KEY``), and when the chosen account moves to another connection
+makes that the desk's default market-data source (the chart and the ticket's quote
+follow). A position's double-click prefills an order that closes it at the position's
+own account and connection (the ticket resets what belonged to the previous
+instrument).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
 from desktop.desk import Desk
 from desktop.domain import OrderSide
 
+from .status_words import connection_words
 from .ticket.targets import TicketConnection
+
+PAPER_MARKET_RESERVE = Decimal("0.05")
+"""What the paper broker holds back above the last price for a market or stop buy
+(its matching engine's ``market_buffer``, :mod:`desktop.brokers.paper.risk`), used
+while its capabilities do not declare ``market_reserve`` themselves."""
 
 
 class TicketLink:
@@ -31,16 +41,27 @@ class TicketLink:
         self.desk, self.ticket, self.chart, self.feed, self.quotes = desk, ticket, chart, feed, quotes
         self._say, self._name_of, self.welcome = say, name_of, welcome
         ticket.connectionChanged.connect(self.connection_changed)
+        ticket.refreshRequested.connect(self.update)
 
     def update(self) -> None:
-        """Give the ticket every connection's accounts, groups and capabilities."""
+        """Give the ticket every connection's accounts, groups, capabilities, balances
+        and state (stale: the desk marks its rows stale, its session is down)."""
         state = self.desk.state
-        self.ticket.set_connections([TicketConnection(
-            connection_id=conn.id, name=conn.name, capabilities=conn.capabilities or conn.broker.capabilities,
-            accounts=tuple(state.accounts_of(conn.id)), groups=tuple(conn.groups.values()),
-            values=tuple(conn.allocation_values.values()), live=conn.is_live,
-            instrument_for=conn.instrument_for, commission_for=conn.broker.estimate_commission)
-            for conn in self.desk.connections.values()])
+        connections = []
+        for conn in self.desk.connections.values():
+            caps = conn.capabilities or conn.broker.capabilities
+            reserve = getattr(caps, "market_reserve", None)
+            connections.append(TicketConnection(
+                connection_id=conn.id, name=conn.name, capabilities=caps,
+                accounts=tuple(state.accounts_of(conn.id)), groups=tuple(conn.groups.values()),
+                values=tuple(conn.allocation_values.values()), live=conn.is_live,
+                instrument_for=conn.instrument_for, commission_for=conn.broker.estimate_commission,
+                balances=tuple(b for b in state.balances.values() if b.connection_id == conn.id),
+                stale=conn.is_live and conn.id in state.stale,
+                state=connection_words(conn.status, conn.session, message=False)[0],
+                market_reserve=Decimal(reserve) if reserve is not None else
+                PAPER_MARKET_RESERVE if caps.replay else Decimal(0)))
+        self.ticket.set_connections(connections)
 
     def focus(self, connection_id: str) -> bool:
         """Point the ticket at ``connection_id``'s first account that trades (not an

@@ -312,7 +312,7 @@ def test_typing_an_occ_symbol_switches_the_ticket_to_option_actions(qtbot, ticke
     type_combo = find(ticket, QComboBox, "typeCombo")
     type_combo.setCurrentIndex(type_combo.findData(OrderType.LIMIT.value))
     qtbot.keyClicks(find(ticket, QLineEdit, "limitPriceEdit"), "3.10")
-    assert find(ticket, QLabel, "estimateLabel").text().startswith("Premium paid: $620.00 (2 × 3.10 × 100)")
+    assert find(ticket, QLabel, "estimateLabel").text().startswith("Premium paid: $620.00 (2 × limit 3.10 × 100)")
     assert find(ticket, QPushButton, "submitButton").text() == "Buy to open 2 AAPL 15 Mar 13 450 C @ 3.10"
     request = ticket.current_request()
     assert request.side is OrderSide.BUY and request.position_effect is PositionEffect.OPEN

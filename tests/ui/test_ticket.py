@@ -5,16 +5,18 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QDialog, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QComboBox, QDialog, QLabel, QLineEdit, QPushButton, QWidget
 
 from desktop.brokers.capabilities import BrokerCapabilities
 from desktop.domain import (
     Account, Instrument, Order, OrderRequest, OrderSide, OrderStatus, OrderType, Quote, TimeInForce,
 )
 from desktop.ui.ticket import ModifyOrderDialog, OrderTicket
+from desktop.ui.ticket.estimate import estimate_order
 from desktop.ui.ticket.targets import TicketConnection
-from desktop.ui.ticket.values import Offer, TicketInputs, build_request, estimate_order, parse_decimal
+from desktop.ui.ticket.values import Offer, TicketInputs, build_request, parse_decimal
 from qt_helpers import find
 
 AAPL = Instrument.equity("AAPL", description="Apple Inc.")
@@ -68,7 +70,7 @@ def test_limit_order_without_price_is_explained_next_to_the_limit_field(qtbot, t
     assert submit.isEnabled() and submit.text() == "Buy 100 AAPL"
     qtbot.keyClicks(find(ticket, QComboBox, "typeCombo"), "L")  # keyboard search picks "Limit"
     assert ticket.order_type() is OrderType.LIMIT
-    assert error_text(ticket, "limitPrice") == "limit_price is required for LIMIT orders"
+    assert error_text(ticket, "limitPrice") == "Enter a limit price"
     assert find(ticket, QLineEdit, "limitPriceEdit").property("invalid") is True
     assert not submit.isEnabled()
     qtbot.keyClicks(find(ticket, QLineEdit, "limitPriceEdit"), "512.30")
@@ -78,25 +80,25 @@ def test_limit_order_without_price_is_explained_next_to_the_limit_field(qtbot, t
 
 def test_bad_quantity_text_is_explained(qtbot, ticket):
     type_order(qtbot, ticket, quantity="abc")
-    assert error_text(ticket, "quantity") == "amount must be a number"
+    assert error_text(ticket, "quantity") == "Quantity must be a number"
     assert find(ticket, QLineEdit, "quantityEdit").property("invalid") is True
     assert not find(ticket, QPushButton, "submitButton").isEnabled()
     edit = find(ticket, QLineEdit, "quantityEdit")
     edit.clear()
     qtbot.keyClicks(edit, "0")
-    assert error_text(ticket, "quantity") == "amount must be greater than 0"
+    assert error_text(ticket, "quantity") == "Quantity must be more than 0"
     qtbot.keyClicks(edit, ".5")  # "0.5" of a whole-share stock
-    assert error_text(ticket, "quantity") == "amount 0.5 is not a multiple of the lot size 1"
+    assert error_text(ticket, "quantity") == "Quantity must be a whole number"
 
 
 def test_unknown_and_missing_symbol_are_explained(qtbot, ticket):
     type_order(qtbot, ticket, symbol="xyz")
     assert find(ticket, QLineEdit, "symbolEdit").text() == "XYZ"  # upper-cased as typed
-    assert error_text(ticket, "symbol") == "symbol XYZ is not known to Desk paper"
+    assert error_text(ticket, "symbol") == "XYZ is not known to Desk paper"
     assert not find(ticket, QPushButton, "submitButton").isEnabled()
     find(ticket, QLineEdit, "symbolEdit").clear()
     qtbot.keyClick(find(ticket, QLineEdit, "symbolEdit"), Qt.Key.Key_Backspace)
-    assert error_text(ticket, "symbol") == "symbol is required: type a ticker"
+    assert error_text(ticket, "symbol") == "Enter a symbol"
 
 
 def test_fresh_ticket_does_not_nag_but_cannot_submit(ticket):
@@ -109,10 +111,10 @@ def test_every_problem_is_shown_at_once(qtbot, ticket):
     choose(find(ticket, QComboBox, "typeCombo"), "STOP_LIMIT")
     type_order(qtbot, ticket, symbol="xyz", quantity="abc")
     assert ticket.errors() == {
-        "symbol": "symbol XYZ is not known to Desk paper",
-        "quantity": "amount must be a number",
-        "limitPrice": "limit_price is required for STOP_LIMIT orders",
-        "stopPrice": "stop_price is required for STOP_LIMIT orders",
+        "symbol": "XYZ is not known to Desk paper",
+        "quantity": "Quantity must be a number",
+        "limitPrice": "Enter a limit price",
+        "stopPrice": "Enter a stop price",
     }
 
 
@@ -131,7 +133,7 @@ def test_no_account_is_an_error(qtbot):
     ticket.set_connections([connection(accounts=())])  # connected, no account yet
     ticket.show()
     type_order(qtbot, ticket)
-    assert error_text(ticket, "account") == "account is required: choose an account"
+    assert error_text(ticket, "account") == "Choose an account"
     assert not find(ticket, QPushButton, "submitButton").isEnabled()
     assert ticket.current_connection_id() is None and ticket.current_request() is None
 
@@ -154,11 +156,11 @@ def test_side_buttons_colour_the_submit_and_switch_cost_to_proceeds(qtbot, ticke
     buy, sell = find(ticket, QPushButton, "buyButton"), find(ticket, QPushButton, "sellButton")
     estimate = find(ticket, QLabel, "estimateLabel")
     assert buy.isChecked() and not sell.isChecked()
-    assert estimate.text() == "Estimated cost: $51,231.00\n(incl. $1.00 commission)"
+    assert estimate.text() == "Estimated cost: $51,233.00\n(100 × ask 512.32 + $1.00 commission)"  # a market buy takes the ask
     qtbot.mouseClick(sell, Qt.MouseButton.LeftButton)
     assert sell.isChecked() and not buy.isChecked()
     assert find(ticket, QPushButton, "submitButton").text() == "Sell 100 AAPL"
-    assert estimate.text() == "Estimated proceeds: $51,229.00\n(incl. $1.00 commission)"
+    assert estimate.text() == "Estimated proceeds: $51,227.00\n(100 × bid 512.28 − $1.00 commission)"
 
 
 def test_quote_line_and_clicking_bid_sets_a_limit(qtbot, ticket):
@@ -189,7 +191,7 @@ def test_confirmed_market_order_emits_the_request(qtbot, ticket):
     text = dialog.text()
     assert "Buy 100 AAPL at market, good for the day" in text
     assert "Desk paper · DU111 · Paper" in text
-    assert "$51,231.00" in text and "$1.00" in text
+    assert "$51,233.00" in text and "$1.00" in text and "512.32 (ask)" in text  # the ticket's figure
     with qtbot.waitSignal(ticket.orderSubmitted, timeout=1000) as blocker:
         qtbot.mouseClick(find(dialog, QPushButton, "confirmButton"), Qt.MouseButton.LeftButton)
     request = blocker.args[0]
@@ -230,13 +232,38 @@ def test_enter_and_escape_in_the_confirmation_do_not_send(qtbot, ticket):
     type_order(qtbot, ticket)
     emitted = []
     ticket.orderSubmitted.connect(emitted.append)
-    for key in (Qt.Key.Key_Return, Qt.Key.Key_Escape):
-        ticket.submit()
-        dialog = ticket.confirm_dialog
-        assert dialog is not None
-        qtbot.keyClick(dialog, key)
-        qtbot.waitUntil(lambda: ticket.confirm_dialog is None, timeout=1000)
+    ticket.submit()
+    dialog = ticket.confirm_dialog
+    assert dialog is not None and dialog.focusWidget() is dialog.confirm_button
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)  # Enter does not confirm by default: it says how to
+    assert emitted == [] and dialog.isVisible()
+    assert find(dialog, QLabel, "keysLabel").text().startswith("Enter does not confirm here")
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: ticket.confirm_dialog is None, timeout=1000)
     assert emitted == []
+
+
+def test_enter_confirms_when_the_setting_allows_it_but_never_auto_repeated(qtbot, ticket):
+    type_order(qtbot, ticket)
+    ticket.set_enter_confirms(True)
+    emitted = []
+    ticket.orderSubmitted.connect(emitted.append)
+    ticket.submit()
+    dialog = ticket.confirm_dialog
+    assert find(dialog, QLabel, "keysLabel").text() == "Enter or click: confirm · Esc: cancel"
+    held = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Return, Qt.KeyboardModifier.NoModifier, "\r", True)
+    QApplication.sendEvent(dialog, held)  # Enter held down from the ticket: not a confirmation
+    assert emitted == [] and dialog.isVisible()
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(emitted) == 1, timeout=1000)
+    assert emitted[0].symbol == "AAPL"
+
+
+def test_space_on_the_focused_confirm_button_confirms(qtbot, ticket):
+    type_order(qtbot, ticket)
+    ticket.submit()
+    with qtbot.waitSignal(ticket.orderSubmitted, timeout=1000):
+        qtbot.keyClick(ticket.confirm_dialog.confirm_button, Qt.Key.Key_Space)
 
 
 def test_rejection_keeps_every_field_and_shows_the_reason(qtbot, ticket):
@@ -343,16 +370,16 @@ def test_modify_dialog_validates_and_emits_only_changes(qtbot):
     assert quantity.text() == "100" and limit.text() == "510.00" and not confirm.isEnabled()
     quantity.clear()
     qtbot.keyClicks(quantity, "30")
-    assert error_text(dialog, "quantity") == "amount must be greater than the 30 already filled"
+    assert error_text(dialog, "quantity") == "Quantity must be more than the 30 already filled"
     assert not confirm.isEnabled()
     quantity.clear()
     qtbot.keyClicks(quantity, "150")
     limit.clear()
     qtbot.keyClicks(limit, "509.995")
-    assert error_text(dialog, "limitPrice") == "limit_price 509.995 is not a multiple of the tick size 0.01"
+    assert error_text(dialog, "limitPrice") == "Limit price must be in steps of 0.01 (the tick size): 509.995 is not"
     limit.clear()
     qtbot.keyClicks(limit, "0")
-    assert error_text(dialog, "limitPrice") == "limit_price must be greater than 0"
+    assert error_text(dialog, "limitPrice") == "Limit price must be more than 0"
     limit.clear()
     qtbot.keyClicks(limit, "510.0")  # same price, written differently: not a change
     assert error_text(dialog, "quantity") == "" and confirm.isEnabled()
@@ -371,9 +398,9 @@ def test_modify_stop_order_changes_price(qtbot):
     stop = find(dialog, QLineEdit, "stopPriceEdit")
     stop.clear()
     qtbot.keyClicks(stop, "abc")
-    assert error_text(dialog, "stopPrice") == "stop_price must be a number"
+    assert error_text(dialog, "stopPrice") == "Stop price must be a number"
     stop.clear()
-    assert error_text(dialog, "stopPrice") == "stop_price is required for STOP orders"
+    assert error_text(dialog, "stopPrice") == "Enter a stop price"
     qtbot.keyClicks(stop, "495.5")
     assert dialog.changes() == {"stop_price": D("495.5")}
 
@@ -407,7 +434,7 @@ def test_build_request_without_lookup_treats_symbols_as_equities():
     assert errors == {} and request.symbol == "IBM" and request.amount == D(5) and request.connection_id == "c1"
     request, errors = build_request(TicketInputs(account_id="A1", symbol="IBM", side=OrderSide.BUY, quantity="5",
                                                  order_type=OrderType.MARKET), None)
-    assert request is None and errors == {"account": "account is required: choose an account"}
+    assert request is None and errors == {"account": "Choose an account"}
 
 
 def test_build_request_survives_a_failing_lookup():
@@ -416,7 +443,7 @@ def test_build_request_survives_a_failing_lookup():
     inputs = TicketInputs(connection_id="c1", account_id="A1", symbol="IBM", side=OrderSide.BUY, quantity="5",
                           order_type=OrderType.MARKET)
     request, errors = build_request(inputs, boom)
-    assert request is None and errors == {"symbol": "symbol IBM could not be looked up: offline"}
+    assert request is None and errors == {"symbol": "IBM could not be looked up: offline"}
 
 
 def test_build_request_refuses_what_the_connection_does_not_offer():
@@ -433,13 +460,15 @@ def test_build_request_refuses_what_the_connection_does_not_offer():
     assert errors == {} and request.amount == D("1.5")
 
 
-def test_estimate_uses_limit_then_last_then_touch():
+def test_estimate_uses_limit_then_touch_then_last():
     req = OrderRequest(connection_id="paper", account_id="A", instrument=AAPL, side=OrderSide.SELL, type=OrderType.MARKET, amount=D(10))
     assert estimate_order(req, None) is None
     est = estimate_order(req, Quote(symbol="AAPL", bid=D("99"), ask=D("101")), commission)
     assert (est.price, est.total, est.label) == (D("99"), D("989.00"), "Estimated proceeds")
     limit = req.model_copy(update={"type": OrderType.LIMIT, "limit_price": D("100")})
-    assert estimate_order(limit, Quote(symbol="AAPL", last=D("1"))).text() == "Estimated proceeds: $1,000.00"
+    assert estimate_order(limit, Quote(symbol="AAPL", last=D("1"))).text() == "Estimated proceeds: $1,000.00 (10 × limit 100)"
+    last_only = estimate_order(req, Quote(symbol="AAPL", last=D("98")))
+    assert (last_only.price, last_only.basis) == (D("98"), "last")  # no touch: the last trade
 
 
 def test_ctrl_b_and_ctrl_s_pick_the_side_while_typing(qtbot, ticket):
@@ -453,7 +482,7 @@ def test_ctrl_b_and_ctrl_s_pick_the_side_while_typing(qtbot, ticket):
     assert ticket.side() is OrderSide.BUY
 
 
-def test_modify_enter_in_a_field_neither_sends_nor_cancels(qtbot):
+def test_modify_enter_in_a_field_applies_the_change_once_it_is_valid(qtbot):
     dialog = ModifyOrderDialog(working_order())
     qtbot.addWidget(dialog)
     emitted = []
@@ -461,9 +490,26 @@ def test_modify_enter_in_a_field_neither_sends_nor_cancels(qtbot):
     dialog.open()
     quantity = find(dialog, QLineEdit, "quantityEdit")
     quantity.clear()
+    qtbot.keyClicks(quantity, "abc")
+    qtbot.keyClick(quantity, Qt.Key.Key_Return)  # invalid: nothing sent, the dialog stays
+    assert emitted == [] and dialog.isVisible() and error_text(dialog, "quantity") == "Quantity must be a number"
+    quantity.clear()
     qtbot.keyClicks(quantity, "120")
-    qtbot.keyClick(quantity, Qt.Key.Key_Return)
+    held = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Return, Qt.KeyboardModifier.NoModifier, "\r", True)
+    QApplication.sendEvent(quantity, held)  # auto-repeated: ignored
     assert emitted == [] and dialog.isVisible()
+    qtbot.keyClick(quantity, Qt.Key.Key_Return)
+    assert [changes for _order, changes in emitted] == [{"amount": D("120")}] and not dialog.isVisible()
+
+
+def test_modify_escape_cancels(qtbot):
+    dialog = ModifyOrderDialog(working_order())
+    qtbot.addWidget(dialog)
+    emitted = []
+    dialog.modifyConfirmed.connect(lambda *a: emitted.append(a))
+    dialog.open()
+    quantity = find(dialog, QLineEdit, "quantityEdit")
+    qtbot.keyClicks(quantity, "0")
     qtbot.keyClick(quantity, Qt.Key.Key_Escape)
     assert emitted == [] and not dialog.isVisible()
 

@@ -341,7 +341,7 @@ def test_what_if_shows_the_commission(qtbot, qloop, desk):
     assert commission.text() == f"${expected.commission:,.2f}" and expected.commission > 0
     assert find(t, QLabel, "whatIfTotal").text() == f"${expected.total:,.2f}"
     # the ticket's own estimate charges each client account's child order, as the broker does
-    assert f"(incl. ${expected.commission:,.2f} commission)" in find(t, QLabel, "estimateLabel").text()
+    assert f"+ ${expected.commission:,.2f} commission)" in find(t, QLabel, "estimateLabel").text()
     edit = find(t, QLineEdit, "quantityEdit")
     edit.selectAll()
     qtbot.keyClicks(edit, "10")

@@ -348,7 +348,7 @@ def test_a_symbol_the_connection_does_not_know_yet_is_asked_for_once(qtbot, tick
     type_into(qtbot, symbol, "SPY")
     qtbot.keyClick(symbol, Qt.Key.Key_Return)
     qtbot.keyClick(symbol, Qt.Key.Key_Return)
-    assert asked == [("ibkr", "SPY")] and find(ticket, QLabel, "symbolError").text() == "symbol SPY is not known to IBKR"
+    assert asked == [("ibkr", "SPY")] and find(ticket, QLabel, "symbolError").text() == "SPY is not known to IBKR"
     spy = Instrument.equity("SPY")
     conns = connections()
     conns[2] = TicketConnection(**{**conns[2].__dict__, "instrument_for": lambda s: spy if s == "SPY" else KNOWN.get(s)})

@@ -3,14 +3,16 @@
 ``OrderTicket`` is the dockable form over every connection (fed ``TicketConnection``
 records, see :mod:`desktop.ui.ticket.targets`); ``ConfirmOrderDialog`` is what its
 Submit opens; ``ModifyOrderDialog`` changes a working order. The pure rules behind them
-(parsing, validation, cost estimates) live in :mod:`desktop.ui.ticket.values`.
+(parsing, validation) live in :mod:`desktop.ui.ticket.values`, cost estimates in
+:mod:`desktop.ui.ticket.estimate`.
 """
 
 from .confirm import ConfirmOrderDialog
 from .modify import ModifyOrderDialog
 from .targets import TargetKey, TicketConnection
 from .ticket import OrderTicket
-from .values import CommissionEstimator, Estimate, InstrumentLookup, build_request, estimate_order
+from .estimate import Estimate, estimate_order
+from .values import CommissionEstimator, InstrumentLookup, build_request
 
 __all__ = [
     "CommissionEstimator",

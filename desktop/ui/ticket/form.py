@@ -5,8 +5,10 @@
 "accountSelector", "symbolEdit", "buyButton", "sellButton", "quantityEdit", "typeCombo",
 "limitPriceEdit", "stopPriceEdit", "tifCombo", "submitButton") and an error label
 "<key>Error" under it; "connectionNote" under the account says what changed when the
-account moved to another connection; "quoteLabel", "estimateLabel", "formError",
-"rejectLabel" and "statusLabel" complete it. For options ("option mode") the BUY/SELL buttons give way to
+account moved to another connection; "quoteLabel" (and "quoteNote" under it while the
+quote's connection is down), "estimateLabel" and "formError" come before Submit; the
+outcome of the last order, "rejectLabel" and "statusLabel", comes after it, so
+showing one never moves the button. For options ("option mode") the BUY/SELL buttons give way to
 "optionActionCombo" (buy/sell to open/close), "contractLabel" names the contract and
 "multiplierLabel" shows the shares per contract next to the quantity.
 """
@@ -50,6 +52,8 @@ class TicketForm(QWidget):
         self.quote_label.setWordWrap(True)
         self.quote_label.setVisible(False)
         self.quote_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.quote_note = QLabel(self, objectName="quoteNote", wordWrap=True, visible=False)
+        self.quote_note.setProperty("role", "error")
         self.side_selector = SideSelector(self)
         self.buy_button, self.sell_button = self.side_selector.buy_button, self.side_selector.sell_button
         self.option_mode = False
@@ -103,6 +107,7 @@ class TicketForm(QWidget):
         self._row("Symbol", "symbol", self.symbol_edit)
         form.addRow(self.contract_label)
         form.addRow(self.quote_label)
+        form.addRow(self.quote_note)
         sides = QWidget(self)
         sides_layout = QHBoxLayout(sides)
         sides_layout.setContentsMargins(0, 0, 0, 0)
@@ -130,10 +135,12 @@ class TicketForm(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.estimate_label)
         layout.addWidget(self.form_error)
-        layout.addWidget(self.reject_label)
         layout.addWidget(self.submit_button)
+        layout.addWidget(self.reject_label)
         layout.addWidget(self.status_label)
         layout.addStretch(1)
+        lines = self.estimate_label.fontMetrics().lineSpacing()
+        self.estimate_label.setMinimumHeight(2 * lines + 2)  # one line or two: Submit stays put
 
     def _keyboard(self) -> None:
         order = [self.account_combo, self.symbol_edit, self.buy_button, self.sell_button, self.action_combo, self.quantity_edit,
@@ -287,13 +294,18 @@ class TicketForm(QWidget):
             if label is not None:
                 label.setEnabled(needed)
 
-    def show_quote(self, symbol: str, quote: Quote | None) -> None:
-        """"Last 512.30  Bid 512.28  Ask 512.32" with clickable bid/ask links."""
+    def show_quote(self, symbol: str, quote: Quote | None, stale: str = "") -> None:
+        """"Last 512.30  Bid 512.28  Ask 512.32" with clickable bid/ask links; a
+        ``stale`` quote (its connection is down; ``stale`` says how old it is) greyed,
+        without links, its age after it."""
         self.quote_label.setVisible(bool(symbol))
         if not symbol:
             self.quote_label.setText("")
         elif quote is None:
             self.quote_label.setText(f"<span style='color: gray'>No quote for {symbol}</span>")
+        elif stale:
+            self.quote_label.setText(f"<span style='color: gray'>Last {fmt_price(quote.last)} &nbsp; Bid "
+                                     f"{fmt_price(quote.bid)} &nbsp; Ask {fmt_price(quote.ask)} · {stale}</span>")
         else:
             def link(name: str, value: Decimal | None) -> str:
                 if value is None:

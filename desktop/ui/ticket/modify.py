@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from desktop.domain import Order
@@ -12,6 +13,7 @@ from desktop.domain import Order
 from .style import FORM_SHEET, SIDE_COLOURS, set_invalid, show_error, submit_button_sheet
 from .values import fmt_price, fmt_qty, modify_errors, parse_decimal
 from .widgets import FieldBox
+from .words import trader_words
 
 _FIELDS = (("quantity", "amount", "quantityEdit"), ("limitPrice", "limit_price", "limitPriceEdit"),
            ("stopPrice", "stop_price", "stopPriceEdit"))
@@ -26,8 +28,10 @@ class ModifyOrderDialog(QDialog):
     quantity must exceed what is already filled, prices must be > 0 and on the tick.
     On confirm emits ``modifyConfirmed(order, changes)`` where ``changes`` holds only
     the changed keys among amount / limit_price / stop_price (Decimal values), then
-    accepts. Open it with ``open()``. There is no default button: Enter in a field does
-    nothing, Escape cancels, and sending takes a click or Alt+M (or Tab to it + Space).
+    accepts. Open it with ``open()``. Messages are in a trader's words ("Quantity must
+    be more than the 30 already filled"). Keys: Enter (in a field, or on Modify)
+    applies the change once it is valid (an auto-repeated Enter does not), Enter on a
+    focused Cancel cancels, Escape cancels; Alt+M and a click apply too.
     """
 
     modifyConfirmed = Signal(object, dict)
@@ -67,11 +71,12 @@ class ModifyOrderDialog(QDialog):
         self.form_error.setProperty("role", "error")
         self.changes_label = QLabel(self, objectName="changesLabel", wordWrap=True)
 
-        self.cancel_button = QPushButton("Cancel", self, objectName="cancelButton", autoDefault=False)
+        self.cancel_button = QPushButton("Cancel", self, objectName="cancelButton", autoDefault=True)
         self.cancel_button.clicked.connect(self.reject)
-        self.confirm_button = QPushButton("&Modify order", self, objectName="confirmButton", autoDefault=False)
+        self.confirm_button = QPushButton("&Modify order", self, objectName="confirmButton", autoDefault=True)
+        self.confirm_button.setDefault(True)
         self.confirm_button.setStyleSheet(submit_button_sheet(order.side))
-        self.confirm_button.setToolTip("Send the change (Alt+M)")
+        self.confirm_button.setToolTip("Send the change (Enter, Alt+M)")
         self.confirm_button.clicked.connect(self._confirm)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -120,11 +125,11 @@ class ModifyOrderDialog(QDialog):
             try:
                 values[domain] = parse_decimal(edit.text(), domain)
             except ValueError as exc:
-                errors[key] = str(exc)
+                errors[key] = trader_words(str(exc))
                 values[domain] = stand_in[domain]
                 continue
             if values[domain] is None and domain == "amount":
-                errors[key] = "amount is required"
+                errors[key] = "Enter a quantity"
                 values[domain] = stand_in[domain]
         domain_errors = modify_errors(instrument, order.type, order.filled, values["amount"] or Decimal(0),
                                       values["limit_price"], values["stop_price"])
@@ -162,6 +167,13 @@ class ModifyOrderDialog(QDialog):
             fmt = fmt_qty if key == "amount" else fmt_price
             parts.append(f"{names[key]} {fmt(originals[key])} → {fmt(new)}")
         return "Change " + ", ".join(parts)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        """An auto-repeated Enter (held down) applies nothing; Enter otherwise as QDialog does."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and event.isAutoRepeat():
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def _confirm(self) -> None:
         self._revalidate()

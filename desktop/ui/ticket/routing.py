@@ -99,6 +99,9 @@ class TicketRouting:
             return f"{key.id} at {name} is not available: {name} is not connected or no longer lists it"
         if not conn.live:
             return f"{name} is disconnected: connect it (File → Connections…) to send orders to {key.id}"
+        if conn.stale:
+            return (f"{name} is {conn.state_words()}: orders to {key.id} are not sent until it is connected "
+                    "again (its prices may be out of date)")
         if isinstance(found, Account) and found.is_master:
             return MASTER_TIP
         return ""

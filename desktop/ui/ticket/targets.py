@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import NamedTuple
 
 from desktop.brokers.capabilities import BrokerCapabilities
-from desktop.domain import Account, AccountValues, AllocationGroup
+from desktop.domain import Account, AccountValues, AllocationGroup, Balance
 
 from .allocation_values import group_text, members_text
 from .values import CommissionEstimator, InstrumentLookup
@@ -44,8 +45,14 @@ class TicketConnection:
     ``accounts`` (an advisor's master included, shown disabled); ``groups`` and
     ``values`` (allocation groups and the clients' NetLiquidation/AvailableEquity) of
     an advisor login; ``live``: connected now (a disconnected one is listed but its
-    accounts cannot be sent to); ``instrument_for(symbol)`` and
-    ``commission_for(request, price)`` of that connection.
+    accounts cannot be sent to); ``stale``: connected but its session is down
+    (reconnecting, log in required…: the desk marks its rows stale; nothing is sent
+    to it and its quotes are shown greyed), ``state`` that state in words
+    ("reconnecting…"); ``instrument_for(symbol)`` and ``commission_for(request,
+    price)`` of that connection; ``balances`` of its accounts (the confirmation
+    compares a buy with the buying power); ``market_reserve``: the fraction above the
+    last price at which it checks a market or stop buy against buying power (the
+    paper broker: 0.05; 0: at the order's estimate).
     """
 
     connection_id: str
@@ -57,6 +64,25 @@ class TicketConnection:
     live: bool = True
     instrument_for: InstrumentLookup | None = None
     commission_for: CommissionEstimator | None = None
+    balances: tuple[Balance, ...] = ()
+    stale: bool = False
+    state: str = ""
+    market_reserve: Decimal = Decimal(0)
+
+    @property
+    def sendable(self) -> bool:
+        """Connected with its session up: orders may go to it."""
+        return self.live and not self.stale
+
+    def state_words(self) -> str:
+        """"disconnected", "reconnecting…" (its ``state``), "connected"."""
+        if not self.live:
+            return "disconnected"
+        return (self.state or "reconnecting…") if self.stale else "connected"
+
+    def balance(self, account_id: str, currency: str = "USD") -> Balance | None:
+        """``account_id``'s balance in ``currency`` (None when not given)."""
+        return next((b for b in self.balances if b.account_id == account_id and b.currency == currency), None)
 
     @property
     def has_groups(self) -> bool:

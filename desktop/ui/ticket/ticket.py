@@ -3,31 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
-from desktop.domain import Instrument, OrderRequest, OrderSide, OrderType, Quote
+from desktop.domain import AssetClass, Instrument, OrderRequest, OrderSide, OrderType
 
 from .advisor import AdvisorTicketAPI, TicketExtras
-from .confirm import ConfirmOrderDialog
+from .confirm_flow import ConfirmFlow
 from .form import TicketForm
+from .keys import EnterSubmits
 from .outcomes import TicketOutcomes
 from .prefill import PrefillMixin
+from .quote_line import QuoteLine
 from .routing import TicketRouting
-from .values import (
-    ACTION_LABELS, TicketInputs, build_request, estimate_order, fmt_money, fmt_qty, is_occ, parse_decimal, premium,
-)
+from .values import ACTION_LABELS, TicketInputs, build_request, fmt_money, fmt_price, fmt_qty, is_occ, parse_decimal, premium
 
 _QUIET_WHEN_BLANK = ("symbol", "quantity")  # no "is required" nagging before the first edit
 _SENDING = "Sending order…"
 
 
-class OrderTicket(TicketOutcomes, AdvisorTicketAPI, TicketRouting, PrefillMixin, TicketForm):
+class OrderTicket(TicketOutcomes, AdvisorTicketAPI, ConfirmFlow, QuoteLine, TicketRouting, PrefillMixin, TicketForm):
     """Order entry form (objectName "orderTicket") over every connection of the desk.
 
     The window feeds it ``set_connections(list[TicketConnection])`` (accounts, groups,
-    capabilities, status, instrument lookup and commission estimate of each
+    capabilities, status, balances, instrument lookup and commission estimate of each
     connection), ``set_symbols`` and ``set_quote``. One account selector lists every
     connection's accounts grouped by connection (advisor logins: their allocation
     groups first); the chosen account or group decides the connection
@@ -35,21 +36,36 @@ class OrderTicket(TicketOutcomes, AdvisorTicketAPI, TicketRouting, PrefillMixin,
     the ticket offers follows that connection's capabilities: order types, time in
     force, options, what-if, fractional quantities. Switching to an account at
     another connection re-checks every field; an order type or time in force it lacks
-    falls back to the nearest one with a note saying so ("connectionNote").
+    falls back to the nearest one with a note saying so ("connectionNote"). Nothing is
+    sent to a connection that is disconnected or whose session is down, nor on a
+    quote from one (greyed with its age, see :mod:`~desktop.ui.ticket.quote_line`).
 
-    It emits ``orderSubmitted(OrderRequest)`` (after the confirmation dialog, or
-    directly with confirmation off; the request names its ``connection_id``) and is
-    answered with ``order_accepted(Order)``, ``order_rejected(message)``,
-    ``order_not_sent(message)`` or ``order_unconfirmed(request)`` (then
-    ``order_confirmed`` / ``order_not_confirmed``), see
-    :mod:`desktop.ui.ticket.outcomes`: a retry of the same order keeps its client
-    order id. Emitting puts the ticket in the busy state (Submit disabled) until one
-    of those, or ``set_busy(False)``. ``symbolChanged(str)`` says which (known) symbol the user
-    settled on, to stream its quotes; ``symbolLookupRequested(connection_id, symbol)``
-    asks (once per pair) to look up a symbol the chosen connection does not know yet
-    (the ticket re-checks it at the next ``set_connections``). Keyboard: Ctrl+B /
-    Ctrl+S pick the side while the focus is in the ticket (rebind through
-    ``buy_shortcut`` / ``sell_shortcut``).
+    Another instrument (:meth:`prefill` with a new symbol: a watchlist or chain click,
+    a position's Close or Buy more) resets what belonged to the old one: the quantity
+    to the default for its kind (``set_default_quantities``), the limit price to its
+    market (the ask to buy, the bid to sell, from its first quote) and the stop price
+    to empty. Messages are in a trader's words ("Enter a limit price"); the submit
+    button shows a price only when it is valid.
+
+    Submit (the button, or Enter in any field) first emits ``refreshRequested`` (the
+    window gives fresh connections: balances, state), then opens the confirmation with
+    its warnings (buying power, price far from the market, a value above
+    ``set_notional_warning``, a market order outside regular hours; Enter confirms
+    there only with ``set_enter_confirms(True)``) and emits
+    ``orderSubmitted(OrderRequest)`` once confirmed (directly with confirmation off;
+    the request names its ``connection_id``). It is answered with
+    ``order_accepted(Order)``, ``order_rejected(message)``, ``order_not_sent(message)``
+    or ``order_unconfirmed(request)`` (then ``order_confirmed`` /
+    ``order_not_confirmed``), see :mod:`desktop.ui.ticket.outcomes`: a retry of the
+    same order keeps its client order id. The outcome shows under Submit (it never
+    moves it) and belongs to its order: any edit clears it. Emitting puts the ticket in
+    the busy state (Submit disabled) until one of those, or ``set_busy(False)``.
+    ``symbolChanged(str)`` says which (known) symbol the user settled on, to stream its
+    quotes; ``symbolLookupRequested(connection_id, symbol)`` asks (once per pair) to
+    look up a symbol the chosen connection does not know yet (the ticket re-checks it
+    at the next ``set_connections``). Keyboard: Ctrl+B / Ctrl+S pick the side while
+    the focus is in the ticket (rebind through ``buy_shortcut`` / ``sell_shortcut``),
+    Enter submits (``submit_shortcut``).
 
     Options: where the connection offers them, a symbol that resolves to an option
     instrument (e.g. an OCC symbol such as "AAPL  250221C00200000", padded or not) puts
@@ -68,32 +84,36 @@ class OrderTicket(TicketOutcomes, AdvisorTicketAPI, TicketRouting, PrefillMixin,
     previewRequested = Signal(object)
     connectionChanged = Signal(str)
     symbolLookupRequested = Signal(str, str)
+    refreshRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("orderTicket")
-        self._quotes: dict[str, Quote] = {}
+        self._init_quote_line()
         self._touched: set[str] = set()
         self._confirm: set[OrderType] = set(OrderType)
+        self._defaults = {AssetClass.EQUITY: Decimal(100), AssetClass.OPTION: Decimal(1)}
         self._busy = False
         self._request: OrderRequest | None = None
         self._retries: dict[str, OrderRequest] = {}
         self._errors: dict[str, str] = {}
+        self._result_for: TicketInputs | None = None
         self._last_symbol = ""
         self._asked: tuple[str, str] | None = None
         self._instrument: Instrument | None = None
-        self.confirm_dialog: ConfirmOrderDialog | None = None
         self.extras = TicketExtras(self)
         self._connect()
         self._init_routing()
+        self.submit_keys = EnterSubmits(self, self._enter, picking=self._picking)
+        self.submit_shortcut = self.submit_keys.shortcut
         self._revalidate()
 
     def _connect(self) -> None:
         self.symbol_edit.textChanged.connect(self._on_symbol_text)
         self.symbol_edit.editingFinished.connect(self._announce_symbol)
         self.completer.activated.connect(lambda _text: self._announce_symbol())
-        self.side_selector.sideChanged.connect(self._revalidate)
-        self.action_combo.currentIndexChanged.connect(self._revalidate)
+        self.side_selector.sideChanged.connect(self._side_changed)
+        self.action_combo.currentIndexChanged.connect(self._side_changed)
         self.type_combo.currentIndexChanged.connect(self._on_type_changed)
         self.tif_combo.currentIndexChanged.connect(self._revalidate)
         for key, edit in (("symbol", self.symbol_edit), ("quantity", self.quantity_edit),
@@ -101,26 +121,15 @@ class OrderTicket(TicketOutcomes, AdvisorTicketAPI, TicketRouting, PrefillMixin,
             edit.textEdited.connect(lambda _text, key=key: self._touch(key))
             if edit is not self.symbol_edit:
                 edit.textChanged.connect(self._revalidate)
+        self.limit_edit.textEdited.connect(self._limit_typed)
         self.quote_label.linkActivated.connect(self._use_quote_price)
         self.submit_button.clicked.connect(self.submit)
         self.extras.whatif.previewClicked.connect(self._request_preview)
 
     # --------------------------------------------------------------- public API
-    def current_quote(self) -> Quote | None:
-        """The latest quote of the ticket's symbol, or None."""
-        return self._quotes.get(self.symbol())
-
     def set_symbols(self, symbols: Iterable[str]) -> None:
         """Symbols offered by the symbol field's completer."""
         self.completer_model.setStringList(sorted({s.upper() for s in symbols}))
-
-    def set_quote(self, quote: Quote) -> None:
-        """Latest quote for a symbol; shown (and used for estimates) when it is the ticket's."""
-        self._quotes[quote.symbol.upper()] = quote
-        if quote.symbol.upper() == self.symbol():
-            self.show_quote(self.symbol(), quote)
-            self._show_estimate()
-            self.extras.refresh()
 
     def set_confirm_orders(self, confirm: bool | Iterable[OrderType]) -> None:
         """Whether Submit asks for confirmation first (on by default): True / False for
@@ -134,10 +143,21 @@ class OrderTicket(TicketOutcomes, AdvisorTicketAPI, TicketRouting, PrefillMixin,
         """True when Submit asks before sending an order of ``order_type``."""
         return OrderType(order_type) in self._confirm
 
+    def set_default_quantities(self, shares: Decimal | int, contracts: Decimal | int) -> None:
+        """The quantity a new instrument starts with: ``shares`` for stocks, ``contracts``
+        for options (Settings → Orders)."""
+        self._defaults = {AssetClass.EQUITY: Decimal(shares), AssetClass.OPTION: Decimal(contracts)}
+
+    def default_quantity(self, asset_class: AssetClass = AssetClass.EQUITY) -> Decimal:
+        """The quantity a new instrument of ``asset_class`` starts with."""
+        return self._defaults[AssetClass.OPTION if asset_class is AssetClass.OPTION else AssetClass.EQUITY]
+
     def set_busy(self, busy: bool) -> None:
         """While busy (an order is on its way) Submit is disabled."""
         self._busy = busy
         if busy:
+            self._result_for = None
+            self.show_rejection(None)
             self.show_status(_SENDING)
         elif self.status_label.text() == _SENDING:
             self.show_status("")
@@ -160,42 +180,45 @@ class OrderTicket(TicketOutcomes, AdvisorTicketAPI, TicketRouting, PrefillMixin,
         return self._request
 
     def errors(self) -> dict[str, str]:
-        """Current problems by field key (account, symbol, quantity, limitPrice, ...)."""
+        """Current problems by field key (account, symbol, quantity, limitPrice, quote, ...)."""
         return dict(self._errors)
 
     def submit(self) -> None:
-        """What Submit does: confirm (when switched on), then emit orderSubmitted
-        (the same order as one whose outcome is unknown goes with its client order id)."""
+        """What Submit (and Enter) does: confirm (when switched on), then emit
+        orderSubmitted (the same order as one whose outcome is unknown goes with its
+        client order id)."""
+        if self._busy or self.confirm_dialog is not None:
+            return
+        self.refreshRequested.emit()
         self._revalidate()
         request = self._request
-        if request is None or self._busy or self.confirm_dialog is not None:
+        if request is None:
             return
         request = self._to_send(request)
-        self.show_rejection(None)
-        self.show_status("")
+        self._clear_result()
         if request.type not in self._confirm:
             self._send(request)
             return
-        estimate = estimate_order(request, self._quotes.get(request.symbol), self.extras.commission_for(self._commission()))
-        conn = self.current_connection()
-        dialog = ConfirmOrderDialog(request, self.extras.mode_account(), estimate, self,
-                                    target_text=self.extras.target_text(), connection=conn.name if conn else "",
-                                    paper=bool(conn and conn.capabilities.paper))
-        dialog.accepted.connect(lambda: self._send(request))
-        dialog.finished.connect(self._dialog_closed)
-        self.confirm_dialog = dialog
-        dialog.open()
+        self._open_confirmation(request)
 
     # ------------------------------------------------------------------ private
     def _send(self, request: OrderRequest) -> None:
         self._sent = request
+        self._sent_inputs = self._inputs()
+        self._sent_estimate = self.estimate(request)
         self.set_busy(True)
         self.orderSubmitted.emit(request)
 
-    def _dialog_closed(self) -> None:
-        if self.confirm_dialog is not None:
-            self.confirm_dialog.deleteLater()
-        self.confirm_dialog = None
+    def _enter(self) -> None:
+        """Enter: the symbol typed is settled first (as leaving the field would: the OCC
+        symbol padded, a lookup asked for), then Submit."""
+        self._announce_symbol()
+        self.submit()
+
+    def _picking(self) -> QWidget | None:
+        """The account search being typed takes Enter for itself."""
+        combo = self.selector.combo
+        return combo.lineEdit() if combo.typing() else None
 
     def _touch(self, key: str) -> None:
         if key not in self._touched:
@@ -206,8 +229,7 @@ class OrderTicket(TicketOutcomes, AdvisorTicketAPI, TicketRouting, PrefillMixin,
         self._instrument = self._lookup(self.symbol())
         self.show_option_mode(self._instrument)
         self._revalidate()
-        known = "symbol" not in self._errors
-        self.show_quote(self.symbol() if known else "", self._quotes.get(self.symbol()))
+        self._show_quote_line()
 
     def _announce_symbol(self) -> None:
         instrument = self._instrument
@@ -216,6 +238,7 @@ class OrderTicket(TicketOutcomes, AdvisorTicketAPI, TicketRouting, PrefillMixin,
         symbol = self.symbol()
         if symbol and symbol != self._last_symbol and "symbol" not in self._errors:
             self._last_symbol = symbol
+            self._forget_other_quotes(symbol)
             self.symbolChanged.emit(symbol)
         self._ask_lookup()
 
@@ -242,49 +265,51 @@ class OrderTicket(TicketOutcomes, AdvisorTicketAPI, TicketRouting, PrefillMixin,
         )
 
     def _revalidate(self, *_args: object) -> None:
-        self._request, self._errors = build_request(self._inputs(), self._instrument_lookup(), self._offer())
-        problem = self.target_problem()
-        if problem:
-            self._errors.setdefault("account", problem)
-            self._request = None
+        inputs = self._inputs()
+        if self._result_for is not None and inputs != self._result_for:
+            self._clear_result()  # the message was about another order
+        self._request, self._errors = build_request(inputs, self._instrument_lookup(), self._offer())
+        for key, problem in (("account", self.target_problem()), ("quote", self.quote_problem())):
+            if problem:
+                self._errors.setdefault(key, problem)
+                self._request = None
         self._request = self.extras.check(self._request, self._errors)
         quiet = {k for k in _QUIET_WHEN_BLANK if k not in self._touched and not self.boxes[k].field.text().strip()}
-        self.show_field_errors(self._errors, quiet)
+        self.show_field_errors({k: m for k, m in self._errors.items() if k != "quote"}, quiet)
         self._update_submit()
         self._show_estimate()
 
     def _update_submit(self) -> None:
-        side = self.side()
+        side, errors = self.side(), self._errors
         parts = [ACTION_LABELS[self.option_action()] if self.option_mode else "Buy" if side is OrderSide.BUY else "Sell"]
-        try:
-            amount = parse_decimal(self.quantity_edit.text(), "amount")
-        except ValueError:
-            amount = None
+        amount = _number(self.quantity_edit.text()) if "quantity" not in errors else None
         if amount is not None and amount > 0:
             parts.append(fmt_qty(amount))
         instrument = self._instrument
         parts.append(instrument.display_name if instrument is not None and instrument.is_option else self.symbol() or "…")
         order_type = self.order_type()
-        limit, stop = self.limit_edit.text().strip(), self.stop_edit.text().strip()
+        limit = _number(self.limit_edit.text()) if "limitPrice" not in errors else None
+        stop = _number(self.stop_edit.text()) if "stopPrice" not in errors else None
         if order_type.needs_limit_price and limit:
-            parts.append(f"@ {limit}")
+            parts.append(f"@ {fmt_price(limit)}")
         elif order_type is OrderType.STOP and stop:
-            parts.append(f"stop {stop}")
-        tip = "\n".join(self._errors.values()) if self._errors else "Review and send this order"
+            parts.append(f"stop {fmt_price(stop)}")
+        tip = "\n".join(errors.values()) if errors else "Review and send this order (Enter)"
         self.show_submit(" ".join(parts), side, self._request is not None and not self._busy, tip)
 
     def _show_estimate(self) -> None:
         label = "Estimated cost" if self.side() is OrderSide.BUY else "Estimated proceeds"
         request = self._request
-        commission = self.extras.commission_for(self._commission())
-        estimate = estimate_order(request, self._quotes.get(request.symbol), commission) if request else None
+        estimate = self.estimate(request) if request else None
         if estimate is not None and request.instrument.is_option:
             paid = premium(request, estimate.price)
             verb = "paid" if request.side is OrderSide.BUY else "received"
-            text = (f"Premium {verb}: {fmt_money(paid, estimate.currency)}"
-                    f" ({fmt_qty(request.amount)} × {estimate.price:,f} × {fmt_qty(request.instrument.multiplier)})")
+            how = f"{fmt_qty(request.amount)} × {estimate.basis} {fmt_price(estimate.price)} × {fmt_qty(estimate.multiplier)}"
+            text = f"Premium {verb}: {fmt_money(paid, estimate.currency)} ({how.replace('  ', ' ')})"
             if estimate.commission:
-                text += f"\n{estimate.text()}"
+                sign = "+" if request.side is OrderSide.BUY else "−"
+                text += (f"\n{estimate.label}: {fmt_money(estimate.total, estimate.currency)} "
+                         f"({sign} {fmt_money(estimate.commission, estimate.currency)} commission)")
             self.estimate_label.setText(text)
         elif estimate is not None:
             self.estimate_label.setText(estimate.text(sep="\n"))
@@ -293,3 +318,11 @@ class OrderTicket(TicketOutcomes, AdvisorTicketAPI, TicketRouting, PrefillMixin,
                                         f"(no price for {request.instrument.display_name} yet)")
         else:
             self.estimate_label.setText(f"{label}: —")
+
+
+def _number(text: str) -> Decimal | None:
+    """A typed number (None when blank or not a number)."""
+    try:
+        return parse_decimal(text, "number")
+    except ValueError:
+        return None

@@ -1,10 +1,12 @@
-"""Pure helpers behind the order ticket: parsing, validation, estimates, formatting.
+"""Pure helpers behind the order ticket: parsing, validation, formatting.
 
 No Qt here, so every rule the ticket shows can be tested without widgets. Error
 dictionaries are keyed by the ticket's *field keys* (``account``, ``symbol``,
 ``quantity``, ``type``, ``limitPrice``, ``stopPrice``, ``tif``, ``side`` and ``form``
 for anything that belongs to no single field); the widgets and their error labels are
-named after the same keys ("quantityEdit" / "quantityError", ...).
+named after the same keys ("quantityEdit" / "quantityError", ...). Their messages are in
+a trader's words ("Enter a limit price", :mod:`.words`), never the domain's field names.
+Cost estimates: :mod:`.estimate`.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from pydantic import ValidationError
 from pydantic_core import PydanticCustomError
 
 from desktop.domain import (
-    Instrument, OptionAction, OptionRight, OrderRequest, OrderSide, OrderType, PositionEffect, Quote, TimeInForce,
+    Instrument, OptionAction, OptionRight, OrderRequest, OrderSide, OrderType, PositionEffect, TimeInForce,
     field_errors,
 )
-from desktop.domain.occ import parse_occ
+from desktop.domain.occ import OccSymbolError, parse_occ
 from desktop.domain.order import check_order_fields
+
+from .words import trader_words
 
 InstrumentLookup = Callable[[str], "Instrument | None"]
 """``instrument_for(symbol) -> Instrument | None``: resolves a typed symbol for the broker."""
@@ -118,12 +122,19 @@ def build_request(inputs: TicketInputs, instrument_for: InstrumentLookup | None,
                   offer: Offer = Offer()) -> tuple[OrderRequest | None, dict[str, str]]:
     """Turn the ticket's raw fields into an OrderRequest, or explain every problem.
 
-    Returns ``(request, {})`` when valid, else ``(None, {field key: message})``. Fields
-    that fail are replaced by harmless stand-ins and the domain validation is run
-    again, so that a bad quantity does not hide a missing limit price. Without an
-    ``instrument_for`` every symbol is taken as a US equity. ``offer`` names the
-    connection in messages and refuses options / fractional shares it does not offer.
+    Returns ``(request, {})`` when valid, else ``(None, {field key: message})``, each
+    message in a trader's words ("Enter a limit price"). Fields that fail are replaced
+    by harmless stand-ins and the domain validation is run again, so that a bad
+    quantity does not hide a missing limit price. Without an ``instrument_for`` every
+    symbol is taken as a US equity. ``offer`` names the connection in messages and
+    refuses options / fractional shares it does not offer.
     """
+    request, errors = _build(inputs, instrument_for, offer)
+    return request, {key: trader_words(message) for key, message in errors.items()}
+
+
+def _build(inputs: TicketInputs, instrument_for: InstrumentLookup | None,
+           offer: Offer) -> tuple[OrderRequest | None, dict[str, str]]:
     errors: dict[str, str] = {}
     values: dict[str, object] = {
         "connection_id": inputs.connection_id or "?",
@@ -161,7 +172,7 @@ def build_request(inputs: TicketInputs, instrument_for: InstrumentLookup | None,
             values[name] = stand_in[name]
             continue
         if values[name] is None and required:
-            errors[key] = f"{name} is required: enter a quantity"
+            errors[key] = "Enter a quantity"
             values[name] = stand_in[name]
     amount = values["amount"]
     if (not offer.fractional and "quantity" not in errors and instrument is not None and not instrument.is_option
@@ -210,8 +221,23 @@ def _resolve(symbol: str, instrument_for: InstrumentLookup | None, errors: dict[
         errors["symbol"] = f"{symbol} is an option: {offer.name} does not offer options"
         return None
     if instrument is None:
-        errors["symbol"] = f"symbol {symbol} is not known to {offer.name}"
+        reason = occ_reason(symbol)
+        errors["symbol"] = (f"{symbol} is not an OCC option symbol: {reason}" if reason
+                            else f"symbol {symbol} is not known to {offer.name}")
     return instrument
+
+
+def occ_reason(symbol: str) -> str:
+    """Why ``symbol``, which reads like an attempt at an OCC option symbol (a root, then
+    six digits or more), does not parse ("expiry: 250231 is not a date …"); "" when it
+    parses or reads like a plain ticker."""
+    if len(re.findall(r"\d", symbol)) < 6 or len(symbol.strip()) < 12:
+        return ""
+    try:
+        parse_occ(symbol.strip())
+    except OccSymbolError as exc:
+        return str(exc)
+    return ""
 
 
 def is_occ(symbol: str) -> bool:
@@ -224,11 +250,18 @@ def is_occ(symbol: str) -> bool:
 
 
 def modify_errors(instrument: Instrument, order_type: OrderType, filled: Decimal, amount: Decimal, limit_price: Decimal | None, stop_price: Decimal | None) -> dict[str, str]:
-    """Domain rules for a modified order, keyed by field key ({} when fine).
+    """Domain rules for a modified order, keyed by field key ({} when fine), in a
+    trader's words.
 
     The new quantity must exceed what is already filled; the rest is the domain's
     :func:`check_order_fields`, run repeatedly so every field gets its message.
     """
+    errors = _modify_errors(instrument, order_type, filled, amount, limit_price, stop_price)
+    return {key: trader_words(message) for key, message in errors.items()}
+
+
+def _modify_errors(instrument: Instrument, order_type: OrderType, filled: Decimal, amount: Decimal,
+                   limit_price: Decimal | None, stop_price: Decimal | None) -> dict[str, str]:
     errors: dict[str, str] = {}
     if filled > 0 and amount <= filled:
         errors["quantity"] = f"amount must be greater than the {fmt_qty(filled)} already filled"
@@ -249,57 +282,6 @@ def modify_errors(instrument: Instrument, order_type: OrderType, filled: Decimal
             errors.setdefault("form", "a number is out of range")
             break
     return errors
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """What an order is expected to cost (buy) or bring in (sell).
-
-    ``price`` the assumed fill price, ``notional`` amount x price x multiplier,
-    ``commission`` the estimate (None when unknown), ``total`` notional plus
-    commission for buys, minus it for sells.
-    """
-
-    side: OrderSide
-    currency: str
-    price: Decimal
-    notional: Decimal
-    commission: Decimal | None
-    total: Decimal
-
-    @property
-    def label(self) -> str:
-        return "Estimated cost" if self.side is OrderSide.BUY else "Estimated proceeds"
-
-    def text(self, sep: str = " ") -> str:
-        """E.g. "Estimated cost: $12,346.67 (incl. $1.00 commission)"; ``sep`` goes before "(incl."."""
-        out = f"{self.label}: {fmt_money(self.total, self.currency)}"
-        if self.commission:
-            out += f"{sep}(incl. {fmt_money(self.commission, self.currency)} commission)"
-        return out
-
-
-def estimate_order(request: OrderRequest, quote: Quote | None, commission_for: CommissionEstimator | None = None) -> Estimate | None:
-    """Estimate an order's cost or proceeds; None when no price is known.
-
-    The assumed price is the limit price, else the stop price, else the last trade,
-    else the ask (buys) / bid (sells). A failing ``commission_for`` counts as unknown.
-    """
-    price = request.limit_price or request.stop_price
-    if price is None and quote is not None:
-        price = quote.last or (quote.ask if request.side is OrderSide.BUY else quote.bid)
-    if price is None:
-        return None
-    notional = request.amount * price * request.instrument.multiplier
-    commission = None
-    if commission_for is not None:
-        try:
-            commission = commission_for(request, price)
-        except Exception:
-            commission = None
-    fee = commission or Decimal(0)
-    total = notional + fee if request.side is OrderSide.BUY else notional - fee
-    return Estimate(request.side, request.instrument.currency, price, notional, commission, total)
 
 
 def fmt_money(value: Decimal, currency: str = "USD") -> str:
