@@ -34,6 +34,8 @@ RECONNECT, DISCONNECT, CONNECTIONS = "reconnect", "disconnect", "connections"
 HIDE = "hide"  # handled by the status bar itself
 MESSAGE_ROOM = 160  # px kept for temporary messages on the left
 REPLAY_MIN = 170  # px the replay clock keeps when space is short
+REPLAY_FLOOR = 120
+"""The narrowest the replay clock gets (px, elided) to leave the connections their states."""
 ITEM_MIN = 56  # px an item keeps at least (dot and a few letters)
 
 
@@ -368,6 +370,9 @@ class TradingStatusBar(QStatusBar):
                 replay_width = min(replay_width, metrics.horizontalAdvance(text) + 8)
             left = room - replay_width
             compact = [item.compact_width() for item in items]
+            if sum(compact) > left and text:  # the items' states before the clock's width
+                back = min(sum(compact) - left, max(replay_width - REPLAY_FLOOR, 0))
+                replay_width, left = replay_width - back, left + back
             if sum(compact) <= left:
                 extra = fair_share([n - c for n, c in zip(needs, compact)], left - sum(compact), 0)
                 budgets = [None if e is None else c + e for c, e in zip(compact, extra)]

@@ -325,7 +325,7 @@ def test_disconnect_keeps_the_rows_stale_and_connect_brings_it_back(qtbot, host)
     qtbot.waitUntil(lambda: rows(manager) == [["Paper", "Paper (embedded)", "Connected"]], timeout=15_000)
     assert live_ids(host) == ["paper"] and host.desk.connections["paper"].broker is not first
     assert "paper" not in host.desk.state.stale and host.texts() == ["Paper: connected"]
-    assert child(manager, QLabel, "messageLabel").text() == "Connected Paper."
+    qtbot.waitUntil(lambda: child(manager, QLabel, "messageLabel").text() == "Connected Paper.")  # once connect returns
     manager.close()
 
 

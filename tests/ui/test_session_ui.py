@@ -155,7 +155,7 @@ def test_trusting_a_certificate_pins_it_into_its_own_connection_and_connects(qtb
     assert dialog.fingerprint == FP_A and BASE_URL in dialog.findChild(QObject, "certificateIntro").text()
     assert "Gateway B" in dialog.findChild(QObject, "certificateIntro").text()
     assert FP_A[:20] in dialog.fingerprint_label.text()
-    assert h.text_of(a) == "Gateway A: connected"  # the other one did not wait for the question
+    qtbot.waitUntil(lambda: h.text_of(a) == "Gateway A: connected")  # the other one did not wait for the question
     qtbot.mouseClick(dialog.findChild(QPushButton, "trustCertificateButton"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(task.done, timeout=10_000)
     assert task.result() == {a: None, b: None}
