@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 
 from desktop import __version__
@@ -215,6 +215,7 @@ class MainWindow(QMainWindow):
         self.watchlist.view.clicked.connect(lambda index: self.show_symbol(self.watchlist.row_for(index).symbol))
         self.positions.activated.connect(self.ticket_link.close_position)
         self.watchlist.symbolsChanged.connect(self.desk.market.set_watchlist)
+        self.watchlist.symbolsChanged.connect(lambda _symbols: self.quotes.sources_changed())  # a held quote at once
         self._wire_shortcuts()
 
     def _wire_shortcuts(self) -> None:
@@ -300,6 +301,8 @@ class MainWindow(QMainWindow):
         self.show_symbol(symbol)
         self.chart_link.selection_changed()
         self.window_layout.settle()  # the panels' content may have squeezed the docks
+        if len(self.labels) > 1:  # a Connection column: the default layout widens Orders to show Status
+            QTimer.singleShot(0, self, lambda: self.window_layout.fit_blotters(self.orders.needed_width()))
         return outcome
 
     def _remember_replay_speed(self, speed: int) -> None:

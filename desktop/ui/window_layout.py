@@ -221,6 +221,22 @@ class WindowLayout:
             self.fit_docks()
             self._saved_squeezed = False
 
+    def fit_blotters(self, orders_need: int) -> None:
+        """Give the Orders dock the width its columns need through Status (``orders_need``
+        px, e.g. several connections add a Connection column), at most 62 % of the
+        bottom area, the Positions dock the rest: only while the layout is the default
+        one (never over a layout the user arranged and saved)."""
+        if self.settings.value("window/state") is not None and not self._saved_squeezed:
+            return
+        orders, positions = self.docks.get("orders"), self.docks.get("positions")
+        if orders is None or positions is None or orders.isFloating() or positions.isFloating():
+            return
+        total = orders.width() + positions.width()
+        if total <= 0 or orders.width() >= orders_need:
+            return
+        width = min(orders_need, round(total * 0.62))
+        self.window.resizeDocks([orders, positions], [width, total - width], Qt.Orientation.Horizontal)
+
     # -- persistence --------------------------------------------------------------------
     def restore(self) -> None:
         """Geometry, dock state and table columns of the last session (when saved)."""

@@ -5,6 +5,8 @@ asked from its own status bar item."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton
@@ -123,3 +125,29 @@ def test_ibkr_login_from_its_status_bar_item_in_a_narrow_window(qtbot, qloop, la
         run(qtbot, qloop, window.shutdown(), timeout=15_000)
     finally:
         run(qtbot, qloop, cm.__aexit__(None, None, None))
+
+
+def test_three_connections_at_1280_px_show_the_orders_status_and_a_watchlist_click_resets_the_ticket(qtbot, qloop,
+                                                                                                     launch):
+    store = ConnectionStore.open_default()
+    second = store.add("paper", "Paper 2", {"account_file": "second.sqlite3"})
+    advisor = connection_for_key(store, "paper-advisor")
+    window, task = launch(["paper", second.id, advisor.id], width=1280)
+    qtbot.waitUntil(task.done, timeout=20_000)
+    orders = window.orders
+    column = orders.model.column_index("status")  # Status, after the Connection column
+    qtbot.waitUntil(lambda: orders.view.horizontalHeader().sectionViewportPosition(column)
+                    + orders.view.columnWidth(column) <= orders.view.viewport().width(), timeout=5_000)
+
+    ticket = window.ticket
+    ticket.prefill(symbol="MSFT", order_type="LIMIT", limit_price="31.50")
+    assert ticket.limit_edit.text() == "31.50"
+    watchlist = window.watchlist
+    symbol = next(s for s in watchlist.symbols() if s not in ("MSFT", ticket.symbol()))
+    row = watchlist.view.visualRect(watchlist.proxy.index(watchlist.symbols().index(symbol), 0))
+    qtbot.mouseClick(watchlist.view.viewport(), Qt.MouseButton.LeftButton, pos=row.center())
+    qtbot.waitUntil(lambda: ticket.symbol() == symbol)
+    assert ticket.limit_edit.text() != "31.50"  # empty, then that symbol's own touch
+    qtbot.waitUntil(lambda: ticket.limit_edit.text() != "", timeout=10_000)  # its first quote fills it
+    assert ticket.current_quote() is not None and Decimal(ticket.limit_edit.text()) > 0
+    assert ticket.submit_button.text().startswith(f"Buy 100 {symbol} @ ")
