@@ -1,0 +1,2 @@
+"""The SnapTrade adapter: every brokerage account a user links through SnapTrade
+(specs/snaptrade/NOTES.md). :class:`~.broker.SnapTradeBroker` is the adapter."""
