@@ -278,7 +278,7 @@ class SnapTradeBroker(Broker):
             rows = await self.client.orders(account_id, state="all", days=30)
             parsed = [parse_order(r, account_id, self.connection_id, self._client_ids)
                       for r in rows or [] if isinstance(r, dict)]
-            return [self.book.put(o) for o in parsed if o is not None]
+            return [self.book.put(o, polled=True) for o in parsed if o is not None]
 
         return await self._cache.get(("orders", account_id), fetch, max_age=0 if fresh else None)
 

@@ -36,11 +36,13 @@ class OrderBook:
     def __init__(self) -> None:
         self.topic: Topic[Order] = Topic()
         self._latest: dict[tuple[str, str], tuple[int, Order]] = {}
+        self._first: dict[tuple[str, str], tuple[int, bool]] = {}  # first seq, first learnt from a poll
         self.seq = 0
 
-    def put(self, order: Order) -> Order:
+    def put(self, order: Order, *, polled: bool = False) -> Order:
         """Keep ``order``; publish it when new or changed. Returns it. The
-        ``client_order_id`` learnt earlier is kept when the new state has none."""
+        ``client_order_id`` learnt earlier is kept when the new state has none.
+        ``polled``: learnt from a poll (not from our own order, cancel or modify)."""
         key = (order.account_id, order.order_id)
         previous = self._latest.get(key)
         if previous is not None and not order.client_order_id and previous[1].client_order_id:
@@ -49,6 +51,7 @@ class OrderBook:
             return previous[1]
         self.seq += 1
         self._latest[key] = (self.seq, order)
+        self._first.setdefault(key, (self.seq, polled))
         self.topic.publish(order)
         return order
 
@@ -61,10 +64,13 @@ class OrderBook:
 
     def initial(self, account_id: str, since: int) -> list[Order]:
         """A new watch's first items: the working orders of ``account_id``, then the
-        orders that closed after sequence number ``since`` (the watch's start)."""
-        rows = [(seq, o) for (aid, _oid), (seq, o) in self._latest.items() if aid == account_id]
-        working = sorted((o for _s, o in rows if o.is_working), key=lambda o: o.created_at)
-        closed = [o for s, o in sorted(rows, key=lambda r: r[0]) if s > since and not o.is_working]
+        orders that closed after sequence number ``since`` (the watch's start) and
+        were known before it or placed by us meanwhile (an order a poll first shows
+        already closed is history, not a change)."""
+        rows = [(seq, o, self._first[key]) for key, (seq, o) in self._latest.items() if key[0] == account_id]
+        working = sorted((o for _s, o, _f in rows if o.is_working), key=lambda o: o.created_at)
+        closed = [o for s, o, (first, polled) in sorted(rows, key=lambda r: r[0])
+                  if s > since and not o.is_working and (first <= since or not polled)]
         return working + closed
 
     def close(self) -> None:
@@ -94,8 +100,7 @@ class AccountPoller:
                 pass
             self._wake.clear()
             try:
-                for order in await self._fetch():
-                    self._book.put(order)
+                await self._fetch()  # the fetch puts what it reads into the book
             except asyncio.CancelledError:
                 raise
             except BrokerError as exc:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from .catalog import FakeBrokerage
+from .catalog import FakeBrokerage, uid
 
 PORTAL_LIFETIME = 300.0
 """Seconds a Connection Portal link stays valid (api.yaml: "expires in 5 minutes")."""
@@ -28,6 +28,12 @@ def now_utc() -> datetime:
 def iso(when: datetime) -> str:
     """ISO 8601 with milliseconds and Z, as api.yaml's examples write times."""
     return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+def account_uid(user_id: str, slug: str) -> str:
+    """The id of ``user_id``'s account at brokerage ``slug`` (deterministic, so tests
+    can name it before linking)."""
+    return uid("account", user_id, slug)
 
 
 @dataclass
@@ -172,9 +178,10 @@ class SnapState:
         if existing is not None:  # linking the same login again reuses its connection
             existing.type = kind
             return existing
-        auth = Authorization(str(uuid.uuid4()), session.user_id, brokerage, kind, now_utc())
+        auth = Authorization(uid("authorization", session.user_id, brokerage.slug), session.user_id, brokerage, kind,
+                             now_utc())
         self.authorizations[auth.id] = auth
-        account = LinkedAccount(str(uuid.uuid4()), auth.id, session.user_id, brokerage, now_utc(),
+        account = LinkedAccount(account_uid(session.user_id, brokerage.slug), auth.id, session.user_id, brokerage, now_utc(),
                                 self.clock() + self.populate_seconds)
         self.accounts[account.id] = account
         return auth
