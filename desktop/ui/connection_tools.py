@@ -35,17 +35,21 @@ class ConnectionTools(QWidget):
     widget: ``connectionTools``).
 
     ``texts()``: the form's texts by field name; ``set_text(field, text)`` writes one;
-    ``name()``: the connection's name (certificate prompts name it). ``opened_urls``
+    ``name()``: the connection's name (certificate prompts name it);
+    ``texts_with_secrets()``: the texts with saved secrets in place of blank secret
+    fields, for tools that declare ``stored_secrets``. ``opened_urls``
     records every page opened in the browser; ``task`` is the tool running, if any.
     """
 
     def __init__(self, tools: Sequence[ConnectionTool], texts: Callable[[], Mapping[str, str]],
                  set_text: Callable[[str, str], None], parent: QWidget | None = None, *,
-                 name: Callable[[], str] = lambda: "") -> None:
+                 name: Callable[[], str] = lambda: "",
+                 texts_with_secrets: Callable[[], Mapping[str, str]] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("connectionTools")
         self.tools = tuple(tools)
         self._texts, self._set_text, self._name = texts, set_text, name
+        self._texts_with_secrets = texts_with_secrets
         self.opened_urls: list[str] = []
         self.task: asyncio.Task | None = None
         self.buttons: dict[str, QPushButton] = {}
@@ -87,7 +91,8 @@ class ConnectionTools(QWidget):
             button.setEnabled(False)
         self.say(f"{tool.label}…")
         try:
-            result = await tool.run(dict(self._texts()))
+            texts = self._texts_with_secrets if tool.stored_secrets and self._texts_with_secrets else self._texts
+            result = await tool.run(dict(texts()))
         finally:
             if shiboken6.isValid(self) and button is not None:
                 button.setEnabled(True)

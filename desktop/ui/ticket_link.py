@@ -39,7 +39,8 @@ class TicketLink:
             connection_id=conn.id, name=conn.name, capabilities=conn.capabilities or conn.broker.capabilities,
             accounts=tuple(state.accounts_of(conn.id)), groups=tuple(conn.groups.values()),
             values=tuple(conn.allocation_values.values()), live=conn.is_live,
-            instrument_for=conn.instrument_for, commission_for=conn.broker.estimate_commission)
+            instrument_for=conn.instrument_for, commission_for=conn.broker.estimate_commission,
+            account_capabilities=conn.broker.account_capabilities)
             for conn in self.desk.connections.values()])
 
     def focus(self, connection_id: str) -> bool:

@@ -101,6 +101,8 @@ class TicketRouting:
             return f"{name} is disconnected: connect it (File → Connections…) to send orders to {key.id}"
         if isinstance(found, Account) and found.is_master:
             return MASTER_TIP
+        if isinstance(found, Account):
+            return conn.refusal(found.account_id)
         return ""
 
     # ------------------------------------------------------------------ private

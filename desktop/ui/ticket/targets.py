@@ -11,7 +11,7 @@ commission is estimated. A target is keyed ``(connection_id, kind, id)``
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -45,7 +45,9 @@ class TicketConnection:
     ``values`` (allocation groups and the clients' NetLiquidation/AvailableEquity) of
     an advisor login; ``live``: connected now (a disconnected one is listed but its
     accounts cannot be sent to); ``instrument_for(symbol)`` and
-    ``commission_for(request, price)`` of that connection.
+    ``commission_for(request, price)`` of that connection;
+    ``account_capabilities(account_id)``: what one account of it can do, where its
+    accounts differ (an aggregator's read-only account says why in ``trade_refusal``).
     """
 
     connection_id: str
@@ -57,6 +59,16 @@ class TicketConnection:
     live: bool = True
     instrument_for: InstrumentLookup | None = None
     commission_for: CommissionEstimator | None = None
+    account_capabilities: Callable[[str], BrokerCapabilities] | None = None
+
+    def refusal(self, account_id: str) -> str:
+        """Why ``account_id`` cannot trade ("" when it can, or when nothing says)."""
+        if self.account_capabilities is None:
+            return ""
+        try:
+            return self.account_capabilities(account_id).trade_refusal
+        except Exception:  # noqa: BLE001 - an adapter's answer must not break the ticket
+            return ""
 
     @property
     def has_groups(self) -> bool:
