@@ -96,7 +96,9 @@ class SnapTradeBroker(Broker):
     ``client_id``, ``consumer_key``; ``personal``: a Personal key; ``user_id`` and
     ``user_secret`` (Commercial; without a secret, connect() registers ``user_id``);
     ``legacy_prefix``: send the ``/api/v1`` paths; ``poll_interval`` seconds between
-    polls of an account (15 by SnapTrade's advice); ``pacer`` (default: SnapTrade's
+    polls of an account (default 15 by SnapTrade's advice, 30 for a Personal key, whose
+    10 requests per minute per account the snapshots, the order poll and the quotes
+    share); ``pacer`` (default: SnapTrade's
     limits); ``reconcile_delay`` seconds between reconcile attempts; ``clock`` Unix
     seconds (signing, checked-trade expiry).
     """
@@ -106,11 +108,11 @@ class SnapTradeBroker(Broker):
 
     def __init__(self, base_url: str = DEFAULT_BASE_URL, *, client_id: str, consumer_key: str,
                  personal: bool = False, user_id: str | None = None, user_secret: str | None = None,
-                 legacy_prefix: bool = False, poll_interval: float = 15.0, pacer: Pacer | None = None,
+                 legacy_prefix: bool = False, poll_interval: float | None = None, pacer: Pacer | None = None,
                  reconcile_delay: float = 2.0, timeout: float = 15.0, clock: Callable[[], float] = time.time) -> None:
         self.personal = personal
         self.user_id = (user_id or "").strip() or None
-        self.poll_interval = poll_interval
+        self.poll_interval = poll_interval if poll_interval is not None else (30.0 if personal else 15.0)
         self.reconcile_delay = reconcile_delay
         self._clock = clock
         self._states: Topic[ConnectionState] = Topic()
@@ -123,7 +125,7 @@ class SnapTradeBroker(Broker):
         self.accounts: dict[str, AccountInfo] = {}
         self.freshness: dict[str, datetime] = {}
         self.book = OrderBook()
-        self._cache = SnapshotCache(max_age=max(0.5, poll_interval / 2))
+        self._cache = SnapshotCache(max_age=max(0.5, self.poll_interval / 2))
         self._pollers: dict[str, AccountPoller] = {}
         self._symbol_ids: dict[str, str] = {}
         self._client_ids: dict[str, str] = {}

@@ -104,6 +104,7 @@ class OrderTicket(TicketOutcomes, AdvisorTicketAPI, TicketRouting, PrefillMixin,
         self.quote_label.linkActivated.connect(self._use_quote_price)
         self.submit_button.clicked.connect(self.submit)
         self.extras.whatif.previewClicked.connect(self._request_preview)
+        self.extras.whatif.placeClicked.connect(self.submit)
 
     # --------------------------------------------------------------- public API
     def current_quote(self) -> Quote | None:
