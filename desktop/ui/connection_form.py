@@ -183,6 +183,8 @@ class ConnectionEditDialog(QDialog):
             self.tools.show()
         self._update_keyring_warning(spec)
         self._revalidate()
+        if self.isVisible():
+            self.adjustSize()  # another broker's rows: grow to show them (and their help) whole
 
     def _taken(self, spec: BrokerSpec, name: str) -> dict[str, str]:
         """Values of field ``name`` in the other connections of ``spec``'s broker -> their names."""

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 
 import shiboken6
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -55,16 +55,22 @@ class ConnectionTools(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        row = QHBoxLayout()
-        for tool in self.tools:
+        per_row = 2 if len(self.tools) > 3 else 3  # four or more tools: two rows, every label readable
+        row = None
+        for index, tool in enumerate(self.tools):
+            if index % per_row == 0:
+                if row is not None:
+                    row.addStretch(1)
+                row = QHBoxLayout()
+                layout.addLayout(row)
             button = QPushButton(tool.label, self, objectName=f"{tool.name}Button")
             button.setAutoDefault(False)
             button.setToolTip(tool.tip)
             button.clicked.connect(lambda _checked=False, t=tool: self.start(t))
             row.addWidget(button)
             self.buttons[tool.name] = button
-        row.addStretch(1)
-        layout.addLayout(row)
+        if row is not None:
+            row.addStretch(1)
         self.state_label = QLabel("", self, objectName="toolsStateLabel", wordWrap=True)
         self.state_label.setProperty("role", "help")
         layout.addWidget(self.state_label)
@@ -124,5 +130,8 @@ class ConnectionTools(QWidget):
             self.say(f"Could not open a browser: open {url} yourself")
 
     def say(self, text: str) -> None:
-        """Show ``text`` in the state line."""
+        """Show ``text`` in the state line (the dialog grows to show it whole)."""
         self.state_label.setText(text)
+        window = self.window()
+        if window is not self and window.isVisible():
+            QTimer.singleShot(0, lambda: shiboken6.isValid(window) and window.adjustSize())  # after the new layout

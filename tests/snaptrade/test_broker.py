@@ -58,3 +58,16 @@ def test_wrong_consumer_key_is_a_credentials_or_clock_problem(tmp_path, arun):
 
     err = arun(scenario(), timeout=30)
     assert err.code == "1076" and "consumer key" in err.message and "clock" in err.message
+
+
+def test_a_user_id_registered_before_without_its_secret_says_what_to_do(tmp_path, arun):
+    async def scenario():
+        async with running_snaptrade(tmp_path) as fake:
+            fake.state.register("trader-1")  # registered earlier; this connection lost the secret
+            broker = broker_for(fake)
+            with pytest.raises(AuthError) as err:
+                await broker.connect()
+            return err.value
+
+    err = arun(scenario(), timeout=30)
+    assert "already has a user 'trader-1'" in err.message and "another user id" in err.message

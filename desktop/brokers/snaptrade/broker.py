@@ -171,8 +171,8 @@ class SnapTradeBroker(Broker):
         if not auth.allows_trading:
             return f"{where} does not allow trading through SnapTrade: this account shows positions and orders only"
         if auth.read_only:
-            return (f"The connection to {where} is read-only: upgrade it to trading (Link a brokerage… → "
-                    "Upgrade to trading reconnects it with trading access) to trade this account")
+            return (f"The connection to {where} is read-only. To trade this account, reconnect it with trading "
+                    "access: File → Connections… → Edit → Upgrade to trading")
         return None
 
     # -- life cycle ---------------------------------------------------------------
@@ -196,7 +196,14 @@ class SnapTradeBroker(Broker):
     async def register(self) -> str:
         """Register ``user_id`` (Commercial keys; POST /snapTrade/registerUser) and keep
         the returned user secret in the keyring. Returns the secret."""
-        answer = await self.client.register_user(self.user_id or "")
+        try:
+            answer = await self.client.register_user(self.user_id or "")
+        except InvalidRequestError as exc:
+            if "already exist" in exc.message.lower():
+                raise AuthError(f"SnapTrade already has a user {self.user_id!r}, but this connection does not hold its "
+                                "secret: enter another user id (or reset that user's secret at SnapTrade)",
+                                code=exc.code, raw=exc.raw) from exc
+            raise
         secret = answer.get("userSecret") if isinstance(answer, dict) else None
         if not isinstance(secret, str) or not secret:
             raise AuthError("SnapTrade registered the user but sent no user secret")

@@ -27,8 +27,7 @@ class PortalLink:
 
     def describe(self) -> str:
         return ("Opened the SnapTrade Connection Portal in your browser: log in to your brokerage there. "
-                "The link expires in 5 minutes; ask for a new one after that. Then reconnect this connection "
-                "to see the new accounts.")
+                "The link expires in 5 minutes (then ask for a new one). Reconnect to see new accounts.")
 
 
 class Linking:

@@ -154,9 +154,8 @@ TOOLS = (
 SPEC = BrokerSpec(
     key="snaptrade",
     display_name="SnapTrade (linked brokerages)",
-    description="Every brokerage account you link through SnapTrade (Robinhood, Schwab, Fidelity, Alpaca, "
-                "Questrade, Wealthsimple, …): positions, orders and, where the brokerage allows it, trading. "
-                "Enter your SnapTrade API key, then Link a brokerage…",
+    description="The accounts you link through SnapTrade (Schwab, Fidelity, Robinhood, Alpaca, …), with trading "
+                "where the brokerage allows it. Enter your API key, then Link a brokerage…",
     fields=(
         FieldSpec(name="mode", label="Key type", kind=FieldKind.CHOICE, default=COMMERCIAL,
                   choices=((COMMERCIAL, "Commercial key (registers a SnapTrade user)"),
