@@ -161,3 +161,21 @@ def test_read_only_account_says_why_and_how_to_upgrade(tmp_path, arun):
     assert err.message == caps.trade_refusal
     assert sent == {"connectionType": "trade", "reconnect": sent["reconnect"]} and sent["reconnect"]
     assert after.trade_refusal == "" and "deletion" in removed and left == []
+
+
+def test_refresh_asks_snaptrade_to_sync_the_accounts_connection(tmp_path, arun):
+    async def scenario():
+        async with running_snaptrade(tmp_path) as fake:
+            broker = await _connected(fake)
+            account = fake.account_for("ALPACA").id
+            said = await broker.refresh_account(account)
+            auth = fake.state.authorizations[fake.account_for("ALPACA").authorization_id]
+            await broker.fetch_positions(account)
+            fidelity = fake.account_for("FIDELITY").id
+            await broker.fetch_positions(fidelity)
+            await broker.close()
+            return said, auth.refreshed, broker.freshness[account], broker.freshness[fidelity]
+
+    said, refreshed, fresh, stale = arun(scenario(), timeout=30)
+    assert "scheduled for refresh" in said and refreshed == 1
+    assert (fresh - stale).total_seconds() > 23 * 3600  # Fidelity's data is a day old in the fake

@@ -267,12 +267,14 @@ class SnapTradeBroker(Broker):
 
     async def fetch_positions(self, account_id: str) -> list[Position]:
         """Positions of ``/positions/all`` (stocks, ETFs, options by OCC, crypto);
-        ``freshness[account_id]`` keeps its ``data_freshness.as_of``."""
+        ``freshness[account_id]`` keeps its ``data_freshness.as_of``, which is also
+        each position's ``timestamp`` (some brokerages' data is a day old)."""
         self._info(account_id)
         body = await self.client.positions(account_id)
         positions, as_of = parse_positions(body if isinstance(body, dict) else {}, account_id, self.connection_id)
         if as_of is not None:
             self.freshness[account_id] = as_of
+            positions = [p.model_copy(update={"timestamp": as_of}) for p in positions]  # as fresh as the brokerage's
         return positions
 
     async def refresh_account(self, account_id: str) -> str:
@@ -346,6 +348,12 @@ class SnapTradeBroker(Broker):
         if not found:
             raise InvalidRequestError(f"SnapTrade does not know the symbol {instrument.symbol}", field="symbol")
         return found
+
+    async def fetch_option_chain(self, underlying: str, expiry=None):
+        """SnapTrade serves no option chains any more (removed from the API, NOTES.md
+        section 4): InvalidRequestError saying to type the OCC symbol."""
+        raise InvalidRequestError("SnapTrade serves no option chains: type the option's OCC symbol "
+                                  "(e.g. AAPL  251114C00240000) in the ticket", field="underlying")
 
     async def fetch_bars(self, symbol: str, interval: Interval, start: datetime | None = None,
                          end: datetime | None = None, limit: int | None = None) -> list[Bar]:
