@@ -27,6 +27,35 @@ async def _connected(fake, **kw):
     return broker
 
 
+def test_a_cool_down_ends_with_connected_again(tmp_path, arun):
+    async def scenario():
+        async with running_snaptrade(tmp_path) as fake:
+            broker = await _connected(fake)
+            states = []
+            over = asyncio.Event()
+
+            async def watch():
+                async for state in broker.watch_connection():
+                    states.append(state.status)
+                    if state.status is ConnectionStatus.CONNECTED:
+                        over.set()
+
+            task = asyncio.get_running_loop().create_task(watch())
+            await asyncio.sleep(0)
+            fake.state.throttle_seconds = 1
+            fake.state.throttle_next.append(True)
+            with pytest.raises(RateLimitedError):
+                await broker.fetch_balances(fake.account_for("ALPACA").id)
+            await asyncio.wait_for(over.wait(), 5)
+            balances = await broker.fetch_balances(fake.account_for("ALPACA").id)  # requests flow again
+            task.cancel()
+            await broker.close()
+            return states, balances
+
+    states, balances = arun(scenario(), timeout=30)
+    assert states == [ConnectionStatus.COOL_DOWN, ConnectionStatus.CONNECTED] and balances
+
+
 def test_429_with_headers_waits_what_they_say_and_shows_a_cool_down(tmp_path, arun):
     async def scenario():
         async with running_snaptrade(tmp_path) as fake:

@@ -133,6 +133,7 @@ class SnapTradeBroker(Broker):
         self._order_lock = asyncio.Lock()
         self._connected = False
         self._closed = False
+        self._cool_down_timer: asyncio.TimerHandle | None = None
 
     # -- capabilities -------------------------------------------------------------
     @property
@@ -226,6 +227,8 @@ class SnapTradeBroker(Broker):
             return
         self._closed = True
         self._connected = False
+        if self._cool_down_timer is not None:
+            self._cool_down_timer.cancel()
         for poller in self._pollers.values():
             if poller.task is not None:
                 poller.task.cancel()
@@ -239,10 +242,17 @@ class SnapTradeBroker(Broker):
         await self.client.close()
 
     def _cooling(self, seconds: float) -> None:
+        """The throttle's hook after a global 429: COOL_DOWN now (the status bar shows
+        until when), CONNECTED when it ends."""
         until = datetime.now(timezone.utc) + timedelta(seconds=seconds)
         self._states.publish(ConnectionState(status=ConnectionStatus.COOL_DOWN, until=until,
                                              message=f"SnapTrade asked us to slow down: requests paused for "
                                                      f"{seconds:.0f} s"))
+        if self._cool_down_timer is not None:
+            self._cool_down_timer.cancel()
+        self._cool_down_timer = asyncio.get_running_loop().call_later(
+            seconds, lambda: self._states.publish(ConnectionState(status=ConnectionStatus.CONNECTED,
+                                                                  message="Cool-down over")))
 
     async def watch_connection(self) -> AsyncIterator[ConnectionState]:
         async for state in self._states.subscribe():

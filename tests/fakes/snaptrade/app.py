@@ -169,9 +169,10 @@ class FakeSnapTrade:
         account_id = match["id"] if match and match["rest"] and _ACCOUNT_DATA.match(match["rest"]) else None
         if state.throttle_next:
             with_headers = state.throttle_next.pop(0)
+            wait = str(state.throttle_seconds)
             headers = {"X-RateLimit-Limit": str(state.customer_limit), "X-RateLimit-Remaining": "0",
-                       "X-RateLimit-Reset": "7", "Retry-After": "7"} if with_headers else None
-            return replies.throttled(7, headers)
+                       "X-RateLimit-Reset": wait, "Retry-After": wait} if with_headers else None
+            return replies.throttled(state.throttle_seconds, headers)
         limit_headers, wait = state.count(account_id)
         if wait is not None:
             seconds = max(1, int(wait + 0.999))

@@ -132,6 +132,7 @@ class SnapState:
     requests: list[RecordedRequest] = field(default_factory=list)
     status_override: dict[str, str] = field(default_factory=dict)  # brokerage_order_id -> status
     throttle_next: list[bool] = field(default_factory=list)  # queued forced 429s: with headers?
+    throttle_seconds: int = 7  # what a forced 429 asks to wait
     fail_next: dict[str, int] = field(default_factory=dict)  # "POST /trade/place" -> status to answer after acting
     offset: float = 0.0
     _customer: deque[float] = field(default_factory=deque)
