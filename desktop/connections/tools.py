@@ -49,7 +49,8 @@ class ConnectionTool:
     form row the buttons of a spec share (e.g. "Gateway:"). ``stored_secrets``: the
     tool is run with the connection's saved secrets in place of blank secret fields
     (a tool that calls the broker's API with the saved keys, e.g. SnapTrade's "Link a
-    brokerage…"); the texts never leave the tool."""
+    brokerage…"); the texts never leave the tool. ``ask``: a yes/no question asked
+    before the tool runs (e.g. "this may be charged"); "" runs it at once."""
 
     name: str
     label: str
@@ -57,3 +58,4 @@ class ConnectionTool:
     tip: str = ""
     row_label: str = "Tools:"
     stored_secrets: bool = False
+    ask: str = ""

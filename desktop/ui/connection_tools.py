@@ -80,8 +80,13 @@ class ConnectionTools(QWidget):
         """The form row's label: the first tool's ``row_label``."""
         return self.tools[0].row_label if self.tools else ""
 
-    def start(self, tool: ConnectionTool) -> asyncio.Task:
-        """Run ``tool`` in the background (see :meth:`run`)."""
+    def start(self, tool: ConnectionTool) -> asyncio.Task | None:
+        """Run ``tool`` in the background (see :meth:`run`), after a yes to its
+        ``ask`` question when it has one (None when the answer is no)."""
+        if tool.ask and not self.confirm(tool):
+            self.say(f"{tool.label.rstrip('…')}: not done")
+            return None
+
         def failed(exc: BaseException) -> None:
             if shiboken6.isValid(self):
                 self.say(redact(f"Failed: {exc}"))
@@ -104,6 +109,15 @@ class ConnectionTools(QWidget):
                 button.setEnabled(True)
         if shiboken6.isValid(self):  # the form may have closed meanwhile
             await self.apply(result)
+
+    def confirm(self, tool: ConnectionTool) -> bool:
+        """Ask ``tool.ask`` (Yes/No, No by default); True for yes."""
+        from PySide6.QtWidgets import QMessageBox
+
+        answer = QMessageBox.question(self.window(), tool.label.rstrip("…"), tool.ask,
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
 
     async def apply(self, result: ToolResult) -> None:
         """Carry out ``result`` (see the module docstring)."""

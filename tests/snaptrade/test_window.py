@@ -4,7 +4,8 @@ over loopback, driven through the widgets (Commercial and Personal keys).
 File → Connections… → Add: a SnapTrade connection is filled in; "Link a brokerage…"
 registers the user (its secret goes to the keyring, never shown) and opens the
 Connection Portal in the (caught) browser, whose "Link" button the test presses as a
-browser would; "Link read-only…" links a second brokerage for viewing only. Saved
+browser would; "Link read-only…" links a second brokerage for viewing only;
+"Refresh data…" asks first (it may be charged) and does nothing on No. Saved
 and connected, its accounts show beside the paper account in the one desk. The
 ticket previews an order (impact: remaining cash, commission, forex fees), "Place
 this" places the checked trade by its id, the blotter shows it filled; a resting
@@ -167,7 +168,7 @@ async def press_link(url: str, broker: str) -> str:
         return done.text
 
 
-def add_snaptrade_connection(qtbot, qloop, window, fake, browser, personal):
+def add_snaptrade_connection(qtbot, qloop, window, fake, browser, personal, monkeypatch):
     window.menus.connections_action.trigger()  # File → Connections…
     qtbot.waitUntil(lambda: top_level("connectionsDialog") is not None)
     manager = top_level("connectionsDialog")
@@ -195,6 +196,18 @@ def add_snaptrade_connection(qtbot, qloop, window, fake, browser, personal):
     assert "connected (read)" in run(qtbot, qloop, press_link(browser.urls[1], "SCHWAB"))
     listed = tool(qtbot, form, "listConnections", "Linked:")
     assert "Alpaca (trade)" in listed and "Charles Schwab (read-only)" in listed
+    asked = []
+    from PySide6.QtWidgets import QMessageBox
+
+    def answer(_parent, _title, text, *_args):
+        asked.append(text)
+        return QMessageBox.StandardButton.No if len(asked) == 1 else QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(answer))
+    qtbot.mouseClick(find(form, QPushButton, "refreshDataButton"), Qt.MouseButton.LeftButton)
+    assert "may charge" in asked[0] and not any(a.refreshed for a in fake.state.authorizations.values())
+    said = tool(qtbot, form, "refreshData", "Refresh asked")
+    assert "Alpaca: " in said and all(a.refreshed == 1 for a in fake.state.authorizations.values())
 
     qtbot.mouseClick(find(form, QPushButton, "saveButton"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: top_level("connectionEditDialog") is None)
@@ -240,11 +253,11 @@ def confirm(qtbot, ticket):
 
 @pytest.mark.parametrize("personal", [False, True], ids=["commercial", "personal"])
 def test_snaptrade_links_shows_previews_places_cancels_and_refuses_read_only(qtbot, qloop, tmp_path, window,
-                                                                              browser, personal):
+                                                                              browser, personal, monkeypatch):
     cm, fake = start_fake(qtbot, qloop, tmp_path, personal)
     try:
         fake.paper.advance_minutes(5)
-        cid = add_snaptrade_connection(qtbot, qloop, window, fake, browser, personal)
+        cid = add_snaptrade_connection(qtbot, qloop, window, fake, browser, personal, monkeypatch)
         desk = window.desk
         alpaca, schwab = fake.account_for("ALPACA").id, fake.account_for("SCHWAB").id
         qtbot.waitUntil(lambda: {(r.connection_id, r.account.account_id) for r in window.accounts.model.rows()}

@@ -3,7 +3,8 @@ key (secret), the Commercial user id, the base URL and path prefix (advanced), a
 the user secret the app learns at registration (kept in the keyring, never shown);
 the connection form's tools: link a brokerage (trading or read-only) in the
 Connection Portal, list the user's brokerage connections, upgrade a read-only one
-to trading (specs/snaptrade/NOTES.md sections 1, 2, 4 and 7)."""
+to trading, refresh their data (asks first: SnapTrade may charge for it)
+(specs/snaptrade/NOTES.md sections 1, 2, 4 and 7)."""
 
 from __future__ import annotations
 
@@ -138,6 +139,20 @@ async def _upgrade(texts: Mapping[str, str]) -> ToolResult:
     return await _with_broker(texts, action)
 
 
+async def _refresh(texts: Mapping[str, str]) -> ToolResult:
+    async def action(broker) -> ToolResult:
+        auths = [a for a in await broker.linking.authorizations() if not a.disabled]
+        if not auths:
+            return ToolResult(message="No brokerage connection to refresh")
+        said = [f"{a.brokerage}: {await broker.linking.refresh(a.id)}" for a in auths]
+        return ToolResult(message="Refresh asked (fresh data follows in a few minutes). " + "; ".join(said))
+
+    return await _with_broker(texts, action)
+
+
+REFRESH_QUESTION = ("SnapTrade may charge for each manual refresh of a brokerage connection. Ask every linked "
+                    "brokerage to sync its accounts now?")
+
 TOOLS = (
     ConnectionTool("linkBrokerage", "Link a brokerage…", _link_trade, row_label="Brokerages:", stored_secrets=True,
                    tip="Open SnapTrade's Connection Portal to link a brokerage login with trading access "
@@ -148,6 +163,9 @@ TOOLS = (
                    tip="List the brokerage connections of this SnapTrade user: brokerage, read or trade, disabled"),
     ConnectionTool("upgradeTrading", "Upgrade to trading", _upgrade, row_label="Brokerages:", stored_secrets=True,
                    tip="Reconnect a read-only brokerage connection with trading access"),
+    ConnectionTool("refreshData", "Refresh data…", _refresh, row_label="Brokerages:", stored_secrets=True,
+                   ask=REFRESH_QUESTION,
+                   tip="Ask each linked brokerage to sync positions and balances now (may be charged; asks first)"),
 )
 
 
