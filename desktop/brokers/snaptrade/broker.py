@@ -59,10 +59,9 @@ from desktop.domain import (
 
 from .client import DEFAULT_BASE_URL, SnapTradeClient
 from .linking import Linking
-from .order_body import client_uuid, impact_body, place_body, replace_body
+from .order_body import impact_body, place_body, replace_body
 from .order_watch import AccountPoller, OrderBook
 from .parse import (
-    PAYLOADS,
     AccountInfo,
     Authorization,
     option_instrument,
@@ -546,8 +545,3 @@ class SnapTradeBroker(Broker):
                 yield order
         finally:
             poller.watchers -= 1
-
-
-def client_order_uuid(request: OrderRequest) -> str:
-    """The UUID sent as ``client_order_id`` for ``request``."""
-    return client_uuid(request.client_order_id)

@@ -8,7 +8,6 @@ import secrets
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -241,5 +240,3 @@ def _headers(prefix: str, window: deque[float], limit: int, now: float) -> dict[
     return {f"{prefix}-Limit": str(limit), f"{prefix}-Remaining": str(max(0, limit - len(window))),
             f"{prefix}-Reset": str(max(0, int(reset + 0.999)))}
 
-
-ClockFn = Callable[[], float]
