@@ -121,6 +121,13 @@ class Broker(abc.ABC):
         depend on the login (an IBKR paper login is ``paper``, an advisor login has
         ``allocation_groups``); before it they describe the adapter in general."""
 
+    def account_capabilities(self, account_id: str) -> BrokerCapabilities:
+        """What ``account_id`` can do, where accounts of one login differ (an
+        aggregator's accounts at several brokerages: read-only ones carry a
+        ``trade_refusal``, fractional shares per brokerage). Default: the
+        connection's :attr:`capabilities`."""
+        return self.capabilities
+
     # -- life cycle ---------------------------------------------------------
     @abc.abstractmethod
     async def connect(self) -> None:

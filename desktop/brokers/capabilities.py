@@ -24,6 +24,9 @@ class BrokerCapabilities(DomainModel):
     not); ``intervals`` empty: no bars at all (the chart says so).
     ``exchange_timezone``: the IANA zone the broker's times are shown in (its
     exchange's; None = the machine's own zone).
+    ``trade_refusal``: why orders cannot be sent at all (a read-only account of an
+    aggregator, see :meth:`Broker.account_capabilities`), in a trader's words with
+    what to do about it; "" when they can.
     """
 
     order_types: frozenset[OrderType] = frozenset(OrderType)
@@ -43,6 +46,7 @@ class BrokerCapabilities(DomainModel):
     paper: bool = Field(default=False, description="simulated money, no real orders")
     quotes: bool = True
     exchange_timezone: str | None = None
+    trade_refusal: str = ""
 
     @property
     def bars(self) -> bool:

@@ -52,7 +52,9 @@ class FieldSpec(BaseModel):
     ``help``: a sentence shown under the field; ``choices``: (value, label) pairs for
     CHOICE; ``minimum`` / ``maximum`` for INT; ``validator``: an extra check;
     ``unique``: no two connections of the broker may share the value (the form
-    suggests a free one, e.g. "paper-2.sqlite3").
+    suggests a free one, e.g. "paper-2.sqlite3"); ``hidden``: kept by the app, not
+    shown in the form (a user secret the adapter learns at registration, or a tool
+    fills in; a hidden SECRET still lives in the keyring only).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -69,6 +71,7 @@ class FieldSpec(BaseModel):
     placeholder: str = ""
     validator: Validator | None = None
     unique: bool = False
+    hidden: bool = False
 
     @field_validator("name")
     @classmethod

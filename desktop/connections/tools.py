@@ -46,10 +46,16 @@ shown as "Failed: ..."; expected failures should come back as a ``message``."""
 class ConnectionTool:
     """One button of the connection form: ``name`` (its objectName is
     ``f"{name}Button"``), ``label``, ``tip`` and ``run``. ``row_label`` names the
-    form row the buttons of a spec share (e.g. "Gateway:")."""
+    form row the buttons of a spec share (e.g. "Gateway:"). ``stored_secrets``: the
+    tool is run with the connection's saved secrets in place of blank secret fields
+    (a tool that calls the broker's API with the saved keys, e.g. SnapTrade's "Link a
+    brokerage…"); the texts never leave the tool. ``ask``: a yes/no question asked
+    before the tool runs (e.g. "this may be charged"); "" runs it at once."""
 
     name: str
     label: str
     run: ToolRun
     tip: str = ""
     row_label: str = "Tools:"
+    stored_secrets: bool = False
+    ask: str = ""

@@ -166,6 +166,10 @@ class ConnectionEditDialog(QDialog):
             error = error_label(f"error_{field.name}", self.fields_host)
             self._inputs[field.name] = widget
             self._errors_labels[field.name] = error
+            if field.hidden:  # kept by the app (a learnt user secret): an input no one sees
+                widget.hide()
+                error.hide()
+                continue
             label = f"{field.label}{'' if field.required else ' (optional)'}:"
             box = self._boxed(widget, error, field.help)
             self.form.addRow(label, box)
@@ -173,11 +177,14 @@ class ConnectionEditDialog(QDialog):
         self.tools = None
         if spec.tools:  # e.g. IBKR's gateway: fetch/trust certificate, session state, log in
             self.tools = ConnectionTools(spec.tools, self.texts, self._set_field_text, self.fields_host,
-                                         name=lambda: self.name_edit.text().strip())
+                                         name=lambda: self.name_edit.text().strip(),
+                                         texts_with_secrets=self.texts_with_secrets)
             self.form.addRow(self.tools.row_label, self.tools)
             self.tools.show()
         self._update_keyring_warning(spec)
         self._revalidate()
+        if self.isVisible():
+            self.adjustSize()  # another broker's rows: grow to show them (and their help) whole
 
     def _taken(self, spec: BrokerSpec, name: str) -> dict[str, str]:
         """Values of field ``name`` in the other connections of ``spec``'s broker -> their names."""
@@ -234,6 +241,18 @@ class ConnectionEditDialog(QDialog):
         out: dict[str, str] = {}
         for name, widget in self._inputs.items():
             out[name] = (widget.currentData() or "") if isinstance(widget, QComboBox) else widget.text()
+        return out
+
+    def texts_with_secrets(self) -> dict[str, str]:
+        """:meth:`texts` with the saved secrets (from the keyring) in place of blank
+        secret fields: for tools that call the broker with the saved keys."""
+        out = self.texts()
+        conn = self.connection
+        spec = self.spec()
+        blank = [f.name for f in spec.secret_fields if not out.get(f.name) and f.name in self._stored_secrets]
+        if conn is not None and blank:
+            found, _missing = self.secrets.secrets_for(conn.id, blank)
+            out.update(found)
         return out
 
     def errors(self) -> dict[str, str]:

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 
 import shiboken6
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -35,32 +35,42 @@ class ConnectionTools(QWidget):
     widget: ``connectionTools``).
 
     ``texts()``: the form's texts by field name; ``set_text(field, text)`` writes one;
-    ``name()``: the connection's name (certificate prompts name it). ``opened_urls``
+    ``name()``: the connection's name (certificate prompts name it);
+    ``texts_with_secrets()``: the texts with saved secrets in place of blank secret
+    fields, for tools that declare ``stored_secrets``. ``opened_urls``
     records every page opened in the browser; ``task`` is the tool running, if any.
     """
 
     def __init__(self, tools: Sequence[ConnectionTool], texts: Callable[[], Mapping[str, str]],
                  set_text: Callable[[str, str], None], parent: QWidget | None = None, *,
-                 name: Callable[[], str] = lambda: "") -> None:
+                 name: Callable[[], str] = lambda: "",
+                 texts_with_secrets: Callable[[], Mapping[str, str]] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("connectionTools")
         self.tools = tuple(tools)
         self._texts, self._set_text, self._name = texts, set_text, name
+        self._texts_with_secrets = texts_with_secrets
         self.opened_urls: list[str] = []
         self.task: asyncio.Task | None = None
         self.buttons: dict[str, QPushButton] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        row = QHBoxLayout()
-        for tool in self.tools:
+        per_row = 2 if len(self.tools) > 3 else 3  # four or more tools: two rows, every label readable
+        row = None
+        for index, tool in enumerate(self.tools):
+            if index % per_row == 0:
+                if row is not None:
+                    row.addStretch(1)
+                row = QHBoxLayout()
+                layout.addLayout(row)
             button = QPushButton(tool.label, self, objectName=f"{tool.name}Button")
             button.setAutoDefault(False)
             button.setToolTip(tool.tip)
             button.clicked.connect(lambda _checked=False, t=tool: self.start(t))
             row.addWidget(button)
             self.buttons[tool.name] = button
-        row.addStretch(1)
-        layout.addLayout(row)
+        if row is not None:
+            row.addStretch(1)
         self.state_label = QLabel("", self, objectName="toolsStateLabel", wordWrap=True)
         self.state_label.setProperty("role", "help")
         layout.addWidget(self.state_label)
@@ -70,8 +80,13 @@ class ConnectionTools(QWidget):
         """The form row's label: the first tool's ``row_label``."""
         return self.tools[0].row_label if self.tools else ""
 
-    def start(self, tool: ConnectionTool) -> asyncio.Task:
-        """Run ``tool`` in the background (see :meth:`run`)."""
+    def start(self, tool: ConnectionTool) -> asyncio.Task | None:
+        """Run ``tool`` in the background (see :meth:`run`), after a yes to its
+        ``ask`` question when it has one (None when the answer is no)."""
+        if tool.ask and not self.confirm(tool):
+            self.say(f"{tool.label.rstrip('…')}: not done")
+            return None
+
         def failed(exc: BaseException) -> None:
             if shiboken6.isValid(self):
                 self.say(redact(f"Failed: {exc}"))
@@ -87,12 +102,22 @@ class ConnectionTools(QWidget):
             button.setEnabled(False)
         self.say(f"{tool.label}…")
         try:
-            result = await tool.run(dict(self._texts()))
+            texts = self._texts_with_secrets if tool.stored_secrets and self._texts_with_secrets else self._texts
+            result = await tool.run(dict(texts()))
         finally:
             if shiboken6.isValid(self) and button is not None:
                 button.setEnabled(True)
         if shiboken6.isValid(self):  # the form may have closed meanwhile
             await self.apply(result)
+
+    def confirm(self, tool: ConnectionTool) -> bool:
+        """Ask ``tool.ask`` (Yes/No, No by default); True for yes."""
+        from PySide6.QtWidgets import QMessageBox
+
+        answer = QMessageBox.question(self.window(), tool.label.rstrip("…"), tool.ask,
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
 
     async def apply(self, result: ToolResult) -> None:
         """Carry out ``result`` (see the module docstring)."""
@@ -119,5 +144,8 @@ class ConnectionTools(QWidget):
             self.say(f"Could not open a browser: open {url} yourself")
 
     def say(self, text: str) -> None:
-        """Show ``text`` in the state line."""
+        """Show ``text`` in the state line (the dialog grows to show it whole)."""
         self.state_label.setText(text)
+        window = self.window()
+        if window is not self and window.isVisible():
+            QTimer.singleShot(0, lambda: shiboken6.isValid(window) and window.adjustSize())  # after the new layout

@@ -60,7 +60,8 @@ class TicketLink:
                 stale=conn.is_live and conn.id in state.stale,
                 state=connection_words(conn.status, conn.session, message=False)[0],
                 market_reserve=Decimal(reserve) if reserve is not None else
-                PAPER_MARKET_RESERVE if caps.replay else Decimal(0)))
+                PAPER_MARKET_RESERVE if caps.replay else Decimal(0),
+                account_capabilities=conn.broker.account_capabilities))
         self.ticket.set_connections(connections)
 
     def focus(self, connection_id: str) -> bool:

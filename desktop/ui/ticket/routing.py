@@ -104,6 +104,8 @@ class TicketRouting:
                     "again (its prices may be out of date)")
         if isinstance(found, Account) and found.is_master:
             return MASTER_TIP
+        if isinstance(found, Account):
+            return conn.refusal(found.account_id)
         return ""
 
     # ------------------------------------------------------------------ private

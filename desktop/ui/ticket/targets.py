@@ -11,7 +11,7 @@ commission is estimated. A target is keyed ``(connection_id, kind, id)``
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
@@ -52,7 +52,9 @@ class TicketConnection:
     price)`` of that connection; ``balances`` of its accounts (the confirmation
     compares a buy with the buying power); ``market_reserve``: the fraction above the
     last price at which it checks a market or stop buy against buying power (the
-    paper broker: 0.05; 0: at the order's estimate).
+    paper broker: 0.05; 0: at the order's estimate);
+    ``account_capabilities(account_id)``: what one account of it can do, where its
+    accounts differ (an aggregator's read-only account says why in ``trade_refusal``).
     """
 
     connection_id: str
@@ -64,6 +66,7 @@ class TicketConnection:
     live: bool = True
     instrument_for: InstrumentLookup | None = None
     commission_for: CommissionEstimator | None = None
+    account_capabilities: Callable[[str], BrokerCapabilities] | None = None
     balances: tuple[Balance, ...] = ()
     stale: bool = False
     state: str = ""
@@ -83,6 +86,15 @@ class TicketConnection:
     def balance(self, account_id: str, currency: str = "USD") -> Balance | None:
         """``account_id``'s balance in ``currency`` (None when not given)."""
         return next((b for b in self.balances if b.account_id == account_id and b.currency == currency), None)
+
+    def refusal(self, account_id: str) -> str:
+        """Why ``account_id`` cannot trade ("" when it can, or when nothing says)."""
+        if self.account_capabilities is None:
+            return ""
+        try:
+            return self.account_capabilities(account_id).trade_refusal
+        except Exception:  # noqa: BLE001 - an adapter's answer must not break the ticket
+            return ""
 
     @property
     def has_groups(self) -> bool:

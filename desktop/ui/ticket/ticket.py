@@ -125,6 +125,7 @@ class OrderTicket(TicketOutcomes, AdvisorTicketAPI, ConfirmFlow, QuoteLine, Tick
         self.quote_label.linkActivated.connect(self._use_quote_price)
         self.submit_button.clicked.connect(self.submit)
         self.extras.whatif.previewClicked.connect(self._request_preview)
+        self.extras.whatif.placeClicked.connect(self.submit)
 
     # --------------------------------------------------------------- public API
     def set_symbols(self, symbols: Iterable[str]) -> None:

@@ -40,10 +40,14 @@ class WhatIfPanel(QWidget):
     ``previewClicked()`` asks the owner for a preview; call :meth:`set_running`,
     then :meth:`show_preview` or :meth:`show_failure`. :meth:`mark_stale` greys the
     result once the order changes. Value labels: "whatIfAmount", "whatIfCommission",
-    "whatIfTotal", "whatIfEquity", "whatIfMargin", "whatIfWarning", "whatIfError".
+    "whatIfTotal", "whatIfEquity", "whatIfMargin", "whatIfWarning", "whatIfError";
+    "whatIfDetails" the broker's own labelled lines (``OrderPreview.lines``, e.g.
+    SnapTrade's remaining cash and forex fees). "Place this" ("placePreviewedButton",
+    ``placeClicked()``) sends the previewed order while the result is fresh.
     """
 
     previewClicked = Signal()
+    placeClicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -51,11 +55,16 @@ class WhatIfPanel(QWidget):
         self.button = QPushButton("Preview (what-if)", self, objectName="previewButton", autoDefault=False)
         self.button.setToolTip("Ask the broker what this order would cost and how it changes margin, without placing it")
         self.button.clicked.connect(self.previewClicked)
+        self.place_button = QPushButton("Place this", self, objectName="placePreviewedButton", autoDefault=False,
+                                        visible=False)
+        self.place_button.setToolTip("Send the order just previewed, as previewed")
+        self.place_button.clicked.connect(self.placeClicked)
         self.state_label = QLabel(self, objectName="whatIfState")
         self.state_label.setStyleSheet("color: gray; font-size: 11px;")
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.button)
+        top.addWidget(self.place_button)
         top.addWidget(self.state_label, 1)
         self.result = QWidget(self)
         form = QFormLayout(self.result)
@@ -69,6 +78,9 @@ class WhatIfPanel(QWidget):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.labels[key] = label
             form.addRow(f"{title}:", label)
+        self.details_label = QLabel(self.result, objectName="whatIfDetails", wordWrap=True,
+                                    textFormat=Qt.TextFormat.PlainText)
+        form.addRow(self.details_label)
         self.warning_label = QLabel(self, objectName="whatIfWarning", wordWrap=True, visible=False,
                                     textFormat=Qt.TextFormat.PlainText)
         self.warning_label.setStyleSheet(f"color: {LIVE}; font-size: 11px;")
@@ -103,8 +115,11 @@ class WhatIfPanel(QWidget):
         self.labels["Total"].setText(_money(preview.total, c))
         self.labels["Equity"].setText(_change(preview.equity_before, preview.equity_after, c))
         self.labels["Margin"].setText(_change(preview.initial_margin_before, preview.initial_margin_after, c))
+        self.details_label.setText("\n".join(f"{label}: {text}" for label, text in preview.lines))
+        self.details_label.setVisible(bool(preview.lines))
         self.result.setVisible(True)
         self.result.setEnabled(True)
+        self.place_button.setVisible(not preview.error)
         self.state_label.setText("What-if result")
         self._message(self.warning_label, preview.warning)
         self._message(self.error_label, f"Would be refused: {preview.error}" if preview.error else "")
@@ -113,6 +128,7 @@ class WhatIfPanel(QWidget):
         """The preview itself failed (shown in red; the order can still be sent)."""
         self.preview = None
         self.result.setVisible(False)
+        self.place_button.setVisible(False)
         self.warning_label.setVisible(False)
         self.state_label.setText("")
         self._message(self.error_label, f"Preview failed: {message}")
@@ -121,12 +137,14 @@ class WhatIfPanel(QWidget):
         """The order changed since the preview: grey it out."""
         if self.result.isVisible() and self.result.isEnabled():
             self.result.setEnabled(False)
+            self.place_button.setVisible(False)
             self.state_label.setText("Order changed: preview again")
 
     def clear(self) -> None:
         """Hide any result."""
         self.preview = None
         self.result.setVisible(False)
+        self.place_button.setVisible(False)
         self.warning_label.setVisible(False)
         self.error_label.setVisible(False)
         self.state_label.setText("")

@@ -7,9 +7,10 @@ one entry in :data:`CASES`.
 from .base import BrokerCase, Malformed, Session, Transport, Watcher, answer_yes, cents, describe, order_seen
 from .ibkr import IbkrCase
 from .paper import PaperAdvisorCase, PaperCase
+from .snaptrade import SnapTradeCase
 
-CASES: list[BrokerCase] = [PaperCase(), PaperAdvisorCase(), IbkrCase()]
+CASES: list[BrokerCase] = [PaperCase(), PaperAdvisorCase(), IbkrCase(), SnapTradeCase()]
 """Every adapter case the suite runs, in this order (a new adapter: append its case)."""
 
-__all__ = ["CASES", "BrokerCase", "IbkrCase", "Malformed", "PaperAdvisorCase", "PaperCase", "Session", "Transport",
+__all__ = ["CASES", "BrokerCase", "IbkrCase", "Malformed", "PaperAdvisorCase", "PaperCase", "Session", "SnapTradeCase", "Transport",
            "Watcher", "answer_yes", "cents", "describe", "order_seen"]

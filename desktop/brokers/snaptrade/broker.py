@@ -1,0 +1,547 @@
+"""The SnapTrade adapter: every account a user links through SnapTrade, with trading
+where the brokerage and the connection allow it (specs/snaptrade/NOTES.md).
+
+Auth (section 2): a Commercial key registers its user once (``registerUser``; the
+user secret goes to the keyring through :meth:`Broker.save_secret`) and sends
+``userId``/``userSecret`` on user calls; a Personal key sends neither. Every request
+is signed (:mod:`.signing`). No streaming: orders are polled per watched account
+(:mod:`.order_watch`), snapshots share one orders request (:class:`SnapshotCache`),
+quotes are polled (at most 10 symbols a call). Pacing, 429 cool-downs, error words:
+:mod:`.client` and :mod:`.errors`. Linking brokerages: :mod:`.linking`.
+
+Orders: ``create_order`` places the previewed (checked) trade by its trade id when
+the request is the one just previewed and the check is younger than 5 minutes,
+otherwise ``POST /trade/place`` with a client order id. A timed-out or 5xx placement
+is never re-sent: it is reconciled through ``recentOrders`` (an order id not known
+before, same symbol, action, quantity and prices).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+from desktop.brokers.base import Broker
+from desktop.brokers.capabilities import BrokerCapabilities
+from desktop.brokers.errors import (
+    AuthError,
+    BrokerError,
+    InvalidRequestError,
+    NotFoundError,
+    OrderRejectedError,
+)
+from desktop.brokers.streams import Topic
+from desktop.brokers.transport import Pacer, SnapshotCache, submit_once
+from desktop.domain import (
+    Account,
+    Balance,
+    Bar,
+    ConnectionState,
+    ConnectionStatus,
+    Fill,
+    Instrument,
+    Interval,
+    Order,
+    OrderPreview,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Position,
+    QuestionHandler,
+    Quote,
+    TimeInForce,
+)
+
+from .client import DEFAULT_BASE_URL, SnapTradeClient
+from .linking import Linking
+from .order_body import impact_body, place_body, replace_body
+from .order_watch import AccountPoller, OrderBook
+from .parse import (
+    AccountInfo,
+    Authorization,
+    option_instrument,
+    parse_account,
+    parse_authorization,
+    parse_balance,
+    parse_impact,
+    parse_order,
+    parse_positions,
+    parse_quote,
+    parse_symbol,
+)
+
+log = logging.getLogger(__name__)
+
+CHECK_LIFETIME = 300.0
+"""Seconds a checked trade can be placed by its id (api.yaml: it expires after 5 min)."""
+ORDER_TYPES = frozenset(OrderType)
+TIFS = frozenset({TimeInForce.DAY, TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK})
+
+
+def _same_order(request: OrderRequest, record: Order) -> bool:
+    return (record.symbol == request.symbol and record.side is request.side and record.amount == request.amount
+            and record.limit_price == request.limit_price and record.stop_price == request.stop_price)
+
+
+class SnapTradeBroker(Broker):
+    """SnapTrade over its REST API (see the module docstring).
+
+    ``base_url`` (default https://api.snaptrade.com; http only on loopback),
+    ``client_id``, ``consumer_key``; ``personal``: a Personal key; ``user_id`` and
+    ``user_secret`` (Commercial; without a secret, connect() registers ``user_id``);
+    ``legacy_prefix``: send the ``/api/v1`` paths; ``poll_interval`` seconds between
+    polls of an account (default 15 by SnapTrade's advice, 30 for a Personal key, whose
+    10 requests per minute per account the snapshots, the order poll and the quotes
+    share); ``pacer`` (default: SnapTrade's
+    limits); ``reconcile_delay`` seconds between reconcile attempts; ``clock`` Unix
+    seconds (signing, checked-trade expiry).
+    """
+
+    name = "snaptrade"
+    display_name = "SnapTrade"
+
+    def __init__(self, base_url: str = DEFAULT_BASE_URL, *, client_id: str, consumer_key: str,
+                 personal: bool = False, user_id: str | None = None, user_secret: str | None = None,
+                 legacy_prefix: bool = False, poll_interval: float | None = None, pacer: Pacer | None = None,
+                 reconcile_delay: float = 2.0, timeout: float = 15.0, clock: Callable[[], float] = time.time) -> None:
+        self.personal = personal
+        self.user_id = (user_id or "").strip() or None
+        self.poll_interval = poll_interval if poll_interval is not None else (30.0 if personal else 15.0)
+        self.reconcile_delay = reconcile_delay
+        self._clock = clock
+        self._states: Topic[ConnectionState] = Topic()
+        self.client = SnapTradeClient(base_url, client_id=client_id, consumer_key=consumer_key, personal=personal,
+                                      user_id=self.user_id, user_secret=user_secret or None,
+                                      legacy_prefix=legacy_prefix, pacer=pacer, timeout=timeout, clock=clock,
+                                      on_cool_down=self._cooling)
+        self.linking = Linking(self.client)
+        self.authorizations: dict[str, Authorization] = {}
+        self.accounts: dict[str, AccountInfo] = {}
+        self.freshness: dict[str, datetime] = {}
+        self.book = OrderBook()
+        self._cache = SnapshotCache(max_age=max(0.5, self.poll_interval / 2))
+        self._pollers: dict[str, AccountPoller] = {}
+        self._symbol_ids: dict[str, str] = {}
+        self._client_ids: dict[str, str] = {}
+        self._checked: dict[tuple, tuple[str, float]] = {}
+        self._order_lock = asyncio.Lock()
+        self._connected = False
+        self._closed = False
+        self._cool_down_timer: asyncio.TimerHandle | None = None
+
+    # -- capabilities -------------------------------------------------------------
+    @property
+    def capabilities(self) -> BrokerCapabilities:
+        auths = list(self.authorizations.values())
+        infos = list(self.accounts.values())
+        return BrokerCapabilities(
+            order_types=ORDER_TYPES, time_in_force=TIFS, intervals=(), modify_order=True, options=True,
+            preview_orders=True, fractional=any(a.fractional for a in auths), quotes=True,
+            poll_interval=self.poll_interval, paper=bool(infos) and all(i.account.is_paper for i in infos))
+
+    def account_capabilities(self, account_id: str) -> BrokerCapabilities:
+        """The account's own: fractional shares if its brokerage allows them, paper
+        when it is a paper account, and ``trade_refusal`` when it cannot trade (a
+        read-only brokerage or connection, a disabled connection)."""
+        info = self.accounts.get(account_id)
+        base = self.capabilities
+        if info is None:
+            return base
+        auth = self.authorizations.get(info.authorization_id)
+        return base.model_copy(update={"fractional": bool(auth and auth.fractional), "paper": info.account.is_paper,
+                                       "trade_refusal": self.trade_refusal(account_id) or ""})
+
+    def trade_refusal(self, account_id: str) -> str | None:
+        """Why ``account_id`` cannot trade, in words with what to do, or None."""
+        info = self.accounts.get(account_id)
+        if info is None:
+            return None
+        auth = self.authorizations.get(info.authorization_id)
+        where = info.institution or "this brokerage"
+        if auth is None:
+            return None
+        if auth.disabled:
+            return (f"The connection to {where} is disabled at SnapTrade: reconnect it (Link a brokerage…) "
+                    "before trading")
+        if not auth.allows_trading:
+            return f"{where} does not allow trading through SnapTrade: this account shows positions and orders only"
+        if auth.read_only:
+            return (f"The connection to {where} is read-only. To trade this account, reconnect it with trading "
+                    "access: File → Connections… → Edit → Upgrade to trading")
+        return None
+
+    # -- life cycle ---------------------------------------------------------------
+    async def connect(self) -> None:
+        """Open the client, register the Commercial user when it has no secret yet
+        (kept in the keyring), load the authorizations and accounts. Raises
+        AuthError (keys, signature, user), UnavailableError."""
+        if not self.personal and not self.user_id:
+            raise AuthError("Enter a SnapTrade user id for this Commercial key (any id that never changes)")
+        await self.client.open()
+        self._closed = False
+        try:
+            if not self.personal and not self.client.user_secret:
+                await self.register()
+            await self.reload()
+        except BaseException:
+            await self.client.close()
+            raise
+        self._connected = True
+
+    async def register(self) -> str:
+        """Register ``user_id`` (Commercial keys; POST /snapTrade/registerUser) and keep
+        the returned user secret in the keyring. Returns the secret."""
+        try:
+            answer = await self.client.register_user(self.user_id or "")
+        except InvalidRequestError as exc:
+            if "already exist" in exc.message.lower():
+                raise AuthError(f"SnapTrade already has a user {self.user_id!r}, but this connection does not hold its "
+                                "secret: enter another user id (or reset that user's secret at SnapTrade)",
+                                code=exc.code, raw=exc.raw) from exc
+            raise
+        secret = answer.get("userSecret") if isinstance(answer, dict) else None
+        if not isinstance(secret, str) or not secret:
+            raise AuthError("SnapTrade registered the user but sent no user secret")
+        self.client.set_user(self.user_id or "", secret)
+        self.save_secret("user_secret", secret)
+        return secret
+
+    async def reload(self) -> None:
+        """Read the authorizations and accounts again (after linking a brokerage)."""
+        auths = await self.client.authorizations()
+        self.authorizations = {a.id: a for a in (parse_authorization(r) for r in auths or [] if isinstance(r, dict))
+                               if a is not None}
+        rows = await self.client.accounts()
+        infos = [parse_account(r, self.connection_id) for r in rows or [] if isinstance(r, dict)]
+        self.accounts = {i.account.account_id: i for i in infos if i is not None}
+        self.client.set_accounts(list(self.accounts))
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._connected = False
+        if self._cool_down_timer is not None:
+            self._cool_down_timer.cancel()
+        for poller in self._pollers.values():
+            if poller.task is not None:
+                poller.task.cancel()
+        tasks = [p.task for p in self._pollers.values() if p.task is not None]
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        self._pollers.clear()
+        self.book.close()
+        self._states.close()
+        await self._cache.close()
+        await self.client.close()
+
+    def _cooling(self, seconds: float) -> None:
+        """The throttle's hook after a global 429: COOL_DOWN now (the status bar shows
+        until when), CONNECTED when it ends."""
+        until = datetime.now(timezone.utc) + timedelta(seconds=seconds)
+        self._states.publish(ConnectionState(status=ConnectionStatus.COOL_DOWN, until=until,
+                                             message=f"SnapTrade asked us to slow down: requests paused for "
+                                                     f"{seconds:.0f} s"))
+        if self._cool_down_timer is not None:
+            self._cool_down_timer.cancel()
+        self._cool_down_timer = asyncio.get_running_loop().call_later(
+            seconds, lambda: self._states.publish(ConnectionState(status=ConnectionStatus.CONNECTED,
+                                                                  message="Cool-down over")))
+
+    async def watch_connection(self) -> AsyncIterator[ConnectionState]:
+        async for state in self._states.subscribe():
+            yield state
+
+    # -- accounts -----------------------------------------------------------------
+    def _info(self, account_id: str) -> AccountInfo:
+        info = self.accounts.get(account_id)
+        if info is None:
+            raise NotFoundError(f"SnapTrade has no account {account_id} for this user")
+        return info
+
+    async def fetch_accounts(self) -> list[Account]:
+        await self.reload()
+        return [self.owned(i.account) for i in self.accounts.values()]
+
+    async def fetch_balances(self, account_id: str) -> list[Balance]:
+        self._info(account_id)
+        rows = await self.client.balances(account_id)
+        found = [parse_balance(r, account_id, self.connection_id) for r in rows or [] if isinstance(r, dict)]
+        return [b for b in found if b is not None]
+
+    async def fetch_positions(self, account_id: str) -> list[Position]:
+        """Positions of ``/positions/all`` (stocks, ETFs, options by OCC, crypto);
+        ``freshness[account_id]`` keeps its ``data_freshness.as_of``, which is also
+        each position's ``timestamp`` (some brokerages' data is a day old)."""
+        self._info(account_id)
+        body = await self.client.positions(account_id)
+        positions, as_of = parse_positions(body if isinstance(body, dict) else {}, account_id, self.connection_id)
+        if as_of is not None:
+            self.freshness[account_id] = as_of
+            positions = [p.model_copy(update={"timestamp": as_of}) for p in positions]  # as fresh as the brokerage's
+        return positions
+
+    async def refresh_account(self, account_id: str) -> str:
+        """Ask SnapTrade to sync the account's connection now (POST
+        /authorizations/{id}/refresh; SnapTrade may charge for each call: ask the
+        user first). Returns SnapTrade's answer text."""
+        return await self.linking.refresh(self._info(account_id).authorization_id)
+
+    # -- orders: snapshots ---------------------------------------------------------
+    async def _order_rows(self, account_id: str, *, fresh: bool = False) -> list[Order]:
+        async def fetch() -> list[Order]:
+            rows = await self.client.orders(account_id, state="all", days=30)
+            parsed = [parse_order(r, account_id, self.connection_id, self._client_ids)
+                      for r in rows or [] if isinstance(r, dict)]
+            return [self.book.put(o, polled=True) for o in parsed if o is not None]
+
+        return await self._cache.get(("orders", account_id), fetch, max_age=0 if fresh else None)
+
+    async def fetch_orders(self, account_id: str, status: Sequence[OrderStatus] | None = None) -> list[Order]:
+        self._info(account_id)
+        orders = await self._order_rows(account_id)
+        return [o for o in orders if status is None or o.status in status]
+
+    async def fetch_fills(self, account_id: str, since: datetime | None = None) -> list[Fill]:
+        """Fills derived from executed orders: one per order with a filled quantity
+        (``fill_id`` = the order id, price = its execution price), oldest first."""
+        self._info(account_id)
+        fills = []
+        for order in await self._order_rows(account_id):
+            if order.filled <= 0 or order.average is None or order.average <= 0:
+                continue
+            when = order.updated_at
+            if since is not None and when < since:
+                continue
+            fills.append(Fill(broker=self.name, connection_id=self.connection_id, account_id=account_id,
+                              fill_id=order.order_id, order_id=order.order_id, client_order_id=order.client_order_id,
+                              instrument=order.instrument, side=order.side, amount=order.filled, price=order.average,
+                              timestamp=when, raw=order.raw))
+        return sorted(fills, key=lambda f: f.timestamp)
+
+    # -- market data ------------------------------------------------------------------
+    def _any_account(self) -> str:
+        if not self.accounts:
+            raise NotFoundError("Link a brokerage first: SnapTrade searches symbols and quotes through an account")
+        return next(iter(self.accounts))
+
+    async def search_instruments(self, query: str) -> list[Instrument]:
+        """Symbols matching ``query`` at the first account (``POST /accounts/{id}/symbols``);
+        an OCC option symbol is its option instrument."""
+        text = query.strip()
+        if len("".join(text.split())) >= 15 and any(ch.isdigit() for ch in text):
+            try:
+                return [option_instrument(text.upper())]
+            except ValueError:
+                pass
+        if not text:
+            return []
+        rows = await self.client.search(self._any_account(), text)
+        found = [parse_symbol(r) for r in rows or [] if isinstance(r, dict)]
+        instruments = [i for i in found if i is not None]
+        for instrument in instruments:
+            self._symbol_ids.setdefault(instrument.symbol, instrument.broker_id or "")
+        return instruments
+
+    async def _universal_id(self, instrument: Instrument) -> str:
+        if instrument.broker_id and instrument.symbol in self._symbol_ids:
+            return self._symbol_ids[instrument.symbol]
+        if instrument.symbol not in self._symbol_ids:
+            await self.search_instruments(instrument.symbol)
+        found = self._symbol_ids.get(instrument.symbol)
+        if not found:
+            raise InvalidRequestError(f"SnapTrade does not know the symbol {instrument.symbol}", field="symbol")
+        return found
+
+    async def fetch_option_chain(self, underlying: str, expiry=None):
+        """SnapTrade serves no option chains any more (removed from the API, NOTES.md
+        section 4): InvalidRequestError saying to type the OCC symbol."""
+        raise InvalidRequestError("SnapTrade serves no option chains: type the option's OCC symbol "
+                                  "(e.g. AAPL  251114C00240000) in the ticket", field="underlying")
+
+    async def fetch_bars(self, symbol: str, interval: Interval, start: datetime | None = None,
+                         end: datetime | None = None, limit: int | None = None) -> list[Bar]:
+        raise InvalidRequestError("SnapTrade serves no price bars: the chart draws this symbol from another source",
+                                  field="interval")
+
+    async def watch_bars(self, symbol: str, interval: Interval) -> AsyncIterator[Bar]:
+        return
+        yield  # pragma: no cover
+
+    async def watch_quotes(self, symbols: Sequence[str]) -> AsyncIterator[Quote]:
+        """Quotes of ``symbols`` polled every ``poll_interval`` s (10 a call), yielded
+        when they change, until close() or cancellation."""
+        wanted = [s.upper() for s in dict.fromkeys(symbols) if s and not s.strip().count(" ")]
+        last: dict[str, tuple] = {}
+        while not self._closed and wanted:
+            try:
+                for start in range(0, len(wanted), 10):
+                    rows = await self.client.quotes(self._any_account(), wanted[start:start + 10])
+                    for row in rows or []:
+                        quote = parse_quote(row, self.connection_id) if isinstance(row, dict) else None
+                        if quote is None:
+                            continue
+                        mark = (quote.bid, quote.ask, quote.last)
+                        if last.get(quote.symbol) != mark:
+                            last[quote.symbol] = mark
+                            yield quote
+            except BrokerError as exc:
+                log.info("SnapTrade quotes: poll failed, trying again in %.0f s: %s", self.poll_interval, exc)
+            await asyncio.sleep(self.poll_interval)
+
+    # -- orders -------------------------------------------------------------------------
+    def _check_tradable(self, request: OrderRequest) -> AccountInfo:
+        self.check_request(request)
+        info = self._info(request.account_id)
+        refusal = self.trade_refusal(request.account_id)
+        if refusal:
+            raise OrderRejectedError(refusal, code="READ_ONLY")
+        if request.time_in_force not in TIFS:
+            raise InvalidRequestError(f"SnapTrade does not take {request.time_in_force.value} orders",
+                                      field="time_in_force")
+        return info
+
+    @staticmethod
+    def _preview_key(request: OrderRequest) -> tuple:
+        return (request.account_id, request.symbol, request.side, request.type, request.amount, request.limit_price,
+                request.stop_price, request.time_in_force)
+
+    async def preview_order(self, request: OrderRequest) -> OrderPreview:
+        """Check the order's impact (``POST /trade/impact``): remaining cash, estimated
+        commission and forex fees. The checked trade is kept 5 minutes: placing the
+        same order meanwhile places it by its trade id."""
+        self._check_tradable(request)
+        universal = await self._universal_id(request.instrument)
+        checked = parse_impact(await self.client.impact(impact_body(request, request.account_id, universal)),
+                               request.amount)
+        self._checked[self._preview_key(request)] = (checked.trade_id, self._clock() + CHECK_LIFETIME)
+        return checked.preview
+
+    def checked_trade(self, request: OrderRequest) -> tuple[str, float] | None:
+        """``(trade id, seconds left)`` of the live checked trade of ``request``, or None."""
+        found = self._checked.get(self._preview_key(request))
+        if found is None:
+            return None
+        return found[0], found[1] - self._clock()
+
+    async def create_order(self, request: OrderRequest, *, confirm: QuestionHandler | None = None) -> Order:
+        info = self._check_tradable(request)
+        async with self._order_lock:
+            checked = self._checked.pop(self._preview_key(request), None)
+            if checked is not None and checked[1] <= self._clock():
+                raise OrderRejectedError("The preview of this order has expired (SnapTrade keeps a checked trade 5 "
+                                         "minutes): preview it again, or submit it without a check",
+                                         code="EXPIRED")
+            if checked is None and not request.instrument.is_option:
+                body = place_body(request, info.account.account_id, await self._universal_id(request.instrument))
+            elif checked is None:
+                body = place_body(request, info.account.account_id, None)
+            known = self.book.known_ids(request.account_id)
+
+            async def send() -> Any:
+                if checked is not None:
+                    return await self.client.place_checked(checked[0])
+                return await self.client.place(body)
+
+            answer = await submit_once(send, lambda: self._reconcile(request, known), delay=self.reconcile_delay,
+                                       what=f"the order ({request.describe()})")
+        order = answer if isinstance(answer, Order) else parse_order(answer, request.account_id, self.connection_id)
+        if order is None:
+            raise BrokerError("SnapTrade answered the order with a record that cannot be read; check your orders")
+        self._client_ids[order.order_id] = request.client_order_id
+        order = self.book.put(order.model_copy(update={"client_order_id": request.client_order_id}))
+        self._changed(request.account_id)
+        if order.status is OrderStatus.REJECTED:
+            raise OrderRejectedError(f"The brokerage rejected the order{': ' + order.message if order.message else ''}",
+                                     code="REJECTED", raw=order.raw)
+        return order
+
+    async def _reconcile(self, request: OrderRequest, known: set[str]) -> Order | None:
+        """The order a maybe-sent placement made: in ``recentOrders`` (executed or
+        not), an id not known before it was sent, with its symbol, action, quantity
+        and prices."""
+        answer = await self.client.recent_orders(request.account_id, only_executed=False)
+        rows = answer.get("orders") if isinstance(answer, dict) else None
+        for row in rows or []:
+            order = parse_order(row, request.account_id, self.connection_id) if isinstance(row, dict) else None
+            if order is not None and order.order_id not in known and _same_order(request, order):
+                log.info("SnapTrade: the maybe-sent order is %s", order.order_id)
+                return order
+        return None
+
+    def _changed(self, account_id: str) -> None:
+        self._cache.invalidate(("orders", account_id))
+        poller = self._pollers.get(account_id)
+        if poller is not None:
+            poller.wake()
+
+    async def cancel_order(self, account_id: str, order_id: str) -> Order:
+        """``POST /accounts/{id}/trading/cancel``, then the order's state (CANCELED, or
+        PENDING_CANCEL while the brokerage has not confirmed)."""
+        self._info(account_id)
+        refusal = self.trade_refusal(account_id)
+        if refusal:
+            raise OrderRejectedError(refusal, code="READ_ONLY")
+        current = self.book.get(account_id, order_id)
+        if current is None:
+            current = next((o for o in await self._order_rows(account_id, fresh=True) if o.order_id == order_id), None)
+        if current is None:
+            raise NotFoundError(f"SnapTrade has no order {order_id} in this account")
+        if not current.is_working:
+            raise OrderRejectedError(f"Order {order_id} is {current.status.value.lower()} and can no longer be "
+                                     "canceled")
+        await self.client.cancel(account_id, order_id)
+        self._changed(account_id)
+        after = next((o for o in await self._order_rows(account_id, fresh=True) if o.order_id == order_id), None)
+        if after is not None and not after.is_working:
+            return after
+        return self.book.put((after or current).model_copy(update={"status": OrderStatus.PENDING_CANCEL}))
+
+    async def modify_order(self, account_id: str, order_id: str, *, amount: Decimal | None = None,
+                           limit_price: Decimal | None = None, stop_price: Decimal | None = None,
+                           confirm: QuestionHandler | None = None) -> Order:
+        """``POST /accounts/{id}/trading/replace`` with the new values; returns the
+        replacing order (SnapTrade may give it a new id)."""
+        self._info(account_id)
+        refusal = self.trade_refusal(account_id)
+        if refusal:
+            raise OrderRejectedError(refusal, code="READ_ONLY")
+        current = self.book.get(account_id, order_id) or next(
+            (o for o in await self._order_rows(account_id, fresh=True) if o.order_id == order_id), None)
+        if current is None:
+            raise NotFoundError(f"SnapTrade has no order {order_id} in this account")
+        answer = await self.client.replace(account_id, replace_body(current, amount=amount, limit_price=limit_price,
+                                                                    stop_price=stop_price))
+        order = parse_order(answer, account_id, self.connection_id, self._client_ids)
+        if order is None:
+            raise BrokerError("SnapTrade answered the replace with a record that cannot be read; check your orders")
+        self._changed(account_id)
+        return self.book.put(order)
+
+    async def watch_orders(self, account_id: str) -> AsyncIterator[Order]:
+        """The account's working orders as they are now (a fresh poll), then every
+        change the account's poller or our own orders find, until close()."""
+        self._info(account_id)
+        start = self.book.seq
+        poller = self._pollers.get(account_id)
+        if poller is None:
+            poller = self._pollers[account_id] = AccountPoller(
+                account_id, lambda: self._order_rows(account_id, fresh=True), self.book, interval=self.poll_interval)
+        poller.watchers += 1
+        try:
+            try:
+                await self._order_rows(account_id, fresh=True)
+            except BrokerError as exc:
+                log.info("SnapTrade: first orders of %s not read yet (%s); the poller goes on", account_id, exc)
+            if poller.task is None or poller.task.done():
+                poller.task = asyncio.get_running_loop().create_task(poller.run(), name=f"snaptrade orders {account_id}")
+            initial = self.book.initial(account_id, start)
+            async for order in self.book.topic.subscribe(lambda o: o.account_id == account_id, initial=initial):
+                yield order
+        finally:
+            poller.watchers -= 1
