@@ -9,7 +9,7 @@ from decimal import Decimal as D
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QPushButton, QTableView
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QPushButton, QTableView, QWidget
 
 from desktop.brokers.paper import PaperBroker
 from desktop.domain import (
@@ -489,3 +489,17 @@ def test_opening_from_the_chain_uses_the_default_contract_quantity(qtbot, window
     qtbot.mouseClick(chain.view.viewport(), Qt.MouseButton.LeftButton, pos=chain.view.visualRect(index).center())
     assert w.ticket.option_action() is OptionAction.BUY_TO_OPEN
     assert find(w.ticket, QLineEdit, "quantityEdit").text() == "3"
+
+
+def test_a_narrow_builder_puts_one_field_a_row_and_a_wide_one_two(qtbot, builder):
+    expiry, underlying = find(builder, QWidget, "expiryEdit"), find(builder, QLineEdit, "underlyingEdit")
+
+    def same_row() -> bool:
+        return expiry.mapTo(builder, expiry.rect().topLeft()).y() == underlying.mapTo(builder, underlying.rect().topLeft()).y()
+
+    assert same_row()  # 560 px: Underlying and Expiry side by side
+    builder.resize(300, 240)  # a narrow dock (a 1024-px window)
+    qtbot.waitUntil(lambda: not same_row())
+    assert expiry.mapTo(builder, expiry.rect().topLeft()).y() > underlying.mapTo(builder, underlying.rect().topLeft()).y()
+    builder.resize(560, 160)
+    qtbot.waitUntil(same_row)

@@ -24,6 +24,9 @@ from .common import fmt_strike, monospace_font
 from .expiry_calendar import ExpiryCalendar, expiry_edit
 from .occ_field import OccLineEdit, OccValidator
 
+NARROW_BELOW = 470
+"""Below this width (px) the builder puts one field a row (its two-a-row layout needs about this)."""
+
 _TOGGLE_SHEET = """
 QPushButton#callButton, QPushButton#putButton {
     padding: 3px 10px; border: 1px solid rgba(128, 128, 128, 0.6); border-radius: 3px; background: transparent;
@@ -143,18 +146,11 @@ class OccBuilderForm(QWidget):
             lab.setContentsMargins(0, 4, 0, 0)
             return lab
 
-        grid.addWidget(label("&OCC", self.occ_edit), 0, 0, right)
-        grid.addWidget(self.boxes["occ"], 0, 1, 1, 3)
-        grid.addWidget(label("&Underlying", self.underlying_edit), 1, 0, right)
-        grid.addWidget(self.boxes["underlying"], 1, 1)
-        grid.addWidget(label("E&xpiry", self.expiry_edit), 1, 2, right)
-        grid.addWidget(self.boxes["expiry"], 1, 3)
-        grid.addWidget(label("Type", self.call_button), 2, 0, right)
-        grid.addWidget(self.boxes["right"], 2, 1)
-        grid.addWidget(label("&Strike", self.strike_combo), 2, 2, right)
-        grid.addWidget(self.boxes["strike"], 2, 3)
-        grid.setColumnStretch(1, 2)
-        grid.setColumnStretch(3, 3)
+        self._grid, self._narrow = grid, None
+        self._cells = [(label(text, self.inputs[key]), self.boxes[key]) for text, key in (
+            ("&OCC", "occ"), ("&Underlying", "underlying"), ("E&xpiry", "expiry"), ("Type", "right"),
+            ("&Strike", "strike"))]
+        self._arrange(narrow=False)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 4)
@@ -170,6 +166,31 @@ class OccBuilderForm(QWidget):
         self.setTabOrder(self.put_button, self.strike_combo)
         self.setTabOrder(self.strike_combo, self.copy_button)
         self.setTabOrder(self.copy_button, self.trade_button)
+
+    def _arrange(self, narrow: bool) -> None:
+        """Two fields a row (OCC alone on the first), or, ``narrow``, one field a row so
+        nothing is cut in a narrow dock (e.g. a 1024-px window)."""
+        if narrow == self._narrow:
+            return
+        self._narrow = narrow
+        grid, right = self._grid, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop
+        for lab, box in self._cells:
+            grid.removeWidget(lab)
+            grid.removeWidget(box)
+        (occ_label, occ), *rest = self._cells
+        grid.addWidget(occ_label, 0, 0, right)
+        grid.addWidget(occ, 0, 1, 1, 1 if narrow else 3)
+        for i, (lab, box) in enumerate(rest):
+            row, col = (1 + i, 0) if narrow else (1 + i // 2, 2 * (i % 2))
+            grid.addWidget(lab, row, col, right)
+            grid.addWidget(box, row, col + 1)
+        grid.setColumnStretch(1, 1 if narrow else 2)
+        grid.setColumnStretch(3, 0 if narrow else 3)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """Re-arrange the fields when the wide arrangement no longer fits."""
+        super().resizeEvent(event)
+        self._arrange(narrow=event.size().width() < NARROW_BELOW)
 
     def _toggle(self, text: str, name: str, tip: str) -> QPushButton:
         button = QPushButton(text, self, objectName=name, checkable=True, autoDefault=False)
