@@ -24,6 +24,13 @@ class BrokerCapabilities(DomainModel):
     not); ``intervals`` empty: no bars at all (the chart says so).
     ``exchange_timezone``: the IANA zone the broker's times are shown in (its
     exchange's; None = the machine's own zone).
+    ``close_position``: positions have ids and :meth:`Broker.close_position` closes
+    one, fully or partly (the positions blotter's Close uses it); ``hedging``: several
+    positions of one instrument can be open at once (each its own row);
+    ``protection``: orders may carry a stop-loss and take-profit (OrderRequest
+    ``stop_loss`` / ``take_profit``), changed with :meth:`Broker.modify_protection`
+    on a working order and :meth:`Broker.modify_position` on a position;
+    ``trailing_stop``: a stop-loss may be a trailing offset.
     """
 
     order_types: frozenset[OrderType] = frozenset(OrderType)
@@ -43,6 +50,10 @@ class BrokerCapabilities(DomainModel):
     paper: bool = Field(default=False, description="simulated money, no real orders")
     quotes: bool = True
     exchange_timezone: str | None = None
+    close_position: bool = False
+    hedging: bool = False
+    protection: bool = False
+    trailing_stop: bool = False
 
     @property
     def bars(self) -> bool:
