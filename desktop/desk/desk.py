@@ -99,7 +99,7 @@ class Desk:
         if self.store is None:
             raise KeyError(f"no saved connection {connection_id!r}")
         conn = self.store.get(connection_id)
-        fields = [f.name for f in conn.spec.secret_fields]
+        fields = [f.name for f in conn.spec.secret_fields] + list(conn.spec.session_secrets)
         found: dict[str, str] = {}
         if fields and self.secrets is not None:
             found, _missing = self.secrets.secrets_for(conn.id, fields)

@@ -23,6 +23,7 @@ import asyncio
 import logging
 import re
 import time
+from email.utils import format_datetime
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -200,8 +201,14 @@ class FakeTradeLocker:
             return fail(f"Account {named} does not match the accNum header {acc_num}", 403)
         return None
 
+    async def _date_header(self, _request: web.Request, response: web.StreamResponse) -> None:
+        """Every answer's ``Date`` is the replay clock's now: the server's time, as a
+        real server's Date is its wall clock (clients take "now" from it)."""
+        response.headers["Date"] = format_datetime(self.market.clock.now, usegmt=True)
+
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self._gate])
+        app.on_response_prepare.append(self._date_header)
         app[FAKE_KEY] = self
         routes_auth.add(app, BASE)
         routes_trade.add(app, BASE)
