@@ -130,6 +130,8 @@ class TradeLockerBroker(Trading, MarketData, Broker):
         listing = await self.client.call("GET", f"/trade/accounts/{first.account_id}/instruments",
                                          acc_num=first.acc_num)
         count = self.catalog.load(listing)
+        for acc in self.accounts.values():  # the watch_orders baseline (see .tracker)
+            await self.tracker(acc).baseline()
         log.info("TradeLocker: %d account(s), %d instrument(s), %d rate limit(s)", len(self.accounts), count,
                  len(self.rate_limits))
         self._connected = True

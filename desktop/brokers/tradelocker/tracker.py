@@ -3,10 +3,13 @@
 whose state changed as a full snapshot.
 
 The watch contract (desktop/brokers/base.py): a watch first yields the account's
-working orders as they are when it starts, then every change. The first poll sets
-the baseline without publishing; a watch takes its snapshot from that baseline and
-subscribes in the same step, so no change falls between them. After the adapter's
-own order actions the poller is woken at once (:meth:`OrderTracker.poke`).
+working orders as they are when it starts, then every change. The baseline is taken
+at connect (:meth:`OrderTracker.baseline`) and kept current by every order the
+adapter reads (its own actions, fetch_orders: :meth:`OrderTracker.absorb`); a watch
+takes its snapshot from it and subscribes in the same step, without awaiting
+anything, so no change falls between them. Polling starts with the first watch;
+after the adapter's own order actions the poller is woken at once
+(:meth:`OrderTracker.poke`).
 """
 
 from __future__ import annotations
@@ -34,15 +37,17 @@ class OrderTracker:
         self.latest: dict[str, Order] = {}
         self._task: asyncio.Task | None = None
         self._wake = asyncio.Event()
-        self._started = asyncio.Lock()
+        self._based = False
 
-    async def start(self) -> None:
-        """Take the baseline (first poll) and start polling; once."""
-        async with self._started:
-            if self._task is not None:
-                return
-            for order in await self._fetch():
-                self.latest[order.order_id] = order
+    async def baseline(self) -> None:
+        """Take the account's orders as the baseline, publishing nothing."""
+        for order in await self._fetch():
+            self.latest[order.order_id] = order
+        self._based = True
+
+    def start(self) -> None:
+        """Start polling (once)."""
+        if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run(), name=f"{self.name} orders")
 
     def poke(self) -> None:
@@ -57,7 +62,9 @@ class OrderTracker:
                 self.topic.publish(order)
 
     async def watch(self) -> AsyncIterator[Order]:
-        await self.start()
+        if not self._based:
+            await self.baseline()
+        self.start()
         initial = sorted((o for o in self.latest.values() if o.is_working), key=lambda o: o.created_at)
         async for order in self.topic.subscribe(initial=initial):
             yield order

@@ -7,9 +7,10 @@ one entry in :data:`CASES`.
 from .base import BrokerCase, Malformed, Session, Transport, Watcher, answer_yes, cents, describe, order_seen
 from .ibkr import IbkrCase
 from .paper import PaperAdvisorCase, PaperCase
+from .tradelocker import TradeLockerCase
 
-CASES: list[BrokerCase] = [PaperCase(), PaperAdvisorCase(), IbkrCase()]
+CASES: list[BrokerCase] = [PaperCase(), PaperAdvisorCase(), IbkrCase(), TradeLockerCase()]
 """Every adapter case the suite runs, in this order (a new adapter: append its case)."""
 
-__all__ = ["CASES", "BrokerCase", "IbkrCase", "Malformed", "PaperAdvisorCase", "PaperCase", "Session", "Transport",
+__all__ = ["CASES", "BrokerCase", "IbkrCase", "Malformed", "PaperAdvisorCase", "PaperCase", "Session", "TradeLockerCase", "Transport",
            "Watcher", "answer_yes", "cents", "describe", "order_seen"]
