@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 
 BASE = "/backend-api"
 FAKE_KEY: web.AppKey["FakeTradeLocker"] = web.AppKey("fake")
+USER_KEY: web.RequestKey[str] = web.RequestKey("user", str)
+ACCOUNT_KEY: web.RequestKey[FakeAccount] = web.RequestKey("account", FakeAccount)
 EMAIL, PASSWORD, SERVER = "trader@tradedesk.test", "demo-password-1", "TDESK-DEMO"
 _ACCOUNT_PATH = re.compile(r"/trade/accounts/([^/]+)(/.*)?")
 
@@ -158,7 +160,7 @@ class FakeTradeLocker:
                 payload = self.tokens.check(auth.removeprefix("Bearer ").strip(), "access")
             except TokenError as exc:
                 return fail(f"Unauthorized: {exc}", 401)
-            request["user"] = payload["sub"]
+            request[USER_KEY] = payload["sub"]
             if path.startswith("/trade/"):
                 refused = self._check_acc_num(request, path)
                 if refused is not None:
@@ -192,7 +194,7 @@ class FakeTradeLocker:
                 return fail(f"accNum {acc_num} is an accountId, not an account number: send the account's accNum "
                             "in the header", 400)
             return fail(f"Unknown accNum {acc_num}", 400)
-        request["account"] = account
+        request[ACCOUNT_KEY] = account
         match = _ACCOUNT_PATH.fullmatch(path)
         if match is not None and match.group(1) != account.account_id:
             named = match.group(1)

@@ -33,7 +33,9 @@ async def _json(request: web.Request) -> Any:
 
 
 def _account_id(request: web.Request) -> str:
-    return request["account"].account_id
+    from .app import ACCOUNT_KEY
+
+    return request[ACCOUNT_KEY].account_id
 
 
 def _rows(fake, kind: str, config: str, items: list[dict[str, Any]]) -> list[list[Any]]:
