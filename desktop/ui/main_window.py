@@ -214,6 +214,12 @@ class MainWindow(QMainWindow):
         self.watchlist.activated.connect(lambda quote: self.show_symbol(quote.symbol))
         self.watchlist.view.clicked.connect(lambda index: self.show_symbol(self.watchlist.row_for(index).symbol))
         self.positions.activated.connect(self.ticket_link.close_position)
+        from .position_actions import PositionActions  # positions with ids: close by id, SL/TP (issue 14)
+
+        self.position_actions = PositionActions(self.desk, self, say=lambda text: self.status.showMessage(text, 8000),
+                                                name_of=self.labels.name, flush=self.bridge.flush)
+        self.positions.closeByIdRequested.connect(self.position_actions.close)
+        self.positions.protectRequested.connect(self.position_actions.protect)
         self.watchlist.symbolsChanged.connect(self.desk.market.set_watchlist)
         self._wire_shortcuts()
 

@@ -46,11 +46,13 @@ from .connection_columns import (
 )
 from .formatting import fmt_int, fmt_money, fmt_pct, fmt_pnl, fmt_price, fmt_qty, fmt_volume
 from .model import KeyedTableModel
+from .protection_columns import ORDER_IDS, POSITION_IDS, order_protection_columns, position_protection_columns
 
 FILLS_MAX_ROWS = 20_000
 """Fills are append-only; the table keeps at most this many (the oldest are dropped)."""
 
-HIDDEN_BY_DEFAULT = {"positions": ("occ",), "orders": ("limit", "stop", "occ"), "fills": ("occ",)}
+HIDDEN_BY_DEFAULT = {"positions": ("occ", *POSITION_IDS), "orders": ("limit", "stop", "occ", *ORDER_IDS),
+                     "fills": ("occ",)}
 """Column ids a panel starts with hidden (shown through the header's context menu)."""
 
 
@@ -199,6 +201,7 @@ def position_columns(labels: Names = UNLABELLED, span: Callable[[Any], str] = sp
         Column("unrealized_pnl", "Unrealized P&L", lambda p: p.unrealized_pnl, fmt_pnl, numeric=True, color=sign_color),
         Column("realized_pnl", "Realized P&L", lambda p: p.realized_pnl, fmt_pnl, numeric=True, color=sign_color),
         occ_column(),
+        *position_protection_columns(),
     ]
 
 
@@ -283,6 +286,7 @@ def order_columns(labels: Names = UNLABELLED) -> list[Column]:
         Column("stop", "Stop", lambda o: o.stop_price, fmt_price, numeric=True),
         occ_column(),
         Column("order_id", "Order ID", lambda o: o.order_id),
+        *order_protection_columns(),
     ]
 
 

@@ -14,6 +14,7 @@ from .confirm import ConfirmOrderDialog
 from .form import TicketForm
 from .outcomes import TicketOutcomes
 from .prefill import PrefillMixin
+from .protection import attach_protection, check as check_protection
 from .routing import TicketRouting
 from .values import (
     ACTION_LABELS, TicketInputs, build_request, estimate_order, fmt_money, fmt_qty, is_occ, parse_decimal, premium,
@@ -84,6 +85,7 @@ class OrderTicket(TicketOutcomes, AdvisorTicketAPI, TicketRouting, PrefillMixin,
         self._instrument: Instrument | None = None
         self.confirm_dialog: ConfirmOrderDialog | None = None
         self.extras = TicketExtras(self)
+        self.protection = attach_protection(self)  # stop-loss / take-profit and lots (issue 14)
         self._connect()
         self._init_routing()
         self._revalidate()
@@ -248,6 +250,7 @@ class OrderTicket(TicketOutcomes, AdvisorTicketAPI, TicketRouting, PrefillMixin,
             self._errors.setdefault("account", problem)
             self._request = None
         self._request = self.extras.check(self._request, self._errors)
+        self._request = check_protection(self, self._request, self._errors)
         quiet = {k for k in _QUIET_WHEN_BLANK if k not in self._touched and not self.boxes[k].field.text().strip()}
         self.show_field_errors(self._errors, quiet)
         self._update_submit()
