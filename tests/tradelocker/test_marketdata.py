@@ -67,3 +67,16 @@ def test_watches_end_at_close(arun):
     seen, done = arun(scenario())
     assert seen["quotes"][0].symbol == seen["bars"][0].symbol == "AAPL"
     assert done == ["finished", "finished"]
+
+
+def test_session_status_from_the_instrument_details(arun):
+    from desktop.domain import OrderType
+
+    async def scenario():
+        async with connected() as (fake, broker, _s):
+            return await broker.fetch_session_status("AAPL"), broker.catalog.listed("AAPL").details
+
+    status, details = arun(scenario())
+    assert status.is_open and status.name == "Open"
+    assert status.order_types == {OrderType.MARKET, OrderType.LIMIT, OrderType.STOP}
+    assert details["lotSize"] == "1" and details["tradeSessionStatusId"] == 71

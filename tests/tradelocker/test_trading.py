@@ -180,3 +180,27 @@ def test_accnum_goes_in_the_header_and_the_account_id_in_the_path(arun):
     second = [r for r in trade if "/1163019/" in r.path]
     assert second and all(r.acc_num == "2" for r in second)
     assert not [r for r in fake.requests if r.path == "/auth/jwt/all-accounts" and r.acc_num]
+
+
+def test_cancel_all_and_close_all(arun):
+    async def scenario():
+        async with connected() as (fake, broker, _s):
+            inst = await instrument(broker)
+            price = cents(fake.market.last_price("AAPL") * Decimal("0.8"))
+            for _ in range(2):
+                await broker.create_order(OrderRequest(
+                    connection_id="tl-1", account_id=ACCOUNT, instrument=inst, side=OrderSide.BUY,
+                    type=OrderType.LIMIT, amount=Decimal(1), limit_price=price, time_in_force=TimeInForce.GTC))
+                await broker.create_order(market(inst, amount="0.2"))
+            working_before = await broker.fetch_orders(ACCOUNT, status=[OrderStatus.ACCEPTED])
+            await broker.cancel_all_orders(ACCOUNT, "AAPL")
+            working_after = await broker.fetch_orders(ACCOUNT, status=[OrderStatus.ACCEPTED])
+            held = await broker.fetch_positions(ACCOUNT)
+            await broker.close_all_positions(ACCOUNT)
+            return working_before, working_after, held, await broker.fetch_positions(ACCOUNT), fake
+
+    before, after, held, left, fake = arun(scenario())
+    assert len(before) == 2 and after == []
+    assert len(held) == 2 and left == []
+    cancel_all = [r for r in fake.requests if r.method == "DELETE" and r.path == f"/trade/accounts/{ACCOUNT}/orders"]
+    assert cancel_all and cancel_all[0].query["tradableInstrumentId"] == "200"

@@ -230,7 +230,7 @@ def test_tradelocker_in_the_desk_lots_sl_tp_hedging_close_and_take_profit(qtbot,
     first = buy(qtbot, win, cid, "0.5", str(sl), str(tp))
     assert (first.amount, first.stop_loss, first.take_profit) == (D("0.5"), sl, tp)
     assert win.ticket.form.labelForField(win.ticket.boxes["quantity"]).text() == "Lots"
-    assert win.ticket.multiplier_label.text() == "1 lot = 1 units"
+    assert win.ticket.multiplier_label.text() == "1 lot = 1 unit"
     positions = win.positions
 
     def tl_positions():

@@ -68,6 +68,17 @@ class MarketData:
                                 ask_size=parse.decimal(body.get("as"), "as") if isinstance(body, Mapping) else None,
                                 timestamp=self.server_clock.now(), raw=body))
 
+    async def fetch_session_status(self, symbol: str):
+        """Whether ``symbol``'s market is open now and the order types it takes
+        (:class:`~.sessions.SessionStatus`), from its details' tradeSessionStatusId.
+        Raises NotFoundError, BrokerError."""
+        from .sessions import SessionStatus, read_session_status
+
+        listed = await self.catalog.resolve(symbol)
+        if listed.session_status_id is None:
+            return SessionStatus("unknown", frozenset(), False)
+        return read_session_status(await self.call("GET", f"/trade/sessionStatuses/{listed.session_status_id}"))
+
     async def watch_quotes(self, symbols: Sequence[str]) -> AsyncIterator[Quote]:
         """Each symbol's quote when it changes, polled every ``poll_interval`` (the
         pacer keeps the QUOTES limit); ends at close()."""

@@ -33,7 +33,7 @@ from .connection_labels import ALL_CONNECTIONS, ConnectionLabels
 from .definitions import HIDDEN_BY_DEFAULT, positions_model
 from .formatting import fmt_qty
 from .panel import TablePanel
-from .protection_columns import POSITION_IDS, reveal_when_used
+from .protection_columns import POSITION_AFTER, POSITION_IDS, reveal_when_used
 from .proxy import TableProxy
 
 
@@ -98,7 +98,8 @@ class PositionsPanel(TablePanel):
         self.consolidated_button.hide()
         self.add_tool(self.consolidated_button)
         self.model.flushed.connect(self._refresh_consolidated)
-        reveal_when_used(self, POSITION_IDS)
+        reveal_when_used(self, POSITION_IDS[:2], after=POSITION_AFTER)  # SL, TP beside the prices
+        reveal_when_used(self, POSITION_IDS[2:])  # Position ID at the end
 
     @property
     def consolidated(self) -> bool:

@@ -18,6 +18,8 @@ from .columns import Column
 from .formatting import fmt_price
 
 POSITION_IDS = ("stop_loss", "take_profit", "position_id")
+POSITION_AFTER = "avg_price"
+ORDER_AFTER = "limit_stop"
 ORDER_IDS = ("sl_tp",)
 _KIND = {ProtectionType.ABSOLUTE: "", ProtectionType.OFFSET: "±", ProtectionType.TRAILING_OFFSET: "trail "}
 
@@ -58,9 +60,11 @@ def has_protection(row: Any) -> bool:
                 or getattr(row, "position_id", ""))
 
 
-def reveal_when_used(panel: Any, column_ids: Iterable[str], used: Callable[[Any], bool] = has_protection) -> None:
+def reveal_when_used(panel: Any, column_ids: Iterable[str], used: Callable[[Any], bool] = has_protection,
+                     after: str | None = None) -> None:
     """Show ``column_ids`` of ``panel`` (a TablePanel) once, when its model first holds
-    a row for which ``used(row)`` is true."""
+    a row for which ``used(row)`` is true, moved to follow column ``after`` (in sight
+    beside the prices rather than past the last column)."""
     ids = tuple(column_ids)
     model = panel.model
 
@@ -68,8 +72,13 @@ def reveal_when_used(panel: Any, column_ids: Iterable[str], used: Callable[[Any]
         if any(used(row) for row in model.rows()):
             model.flushed.disconnect(check)
             header = panel.view.horizontalHeader()
+            target = header.visualIndex(model.column_index(after)) if after else None
             for column_id in ids:
-                header.setSectionHidden(model.column_index(column_id), False)
+                logical = model.column_index(column_id)
+                header.setSectionHidden(logical, False)
+                if target is not None and target >= 0:
+                    target += 1
+                    header.moveSection(header.visualIndex(logical), target)
             panel.view.request_fit()
 
     model.flushed.connect(check)

@@ -141,8 +141,9 @@ def show_units(ticket, instrument: Instrument | None) -> None:
     lots = instrument is not None and instrument.unit is QuantityUnit.LOTS
     label = ticket.form.labelForField(ticket.boxes["quantity"])
     if lots:
-        base = instrument.symbol[:3] if instrument.asset_class.value == "FOREX" else "units"
-        ticket.multiplier_label.setText(f"1 lot = {fmt_qty(instrument.multiplier)} {base}")
+        size = instrument.multiplier
+        base = instrument.symbol[:3] if instrument.asset_class.value == "FOREX" else "unit" if size == 1 else "units"
+        ticket.multiplier_label.setText(f"1 lot = {fmt_qty(size)} {base}")
         ticket.multiplier_label.setToolTip(f"Contract size of {instrument.symbol}: one lot is "
                                            f"{fmt_qty(instrument.multiplier)} {base}; the smallest order is "
                                            f"{fmt_qty(instrument.min_amount or instrument.lot_size)} lots")
