@@ -38,3 +38,29 @@ def test_bars_open_at_the_previous_fix_and_close_at_the_day_fix(tmp_path):
         (Decimal("0.95300"), Decimal("0.95300"), Decimal("0.95060"), Decimal("0.95060"))]
     assert [f.day.day for f in fixes["GBPUSD"]] == [2, 4]  # GBP missing on the 3rd: no GBPUSD that day
     assert all(not b.synthetic and b.volume == 0 for b in bars)
+
+
+def test_pairs_replay_on_the_stocks_clock_and_a_day_ends_at_the_ecb_fix():
+    from desktop.brokers.paper.fx_market import FxMarket
+    from desktop.brokers.paper.intraday import SESSION_MINUTES
+    from desktop.brokers.paper.market import MarketSimulator
+    from desktop.domain import Interval
+
+    stocks = MarketSimulator.from_resources()
+    fx = FxMarket(stocks.clock)
+    day = stocks.clock.current_date
+    fixes = {f.day: f.price for f in load_fixes()["USDJPY"]}
+    previous = max(d for d in fixes if d < day)
+    minutes = []
+    for _ in range(SESSION_MINUTES):
+        stocks.advance_one_minute()
+        minutes.extend(bar for pair, bar in fx.played() if pair == "USDJPY")
+    assert len(minutes) == SESSION_MINUTES and stocks.clock.current_date == day
+    assert minutes[0].open == fixes[previous] and minutes[-1].close == fixes[day]  # open: the previous fix
+    assert all(b.synthetic and b.close.as_tuple().exponent >= -3 for b in minutes)  # the pair's 3 decimals
+    daily = fx.current_bar("USDJPY", Interval.D1)
+    assert (daily.open, daily.close) == (fixes[previous], fixes[day])
+    assert daily.high == max(fixes[previous], fixes[day]) and daily.low == min(fixes[previous], fixes[day])
+    quote = fx.quote("EURUSD")
+    assert quote.bid < quote.ask and quote.ask - quote.bid <= Decimal("0.00003")  # at most 0.3 pip
+    assert fx.instrument("USDJPY").tick_size == Decimal("0.001") and fx.instrument("EURUSD").currency == "USD"

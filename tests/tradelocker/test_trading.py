@@ -204,3 +204,28 @@ def test_cancel_all_and_close_all(arun):
     assert len(held) == 2 and left == []
     cancel_all = [r for r in fake.requests if r.method == "DELETE" and r.path == f"/trade/accounts/{ACCOUNT}/orders"]
     assert cancel_all and cancel_all[0].query["tradableInstrumentId"] == "200"
+
+
+def test_forex_in_lots_with_pips_sl_tp_and_pnl_in_the_account_currency(arun):
+    async def scenario():
+        async with connected() as (fake, broker, _s):
+            eurusd, usdjpy = await instrument(broker, "EURUSD"), await instrument(broker, "USDJPY")
+            q = fake.market.quote("EURUSD")
+            pip = Decimal("0.0001")
+            order = await broker.create_order(market(eurusd, amount="0.5", stop_loss=q.bid - 30 * pip,
+                                                     take_profit=q.ask + 30 * pip))
+            jpy = await broker.create_order(market(usdjpy, amount="0.1"))
+            fake.advance_minutes(3)
+            positions = {p.symbol: p for p in await broker.fetch_positions(ACCOUNT)}
+            truth = {p.inst.symbol: fake.engine.pnl(p) for p in fake.engine.positions.values()}
+            return eurusd, usdjpy, order, jpy, positions, truth, q
+
+    eurusd, usdjpy, order, jpy, positions, truth, q = arun(scenario())
+    assert (eurusd.multiplier, eurusd.tick_size, eurusd.lot_size, eurusd.currency) == (
+        Decimal(100000), Decimal("0.00001"), Decimal("0.01"), "USD")
+    assert usdjpy.tick_size == Decimal("0.001") and usdjpy.currency == "JPY"
+    assert order.average == q.ask and order.status is OrderStatus.FILLED
+    pos = positions["EURUSD"]
+    assert pos.quantity == Decimal("0.5") and pos.stop_loss == q.bid - Decimal("0.0030")
+    assert pos.unrealized_pnl == truth["EURUSD"].quantize(Decimal("0.01"))  # in USD, the account's currency
+    assert positions["USDJPY"].unrealized_pnl == truth["USDJPY"].quantize(Decimal("0.01"))  # JPY P&L in USD

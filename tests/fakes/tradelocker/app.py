@@ -33,6 +33,8 @@ from aiohttp import web
 
 from desktop.brokers.paper.market import MarketSimulator
 
+from .market import FakeMarket
+
 from . import routes_auth, routes_market, routes_trade
 from .catalog import build_catalog
 from .columns import config_body, shuffled_columns
@@ -55,14 +57,16 @@ _ACCOUNT_PATH = re.compile(r"/trade/accounts/([^/]+)(/.*)?")
 class FakeTradeLocker:
     """An emulated TradeLocker server (see the module docstring).
 
-    ``market``: the paper market it trades on (default: the shipped one);
+    ``market``: the paper market it trades on (default: the shipped stocks and the
+    ECB-based forex pairs on one clock, :class:`~.market.FakeMarket`; ``forex=False``
+    leaves the pairs out);
     ``host``/``port`` (0 picks a free port); ``seed``: the order of the config's
     columns; ``history_bars``: the config's QUOTES_HISTORY_BARS limit.
     """
 
-    def __init__(self, market: MarketSimulator | None = None, *, host: str = "127.0.0.1", port: int = 0,
-                 seed: int = 14, history_bars: int = 20000, access_ttl: float = 3600.0) -> None:
-        self.market = market or MarketSimulator.from_resources()
+    def __init__(self, market: MarketSimulator | FakeMarket | None = None, *, host: str = "127.0.0.1", port: int = 0,
+                 seed: int = 14, history_bars: int = 20000, access_ttl: float = 3600.0, forex: bool = True) -> None:
+        self.market = market if isinstance(market, FakeMarket) else FakeMarket(market, forex=forex)
         self.host, self.port = host, port
         self.catalog = build_catalog(self.market.symbols)
         self.by_tid = {inst.tid: inst for inst in self.catalog}
