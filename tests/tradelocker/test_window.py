@@ -187,11 +187,12 @@ def choose_account(qtbot, ticket, search, line_start):
     qtbot.keyClick(popup, Qt.Key.Key_Return)
 
 
-def buy(qtbot, win, cid, lots, stop_loss="", take_profit=""):
+def buy(qtbot, win, cid, lots, stop_loss="", take_profit="", symbol="EURUSD"):
     ticket = win.ticket
     choose_account(qtbot, ticket, f"TL demo {ACCOUNT}", f"TL demo · {ACCOUNT}")
     qtbot.waitUntil(lambda: ticket.current_connection_id() == cid)
-    type_into(qtbot, child(ticket, QLineEdit, "symbolEdit"), "AAPL")
+    type_into(qtbot, child(ticket, QLineEdit, "symbolEdit"), symbol)
+    qtbot.keyClick(child(ticket, QLineEdit, "symbolEdit"), Qt.Key.Key_Return)  # settled: looked up at TradeLocker
     qtbot.waitUntil(lambda: ticket.current_instrument() is not None and bool(ticket.current_instrument().broker_id),
                     timeout=WAIT)
     type_into(qtbot, child(ticket, QLineEdit, "quantityEdit"), lots)
@@ -225,12 +226,13 @@ def test_tradelocker_in_the_desk_lots_sl_tp_hedging_close_and_take_profit(qtbot,
                     >= {("paper", "PAPER"), (cid, "1163012"), (cid, "1163019")}, timeout=WAIT)
 
     # The ticket in lots with SL/TP; buy 0.5 lots.
-    last = fake.market.last_price("AAPL")
-    sl, tp = (last * D("0.95")).quantize(D("0.01")), (last * D("1.2")).quantize(D("0.01"))
+    quote = fake.market.quote("EURUSD")
+    sl, tp = quote.bid - D("0.0050"), quote.ask + D("0.0100")  # 50 pips under, 100 pips over
     first = buy(qtbot, win, cid, "0.5", str(sl), str(tp))
     assert (first.amount, first.stop_loss, first.take_profit) == (D("0.5"), sl, tp)
+    assert first.instrument.multiplier == 100000 and first.instrument.tick_size == D("0.00001")
     assert win.ticket.form.labelForField(win.ticket.boxes["quantity"]).text() == "Lots"
-    assert win.ticket.multiplier_label.text() == "1 lot = 1 unit"
+    assert win.ticket.multiplier_label.text() == "1 lot = 100,000 EUR"
     positions = win.positions
 
     def tl_positions():
@@ -241,13 +243,13 @@ def test_tradelocker_in_the_desk_lots_sl_tp_hedging_close_and_take_profit(qtbot,
     assert (mine.quantity, mine.stop_loss, mine.take_profit) == (D("0.5"), sl, tp)
     header = positions.view.horizontalHeader()
     assert not header.isSectionHidden(positions.model.column_index("take_profit"))
-    assert cell(positions, mine, "stop_loss") == f"{sl:,.2f}" and cell(positions, mine, "take_profit") == f"{tp:,.2f}"
+    assert cell(positions, mine, "stop_loss") == f"{sl}" and cell(positions, mine, "take_profit") == f"{tp}"
 
     # Change its take-profit (row menu → Stop-loss / take-profit…), close to the market.
     menu_action(positions, mine, "protectPositionAction").trigger()
     qtbot.waitUntil(lambda: top_level("protectionDialog") is not None)
     dialog = top_level("protectionDialog")
-    target = (fake.market.last_price("AAPL") + D("0.30")).quantize(D("0.01"))
+    target = fake.market.quote("EURUSD").bid + D("0.00010")  # one pip over the market
     type_into(qtbot, child(dialog, QLineEdit, "positionTakeProfitEdit"), str(target))
     click(qtbot, child(dialog, QPushButton, "applyProtectionButton"))
     qtbot.waitUntil(lambda: [p.take_profit for p in tl_positions()] == [target], timeout=WAIT)
@@ -256,7 +258,7 @@ def test_tradelocker_in_the_desk_lots_sl_tp_hedging_close_and_take_profit(qtbot,
     buy(qtbot, win, cid, "0.3")
     qtbot.waitUntil(lambda: len(tl_positions()) == 2, timeout=WAIT)
     second = next(p for p in tl_positions() if p.position_id != mine.position_id)
-    assert second.symbol == mine.symbol == "AAPL" and second.quantity == D("0.3")
+    assert second.symbol == mine.symbol == "EURUSD" and second.quantity == D("0.3")
     assert len({cell(positions, p, "position_id") for p in tl_positions()}) == 2
 
     # Close part of the second one (double-click → how much).
@@ -287,7 +289,7 @@ def test_tradelocker_in_the_desk_lots_sl_tp_hedging_close_and_take_profit(qtbot,
     entry = next(o for o in tl_orders() if o.type is OrderType.MARKET and o.position_id == mine.position_id
                  and o.stop_loss is not None)
     assert len(entry.client_order_id) == 32  # the ticket's client order id, carried in strategyId and back
-    assert entry.status is OrderStatus.FILLED and cell(orders, entry, "sl_tp") == f"SL {sl:,.2f} · TP {tp:,.2f}"
+    assert entry.status is OrderStatus.FILLED and cell(orders, entry, "sl_tp") == f"SL {sl} · TP {tp}"
     assert not orders.view.horizontalHeader().isSectionHidden(orders.model.column_index("sl_tp"))
     stop = next(o for o in tl_orders() if o.position_id == mine.position_id and o.type is OrderType.STOP)
     assert stop.status is OrderStatus.CANCELED  # the stop-loss went with the position

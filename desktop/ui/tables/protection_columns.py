@@ -24,12 +24,31 @@ ORDER_IDS = ("sl_tp",)
 _KIND = {ProtectionType.ABSOLUTE: "", ProtectionType.OFFSET: "±", ProtectionType.TRAILING_OFFSET: "trail "}
 
 
+def price_for(row: Any, value: Any) -> str:
+    """``value`` (a price of ``row``'s instrument) in the instrument's decimals when its
+    tick is finer than 4 decimals (forex: EURUSD 1.08123, USDJPY in 3), else as
+    :func:`fmt_price` shows prices."""
+    instrument = getattr(row, "instrument", None)
+    tick = getattr(instrument, "tick_size", None)
+    if value is None or tick is None or -tick.normalize().as_tuple().exponent <= 4:
+        return fmt_price(value)
+    places = -tick.normalize().as_tuple().exponent
+    return f"{value:,.{places}f}"
+
+
+def priced(row_value: Callable[[Any], Any]) -> Callable[[Any], str]:
+    """A Column ``render`` showing ``row_value(row)`` with :func:`price_for`."""
+    return lambda row: price_for(row, row_value(row))
+
+
 def position_protection_columns() -> list[Column]:
     """SL, TP and Position ID of a positions row."""
     return [
         Column("stop_loss", "SL", lambda p: getattr(p, "stop_loss", None), fmt_price, numeric=True,
+               render=priced(lambda p: getattr(p, "stop_loss", None)),
                header_tip="Stop-loss: the position is closed at the market when the price reaches it"),
         Column("take_profit", "TP", lambda p: getattr(p, "take_profit", None), fmt_price, numeric=True,
+               render=priced(lambda p: getattr(p, "take_profit", None)),
                header_tip="Take-profit: the position is closed when the price reaches it"),
         Column("position_id", "Position ID", lambda p: getattr(p, "position_id", "") or "",
                header_tip="The broker's id of the position (hedging brokers hold several per instrument)"),
@@ -41,9 +60,9 @@ def sl_tp_text(o: Order) -> str:
     "±0.00200", trailing as "trail 0.00200"."""
     parts = []
     if o.stop_loss is not None:
-        parts.append(f"SL {_KIND[o.stop_loss_type]}{fmt_price(o.stop_loss)}")
+        parts.append(f"SL {_KIND[o.stop_loss_type]}{price_for(o, o.stop_loss)}")
     if o.take_profit is not None:
-        parts.append(f"TP {_KIND[o.take_profit_type]}{fmt_price(o.take_profit)}")
+        parts.append(f"TP {_KIND[o.take_profit_type]}{price_for(o, o.take_profit)}")
     return " · ".join(parts)
 
 
