@@ -228,7 +228,8 @@ class MainWindow(QMainWindow):
         say = lambda text: self.status.showMessage(text, 8000)  # noqa: E731
         self.order_shortcuts = OrderShortcuts(
             self.desk, orders=self.orders, positions=self.positions, cancel=self.actions_.cancel,
-            close_position=self.positions.activated.emit,  # what a double-click does (stocks and options)
+            close_position=lambda p: (self.positions.closeByIdRequested if getattr(p, "position_id", "")
+                                      else self.positions.activated).emit(p),  # what a double-click does
             show_ticket=lambda: self.row_menus.focus_submit(),
             name_of=self.labels.name, say=say, parent=self)
         self.trading = TradingActions(self.menuBar(), self.menus.view_menu.menuAction(), ticket=self.ticket,
