@@ -218,6 +218,38 @@ class Broker(abc.ABC):
         order. ``confirm`` as for :meth:`create_order`.
         """
 
+    async def close_position(self, account_id: str, position_id: str, quantity: Decimal | None = None) -> None:
+        """Close the position ``position_id`` of ``account_id``: all of it (``quantity``
+        None) or ``quantity`` of it (same unit as its quantity, positive). Only where
+        ``capabilities.close_position``; elsewhere InvalidRequestError. Raises
+        NotFoundError for an unknown position, InvalidRequestError for a quantity
+        above the position's, OrderRejectedError when the broker refuses."""
+        from .errors import InvalidRequestError
+
+        raise InvalidRequestError(f"{self.display_name} does not close positions by id; place an opposite order",
+                                  field="position_id")
+
+    async def modify_position(self, account_id: str, position_id: str, *, stop_loss: Decimal | None = None,
+                              take_profit: Decimal | None = None, clear: Sequence[str] = ()) -> None:
+        """Set the stop-loss and/or take-profit (absolute prices) of an open position;
+        ``clear`` names the ones to remove ("stop_loss", "take_profit"). Only where
+        ``capabilities.protection`` and ``close_position``; elsewhere
+        InvalidRequestError. Raises NotFoundError, OrderRejectedError."""
+        from .errors import InvalidRequestError
+
+        raise InvalidRequestError(f"{self.display_name} does not attach a stop-loss or take-profit to positions",
+                                  field="stop_loss")
+
+    async def modify_protection(self, account_id: str, order_id: str, *, stop_loss: Decimal | None = None,
+                                take_profit: Decimal | None = None, clear: Sequence[str] = ()) -> Order:
+        """Set the stop-loss and/or take-profit (absolute prices) attached to a
+        working order, as :meth:`modify_position`; returns the order's new state. Only
+        where ``capabilities.protection``; elsewhere InvalidRequestError."""
+        from .errors import InvalidRequestError
+
+        raise InvalidRequestError(f"{self.display_name} does not attach a stop-loss or take-profit to orders",
+                                  field="stop_loss")
+
     async def fetch_option_chain(self, underlying: str, expiry: date | None = None) -> OptionChain:
         """Listed expiries and strikes of ``underlying``, with quotes for ``expiry``
         (the nearest expiry when None). Raises InvalidRequestError when the broker does

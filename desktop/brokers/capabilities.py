@@ -27,6 +27,13 @@ class BrokerCapabilities(DomainModel):
     ``trade_refusal``: why orders cannot be sent at all (a read-only account of an
     aggregator, see :meth:`Broker.account_capabilities`), in a trader's words with
     what to do about it; "" when they can.
+    ``close_position``: positions have ids and :meth:`Broker.close_position` closes
+    one, fully or partly (the positions blotter's Close uses it); ``hedging``: several
+    positions of one instrument can be open at once (each its own row);
+    ``protection``: orders may carry a stop-loss and take-profit (OrderRequest
+    ``stop_loss`` / ``take_profit``), changed with :meth:`Broker.modify_protection`
+    on a working order and :meth:`Broker.modify_position` on a position;
+    ``trailing_stop``: a stop-loss may be a trailing offset.
     """
 
     order_types: frozenset[OrderType] = frozenset(OrderType)
@@ -47,6 +54,10 @@ class BrokerCapabilities(DomainModel):
     quotes: bool = True
     exchange_timezone: str | None = None
     trade_refusal: str = ""
+    close_position: bool = False
+    hedging: bool = False
+    protection: bool = False
+    trailing_stop: bool = False
 
     @property
     def bars(self) -> bool:

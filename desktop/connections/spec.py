@@ -169,7 +169,10 @@ class BrokerSpec(BaseModel):
     field that pins a server certificate's SHA-256 (trusting a certificate on
     connect writes it there), "" when the broker has none; ``welcome``: see
     :data:`WelcomeText`; ``combinable``: connections of this broker can be live
-    beside others (False for a broker that allows one session per machine).
+    beside others (False for a broker that allows one session per machine);
+    ``session_secrets``: names of secrets the adapter's session learns and keeps in
+    the keyring through ``Broker.save_secret`` (TradeLocker's refresh token), not
+    shown in the form; the factory receives them with the secret fields when stored.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -186,6 +189,7 @@ class BrokerSpec(BaseModel):
     certificate_field: str = ""
     welcome: WelcomeText | None = Field(default=None, repr=False)
     combinable: bool = True
+    session_secrets: tuple[str, ...] = ()
 
     @field_validator("key")
     @classmethod

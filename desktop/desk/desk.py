@@ -27,11 +27,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from desktop.brokers import Broker, BrokerError
+from desktop.brokers.errors import InvalidRequestError
 from desktop.brokers.transport.http_errors import MaybeSentError, is_maybe_sent
-from desktop.domain import ConsolidatedPosition, Order, OrderPreview, OrderRequest, QuestionHandler, consolidate_positions
+from desktop.domain import (ConsolidatedPosition, Order, OrderPreview, OrderRequest, Position, QuestionHandler,
+                            consolidate_positions)
 
 from . import events as ev
 from .errors import NotConnectedError, OrderUnconfirmedError
@@ -99,7 +102,7 @@ class Desk:
         if self.store is None:
             raise KeyError(f"no saved connection {connection_id!r}")
         conn = self.store.get(connection_id)
-        fields = [f.name for f in conn.spec.secret_fields]
+        fields = [f.name for f in conn.spec.secret_fields] + list(conn.spec.session_secrets)
         found: dict[str, str] = {}
         if fields and self.secrets is not None:
             found, _missing = self.secrets.secrets_for(conn.id, fields)
@@ -300,6 +303,38 @@ class Desk:
             raise OrderUnconfirmedError(conn.checks.check_modification(order, changes, cause)) from exc
         conn.apply_order(updated)
         return updated
+
+    async def close_position(self, position: Position, quantity: Decimal | None = None) -> None:
+        """Close ``position`` (all of it, or ``quantity``) by its id at its own
+        connection, where the broker declares ``close_position`` (hedging brokers:
+        TradeLocker); its account is refreshed right after. Raises NotConnectedError,
+        InvalidRequestError (no position id, or the broker closes none by id),
+        BrokerError."""
+        conn = self.route(position.connection_id)
+        caps = conn.capabilities or conn.broker.capabilities
+        if not position.position_id or not caps.close_position:
+            raise InvalidRequestError(f"{conn.name} closes positions with an opposite order, not by id",
+                                      field="position_id")
+        try:
+            await conn.broker.close_position(position.account_id, position.position_id, quantity)
+        finally:
+            conn.refresher.schedule(position.account_id)
+
+    async def modify_position(self, position: Position, *, stop_loss: Decimal | None = None,
+                              take_profit: Decimal | None = None, clear: Sequence[str] = ()) -> None:
+        """Set or clear ``position``'s stop-loss / take-profit at its own connection
+        (``capabilities.protection``); its account is refreshed right after. Raises
+        NotConnectedError, InvalidRequestError, BrokerError."""
+        conn = self.route(position.connection_id)
+        caps = conn.capabilities or conn.broker.capabilities
+        if not position.position_id or not caps.protection:
+            raise InvalidRequestError(f"{conn.name} does not attach a stop-loss or take-profit to positions",
+                                      field="stop_loss")
+        try:
+            await conn.broker.modify_position(position.account_id, position.position_id, stop_loss=stop_loss,
+                                              take_profit=take_profit, clear=clear)
+        finally:
+            conn.refresher.schedule(position.account_id)
 
     async def preview(self, request: OrderRequest) -> OrderPreview:
         """What-if of ``request`` at its connection. Raises NotConnectedError, BrokerError."""

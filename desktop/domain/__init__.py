@@ -19,7 +19,7 @@ from .allocation import (
 )
 from .analytics import momentum, position_weights, total_unrealized_pnl, vwap
 from .base import BrokerModel, DomainModel, field_errors, utc_now
-from .enums import AssetClass, Interval, OrderSide, OrderStatus, OrderType, TimeInForce
+from .enums import AssetClass, Interval, OrderSide, OrderStatus, OrderType, ProtectionType, QuantityUnit, TimeInForce
 from .connection_state import ConnectionState, ConnectionStatus
 from .consolidation import CONSOLIDATED_ACCOUNT, ConsolidatedPosition, consolidate_positions
 from .fill import Fill
@@ -77,6 +77,8 @@ __all__ = [
     "OrderStatus",
     "OrderType",
     "Position",
+    "ProtectionType",
+    "QuantityUnit",
     "Quote",
     "TimeInForce",
     "describe_order",

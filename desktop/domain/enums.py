@@ -109,10 +109,35 @@ _CLOSED = frozenset(
 
 
 class AssetClass(str, Enum):
-    """What kind of instrument. OPTION is reserved for listed equity options."""
+    """What kind of instrument. OPTION is reserved for listed equity options; FOREX is
+    a currency pair ("EURUSD"), CFD a contract for difference on another asset (a
+    stock or index CFD of a forex/CFD broker such as TradeLocker)."""
 
     EQUITY = "EQUITY"
     OPTION = "OPTION"
+    FOREX = "FOREX"
+    CFD = "CFD"
+
+
+class QuantityUnit(str, Enum):
+    """What an order's ``amount`` counts: SHARES (stocks), CONTRACTS (options), or
+    LOTS (forex/CFD: one lot is the instrument's ``multiplier`` units, its contract
+    size, e.g. 100,000 EUR for EURUSD)."""
+
+    SHARES = "SHARES"
+    CONTRACTS = "CONTRACTS"
+    LOTS = "LOTS"
+
+
+class ProtectionType(str, Enum):
+    """How an attached stop-loss or take-profit price is given (TradeLocker's
+    ``stopLossType`` / ``takeProfitType``, specs/tradelocker/NOTES.md section 5):
+    ABSOLUTE a price; OFFSET a distance from the entry price (in price units);
+    TRAILING_OFFSET (stop-loss only) a distance that follows the market."""
+
+    ABSOLUTE = "ABSOLUTE"
+    OFFSET = "OFFSET"
+    TRAILING_OFFSET = "TRAILING_OFFSET"
 
 
 class Interval(str, Enum):

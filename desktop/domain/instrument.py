@@ -7,7 +7,7 @@ from decimal import Decimal
 from pydantic import Field, field_validator, model_validator
 
 from .base import BrokerModel, field_error
-from .enums import AssetClass
+from .enums import AssetClass, QuantityUnit
 from .options import OptionContract
 
 
@@ -26,6 +26,13 @@ class Instrument(BrokerModel):
     (contract size: 1 for shares, 100 for standard equity options) and ``broker_id``
     (the broker's own contract id, e.g. an IBKR conid). For options ``option`` holds
     the contract and ``symbol`` is its OCC symbol (see :meth:`for_option`).
+
+    Forex/CFD brokers (TradeLocker) add: ``quantity_unit`` (LOTS: an amount counts
+    lots of ``multiplier`` units each, the contract size; None: shares, or contracts
+    for options, see :attr:`unit`), ``min_amount`` (the smallest order, e.g. 0.01
+    lots; None: ``lot_size``) and ``routes``: the broker's route ids by kind, as
+    ``(kind, id)`` pairs (TradeLocker: ("INFO", "…") for market data, ("TRADE", "…")
+    for orders), read with :meth:`route`.
     """
 
     symbol: str = Field(min_length=1, max_length=32)
@@ -38,6 +45,9 @@ class Instrument(BrokerModel):
     multiplier: Decimal = Decimal("1")
     broker_id: str | None = None
     option: OptionContract | None = None
+    quantity_unit: QuantityUnit | None = None
+    min_amount: Decimal | None = None
+    routes: tuple[tuple[str, str], ...] = ()
 
     @model_validator(mode="after")
     def _option_consistent(self) -> "Instrument":
@@ -63,6 +73,29 @@ class Instrument(BrokerModel):
         if not STEP_MIN <= v <= STEP_MAX:
             raise ValueError(f"must be between {STEP_MIN} and {STEP_MAX}")
         return v
+
+    @field_validator("min_amount")
+    @classmethod
+    def _positive_min(cls, v: Decimal | None) -> Decimal | None:
+        if v is not None and not (v.is_finite() and v > 0):
+            raise ValueError("must be greater than 0")
+        return v
+
+    @property
+    def unit(self) -> QuantityUnit:
+        """What an amount of this instrument counts: ``quantity_unit`` when set, else
+        CONTRACTS for options and SHARES for the rest."""
+        if self.quantity_unit is not None:
+            return self.quantity_unit
+        return QuantityUnit.CONTRACTS if self.is_option else QuantityUnit.SHARES
+
+    def route(self, kind: str) -> str | None:
+        """The first route id of ``kind`` ("INFO", "TRADE"), or None."""
+        return next((rid for k, rid in self.routes if k == kind), None)
+
+    def route_ids(self, kind: str) -> list[str]:
+        """Every route id of ``kind``, in the broker's order."""
+        return [rid for k, rid in self.routes if k == kind]
 
     @property
     def key(self) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from .base import BrokerModel, DomainModel, field_error, utc_now
-from .enums import OrderSide, OrderStatus, OrderType, TimeInForce
+from .enums import OrderSide, OrderStatus, OrderType, ProtectionType, TimeInForce
 from .instrument import Instrument
 from .options import OptionAction, PositionEffect
 
@@ -77,6 +77,48 @@ def check_order_fields(
         raise field_error("stop_price", f"stop_price is not allowed for {name} orders")
 
 
+def check_protection(
+    instrument: Instrument,
+    side: OrderSide,
+    entry: Decimal | None,
+    stop_loss: Decimal | None,
+    stop_loss_type: ProtectionType,
+    take_profit: Decimal | None,
+    take_profit_type: ProtectionType,
+) -> None:
+    """Validate an attached stop-loss / take-profit (shared by OrderRequest and Order).
+
+    ``stop_loss`` / ``take_profit``: a price (ABSOLUTE) or a distance from the entry
+    (OFFSET, TRAILING_OFFSET; price units), each greater than 0 and a multiple of the
+    tick size; a take-profit cannot trail. With a known ``entry`` price (limit or stop
+    orders) an absolute stop-loss must be on the losing side of it (below for a buy,
+    above for a sell) and a take-profit on the winning side. Raises a pydantic custom
+    error naming the field, e.g. "stop_loss 120 must be below the entry price 110 of a
+    buy".
+    """
+    if take_profit_type is ProtectionType.TRAILING_OFFSET:
+        raise field_error("take_profit_type", "take_profit_type cannot be a trailing offset (only a stop-loss trails)")
+    buy = side is OrderSide.BUY
+    for name, value, kind, losing in (("stop_loss", stop_loss, stop_loss_type, True),
+                                      ("take_profit", take_profit, take_profit_type, False)):
+        if value is None:
+            continue
+        if not value.is_finite():
+            raise field_error(name, f"{name} must be a number, not {value}")
+        if value <= 0:
+            what = "price" if kind is ProtectionType.ABSOLUTE else "distance"
+            raise field_error(name, f"{name} {what} must be greater than 0")
+        _check_increment(value, instrument.tick_size, name, "tick size")
+        if kind is ProtectionType.ABSOLUTE and entry is not None:
+            below = buy == losing
+            if below and value >= entry:
+                raise field_error(name, f"{name} {value} must be below the entry price {entry} of a "
+                                        f"{'buy' if buy else 'sell'}")
+            if not below and value <= entry:
+                raise field_error(name, f"{name} {value} must be above the entry price {entry} of a "
+                                        f"{'buy' if buy else 'sell'}")
+
+
 class OrderRequest(DomainModel):
     """What the user asks a broker to do: a new order.
 
@@ -86,6 +128,10 @@ class OrderRequest(DomainModel):
     ``amount`` is in shares (contracts for options), prices in the instrument's
     currency. ``client_order_id`` is generated when not given and is the key used to
     reconcile an order whose submission timed out.
+    ``stop_loss`` / ``take_profit``: an attached stop-loss and take-profit (brokers
+    whose capabilities say ``protection``), given as ``stop_loss_type`` /
+    ``take_profit_type`` (:class:`ProtectionType`: a price, or a distance from the
+    entry; a stop-loss may trail); see :func:`check_protection`.
     Raises pydantic.ValidationError naming the field and rule on bad input.
     """
 
@@ -100,10 +146,17 @@ class OrderRequest(DomainModel):
     time_in_force: TimeInForce = TimeInForce.DAY
     client_order_id: str = Field(default_factory=new_client_order_id, min_length=1, max_length=64)
     position_effect: PositionEffect | None = None
+    stop_loss: Decimal | None = None
+    stop_loss_type: ProtectionType = ProtectionType.ABSOLUTE
+    take_profit: Decimal | None = None
+    take_profit_type: ProtectionType = ProtectionType.ABSOLUTE
 
     @model_validator(mode="after")
     def _rules(self) -> "OrderRequest":
         check_order_fields(self.instrument, self.type, self.amount, self.limit_price, self.stop_price)
+        entry = self.limit_price if self.type.needs_limit_price else self.stop_price
+        check_protection(self.instrument, self.side, entry, self.stop_loss, self.stop_loss_type, self.take_profit,
+                         self.take_profit_type)
         if self.position_effect is not None and not self.instrument.is_option:
             raise field_error("position_effect", "position_effect is only for option orders")
         return self
@@ -121,7 +174,13 @@ class OrderRequest(DomainModel):
 
     def describe(self) -> str:
         """The order in words, e.g. "Buy 100 AAPL at limit 512.30, good for the day"."""
-        return describe_order(self.side, self.amount, self.instrument, self.type, self.limit_price, self.stop_price, self.time_in_force)
+        return describe_order(self.side, self.amount, self.instrument, self.type, self.limit_price, self.stop_price,
+                              self.time_in_force) + describe_protection(self)
+
+    @property
+    def has_protection(self) -> bool:
+        """Whether a stop-loss or take-profit is attached."""
+        return self.stop_loss is not None or self.take_profit is not None
 
 
 class Order(BrokerModel):
@@ -138,6 +197,10 @@ class Order(BrokerModel):
     ``account_id``, the group in ``allocation_group`` and the group order's
     ``client_order_id``. ``broker`` is the broker kind, ``connection_id`` the
     connection that reported it.
+
+    ``stop_loss`` / ``take_profit`` (with their types) are the protection attached to
+    the order (see :class:`OrderRequest`); ``position_id`` is the position the order
+    opened or closes at a broker whose positions have ids (hedging), "" otherwise.
     """
 
     broker: str
@@ -160,6 +223,11 @@ class Order(BrokerModel):
     commission: Decimal = Decimal(0)
     position_effect: PositionEffect | None = None
     allocation_group: str = ""
+    stop_loss: Decimal | None = None
+    stop_loss_type: ProtectionType = ProtectionType.ABSOLUTE
+    take_profit: Decimal | None = None
+    take_profit_type: ProtectionType = ProtectionType.ABSOLUTE
+    position_id: str = ""
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)
 
@@ -207,7 +275,23 @@ class Order(BrokerModel):
         return self.status.is_working
 
     def describe(self) -> str:
-        return describe_order(self.side, self.amount, self.instrument, self.type, self.limit_price, self.stop_price, self.time_in_force)
+        return describe_order(self.side, self.amount, self.instrument, self.type, self.limit_price, self.stop_price,
+                              self.time_in_force) + describe_protection(self)
+
+
+_PROTECTION_WORDS = {ProtectionType.ABSOLUTE: "at", ProtectionType.OFFSET: "at an offset of",
+                     ProtectionType.TRAILING_OFFSET: "trailing by"}
+
+
+def describe_protection(item: "OrderRequest | Order") -> str:
+    """", stop-loss at 1.08 and take-profit at 1.10" for an order with protection, ""
+    without."""
+    parts = []
+    if item.stop_loss is not None:
+        parts.append(f"stop-loss {_PROTECTION_WORDS[item.stop_loss_type]} {item.stop_loss:,}")
+    if item.take_profit is not None:
+        parts.append(f"take-profit {_PROTECTION_WORDS[item.take_profit_type]} {item.take_profit:,}")
+    return (", " + " and ".join(parts)) if parts else ""
 
 
 _TIF_WORDS = {
@@ -230,7 +314,8 @@ def describe_order(
     """Plain-English description of an order, for confirmations and logs."""
     verb = "Buy" if side is OrderSide.BUY else "Sell"
     qty = f"{amount:,f}".rstrip("0").rstrip(".") if "." in f"{amount}" else f"{amount:,}"
-    head = f"{verb} {qty} {instrument.symbol}"
+    unit = " lot" + ("" if amount == 1 else "s") + " of" if instrument.unit.value == "LOTS" else ""
+    head = f"{verb} {qty}{unit} {instrument.symbol}"
     if order_type is OrderType.MARKET:
         price = "at market"
     elif order_type is OrderType.LIMIT:
@@ -267,6 +352,10 @@ def order_from_request(
         limit_price=request.limit_price,
         stop_price=request.stop_price,
         position_effect=request.position_effect,
+        stop_loss=request.stop_loss,
+        stop_loss_type=request.stop_loss_type,
+        take_profit=request.take_profit,
+        take_profit_type=request.take_profit_type,
         status=status,
         message=message,
         created_at=ts,

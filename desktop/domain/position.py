@@ -19,6 +19,12 @@ class Position(BrokerModel):
     closed profit so far. Money fields are in the instrument currency. Brokers that
     report their own figures fill them in; :meth:`marked` recomputes them from a price.
     ``broker`` is the broker kind, ``connection_id`` the connection that reported it.
+
+    ``position_id``: the broker's id of this position where positions are objects of
+    their own (hedging brokers such as TradeLocker: two positions of one instrument can
+    coexist, each closed by its id); "" at netting brokers (one position per
+    instrument). ``stop_loss`` / ``take_profit``: the protection attached to it (prices),
+    None when none.
     """
 
     broker: str
@@ -31,11 +37,18 @@ class Position(BrokerModel):
     market_value: Decimal | None = None
     unrealized_pnl: Decimal | None = None
     realized_pnl: Decimal = Decimal(0)
+    position_id: str = ""
+    stop_loss: Decimal | None = None
+    take_profit: Decimal | None = None
     timestamp: datetime = Field(default_factory=utc_now)
 
     @property
     def key(self) -> tuple[str, str, str]:
-        """``(connection_id, account_id, instrument key)``."""
+        """``(connection_id, account_id, instrument key)``; with a ``position_id``
+        ``(connection_id, account_id, "#" + position_id)``, so hedged positions of
+        one instrument are separate rows."""
+        if self.position_id:
+            return (self.connection_id, self.account_id, "#" + self.position_id)
         return (self.connection_id, self.account_id, self.instrument.key)
 
     @property

@@ -214,6 +214,12 @@ class MainWindow(QMainWindow):
         self.watchlist.activated.connect(lambda quote: self.show_symbol(quote.symbol))
         self.watchlist.view.clicked.connect(lambda index: self.show_symbol(self.watchlist.row_for(index).symbol))
         self.positions.activated.connect(self.ticket_link.close_position)
+        from .position_actions import PositionActions  # positions with ids: close by id, SL/TP (issue 14)
+
+        self.position_actions = PositionActions(self.desk, self, say=lambda text: self.status.showMessage(text, 8000),
+                                                name_of=self.labels.name, flush=self.bridge.flush)
+        self.positions.closeByIdRequested.connect(self.position_actions.close)
+        self.positions.protectRequested.connect(self.position_actions.protect)
         self.watchlist.symbolsChanged.connect(self.desk.market.set_watchlist)
         self.watchlist.symbolsChanged.connect(lambda _symbols: self.quotes.sources_changed())  # a held quote at once
         self._wire_shortcuts()
@@ -223,7 +229,8 @@ class MainWindow(QMainWindow):
         say = lambda text: self.status.showMessage(text, 8000)  # noqa: E731
         self.order_shortcuts = OrderShortcuts(
             self.desk, orders=self.orders, positions=self.positions, cancel=self.actions_.cancel,
-            close_position=self.positions.activated.emit,  # what a double-click does (stocks and options)
+            close_position=lambda p: (self.positions.closeByIdRequested if getattr(p, "position_id", "")
+                                      else self.positions.activated).emit(p),  # what a double-click does
             show_ticket=lambda: self.row_menus.focus_submit(),
             name_of=self.labels.name, say=say, parent=self)
         self.trading = TradingActions(self.menuBar(), self.menus.view_menu.menuAction(), ticket=self.ticket,

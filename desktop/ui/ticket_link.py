@@ -91,6 +91,8 @@ class TicketLink:
             return
         option = position.instrument.option
         self.chart.set_symbol(option.underlying if option is not None else position.symbol)  # options: chart the stock
+        if getattr(position, "position_id", ""):  # closed by its id (PositionActions), not by an opposite order
+            return
         if not self.ticket.select_account(position.connection_id, position.account_id):
             self._say(f"{self._name_of(position.connection_id)} · {position.account_id}: "
                       f"{self.ticket.target_problem() or 'cannot be traded now'}")

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QToolButton
 from desktop.domain import Fill, Instrument, Order, OrderSide, OrderStatus, OrderType, Position, Quote
 from desktop.ui.tables import FillsPanel, OrdersPanel, PositionsPanel, WatchlistPanel
 from desktop.ui.tables.columns import ALIGN_LEFT, ALIGN_RIGHT, gain_color, loss_color
-from desktop.ui.tables.definitions import fills_model, orders_model
+from desktop.ui.tables.definitions import HIDDEN_BY_DEFAULT, fills_model, orders_model
 from desktop.ui.tables.formatting import (
     EMPTY,
     fmt_int,
@@ -443,7 +443,7 @@ def test_export_csv_writes_the_visible_rows_in_view_order(qtbot, show, tmp_path)
     with open(path, newline="", encoding="utf-8") as fh:
         table = list(csv.reader(fh))
     header, body = table[0], table[1:]
-    hidden = ("message", "connection", "limit", "stop", "occ")  # hidden by hand, one connection, hidden by default
+    hidden = ("message", "connection", *HIDDEN_BY_DEFAULT["orders"])  # hidden by hand, one connection, by default
     expected_header = [c.header for c in panel.model.columns if c.id not in hidden]
     assert header == expected_header
     col = {h: i for i, h in enumerate(header)}

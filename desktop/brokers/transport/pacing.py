@@ -33,12 +33,17 @@ class PaceRule:
     ``max_calls`` per ``per_seconds`` is a sliding window (at most max_calls starts in
     any per_seconds interval); ``max_concurrent`` caps requests in flight. Either or
     both may be set. Each rule has its own window shared by every path it matches.
+    ``methods``: the HTTP methods the rule is for (upper case; empty: every method),
+    for brokers that limit one path's methods separately (TradeLocker: GET_ORDERS and
+    PLACE_ORDER on ``/trade/accounts/{id}/orders``). A caller that gives no method
+    to :meth:`Pacer.slot` matches every rule, whatever its methods.
     """
 
     pattern: str
     max_calls: int | None = None
     per_seconds: float | None = None
     max_concurrent: int | None = None
+    methods: frozenset[str] = frozenset()
     _regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -47,9 +52,13 @@ class PaceRule:
         if self.max_calls is None and self.max_concurrent is None:
             raise ValueError("a PaceRule needs max_calls/per_seconds or max_concurrent")
         object.__setattr__(self, "_regex", re.compile(self.pattern))
+        object.__setattr__(self, "methods", frozenset(m.upper() for m in self.methods))
 
-    def matches(self, path: str) -> bool:
-        """True when the rule applies to ``path`` (query string ignored)."""
+    def matches(self, path: str, method: str | None = None) -> bool:
+        """True when the rule applies to ``path`` (query string ignored) and, when
+        both are given, to ``method``."""
+        if method is not None and self.methods and method.upper() not in self.methods:
+            return False
         return self._regex.fullmatch(_strip_query(path)) is not None
 
 
@@ -138,8 +147,8 @@ class Pacer:
                 self._global = SlidingWindow(int(rate), 1.0 + self._margin)
             self._global_rate = rate
         if rules is not None:
-            old = {state.rule.pattern: state for state in self._rules}
-            self._rules = [_RuleState(rule, self._margin, old.get(rule.pattern)) for rule in rules]
+            old = {(state.rule.pattern, state.rule.methods): state for state in self._rules}
+            self._rules = [_RuleState(rule, self._margin, old.get((rule.pattern, rule.methods))) for rule in rules]
         self._released.notify()  # callers waiting for a release look at the limits again
 
     @property
@@ -234,21 +243,22 @@ class Pacer:
             await self._sleep(remaining)  # type: ignore[arg-type]
             waited += remaining
 
-    def _rule_for(self, path: str) -> _RuleState | None:
-        bare = _strip_query(path)
+    def _rule_for(self, path: str, method: str | None = None) -> _RuleState | None:
         for state in self._rules:
-            if state.rule._regex.fullmatch(bare):
+            if state.rule.matches(path, method):
                 return state
         return None
 
     @asynccontextmanager
-    async def slot(self, path: str) -> AsyncIterator[None]:
+    async def slot(self, path: str, method: str | None = None) -> AsyncIterator[None]:
         """Wait until a request to ``path`` may start, then hold its place for the body
-        of the ``async with`` (the request's duration). Raises RateLimitedError at once
+        of the ``async with`` (the request's duration). ``method``: the request's HTTP
+        method, for rules limited to some methods (:attr:`PaceRule.methods`; None
+        matches every rule). Raises RateLimitedError at once
         during a global cool-down or a cool-down of ``path``'s endpoint (also when one
         starts while waiting for the slot); never waits for a cool-down to end."""
         self._check_cooling(path)
-        state = self._rule_for(path)
+        state = self._rule_for(path, method)
         semaphore = state.semaphore if state is not None else None
         if semaphore is not None:
             await semaphore.acquire()
@@ -257,7 +267,7 @@ class Pacer:
             while True:
                 self._check_cooling(path)
                 now = self._clock()
-                state = self._rule_for(path)  # again each round: configure() may have replaced the limits
+                state = self._rule_for(path, method)  # again each round: configure() may have replaced the limits
                 windows = [w for w in (self._global, state.window if state is not None else None) if w is not None]
                 waits = [w.wait_time(now) for w in windows]
                 if all(wait == 0 for wait in waits):

@@ -248,7 +248,7 @@ class RestClient:
         await apply_signer(self.sign, request)
         what = f"{request.method} {request.path}"
         started = time.monotonic()
-        async with self.pacer.slot(request.path):
+        async with self.pacer.slot(request.path, request.method):
             try:
                 response, content = await self._send(request)
             except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:

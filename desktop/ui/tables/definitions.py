@@ -46,11 +46,14 @@ from .connection_columns import (
 )
 from .formatting import fmt_int, fmt_money, fmt_pct, fmt_pnl, fmt_price, fmt_qty, fmt_volume
 from .model import KeyedTableModel
+from .protection_columns import (ORDER_IDS, POSITION_IDS, order_protection_columns, position_protection_columns,
+                                 priced)
 
 FILLS_MAX_ROWS = 20_000
 """Fills are append-only; the table keeps at most this many (the oldest are dropped)."""
 
-HIDDEN_BY_DEFAULT = {"positions": ("occ",), "orders": ("limit", "stop", "occ"), "fills": ("occ",)}
+HIDDEN_BY_DEFAULT = {"positions": ("occ", *POSITION_IDS), "orders": ("limit", "stop", "occ", *ORDER_IDS),
+                     "fills": ("occ",)}
 """Column ids a panel starts with hidden (shown through the header's context menu)."""
 
 
@@ -193,12 +196,14 @@ def position_columns(labels: Names = UNLABELLED, span: Callable[[Any], str] = sp
         Column("quantity", "Quantity", lambda p: p.quantity, fmt_qty, numeric=True),
         Column("multiplier", "Mult.", multiplier, fmt_qty, numeric=True,
                header_tip="Contract multiplier: shares per option contract"),
-        Column("avg_price", "Avg price", lambda p: p.average_price, fmt_price, numeric=True),
-        Column("last", "Last", lambda p: p.last_price, fmt_price, numeric=True),
+        Column("avg_price", "Avg price", lambda p: p.average_price, fmt_price, numeric=True,
+               render=priced(lambda p: p.average_price)),
+        Column("last", "Last", lambda p: p.last_price, fmt_price, numeric=True, render=priced(lambda p: p.last_price)),
         Column("market_value", "Market value", lambda p: p.market_value, fmt_money, numeric=True),
         Column("unrealized_pnl", "Unrealized P&L", lambda p: p.unrealized_pnl, fmt_pnl, numeric=True, color=sign_color),
         Column("realized_pnl", "Realized P&L", lambda p: p.realized_pnl, fmt_pnl, numeric=True, color=sign_color),
         occ_column(),
+        *position_protection_columns(),
     ]
 
 
@@ -236,8 +241,8 @@ def _order_side(o: Order) -> Any:
 def _price_terms(o: Order) -> str:
     """The Limit/Stop cell: the limit, the stop, or "limit / stop" of a stop-limit order."""
     if o.limit_price is not None and o.stop_price is not None:
-        return f"{fmt_price(o.limit_price)} / {fmt_price(o.stop_price)}"
-    return fmt_price(o.limit_price if o.limit_price is not None else o.stop_price)
+        return f"{priced(lambda r: r.limit_price)(o)} / {priced(lambda r: r.stop_price)(o)}"
+    return priced(lambda r: r.limit_price if r.limit_price is not None else r.stop_price)(o)
 
 
 def _price_terms_tip(o: Order) -> str | None:
@@ -275,7 +280,8 @@ def order_columns(labels: Names = UNLABELLED) -> list[Column]:
                tooltip=_price_terms_tip, header_tip="Limit price, stop price, or limit / stop of a stop-limit order"),
         order_status_column(labels, status_color),
         Column("filled", "Filled", lambda o: o.filled, fmt_qty, numeric=True),
-        Column("avg_price", "Avg", lambda o: o.average, fmt_price, numeric=True, header_tip="Average fill price"),
+        Column("avg_price", "Avg", lambda o: o.average, fmt_price, numeric=True, header_tip="Average fill price",
+               render=priced(lambda o: o.average)),
         Column("message", "Message", lambda o: o.message, tooltip=lambda o: o.message or None),
         Column("remaining", "Remaining", lambda o: o.remaining, fmt_qty, numeric=True),
         Column("tif", "TIF", lambda o: o.time_in_force, header_tip="Time in force"),
@@ -283,6 +289,7 @@ def order_columns(labels: Names = UNLABELLED) -> list[Column]:
         Column("stop", "Stop", lambda o: o.stop_price, fmt_price, numeric=True),
         occ_column(),
         Column("order_id", "Order ID", lambda o: o.order_id),
+        *order_protection_columns(),
     ]
 
 
@@ -310,7 +317,7 @@ def fill_columns(labels: Names = UNLABELLED) -> list[Column]:
         symbol_column(),
         Column("side", "Side", lambda f: f.side, color=side_color),
         Column("quantity", "Qty", lambda f: f.amount, fmt_qty, numeric=True, header_tip="Quantity filled"),
-        Column("price", "Price", lambda f: f.price, fmt_price, numeric=True),
+        Column("price", "Price", lambda f: f.price, fmt_price, numeric=True, render=priced(lambda f: f.price)),
         Column("commission", "Commission", lambda f: f.commission, fmt_money, numeric=True),
         Column("value", "Value", lambda f: f.cost, fmt_money, numeric=True, header_tip="Quantity × price × multiplier"),
         occ_column(),

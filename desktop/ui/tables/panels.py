@@ -35,6 +35,7 @@ from .definitions import (
 from .header_state import Legacy
 from .panel import TablePanel
 from .positions_panel import PositionsPanel, chart_symbol
+from .protection_columns import ORDER_AFTER, ORDER_IDS, reveal_when_used
 from .proxy import OrdersProxy, TableProxy
 from .watchlist_panel import WatchlistPanel
 
@@ -118,6 +119,7 @@ class OrdersPanel(TablePanel):
             legacy_columns=[Legacy(ORDER_COLUMNS_BEFORE_ISSUE_11, frozenset({"occ"}))],
             parent=parent,
         )
+        reveal_when_used(self, ORDER_IDS, after=ORDER_AFTER)  # SL / TP beside the prices, once an order has them
         self.proxy: OrdersProxy
         self.working_button = self._toggle("Working", "ordersWorkingButton", "Show only working orders")
         self.all_button = self._toggle("All", "ordersAllButton", "Show all orders")

@@ -11,6 +11,11 @@ A row's menu: "Close position (double-click)" (what a double-click does: emits
 ``activated`` and ``closeRequested`` with the position; the window fills the ticket
 with the opposite side and the whole quantity), "Buy more" / "Sell more"
 (``addRequested``) and "Chart" (``chartRequested(symbol)``, an option's underlying).
+A position with its own id (hedging brokers: TradeLocker) is closed by that id:
+its Close and double-click emit ``closeByIdRequested`` instead of ``closeRequested``
+(the window asks how much to close), and "Stop-loss / take-profit…" emits
+``protectRequested``; its SL, TP and Position ID columns show once such a row
+arrives (:mod:`.protection_columns`).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from .connection_labels import ALL_CONNECTIONS, ConnectionLabels
 from .definitions import HIDDEN_BY_DEFAULT, positions_model
 from .formatting import fmt_qty
 from .panel import TablePanel
+from .protection_columns import POSITION_AFTER, POSITION_IDS, reveal_when_used
 from .proxy import TableProxy
 
 
@@ -56,6 +62,8 @@ class PositionsPanel(TablePanel):
     """
 
     closeRequested = Signal(object)
+    closeByIdRequested = Signal(object)
+    protectRequested = Signal(object)
     addRequested = Signal(object)
     chartRequested = Signal(str)
 
@@ -90,6 +98,8 @@ class PositionsPanel(TablePanel):
         self.consolidated_button.hide()
         self.add_tool(self.consolidated_button)
         self.model.flushed.connect(self._refresh_consolidated)
+        reveal_when_used(self, POSITION_IDS[:2], after=POSITION_AFTER)  # SL, TP beside the prices
+        reveal_when_used(self, POSITION_IDS[2:])  # Position ID at the end
 
     @property
     def consolidated(self) -> bool:
@@ -172,8 +182,16 @@ class PositionsPanel(TablePanel):
         if target is not None and target.quantity:
             side = "sell" if target.quantity > 0 else "buy"
             close_text = f"Close position: {side} {fmt_qty(abs(target.quantity))} {name} (double-click)"
+        by_id = target is not None and bool(getattr(target, "position_id", ""))
+        if by_id:
+            close_text = f"Close position {target.position_id}… (double-click)"
         close = menu.addAction(close_text, lambda: self.double_click(target))
         close.setObjectName("closePositionAction")
+        if by_id:
+            protect = menu.addAction("Stop-loss / take-profit…", lambda: self.protectRequested.emit(target))
+            protect.setObjectName("protectPositionAction")
+            protect.setEnabled(not why)
+            protect.setToolTip(why)
         long = target is None or target.quantity >= 0
         more = menu.addAction(f"{'Buy' if long else 'Sell'} more {name}".rstrip(), lambda: self.addRequested.emit(target))
         more.setObjectName("addToPositionAction")
@@ -188,4 +206,7 @@ class PositionsPanel(TablePanel):
 
     def on_row_double_clicked(self, row: Any) -> None:
         if not self._why_not_tradeable(row) and row.quantity:
-            self.closeRequested.emit(row)
+            if getattr(row, "position_id", ""):
+                self.closeByIdRequested.emit(row)
+            else:
+                self.closeRequested.emit(row)

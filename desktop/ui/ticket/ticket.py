@@ -16,6 +16,7 @@ from .form import TicketForm
 from .keys import EnterSubmits
 from .outcomes import TicketOutcomes
 from .prefill import PrefillMixin
+from .protection import attach_protection, check as check_protection
 from .quote_line import QuoteLine
 from .routing import TicketRouting
 from .values import ACTION_LABELS, TicketInputs, build_request, fmt_money, fmt_price, fmt_qty, is_occ, parse_decimal, premium
@@ -102,6 +103,7 @@ class OrderTicket(TicketOutcomes, AdvisorTicketAPI, ConfirmFlow, QuoteLine, Tick
         self._asked: tuple[str, str] | None = None
         self._instrument: Instrument | None = None
         self.extras = TicketExtras(self)
+        self.protection = attach_protection(self)  # stop-loss / take-profit and lots (issue 14)
         self._connect()
         self._init_routing()
         self.submit_keys = EnterSubmits(self, self._enter, picking=self._picking)
@@ -275,6 +277,7 @@ class OrderTicket(TicketOutcomes, AdvisorTicketAPI, ConfirmFlow, QuoteLine, Tick
                 self._errors.setdefault(key, problem)
                 self._request = None
         self._request = self.extras.check(self._request, self._errors)
+        self._request = check_protection(self, self._request, self._errors)
         quiet = {k for k in _QUIET_WHEN_BLANK if k not in self._touched and not self.boxes[k].field.text().strip()}
         self.show_field_errors({k: m for k, m in self._errors.items() if k != "quote"}, quiet)
         self._update_submit()

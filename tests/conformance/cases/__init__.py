@@ -8,9 +8,11 @@ from .base import BrokerCase, Malformed, Session, Transport, Watcher, answer_yes
 from .ibkr import IbkrCase
 from .paper import PaperAdvisorCase, PaperCase
 from .snaptrade import SnapTradeCase
+from .tradelocker import TradeLockerCase
 
-CASES: list[BrokerCase] = [PaperCase(), PaperAdvisorCase(), IbkrCase(), SnapTradeCase()]
+CASES: list[BrokerCase] = [PaperCase(), PaperAdvisorCase(), IbkrCase(), SnapTradeCase(), TradeLockerCase()]
 """Every adapter case the suite runs, in this order (a new adapter: append its case)."""
 
-__all__ = ["CASES", "BrokerCase", "IbkrCase", "Malformed", "PaperAdvisorCase", "PaperCase", "Session", "SnapTradeCase", "Transport",
+__all__ = ["CASES", "BrokerCase", "IbkrCase", "Malformed", "PaperAdvisorCase", "PaperCase", "Session", "SnapTradeCase",
+           "TradeLockerCase", "Transport",
            "Watcher", "answer_yes", "cents", "describe", "order_seen"]

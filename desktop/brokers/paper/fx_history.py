@@ -1,0 +1,111 @@
+"""Daily currency-pair bars from the European Central Bank's euro reference rates
+(``resources/ecb-eurofxref.csv.gz``: eurofxref-hist, 1999 to the file's last day;
+see resources/NOTICE), for the paper market's forex pairs (issue 14).
+
+The ECB publishes one fix a day per currency against the euro (about 14:15 CET).
+Pairs: EURUSD, EURGBP from the rates themselves; GBPUSD = USD/GBP, USDJPY = JPY/USD,
+USDCHF = CHF/USD, AUDUSD = USD/AUD (crosses computed from the euro rates). Each
+day's bar is built honestly from consecutive fixes: open = the previous day's fix,
+close = the day's fix, high / low = their max / min (the ECB gives no intraday
+range); the first day has open = close. Prices are rounded half-even to the pair's
+conventional decimals (JPY pairs 3, others 5); volume is 0 (the ECB publishes
+none). A day on which a rate is missing ("N/A") is skipped for the pairs that need it.
+
+Pure and Qt-free; nothing is read at import. Not yet replayed by the paper market's
+intraday engine (whose price grid is the cent): see the module's tests.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import logging
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from pathlib import Path
+
+from desktop.brokers.errors import UnavailableError
+from desktop.domain import Bar, Interval
+
+from .history import day_start_utc
+
+log = logging.getLogger(__name__)
+
+DATA_FILE = "ecb-eurofxref.csv.gz"
+SOURCE = "ECB reference rates, intraday synthetic"
+"""How the UI labels the pairs' source."""
+PAIRS: dict[str, tuple[str, str | None]] = {
+    "EURUSD": ("USD", None), "EURGBP": ("GBP", None), "GBPUSD": ("USD", "GBP"), "USDJPY": ("JPY", "USD"),
+    "USDCHF": ("CHF", "USD"), "AUDUSD": ("USD", "AUD"),
+}
+"""pair -> (numerator, denominator) euro rates: the pair's price is num / den (den
+None: the euro rate itself)."""
+
+
+def decimals(pair: str) -> int:
+    """Conventional price decimals: 3 for JPY pairs, 5 for the others."""
+    return 3 if pair.endswith("JPY") else 5
+
+
+def pip(pair: str) -> Decimal:
+    """One pip: 0.01 for JPY pairs, 0.0001 for the others."""
+    return Decimal("0.01") if pair.endswith("JPY") else Decimal("0.0001")
+
+
+@dataclass(frozen=True)
+class Fix:
+    """One day's fix of a pair."""
+
+    day: date
+    price: Decimal
+
+
+def _rate(text: str | None) -> Decimal | None:
+    try:
+        value = Decimal((text or "").strip())
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() and value > 0 else None
+
+
+def load_fixes(path: Path | None = None) -> dict[str, list[Fix]]:
+    """Every pair's daily fixes, oldest first. Raises UnavailableError when the file
+    cannot be read; an unreadable day is logged once and skipped."""
+    if path is None:
+        from desktop.paths import resources_dir
+
+        path = resources_dir() / DATA_FILE
+    out: dict[str, list[Fix]] = {pair: [] for pair in PAIRS}
+    try:
+        with gzip.open(path, "rt", encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                try:
+                    day = date.fromisoformat((row.get("Date") or "").strip())
+                except ValueError:
+                    log.warning("%s: a row without a date skipped", path.name)
+                    continue
+                for pair, (num, den) in PAIRS.items():
+                    top, bottom = _rate(row.get(num)), _rate(row.get(den)) if den else Decimal(1)
+                    if top is None or bottom is None:
+                        continue
+                    quantum = Decimal(1).scaleb(-decimals(pair))
+                    out[pair].append(Fix(day, (top / bottom).quantize(quantum, rounding=ROUND_HALF_EVEN)))
+    except (OSError, EOFError, csv.Error, UnicodeDecodeError) as exc:
+        raise UnavailableError(f"Cannot read the ECB reference rates {path}: {exc}") from exc
+    for fixes in out.values():
+        fixes.sort(key=lambda f: f.day)
+    return out
+
+
+def daily_bars(pair: str, fixes: list[Fix]) -> list[Bar]:
+    """``pair``'s daily Bars from consecutive ``fixes`` (see the module docstring)."""
+    bars = []
+    previous: Decimal | None = None
+    for fix in fixes:
+        opened = previous if previous is not None else fix.price
+        bars.append(Bar(symbol=pair, interval=Interval.D1, start=day_start_utc(fix.day), open=opened,
+                        high=max(opened, fix.price), low=min(opened, fix.price), close=fix.price,
+                        volume=Decimal(0), synthetic=False))
+        previous = fix.price
+    return bars

@@ -1,0 +1,224 @@
+"""Closing a position by its id and changing its stop-loss / take-profit (issue 14),
+for brokers whose positions have ids (``capabilities.close_position``: TradeLocker).
+
+The positions table's Close (and double-click) on such a row opens
+:class:`ClosePositionDialog` (the quantity to close, all of it by default, in the
+position's unit: lots); "Stop-loss / take-profit…" opens :class:`ProtectionDialog`.
+Each runs as a task through the desk (``Desk.close_position`` /
+``Desk.modify_position``), never raising into Qt: the outcome is said in the status
+bar, a refusal also in a message box naming the broker's reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from decimal import Decimal
+
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QMessageBox, QVBoxLayout,
+                               QWidget)
+
+from desktop.brokers import BrokerError
+from desktop.desk.tasks import spawn
+from desktop.domain import Position
+
+from .tables.formatting import fmt_price, fmt_qty
+from .ticket.values import parse_decimal
+
+log = logging.getLogger(__name__)
+
+
+def unit_word(position: Position, amount: Decimal) -> str:
+    """"lots" / "lot" for lot instruments, else "shares"/"contracts"."""
+    unit = position.instrument.unit.value.lower()
+    return unit[:-1] if amount == 1 else unit
+
+
+class ClosePositionDialog(QDialog):
+    """Asks how much of ``position`` to close (objectName "closePositionDialog";
+    field "closeQuantityEdit", error "closeQuantityError"). :meth:`quantity` is None
+    for all of it."""
+
+    def __init__(self, position: Position, connection: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("closePositionDialog")
+        self.position = position
+        size = abs(position.quantity)
+        side = "long" if position.quantity > 0 else "short"
+        self.setWindowTitle(f"Close position {position.position_id}")
+        intro = QLabel(f"{connection} · {position.account_id}: {side} {fmt_qty(size)} {unit_word(position, size)} "
+                       f"of {position.symbol} at {fmt_price(position.average_price)}", self)
+        self.quantity_edit = QLineEdit(fmt_qty(size), self, objectName="closeQuantityEdit")
+        self.error = QLabel("", self, objectName="closeQuantityError")
+        self.error.setStyleSheet("color: #c0392b")
+        form = QFormLayout()
+        form.addRow(f"Close ({position.instrument.unit.value.lower()})", self.quantity_edit)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
+        self.close_button = self.buttons.addButton("Close position", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.close_button.setObjectName("closePositionButton")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.quantity_edit.textChanged.connect(self._check)
+        self._check()
+
+    def quantity(self) -> Decimal | None:
+        """What to close: None for all of it, else the typed quantity."""
+        value = parse_decimal(self.quantity_edit.text(), "quantity")
+        return None if value is None or value == abs(self.position.quantity) else value
+
+    def _check(self) -> None:
+        size = abs(self.position.quantity)
+        try:
+            value = parse_decimal(self.quantity_edit.text(), "quantity")
+            problem = ("quantity is required: enter how much to close" if value is None else
+                       "quantity must be greater than 0" if value <= 0 else
+                       f"quantity must be at most the position's {fmt_qty(size)}" if value > size else
+                       f"quantity must be a multiple of {fmt_qty(self.position.instrument.lot_size)}"
+                       if value % self.position.instrument.lot_size else "")
+        except ValueError as exc:
+            problem = str(exc)
+        self.error.setText(problem)
+        self.close_button.setEnabled(not problem)
+
+
+class ProtectionDialog(QDialog):
+    """New stop-loss / take-profit prices of ``position`` (objectName
+    "protectionDialog"; fields "positionStopLossEdit", "positionTakeProfitEdit"; blank
+    removes one that is set). :meth:`changes` gives the desk's keyword arguments."""
+
+    def __init__(self, position: Position, connection: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("protectionDialog")
+        self.position = position
+        self.setWindowTitle(f"Stop-loss / take-profit of position {position.position_id}")
+        self.sl_edit = QLineEdit(fmt_price(position.stop_loss) if position.stop_loss is not None else "", self,
+                                 objectName="positionStopLossEdit")
+        self.tp_edit = QLineEdit(fmt_price(position.take_profit) if position.take_profit is not None else "", self,
+                                 objectName="positionTakeProfitEdit")
+        self.error = QLabel("", self, objectName="protectionError")
+        self.error.setStyleSheet("color: #c0392b")
+        form = QFormLayout()
+        form.addRow("Stop-loss", self.sl_edit)
+        form.addRow("Take-profit", self.tp_edit)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
+        self.apply_button = self.buttons.addButton("Apply", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.apply_button.setObjectName("applyProtectionButton")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"{connection} · {position.account_id}: {position.symbol}, "
+                                f"{fmt_qty(position.quantity)} at {fmt_price(position.average_price)}", self))
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        for edit in (self.sl_edit, self.tp_edit):
+            edit.textChanged.connect(self._check)
+        self._check()
+
+    def changes(self) -> dict:
+        """``stop_loss`` / ``take_profit`` (Decimal) and ``clear`` (the ones emptied)."""
+        out: dict = {"clear": []}
+        for name, edit, current in (("stop_loss", self.sl_edit, self.position.stop_loss),
+                                    ("take_profit", self.tp_edit, self.position.take_profit)):
+            value = parse_decimal(edit.text(), name)
+            if value is None and current is not None:
+                out["clear"].append(name)
+            elif value is not None and value != current:
+                out[name] = value
+        return out
+
+    def _check(self) -> None:
+        problem = ""
+        long = self.position.quantity > 0
+        tick = self.position.instrument.tick_size
+        for name, edit in (("stop_loss", self.sl_edit), ("take_profit", self.tp_edit)):
+            try:
+                value = parse_decimal(edit.text(), name)
+            except ValueError as exc:
+                problem = str(exc)
+                break
+            if value is not None and (value <= 0 or value % tick):
+                problem = f"{name} must be a positive price on the tick size {fmt_qty(tick)}"
+                break
+        if not problem:
+            changes = self.changes()
+            sl, tp = changes.get("stop_loss"), changes.get("take_profit")
+            if sl is not None and tp is not None and ((long and sl >= tp) or (not long and sl <= tp)):
+                problem = f"stop_loss must be {'below' if long else 'above'} take_profit for a {'long' if long else 'short'}"
+            elif len(changes) == 1 and not changes["clear"]:
+                problem = "nothing to change"
+        self.error.setText(problem)
+        self.apply_button.setEnabled(not problem)
+
+
+class PositionActions:
+    """Runs Close-by-id and SL/TP changes of positions through ``desk``. ``window``
+    parents the dialogs; ``say(text)`` shows a status message; ``name_of(cid)`` names
+    a connection; ``flush()`` applies staged table changes at once (optional)."""
+
+    def __init__(self, desk, window: QWidget, *, say: Callable[[str], None], name_of: Callable[[str], str],
+                 flush: Callable[[], None] | None = None) -> None:
+        self.desk, self.window = desk, window
+        self._say, self._name_of, self._flush = say, name_of, flush
+        self.dialog: QDialog | None = None
+
+    def close(self, position: Position) -> ClosePositionDialog:
+        """Ask how much of ``position`` to close, then close it."""
+        dialog = ClosePositionDialog(position, self._name_of(position.connection_id), self.window)
+        dialog.accepted.connect(lambda: spawn(self._close(position, dialog.quantity()),
+                                              name=f"close-position:{position.position_id}"))
+        return self._open(dialog)
+
+    def protect(self, position: Position) -> ProtectionDialog:
+        """Ask for ``position``'s new stop-loss / take-profit, then set them."""
+        dialog = ProtectionDialog(position, self._name_of(position.connection_id), self.window)
+        dialog.accepted.connect(lambda: spawn(self._protect(position, dialog.changes()),
+                                              name=f"protect-position:{position.position_id}"))
+        return self._open(dialog)
+
+    def _open(self, dialog):
+        dialog.finished.connect(dialog.deleteLater)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    async def _close(self, position: Position, quantity: Decimal | None) -> None:
+        name = self._name_of(position.connection_id)
+        what = f"{fmt_qty(quantity)} of position {position.position_id}" if quantity else \
+            f"position {position.position_id}"
+        try:
+            await self.desk.close_position(position, quantity)
+        except BrokerError as exc:
+            self._refused("Close failed", f"{name}: {what} ({position.symbol}) could not be closed: {exc.message}")
+            return
+        self._done(f"{name}: closed {what} ({position.symbol})")
+
+    async def _protect(self, position: Position, changes: dict) -> None:
+        name = self._name_of(position.connection_id)
+        try:
+            await self.desk.modify_position(position, **changes)
+        except BrokerError as exc:
+            self._refused("Change failed", f"{name}: position {position.position_id} ({position.symbol}): "
+                                           f"{exc.message}")
+            return
+        parts = [f"stop-loss {fmt_price(changes['stop_loss'])}" if "stop_loss" in changes else "",
+                 f"take-profit {fmt_price(changes['take_profit'])}" if "take_profit" in changes else "",
+                 *(f"{c.replace('_', '-')} removed" for c in changes.get("clear", ()))]
+        self._done(f"{name}: position {position.position_id} {', '.join(p for p in parts if p)}")
+
+    def _done(self, text: str) -> None:
+        if self._flush is not None:
+            self._flush()
+        self._say(text)
+
+    def _refused(self, title: str, text: str) -> None:
+        log.info("%s", text)
+        self._say(text)
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self.window)
+        box.setObjectName("positionActionWarning")
+        box.open()
