@@ -9,7 +9,7 @@ import ipaddress
 import pytest
 
 from desktop.brokers.capabilities import BrokerCapabilities
-from desktop.domain import Interval, OrderType, TimeInForce
+from desktop.domain import Interval, OrderType
 
 
 def test_capabilities_are_read_after_connect(run, case):
@@ -19,7 +19,7 @@ def test_capabilities_are_read_after_connect(run, case):
     caps, again = run(scenario)
     assert isinstance(caps, BrokerCapabilities), type(caps)
     assert caps == again
-    assert OrderType.LIMIT in caps.order_types and TimeInForce.DAY in caps.time_in_force  # what the suite places
+    assert OrderType.LIMIT in caps.order_types and case.time_in_force in caps.time_in_force  # what the suite places
     assert all(isinstance(i, Interval) for i in caps.intervals)
     assert caps.poll_interval > 0
     assert caps.allocation_groups is case.advisor

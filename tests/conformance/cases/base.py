@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from desktop.brokers.base import Broker
-from desktop.domain import Instrument, Order, OrderQuestion, OrderRequest, OrderSide, OrderStatus, OrderType
+from desktop.domain import Instrument, Order, OrderQuestion, OrderRequest, OrderSide, OrderStatus, OrderType, TimeInForce
 
 T = TypeVar("T")
 
@@ -190,7 +190,9 @@ class Session:
     # -- orders -------------------------------------------------------------------
     def request(self, limit_price: Decimal, *, amount: int | Decimal = 10, side: OrderSide = OrderSide.BUY,
                 **fields: Any) -> OrderRequest:
-        """A DAY limit order of :attr:`symbol` for this connection and account."""
+        """A limit order of :attr:`symbol` for this connection and account, good for the
+        case's :attr:`BrokerCase.time_in_force` (DAY unless the broker has none)."""
+        fields.setdefault("time_in_force", self.case.time_in_force)
         return OrderRequest(connection_id=self.connection_id, account_id=self.account_id,
                             instrument=Instrument.equity(self.symbol), side=side, type=OrderType.LIMIT,
                             amount=Decimal(amount), limit_price=cents(limit_price), **fields)
@@ -288,6 +290,8 @@ class BrokerCase(abc.ABC):
     connection_id = "conn-x"
     account_id: str = ""
     symbol = "AAPL"
+    time_in_force = TimeInForce.DAY
+    """What the suite's limit orders are good for (a broker without DAY orders names its own)."""
     advisor = False
     network = False
     step = 0.1

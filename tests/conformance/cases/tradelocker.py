@@ -11,19 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from desktop.brokers.base import Broker
-from desktop.domain import OrderRequest, OrderSide, TimeInForce
+from desktop.domain import TimeInForce
 
 from .base import BrokerCase, Malformed, Session, Transport
-
-
-class TradeLockerSession(Session):
-    """A session whose limit orders are GTC: TradeLocker takes limit and stop orders
-    good till cancelled only (NOTES.md section 5, the place-order rules)."""
-
-    def request(self, limit_price: Decimal, *, amount: int | Decimal = 10, side: OrderSide = OrderSide.BUY,
-                **fields: Any) -> OrderRequest:
-        fields.setdefault("time_in_force", TimeInForce.GTC)
-        return super().request(limit_price, amount=amount, side=side, **fields)
 
 
 class TradeLockerCase(BrokerCase):
@@ -35,11 +25,7 @@ class TradeLockerCase(BrokerCase):
     network = True
     step = 0.1
     malformed = {"orders-row": "_bad_order_row", "positions-row": "_bad_position_row"}
-    known_failures = {
-        "test_capabilities_are_read_after_connect":
-            "TradeLocker has no DAY orders: limit and stop orders are GTC only (NOTES.md section 5), so the "
-            "adapter declares GTC/IOC; this case places the suite's limit orders GTC",
-    }
+    time_in_force = TimeInForce.GTC  # limit and stop orders are GTC only (NOTES.md section 5)
 
     @asynccontextmanager
     async def fake(self, workdir: Path) -> AsyncIterator[Any]:
@@ -52,7 +38,7 @@ class TradeLockerCase(BrokerCase):
     @asynccontextmanager
     async def session(self, workdir: Path) -> AsyncIterator[Session]:
         async with self.fake(workdir) as fake:
-            session = TradeLockerSession(self, workdir, fake)
+            session = Session(self, workdir, fake)
             await session.connect()
             try:
                 yield session
