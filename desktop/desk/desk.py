@@ -336,6 +336,21 @@ class Desk:
         finally:
             conn.refresher.schedule(position.account_id)
 
+    async def modify_protection(self, order: Order, *, stop_loss: Decimal | None = None,
+                                take_profit: Decimal | None = None, clear: Sequence[str] = ()) -> Order:
+        """Set or clear the stop-loss / take-profit attached to the working ``order`` at
+        its own connection (``capabilities.protection``); returns and applies its new
+        state. Raises NotConnectedError, InvalidRequestError, BrokerError."""
+        conn = self.route(order.connection_id)
+        caps = conn.capabilities or conn.broker.capabilities
+        if not caps.protection:
+            raise InvalidRequestError(f"{conn.name} does not attach a stop-loss or take-profit to orders",
+                                      field="stop_loss")
+        updated = await conn.broker.modify_protection(order.account_id, order.order_id, stop_loss=stop_loss,
+                                                      take_profit=take_profit, clear=clear)
+        conn.apply_order(updated)
+        return updated
+
     async def preview(self, request: OrderRequest) -> OrderPreview:
         """What-if of ``request`` at its connection. Raises NotConnectedError, BrokerError."""
         return await self.route(request.connection_id).broker.preview_order(request)

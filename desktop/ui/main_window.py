@@ -220,9 +220,17 @@ class MainWindow(QMainWindow):
                                                 name_of=self.labels.name, flush=self.bridge.flush)
         self.positions.closeByIdRequested.connect(self.position_actions.close)
         self.positions.protectRequested.connect(self.position_actions.protect)
+        self.orders.offers_protection = self._offers_protection
+        self.orders.protectRequested.connect(self.position_actions.protect_order)
         self.watchlist.symbolsChanged.connect(self.desk.market.set_watchlist)
         self.watchlist.symbolsChanged.connect(lambda _symbols: self.quotes.sources_changed())  # a held quote at once
         self._wire_shortcuts()
+
+    def _offers_protection(self, connection_id: str) -> bool:
+        """Whether ``connection_id``'s orders carry a stop-loss / take-profit."""
+        conn = self.desk.connections.get(connection_id)
+        caps = (conn.capabilities or conn.broker.capabilities) if conn is not None else None
+        return bool(caps is not None and caps.protection)
 
     def _wire_shortcuts(self) -> None:
         """The Order and Chart menus' window-wide shortcuts (desktop.ui.shortcuts)."""

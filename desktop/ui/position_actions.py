@@ -3,9 +3,10 @@ for brokers whose positions have ids (``capabilities.close_position``: TradeLock
 
 The positions table's Close (and double-click) on such a row opens
 :class:`ClosePositionDialog` (the quantity to close, all of it by default, in the
-position's unit: lots); "Stop-loss / take-profit…" opens :class:`ProtectionDialog`.
+position's unit: lots); "Stop-loss / take-profit…" opens :class:`ProtectionDialog`, as the orders table's
+does for a working order (``capabilities.protection``).
 Each runs as a task through the desk (``Desk.close_position`` /
-``Desk.modify_position``), never raising into Qt: the outcome is said in the status
+``Desk.modify_position`` / ``Desk.modify_protection``), never raising into Qt: the outcome is said in the status
 bar, a refusal also in a message box naming the broker's reason.
 """
 
@@ -20,7 +21,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, Q
 
 from desktop.brokers import BrokerError
 from desktop.desk.tasks import spawn
-from desktop.domain import Position
+from desktop.domain import Order, OrderSide, Position
 
 from .tables.formatting import fmt_price, fmt_qty
 from .ticket.values import parse_decimal
@@ -87,19 +88,25 @@ class ClosePositionDialog(QDialog):
 
 
 class ProtectionDialog(QDialog):
-    """New stop-loss / take-profit prices of ``position`` (objectName
-    "protectionDialog"; fields "positionStopLossEdit", "positionTakeProfitEdit"; blank
-    removes one that is set). :meth:`changes` gives the desk's keyword arguments."""
+    """New stop-loss / take-profit prices of ``target``, a position with an id or a
+    working order (objectName "protectionDialog"; fields "positionStopLossEdit",
+    "positionTakeProfitEdit"; blank removes one that is set). :meth:`changes` gives the
+    desk's keyword arguments (``Desk.modify_position`` / ``Desk.modify_protection``)."""
 
-    def __init__(self, position: Position, connection: str, parent: QWidget | None = None) -> None:
+    def __init__(self, target: Position | Order, connection: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("protectionDialog")
-        self.position = position
-        self.setWindowTitle(f"Stop-loss / take-profit of position {position.position_id}")
-        self.sl_edit = QLineEdit(fmt_price(position.stop_loss) if position.stop_loss is not None else "", self,
-                                 objectName="positionStopLossEdit")
-        self.tp_edit = QLineEdit(fmt_price(position.take_profit) if position.take_profit is not None else "", self,
-                                 objectName="positionTakeProfitEdit")
+        self.target = target
+        self.position = target  # the name older callers use
+        order = isinstance(target, Order)
+        self.long = target.side is OrderSide.BUY if order else target.quantity > 0
+        self.what = "buy order" if order and self.long else "sell order" if order else \
+            "long position" if self.long else "short position"
+        ident = target.order_id if order else target.position_id
+        self.setWindowTitle(f"Stop-loss / take-profit of {'order' if order else 'position'} {ident}")
+        # exact figures (a table's rounding would read as a change)
+        self.sl_edit = QLineEdit(_exact(target.stop_loss), self, objectName="positionStopLossEdit")
+        self.tp_edit = QLineEdit(_exact(target.take_profit), self, objectName="positionTakeProfitEdit")
         self.error = QLabel("", self, objectName="protectionError")
         self.error.setStyleSheet("color: #c0392b")
         form = QFormLayout()
@@ -110,9 +117,15 @@ class ProtectionDialog(QDialog):
         self.apply_button.setObjectName("applyProtectionButton")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
+        if order:
+            price = target.limit_price or target.stop_price
+            intro = (f"{connection} · {target.account_id}: {target.side.value.lower()} {fmt_qty(target.amount)} "
+                     f"{target.symbol}" + (f" at {fmt_price(price)}" if price is not None else " at market"))
+        else:
+            intro = (f"{connection} · {target.account_id}: {target.symbol}, {fmt_qty(target.quantity)} at "
+                     f"{fmt_price(target.average_price)}")
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"{connection} · {position.account_id}: {position.symbol}, "
-                                f"{fmt_qty(position.quantity)} at {fmt_price(position.average_price)}", self))
+        layout.addWidget(QLabel(intro, self))
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
@@ -123,8 +136,8 @@ class ProtectionDialog(QDialog):
     def changes(self) -> dict:
         """``stop_loss`` / ``take_profit`` (Decimal) and ``clear`` (the ones emptied)."""
         out: dict = {"clear": []}
-        for name, edit, current in (("stop_loss", self.sl_edit, self.position.stop_loss),
-                                    ("take_profit", self.tp_edit, self.position.take_profit)):
+        for name, edit, current in (("stop_loss", self.sl_edit, self.target.stop_loss),
+                                    ("take_profit", self.tp_edit, self.target.take_profit)):
             value = parse_decimal(edit.text(), name)
             if value is None and current is not None:
                 out["clear"].append(name)
@@ -134,24 +147,28 @@ class ProtectionDialog(QDialog):
 
     def _check(self) -> None:
         problem = ""
-        long = self.position.quantity > 0
-        tick = self.position.instrument.tick_size
-        for name, edit in (("stop_loss", self.sl_edit), ("take_profit", self.tp_edit)):
+        tick = self.target.instrument.tick_size
+        for name, label, edit in (("stop_loss", "Stop-loss", self.sl_edit), ("take_profit", "Take-profit", self.tp_edit)):
             try:
                 value = parse_decimal(edit.text(), name)
-            except ValueError as exc:
-                problem = str(exc)
+            except ValueError:
+                problem = f"{label} must be a number"
                 break
             if value is not None and (value <= 0 or value % tick):
-                problem = f"{name} must be a positive price on the tick size {fmt_qty(tick)}"
+                problem = f"{label} must be a price above 0 in steps of {fmt_qty(tick)} (the tick size)"
                 break
         if not problem:
             changes = self.changes()
-            sl, tp = changes.get("stop_loss"), changes.get("take_profit")
-            if sl is not None and tp is not None and ((long and sl >= tp) or (not long and sl <= tp)):
-                problem = f"stop_loss must be {'below' if long else 'above'} take_profit for a {'long' if long else 'short'}"
+            sl = changes.get("stop_loss", self.target.stop_loss)
+            tp = changes.get("take_profit", self.target.take_profit)
+            if "stop_loss" in changes["clear"]:
+                sl = None
+            if "take_profit" in changes["clear"]:
+                tp = None
+            if sl is not None and tp is not None and ((self.long and sl >= tp) or (not self.long and sl <= tp)):
+                problem = f"The stop-loss must be {'below' if self.long else 'above'} the take-profit of a {self.what}"
             elif len(changes) == 1 and not changes["clear"]:
-                problem = "nothing to change"
+                problem = "Nothing to change yet"
         self.error.setText(problem)
         self.apply_button.setEnabled(not problem)
 
@@ -181,6 +198,14 @@ class PositionActions:
                                               name=f"protect-position:{position.position_id}"))
         return self._open(dialog)
 
+    def protect_order(self, order: Order) -> ProtectionDialog:
+        """Ask for the new stop-loss / take-profit attached to the working ``order``,
+        then set them (``Desk.modify_protection``)."""
+        dialog = ProtectionDialog(order, self._name_of(order.connection_id), self.window)
+        dialog.accepted.connect(lambda: spawn(self._protect_order(order, dialog.changes()),
+                                              name=f"protect-order:{order.order_id}"))
+        return self._open(dialog)
+
     def _open(self, dialog):
         dialog.finished.connect(dialog.deleteLater)
         self.dialog = dialog
@@ -206,10 +231,16 @@ class PositionActions:
             self._refused("Change failed", f"{name}: position {position.position_id} ({position.symbol}): "
                                            f"{exc.message}")
             return
-        parts = [f"stop-loss {fmt_price(changes['stop_loss'])}" if "stop_loss" in changes else "",
-                 f"take-profit {fmt_price(changes['take_profit'])}" if "take_profit" in changes else "",
-                 *(f"{c.replace('_', '-')} removed" for c in changes.get("clear", ()))]
-        self._done(f"{name}: position {position.position_id} {', '.join(p for p in parts if p)}")
+        self._done(f"{name}: position {position.position_id} {_changes_text(changes)}")
+
+    async def _protect_order(self, order: Order, changes: dict) -> None:
+        name = self._name_of(order.connection_id)
+        try:
+            await self.desk.modify_protection(order, **changes)
+        except BrokerError as exc:
+            self._refused("Change failed", f"{name}: order {order.order_id} ({order.symbol}): {exc.message}")
+            return
+        self._done(f"{name}: order {order.order_id} {_changes_text(changes)}")
 
     def _done(self, text: str) -> None:
         if self._flush is not None:
@@ -222,3 +253,16 @@ class PositionActions:
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self.window)
         box.setObjectName("positionActionWarning")
         box.open()
+
+
+def _exact(price: Decimal | None) -> str:
+    """A price exactly as held, as a trader types it ("" when none)."""
+    return "" if price is None else f"{price:f}"
+
+
+def _changes_text(changes: dict) -> str:
+    """"stop-loss 1.0712, take-profit removed" for a :meth:`ProtectionDialog.changes`."""
+    parts = [f"stop-loss {fmt_price(changes['stop_loss'])}" if "stop_loss" in changes else "",
+             f"take-profit {fmt_price(changes['take_profit'])}" if "take_profit" in changes else "",
+             *(f"{c.replace('_', '-')} removed" for c in changes.get("clear", ()))]
+    return ", ".join(p for p in parts if p)

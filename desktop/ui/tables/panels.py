@@ -13,7 +13,7 @@ A row's menu names what a double-click on it does ("Modify order… (double-clic
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -95,7 +95,9 @@ class OrdersPanel(TablePanel):
     cancellable order; ``modifyRequested(Order)`` from the menu or a double-click on
     a working order; ``cancelAllRequested(symbol, orders)`` from "Cancel all … orders"
     with every cancellable working order of that symbol the connection filter covers
-    (the window asks before cancelling them). The order is the row's own (its
+    (the window asks before cancelling them); ``protectRequested(Order)`` from
+    "Stop-loss / take-profit…" on a working order of a connection that attaches them
+    (``offers_protection(connection_id)``, given by the window). The order is the row's own (its
     ``connection_id`` says where it lives); orders of a stale (disconnected)
     connection cannot be cancelled or modified until it is back. Rejected, cancelled
     and expired orders are greyed (their Status red or grey). The panel never talks
@@ -104,6 +106,7 @@ class OrdersPanel(TablePanel):
 
     cancelRequested = Signal(object)
     modifyRequested = Signal(object)
+    protectRequested = Signal(object)
     cancelAllRequested = Signal(str, list)
 
     def __init__(self, labels: ConnectionLabels | None = None, parent: QWidget | None = None) -> None:
@@ -120,6 +123,7 @@ class OrdersPanel(TablePanel):
             parent=parent,
         )
         reveal_when_used(self, ORDER_IDS, after=ORDER_AFTER)  # SL / TP beside the prices, once an order has them
+        self.offers_protection: Callable[[str], bool] | None = None
         self.proxy: OrdersProxy
         self.working_button = self._toggle("Working", "ordersWorkingButton", "Show only working orders")
         self.all_button = self._toggle("All", "ordersAllButton", "Show all orders")
@@ -193,6 +197,10 @@ class OrdersPanel(TablePanel):
         modify = menu.addAction("Modify order… (double-click)", lambda: self._request_modify(target))
         modify.setObjectName("modifyOrderAction")
         modify.setEnabled(target is not None and self._can_modify(target))
+        if target is not None and self.offers_protection is not None and self.offers_protection(target.connection_id):
+            protect = menu.addAction("Stop-loss / take-profit…", lambda: self.protectRequested.emit(target))
+            protect.setObjectName("protectOrderAction")
+            protect.setEnabled(self._can_cancel(target))  # a working order of a live connection
         self._add_cancel_symbol(menu, rows)
 
     def _add_cancel_symbol(self, menu: QMenu, rows: list[Any]) -> None:
