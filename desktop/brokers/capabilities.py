@@ -24,6 +24,8 @@ class BrokerCapabilities(DomainModel):
     not); ``intervals`` empty: no bars at all (the chart says so).
     ``exchange_timezone``: the IANA zone the broker's times are shown in (its
     exchange's; None = the machine's own zone).
+    ``adjusted_prices``: daily bars can be adjusted for splits and dividends, chosen
+    with :meth:`Broker.set_adjusted_prices` (intraday bars and quotes never are).
     """
 
     order_types: frozenset[OrderType] = frozenset(OrderType)
@@ -43,6 +45,7 @@ class BrokerCapabilities(DomainModel):
     paper: bool = Field(default=False, description="simulated money, no real orders")
     quotes: bool = True
     exchange_timezone: str | None = None
+    adjusted_prices: bool = False
 
     @property
     def bars(self) -> bool:

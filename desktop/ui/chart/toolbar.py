@@ -79,6 +79,21 @@ class SymbolBox(QComboBox):
         p.end()
 
 
+PRICE_BASIS_TEXT = {
+    "adjusted": "Adjusted for splits and dividends",
+    "unadjusted": "Unadjusted prices",
+    "intraday": "Unadjusted prices (intraday bars are not adjusted)",
+}
+"""The price-basis label for each basis a chart source may draw."""
+PRICE_BASIS_TIP = {
+    "adjusted": ("Daily bars are scaled by Adj Close / Close, in the prices of the replay's current date: "
+                 "the latest bar matches the live price, older bars show no false drops at splits. "
+                 "Volume is not adjusted. Quotes, orders and fills always use the prices as traded."),
+    "unadjusted": "Daily bars at the prices as traded: splits show as sudden drops.",
+    "intraday": "Intraday bars are always at the prices as traded; only daily bars can be adjusted.",
+}
+
+
 AUTOMATIC_SOURCE = "Automatic"
 """The source menu's first entry: the app picks the connection (the ticket's, else the
 first live one serving bars)."""
@@ -97,6 +112,7 @@ class ChartToolbar(QWidget):
     symbolChanged = Signal(str)
     intervalChanged = Signal(str)  # an Interval value: "1m", "5m", "15m", "1h", "1d"
     sourceRequested = Signal(object)
+    adjustedToggled = Signal(bool)  # the user clicked "Adjusted" (see _build_price_basis)
 
     def __init__(self, theme: ChartTheme = DARK, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -144,8 +160,45 @@ class ChartToolbar(QWidget):
         self.notice_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.notice_label.setAlignment(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight)
         lay.addWidget(self.notice_label, 1)
+        self._build_price_basis(lay)
         self._build_source_button(lay)
         self.apply_theme(theme)
+
+    def _build_price_basis(self, lay: QHBoxLayout) -> None:
+        """The checkable "Adjusted" button (``adjusted_button``, "chartAdjustedButton";
+        hidden unless the source offers adjusted prices) and the label saying which
+        prices are drawn (``basis_label``, "chartPriceBasisLabel")."""
+        self.basis_label = ElidedLabel(self, objectName="chartPriceBasisLabel")
+        self.basis_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.basis_label.hide()
+        lay.addWidget(self.basis_label)
+        self.adjusted_button = QToolButton(self, objectName="chartAdjustedButton")
+        self.adjusted_button.setText("Adjusted")
+        self.adjusted_button.setCheckable(True)
+        self.adjusted_button.setAutoRaise(True)
+        self.adjusted_button.setToolTip("Daily prices adjusted for splits and dividends (click for prices as traded)")
+        self.adjusted_button.hide()
+        self.adjusted_button.clicked.connect(self.adjustedToggled)
+        lay.addWidget(self.adjusted_button)
+
+    def set_adjusted_control(self, available: bool, checked: bool, enabled: bool = True) -> None:
+        """Show the "Adjusted" button when the source offers adjusted prices, checked
+        or not (silently); ``enabled`` False for intervals that are never adjusted."""
+        btn = self.adjusted_button
+        btn.blockSignals(True)
+        btn.setChecked(checked)
+        btn.blockSignals(False)
+        btn.setEnabled(enabled)
+        btn.setVisible(available)
+
+    def set_price_basis(self, basis: str | None) -> None:
+        """Say which prices are drawn: a PRICE_BASIS_TEXT key, or None to hide the label."""
+        text = PRICE_BASIS_TEXT.get(basis or "", "")
+        self.basis_label.short = "Adjusted" if basis == "adjusted" else "Unadjusted" if text else ""
+        self.basis_label.setText(text)
+        if text:
+            self.basis_label.setToolTip(f"{text}\n{PRICE_BASIS_TIP[basis]}")
+        self.basis_label.setVisible(bool(text))
 
     def _build_source_button(self, lay: QHBoxLayout) -> None:
         self.source_button = QToolButton(self, objectName="chartSourceButton")
@@ -181,6 +234,7 @@ class ChartToolbar(QWidget):
             QToolButton::menu-indicator {{ image: none; width: 0px; }}
             ElidedLabel {{ color: {t.notice}; font-style: italic; }}
             ElidedLabel#chartSourceLabel {{ color: {t.text_dim}; font-style: normal; }}
+            ElidedLabel#chartPriceBasisLabel {{ color: {t.text_dim}; font-style: normal; }}
             """
         )
 

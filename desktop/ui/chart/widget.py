@@ -12,6 +12,8 @@ Usage::
     chart.set_source_label("IBKR")              # toolbar: "AAPL · 5m · IBKR"
     chart.set_sources([("c1", "IBKR"), ("c2", "Paper")], None)  # the "Source ▾" menu
     chart.sourceRequested.connect(...)          # user picked a connection id (None: automatic)
+    chart.set_adjusted_control(True, True)      # offer "Adjusted" (checked); adjustedToggled(bool)
+    chart.set_price_basis("adjusted")           # "Adjusted for splits and dividends"
 
 Live updates are cheap (O(1) on the data, repaint throttled to ~30 Hz).
 
@@ -72,6 +74,7 @@ class ChartWidget(QWidget):
     symbolChanged = Signal(str)
     intervalChanged = Signal(str)
     sourceRequested = Signal(object)
+    adjustedToggled = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None, theme: ChartTheme | str | None = None) -> None:
         super().__init__(parent)
@@ -93,6 +96,7 @@ class ChartWidget(QWidget):
         self.toolbar.symbolChanged.connect(self.symbolChanged)
         self.toolbar.intervalChanged.connect(self.intervalChanged)
         self.toolbar.sourceRequested.connect(self.sourceRequested)
+        self.toolbar.adjustedToggled.connect(self.adjustedToggled)
         self.readout = Readout(self, theme)
         self.view = ChartView(self._series, theme, self)
         self.view.hoverChanged.connect(lambda _i: self._refresh_readout())
@@ -187,6 +191,22 @@ class ChartWidget(QWidget):
         parts = [p for p in (self.symbol(), _label(self.interval()), self._source) if p]
         self.toolbar.set_source_text(" · ".join(parts), self._source_tip, short=self._source,
                                      keep=self._source.split(" (")[0])
+
+    def set_adjusted_control(self, available: bool, checked: bool, enabled: bool = True) -> None:
+        """Offer the toolbar's "Adjusted" button (``available``: the source can adjust
+        daily prices) in state ``checked``; ``enabled`` False while an interval that is
+        never adjusted is shown. A click emits ``adjustedToggled(bool)``."""
+        self.toolbar.set_adjusted_control(available, checked, enabled)
+
+    def set_price_basis(self, basis: str | None) -> None:
+        """Say which prices are drawn: "adjusted", "unadjusted", "intraday" (never
+        adjusted), or None (the source offers no choice: nothing is said)."""
+        self.toolbar.set_price_basis(basis)
+
+    def price_basis_text(self) -> str:
+        """The price-basis label as shown ("" when hidden)."""
+        label = self.toolbar.basis_label
+        return label.text() if not label.isHidden() else ""
 
     def set_symbol(self, symbol: str) -> None:
         """Select ``symbol`` (as if the user had typed it): emits ``symbolChanged`` if

@@ -30,6 +30,19 @@ def source_label(conn: LiveConnection) -> str:
     return f"{conn.name} (synthetic intraday)" if caps.replay else conn.name
 
 
+def price_basis(conn: LiveConnection | None, interval: Interval | None, adjusted: bool) -> str | None:
+    """Which prices ``conn`` draws at ``interval``: "adjusted" / "unadjusted" daily
+    bars, "intraday" (never adjusted), or None when it offers no choice."""
+    if conn is None or interval is None:
+        return None
+    caps = conn.capabilities or conn.broker.capabilities
+    if not caps.adjusted_prices:
+        return None
+    if interval.is_intraday:
+        return "intraday"
+    return "adjusted" if adjusted else "unadjusted"
+
+
 def no_bars_reason(desk: Desk) -> str:
     """Why the chart is empty when no live connection serves bars."""
     live = desk.live()
@@ -48,6 +61,8 @@ class ChartFeed(QObject):
     (only the newest update per bar start is kept), ``failed(str)``,
     ``sourceChanged(LiveConnection | None)`` when the connection drawn changes.
     Switching selection or source cancels the previous stream; late results are dropped.
+    ``adjusted``: daily bars adjusted for splits and dividends from sources that offer
+    it (see :meth:`set_adjusted`); ``basis`` says which prices the last history has.
     """
 
     historyLoaded = Signal(str, str, list)
@@ -65,6 +80,8 @@ class ChartFeed(QObject):
         self._generation = 0
         self._task: asyncio.Task | None = None
         self._pending: dict = {}
+        self.adjusted = True
+        self.basis: str | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(flush_ms)
         self._timer.timeout.connect(self.flush)
@@ -96,6 +113,14 @@ class ChartFeed(QObject):
             return
         if force or self.pick_source(self.symbol) is not self.source or (
                 self.source is not None and not self.source.is_live):
+            self.select(self.symbol, self.interval, force=True)
+
+    def set_adjusted(self, adjusted: bool) -> None:
+        """Adjusted (True) or as-traded (False) daily bars; reloads when it changed."""
+        if adjusted == self.adjusted:
+            return
+        self.adjusted = adjusted
+        if self.symbol is not None and self.interval is not None:
             self.select(self.symbol, self.interval, force=True)
 
     # -- selection -----------------------------------------------------------------------
@@ -131,9 +156,13 @@ class ChartFeed(QObject):
 
     async def _run(self, source: LiveConnection, symbol: str, interval: Interval, generation: int) -> None:
         broker = source.broker
+        basis = price_basis(source, interval, self.adjusted)
+        if basis in ("adjusted", "unadjusted"):
+            broker.set_adjusted_prices(basis == "adjusted")
         bars = await broker.fetch_bars(symbol, interval)
         if generation != self._generation:
             return
+        self.basis = basis
         self.historyLoaded.emit(symbol, interval.value, bars)
         async for bar in broker.watch_bars(symbol, interval):
             if generation != self._generation:
