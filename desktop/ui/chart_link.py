@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QObject, QSettings
 
 from desktop.desk import LiveConnection
+from desktop.domain import Interval
 
 from .chart import ChartWidget
 from .services.chart_feed import ChartFeed, source_label
@@ -51,6 +52,7 @@ class ChartLink(QObject):
         chart.intervalChanged.connect(self.selection_changed)
         chart.sourceRequested.connect(feed.choose_source)
         feed.historyLoaded.connect(self._history_loaded)
+        feed.historyReloaded.connect(self._history_rescaled)
         feed.barsUpdated.connect(self._bars_updated)
         feed.sourceChanged.connect(self._source_drawn)
         feed.failed.connect(self._failed)
@@ -77,6 +79,16 @@ class ChartLink(QObject):
         if keep is not None and keep[:3] == (symbol, interval, len(bars)):
             self.chart.set_visible_range(*keep[3])
         self._show_basis()
+
+    def _history_rescaled(self, symbol: str, interval: str, bars: list) -> None:
+        """The same selection's history in the new replay day's prices: keep the view
+        (following the live bar if it did)."""
+        if self.chart.shown() != (symbol, Interval(interval)):
+            return
+        following, view = self.chart.following, self.chart.visible_range()
+        self.chart.set_bars(symbol, interval, bars)
+        if not following:
+            self.chart.set_visible_range(*view)
 
     def _show_basis(self) -> None:
         basis = self.feed.basis

@@ -121,3 +121,39 @@ def test_a_source_without_adjusted_prices_shows_no_button(qtbot):
     chart.set_adjusted_control(False, False)
     chart.set_price_basis(None)
     assert not chart.toolbar.adjusted_button.isVisible() and chart.price_basis_text() == ""
+
+
+def test_a_split_during_the_replay_rescales_the_drawn_history(qtbot, qloop, tmp_path):
+    """Replay from 2005-02-25 15:55 into the 2:1 split of 2005-02-28: the adjusted
+    history drawn in the 25th's prices is redrawn in the 28th's, with no false halving."""
+    from desktop.brokers.paper.history import History
+    from desktop.brokers.paper.market import MarketSimulator
+    from desktop.brokers.paper.replay import ReplayClock
+    from desktop.paths import resources_dir
+    from desktop.ui.settings import app_settings
+
+    history = History.open(resources_dir() / "stocks.csv.gz")
+    clock = ReplayClock(history.calendar(), start=datetime(2005, 2, 25).date())
+    clock.seek(datetime(2005, 2, 25).date(), 385)
+    app_settings().setValue("chart/interval", "1d")
+    broker = PaperBroker(tmp_path / "paper.sqlite3", autostart=False, market=MarketSimulator(history, clock))
+    w = MainWindow(brokers=[broker])
+    w.show()
+    qtbot.waitExposed(w)
+    chart = w.chart
+    try:
+        run(qtbot, qloop, w.start(), timeout=15_000)
+        qtbot.waitUntil(lambda: chart.shown() == ("AAPL", Interval.D1) and chart.bar_count > 1000, timeout=10_000)
+        qtbot.waitUntil(lambda: chart.price_basis_text() == "Adjusted for splits and dividends")
+        assert chart.last_bar().start.date().isoformat() == "2005-02-25"
+        chart.set_visible_range(1200, 1250)
+        broker.advance_minutes(10)  # the close of the 25th, then 09:30-09:35 on the 28th
+        qtbot.waitUntil(lambda: chart.last_bar().start.date().isoformat() == "2005-02-28")
+        qtbot.waitUntil(lambda: 0.98 < split_day_change(chart) < 1.02)  # redrawn in post-split prices
+        assert float(chart.series.close[-2]) == 44.495  # the 25th's 88.99 ÷ 2
+        assert chart.visible_range() == pytest.approx((1200, 1250))  # the user's view stays
+    finally:
+        app_settings().remove("chart/interval")
+        run(qtbot, qloop, w.shutdown(), timeout=15_000)
+        w.close()
+        w.deleteLater()

@@ -85,6 +85,9 @@ PRICE_BASIS_TEXT = {
     "intraday": "Unadjusted prices (intraday bars are not adjusted)",
 }
 """The price-basis label for each basis a chart source may draw."""
+PRICE_BASIS_SHORT = {"adjusted": "Adjusted prices", "unadjusted": "Unadjusted prices",
+                     "intraday": "Unadjusted (intraday)"}
+"""What the label shows instead when the toolbar is too narrow for PRICE_BASIS_TEXT."""
 PRICE_BASIS_TIP = {
     "adjusted": ("Daily bars are scaled by Adj Close / Close, in the prices of the replay's current date: "
                  "the latest bar matches the live price, older bars show no false drops at splits. "
@@ -194,7 +197,7 @@ class ChartToolbar(QWidget):
     def set_price_basis(self, basis: str | None) -> None:
         """Say which prices are drawn: a PRICE_BASIS_TEXT key, or None to hide the label."""
         text = PRICE_BASIS_TEXT.get(basis or "", "")
-        self.basis_label.short = "Adjusted" if basis == "adjusted" else "Unadjusted" if text else ""
+        self.basis_label.short = PRICE_BASIS_SHORT.get(basis or "", "")  # next to the "Adjusted" button
         self.basis_label.setText(text)
         if text:
             self.basis_label.setToolTip(f"{text}\n{PRICE_BASIS_TIP[basis]}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from decimal import Decimal
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -21,6 +22,9 @@ from desktop.desk.tasks import spawn
 from desktop.domain import Bar, Interval
 
 log = logging.getLogger(__name__)
+
+RESCALE_TOLERANCE = Decimal("0.00005")
+"""Closes closer than this are the same bar (adjusted prices have 4 decimals)."""
 
 
 def source_label(conn: LiveConnection) -> str:
@@ -63,9 +67,13 @@ class ChartFeed(QObject):
     Switching selection or source cancels the previous stream; late results are dropped.
     ``adjusted``: daily bars adjusted for splits and dividends from sources that offer
     it (see :meth:`set_adjusted`); ``basis`` says which prices the last history has.
+    Adjusted bars are in the prices of the replay's day: when a new day brings a split
+    or dividend, ``historyReloaded(symbol, interval value, list[Bar])`` replaces the
+    history (the same selection, rescaled).
     """
 
     historyLoaded = Signal(str, str, list)
+    historyReloaded = Signal(str, str, list)
     barsUpdated = Signal(list)
     failed = Signal(str)
     sourceChanged = Signal(object)
@@ -164,10 +172,32 @@ class ChartFeed(QObject):
             return
         self.basis = basis
         self.historyLoaded.emit(symbol, interval.value, bars)
+        newest = bars[-1] if bars else None  # the latest version of the newest bar
         async for bar in broker.watch_bars(symbol, interval):
             if generation != self._generation:
                 return
+            if basis == "adjusted" and newest is not None and bar.start > newest.start:
+                fresh = await self._rescaled(broker, symbol, interval, newest)
+                if generation != self._generation:
+                    return
+                if fresh is not None:
+                    self._pending.clear()
+                    self.historyReloaded.emit(symbol, interval.value, fresh)
+            if newest is None or bar.start >= newest.start:
+                newest = bar
             self._pending[bar.start] = bar
+
+    @staticmethod
+    async def _rescaled(broker, symbol: str, interval: Interval, previous: Bar) -> list[Bar] | None:
+        """A new replay day began while adjusted daily bars are drawn: the whole
+        history again when the day brings a split or dividend (``previous``, the last
+        bar drawn, adjusted to the new day is no longer the same), else None."""
+        recent = await broker.fetch_bars(symbol, interval, limit=2)
+        before = next((b for b in recent if b.start == previous.start), None)
+        if before is None or abs(before.close - previous.close) < RESCALE_TOLERANCE:
+            return None
+        log.info("chart: %s adjusted history rescaled for a split or dividend on the replay's new day", symbol)
+        return await broker.fetch_bars(symbol, interval)
 
     def flush(self) -> None:
         """Emit pending live bars (oldest first) as one batch."""
