@@ -50,6 +50,7 @@ def test_adjusted_daily_bars_by_default_and_as_traded_after_a_click(qtbot, windo
     qtbot.waitUntil(lambda: chart.shown() == ("AAPL", Interval.D1) and chart.bar_count > 2000)
     qtbot.waitUntil(lambda: chart.price_basis_text() == "Adjusted for splits and dividends")
     assert button.isVisible() and button.isEnabled() and button.isChecked() and label.isVisible()
+    assert button.text() == "Adjusted"
     assert 0.98 < split_day_change(chart) < 1.02  # no false crash at the 2005 split
     adjusted_last = chart.last_bar().close
     first_adjusted = float(chart.series.close[0])
@@ -58,7 +59,7 @@ def test_adjusted_daily_bars_by_default_and_as_traded_after_a_click(qtbot, windo
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: chart.price_basis_text() == "Unadjusted prices")
     qtbot.waitUntil(lambda: split_day_change(chart) < 0.55)  # reloaded as traded: the split is a halving
-    assert not button.isChecked() and label.isVisible()
+    assert not button.isChecked() and label.isVisible() and button.text() == "Unadjusted"
     # AAPL's first close in the file, 130.31; adjusted to March 2012: ÷ 4 for the 2000 and 2005 splits
     assert float(chart.series.close[0]) == 130.31 and first_adjusted == 32.5775
     assert chart.last_bar().close == adjusted_last  # the replay's day is the same either way
@@ -68,7 +69,8 @@ def test_adjusted_daily_bars_by_default_and_as_traded_after_a_click(qtbot, windo
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: chart.price_basis_text() == "Adjusted for splits and dividends")
     qtbot.waitUntil(lambda: 0.98 < split_day_change(chart) < 1.02)
-    assert button.isChecked() and window.settings.value("chart/adjusted") in (True, "true")
+    assert button.isChecked() and button.text() == "Adjusted"
+    assert window.settings.value("chart/adjusted") in (True, "true")
 
 
 def test_intraday_bars_say_they_are_not_adjusted(qtbot, window):
@@ -76,7 +78,10 @@ def test_intraday_bars_say_they_are_not_adjusted(qtbot, window):
     qtbot.mouseClick(chart.toolbar.interval_buttons[Interval.M5], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: chart.shown() == ("AAPL", Interval.M5))
     qtbot.waitUntil(lambda: chart.price_basis_text() == "Unadjusted prices (intraday bars are not adjusted)")
-    assert button.isVisible() and not button.isEnabled()
+    assert button.isVisible() and not button.isEnabled() and button.text() == "Unadjusted"
+    qtbot.mouseClick(chart.toolbar.interval_buttons[Interval.D1], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: chart.price_basis_text() == "Adjusted for splits and dividends")
+    assert button.isEnabled() and button.text() == "Adjusted"
 
 
 def test_the_choice_is_remembered_for_the_next_window(qtbot, qloop, tmp_path):
@@ -95,6 +100,7 @@ def test_the_choice_is_remembered_for_the_next_window(qtbot, qloop, tmp_path):
         qtbot.waitUntil(lambda: w.chart.shown() == ("AAPL", Interval.D1) and w.chart.bar_count > 2000, timeout=10_000)
         qtbot.waitUntil(lambda: w.chart.price_basis_text() == "Unadjusted prices")
         assert not w.chart.toolbar.adjusted_button.isChecked() and split_day_change(w.chart) < 0.55
+        assert w.chart.toolbar.adjusted_button.text() == "Unadjusted"
     finally:
         w.settings.remove("chart/adjusted")
         run(qtbot, qloop, w.shutdown(), timeout=15_000)
@@ -118,6 +124,7 @@ def test_a_source_without_adjusted_prices_shows_no_button(qtbot):
     with qtbot.waitSignal(chart.adjustedToggled) as sig:
         qtbot.mouseClick(chart.toolbar.adjusted_button, Qt.MouseButton.LeftButton)
     assert sig.args == [False]
+    assert chart.toolbar.adjusted_button.text() == "Unadjusted"
     chart.set_adjusted_control(False, False)
     chart.set_price_basis(None)
     assert not chart.toolbar.adjusted_button.isVisible() and chart.price_basis_text() == ""
@@ -157,3 +164,23 @@ def test_a_split_during_the_replay_rescales_the_drawn_history(qtbot, qloop, tmp_
         run(qtbot, qloop, w.shutdown(), timeout=15_000)
         w.close()
         w.deleteLater()
+
+
+def test_the_label_is_drawn_whole_or_not_at_all_and_never_widens_the_toolbar(qtbot):
+    from desktop.ui.chart import ChartWidget
+
+    chart = ChartWidget()
+    qtbot.addWidget(chart)
+    chart.set_source_label("Paper (synthetic intraday)")
+    chart.resize(1400, 400)
+    chart.show()
+    qtbot.waitExposed(chart)
+    bare = chart.toolbar.minimumSizeHint().width()
+    chart.set_adjusted_control(True, True)
+    chart.set_price_basis("adjusted")
+    button = chart.toolbar.adjusted_button
+    assert chart.toolbar.minimumSizeHint().width() <= bare + button.sizeHint().width() + 10
+    qtbot.waitUntil(lambda: chart.toolbar.basis_label.fits())  # wide: the whole sentence
+    chart.resize(560, 400)
+    qtbot.waitUntil(lambda: not chart.toolbar.basis_label.fits())  # narrow: the button alone says it
+    assert button.isVisible() and button.text() == "Adjusted" and button.width() >= button.sizeHint().width()

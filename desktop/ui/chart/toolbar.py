@@ -61,6 +61,22 @@ class ElidedLabel(QLabel):
         p.end()
 
 
+class WholeLabel(QLabel):
+    """A one-line label drawn whole or not at all (never widens the toolbar): where
+    it is used, a neighbour says the same in fewer words."""
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(0, super().minimumSizeHint().height())
+
+    def fits(self) -> bool:
+        """Whether the whole text is drawn at the current width."""
+        return self.fontMetrics().horizontalAdvance(self.text()) <= self.contentsRect().width()
+
+    def paintEvent(self, ev) -> None:  # noqa: N802
+        if self.fits():
+            super().paintEvent(ev)
+
+
 class SymbolBox(QComboBox):
     """The editable symbol combo; draws its own drop-down arrow in ``arrow_color`` (the
     style sheet's flat drop-down has none)."""
@@ -85,9 +101,6 @@ PRICE_BASIS_TEXT = {
     "intraday": "Unadjusted prices (intraday bars are not adjusted)",
 }
 """The price-basis label for each basis a chart source may draw."""
-PRICE_BASIS_SHORT = {"adjusted": "Adjusted prices", "unadjusted": "Unadjusted prices",
-                     "intraday": "Unadjusted (intraday)"}
-"""What the label shows instead when the toolbar is too narrow for PRICE_BASIS_TEXT."""
 PRICE_BASIS_TIP = {
     "adjusted": ("Daily bars are scaled by Adj Close / Close, in the prices of the replay's current date: "
                  "the latest bar matches the live price, older bars show no false drops at splits. "
@@ -168,36 +181,46 @@ class ChartToolbar(QWidget):
         self.apply_theme(theme)
 
     def _build_price_basis(self, lay: QHBoxLayout) -> None:
-        """The checkable "Adjusted" button (``adjusted_button``, "chartAdjustedButton";
-        hidden unless the source offers adjusted prices) and the label saying which
-        prices are drawn (``basis_label``, "chartPriceBasisLabel")."""
-        self.basis_label = ElidedLabel(self, objectName="chartPriceBasisLabel")
-        self.basis_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        """The label saying which prices are drawn (``basis_label``,
+        "chartPriceBasisLabel"; shown whole or, when the toolbar is narrow, not at all)
+        and the checkable button (``adjusted_button``, "chartAdjustedButton"; hidden
+        unless the source offers adjusted prices) whose text is the state drawn:
+        "Adjusted" (checked) or "Unadjusted"."""
+        self.basis_label = WholeLabel(self, objectName="chartPriceBasisLabel")
         self.basis_label.hide()
         lay.addWidget(self.basis_label)
         self.adjusted_button = QToolButton(self, objectName="chartAdjustedButton")
-        self.adjusted_button.setText("Adjusted")
         self.adjusted_button.setCheckable(True)
         self.adjusted_button.setAutoRaise(True)
-        self.adjusted_button.setToolTip("Daily prices adjusted for splits and dividends (click for prices as traded)")
         self.adjusted_button.hide()
         self.adjusted_button.clicked.connect(self.adjustedToggled)
+        self.adjusted_button.toggled.connect(self._label_adjusted_button)
         lay.addWidget(self.adjusted_button)
+        self._label_adjusted_button(False)
+
+    def _label_adjusted_button(self, checked: bool) -> None:
+        btn = self.adjusted_button
+        btn.setText("Adjusted" if checked else "Unadjusted")
+        btn.setToolTip("Daily prices adjusted for splits and dividends: click for prices as traded" if checked
+                       else "Daily prices as traded: click to adjust them for splits and dividends")
 
     def set_adjusted_control(self, available: bool, checked: bool, enabled: bool = True) -> None:
         """Show the "Adjusted" button when the source offers adjusted prices, checked
-        or not (silently); ``enabled`` False for intervals that are never adjusted."""
+        or not (silently); ``enabled`` False for intervals that are never adjusted
+        (the button then reads "Unadjusted")."""
         btn = self.adjusted_button
         btn.blockSignals(True)
         btn.setChecked(checked)
         btn.blockSignals(False)
+        self._label_adjusted_button(checked and enabled)
         btn.setEnabled(enabled)
+        if not enabled:
+            btn.setToolTip(PRICE_BASIS_TIP["intraday"])
         btn.setVisible(available)
 
     def set_price_basis(self, basis: str | None) -> None:
         """Say which prices are drawn: a PRICE_BASIS_TEXT key, or None to hide the label."""
         text = PRICE_BASIS_TEXT.get(basis or "", "")
-        self.basis_label.short = PRICE_BASIS_SHORT.get(basis or "", "")  # next to the "Adjusted" button
         self.basis_label.setText(text)
         if text:
             self.basis_label.setToolTip(f"{text}\n{PRICE_BASIS_TIP[basis]}")
@@ -237,7 +260,7 @@ class ChartToolbar(QWidget):
             QToolButton::menu-indicator {{ image: none; width: 0px; }}
             ElidedLabel {{ color: {t.notice}; font-style: italic; }}
             ElidedLabel#chartSourceLabel {{ color: {t.text_dim}; font-style: normal; }}
-            ElidedLabel#chartPriceBasisLabel {{ color: {t.text_dim}; font-style: normal; }}
+            WholeLabel#chartPriceBasisLabel {{ color: {t.text_dim}; }}
             """
         )
 

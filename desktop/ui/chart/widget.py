@@ -204,7 +204,8 @@ class ChartWidget(QWidget):
         self.toolbar.set_price_basis(basis)
 
     def price_basis_text(self) -> str:
-        """The price-basis label as shown ("" when hidden)."""
+        """What the price-basis label says ("" when hidden; on a narrow toolbar it is
+        not drawn and the "Adjusted"/"Unadjusted" button alone says it)."""
         label = self.toolbar.basis_label
         return label.text() if not label.isHidden() else ""
 
