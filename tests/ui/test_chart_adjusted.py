@@ -45,7 +45,7 @@ def split_day_change(chart) -> float:
 
 def test_adjusted_daily_bars_by_default_and_as_traded_after_a_click(qtbot, window):
     chart, toolbar = window.chart, window.chart.toolbar
-    button, label = toolbar.adjusted_button, toolbar.basis_label
+    button, label = chart.adjusted_button, toolbar.basis_label
     qtbot.mouseClick(toolbar.interval_buttons[Interval.D1], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: chart.shown() == ("AAPL", Interval.D1) and chart.bar_count > 2000)
     qtbot.waitUntil(lambda: chart.price_basis_text() == "Adjusted for splits and dividends")
@@ -74,7 +74,7 @@ def test_adjusted_daily_bars_by_default_and_as_traded_after_a_click(qtbot, windo
 
 
 def test_intraday_bars_say_they_are_not_adjusted(qtbot, window):
-    chart, button = window.chart, window.chart.toolbar.adjusted_button
+    chart, button = window.chart, window.chart.adjusted_button
     qtbot.mouseClick(chart.toolbar.interval_buttons[Interval.M5], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: chart.shown() == ("AAPL", Interval.M5))
     qtbot.waitUntil(lambda: chart.price_basis_text() == "Unadjusted prices (intraday bars are not adjusted)")
@@ -99,8 +99,8 @@ def test_the_choice_is_remembered_for_the_next_window(qtbot, qloop, tmp_path):
         run(qtbot, qloop, w.start(), timeout=15_000)
         qtbot.waitUntil(lambda: w.chart.shown() == ("AAPL", Interval.D1) and w.chart.bar_count > 2000, timeout=10_000)
         qtbot.waitUntil(lambda: w.chart.price_basis_text() == "Unadjusted prices")
-        assert not w.chart.toolbar.adjusted_button.isChecked() and split_day_change(w.chart) < 0.55
-        assert w.chart.toolbar.adjusted_button.text() == "Unadjusted"
+        assert not w.chart.adjusted_button.isChecked() and split_day_change(w.chart) < 0.55
+        assert w.chart.adjusted_button.text() == "Unadjusted"
     finally:
         w.settings.remove("chart/adjusted")
         run(qtbot, qloop, w.shutdown(), timeout=15_000)
@@ -117,17 +117,17 @@ def test_a_source_without_adjusted_prices_shows_no_button(qtbot):
     chart.show()
     qtbot.waitExposed(chart)
     chart.set_bars("AAPL", Interval.D1, [bar(i, 100, 101, 99, 100.5) for i in range(5)])
-    assert not chart.toolbar.adjusted_button.isVisible() and chart.price_basis_text() == ""
+    assert not chart.adjusted_button.isVisible() and chart.price_basis_text() == ""
     chart.set_adjusted_control(True, True)
     chart.set_price_basis("adjusted")
-    assert chart.toolbar.adjusted_button.isVisible() and chart.price_basis_text() == "Adjusted for splits and dividends"
+    assert chart.adjusted_button.isVisible() and chart.price_basis_text() == "Adjusted for splits and dividends"
     with qtbot.waitSignal(chart.adjustedToggled) as sig:
-        qtbot.mouseClick(chart.toolbar.adjusted_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(chart.adjusted_button, Qt.MouseButton.LeftButton)
     assert sig.args == [False]
-    assert chart.toolbar.adjusted_button.text() == "Unadjusted"
+    assert chart.adjusted_button.text() == "Unadjusted"
     chart.set_adjusted_control(False, False)
     chart.set_price_basis(None)
-    assert not chart.toolbar.adjusted_button.isVisible() and chart.price_basis_text() == ""
+    assert not chart.adjusted_button.isVisible() and chart.price_basis_text() == ""
 
 
 def test_a_split_during_the_replay_rescales_the_drawn_history(qtbot, qloop, tmp_path):
@@ -178,8 +178,10 @@ def test_the_label_is_drawn_whole_or_not_at_all_and_never_widens_the_toolbar(qtb
     bare = chart.toolbar.minimumSizeHint().width()
     chart.set_adjusted_control(True, True)
     chart.set_price_basis("adjusted")
-    button = chart.toolbar.adjusted_button
-    assert chart.toolbar.minimumSizeHint().width() <= bare + button.sizeHint().width() + 10
+    button = chart.adjusted_button
+    # the button sits on the plot; the label gives way (only the layout's 3-px spacing stays)
+    assert chart.toolbar.minimumSizeHint().width() <= bare + chart.toolbar.layout().spacing()
+    assert chart.view.plot_rect().contains(button.geometry())
     qtbot.waitUntil(lambda: chart.toolbar.basis_label.fits())  # wide: the whole sentence
     chart.resize(560, 400)
     qtbot.waitUntil(lambda: not chart.toolbar.basis_label.fits())  # narrow: the button alone says it

@@ -128,7 +128,6 @@ class ChartToolbar(QWidget):
     symbolChanged = Signal(str)
     intervalChanged = Signal(str)  # an Interval value: "1m", "5m", "15m", "1h", "1d"
     sourceRequested = Signal(object)
-    adjustedToggled = Signal(bool)  # the user clicked "Adjusted" (see _build_price_basis)
 
     def __init__(self, theme: ChartTheme = DARK, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -182,41 +181,11 @@ class ChartToolbar(QWidget):
 
     def _build_price_basis(self, lay: QHBoxLayout) -> None:
         """The label saying which prices are drawn (``basis_label``,
-        "chartPriceBasisLabel"; shown whole or, when the toolbar is narrow, not at all)
-        and the checkable button (``adjusted_button``, "chartAdjustedButton"; hidden
-        unless the source offers adjusted prices) whose text is the state drawn:
-        "Adjusted" (checked) or "Unadjusted"."""
+        "chartPriceBasisLabel"): drawn whole or, when the toolbar is narrow, not at all
+        (the chart's "Adjusted"/"Unadjusted" button says it anyway)."""
         self.basis_label = WholeLabel(self, objectName="chartPriceBasisLabel")
         self.basis_label.hide()
         lay.addWidget(self.basis_label)
-        self.adjusted_button = QToolButton(self, objectName="chartAdjustedButton")
-        self.adjusted_button.setCheckable(True)
-        self.adjusted_button.setAutoRaise(True)
-        self.adjusted_button.hide()
-        self.adjusted_button.clicked.connect(self.adjustedToggled)
-        self.adjusted_button.toggled.connect(self._label_adjusted_button)
-        lay.addWidget(self.adjusted_button)
-        self._label_adjusted_button(False)
-
-    def _label_adjusted_button(self, checked: bool) -> None:
-        btn = self.adjusted_button
-        btn.setText("Adjusted" if checked else "Unadjusted")
-        btn.setToolTip("Daily prices adjusted for splits and dividends: click for prices as traded" if checked
-                       else "Daily prices as traded: click to adjust them for splits and dividends")
-
-    def set_adjusted_control(self, available: bool, checked: bool, enabled: bool = True) -> None:
-        """Show the "Adjusted" button when the source offers adjusted prices, checked
-        or not (silently); ``enabled`` False for intervals that are never adjusted
-        (the button then reads "Unadjusted")."""
-        btn = self.adjusted_button
-        btn.blockSignals(True)
-        btn.setChecked(checked)
-        btn.blockSignals(False)
-        self._label_adjusted_button(checked and enabled)
-        btn.setEnabled(enabled)
-        if not enabled:
-            btn.setToolTip(PRICE_BASIS_TIP["intraday"])
-        btn.setVisible(available)
 
     def set_price_basis(self, basis: str | None) -> None:
         """Say which prices are drawn: a PRICE_BASIS_TEXT key, or None to hide the label."""

@@ -37,6 +37,7 @@ from desktop.domain.enums import Interval
 from desktop.domain.market import Bar
 
 from .apptheme import app_theme, resolve_theme
+from .basis import PriceBasisButton, place_basis
 from .loadstate import LoadState, failure_text
 from .overlay import ChartMessage, place_message
 from .readout import Readout
@@ -96,7 +97,6 @@ class ChartWidget(QWidget):
         self.toolbar.symbolChanged.connect(self.symbolChanged)
         self.toolbar.intervalChanged.connect(self.intervalChanged)
         self.toolbar.sourceRequested.connect(self.sourceRequested)
-        self.toolbar.adjustedToggled.connect(self.adjustedToggled)
         self.readout = Readout(self, theme)
         self.view = ChartView(self._series, theme, self)
         self.view.hoverChanged.connect(lambda _i: self._refresh_readout())
@@ -104,6 +104,9 @@ class ChartWidget(QWidget):
         self.message = ChartMessage(self.view, theme)
         self.message.clicked.connect(self.dismiss_error)
         self.view.plotResized.connect(self._place_message)
+        self.adjusted_button = PriceBasisButton(self.view, theme)  # on the plot: see basis.py
+        self.adjusted_button.clicked.connect(self.adjustedToggled)
+        self.view.plotResized.connect(lambda: place_basis(self.adjusted_button, self.view.plot_rect()))
         self._error_timer = QTimer(self, singleShot=True, interval=ERROR_MS)
         self._error_timer.timeout.connect(self.dismiss_error)
         end = QShortcut(QKeySequence(Qt.Key.Key_End), self, self.view.scroll_to_latest)
@@ -143,6 +146,8 @@ class ChartWidget(QWidget):
         self.readout.apply_theme(theme)
         self.view.apply_theme(theme)
         self.message.apply_theme(theme)
+        if hasattr(self, "adjusted_button"):
+            self.adjusted_button.apply_theme(theme)
 
     def event(self, ev: QEvent) -> bool:
         """Follow the application palette (the app's theme) while no theme is pinned."""
@@ -193,10 +198,12 @@ class ChartWidget(QWidget):
                                      keep=self._source.split(" (")[0])
 
     def set_adjusted_control(self, available: bool, checked: bool, enabled: bool = True) -> None:
-        """Offer the toolbar's "Adjusted" button (``available``: the source can adjust
-        daily prices) in state ``checked``; ``enabled`` False while an interval that is
-        never adjusted is shown. A click emits ``adjustedToggled(bool)``."""
-        self.toolbar.set_adjusted_control(available, checked, enabled)
+        """Offer the "Adjusted"/"Unadjusted" button on the plot's bottom-left corner
+        (``available``: the source can adjust daily prices) in state ``checked``;
+        ``enabled`` False while an interval that is never adjusted is shown. A click
+        emits ``adjustedToggled(bool)``."""
+        self.adjusted_button.show_state(available, checked, enabled)
+        place_basis(self.adjusted_button, self.view.plot_rect())
 
     def set_price_basis(self, basis: str | None) -> None:
         """Say which prices are drawn: "adjusted", "unadjusted", "intraday" (never
@@ -205,7 +212,7 @@ class ChartWidget(QWidget):
 
     def price_basis_text(self) -> str:
         """What the price-basis label says ("" when hidden; on a narrow toolbar it is
-        not drawn and the "Adjusted"/"Unadjusted" button alone says it)."""
+        not drawn and the plot's "Adjusted"/"Unadjusted" button alone says it)."""
         label = self.toolbar.basis_label
         return label.text() if not label.isHidden() else ""
 
