@@ -53,7 +53,7 @@ class PriceBasisButton(QToolButton):
         """Colours for ``theme``."""
         t = theme
         self.setStyleSheet(
-            f"QToolButton#chartAdjustedButton {{ color: {t.text_dim}; background: {t.message_background};"
+            f"QToolButton#chartAdjustedButton {{ color: {t.text}; background: {t.message_background};"
             f" border: 1px solid {t.message_border}; border-radius: 3px; padding: 2px 7px;"
             f" font-size: {t.font_px}px; font-weight: bold; }}"
             f"QToolButton#chartAdjustedButton:checked {{ color: #ffffff; background: {t.accent}; border-color: {t.accent}; }}"
