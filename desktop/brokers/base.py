@@ -289,6 +289,17 @@ class Broker(abc.ABC):
         return
         yield  # pragma: no cover - makes this an async generator
 
+    def set_adjusted_prices(self, adjusted: bool) -> None:
+        """Whether ``fetch_bars`` serves daily bars adjusted for splits and dividends
+        (True) or as traded (False), for brokers whose capabilities declare
+        ``adjusted_prices``; a no-op for the others (their bars are as they send them)."""
+        return None
+
+    @property
+    def adjusted_prices(self) -> bool:
+        """Whether daily bars from ``fetch_bars`` are adjusted (see set_adjusted_prices)."""
+        return False
+
     def estimate_commission(self, request: OrderRequest, price: Decimal) -> Decimal | None:
         """Expected commission (account currency) of ``request`` filled at ``price``;
         None when the broker does not say. Used for the ticket's cost estimate."""

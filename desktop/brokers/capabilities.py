@@ -34,6 +34,8 @@ class BrokerCapabilities(DomainModel):
     ``stop_loss`` / ``take_profit``), changed with :meth:`Broker.modify_protection`
     on a working order and :meth:`Broker.modify_position` on a position;
     ``trailing_stop``: a stop-loss may be a trailing offset.
+    ``adjusted_prices``: daily bars can be adjusted for splits and dividends, chosen
+    with :meth:`Broker.set_adjusted_prices` (intraday bars and quotes never are).
     """
 
     order_types: frozenset[OrderType] = frozenset(OrderType)
@@ -58,6 +60,7 @@ class BrokerCapabilities(DomainModel):
     hedging: bool = False
     protection: bool = False
     trailing_stop: bool = False
+    adjusted_prices: bool = False
 
     @property
     def bars(self) -> bool:

@@ -6,7 +6,9 @@ market-data connection, and the toolbar names the source and its time zone.
 selects (and is remembered in the settings), history and batched live bars are drawn,
 the "Source ▾" menu lists the live connections serving bars, the label names the one
 drawn ("AAPL · 1m · IBKR", "· Paper (synthetic intraday)") in its exchange's zone, and
-a chart without a source says why.
+a chart without a source says why. A source that can adjust daily prices for splits
+and dividends gets the toolbar's "Adjusted" button (remembered in the settings as
+"chart/adjusted", default on); the toolbar says which prices are drawn.
 """
 
 from __future__ import annotations
@@ -17,12 +19,18 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QObject, QSettings
 
 from desktop.desk import LiveConnection
+from desktop.domain import Interval
 
 from .chart import ChartWidget
 from .services.chart_feed import ChartFeed, source_label
 
 SYNTHETIC_TOOLTIP = ("Paper broker replay. Daily open/high/low/close and volume are real (Quandl WIKI prices, public domain). "
                      "Minute bars are a synthetic path generated inside each real day, so every replayed day ends on its real OHLC.")
+
+
+def _as_bool(value: object) -> bool:
+    """A QSettings value as a bool (INI files give back "true"/"false" strings)."""
+    return value.strip().lower() not in ("false", "0", "no", "") if isinstance(value, str) else bool(value)
 
 
 class ChartLink(QObject):
@@ -37,10 +45,14 @@ class ChartLink(QObject):
         self.chart, self.feed, self.settings = chart, feed, settings
         self._say, self._source_changed = say, source_changed
         self.live_bars_applied = 0
+        self._keep_range: tuple[str, str, int, tuple[float, float]] | None = None
+        feed.adjusted = _as_bool(settings.value("chart/adjusted", True))
+        chart.adjustedToggled.connect(self.adjusted_toggled)
         chart.symbolChanged.connect(self.selection_changed)
         chart.intervalChanged.connect(self.selection_changed)
         chart.sourceRequested.connect(feed.choose_source)
-        feed.historyLoaded.connect(lambda symbol, interval, bars: chart.set_bars(symbol, interval, bars))
+        feed.historyLoaded.connect(self._history_loaded)
+        feed.historyReloaded.connect(self._history_rescaled)
         feed.barsUpdated.connect(self._bars_updated)
         feed.sourceChanged.connect(self._source_drawn)
         feed.failed.connect(self._failed)
@@ -52,6 +64,36 @@ class ChartLink(QObject):
             self.feed.select(symbol, interval)
             self.settings.setValue("chart/symbol", symbol)
             self.settings.setValue("chart/interval", interval)
+
+    def adjusted_toggled(self, adjusted: bool) -> None:
+        """The user chose adjusted (True) or as-traded daily prices: remember it and
+        reload, keeping the bars in view."""
+        self.settings.setValue("chart/adjusted", adjusted)
+        self._keep_range = (self.chart.symbol(), self.chart.interval(), self.chart.bar_count,
+                            self.chart.visible_range())
+        self.feed.set_adjusted(adjusted)
+
+    def _history_loaded(self, symbol: str, interval: str, bars: list) -> None:
+        keep, self._keep_range = self._keep_range, None
+        self.chart.set_bars(symbol, interval, bars)
+        if keep is not None and keep[:3] == (symbol, interval, len(bars)):
+            self.chart.set_visible_range(*keep[3])
+        self._show_basis()
+
+    def _history_rescaled(self, symbol: str, interval: str, bars: list) -> None:
+        """The same selection's history in the new replay day's prices: keep the view
+        (following the live bar if it did)."""
+        if self.chart.shown() != (symbol, Interval(interval)):
+            return
+        following, view = self.chart.following, self.chart.visible_range()
+        self.chart.set_bars(symbol, interval, bars)
+        if not following:
+            self.chart.set_visible_range(*view)
+
+    def _show_basis(self) -> None:
+        basis = self.feed.basis
+        self.chart.set_adjusted_control(basis is not None, self.feed.adjusted, enabled=basis != "intraday")
+        self.chart.set_price_basis(basis)
 
     def connections_changed(self) -> None:
         """Connections came or went: switch source when another should draw, and offer
@@ -67,12 +109,17 @@ class ChartLink(QObject):
         self.offer_sources()
         self._source_changed(conn.id if conn is not None else None)
         if conn is None:
+            self.chart.set_adjusted_control(False, self.feed.adjusted)
+            self.chart.set_price_basis(None)
             return
         caps = conn.capabilities or conn.broker.capabilities
         self.chart.set_timezone(ZoneInfo(caps.exchange_timezone) if caps.exchange_timezone else None)
         self.chart.set_notice("")
         self.chart.set_source_label(source_label(conn),
                                     tooltip=SYNTHETIC_TOOLTIP if caps.replay else f"Bars from {conn.name}")
+        if not caps.adjusted_prices:
+            self.chart.set_adjusted_control(False, self.feed.adjusted)
+            self.chart.set_price_basis(None)
 
     def _failed(self, text: str) -> None:
         if self.feed.source is None:

@@ -53,6 +53,7 @@ CAPABILITIES = BrokerCapabilities(
     preview_orders=True,
     paper=True,
     exchange_timezone="America/New_York",
+    adjusted_prices=True,
 )
 ADVISOR_CAPABILITIES = CAPABILITIES.model_copy(update={"allocation_groups": True, "order_questions": True})
 
@@ -101,6 +102,7 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
         self.supervisor = supervisor or Supervisor(name="Paper")
         self.supervisor.on_state = lambda task, state: self._session_states.publish(state)
         self._session_states: Topic[ConnectionState] = Topic()
+        self._adjusted = True
 
     @classmethod
     def open(cls, store_path: Path | str, advisor: bool = False, connection_id: str | None = None) -> "PaperBroker":
@@ -253,7 +255,24 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
     # -- snapshots ----------------------------------------------------------
     async def fetch_bars(self, symbol: str, interval: Interval, start: datetime | None = None,
                          end: datetime | None = None, limit: int | None = None) -> list[Bar]:
-        return self.market.fetch_bars(symbol, Interval(interval), start=start, end=end, limit=limit)
+        """Bars of the replayed market (see MarketSimulator.fetch_bars): daily bars are
+        adjusted for splits and dividends to the replay's date unless
+        ``set_adjusted_prices(False)``; intraday bars are never adjusted."""
+        return self.market.fetch_bars(symbol, Interval(interval), start=start, end=end, limit=limit,
+                                      adjusted=self._adjusted)
+
+    def set_adjusted_prices(self, adjusted: bool) -> None:
+        """Daily bars adjusted for splits and dividends (True, the default) or as traded
+        (False). Quotes, orders and fills always use traded (unadjusted) prices.
+        Raises TypeError for a non-bool."""
+        if not isinstance(adjusted, bool):
+            raise TypeError(f"adjusted must be True or False, got {adjusted!r}")
+        self._adjusted = adjusted
+
+    @property
+    def adjusted_prices(self) -> bool:
+        """Whether fetch_bars adjusts daily bars (see set_adjusted_prices)."""
+        return self._adjusted
 
     async def search_instruments(self, query: str) -> list[Instrument]:
         """Shares matching ``query``; a listed option's Instrument when ``query`` is its

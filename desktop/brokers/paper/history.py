@@ -1,7 +1,8 @@
 """Real daily OHLCV history for the paper market, loaded from a gzip CSV.
 
 Source: ``resources/stocks.csv.gz`` (see ``resources/NOTICE``): columns
-Ticker, Date, Open, High, Low, Close, Volume, Adj Close; unadjusted daily prices.
+Ticker, Date, Open, High, Low, Close, Volume, Adj Close; unadjusted daily prices,
+and (from Adj Close / Close) each day's adjustment factor for splits and dividends.
 Nothing is read at import: :class:`History` loads its file on first use and
 :meth:`History.open` shares one instance per path.
 """
@@ -16,13 +17,14 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 
 from desktop.brokers.errors import NotFoundError, UnavailableError
+from desktop.brokers.transport.payloads import shorten
 from desktop.domain import Bar, Interval
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,16 @@ DATA_FILE = "stocks.csv.gz"
 """File name of the shipped history inside ``resources_dir()``."""
 
 _COLUMNS = ("Ticker", "Date", "Open", "High", "Low", "Close", "Volume")
+ADJ_COLUMN = "Adj Close"
+"""The column whose ratio to Close is the day's split/dividend adjustment factor."""
+PRICE_QUANTUM = Decimal(1).scaleb(-PRICE_DECIMALS)
+"""Adjusted prices are rounded (half-even) to this many dollars (0.0001)."""
+FACTOR_RANGE = (Decimal("1e-6"), Decimal("1e6"))
+"""An adjustment factor outside this range is taken as unreadable."""
+SAME_FACTOR = Decimal("1e-9")
+"""Factors closer than this (relative) are the same: the file's Adj Close is rounded
+to about 13 digits, while the smallest dividend moves the factor by about 1e-4."""
+_FACTOR_CONTEXT = Context(prec=28)
 
 
 def day_start_utc(d: date) -> datetime:
@@ -50,6 +62,10 @@ class DailySeries:
     ``open_f``/``high_f``/``low_f``/``close_f``: the same as float64 arrays.
     ``units``: int64 array (n, 4) of O, H, L, C in 1/PRICE_SCALE dollars (exact).
     ``volume``: int64 array of shares.
+    ``factor``: each day's adjustment factor Adj Close / Close (Decimal; 1 means the
+    file's price needs no adjustment to today's end of data). A day whose Adj Close is
+    missing or unreadable carries the factor of the next readable day (else the
+    previous one, else 1): no false jump is made up for it.
     """
 
     symbol: str
@@ -64,6 +80,7 @@ class DailySeries:
     high_f: np.ndarray
     low_f: np.ndarray
     close_f: np.ndarray
+    factor: tuple[Decimal, ...]
     _index: dict[date, int] = field(repr=False)
 
     def __len__(self) -> int:
@@ -91,6 +108,67 @@ class DailySeries:
             synthetic=False,
         )
 
+    def factor_on(self, d: date) -> Decimal:
+        """Adjustment factor in force on ``d``: that of the last trading date on or
+        before ``d`` (the first date's before the series starts; 1 when empty)."""
+        if not self.dates:
+            return Decimal(1)
+        i = bisect.bisect_right(self.dates, d) - 1
+        return self.factor[max(i, 0)]
+
+    def adjusted_bar(self, i: int, reference: Decimal) -> Bar:
+        """The daily Bar at index ``i`` with O/H/L/C scaled by ``factor[i] / reference``
+        (``reference``: the factor of the day prices are expressed in, e.g. the replay's
+        today), rounded half-even to PRICE_QUANTUM; volume as in the file (shares are
+        not adjusted). A scale within SAME_FACTOR of 1 gives :meth:`bar` unchanged."""
+        bar = self.bar(i)
+        scale = _FACTOR_CONTEXT.divide(self.factor[i], reference)
+        if abs(scale - 1) < SAME_FACTOR:
+            return bar
+        prices = [_scaled(p, scale) for p in (bar.open, bar.high, bar.low, bar.close)]
+        return bar.model_copy(update=dict(zip(("open", "high", "low", "close"), prices)))
+
+
+def _scaled(price: Decimal, scale: Decimal) -> Decimal:
+    """``price * scale`` rounded to PRICE_QUANTUM, never below one quantum."""
+    value = _FACTOR_CONTEXT.multiply(price, scale).quantize(PRICE_QUANTUM, rounding=ROUND_HALF_EVEN)
+    return max(value, PRICE_QUANTUM)
+
+
+def parse_factor(raw: str | None, close: Decimal) -> tuple[Decimal | None, str]:
+    """The adjustment factor ``Adj Close / close`` of one row, or ``(None, reason)``
+    when ``raw`` (the Adj Close text) is missing, not a number, not positive, or gives
+    a factor outside FACTOR_RANGE. Never raises."""
+    if raw is None or not str(raw).strip():
+        return None, "Adj Close missing"
+    try:
+        adj = Decimal(str(raw).strip())
+        if not adj.is_finite() or adj <= 0:
+            return None, f"Adj Close {shorten(raw)!r} is not a positive number"
+        factor = _FACTOR_CONTEXT.divide(adj, close)
+    except ArithmeticError:  # InvalidOperation, Overflow ("1e999999999"), DivisionByZero
+        return None, f"Adj Close {shorten(raw)!r} is not a usable number"
+    if not FACTOR_RANGE[0] <= factor <= FACTOR_RANGE[1]:
+        return None, f"Adj Close {shorten(raw)!r} is implausible for Close {close}"
+    return factor, ""
+
+
+def _fill_factors(factors: list[Decimal | None]) -> tuple[Decimal, ...]:
+    """Unreadable factors (None) take the next readable one, else the previous, else 1."""
+    out: list[Decimal | None] = list(factors)
+    nxt: Decimal | None = None
+    for i in range(len(out) - 1, -1, -1):
+        if out[i] is None:
+            out[i] = nxt
+        else:
+            nxt = out[i]
+    prev: Decimal | None = None
+    for i, f in enumerate(out):
+        if f is None:
+            out[i] = prev
+        prev = out[i]
+    return tuple(Decimal(1) if f is None else f for f in out)
+
 
 def _parse_row(row: dict[str, str]) -> tuple[str, date, tuple[Decimal, ...], int]:
     """Parse one CSV row; raises ValueError (with the reason) when it is malformed."""
@@ -116,7 +194,10 @@ def _parse_row(row: dict[str, str]) -> tuple[str, date, tuple[Decimal, ...], int
     return ticker, day, prices, volume
 
 
-def _build_series(symbol: str, rows: list[tuple[date, tuple[Decimal, ...], int]]) -> DailySeries:
+_Row = tuple[date, tuple[Decimal, ...], int, Decimal | None]
+
+
+def _build_series(symbol: str, rows: list[_Row]) -> DailySeries:
     rows.sort(key=lambda r: r[0])
     dates = tuple(r[0] for r in rows)
     cols = list(zip(*(r[1] for r in rows))) if rows else [(), (), (), ()]
@@ -139,6 +220,7 @@ def _build_series(symbol: str, rows: list[tuple[date, tuple[Decimal, ...], int]]
         high_f=floats[:, 1],
         low_f=floats[:, 2],
         close_f=floats[:, 3],
+        factor=_fill_factors([r[3] for r in rows]),
         _index={d: i for i, d in enumerate(dates)},
     )
 
@@ -146,11 +228,12 @@ def _build_series(symbol: str, rows: list[tuple[date, tuple[Decimal, ...], int]]
 def load_series(path: Path) -> dict[str, DailySeries]:
     """Read a gzip (or plain) CSV into ``{symbol: DailySeries}``, symbols sorted.
 
-    Malformed rows (and repeated symbol/date pairs) are logged and skipped.
-    Raises UnavailableError when the file cannot be read at all.
+    Malformed rows (and repeated symbol/date pairs) are logged and skipped; a row
+    whose Adj Close alone is unreadable is kept with its neighbour's factor (logged;
+    see :class:`DailySeries`). Raises UnavailableError when the file cannot be read.
     """
     opener = gzip.open if path.suffix == ".gz" else open
-    grouped: dict[str, list[tuple[date, tuple[Decimal, ...], int]]] = {}
+    grouped: dict[str, list[_Row]] = {}
     seen: set[tuple[str, date]] = set()
     try:
         with opener(path, "rt", encoding="utf-8", newline="") as fh:
@@ -164,7 +247,11 @@ def load_series(path: Path) -> dict[str, DailySeries]:
                     log.warning("%s line %d skipped: duplicate %s %s", path.name, line_no, ticker, day)
                     continue
                 seen.add((ticker, day))
-                grouped.setdefault(ticker, []).append((day, prices, volume))
+                factor, why = parse_factor(row.get(ADJ_COLUMN), prices[3])
+                if factor is None:
+                    log.warning("%s line %d: %s; %s %s is not adjusted against its neighbours",
+                                path.name, line_no, why, ticker, day)
+                grouped.setdefault(ticker, []).append((day, prices, volume, factor))
     except (OSError, EOFError, csv.Error, UnicodeDecodeError) as exc:
         raise UnavailableError(f"Cannot read the paper market data file {path}: {exc}") from exc
     return {sym: _build_series(sym, grouped[sym]) for sym in sorted(grouped)}
@@ -240,12 +327,18 @@ class History:
         i = s.index_of(d)
         return None if i is None else s.bar(i)
 
-    def daily_bars(self, symbol: str, start: date | None = None, end: date | None = None) -> list[Bar]:
-        """Real daily Bars with ``start <= date < end`` (either bound optional), oldest first."""
+    def daily_bars(self, symbol: str, start: date | None = None, end: date | None = None, *,
+                   adjusted_to: date | None = None) -> list[Bar]:
+        """Real daily Bars with ``start <= date < end`` (either bound optional), oldest
+        first; with ``adjusted_to``, adjusted for splits and dividends in that day's
+        prices (see :meth:`DailySeries.adjusted_bar`, :meth:`DailySeries.factor_on`)."""
         s = self.series(symbol)
         lo = 0 if start is None else s.index_before(start)
         hi = len(s) if end is None else s.index_before(end)
-        return [s.bar(i) for i in range(lo, hi)]
+        if adjusted_to is None:
+            return [s.bar(i) for i in range(lo, hi)]
+        reference = s.factor_on(adjusted_to)
+        return [s.adjusted_bar(i, reference) for i in range(lo, hi)]
 
     def prev_close(self, symbol: str, d: date) -> Decimal | None:
         """Close of the last trading date strictly before ``d``, or None if there is none."""

@@ -198,12 +198,17 @@ class MarketSimulator:
         start: datetime | None = None,
         end: datetime | None = None,
         limit: int | None = None,
+        *,
+        adjusted: bool = False,
     ) -> list[Bar]:
         """Bars oldest first with ``start <= bar.start < end``, never beyond the clock's
         now; the newest ``limit`` when given. Without start and limit: the last
         DEFAULT_SESSIONS sessions (today's counting) for intraday intervals, all of
         history for 1d. The last bar may be forming; past days' 1d bars are real, the
-        rest synthetic. Raises NotFoundError / InvalidRequestError.
+        rest synthetic. ``adjusted``: 1d bars adjusted for splits and dividends in the
+        prices of the replay's current date (factor(day) / factor(today), so today's bar
+        and the quotes agree; volume unadjusted); intraday bars are never adjusted.
+        Raises NotFoundError / InvalidRequestError.
         """
         series = self.history.series(symbol)
         interval = self._interval(interval)
@@ -215,7 +220,7 @@ class MarketSimulator:
         if limit == 0 or (start is not None and start >= upper):
             return []
         if interval is Interval.D1:
-            return self._daily(series, start, upper, limit)
+            return self._daily(series, start, upper, limit, adjusted)
         return self._intraday(series, interval, start, upper, limit)
 
     def _interval(self, interval: Interval | str) -> Interval:
@@ -229,7 +234,8 @@ class MarketSimulator:
         bucket_minutes(value)
         return value
 
-    def _daily(self, series: DailySeries, start: datetime | None, upper: datetime, limit: int | None) -> list[Bar]:
+    def _daily(self, series: DailySeries, start: datetime | None, upper: datetime, limit: int | None,
+               adjusted: bool = False) -> list[Bar]:
         today = self.clock.current_date
         lo = 0
         if start is not None:
@@ -244,6 +250,9 @@ class MarketSimulator:
                 bars.append(current)
         if limit is not None:
             lo = max(lo, hi - (limit - len(bars)))
+        if adjusted:
+            reference = series.factor_on(today)
+            return [series.adjusted_bar(i, reference) for i in range(lo, hi)] + bars
         return [series.bar(i) for i in range(lo, hi)] + bars
 
     def _intraday(

@@ -61,6 +61,22 @@ class ElidedLabel(QLabel):
         p.end()
 
 
+class WholeLabel(QLabel):
+    """A one-line label drawn whole or not at all (never widens the toolbar): where
+    it is used, a neighbour says the same in fewer words."""
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(0, super().minimumSizeHint().height())
+
+    def fits(self) -> bool:
+        """Whether the whole text is drawn at the current width."""
+        return self.fontMetrics().horizontalAdvance(self.text()) <= self.contentsRect().width()
+
+    def paintEvent(self, ev) -> None:  # noqa: N802
+        if self.fits():
+            super().paintEvent(ev)
+
+
 class SymbolBox(QComboBox):
     """The editable symbol combo; draws its own drop-down arrow in ``arrow_color`` (the
     style sheet's flat drop-down has none)."""
@@ -77,6 +93,21 @@ class SymbolBox(QComboBox):
         p.setBrush(self.arrow_color)
         p.drawPolygon(QPolygonF([QPointF(cx - 4, cy - 2), QPointF(cx + 4, cy - 2), QPointF(cx, cy + 3)]))
         p.end()
+
+
+PRICE_BASIS_TEXT = {
+    "adjusted": "Adjusted for splits and dividends",
+    "unadjusted": "Unadjusted prices",
+    "intraday": "Unadjusted prices (intraday bars are not adjusted)",
+}
+"""The price-basis label for each basis a chart source may draw."""
+PRICE_BASIS_TIP = {
+    "adjusted": ("Daily bars are scaled by Adj Close / Close, in the prices of the replay's current date: "
+                 "the latest bar matches the live price, older bars show no false drops at splits. "
+                 "Volume is not adjusted. Quotes, orders and fills always use the prices as traded."),
+    "unadjusted": "Daily bars at the prices as traded: splits show as sudden drops.",
+    "intraday": "Intraday bars are always at the prices as traded; only daily bars can be adjusted.",
+}
 
 
 AUTOMATIC_SOURCE = "Automatic"
@@ -144,8 +175,25 @@ class ChartToolbar(QWidget):
         self.notice_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.notice_label.setAlignment(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight)
         lay.addWidget(self.notice_label, 1)
+        self._build_price_basis(lay)
         self._build_source_button(lay)
         self.apply_theme(theme)
+
+    def _build_price_basis(self, lay: QHBoxLayout) -> None:
+        """The label saying which prices are drawn (``basis_label``,
+        "chartPriceBasisLabel"): drawn whole or, when the toolbar is narrow, not at all
+        (the chart's "Adjusted"/"Unadjusted" button says it anyway)."""
+        self.basis_label = WholeLabel(self, objectName="chartPriceBasisLabel")
+        self.basis_label.hide()
+        lay.addWidget(self.basis_label)
+
+    def set_price_basis(self, basis: str | None) -> None:
+        """Say which prices are drawn: a PRICE_BASIS_TEXT key, or None to hide the label."""
+        text = PRICE_BASIS_TEXT.get(basis or "", "")
+        self.basis_label.setText(text)
+        if text:
+            self.basis_label.setToolTip(f"{text}\n{PRICE_BASIS_TIP[basis]}")
+        self.basis_label.setVisible(bool(text))
 
     def _build_source_button(self, lay: QHBoxLayout) -> None:
         self.source_button = QToolButton(self, objectName="chartSourceButton")
@@ -181,6 +229,7 @@ class ChartToolbar(QWidget):
             QToolButton::menu-indicator {{ image: none; width: 0px; }}
             ElidedLabel {{ color: {t.notice}; font-style: italic; }}
             ElidedLabel#chartSourceLabel {{ color: {t.text_dim}; font-style: normal; }}
+            WholeLabel#chartPriceBasisLabel {{ color: {t.text_dim}; }}
             """
         )
 

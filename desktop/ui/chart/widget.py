@@ -12,6 +12,8 @@ Usage::
     chart.set_source_label("IBKR")              # toolbar: "AAPL · 5m · IBKR"
     chart.set_sources([("c1", "IBKR"), ("c2", "Paper")], None)  # the "Source ▾" menu
     chart.sourceRequested.connect(...)          # user picked a connection id (None: automatic)
+    chart.set_adjusted_control(True, True)      # offer "Adjusted" (checked); adjustedToggled(bool)
+    chart.set_price_basis("adjusted")           # "Adjusted for splits and dividends"
 
 Live updates are cheap (O(1) on the data, repaint throttled to ~30 Hz).
 
@@ -35,6 +37,7 @@ from desktop.domain.enums import Interval
 from desktop.domain.market import Bar
 
 from .apptheme import app_theme, resolve_theme
+from .basis import PriceBasisButton, place_basis
 from .loadstate import LoadState, failure_text
 from .overlay import ChartMessage, place_message
 from .readout import Readout
@@ -72,6 +75,7 @@ class ChartWidget(QWidget):
     symbolChanged = Signal(str)
     intervalChanged = Signal(str)
     sourceRequested = Signal(object)
+    adjustedToggled = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None, theme: ChartTheme | str | None = None) -> None:
         super().__init__(parent)
@@ -100,6 +104,9 @@ class ChartWidget(QWidget):
         self.message = ChartMessage(self.view, theme)
         self.message.clicked.connect(self.dismiss_error)
         self.view.plotResized.connect(self._place_message)
+        self.adjusted_button = PriceBasisButton(self.view, theme)  # on the plot: see basis.py
+        self.adjusted_button.clicked.connect(self.adjustedToggled)
+        self.view.plotResized.connect(lambda: place_basis(self.adjusted_button, self.view.plot_rect()))
         self._error_timer = QTimer(self, singleShot=True, interval=ERROR_MS)
         self._error_timer.timeout.connect(self.dismiss_error)
         end = QShortcut(QKeySequence(Qt.Key.Key_End), self, self.view.scroll_to_latest)
@@ -139,6 +146,8 @@ class ChartWidget(QWidget):
         self.readout.apply_theme(theme)
         self.view.apply_theme(theme)
         self.message.apply_theme(theme)
+        if hasattr(self, "adjusted_button"):
+            self.adjusted_button.apply_theme(theme)
 
     def event(self, ev: QEvent) -> bool:
         """Follow the application palette (the app's theme) while no theme is pinned."""
@@ -187,6 +196,25 @@ class ChartWidget(QWidget):
         parts = [p for p in (self.symbol(), _label(self.interval()), self._source) if p]
         self.toolbar.set_source_text(" · ".join(parts), self._source_tip, short=self._source,
                                      keep=self._source.split(" (")[0])
+
+    def set_adjusted_control(self, available: bool, checked: bool, enabled: bool = True) -> None:
+        """Offer the "Adjusted"/"Unadjusted" button on the plot's bottom-left corner
+        (``available``: the source can adjust daily prices) in state ``checked``;
+        ``enabled`` False while an interval that is never adjusted is shown. A click
+        emits ``adjustedToggled(bool)``."""
+        self.adjusted_button.show_state(available, checked, enabled)
+        place_basis(self.adjusted_button, self.view.plot_rect())
+
+    def set_price_basis(self, basis: str | None) -> None:
+        """Say which prices are drawn: "adjusted", "unadjusted", "intraday" (never
+        adjusted), or None (the source offers no choice: nothing is said)."""
+        self.toolbar.set_price_basis(basis)
+
+    def price_basis_text(self) -> str:
+        """What the price-basis label says ("" when hidden; on a narrow toolbar it is
+        not drawn and the plot's "Adjusted"/"Unadjusted" button alone says it)."""
+        label = self.toolbar.basis_label
+        return label.text() if not label.isHidden() else ""
 
     def set_symbol(self, symbol: str) -> None:
         """Select ``symbol`` (as if the user had typed it): emits ``symbolChanged`` if

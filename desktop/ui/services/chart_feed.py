@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from decimal import Decimal
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -22,12 +23,28 @@ from desktop.domain import Bar, Interval
 
 log = logging.getLogger(__name__)
 
+RESCALE_TOLERANCE = Decimal("0.00005")
+"""Closes closer than this are the same bar (adjusted prices have 4 decimals)."""
+
 
 def source_label(conn: LiveConnection) -> str:
     """How the chart names its source: the connection's name, "(synthetic intraday)"
     for a replaying paper connection whose minute path is generated."""
     caps = conn.capabilities or conn.broker.capabilities
     return f"{conn.name} (synthetic intraday)" if caps.replay else conn.name
+
+
+def price_basis(conn: LiveConnection | None, interval: Interval | None, adjusted: bool) -> str | None:
+    """Which prices ``conn`` draws at ``interval``: "adjusted" / "unadjusted" daily
+    bars, "intraday" (never adjusted), or None when it offers no choice."""
+    if conn is None or interval is None:
+        return None
+    caps = conn.capabilities or conn.broker.capabilities
+    if not caps.adjusted_prices:
+        return None
+    if interval.is_intraday:
+        return "intraday"
+    return "adjusted" if adjusted else "unadjusted"
 
 
 def no_bars_reason(desk: Desk) -> str:
@@ -48,9 +65,15 @@ class ChartFeed(QObject):
     (only the newest update per bar start is kept), ``failed(str)``,
     ``sourceChanged(LiveConnection | None)`` when the connection drawn changes.
     Switching selection or source cancels the previous stream; late results are dropped.
+    ``adjusted``: daily bars adjusted for splits and dividends from sources that offer
+    it (see :meth:`set_adjusted`); ``basis`` says which prices the last history has.
+    Adjusted bars are in the prices of the replay's day: when a new day brings a split
+    or dividend, ``historyReloaded(symbol, interval value, list[Bar])`` replaces the
+    history (the same selection, rescaled).
     """
 
     historyLoaded = Signal(str, str, list)
+    historyReloaded = Signal(str, str, list)
     barsUpdated = Signal(list)
     failed = Signal(str)
     sourceChanged = Signal(object)
@@ -65,6 +88,8 @@ class ChartFeed(QObject):
         self._generation = 0
         self._task: asyncio.Task | None = None
         self._pending: dict = {}
+        self.adjusted = True
+        self.basis: str | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(flush_ms)
         self._timer.timeout.connect(self.flush)
@@ -96,6 +121,14 @@ class ChartFeed(QObject):
             return
         if force or self.pick_source(self.symbol) is not self.source or (
                 self.source is not None and not self.source.is_live):
+            self.select(self.symbol, self.interval, force=True)
+
+    def set_adjusted(self, adjusted: bool) -> None:
+        """Adjusted (True) or as-traded (False) daily bars; reloads when it changed."""
+        if adjusted == self.adjusted:
+            return
+        self.adjusted = adjusted
+        if self.symbol is not None and self.interval is not None:
             self.select(self.symbol, self.interval, force=True)
 
     # -- selection -----------------------------------------------------------------------
@@ -131,14 +164,40 @@ class ChartFeed(QObject):
 
     async def _run(self, source: LiveConnection, symbol: str, interval: Interval, generation: int) -> None:
         broker = source.broker
+        basis = price_basis(source, interval, self.adjusted)
+        if basis in ("adjusted", "unadjusted"):
+            broker.set_adjusted_prices(basis == "adjusted")
         bars = await broker.fetch_bars(symbol, interval)
         if generation != self._generation:
             return
+        self.basis = basis
         self.historyLoaded.emit(symbol, interval.value, bars)
+        newest = bars[-1] if bars else None  # the latest version of the newest bar
         async for bar in broker.watch_bars(symbol, interval):
             if generation != self._generation:
                 return
+            if basis == "adjusted" and newest is not None and bar.start > newest.start:
+                fresh = await self._rescaled(broker, symbol, interval, newest)
+                if generation != self._generation:
+                    return
+                if fresh is not None:
+                    self._pending.clear()
+                    self.historyReloaded.emit(symbol, interval.value, fresh)
+            if newest is None or bar.start >= newest.start:
+                newest = bar
             self._pending[bar.start] = bar
+
+    @staticmethod
+    async def _rescaled(broker, symbol: str, interval: Interval, previous: Bar) -> list[Bar] | None:
+        """A new replay day began while adjusted daily bars are drawn: the whole
+        history again when the day brings a split or dividend (``previous``, the last
+        bar drawn, adjusted to the new day is no longer the same), else None."""
+        recent = await broker.fetch_bars(symbol, interval, limit=2)
+        before = next((b for b in recent if b.start == previous.start), None)
+        if before is None or abs(before.close - previous.close) < RESCALE_TOLERANCE:
+            return None
+        log.info("chart: %s adjusted history rescaled for a split or dividend on the replay's new day", symbol)
+        return await broker.fetch_bars(symbol, interval)
 
     def flush(self) -> None:
         """Emit pending live bars (oldest first) as one batch."""

@@ -229,7 +229,8 @@ def _select(req: HistoryRequest, buckets: list[Bar]) -> list[Bar]:
 
 
 async def history_bars(paper, symbol: str, req: HistoryRequest) -> list[Bar]:
-    """The answer's bars of ``symbol`` (oldest first) from ``paper`` (a PaperBroker)."""
+    """The answer's bars of ``symbol`` (oldest first) from ``paper`` (a PaperBroker):
+    prices as traded (the paper broker's split/dividend adjustment is its own option)."""
     start, end, limit = fetch_window(req)
-    bars = await paper.fetch_bars(symbol, req.base, start=start, end=end, limit=limit)
+    bars = paper.market.fetch_bars(symbol, req.base, start=start, end=end, limit=limit, adjusted=False)
     return _select(req, aggregate(req, bars))
