@@ -194,7 +194,8 @@ def _parse_row(row: dict[str, str]) -> tuple[str, date, tuple[Decimal, ...], int
     return ticker, day, prices, volume
 
 
-_Row = tuple[date, tuple[Decimal, ...], int, Decimal | None]
+_Row = tuple[date, tuple[Decimal, ...], int, Decimal | None] | tuple[date, tuple[Decimal, ...], int]
+"""(date, OHLC, volume[, adjustment factor]): a row without a factor (the forex fixes) is unadjusted."""
 
 
 def _build_series(symbol: str, rows: list[_Row]) -> DailySeries:
@@ -220,7 +221,7 @@ def _build_series(symbol: str, rows: list[_Row]) -> DailySeries:
         high_f=floats[:, 1],
         low_f=floats[:, 2],
         close_f=floats[:, 3],
-        factor=_fill_factors([r[3] for r in rows]),
+        factor=_fill_factors([r[3] if len(r) > 3 else None for r in rows]),  # rows without one: 1
         _index={d: i for i, d in enumerate(dates)},
     )
 
