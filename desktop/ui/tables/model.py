@@ -7,6 +7,14 @@ burst of thousands of updates costs one ``rowsInserted`` for the new rows append
 the end, one ``dataChanged`` per contiguous block of changed rows and one
 ``rowsRemoved`` per contiguous block of removed rows. :meth:`flush` applies at once.
 
+Painting: a row's display texts and colours are formatted once, the first time the
+row is painted after it changed, and kept per row (:meth:`KeyedTableModel.cells`);
+:meth:`KeyedTableModel.fill_roles` serves every role a delegate asks for one cell
+in one call (the proxies' ``multiData``), and :meth:`KeyedTableModel.index` makes an
+index without asking ``rowCount``/``columnCount``. The kept cells are dropped when the
+number format, the palette (light/dark) or the second changes (:func:`cell_epoch`:
+times say "today" on each connection's clock), and by :meth:`refresh`.
+
 Not thread-safe: call from the GUI thread (qasync tasks run there).
 """
 
@@ -19,7 +27,8 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
 
-from .columns import Column, ExportRole, KeyRole, RowObjectRole, SortRole, muted_color
+from .columns import Column, ExportRole, KeyRole, RowObjectRole, SortRole, is_dark, muted_color
+from .formatting import number_format
 from .ranges import contiguous_ranges
 
 __all__ = ["DEFAULT_FLUSH_MS", "KeyedTableModel", "MAX_CHANGED_RANGES", "MAX_REMOVED_RANGES", "contiguous_ranges"]
@@ -28,8 +37,21 @@ _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_UNUSED_ROLES = frozenset(int(r) for r in (
+    Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.EditRole, Qt.ItemDataRole.FontRole,
+    Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.CheckStateRole, Qt.ItemDataRole.SizeHintRole))
+"""Roles the model never answers (a delegate asks them of every cell)."""
 
 _MISSING = object()
+_ROOT = QModelIndex()
+
+
+def cell_epoch() -> tuple[Any, ...]:
+    """What formatted cells depend on besides their row: the number format, light or
+    dark palette, and the current second (times show the date when not today on their
+    connection's clock, a replay moves that clock). Kept cells of another epoch are
+    formatted again."""
+    return (number_format(), is_dark(), int(time.monotonic()))
 
 DEFAULT_FLUSH_MS = 100
 MAX_CHANGED_RANGES = 32
@@ -96,6 +118,10 @@ class KeyedTableModel(QAbstractTableModel):
         self._staged_removals: dict[Hashable, None] = {}
         self._staged_reset: list[Any] | None = None
         self._sort_cache: dict[int, dict[Hashable, Any]] = {}  # column -> key -> sort value
+        self._cells: dict[Hashable, tuple[tuple[str, ...], tuple[Any, ...]]] = {}  # key -> (texts, colours)
+        self._cells_epoch: tuple[Any, ...] = ()
+        self._aligns = tuple(int(c.alignment) for c in self._columns)
+        self._plans: dict[tuple[int, int, int], Any] = {}  # span layout -> where its roles go
         self.last_flush_ms = 0.0
         """Wall time the last :meth:`flush` took, in milliseconds (diagnostics)."""
         self._timer = QTimer(self)
@@ -190,6 +216,7 @@ class KeyedTableModel(QAbstractTableModel):
     def _apply_reset(self, rows: list[Any]) -> None:
         self.beginResetModel()
         self._sort_cache.clear()
+        self._cells.clear()
         self._rows = {}
         for row in rows:
             self._rows[self._key(row)] = row
@@ -209,6 +236,7 @@ class KeyedTableModel(QAbstractTableModel):
             self._keys = [k for i, k in enumerate(self._keys) if i not in gone]
             self._rows = {k: self._rows[k] for k in self._keys}
             self._sort_cache.clear()
+            self._cells = {k: v for k, v in self._cells.items() if k in self._rows}
             self._reindex()
             self.endResetModel()
             return
@@ -216,6 +244,7 @@ class KeyedTableModel(QAbstractTableModel):
             self.beginRemoveRows(QModelIndex(), first, last)
             for k in self._keys[first : last + 1]:
                 del self._rows[k]
+                self._cells.pop(k, None)
                 for cache in self._sort_cache.values():
                     cache.pop(k, None)
             del self._keys[first : last + 1]
@@ -223,7 +252,7 @@ class KeyedTableModel(QAbstractTableModel):
         self._reindex()
 
     def _apply_upserts(self, staged: dict[Hashable, Any]) -> None:
-        rows, pos, caches, admit = self._rows, self._pos, tuple(self._sort_cache.values()), self._admit
+        rows, pos, caches, admit, cells = self._rows, self._pos, tuple(self._sort_cache.values()), self._admit, self._cells
         changed: list[int] = []
         new_keys: list[Hashable] = []
         for k, row in staged.items():
@@ -234,6 +263,7 @@ class KeyedTableModel(QAbstractTableModel):
             else:
                 rows[k] = row
                 changed.append(p)
+                cells.pop(k, None)
                 for cache in caches:
                     cache.pop(k, None)
         if changed:
@@ -283,12 +313,16 @@ class KeyedTableModel(QAbstractTableModel):
 
     def set_stale_connections(self, connection_ids: Iterable[str]) -> None:
         """Paint the rows of ``connection_ids`` muted (and the others normally)."""
-        self._stale = frozenset(connection_ids)
+        stale = frozenset(connection_ids)
+        if stale != self._stale:
+            self._stale = stale
+            self._cells.clear()
 
     def refresh(self) -> None:
         """Every cell may show something else now (names, staleness): forget cached
-        sort values and emit one dataChanged over the whole table."""
+        sort values and formatted cells and emit one dataChanged over the whole table."""
         self._sort_cache.clear()
+        self._cells.clear()
         if self._keys:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._keys) - 1, len(self._columns) - 1))
 
@@ -344,11 +378,103 @@ class KeyedTableModel(QAbstractTableModel):
     def __len__(self) -> int:
         return len(self._keys)
 
+    # ------------------------------------------------------------- painting
+    def cell_flags(self) -> Qt.ItemFlag:
+        """Flags of every cell (the proxies serve them without asking per cell):
+        selectable and enabled; subclasses add theirs (the watchlist: draggable)."""
+        return self.flags(self.createIndex(0, 0))
+
+    def check_cells(self) -> None:
+        """Drop the kept cells if :func:`cell_epoch` moved on. The views call it once
+        per paint (not per cell); :meth:`data` calls it itself."""
+        epoch = cell_epoch()
+        if epoch != self._cells_epoch:
+            self._cells_epoch = epoch
+            self._cells.clear()
+
+    def cells(self, row: int) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+        """Display texts and foreground colours (QColor or None) of every column of
+        model row ``row``, formatted once after the row changed (see the module doc;
+        call :meth:`check_cells` first, once per paint)."""
+        key = self._keys[row]
+        got = self._cells.get(key)
+        if got is None:
+            got = self._cells[key] = self._format(self._rows[key])
+        return got
+
+    def _format(self, row: Any) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+        cols = self._columns
+        texts = tuple(c.display(row) for c in cols)
+        stale, muted = self._stale, self._muted
+        if stale and self._connection(row) in stale:
+            grey = muted_color()
+            return texts, (grey,) * len(cols)
+        if muted is not None and muted(row):
+            grey = muted_color()
+            return texts, tuple(c.foreground(row) if c.keeps_color else grey for c in cols)
+        return texts, tuple(c.foreground(row) for c in cols)
+
+    def fill_roles(self, row: int, column: int, span: Any) -> None:
+        """Answer every role of ``span`` (a QModelRoleDataSpan) for the cell at model
+        ``row``, ``column`` in one call; roles other than display, alignment and
+        foreground go through :meth:`data`, roles no cell has are left empty."""
+        texts, colours = self.cells(row)
+        n = len(span)
+        plan = self._plans.get((n, span[0].role(), span[n - 1].role())) if n else None
+        if plan is None:
+            plan = self._plan(span)
+        display, align, foreground, other, empty = plan
+        if display >= 0:
+            span[display].setData(texts[column])
+        if align >= 0:
+            span[align].setData(self._aligns[column])
+        if foreground >= 0:
+            colour = colours[column]
+            if colour is not None:
+                span[foreground].setData(colour)
+            else:
+                span[foreground].clearData()
+        for i, role in other:
+            value = self.data(self.createIndex(row, column), role)
+            if value is not None:
+                span[i].setData(value)
+            else:
+                span[i].clearData()
+        for i in empty:  # the delegate reuses its role data from cell to cell
+            span[i].clearData()
+
+    def _plan(self, span: Any) -> tuple[int, int, int, tuple[tuple[int, int], ...], tuple[int, ...]]:
+        """Where the display, alignment and foreground roles are in ``span`` (-1: not
+        asked), the other roles to ask :meth:`data` for and the places of roles no
+        cell has (to empty), kept per span layout (a delegate asks the same roles in
+        the same order for every cell)."""
+        roles = [span[i].role() for i in range(len(span))]
+        where = {r: i for i, r in enumerate(roles)}
+        other = tuple((i, r) for i, r in enumerate(roles) if r not in (_DISPLAY, _ALIGN, _FOREGROUND)
+                      and r not in _UNUSED_ROLES)
+        empty = tuple(i for i, r in enumerate(roles) if r in _UNUSED_ROLES)
+        plan = (where.get(_DISPLAY, -1), where.get(_ALIGN, -1), where.get(_FOREGROUND, -1), other, empty)
+        if roles:
+            self._plans[(len(roles), roles[0], roles[-1])] = plan
+        return plan
+
     # ------------------------------------------------------- Qt model interface
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def index(self, row: int, column: int, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> QModelIndex:
+        """The index of a cell (invalid outside the table), without the base class's
+        ``rowCount``/``columnCount`` calls (a proxy asks once per painted cell)."""
+        if 0 <= row < len(self._keys) and 0 <= column < len(self._columns) and not parent.isValid():
+            return self.createIndex(row, column)
+        return QModelIndex()
+
+    def multiData(self, index: QModelIndex | QPersistentModelIndex, span: Any) -> None:  # noqa: N802 - Qt override
+        """Every role a delegate asks for one cell, in one call (:meth:`fill_roles`)."""
+        if index.isValid() and index.row() < len(self._keys):
+            self.fill_roles(index.row(), index.column(), span)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self._keys)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self._columns)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
@@ -358,21 +484,17 @@ class KeyedTableModel(QAbstractTableModel):
         if r >= len(self._keys) or c >= len(self._columns):
             return None
         role = int(role)
+        if role == _DISPLAY:
+            self.check_cells()
+            return self.cells(r)[0][c]
+        if role == _ALIGN:
+            return self._columns[c].alignment
+        if role == _FOREGROUND:
+            self.check_cells()
+            return self.cells(r)[1][c]
         col = self._columns[c]
         key = self._keys[r]
         row = self._rows[key]
-        if role == _DISPLAY:
-            return col.display(row)
-        if role == _ALIGN:
-            return col.alignment
-        if role == _FOREGROUND:
-            stale = self._stale
-            if stale and self._connection(row) in stale:
-                return muted_color()
-            muted = self._muted
-            if muted is not None and not col.keeps_color and muted(row):
-                return muted_color()
-            return col.foreground(row)
         if role == SortRole:  # cached: a proxy asks ~2 log(n) times per inserted row
             cache = self._sort_cache.get(c)
             if cache is None:

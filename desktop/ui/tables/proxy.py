@@ -34,6 +34,8 @@ class TableProxy(QSortFilterProxyModel):
         self._needle = ""
         self._connection: str | None = None
         self._search: tuple[Any, ...] = ()
+        self._keyed: KeyedTableModel | None = None
+        self._cell_flags = Qt.ItemFlag.NoItemFlags
 
     # ----------------------------------------------------------------- filters
     @property
@@ -69,7 +71,9 @@ class TableProxy(QSortFilterProxyModel):
         """Set the source (a KeyedTableModel) and resolve the searched columns."""
         super().setSourceModel(model)
         self._search = ()
+        self._keyed = model if isinstance(model, KeyedTableModel) else None
         if isinstance(model, KeyedTableModel):
+            self._cell_flags = model.cell_flags()
             cols = model.columns
             if self._filter_columns is None:
                 self._search = cols
@@ -95,6 +99,25 @@ class TableProxy(QSortFilterProxyModel):
         if not isinstance(model, KeyedTableModel) or source_row >= len(model):
             return True
         return self.accepts(model.row_at(source_row))
+
+    # ---------------------------------------------------------------- painting
+    def multiData(self, index: QModelIndex | QPersistentModelIndex, span: Any) -> None:  # noqa: N802 - Qt override
+        """Every role a delegate asks for one cell, in one call into the source
+        (QSortFilterProxyModel would ask the source once per role)."""
+        keyed = self._keyed
+        if keyed is None:
+            super().multiData(index, span)
+            return
+        src = self.mapToSource(index)
+        if src.isValid():
+            keyed.fill_roles(src.row(), src.column(), span)
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        """The source's cell flags, the same for every cell (without mapping each
+        painted cell to the source)."""
+        if self._keyed is not None and index.isValid():
+            return self._cell_flags
+        return super().flags(index)
 
     # --------------------------------------------------------------- accessors
     def row_object(self, proxy_row: int) -> Any:

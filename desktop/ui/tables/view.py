@@ -22,9 +22,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QPoint, QRect, Qt, QTimer
+from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QPoint, Qt, QTimer
 from PySide6.QtGui import QFontMetricsF
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QMenu, QProxyStyle, QStyle, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QMenu, QStyle, QTableView, QWidget
 
 from .header import BlotterHeader
 from .proxy import TableProxy
@@ -39,21 +39,14 @@ COLUMN_PADDING = 2 * CELL_MARGIN + 2
 """Extra width added to the widest text of a column (the cell margins, and 2 px of air)."""
 
 
-class _CellPaddingStyle(QProxyStyle):
-    """Insets cell text by CELL_MARGIN on both sides, so that a right-aligned number
-    never touches the left-aligned text of the next column. (Header labels get the
-    same air from the model, which pads header text with a space on each side.)
-    Also drops the focus frame around the current cell: whole rows are selected."""
-
-    def drawPrimitive(self, element: QStyle.PrimitiveElement, option: Any, painter: Any, widget: Any = None) -> None:  # noqa: N802
-        if element != QStyle.PrimitiveElement.PE_FrameFocusRect:
-            super().drawPrimitive(element, option, painter, widget)
-
-    def subElementRect(self, element: QStyle.SubElement, option: Any, widget: Any = None) -> QRect:  # noqa: N802
-        rect = super().subElementRect(element, option, widget)
-        if element == QStyle.SubElement.SE_ItemViewItemText:
-            rect.adjust(CELL_MARGIN, 0, -CELL_MARGIN, 0)
-        return rect
+def cell_style_sheet(text_margin: int) -> str:
+    """The views' own style sheet: cell text inset by ``text_margin`` px on both sides,
+    on top of the style's own item margin (so that a right-aligned number never touches the left-aligned text of the next
+    column; header labels get the same air from the model) and no focus frame around
+    the current cell (whole rows are selected). Applied by Qt's style sheet style in
+    C++: no Python call per painted cell."""
+    return (f"QTableView {{ outline: 0; }}"
+            f" QTableView::item {{ padding-left: {text_margin}px; padding-right: {text_margin}px; }}")
 
 
 class BlotterView(QTableView):
@@ -73,8 +66,7 @@ class BlotterView(QTableView):
         self._fit_timer.setSingleShot(True)
         self._fit_timer.setInterval(0)
         self._fit_timer.timeout.connect(self.maybe_fit)
-        self._style: _CellPaddingStyle | None = None
-        self._follow_app_style()
+        self.setStyleSheet(cell_style_sheet(CELL_MARGIN))
         self.setHorizontalHeader(BlotterHeader(self))
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -101,25 +93,6 @@ class BlotterView(QTableView):
         hh.sortIndicatorChanged.connect(self._on_sort_indicator_changed)
         self.verticalScrollBar().valueChanged.connect(self.request_fit)  # rows scrolled into sight
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-
-    def _follow_app_style(self) -> None:
-        """(Re)wrap the application's style, e.g. after a theme switch changed it."""
-        app_style = QApplication.style()
-        if self._style is not None and self._style.baseStyle().name() == app_style.name():
-            return
-        old, self._style = self._style, _CellPaddingStyle(app_style.name())
-        self._style.setParent(self)
-        self.setStyle(self._style)
-        if old is not None:
-            old.deleteLater()
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        """Follow application style changes (a widget with its own style is not told)."""
-        super().changeEvent(event)
-        if event.type() in (QEvent.Type.ApplicationPaletteChange, QEvent.Type.PaletteChange):
-            # Deferred: setting a style inside the palette change that QApplication.setStyleSheet
-            # sends while it re-polishes widgets re-enters that polish and crashes (live theme switch).
-            QTimer.singleShot(0, self, self._follow_app_style)
 
     def setModel(self, model: QAbstractItemModel | None) -> None:  # noqa: N802 - Qt override
         """Show ``model`` (a TableProxy) and fit columns as its rows and values arrive."""
@@ -289,6 +262,16 @@ class BlotterView(QTableView):
                 hh.resizeSection(logical, min(need, MAX_AUTO_WIDTH))
             finally:
                 self._fitting = False
+
+    def paintEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        """Paint, after letting the model drop cells formatted for another number
+        format, palette or second (once per paint, not per cell)."""
+        proxy = self.model()
+        if isinstance(proxy, TableProxy):
+            model = proxy.keyed_model()
+            if model is not None:
+                model.check_cells()
+        super().paintEvent(event)
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         """Fit columns deferred while the view was hidden."""
