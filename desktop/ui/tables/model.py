@@ -54,6 +54,11 @@ def cell_epoch() -> tuple[Any, ...]:
     return (number_format(), is_dark(), int(time.monotonic()))
 
 DEFAULT_FLUSH_MS = 100
+DEFAULT_INSERT_BUDGET_MS = 15.0
+"""Event-loop time a timer flush spends inserting new rows (a burst of thousands into
+a sorted table is split across loop turns instead of stalling the loop)."""
+FIRST_INSERT_CHUNK = 400
+"""New rows a timer flush inserts before it has measured what one row costs."""
 MAX_CHANGED_RANGES = 32
 """Above this many separate changed blocks, one dataChanged spans them all."""
 MAX_REMOVED_RANGES = 64
@@ -121,24 +126,31 @@ class KeyedTableModel(QAbstractTableModel):
         self._cells: dict[Hashable, tuple[tuple[str, ...], tuple[Any, ...]]] = {}  # key -> (texts, colours)
         self._cells_epoch: tuple[Any, ...] = ()
         self._aligns = tuple(int(c.alignment) for c in self._columns)
-        self._plans: dict[tuple[int, int, int], Any] = {}  # span layout -> where its roles go
+        self._plans: dict[int, Any] = {}  # span length -> where its roles go
         self.last_flush_ms = 0.0
         """Wall time the last :meth:`flush` took, in milliseconds (diagnostics)."""
         self._timer = QTimer(self)
         self._timer.setObjectName("keyedTableFlushTimer")
         self._timer.setSingleShot(True)
+        self._interval = flush_interval_ms
         self._timer.setInterval(flush_interval_ms)
-        self._timer.timeout.connect(self.flush)
+        self._timer.timeout.connect(self._flush_in_turns)
+        self.insert_budget_ms = DEFAULT_INSERT_BUDGET_MS
+        """Timer flushes insert at most about this long's worth of new rows per
+        event-loop turn (the rest follows on the next turns); :meth:`flush` inserts all."""
+        self._insert_cost_ms = 0.0  # measured cost of inserting one row (sorting proxies dominate)
 
     # ----------------------------------------------------------------- staging
     @property
     def flush_interval_ms(self) -> int:
         """Delay between the first staged change and the batch being applied."""
-        return self._timer.interval()
+        return self._interval
 
     def set_flush_interval(self, ms: int) -> None:
         """Change the batching delay (0 = apply on the next event-loop turn)."""
-        self._timer.setInterval(max(0, int(ms)))
+        self._interval = max(0, int(ms))
+        if not self._timer.isActive():
+            self._timer.setInterval(self._interval)
 
     def stage(self, rows: Iterable[Any]) -> None:
         """Insert or replace ``rows`` (by key) at the next flush. Cheap; call at any rate."""
@@ -196,7 +208,25 @@ class KeyedTableModel(QAbstractTableModel):
     # ------------------------------------------------------------------- flush
     def flush(self) -> None:
         """Apply every staged change now and emit :attr:`flushed` if anything was staged."""
+        self._flush(limit=None)
+
+    def _flush_in_turns(self) -> None:
+        """The timer's flush: every change, but new rows only as many as fit
+        :attr:`insert_budget_ms` (by the measured cost per row); the others stay
+        staged for the next loop turn (the timer restarts at once)."""
+        if self._insert_cost_ms > 0:
+            limit = max(50, int(self.insert_budget_ms / self._insert_cost_ms))
+        else:
+            limit = FIRST_INSERT_CHUNK
+        self._flush(limit=limit)
+        if self.has_pending() and not self._timer.isActive():
+            self._timer.start(0)  # the rest of a burst: next turn, not after the batching delay
+        elif not self.has_pending():
+            self._timer.setInterval(self._interval)
+
+    def _flush(self, limit: int | None) -> None:
         self._timer.stop()
+        self._timer.setInterval(self._interval)
         if not self.has_pending():
             return
         started = time.perf_counter()
@@ -207,7 +237,7 @@ class KeyedTableModel(QAbstractTableModel):
         if removals:
             self._apply_removals(removals)
         if staged:
-            self._apply_upserts(staged)
+            self._apply_upserts(staged, limit)
         if self._max_rows is not None and len(self._keys) > self._max_rows:
             self._remove_ranges([(0, len(self._keys) - self._max_rows - 1)])
         self.last_flush_ms = (time.perf_counter() - started) * 1000
@@ -251,7 +281,7 @@ class KeyedTableModel(QAbstractTableModel):
             self.endRemoveRows()
         self._reindex()
 
-    def _apply_upserts(self, staged: dict[Hashable, Any]) -> None:
+    def _apply_upserts(self, staged: dict[Hashable, Any], limit: int | None = None) -> None:
         rows, pos, caches, admit, cells = self._rows, self._pos, tuple(self._sort_cache.values()), self._admit, self._cells
         changed: list[int] = []
         new_keys: list[Hashable] = []
@@ -274,6 +304,12 @@ class KeyedTableModel(QAbstractTableModel):
             for first, last in ranges:
                 self.dataChanged.emit(self.index(first, 0), self.index(last, last_col))
         if new_keys:
+            if limit is not None and len(new_keys) > limit:
+                later = new_keys[limit:]
+                new_keys = new_keys[:limit]
+                for k in later:  # staged again (after any change staged meanwhile: that is newer)
+                    self._staged.setdefault(k, staged[k])
+            started = time.perf_counter()
             start = len(self._keys)
             self.beginInsertRows(QModelIndex(), start, start + len(new_keys) - 1)
             for i, k in enumerate(new_keys, start):
@@ -281,6 +317,8 @@ class KeyedTableModel(QAbstractTableModel):
                 pos[k] = i
             self._keys.extend(new_keys)
             self.endInsertRows()
+            if len(new_keys) >= 20:
+                self._insert_cost_ms = (time.perf_counter() - started) * 1000 / len(new_keys)
 
     def _reindex(self) -> None:
         self._pos = {k: i for i, k in enumerate(self._keys)}
@@ -378,6 +416,18 @@ class KeyedTableModel(QAbstractTableModel):
     def __len__(self) -> int:
         return len(self._keys)
 
+    def sort_value(self, row: int, column: int) -> Any:
+        """The :data:`SortRole` value of model ``row``, ``column`` (kept until the row
+        changes): what the proxies compare without a ``data()`` call per comparison."""
+        cache = self._sort_cache.get(column)
+        if cache is None:
+            cache = self._sort_cache[column] = {}
+        key = self._keys[row]
+        value = cache.get(key, _MISSING)
+        if value is _MISSING:
+            value = cache[key] = self._columns[column].sort_key(self._rows[key])
+        return value
+
     # ------------------------------------------------------------- painting
     def cell_flags(self) -> Qt.ItemFlag:
         """Flags of every cell (the proxies serve them without asking per cell):
@@ -417,22 +467,29 @@ class KeyedTableModel(QAbstractTableModel):
     def fill_roles(self, row: int, column: int, span: Any) -> None:
         """Answer every role of ``span`` (a QModelRoleDataSpan) for the cell at model
         ``row``, ``column`` in one call; roles other than display, alignment and
-        foreground go through :meth:`data`, roles no cell has are left empty."""
-        texts, colours = self.cells(row)
+        foreground go through :meth:`data`; roles no cell has are left alone (empty:
+        nothing ever sets them in a delegate's role data, which each view keeps)."""
+        key = self._keys[row]
+        got = self._cells.get(key)
+        if got is None:
+            got = self._cells[key] = self._format(self._rows[key])
         n = len(span)
-        plan = self._plans.get((n, span[0].role(), span[n - 1].role())) if n else None
-        if plan is None:
+        if not n:
+            return
+        first = span[0].role()
+        plan = self._plans.get(n)
+        if plan is None or plan[0] != first:
             plan = self._plan(span)
-        display, align, foreground, other, empty = plan
+        _first, display, align, foreground, other = plan
         if display >= 0:
-            span[display].setData(texts[column])
+            span[display].setData(got[0][column])
         if align >= 0:
             span[align].setData(self._aligns[column])
         if foreground >= 0:
-            colour = colours[column]
+            colour = got[1][column]
             if colour is not None:
                 span[foreground].setData(colour)
-            else:
+            else:  # the role data is reused from cell to cell: empty what the cell before set
                 span[foreground].clearData()
         for i, role in other:
             value = self.data(self.createIndex(row, column), role)
@@ -440,22 +497,18 @@ class KeyedTableModel(QAbstractTableModel):
                 span[i].setData(value)
             else:
                 span[i].clearData()
-        for i in empty:  # the delegate reuses its role data from cell to cell
-            span[i].clearData()
 
-    def _plan(self, span: Any) -> tuple[int, int, int, tuple[tuple[int, int], ...], tuple[int, ...]]:
-        """Where the display, alignment and foreground roles are in ``span`` (-1: not
-        asked), the other roles to ask :meth:`data` for and the places of roles no
-        cell has (to empty), kept per span layout (a delegate asks the same roles in
-        the same order for every cell)."""
+    def _plan(self, span: Any) -> tuple[int, int, int, int, tuple[tuple[int, int], ...]]:
+        """The first role of ``span``, where its display, alignment and foreground
+        roles are (-1: not asked) and the other roles to ask :meth:`data` for, kept per
+        span length (a delegate asks the same roles in the same order for every cell)."""
         roles = [span[i].role() for i in range(len(span))]
         where = {r: i for i, r in enumerate(roles)}
         other = tuple((i, r) for i, r in enumerate(roles) if r not in (_DISPLAY, _ALIGN, _FOREGROUND)
                       and r not in _UNUSED_ROLES)
-        empty = tuple(i for i, r in enumerate(roles) if r in _UNUSED_ROLES)
-        plan = (where.get(_DISPLAY, -1), where.get(_ALIGN, -1), where.get(_FOREGROUND, -1), other, empty)
-        if roles:
-            self._plans[(len(roles), roles[0], roles[-1])] = plan
+        plan = (roles[0] if roles else -1, where.get(_DISPLAY, -1), where.get(_ALIGN, -1),
+                where.get(_FOREGROUND, -1), other)
+        self._plans[len(roles)] = plan
         return plan
 
     # ------------------------------------------------------- Qt model interface
@@ -496,13 +549,7 @@ class KeyedTableModel(QAbstractTableModel):
         key = self._keys[r]
         row = self._rows[key]
         if role == SortRole:  # cached: a proxy asks ~2 log(n) times per inserted row
-            cache = self._sort_cache.get(c)
-            if cache is None:
-                cache = self._sort_cache[c] = {}
-            value = cache.get(key, _MISSING)
-            if value is _MISSING:
-                value = cache[key] = col.sort_key(row)
-            return value
+            return self.sort_value(r, c)
         if role == _TOOLTIP:
             tip = col.tooltip(row) if col.tooltip is not None else None
             if tip is None and self._row_tooltip is not None:

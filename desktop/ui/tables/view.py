@@ -27,6 +27,7 @@ from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QMenu, QStyle, QTableView, QWidget
 
 from .header import BlotterHeader
+from .model import KeyedTableModel
 from .proxy import TableProxy
 
 MAX_AUTO_WIDTH = 280
@@ -267,11 +268,18 @@ class BlotterView(QTableView):
         """Paint, after letting the model drop cells formatted for another number
         format, palette or second (once per paint, not per cell)."""
         proxy = self.model()
-        if isinstance(proxy, TableProxy):
-            model = proxy.keyed_model()
-            if model is not None:
-                model.check_cells()
-        super().paintEvent(event)
+        if not isinstance(proxy, TableProxy) or not isinstance(proxy.sourceModel(), KeyedTableModel):
+            super().paintEvent(event)
+            return
+        proxy.keyed_model().check_cells()
+        rect = event.rect()
+        first = self.rowAt(rect.top())
+        last = self.rowAt(rect.bottom())
+        proxy.painting(first, last if last >= 0 else proxy.rowCount() - 1)
+        try:
+            super().paintEvent(event)
+        finally:
+            proxy.painted()
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         """Fit columns deferred while the view was hidden."""
