@@ -33,6 +33,7 @@ from desktop.domain import (
     Quote,
 )
 
+from .bar_columns import BarColumns
 from .capabilities import BrokerCapabilities
 
 M = TypeVar("M")
@@ -165,6 +166,22 @@ class Broker(abc.ABC):
         The last bar may still be forming. Raises NotFoundError for an unknown symbol,
         InvalidRequestError for an interval not in capabilities.
         """
+
+    async def fetch_bars_array(
+        self,
+        symbol: str,
+        interval: Interval,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        limit: int | None = None,
+    ) -> BarColumns:
+        """The bars :meth:`fetch_bars` returns, as numpy columns (what the chart draws
+        from; see :mod:`desktop.brokers.bar_columns`). This default converts
+        ``fetch_bars``' result; an adapter holding its history in arrays overrides it.
+        Raises what ``fetch_bars`` raises.
+        """
+        bars = await self.fetch_bars(symbol, interval, start=start, end=end, limit=limit)
+        return BarColumns.from_bars(symbol, interval, bars)
 
     @abc.abstractmethod
     async def search_instruments(self, query: str) -> list[Instrument]:

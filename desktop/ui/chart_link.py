@@ -40,7 +40,7 @@ class ChartLink(QObject):
         chart.symbolChanged.connect(self.selection_changed)
         chart.intervalChanged.connect(self.selection_changed)
         chart.sourceRequested.connect(feed.choose_source)
-        feed.historyLoaded.connect(lambda symbol, interval, bars: chart.set_bars(symbol, interval, bars))
+        feed.historyLoaded.connect(lambda symbol, interval, columns: chart.set_history(symbol, interval, columns))
         feed.barsUpdated.connect(self._bars_updated)
         feed.sourceChanged.connect(self._source_drawn)
         feed.failed.connect(self._failed)

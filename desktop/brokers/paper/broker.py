@@ -22,6 +22,7 @@ from pathlib import Path
 from desktop.domain import (Bar, ConnectionState, Fill, Instrument, Interval, OptionChain, Order, OrderRequest, OrderStatus,
                             QuestionHandler, Quote)
 
+from ..bar_columns import BarColumns
 from ..base import Broker
 from ..capabilities import BrokerCapabilities
 from ..errors import OrderRejectedError, UnavailableError
@@ -254,6 +255,12 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
     async def fetch_bars(self, symbol: str, interval: Interval, start: datetime | None = None,
                          end: datetime | None = None, limit: int | None = None) -> list[Bar]:
         return self.market.fetch_bars(symbol, Interval(interval), start=start, end=end, limit=limit)
+
+    async def fetch_bars_array(self, symbol: str, interval: Interval, start: datetime | None = None,
+                               end: datetime | None = None, limit: int | None = None) -> BarColumns:
+        """History as numpy columns, straight from the replayed market's arrays (no
+        Bar per row for intraday intervals); see :meth:`Broker.fetch_bars_array`."""
+        return self.market.fetch_bars_array(symbol, Interval(interval), start=start, end=end, limit=limit)
 
     async def search_instruments(self, query: str) -> list[Instrument]:
         """Shares matching ``query``; a listed option's Instrument when ``query`` is its

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import tzinfo
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
@@ -33,6 +34,9 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from desktop.domain.enums import Interval
 from desktop.domain.market import Bar
+
+if TYPE_CHECKING:
+    from desktop.brokers.bar_columns import BarColumns
 
 from .apptheme import app_theme, resolve_theme
 from .loadstate import LoadState, failure_text
@@ -226,6 +230,12 @@ class ChartWidget(QWidget):
         and volume float64) - for large histories."""
         self._series.set_arrays(time, open, high, low, close, volume)
         self._adopt(symbol, interval)
+
+    def set_history(self, symbol: str, interval: Interval | str, columns: BarColumns) -> None:
+        """Replace the history with a broker's columns (``fetch_bars_array``): no
+        conversion per bar; none: the chart says ``symbol`` has no price history."""
+        self.set_arrays(symbol, interval, columns.time, columns.open, columns.high, columns.low, columns.close,
+                        columns.volume)
 
     def apply_bar(self, bar: Bar) -> bool:
         """Live update: same start as the last bar replaces it, a newer one appends.

@@ -41,16 +41,17 @@ def no_bars_reason(desk: Desk) -> str:
 
 
 class ChartFeed(QObject):
-    """History from ``fetch_bars``, then ``watch_bars``, for one (symbol, interval).
+    """History from ``fetch_bars_array`` (numpy columns: no Bar per row), then
+    ``watch_bars``, for one (symbol, interval).
 
-    Signals: ``historyLoaded(symbol, interval value, list[Bar])`` once per selection,
+    Signals: ``historyLoaded(symbol, interval value, BarColumns)`` once per selection,
     ``barsUpdated(list[Bar])`` with live updates batched at most every ``flush_ms``
     (only the newest update per bar start is kept), ``failed(str)``,
     ``sourceChanged(LiveConnection | None)`` when the connection drawn changes.
     Switching selection or source cancels the previous stream; late results are dropped.
     """
 
-    historyLoaded = Signal(str, str, list)
+    historyLoaded = Signal(str, str, object)
     barsUpdated = Signal(list)
     failed = Signal(str)
     sourceChanged = Signal(object)
@@ -131,10 +132,10 @@ class ChartFeed(QObject):
 
     async def _run(self, source: LiveConnection, symbol: str, interval: Interval, generation: int) -> None:
         broker = source.broker
-        bars = await broker.fetch_bars(symbol, interval)
+        columns = await broker.fetch_bars_array(symbol, interval)
         if generation != self._generation:
             return
-        self.historyLoaded.emit(symbol, interval.value, bars)
+        self.historyLoaded.emit(symbol, interval.value, columns)
         async for bar in broker.watch_bars(symbol, interval):
             if generation != self._generation:
                 return
