@@ -1,6 +1,5 @@
 """Broker adapters: async, Qt-free. See :class:`desktop.brokers.base.Broker`."""
 
-from .bar_columns import BarColumns
 from .base import Broker
 from .capabilities import BrokerCapabilities
 from .errors import (
@@ -17,7 +16,6 @@ from .errors import (
 )
 
 __all__ = [
-    "BarColumns",
     "AuthError",
     "Broker",
     "BrokerCapabilities",

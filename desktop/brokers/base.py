@@ -11,7 +11,7 @@ import abc
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from desktop.domain import (
     AccountValues,
@@ -33,8 +33,10 @@ from desktop.domain import (
     Quote,
 )
 
-from .bar_columns import BarColumns
 from .capabilities import BrokerCapabilities
+
+if TYPE_CHECKING:
+    from .bar_columns import BarColumns
 
 M = TypeVar("M")
 
@@ -180,6 +182,8 @@ class Broker(abc.ABC):
         ``fetch_bars``' result; an adapter holding its history in arrays overrides it.
         Raises what ``fetch_bars`` raises.
         """
+        from .bar_columns import BarColumns  # numpy: imported when history is first asked for, not at start-up
+
         bars = await self.fetch_bars(symbol, interval, start=start, end=end, limit=limit)
         return BarColumns.from_bars(symbol, interval, bars)
 

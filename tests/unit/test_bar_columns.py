@@ -11,7 +11,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from desktop.brokers import BarColumns
+from desktop.brokers.bar_columns import BarColumns
 from desktop.brokers.base import Broker
 from desktop.brokers.paper.history import History
 from desktop.brokers.paper.market import MarketSimulator
