@@ -26,15 +26,17 @@ SYNTHETIC_TOOLTIP = ("Paper broker replay. Daily open/high/low/close and volume 
 
 
 class ChartLink(QObject):
-    """``chart`` drawn from ``feed``; ``settings`` keeps the last symbol and interval;
+    """``chart`` drawn from ``feed``; ``settings`` keeps the last symbol and interval
+    (under ``key``/symbol and ``key``/interval);
     ``say(text)`` shows a status message; ``source_changed(connection_id | None)`` is
     told which connection draws (the Replay menu follows a paper source).
     ``live_bars_applied`` counts the live updates drawn (the smoke test reads it)."""
 
     def __init__(self, chart: ChartWidget, feed: ChartFeed, settings: QSettings, *, say: Callable[[str], None],
-                 source_changed: Callable[[str | None], None]) -> None:
+                 source_changed: Callable[[str | None], None], key: str = "chart") -> None:
         super().__init__(chart)
         self.chart, self.feed, self.settings = chart, feed, settings
+        self._key = key  # settings group of the selection: "chart" (the main chart), "charts/<n>" (extra ones)
         self._say, self._source_changed = say, source_changed
         self.live_bars_applied = 0
         chart.symbolChanged.connect(self.selection_changed)
@@ -50,8 +52,8 @@ class ChartLink(QObject):
         symbol, interval = self.chart.symbol(), self.chart.interval()
         if symbol:
             self.feed.select(symbol, interval)
-            self.settings.setValue("chart/symbol", symbol)
-            self.settings.setValue("chart/interval", interval)
+            self.settings.setValue(f"{self._key}/symbol", symbol)
+            self.settings.setValue(f"{self._key}/interval", interval)
 
     def connections_changed(self) -> None:
         """Connections came or went: switch source when another should draw, and offer
