@@ -58,11 +58,17 @@ def test_a_row_changed_while_its_insert_waits_is_shown_as_changed(qtbot):
     panel = sorted_panel(qtbot)
     model = panel.model
     n = 2 * FIRST_INSERT_CHUNK
+    waited: list[int] = []
+
+    def first_part_applied() -> None:
+        if not waited and len(model) < n:  # the last order is not inserted yet: it waits for the next turn
+            waited.append(len(model))
+            panel.stage([order(n - 1, "12.5")])
+
+    model.flushed.connect(first_part_applied)
     panel.stage([order(i) for i in range(n)])
-    qtbot.waitUntil(lambda: 0 < len(model) < n, timeout=5_000)
-    last = order(n - 1, "12.5")  # not inserted yet: waits for the next turn
-    panel.stage([last])
     qtbot.waitUntil(lambda: len(model) == n and not model.has_pending(), timeout=5_000)
+    assert waited == [FIRST_INSERT_CHUNK]
     assert [o for o in model.rows() if o.order_id == str(n - 1)][0].limit_price == D("12.5")
 
 
@@ -72,3 +78,24 @@ def test_orders_without_a_price_sort_after_priced_ones(qtbot):
     panel.model.flush()
     panel.view.sortByColumn(panel.model.column_index("limit_stop"), Qt.SortOrder.AscendingOrder)
     assert [panel.proxy.row_object(r).order_id for r in range(3)] == ["3", "1", "2"]
+
+
+def test_a_change_of_the_sorted_value_moves_the_row_and_others_keep_their_place(qtbot):
+    panel = sorted_panel(qtbot)
+    panel.stage([order(1, "30"), order(2, "20"), order(3, "10")])
+    panel.model.flush()
+    panel.view.sortByColumn(panel.model.column_index("limit_stop"), Qt.SortOrder.AscendingOrder)
+    shown = lambda: [panel.proxy.row_object(r).order_id for r in range(panel.proxy.rowCount())]  # noqa: E731
+    assert shown() == ["3", "2", "1"]
+    panel.stage([order(3, "25")])  # its sort value changed: it moves
+    panel.model.flush()
+    assert shown() == ["2", "3", "1"]
+    partly = order(2, "20").model_copy(update={"status": OrderStatus.PARTIALLY_FILLED, "filled": D(40)})
+    panel.stage([partly])  # only its status changed: same place, new text
+    panel.model.flush()
+    assert shown() == ["2", "3", "1"]
+    assert panel.proxy.index(0, panel.model.column_index("status")).data() == "Partially filled"
+    panel.set_working_only(True)
+    panel.stage([partly.model_copy(update={"status": OrderStatus.FILLED, "filled": D(100)})])
+    panel.model.flush()  # a change without a re-sort is still filtered: the filled order leaves Working
+    assert shown() == ["3", "1"]

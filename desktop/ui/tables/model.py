@@ -41,6 +41,8 @@ _UNUSED_ROLES = frozenset(int(r) for r in (
     Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.EditRole, Qt.ItemDataRole.FontRole,
     Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.CheckStateRole, Qt.ItemDataRole.SizeHintRole))
 """Roles the model never answers (a delegate asks them of every cell)."""
+_SAME_PLACE_ROLES = [_DISPLAY, _FOREGROUND, _TOOLTIP, int(Qt.ItemDataRole.EditRole)]
+"""Roles a changed row announces when no sorted column's value changed (no SortRole)."""
 
 _MISSING = object()
 _ROOT = QModelIndex()
@@ -127,6 +129,7 @@ class KeyedTableModel(QAbstractTableModel):
         self._cells_epoch: tuple[Any, ...] = ()
         self._aligns = tuple(int(c.alignment) for c in self._columns)
         self._plans: dict[int, Any] = {}  # span length -> where its roles go
+        self._sorted_by: dict[int, int] = {}  # id of a sorting proxy -> the column it sorts by
         self.last_flush_ms = 0.0
         """Wall time the last :meth:`flush` took, in milliseconds (diagnostics)."""
         self._timer = QTimer(self)
@@ -283,7 +286,9 @@ class KeyedTableModel(QAbstractTableModel):
 
     def _apply_upserts(self, staged: dict[Hashable, Any], limit: int | None = None) -> None:
         rows, pos, caches, admit, cells = self._rows, self._pos, tuple(self._sort_cache.values()), self._admit, self._cells
+        sorted_by = [self._columns[c] for c in set(self._sorted_by.values()) if 0 <= c < len(self._columns)]
         changed: list[int] = []
+        resorted: list[int] = []  # changed rows whose place in a sorting proxy may change
         new_keys: list[Hashable] = []
         for k, row in staged.items():
             p = pos.get(k)
@@ -291,18 +296,27 @@ class KeyedTableModel(QAbstractTableModel):
                 if admit is None or admit(k):
                     new_keys.append(k)
             else:
+                old = rows[k]
                 rows[k] = row
-                changed.append(p)
+                if sorted_by and all(col.sort_key(old) == col.sort_key(row) for col in sorted_by):
+                    changed.append(p)
+                else:
+                    resorted.append(p)
                 cells.pop(k, None)
                 for cache in caches:
                     cache.pop(k, None)
-        if changed:
-            ranges = contiguous_ranges(changed)
+        last_col = len(self._columns) - 1
+        for rows_changed, roles in ((changed, _SAME_PLACE_ROLES), (resorted, None)):
+            if not rows_changed:
+                continue
+            ranges = contiguous_ranges(sorted(rows_changed))
             if len(ranges) > MAX_CHANGED_RANGES:
                 ranges = [(ranges[0][0], ranges[-1][1])]
-            last_col = len(self._columns) - 1
             for first, last in ranges:
-                self.dataChanged.emit(self.index(first, 0), self.index(last, last_col))
+                if roles is None:
+                    self.dataChanged.emit(self.index(first, 0), self.index(last, last_col))
+                else:  # no SortRole: a sorting proxy keeps the rows where they are (it still refilters them)
+                    self.dataChanged.emit(self.index(first, 0), self.index(last, last_col), roles)
         if new_keys:
             if limit is not None and len(new_keys) > limit:
                 later = new_keys[limit:]
@@ -428,6 +442,15 @@ class KeyedTableModel(QAbstractTableModel):
             value = cache[key] = self._columns[column].sort_key(self._rows[key])
         return value
 
+    def note_sort_column(self, proxy: object, column: int) -> None:
+        """``proxy`` sorts this model's rows by ``column`` (-1: it does not sort). A
+        change that leaves every sorted column's sort value as it was is announced
+        without :data:`SortRole`, so the proxy does not re-sort the row."""
+        if column < 0:
+            self._sorted_by.pop(id(proxy), None)
+        else:
+            self._sorted_by[id(proxy)] = column
+
     # ------------------------------------------------------------- painting
     def cell_flags(self) -> Qt.ItemFlag:
         """Flags of every cell (the proxies serve them without asking per cell):
@@ -451,6 +474,18 @@ class KeyedTableModel(QAbstractTableModel):
         if got is None:
             got = self._cells[key] = self._format(self._rows[key])
         return got
+
+    def texts_of(self, row: Any) -> tuple[str, ...]:
+        """Display texts of every column for row object ``row``: the kept ones when
+        ``row`` is the applied row of its key (formatting it keeps them), else
+        formatted now (a staged or older row object)."""
+        key = self._key(row)
+        if self._rows.get(key) is row:
+            got = self._cells.get(key)
+            if got is None:
+                got = self._cells[key] = self._format(row)
+            return got[0]
+        return tuple(c.display(row) for c in self._columns)
 
     def _format(self, row: Any) -> tuple[tuple[str, ...], tuple[Any, ...]]:
         cols = self._columns

@@ -75,6 +75,7 @@ class TableProxy(QSortFilterProxyModel):
         self._keyed = model if isinstance(model, KeyedTableModel) else None
         if isinstance(model, KeyedTableModel):
             self._cell_flags = model.cell_flags()
+            model.note_sort_column(self, self.sortColumn())
             cols = model.columns
             if self._filter_columns is None:
                 self._search = cols
@@ -102,6 +103,13 @@ class TableProxy(QSortFilterProxyModel):
         return self.accepts(model.row_at(source_row))
 
     # ----------------------------------------------------------------- sorting
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort by ``column`` (-1: insertion order) and tell the source, so that it
+        announces changes that keep the row's place without a re-sort."""
+        super().sort(column, order)
+        if self._keyed is not None:
+            self._keyed.note_sort_column(self, column)
+
     def lessThan(self, left: QModelIndex | QPersistentModelIndex, right: QModelIndex | QPersistentModelIndex) -> bool:  # noqa: N802
         """Compare the source's kept :data:`SortRole` values in one call (Qt's own
         would ask the source's ``index`` and ``data`` twice per comparison). As Qt

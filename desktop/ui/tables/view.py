@@ -211,10 +211,15 @@ class BlotterView(QTableView):
     def column_need(self, column: int, rows: list[Any]) -> int:
         """Width (px) column ``column`` needs for ``rows``' texts and its header label,
         capped at MAX_AUTO_WIDTH."""
-        fm = QFontMetricsF(self.font())  # fractional: text is laid out at fractional widths (119.45 px, not 119)
+        model = self.proxy().keyed_model()
+        return self._need(column, {model.texts_of(r)[column] for r in rows}, QFontMetricsF(self.font()))
+
+    def _need(self, column: int, texts: set[str], fm: QFontMetricsF) -> int:
+        """Width column ``column`` needs for ``texts`` (each measured once) and its
+        header label, capped at MAX_AUTO_WIDTH. ``fm``: fractional metrics (text is
+        laid out at fractional widths: 119.45 px does not fit in 119)."""
         margin = 2 * (self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1)
-        col = self.proxy().keyed_model().columns[column]
-        text = math.ceil(max((fm.horizontalAdvance(col.display(r)) for r in rows), default=0))
+        text = math.ceil(max((fm.horizontalAdvance(t) for t in texts), default=0))
         return min(max(text + margin + COLUMN_PADDING, self.horizontalHeader().sectionSizeHint(column)), MAX_AUTO_WIDTH)
 
     def _fit(self, rows: list[Any], columns: list[int], exact: bool = False) -> None:
@@ -222,12 +227,15 @@ class BlotterView(QTableView):
         fitted, else only growing. Measures display text in Python (Qt's own
         resizeColumnsToContents asks the model ~1000 rows x 8 roles per column)."""
         hh = self.horizontalHeader()
+        model = self.proxy().keyed_model()
+        texts = [model.texts_of(r) for r in rows]  # formatted once per row (and kept for the paint)
+        fm = QFontMetricsF(self.font())
         self._fitting = True
         try:
             for c in columns:
                 if hh.isSectionHidden(c):
                     continue
-                width = self.column_need(c, rows)
+                width = self._need(c, {t[c] for t in texts}, fm)
                 if not exact and c in self._fitted:
                     width = max(width, hh.sectionSize(c))
                 if width != hh.sectionSize(c):
