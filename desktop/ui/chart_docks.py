@@ -1,4 +1,4 @@
-"""More than one chart: a chart dock per symbol (View → New Chart), each with its own
+"""More than one chart: a chart dock per symbol (Chart → New Chart), each with its own
 symbol, interval and market-data source.
 
 :class:`ChartDocks` adds docks beside the main chart. Each holds a

@@ -119,7 +119,7 @@ class MainWindow(QMainWindow):
                                   panels=lambda: self.panels().values(),
                                   preferred_speed=lambda: self.preferences.replay_speed, parent=self)
         self._wire()
-        self.chart_docks = ChartDocks(self, self.desk, self.settings, self.menus.view_menu,  # View → New Chart
+        self.chart_docks = ChartDocks(self, self.desk, self.settings, self.trading.chart_menu,  # Chart → New Chart
                                       say=lambda text: self.status.showMessage(text, 10000),
                                       default_symbol=lambda: self.chart.symbol() or "AAPL")
         self.window_layout.restore()

@@ -6,7 +6,7 @@ charts of 100k bars each (run on demand).
 Each run is a fresh process (offscreen, fresh user directory) that opens the main
 window over a paper connection, waits until the chart shows history and a second has
 passed, and reads its RSS (``/proc/self/status`` VmRSS); then it opens three more
-charts (View → New Chart), loads the newest 100,000 1-minute bars of a different
+charts (Chart → New Chart), loads the newest 100,000 1-minute bars of a different
 symbol into each of the four (``fetch_bars_array`` → ``set_history``), lets them
 paint and reads the RSS again. Prints the median MiB over RUNS (default 3); the goals:
 <= 150 MiB idle, <= 250 MiB with the four charts.

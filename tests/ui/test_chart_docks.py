@@ -1,4 +1,4 @@
-"""Several charts at once (pytest-qt, offscreen, paper): View → New Chart opens a chart
+"""Several charts at once (pytest-qt, offscreen, paper): Chart → New Chart opens a chart
 dock with its own symbol, interval and feed beside the main chart; it draws history
 and stays independent of the main chart; closing it stops its feed; the open charts
 come back at the next start."""
