@@ -11,7 +11,7 @@ import abc
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from desktop.domain import (
     AccountValues,
@@ -34,6 +34,9 @@ from desktop.domain import (
 )
 
 from .capabilities import BrokerCapabilities
+
+if TYPE_CHECKING:
+    from .bar_columns import BarColumns
 
 M = TypeVar("M")
 
@@ -172,6 +175,24 @@ class Broker(abc.ABC):
         The last bar may still be forming. Raises NotFoundError for an unknown symbol,
         InvalidRequestError for an interval not in capabilities.
         """
+
+    async def fetch_bars_array(
+        self,
+        symbol: str,
+        interval: Interval,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        limit: int | None = None,
+    ) -> BarColumns:
+        """The bars :meth:`fetch_bars` returns, as numpy columns (what the chart draws
+        from; see :mod:`desktop.brokers.bar_columns`). This default converts
+        ``fetch_bars``' result; an adapter holding its history in arrays overrides it.
+        Raises what ``fetch_bars`` raises.
+        """
+        from .bar_columns import BarColumns  # numpy: imported when history is first asked for, not at start-up
+
+        bars = await self.fetch_bars(symbol, interval, start=start, end=end, limit=limit)
+        return BarColumns.from_bars(symbol, interval, bars)
 
     @abc.abstractmethod
     async def search_instruments(self, query: str) -> list[Instrument]:

@@ -34,15 +34,17 @@ def _as_bool(value: object) -> bool:
 
 
 class ChartLink(QObject):
-    """``chart`` drawn from ``feed``; ``settings`` keeps the last symbol and interval;
+    """``chart`` drawn from ``feed``; ``settings`` keeps the last symbol and interval
+    (under ``key``/symbol and ``key``/interval);
     ``say(text)`` shows a status message; ``source_changed(connection_id | None)`` is
     told which connection draws (the Replay menu follows a paper source).
     ``live_bars_applied`` counts the live updates drawn (the smoke test reads it)."""
 
     def __init__(self, chart: ChartWidget, feed: ChartFeed, settings: QSettings, *, say: Callable[[str], None],
-                 source_changed: Callable[[str | None], None]) -> None:
+                 source_changed: Callable[[str | None], None], key: str = "chart") -> None:
         super().__init__(chart)
         self.chart, self.feed, self.settings = chart, feed, settings
+        self._key = key  # settings group of the selection: "chart" (the main chart), "charts/<n>" (extra ones)
         self._say, self._source_changed = say, source_changed
         self.live_bars_applied = 0
         self._keep_range: tuple[str, str, int, tuple[float, float]] | None = None
@@ -62,8 +64,8 @@ class ChartLink(QObject):
         symbol, interval = self.chart.symbol(), self.chart.interval()
         if symbol:
             self.feed.select(symbol, interval)
-            self.settings.setValue("chart/symbol", symbol)
-            self.settings.setValue("chart/interval", interval)
+            self.settings.setValue(f"{self._key}/symbol", symbol)
+            self.settings.setValue(f"{self._key}/interval", interval)
 
     def adjusted_toggled(self, adjusted: bool) -> None:
         """The user chose adjusted (True) or as-traded daily prices: remember it and
@@ -73,20 +75,20 @@ class ChartLink(QObject):
                             self.chart.visible_range())
         self.feed.set_adjusted(adjusted)
 
-    def _history_loaded(self, symbol: str, interval: str, bars: list) -> None:
+    def _history_loaded(self, symbol: str, interval: str, columns) -> None:
         keep, self._keep_range = self._keep_range, None
-        self.chart.set_bars(symbol, interval, bars)
-        if keep is not None and keep[:3] == (symbol, interval, len(bars)):
+        self.chart.set_history(symbol, interval, columns)
+        if keep is not None and keep[:3] == (symbol, interval, len(columns)):
             self.chart.set_visible_range(*keep[3])
         self._show_basis()
 
-    def _history_rescaled(self, symbol: str, interval: str, bars: list) -> None:
+    def _history_rescaled(self, symbol: str, interval: str, columns) -> None:
         """The same selection's history in the new replay day's prices: keep the view
         (following the live bar if it did)."""
         if self.chart.shown() != (symbol, Interval(interval)):
             return
         following, view = self.chart.following, self.chart.visible_range()
-        self.chart.set_bars(symbol, interval, bars)
+        self.chart.set_history(symbol, interval, columns)
         if not following:
             self.chart.set_visible_range(*view)
 

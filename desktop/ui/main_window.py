@@ -28,6 +28,7 @@ from desktop.security.secrets import SecretStore
 
 from .advisor_view import AdvisorView
 from .chart import ChartWidget
+from .chart_docks import ChartDocks
 from .chart_link import ChartLink
 from .display_clock import DISPLAY_CLOCK
 from .keyboard_help import open_keyboard_help
@@ -118,6 +119,9 @@ class MainWindow(QMainWindow):
                                   panels=lambda: self.panels().values(),
                                   preferred_speed=lambda: self.preferences.replay_speed, parent=self)
         self._wire()
+        self.chart_docks = ChartDocks(self, self.desk, self.settings, self.trading.chart_menu,  # Chart → New Chart
+                                      say=lambda text: self.status.showMessage(text, 10000),
+                                      default_symbol=lambda: self.chart.symbol() or "AAPL")
         self.window_layout.restore()
         self._apply_preferences(self.preferences, theme=False)  # the app's theme is set by bootstrap
 
@@ -315,6 +319,7 @@ class MainWindow(QMainWindow):
         self.replays.apply_preference()
         self.show_symbol(symbol)
         self.chart_link.selection_changed()
+        self.chart_docks.restore()  # the extra charts open last time
         self.window_layout.settle()  # the panels' content may have squeezed the docks
         if len(self.labels) > 1:  # a Connection column: the default layout widens Orders to show Status
             QTimer.singleShot(0, self, lambda: self.window_layout.fit_blotters(self.orders.needed_width()))
@@ -345,6 +350,7 @@ class MainWindow(QMainWindow):
         """Stop the chart and every connection (the next start restores them)."""
         self.replays.stop()
         self.feed.stop()
+        self.chart_docks.stop()
         await self.desk.shutdown()
         self.bridge.flush()
         DISPLAY_CLOCK.reset()

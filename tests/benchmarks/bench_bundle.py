@@ -32,7 +32,9 @@ def main() -> None:
     bundled = [one_run([str(exe)]) for _ in range(runs)]
     source = [one_run([sys.executable, "-m", "desktop"]) for _ in range(runs)]
     for key in FIGURES:
-        b, s = [r[key] for r in bundled], [r[key] for r in source]
+        b, s = [r[key] for r in bundled if key in r], [r[key] for r in source if key in r]
+        if not b or not s:
+            continue
         print(f"{key:<20}{statistics.median(b):>15.3f}{max(b):>8.3f}{statistics.median(s):>15.3f}{max(s):>8.3f}")
 
 

@@ -17,7 +17,7 @@ import tempfile
 import time
 
 
-FIGURES = ("first_paint_s", "history_s", "first_live_bar_s", "process_wall_s")
+FIGURES = ("first_paint_s", "history_s", "chart_drawn_s", "first_live_bar_s", "process_wall_s")
 
 
 def one_run(command: list[str] | None = None) -> dict:
@@ -42,7 +42,9 @@ def main() -> None:
     print(f"startup over {runs} runs (seconds from process start; offscreen; fresh user dir)")
     print(f"{'figure':<20}{'median':>10}{'worst':>10}")
     for key in FIGURES:
-        values = [r[key] for r in reports]
+        values = [r[key] for r in reports if key in r]
+        if not values:
+            continue
         print(f"{key:<20}{statistics.median(values):>10.3f}{max(values):>10.3f}")
 
 

@@ -126,7 +126,7 @@ def test_a_symbol_without_bars_in_the_period_says_so(qtbot, chart):
     assert chart.shown() == ("FB", Interval.M1) and box(chart) == "FB" and chart.bar_count == 0
     text = chart.message_text()
     assert text.startswith("No price history for FB (1m) in this period: Paper has no bars of it")
-    plot, msg = chart.view.plot_rect(), chart.message.geometry()
+    plot, msg = chart.view.plot_rect().translated(chart.view.pos()), chart.message.geometry()  # in chart pixels
     assert plot.contains(msg) and abs(msg.center().y() - plot.center().y()) <= 2  # in the middle of the plot
     qtbot.mouseClick(chart.toolbar.interval_buttons[Interval.D1], Qt.MouseButton.LeftButton)
     chart.loader.answer()

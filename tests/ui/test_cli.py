@@ -23,6 +23,7 @@ def test_smoke_test_paints_loads_history_and_gets_a_live_bar(tmp_path):
     report = json.loads(lines[0])
     assert report["ok"] is True and report["broker"] == "paper" and report["symbol"] == "AAPL"
     assert 0 < report["first_paint_s"] <= report["first_live_bar_s"]
+    assert report["first_paint_s"] < report["history_s"]  # painted before the broker delivered history
     assert 0 < report["history_s"] <= report["first_live_bar_s"]
     assert report["bars"] > 100
     assert (tmp_path / "data" / "paper.sqlite3").exists()

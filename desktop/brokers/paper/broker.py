@@ -22,6 +22,7 @@ from pathlib import Path
 from desktop.domain import (Bar, ConnectionState, Fill, Instrument, Interval, OptionChain, Order, OrderRequest, OrderStatus,
                             QuestionHandler, Quote)
 
+from ..bar_columns import BarColumns
 from ..base import Broker
 from ..capabilities import BrokerCapabilities
 from ..errors import OrderRejectedError, UnavailableError
@@ -273,6 +274,14 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
     def adjusted_prices(self) -> bool:
         """Whether fetch_bars adjusts daily bars (see set_adjusted_prices)."""
         return self._adjusted
+
+    async def fetch_bars_array(self, symbol: str, interval: Interval, start: datetime | None = None,
+                               end: datetime | None = None, limit: int | None = None) -> BarColumns:
+        """History as numpy columns, straight from the replayed market's arrays (no
+        Bar per row for intraday intervals; daily ones adjusted as :meth:`fetch_bars`);
+        see :meth:`Broker.fetch_bars_array`."""
+        return self.market.fetch_bars_array(symbol, Interval(interval), start=start, end=end, limit=limit,
+                                            adjusted=self._adjusted)
 
     async def search_instruments(self, query: str) -> list[Instrument]:
         """Shares matching ``query``; a listed option's Instrument when ``query`` is its

@@ -15,11 +15,12 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 import numpy as np
 
+from desktop.brokers.bar_columns import BarColumns
 from desktop.brokers.errors import InvalidRequestError
 from desktop.domain import Bar, Instrument, Interval, Quote
 
 from .aggregate import aggregate_arrays, bucket_minutes, forming_bar, make_bar
-from .history import DailySeries, History, day_start_utc
+from .history import PRICE_SCALE, DailySeries, History, day_start_utc
 from .intraday import SESSION_MINUTES, DayMinutes, IntradayGenerator
 from .replay import DEFAULT_START, ReplayClock
 
@@ -258,6 +259,14 @@ class MarketSimulator:
     def _intraday(
         self, series: DailySeries, interval: Interval, start: datetime | None, upper: datetime, limit: int | None
     ) -> list[Bar]:
+        return [make_bar(day, interval, *row) for day, rows in self._intraday_chunks(series, interval, start, upper, limit)
+                for row in rows.T.tolist()]
+
+    def _intraday_chunks(
+        self, series: DailySeries, interval: Interval, start: datetime | None, upper: datetime, limit: int | None
+    ) -> list[tuple[DayMinutes, np.ndarray]]:
+        """The days' aggregated rows (see ``aggregate_arrays``) of an intraday request,
+        oldest first, cut to the newest ``limit`` bars."""
         minutes = bucket_minutes(interval)
         today, played_today = self.clock.current_date, self.clock.minute
         first_date = start.date() if start is not None else None
@@ -282,13 +291,44 @@ class MarketSimulator:
             if rows.shape[1]:
                 chunks.append((day, rows))
                 count += rows.shape[1]
-        bars: list[Bar] = []
+        out: list[tuple[DayMinutes, np.ndarray]] = []
         skip = max(0, count - limit) if limit is not None else 0
         for day, rows in reversed(chunks):
             if skip >= rows.shape[1]:
                 skip -= rows.shape[1]
                 continue
-            bars.extend(make_bar(day, interval, *row) for row in rows[:, skip:].T.tolist())
+            out.append((day, rows[:, skip:]))
             skip = 0
-        return bars
+        return out
+
+    def fetch_bars_array(
+        self,
+        symbol: str,
+        interval: Interval,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        limit: int | None = None,
+        adjusted: bool = False,
+    ) -> BarColumns:
+        """:meth:`fetch_bars` as numpy columns, built from the synthetic minutes'
+        arrays without a Bar per row for intraday intervals (1d converts its Bars,
+        ``adjusted`` as for :meth:`fetch_bars`). Raises what ``fetch_bars`` raises."""
+        interval = self._interval(interval)
+        if interval is Interval.D1:
+            return BarColumns.from_bars(symbol, interval, self.fetch_bars(symbol, interval, start, end, limit,
+                                                                          adjusted=adjusted))
+        series = self.history.series(symbol)
+        start, end = _aware(start, "start"), _aware(end, "end")
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+            raise InvalidRequestError(f"limit must be a non-negative integer, got {limit!r}", field="limit")
+        upper = self.clock.now if end is None else min(end, self.clock.now)
+        if limit == 0 or (start is not None and start >= upper):
+            return BarColumns.empty(series.symbol, interval)
+        chunks = self._intraday_chunks(series, interval, start, upper, limit)
+        if not chunks:
+            return BarColumns.empty(series.symbol, interval)
+        time = np.concatenate([int(day.session_open.timestamp()) + rows[0] * 60 for day, rows in chunks])
+        ohlcv = np.concatenate([rows[1:] for _day, rows in chunks], axis=1).astype(np.float64)
+        ohlcv[:4] /= PRICE_SCALE
+        return BarColumns(series.symbol, interval, time, *ohlcv, synthetic=True)
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import html
 import math
 from datetime import tzinfo
+from typing import TYPE_CHECKING
 
-from .series import BarRow
 from .theme import DARK, ChartTheme
-from .timeticks import bar_zone, local_datetime
+
+if TYPE_CHECKING:
+    from .series import BarRow  # numpy: not imported for the first frame
 
 
 def price_decimals(price: float) -> int:
@@ -48,6 +50,8 @@ def format_time(t: int, intraday: bool, tz: tzinfo | None) -> str:
     """Readout time of a bar starting at epoch second ``t``: ``Fri 2025-03-14 10:35``
     intraday (in ``tz``; None: local), ``Fri 2025-03-14`` daily: the trading date,
     whatever ``tz`` (see :func:`~.timeticks.bar_zone`)."""
+    from .timeticks import bar_zone, local_datetime  # numpy: not imported for the first frame
+
     d = local_datetime(t, bar_zone(intraday, tz))
     return f"{d:%a %Y-%m-%d %H:%M}" if intraday else f"{d:%a %Y-%m-%d}"
 

@@ -4,13 +4,16 @@ last) bar's time, open, high, low, close, change and volume, coloured by tone.""
 from __future__ import annotations
 
 from datetime import tzinfo
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from .fmt import readout_html, readout_parts, readout_text
-from .series import BarRow
 from .theme import DARK, ChartTheme
+
+if TYPE_CHECKING:
+    from .series import BarRow  # numpy: not imported for the first frame
 
 
 class Readout(QLabel):

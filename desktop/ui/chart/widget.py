@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import tzinfo
+from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QVBoxLayout, QWidget
@@ -36,15 +36,21 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from desktop.domain.enums import Interval
 from desktop.domain.market import Bar
 
+if TYPE_CHECKING:
+    import numpy as np
+
+    from desktop.brokers.bar_columns import BarColumns
+
+    from .series import BarRow, BarSeries
+    from .view import ChartView
+
 from .apptheme import app_theme, resolve_theme
 from .basis import PriceBasisButton, place_basis
 from .loadstate import LoadState, failure_text
 from .overlay import ChartMessage, place_message
 from .readout import Readout
-from .series import BarRow, BarSeries
 from .theme import ChartTheme
 from .toolbar import INTERVAL_LABELS, ChartToolbar
-from .view import ChartView
 
 ERROR_MS = 10_000
 """How long a load failure stays on the chart (a click dismisses it sooner)."""
@@ -81,7 +87,9 @@ class ChartWidget(QWidget):
         super().__init__(parent)
         theme, self._follow_app = resolve_theme(theme)
         self._theme = theme
-        self._series = BarSeries()
+        self._series_obj: BarSeries | None = None  # numpy and pyqtgraph: built after the first paint
+        self._view_obj: ChartView | None = None
+        self._view_pending = False
         self._symbol = ""
         self._interval = Interval.M1
         self._tz: tzinfo | None = None
@@ -98,18 +106,15 @@ class ChartWidget(QWidget):
         self.toolbar.intervalChanged.connect(self.intervalChanged)
         self.toolbar.sourceRequested.connect(self.sourceRequested)
         self.readout = Readout(self, theme)
-        self.view = ChartView(self._series, theme, self)
-        self.view.hoverChanged.connect(lambda _i: self._refresh_readout())
-        self.view.flushed.connect(self._refresh_readout)
-        self.message = ChartMessage(self.view, theme)
+        self._plot_area = QWidget(self)  # where the plot goes, until it is built
+        self._plot_area.setObjectName("chartPlotPending")
+        self.message = ChartMessage(self, theme)
         self.message.clicked.connect(self.dismiss_error)
-        self.view.plotResized.connect(self._place_message)
-        self.adjusted_button = PriceBasisButton(self.view, theme)  # on the plot: see basis.py
+        self.adjusted_button = PriceBasisButton(self, theme)  # moves onto the plot once built: see basis.py
         self.adjusted_button.clicked.connect(self.adjustedToggled)
-        self.view.plotResized.connect(lambda: place_basis(self.adjusted_button, self.view.plot_rect()))
         self._error_timer = QTimer(self, singleShot=True, interval=ERROR_MS)
         self._error_timer.timeout.connect(self.dismiss_error)
-        end = QShortcut(QKeySequence(Qt.Key.Key_End), self, self.view.scroll_to_latest)
+        end = QShortcut(QKeySequence(Qt.Key.Key_End), self, lambda: self.view.scroll_to_latest())
         end.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
         lay = QVBoxLayout(self)
@@ -117,7 +122,7 @@ class ChartWidget(QWidget):
         lay.setSpacing(0)
         lay.addWidget(self.toolbar)
         lay.addWidget(self.readout)
-        lay.addWidget(self.view, 1)
+        lay.addWidget(self._plot_area, 1)
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self._apply_theme(theme)
         self.toolbar.set_interval(self._interval)
@@ -125,6 +130,65 @@ class ChartWidget(QWidget):
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(1000, 640)
+
+    # -- the plot, built after the first paint ---------------------------------
+    @property
+    def view(self) -> ChartView:
+        """The plot (a pyqtgraph view). Built on first use, or just after the chart
+        is first painted: importing pyqtgraph and numpy (about 0.3 s) waits until the
+        window is on screen."""
+        if self._view_obj is None:
+            self._build_view()
+        return self._view_obj  # type: ignore[return-value]
+
+    @property
+    def view_built(self) -> bool:
+        """Whether the plot exists yet (see :attr:`view`)."""
+        return self._view_obj is not None
+
+    @property
+    def _series(self) -> BarSeries:
+        if self._series_obj is None:
+            from .series import BarSeries
+
+            self._series_obj = BarSeries()
+        return self._series_obj
+
+    def _build_view(self) -> None:
+        from .view import ChartView
+
+        view = ChartView(self._series, self._theme, self)
+        self._view_obj = view
+        view.hoverChanged.connect(lambda _i: self._refresh_readout())
+        view.flushed.connect(self._refresh_readout)
+        view.plotResized.connect(self._place_message)
+        button = self.adjusted_button
+        shown = not button.isHidden()
+        button.setParent(view)  # over the plot, in its bottom-left corner
+        button.setVisible(shown)
+        view.plotResized.connect(lambda: place_basis(button, view.plot_rect()))
+        self.layout().replaceWidget(self._plot_area, view)
+        self._plot_area.hide()
+        self._plot_area.deleteLater()
+        view.set_interval(self._interval)
+        self.message.raise_()
+        self._place_message()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """The first paint (without the plot) schedules building the plot."""
+        super().paintEvent(event)
+        if self._view_obj is None and not self._view_pending:
+            self._view_pending = True
+            QTimer.singleShot(0, self, self._build_view_later)
+
+    def _build_view_later(self) -> None:
+        if self._view_obj is None:
+            self._build_view()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """Keep the message over the plot area."""
+        super().resizeEvent(event)
+        self._place_message()
 
     # -- theme ----------------------------------------------------------------
     def set_theme(self, theme: ChartTheme | str | None) -> None:
@@ -144,7 +208,8 @@ class ChartWidget(QWidget):
         self.setStyleSheet(f"ChartWidget {{ background: {theme.background}; }}")
         self.toolbar.apply_theme(theme)
         self.readout.apply_theme(theme)
-        self.view.apply_theme(theme)
+        if self._view_obj is not None:
+            self._view_obj.apply_theme(theme)
         self.message.apply_theme(theme)
         if hasattr(self, "adjusted_button"):
             self.adjusted_button.apply_theme(theme)
@@ -203,7 +268,8 @@ class ChartWidget(QWidget):
         ``enabled`` False while an interval that is never adjusted is shown. A click
         emits ``adjustedToggled(bool)``."""
         self.adjusted_button.show_state(available, checked, enabled)
-        place_basis(self.adjusted_button, self.view.plot_rect())
+        if self._view_obj is not None:
+            place_basis(self.adjusted_button, self._view_obj.plot_rect())
 
     def set_price_basis(self, basis: str | None) -> None:
         """Say which prices are drawn: "adjusted", "unadjusted", "intraday" (never
@@ -254,6 +320,12 @@ class ChartWidget(QWidget):
         and volume float64) - for large histories."""
         self._series.set_arrays(time, open, high, low, close, volume)
         self._adopt(symbol, interval)
+
+    def set_history(self, symbol: str, interval: Interval | str, columns: BarColumns) -> None:
+        """Replace the history with a broker's columns (``fetch_bars_array``): no
+        conversion per bar; none: the chart says ``symbol`` has no price history."""
+        self.set_arrays(symbol, interval, columns.time, columns.open, columns.high, columns.low, columns.close,
+                        columns.volume)
 
     def apply_bar(self, bar: Bar) -> bool:
         """Live update: same start as the last bar replaces it, a newer one appends.
@@ -353,7 +425,9 @@ class ChartWidget(QWidget):
 
     def _place_message(self) -> None:
         if self.message.isVisible():
-            place_message(self.message, self.view.plot_rect(), centred=not self._state.has_bars)
+            view = self._view_obj
+            plot = view.plot_rect().translated(view.pos()) if view is not None else self._plot_area.geometry()
+            place_message(self.message, plot, centred=not self._state.has_bars)
 
     # -- accessors ------------------------------------------------------------
     def shown(self) -> tuple[str, Interval]:
@@ -367,7 +441,8 @@ class ChartWidget(QWidget):
 
     @property
     def bar_count(self) -> int:
-        return len(self._series)
+        """How many bars the chart holds."""
+        return len(self._series_obj) if self._series_obj is not None else 0
 
     def last_bar(self) -> BarRow | None:
         """The newest bar as numbers (``.close``, ``.time``, ``.start`` ...), or None."""
@@ -383,13 +458,13 @@ class ChartWidget(QWidget):
 
     @property
     def frames_painted(self) -> int:
-        """How many times the candles were painted."""
-        return self.view.frames_painted
+        """How many times the candles were painted (0 while the plot is not built)."""
+        return self._view_obj.frames_painted if self._view_obj is not None else 0
 
     @property
     def hover_index(self) -> int | None:
         """The bar under the mouse, or None."""
-        return self.view.hover_index
+        return self._view_obj.hover_index if self._view_obj is not None else None
 
     def readout_text(self) -> str:
         """The readout row as plain text (the hovered bar, else the last bar)."""
@@ -402,10 +477,10 @@ class ChartWidget(QWidget):
 
     # -- readout --------------------------------------------------------------
     def _readout_row(self) -> tuple[BarRow | None, float | None]:
-        s = self._series
-        if not len(s):
+        s = self._series_obj
+        if s is None or not len(s):
             return None, None
-        i = self.view.hover_index
+        i = self.hover_index
         i = len(s) - 1 if i is None else i
         prev = float(s.close[i - 1]) if i > 0 else None
         return s.row(i), prev

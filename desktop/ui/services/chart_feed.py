@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 from decimal import Decimal
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -20,6 +21,9 @@ from desktop.brokers import BrokerError
 from desktop.desk import Desk, LiveConnection
 from desktop.desk.tasks import spawn
 from desktop.domain import Bar, Interval
+
+if TYPE_CHECKING:  # numpy: not at start-up
+    from desktop.brokers.bar_columns import BarColumns
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +62,10 @@ def no_bars_reason(desk: Desk) -> str:
 
 
 class ChartFeed(QObject):
-    """History from ``fetch_bars``, then ``watch_bars``, for one (symbol, interval).
+    """History from ``fetch_bars_array`` (numpy columns: no Bar per row), then
+    ``watch_bars``, for one (symbol, interval).
 
-    Signals: ``historyLoaded(symbol, interval value, list[Bar])`` once per selection,
+    Signals: ``historyLoaded(symbol, interval value, BarColumns)`` once per selection,
     ``barsUpdated(list[Bar])`` with live updates batched at most every ``flush_ms``
     (only the newest update per bar start is kept), ``failed(str)``,
     ``sourceChanged(LiveConnection | None)`` when the connection drawn changes.
@@ -68,12 +73,12 @@ class ChartFeed(QObject):
     ``adjusted``: daily bars adjusted for splits and dividends from sources that offer
     it (see :meth:`set_adjusted`); ``basis`` says which prices the last history has.
     Adjusted bars are in the prices of the replay's day: when a new day brings a split
-    or dividend, ``historyReloaded(symbol, interval value, list[Bar])`` replaces the
+    or dividend, ``historyReloaded(symbol, interval value, BarColumns)`` replaces the
     history (the same selection, rescaled).
     """
 
-    historyLoaded = Signal(str, str, list)
-    historyReloaded = Signal(str, str, list)
+    historyLoaded = Signal(str, str, object)
+    historyReloaded = Signal(str, str, object)
     barsUpdated = Signal(list)
     failed = Signal(str)
     sourceChanged = Signal(object)
@@ -167,12 +172,12 @@ class ChartFeed(QObject):
         basis = price_basis(source, interval, self.adjusted)
         if basis in ("adjusted", "unadjusted"):
             broker.set_adjusted_prices(basis == "adjusted")
-        bars = await broker.fetch_bars(symbol, interval)
+        columns = await broker.fetch_bars_array(symbol, interval)
         if generation != self._generation:
             return
         self.basis = basis
-        self.historyLoaded.emit(symbol, interval.value, bars)
-        newest = bars[-1] if bars else None  # the latest version of the newest bar
+        self.historyLoaded.emit(symbol, interval.value, columns)
+        newest = columns.last_bar()  # the latest version of the newest bar
         async for bar in broker.watch_bars(symbol, interval):
             if generation != self._generation:
                 return
@@ -188,7 +193,7 @@ class ChartFeed(QObject):
             self._pending[bar.start] = bar
 
     @staticmethod
-    async def _rescaled(broker, symbol: str, interval: Interval, previous: Bar) -> list[Bar] | None:
+    async def _rescaled(broker, symbol: str, interval: Interval, previous: Bar) -> BarColumns | None:
         """A new replay day began while adjusted daily bars are drawn: the whole
         history again when the day brings a split or dividend (``previous``, the last
         bar drawn, adjusted to the new day is no longer the same), else None."""
@@ -197,7 +202,7 @@ class ChartFeed(QObject):
         if before is None or abs(before.close - previous.close) < RESCALE_TOLERANCE:
             return None
         log.info("chart: %s adjusted history rescaled for a split or dividend on the replay's new day", symbol)
-        return await broker.fetch_bars(symbol, interval)
+        return await broker.fetch_bars_array(symbol, interval)
 
     def flush(self) -> None:
         """Emit pending live bars (oldest first) as one batch."""

@@ -49,7 +49,8 @@ _RED = (QColor("#c62828"), QColor("#f87171"))
 _MUTED = (QColor("#6b7280"), QColor("#9ca3af"))
 
 
-def _is_dark() -> bool:
+def is_dark() -> bool:
+    """Whether the application palette is dark (its base colour's lightness < 128)."""
     app = QGuiApplication.instance()
     if app is None:
         return False
@@ -58,17 +59,17 @@ def _is_dark() -> bool:
 
 def gain_color() -> QColor:
     """Green for gains and buys, adapted to a light or dark palette."""
-    return _GREEN[_is_dark()]
+    return _GREEN[is_dark()]
 
 
 def loss_color() -> QColor:
     """Red for losses, sells and rejections, adapted to a light or dark palette."""
-    return _RED[_is_dark()]
+    return _RED[is_dark()]
 
 
 def muted_color() -> QColor:
     """Grey for de-emphasised cells (e.g. closed orders' status)."""
-    return _MUTED[_is_dark()]
+    return _MUTED[is_dark()]
 
 
 def sign_color(value: Any) -> QColor | None:

@@ -31,6 +31,11 @@ def set_number_format(*, thousands: bool = True, price_decimals: int = 0) -> Non
     _number_format["price_decimals"] = max(0, int(price_decimals))
 
 
+def number_format() -> tuple[bool, int]:
+    """The current number format: (thousands separators, price decimals)."""
+    return _number_format["thousands"], _number_format["price_decimals"]
+
+
 def _sep() -> str:
     return "," if _number_format["thousands"] else ""
 

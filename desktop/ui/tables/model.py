@@ -7,6 +7,14 @@ burst of thousands of updates costs one ``rowsInserted`` for the new rows append
 the end, one ``dataChanged`` per contiguous block of changed rows and one
 ``rowsRemoved`` per contiguous block of removed rows. :meth:`flush` applies at once.
 
+Painting: a row's display texts and colours are formatted once, the first time the
+row is painted after it changed, and kept per row (:meth:`KeyedTableModel.cells`);
+:meth:`KeyedTableModel.fill_roles` serves every role a delegate asks for one cell
+in one call (the proxies' ``multiData``), and :meth:`KeyedTableModel.index` makes an
+index without asking ``rowCount``/``columnCount``. The kept cells are dropped when the
+number format, the palette (light/dark) or the second changes (:func:`cell_epoch`:
+times say "today" on each connection's clock), and by :meth:`refresh`.
+
 Not thread-safe: call from the GUI thread (qasync tasks run there).
 """
 
@@ -19,7 +27,8 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
 
-from .columns import Column, ExportRole, KeyRole, RowObjectRole, SortRole, muted_color
+from .columns import Column, ExportRole, KeyRole, RowObjectRole, SortRole, is_dark, muted_color
+from .formatting import number_format
 from .ranges import contiguous_ranges
 
 __all__ = ["DEFAULT_FLUSH_MS", "KeyedTableModel", "MAX_CHANGED_RANGES", "MAX_REMOVED_RANGES", "contiguous_ranges"]
@@ -28,10 +37,30 @@ _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_UNUSED_ROLES = frozenset(int(r) for r in (
+    Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.EditRole, Qt.ItemDataRole.FontRole,
+    Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.CheckStateRole, Qt.ItemDataRole.SizeHintRole))
+"""Roles the model never answers (a delegate asks them of every cell)."""
+_SAME_PLACE_ROLES = [_DISPLAY, _FOREGROUND, _TOOLTIP, int(Qt.ItemDataRole.EditRole)]
+"""Roles a changed row announces when no sorted column's value changed (no SortRole)."""
 
 _MISSING = object()
+_ROOT = QModelIndex()
+
+
+def cell_epoch() -> tuple[Any, ...]:
+    """What formatted cells depend on besides their row: the number format, light or
+    dark palette, and the current second (times show the date when not today on their
+    connection's clock, a replay moves that clock). Kept cells of another epoch are
+    formatted again."""
+    return (number_format(), is_dark(), int(time.monotonic()))
 
 DEFAULT_FLUSH_MS = 100
+DEFAULT_INSERT_BUDGET_MS = 15.0
+"""Event-loop time a timer flush spends inserting new rows (a burst of thousands into
+a sorted table is split across loop turns instead of stalling the loop)."""
+FIRST_INSERT_CHUNK = 400
+"""New rows a timer flush inserts before it has measured what one row costs."""
 MAX_CHANGED_RANGES = 32
 """Above this many separate changed blocks, one dataChanged spans them all."""
 MAX_REMOVED_RANGES = 64
@@ -96,23 +125,35 @@ class KeyedTableModel(QAbstractTableModel):
         self._staged_removals: dict[Hashable, None] = {}
         self._staged_reset: list[Any] | None = None
         self._sort_cache: dict[int, dict[Hashable, Any]] = {}  # column -> key -> sort value
+        self._cells: dict[Hashable, tuple[tuple[str, ...], tuple[Any, ...]]] = {}  # key -> (texts, colours)
+        self._cells_epoch: tuple[Any, ...] = ()
+        self._aligns = tuple(int(c.alignment) for c in self._columns)
+        self._plans: dict[int, Any] = {}  # span length -> where its roles go
+        self._sorted_by: dict[int, int] = {}  # id of a sorting proxy -> the column it sorts by
         self.last_flush_ms = 0.0
         """Wall time the last :meth:`flush` took, in milliseconds (diagnostics)."""
         self._timer = QTimer(self)
         self._timer.setObjectName("keyedTableFlushTimer")
         self._timer.setSingleShot(True)
+        self._interval = flush_interval_ms
         self._timer.setInterval(flush_interval_ms)
-        self._timer.timeout.connect(self.flush)
+        self._timer.timeout.connect(self._flush_in_turns)
+        self.insert_budget_ms = DEFAULT_INSERT_BUDGET_MS
+        """Timer flushes insert at most about this long's worth of new rows per
+        event-loop turn (the rest follows on the next turns); :meth:`flush` inserts all."""
+        self._insert_cost_ms = 0.0  # measured cost of inserting one row (sorting proxies dominate)
 
     # ----------------------------------------------------------------- staging
     @property
     def flush_interval_ms(self) -> int:
         """Delay between the first staged change and the batch being applied."""
-        return self._timer.interval()
+        return self._interval
 
     def set_flush_interval(self, ms: int) -> None:
         """Change the batching delay (0 = apply on the next event-loop turn)."""
-        self._timer.setInterval(max(0, int(ms)))
+        self._interval = max(0, int(ms))
+        if not self._timer.isActive():
+            self._timer.setInterval(self._interval)
 
     def stage(self, rows: Iterable[Any]) -> None:
         """Insert or replace ``rows`` (by key) at the next flush. Cheap; call at any rate."""
@@ -170,7 +211,25 @@ class KeyedTableModel(QAbstractTableModel):
     # ------------------------------------------------------------------- flush
     def flush(self) -> None:
         """Apply every staged change now and emit :attr:`flushed` if anything was staged."""
+        self._flush(limit=None)
+
+    def _flush_in_turns(self) -> None:
+        """The timer's flush: every change, but new rows only as many as fit
+        :attr:`insert_budget_ms` (by the measured cost per row); the others stay
+        staged for the next loop turn (the timer restarts at once)."""
+        if self._insert_cost_ms > 0:
+            limit = max(50, int(self.insert_budget_ms / self._insert_cost_ms))
+        else:
+            limit = FIRST_INSERT_CHUNK
+        self._flush(limit=limit)
+        if self.has_pending() and not self._timer.isActive():
+            self._timer.start(0)  # the rest of a burst: next turn, not after the batching delay
+        elif not self.has_pending():
+            self._timer.setInterval(self._interval)
+
+    def _flush(self, limit: int | None) -> None:
         self._timer.stop()
+        self._timer.setInterval(self._interval)
         if not self.has_pending():
             return
         started = time.perf_counter()
@@ -181,7 +240,7 @@ class KeyedTableModel(QAbstractTableModel):
         if removals:
             self._apply_removals(removals)
         if staged:
-            self._apply_upserts(staged)
+            self._apply_upserts(staged, limit)
         if self._max_rows is not None and len(self._keys) > self._max_rows:
             self._remove_ranges([(0, len(self._keys) - self._max_rows - 1)])
         self.last_flush_ms = (time.perf_counter() - started) * 1000
@@ -190,6 +249,7 @@ class KeyedTableModel(QAbstractTableModel):
     def _apply_reset(self, rows: list[Any]) -> None:
         self.beginResetModel()
         self._sort_cache.clear()
+        self._cells.clear()
         self._rows = {}
         for row in rows:
             self._rows[self._key(row)] = row
@@ -209,6 +269,7 @@ class KeyedTableModel(QAbstractTableModel):
             self._keys = [k for i, k in enumerate(self._keys) if i not in gone]
             self._rows = {k: self._rows[k] for k in self._keys}
             self._sort_cache.clear()
+            self._cells = {k: v for k, v in self._cells.items() if k in self._rows}
             self._reindex()
             self.endResetModel()
             return
@@ -216,15 +277,18 @@ class KeyedTableModel(QAbstractTableModel):
             self.beginRemoveRows(QModelIndex(), first, last)
             for k in self._keys[first : last + 1]:
                 del self._rows[k]
+                self._cells.pop(k, None)
                 for cache in self._sort_cache.values():
                     cache.pop(k, None)
             del self._keys[first : last + 1]
             self.endRemoveRows()
         self._reindex()
 
-    def _apply_upserts(self, staged: dict[Hashable, Any]) -> None:
-        rows, pos, caches, admit = self._rows, self._pos, tuple(self._sort_cache.values()), self._admit
+    def _apply_upserts(self, staged: dict[Hashable, Any], limit: int | None = None) -> None:
+        rows, pos, caches, admit, cells = self._rows, self._pos, tuple(self._sort_cache.values()), self._admit, self._cells
+        sorted_by = [self._columns[c] for c in set(self._sorted_by.values()) if 0 <= c < len(self._columns)]
         changed: list[int] = []
+        resorted: list[int] = []  # changed rows whose place in a sorting proxy may change
         new_keys: list[Hashable] = []
         for k, row in staged.items():
             p = pos.get(k)
@@ -232,18 +296,34 @@ class KeyedTableModel(QAbstractTableModel):
                 if admit is None or admit(k):
                     new_keys.append(k)
             else:
+                old = rows[k]
                 rows[k] = row
-                changed.append(p)
+                if sorted_by and all(col.sort_key(old) == col.sort_key(row) for col in sorted_by):
+                    changed.append(p)
+                else:
+                    resorted.append(p)
+                cells.pop(k, None)
                 for cache in caches:
                     cache.pop(k, None)
-        if changed:
-            ranges = contiguous_ranges(changed)
+        last_col = len(self._columns) - 1
+        for rows_changed, roles in ((changed, _SAME_PLACE_ROLES), (resorted, None)):
+            if not rows_changed:
+                continue
+            ranges = contiguous_ranges(sorted(rows_changed))
             if len(ranges) > MAX_CHANGED_RANGES:
                 ranges = [(ranges[0][0], ranges[-1][1])]
-            last_col = len(self._columns) - 1
             for first, last in ranges:
-                self.dataChanged.emit(self.index(first, 0), self.index(last, last_col))
+                if roles is None:
+                    self.dataChanged.emit(self.index(first, 0), self.index(last, last_col))
+                else:  # no SortRole: a sorting proxy keeps the rows where they are (it still refilters them)
+                    self.dataChanged.emit(self.index(first, 0), self.index(last, last_col), roles)
         if new_keys:
+            if limit is not None and len(new_keys) > limit:
+                later = new_keys[limit:]
+                new_keys = new_keys[:limit]
+                for k in later:  # staged again (after any change staged meanwhile: that is newer)
+                    self._staged.setdefault(k, staged[k])
+            started = time.perf_counter()
             start = len(self._keys)
             self.beginInsertRows(QModelIndex(), start, start + len(new_keys) - 1)
             for i, k in enumerate(new_keys, start):
@@ -251,6 +331,8 @@ class KeyedTableModel(QAbstractTableModel):
                 pos[k] = i
             self._keys.extend(new_keys)
             self.endInsertRows()
+            if len(new_keys) >= 20:
+                self._insert_cost_ms = (time.perf_counter() - started) * 1000 / len(new_keys)
 
     def _reindex(self) -> None:
         self._pos = {k: i for i, k in enumerate(self._keys)}
@@ -283,12 +365,16 @@ class KeyedTableModel(QAbstractTableModel):
 
     def set_stale_connections(self, connection_ids: Iterable[str]) -> None:
         """Paint the rows of ``connection_ids`` muted (and the others normally)."""
-        self._stale = frozenset(connection_ids)
+        stale = frozenset(connection_ids)
+        if stale != self._stale:
+            self._stale = stale
+            self._cells.clear()
 
     def refresh(self) -> None:
         """Every cell may show something else now (names, staleness): forget cached
-        sort values and emit one dataChanged over the whole table."""
+        sort values and formatted cells and emit one dataChanged over the whole table."""
         self._sort_cache.clear()
+        self._cells.clear()
         if self._keys:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._keys) - 1, len(self._columns) - 1))
 
@@ -344,11 +430,139 @@ class KeyedTableModel(QAbstractTableModel):
     def __len__(self) -> int:
         return len(self._keys)
 
+    def sort_value(self, row: int, column: int) -> Any:
+        """The :data:`SortRole` value of model ``row``, ``column`` (kept until the row
+        changes): what the proxies compare without a ``data()`` call per comparison."""
+        cache = self._sort_cache.get(column)
+        if cache is None:
+            cache = self._sort_cache[column] = {}
+        key = self._keys[row]
+        value = cache.get(key, _MISSING)
+        if value is _MISSING:
+            value = cache[key] = self._columns[column].sort_key(self._rows[key])
+        return value
+
+    def note_sort_column(self, proxy: object, column: int) -> None:
+        """``proxy`` sorts this model's rows by ``column`` (-1: it does not sort). A
+        change that leaves every sorted column's sort value as it was is announced
+        without :data:`SortRole`, so the proxy does not re-sort the row."""
+        if column < 0:
+            self._sorted_by.pop(id(proxy), None)
+        else:
+            self._sorted_by[id(proxy)] = column
+
+    # ------------------------------------------------------------- painting
+    def cell_flags(self) -> Qt.ItemFlag:
+        """Flags of every cell (the proxies serve them without asking per cell):
+        selectable and enabled; subclasses add theirs (the watchlist: draggable)."""
+        return self.flags(self.createIndex(0, 0))
+
+    def check_cells(self) -> None:
+        """Drop the kept cells if :func:`cell_epoch` moved on. The views call it once
+        per paint (not per cell); :meth:`data` calls it itself."""
+        epoch = cell_epoch()
+        if epoch != self._cells_epoch:
+            self._cells_epoch = epoch
+            self._cells.clear()
+
+    def cells(self, row: int) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+        """Display texts and foreground colours (QColor or None) of every column of
+        model row ``row``, formatted once after the row changed (see the module doc;
+        call :meth:`check_cells` first, once per paint)."""
+        key = self._keys[row]
+        got = self._cells.get(key)
+        if got is None:
+            got = self._cells[key] = self._format(self._rows[key])
+        return got
+
+    def texts_of(self, row: Any) -> tuple[str, ...]:
+        """Display texts of every column for row object ``row``: the kept ones when
+        ``row`` is the applied row of its key (formatting it keeps them), else
+        formatted now (a staged or older row object)."""
+        key = self._key(row)
+        if self._rows.get(key) is row:
+            got = self._cells.get(key)
+            if got is None:
+                got = self._cells[key] = self._format(row)
+            return got[0]
+        return tuple(c.display(row) for c in self._columns)
+
+    def _format(self, row: Any) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+        cols = self._columns
+        texts = tuple(c.display(row) for c in cols)
+        stale, muted = self._stale, self._muted
+        if stale and self._connection(row) in stale:
+            grey = muted_color()
+            return texts, (grey,) * len(cols)
+        if muted is not None and muted(row):
+            grey = muted_color()
+            return texts, tuple(c.foreground(row) if c.keeps_color else grey for c in cols)
+        return texts, tuple(c.foreground(row) for c in cols)
+
+    def fill_roles(self, row: int, column: int, span: Any) -> None:
+        """Answer every role of ``span`` (a QModelRoleDataSpan) for the cell at model
+        ``row``, ``column`` in one call; roles other than display, alignment and
+        foreground go through :meth:`data`; roles no cell has are left alone (empty:
+        nothing ever sets them in a delegate's role data, which each view keeps)."""
+        key = self._keys[row]
+        got = self._cells.get(key)
+        if got is None:
+            got = self._cells[key] = self._format(self._rows[key])
+        n = len(span)
+        if not n:
+            return
+        first = span[0].role()
+        plan = self._plans.get(n)
+        if plan is None or plan[0] != first:
+            plan = self._plan(span)
+        _first, display, align, foreground, other = plan
+        if display >= 0:
+            span[display].setData(got[0][column])
+        if align >= 0:
+            span[align].setData(self._aligns[column])
+        if foreground >= 0:
+            colour = got[1][column]
+            if colour is not None:
+                span[foreground].setData(colour)
+            else:  # the role data is reused from cell to cell: empty what the cell before set
+                span[foreground].clearData()
+        for i, role in other:
+            value = self.data(self.createIndex(row, column), role)
+            if value is not None:
+                span[i].setData(value)
+            else:
+                span[i].clearData()
+
+    def _plan(self, span: Any) -> tuple[int, int, int, int, tuple[tuple[int, int], ...]]:
+        """The first role of ``span``, where its display, alignment and foreground
+        roles are (-1: not asked) and the other roles to ask :meth:`data` for, kept per
+        span length (a delegate asks the same roles in the same order for every cell)."""
+        roles = [span[i].role() for i in range(len(span))]
+        where = {r: i for i, r in enumerate(roles)}
+        other = tuple((i, r) for i, r in enumerate(roles) if r not in (_DISPLAY, _ALIGN, _FOREGROUND)
+                      and r not in _UNUSED_ROLES)
+        plan = (roles[0] if roles else -1, where.get(_DISPLAY, -1), where.get(_ALIGN, -1),
+                where.get(_FOREGROUND, -1), other)
+        self._plans[len(roles)] = plan
+        return plan
+
     # ------------------------------------------------------- Qt model interface
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def index(self, row: int, column: int, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> QModelIndex:
+        """The index of a cell (invalid outside the table), without the base class's
+        ``rowCount``/``columnCount`` calls (a proxy asks once per painted cell)."""
+        if 0 <= row < len(self._keys) and 0 <= column < len(self._columns) and not parent.isValid():
+            return self.createIndex(row, column)
+        return QModelIndex()
+
+    def multiData(self, index: QModelIndex | QPersistentModelIndex, span: Any) -> None:  # noqa: N802 - Qt override
+        """Every role a delegate asks for one cell, in one call (:meth:`fill_roles`)."""
+        if index.isValid() and index.row() < len(self._keys):
+            self.fill_roles(index.row(), index.column(), span)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self._keys)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self._columns)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
@@ -358,29 +572,19 @@ class KeyedTableModel(QAbstractTableModel):
         if r >= len(self._keys) or c >= len(self._columns):
             return None
         role = int(role)
+        if role == _DISPLAY:
+            self.check_cells()
+            return self.cells(r)[0][c]
+        if role == _ALIGN:
+            return self._columns[c].alignment
+        if role == _FOREGROUND:
+            self.check_cells()
+            return self.cells(r)[1][c]
         col = self._columns[c]
         key = self._keys[r]
         row = self._rows[key]
-        if role == _DISPLAY:
-            return col.display(row)
-        if role == _ALIGN:
-            return col.alignment
-        if role == _FOREGROUND:
-            stale = self._stale
-            if stale and self._connection(row) in stale:
-                return muted_color()
-            muted = self._muted
-            if muted is not None and not col.keeps_color and muted(row):
-                return muted_color()
-            return col.foreground(row)
         if role == SortRole:  # cached: a proxy asks ~2 log(n) times per inserted row
-            cache = self._sort_cache.get(c)
-            if cache is None:
-                cache = self._sort_cache[c] = {}
-            value = cache.get(key, _MISSING)
-            if value is _MISSING:
-                value = cache[key] = col.sort_key(row)
-            return value
+            return self.sort_value(r, c)
         if role == _TOOLTIP:
             tip = col.tooltip(row) if col.tooltip is not None else None
             if tip is None and self._row_tooltip is not None:

@@ -34,6 +34,9 @@ class TableProxy(QSortFilterProxyModel):
         self._needle = ""
         self._connection: str | None = None
         self._search: tuple[Any, ...] = ()
+        self._keyed: KeyedTableModel | None = None
+        self._painting: dict[int, int] = {}  # proxy row -> source row, during a view's paint
+        self._cell_flags = Qt.ItemFlag.NoItemFlags
 
     # ----------------------------------------------------------------- filters
     @property
@@ -69,7 +72,10 @@ class TableProxy(QSortFilterProxyModel):
         """Set the source (a KeyedTableModel) and resolve the searched columns."""
         super().setSourceModel(model)
         self._search = ()
+        self._keyed = model if isinstance(model, KeyedTableModel) else None
         if isinstance(model, KeyedTableModel):
+            self._cell_flags = model.cell_flags()
+            model.note_sort_column(self, self.sortColumn())
             cols = model.columns
             if self._filter_columns is None:
                 self._search = cols
@@ -95,6 +101,69 @@ class TableProxy(QSortFilterProxyModel):
         if not isinstance(model, KeyedTableModel) or source_row >= len(model):
             return True
         return self.accepts(model.row_at(source_row))
+
+    # ----------------------------------------------------------------- sorting
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort by ``column`` (-1: insertion order) and tell the source, so that it
+        announces changes that keep the row's place without a re-sort."""
+        super().sort(column, order)
+        if self._keyed is not None:
+            self._keyed.note_sort_column(self, column)
+
+    def lessThan(self, left: QModelIndex | QPersistentModelIndex, right: QModelIndex | QPersistentModelIndex) -> bool:  # noqa: N802
+        """Compare the source's kept :data:`SortRole` values in one call (Qt's own
+        would ask the source's ``index`` and ``data`` twice per comparison). As Qt
+        does: an empty value (None) sorts after every other; values of different
+        kinds compare as text."""
+        keyed = self._keyed
+        if keyed is None:
+            return super().lessThan(left, right)
+        a = keyed.sort_value(left.row(), left.column())
+        b = keyed.sort_value(right.row(), right.column())
+        if a is None:
+            return False
+        if b is None:
+            return True
+        try:
+            return a < b
+        except TypeError:
+            return str(a) < str(b)
+
+    # ---------------------------------------------------------------- painting
+    def multiData(self, index: QModelIndex | QPersistentModelIndex, span: Any) -> None:  # noqa: N802 - Qt override
+        """Every role a delegate asks for one cell, in one call into the source
+        (QSortFilterProxyModel would ask the source once per role)."""
+        keyed = self._keyed
+        if keyed is None:
+            super().multiData(index, span)
+            return
+        source_row = self._painting.get(index.row())
+        if source_row is not None:
+            keyed.fill_roles(source_row, index.column(), span)
+            return
+        src = self.mapToSource(index)
+        if src.isValid():
+            keyed.fill_roles(src.row(), src.column(), span)
+
+    def painting(self, first: int, last: int) -> None:
+        """A view paints proxy rows ``first``..``last``: map them to source rows once
+        (not once per cell) until :meth:`painted`. Nothing changes rows during a paint."""
+        keyed = self._keyed
+        if keyed is None or first < 0:
+            return
+        index, to_source = self.index, self.mapToSource
+        self._painting = {r: to_source(index(r, 0)).row() for r in range(first, min(last, self.rowCount() - 1) + 1)}
+
+    def painted(self) -> None:
+        """The paint :meth:`painting` announced is over."""
+        self._painting = {}
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        """The source's cell flags, the same for every cell (without mapping each
+        painted cell to the source)."""
+        if self._keyed is not None and index.isValid():
+            return self._cell_flags
+        return super().flags(index)
 
     # --------------------------------------------------------------- accessors
     def row_object(self, proxy_row: int) -> Any:

@@ -22,11 +22,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QPoint, QRect, Qt, QTimer
+from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QPoint, Qt, QTimer
 from PySide6.QtGui import QFontMetricsF
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QMenu, QProxyStyle, QStyle, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QMenu, QStyle, QTableView, QWidget
 
 from .header import BlotterHeader
+from .model import KeyedTableModel
 from .proxy import TableProxy
 
 MAX_AUTO_WIDTH = 280
@@ -39,21 +40,14 @@ COLUMN_PADDING = 2 * CELL_MARGIN + 2
 """Extra width added to the widest text of a column (the cell margins, and 2 px of air)."""
 
 
-class _CellPaddingStyle(QProxyStyle):
-    """Insets cell text by CELL_MARGIN on both sides, so that a right-aligned number
-    never touches the left-aligned text of the next column. (Header labels get the
-    same air from the model, which pads header text with a space on each side.)
-    Also drops the focus frame around the current cell: whole rows are selected."""
-
-    def drawPrimitive(self, element: QStyle.PrimitiveElement, option: Any, painter: Any, widget: Any = None) -> None:  # noqa: N802
-        if element != QStyle.PrimitiveElement.PE_FrameFocusRect:
-            super().drawPrimitive(element, option, painter, widget)
-
-    def subElementRect(self, element: QStyle.SubElement, option: Any, widget: Any = None) -> QRect:  # noqa: N802
-        rect = super().subElementRect(element, option, widget)
-        if element == QStyle.SubElement.SE_ItemViewItemText:
-            rect.adjust(CELL_MARGIN, 0, -CELL_MARGIN, 0)
-        return rect
+def cell_style_sheet(text_margin: int) -> str:
+    """The views' own style sheet: cell text inset by ``text_margin`` px on both sides,
+    on top of the style's own item margin (so that a right-aligned number never touches the left-aligned text of the next
+    column; header labels get the same air from the model) and no focus frame around
+    the current cell (whole rows are selected). Applied by Qt's style sheet style in
+    C++: no Python call per painted cell."""
+    return (f"QTableView {{ outline: 0; }}"
+            f" QTableView::item {{ padding-left: {text_margin}px; padding-right: {text_margin}px; }}")
 
 
 class BlotterView(QTableView):
@@ -73,8 +67,7 @@ class BlotterView(QTableView):
         self._fit_timer.setSingleShot(True)
         self._fit_timer.setInterval(0)
         self._fit_timer.timeout.connect(self.maybe_fit)
-        self._style: _CellPaddingStyle | None = None
-        self._follow_app_style()
+        self.setStyleSheet(cell_style_sheet(CELL_MARGIN))
         self.setHorizontalHeader(BlotterHeader(self))
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -101,25 +94,6 @@ class BlotterView(QTableView):
         hh.sortIndicatorChanged.connect(self._on_sort_indicator_changed)
         self.verticalScrollBar().valueChanged.connect(self.request_fit)  # rows scrolled into sight
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-
-    def _follow_app_style(self) -> None:
-        """(Re)wrap the application's style, e.g. after a theme switch changed it."""
-        app_style = QApplication.style()
-        if self._style is not None and self._style.baseStyle().name() == app_style.name():
-            return
-        old, self._style = self._style, _CellPaddingStyle(app_style.name())
-        self._style.setParent(self)
-        self.setStyle(self._style)
-        if old is not None:
-            old.deleteLater()
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        """Follow application style changes (a widget with its own style is not told)."""
-        super().changeEvent(event)
-        if event.type() in (QEvent.Type.ApplicationPaletteChange, QEvent.Type.PaletteChange):
-            # Deferred: setting a style inside the palette change that QApplication.setStyleSheet
-            # sends while it re-polishes widgets re-enters that polish and crashes (live theme switch).
-            QTimer.singleShot(0, self, self._follow_app_style)
 
     def setModel(self, model: QAbstractItemModel | None) -> None:  # noqa: N802 - Qt override
         """Show ``model`` (a TableProxy) and fit columns as its rows and values arrive."""
@@ -237,10 +211,15 @@ class BlotterView(QTableView):
     def column_need(self, column: int, rows: list[Any]) -> int:
         """Width (px) column ``column`` needs for ``rows``' texts and its header label,
         capped at MAX_AUTO_WIDTH."""
-        fm = QFontMetricsF(self.font())  # fractional: text is laid out at fractional widths (119.45 px, not 119)
+        model = self.proxy().keyed_model()
+        return self._need(column, {model.texts_of(r)[column] for r in rows}, QFontMetricsF(self.font()))
+
+    def _need(self, column: int, texts: set[str], fm: QFontMetricsF) -> int:
+        """Width column ``column`` needs for ``texts`` (each measured once) and its
+        header label, capped at MAX_AUTO_WIDTH. ``fm``: fractional metrics (text is
+        laid out at fractional widths: 119.45 px does not fit in 119)."""
         margin = 2 * (self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1)
-        col = self.proxy().keyed_model().columns[column]
-        text = math.ceil(max((fm.horizontalAdvance(col.display(r)) for r in rows), default=0))
+        text = math.ceil(max((fm.horizontalAdvance(t) for t in texts), default=0))
         return min(max(text + margin + COLUMN_PADDING, self.horizontalHeader().sectionSizeHint(column)), MAX_AUTO_WIDTH)
 
     def _fit(self, rows: list[Any], columns: list[int], exact: bool = False) -> None:
@@ -248,12 +227,15 @@ class BlotterView(QTableView):
         fitted, else only growing. Measures display text in Python (Qt's own
         resizeColumnsToContents asks the model ~1000 rows x 8 roles per column)."""
         hh = self.horizontalHeader()
+        model = self.proxy().keyed_model()
+        texts = [model.texts_of(r) for r in rows]  # formatted once per row (and kept for the paint)
+        fm = QFontMetricsF(self.font())
         self._fitting = True
         try:
             for c in columns:
                 if hh.isSectionHidden(c):
                     continue
-                width = self.column_need(c, rows)
+                width = self._need(c, {t[c] for t in texts}, fm)
                 if not exact and c in self._fitted:
                     width = max(width, hh.sectionSize(c))
                 if width != hh.sectionSize(c):
@@ -289,6 +271,23 @@ class BlotterView(QTableView):
                 hh.resizeSection(logical, min(need, MAX_AUTO_WIDTH))
             finally:
                 self._fitting = False
+
+    def paintEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        """Paint, after letting the model drop cells formatted for another number
+        format, palette or second (once per paint, not per cell)."""
+        proxy = self.model()
+        if not isinstance(proxy, TableProxy) or not isinstance(proxy.sourceModel(), KeyedTableModel):
+            super().paintEvent(event)
+            return
+        proxy.keyed_model().check_cells()
+        rect = event.rect()
+        first = self.rowAt(rect.top())
+        last = self.rowAt(rect.bottom())
+        proxy.painting(first, last if last >= 0 else proxy.rowCount() - 1)
+        try:
+            super().paintEvent(event)
+        finally:
+            proxy.painted()
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         """Fit columns deferred while the view was hidden."""

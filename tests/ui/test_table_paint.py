@@ -1,0 +1,83 @@
+"""What the blotters paint (pytest-qt, offscreen): each cell in its own colour (the
+delegate reuses its role data from cell to cell, so an uncoloured cell must not take
+the colour of the one painted before it), a changed row painted with its new text,
+and rows of a stale connection greyed at once, although rows are formatted once and
+kept between paints."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal as D
+
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QApplication
+
+from desktop.domain import Instrument, Order, OrderSide, OrderStatus, OrderType
+from desktop.ui.display_clock import DISPLAY_CLOCK
+from desktop.ui.tables import OrdersPanel
+from desktop.ui.tables.columns import loss_color, muted_color
+from desktop.ui.theme import apply_theme
+
+NOW = datetime(2026, 5, 8, 15, 30, tzinfo=timezone.utc)
+
+
+def order(oid: str, side: OrderSide, amount: str = "100") -> Order:
+    return Order(broker="paper", connection_id="paper", account_id="PAPER", order_id=oid,
+                 instrument=Instrument.equity("AAPL"), side=side, type=OrderType.LIMIT, amount=D(amount),
+                 limit_price=D("10"), status=OrderStatus.ACCEPTED, created_at=NOW, updated_at=NOW)
+
+
+def near(a: QColor, b: QColor, tol: int = 40) -> bool:
+    return abs(a.red() - b.red()) < tol and abs(a.green() - b.green()) < tol and abs(a.blue() - b.blue()) < tol
+
+
+def inked_like(panel: OrdersPanel, row: int, column_id: str, colour: QColor, tol: int = 40) -> int:
+    """Pixels of the cell (proxy ``row``, column ``column_id``) close to ``colour``."""
+    view = panel.view
+    rect = view.visualRect(panel.proxy.index(row, panel.model.column_index(column_id)))
+    image = view.viewport().grab().toImage()
+    return sum(1 for x in range(rect.left(), rect.right()) for y in range(rect.top(), rect.bottom())
+               if near(image.pixelColor(x, y), colour, tol))
+
+
+def shown_panel(qtbot, orders: list[Order]) -> OrdersPanel:
+    apply_theme(QApplication.instance(), "light")  # black text, grey muted rows
+    DISPLAY_CLOCK.configure(timezone.utc, lambda: NOW)
+    panel = OrdersPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1200, 300)
+    panel.stage(orders)
+    panel.model.flush()
+    panel.show()
+    qtbot.waitExposed(panel)
+    return panel
+
+
+def test_an_uncoloured_cell_after_a_coloured_one_keeps_the_default_colour(qtbot):
+    panel = shown_panel(qtbot, [order("1", OrderSide.SELL), order("2", OrderSide.SELL)])
+    try:
+        red = loss_color()
+        for r in range(2):
+            assert inked_like(panel, r, "side", red) > 0  # SELL is painted red...
+            assert inked_like(panel, r, "quantity", red) == 0  # ...and the quantity after it is not
+            assert inked_like(panel, r, "type", red) == 0
+    finally:
+        DISPLAY_CLOCK.reset()
+
+
+def test_a_changed_row_and_a_stale_connection_repaint_with_what_is_new(qtbot):
+    panel = shown_panel(qtbot, [order("1", OrderSide.BUY, "100")])
+    try:
+        model, view = panel.model, panel.view
+        qty = model.column_index("quantity")
+        view.viewport().repaint()  # formats and keeps the row
+        panel.stage([order("1", OrderSide.BUY, "2500")])
+        model.flush()
+        assert panel.proxy.index(0, qty).data() == "2,500"
+        grey = muted_color()
+        before = inked_like(panel, 0, "quantity", grey, tol=12)  # anti-aliased edges of black text only
+        model.set_stale_connections({"paper"})
+        view.viewport().repaint()
+        assert inked_like(panel, 0, "quantity", grey, tol=12) > 2 * before + 10
+    finally:
+        DISPLAY_CLOCK.reset()
