@@ -120,7 +120,8 @@ def test_a_source_without_adjusted_prices_shows_no_button(qtbot):
     assert not chart.adjusted_button.isVisible() and chart.price_basis_text() == ""
     chart.set_adjusted_control(True, True)
     chart.set_price_basis("adjusted")
-    assert chart.adjusted_button.isVisible() and chart.price_basis_text() == "Adjusted for splits and dividends"
+    qtbot.waitUntil(chart.adjusted_button.isVisible)  # the plot is shown a loop turn after it is built
+    assert chart.price_basis_text() == "Adjusted for splits and dividends"
     with qtbot.waitSignal(chart.adjustedToggled) as sig:
         qtbot.mouseClick(chart.adjusted_button, Qt.MouseButton.LeftButton)
     assert sig.args == [False]
@@ -181,7 +182,7 @@ def test_the_label_is_drawn_whole_or_not_at_all_and_never_widens_the_toolbar(qtb
     button = chart.adjusted_button
     # the button sits on the plot; the label gives way (only the layout's 3-px spacing stays)
     assert chart.toolbar.minimumSizeHint().width() <= bare + chart.toolbar.layout().spacing()
-    assert chart.view.plot_rect().contains(button.geometry())
+    qtbot.waitUntil(lambda: chart.view.plot_rect().contains(button.geometry()))  # once the plot is laid out
     qtbot.waitUntil(lambda: chart.toolbar.basis_label.fits())  # wide: the whole sentence
     chart.resize(560, 400)
     qtbot.waitUntil(lambda: not chart.toolbar.basis_label.fits())  # narrow: the button alone says it
