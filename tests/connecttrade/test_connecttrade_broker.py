@@ -57,8 +57,8 @@ def test_accounts_balances_positions(tmp_path, arun):
     assert (bal.cash, bal.buying_power) == (Decimal("100000"), Decimal("100000"))
     assert (ro_bal.cash, ro_bal.buying_power) == (Decimal("12500.0"), Decimal("0"))
     by_symbol = {p.symbol: p for p in ro_pos}
-    assert sorted(by_symbol) == ["IBM", "MSFT", "VTI"]  # GOOG's row has quantity 0
-    assert by_symbol["IBM"].unrealized_pnl is None  # null in the answer: unknown, not 0
+    assert sorted(by_symbol) == ["BND", "MSFT", "VTI"]  # GOOG's row has quantity 0
+    assert by_symbol["BND"].unrealized_pnl is None  # null in the answer: unknown, not 0
     assert by_symbol["MSFT"].unrealized_pnl == (msft - Decimal("25.10")) * 120
     assert by_symbol["MSFT"].average_price == Decimal("25.10")
     assert by_symbol["VTI"].market_value == Decimal("2900.0")

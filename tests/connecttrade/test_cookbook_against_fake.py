@@ -57,7 +57,7 @@ def test_positions_pnl_concentration_fills_and_vwap_samples(cookbook):
     _fill_market_order(book, ct, call)
     positions = book.get("/positions")
     lines = book.positions()
-    assert f"IBM: 15 shares @ {next(p['last_price'] for p in positions if p['symbol'] == 'IBM')}, unrealized P&L: None" in lines
+    assert "BND: 50 shares @ 72.8, unrealized P&L: None" in lines
     aapl = next(p for p in positions if p["symbol"] == "AAPL")
     assert aapl["quantity"] == "20"
     # hand computation from the fake's own truth: the paper position and the read-only holdings
@@ -69,7 +69,7 @@ def test_positions_pnl_concentration_fills_and_vwap_samples(cookbook):
     out, values = book.concentration()
     assert [sym for sym, _ in values][0] in ("AAPL", "MSFT", "IBM")
     assert "GOOG" not in [sym for sym, _ in values]  # quantity 0: skipped as the sample does
-    assert sorted(sym for sym, _ in values) == ["AAPL", "IBM", "MSFT", "VTI"]
+    assert sorted(sym for sym, _ in values) == ["AAPL", "BND", "MSFT", "VTI"]
     assert sum(float(line.split("(")[1].rstrip("%)")) for line in out[1:]) == pytest.approx(100, abs=0.3)
     today = call(lambda: ct.paper.market.clock.now.strftime("%Y-%m-%dT00:00:00Z"))
     out, fills = book.fills_today(today)

@@ -11,9 +11,9 @@ their fills) every ``order_poll`` seconds, balances and positions every
 
 Not offered, and why: ``modify_order`` (the cookbook defines a PATCH helper but no
 sample or source shows an order-change endpoint: capabilities.modify_order is False
-and modify_order says to cancel and place again); quotes (the stream as documented
-serves bars only: capabilities.quotes False); instrument search (no such endpoint
-known: a ticker or OCC symbol is taken as typed).
+and modify_order says to cancel and place again); bid/ask quotes (the stream as
+documented serves bars only: watch_quotes gives the last price from 1-minute bars);
+instrument search (no such endpoint known: a ticker or OCC symbol is taken as typed).
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ class ConnectTradeBroker(Broker):
     def capabilities(self) -> BrokerCapabilities:
         return BrokerCapabilities(order_types=frozenset(OrderType), time_in_force=frozenset(TimeInForce),
                                   intervals=tuple(Interval), modify_order=False, options=True, streaming_bars=True,
-                                  streaming_quotes=False, streaming_orders=False, quotes=False,
+                                  streaming_quotes=True, streaming_orders=False, quotes=True,
                                   poll_interval=self.poll_interval, exchange_timezone="America/New_York")
 
     async def connect(self) -> None:
@@ -113,6 +113,7 @@ class ConnectTradeBroker(Broker):
                                ssl_context=self.rest.ssl_context if self.mdstream_url.startswith("wss") else None)
         self._poller = ChangePoller(lambda: self._orders_snapshot(fresh=True), self._orders, key=lambda o: o.key,
                                     interval=self.order_poll, name="Connect Trade orders")
+        await self._poller.poll_once()  # the first snapshot before anything else asks for it
         self.supervisor.start("orders", self._poll_orders, label="order updates")
         self._connected = True
 
@@ -125,6 +126,7 @@ class ConnectTradeBroker(Broker):
         if self._bars is not None:
             await self._bars.close()
         self._orders.close()
+        await self._snapshots.close()
         await self.rest.close()
 
     async def _load_accounts(self) -> None:
@@ -280,9 +282,16 @@ class ConnectTradeBroker(Broker):
                 if found is not None:
                     return found
             raise
+        self._seen(order)
+        return order
+
+    def _seen(self, order: Order) -> None:
+        """Publish ``order`` (placed or cancelled here) and keep it as the newest known
+        state; poll again at once."""
+        if self._poller is not None:
+            self._poller.latest[order.key] = order
         self._orders.publish(order)
         self._poke.set()
-        return order
 
     async def cancel_order(self, account_id: str, order_id: str) -> Order:
         """DELETE /accounts/{account_id}/orders/{order_id}; returns the order as listed
@@ -296,8 +305,7 @@ class ConnectTradeBroker(Broker):
             raise NotFoundError(f"order {order_id} was cancelled but is no longer listed")
         if order.is_working and order.status is not OrderStatus.PENDING_CANCEL:
             order = order.model_copy(update={"status": OrderStatus.PENDING_CANCEL})
-        self._orders.publish(order)
-        self._poke.set()
+        self._seen(order)
         return order
 
     async def cancel_all_working(self, account_id: str | None = None) -> list[Order]:
@@ -342,17 +350,45 @@ class ConnectTradeBroker(Broker):
                 pass
 
     async def watch_orders(self, account_id: str) -> AsyncIterator[Order]:
-        """The account's working orders now, then every change (polled)."""
+        """The account's working orders now (the newest snapshot, with the orders
+        placed or cancelled since, oldest first), then every change (polled). No await
+        between reading them and subscribing: no change is missed."""
         self._account(account_id)
-        working = [o for o in await self.fetch_orders(account_id) if o.is_working]
+        latest = self._poller.latest.values() if self._poller is not None else ()
+        working = sorted((o for o in latest if o.account_id == account_id and o.is_working),
+                         key=lambda o: (o.created_at, o.order_id))
         async for order in self._orders.subscribe(lambda o: o.account_id == account_id, initial=working):
             yield order
 
     async def watch_quotes(self, symbols: Sequence[str]) -> AsyncIterator[Quote]:
-        """No quotes (capabilities.quotes False): ends at close()."""
-        await self._closed.wait()
-        return
-        yield  # pragma: no cover
+        """Last prices from the stream's 1-minute bars (the stream as documented serves
+        bars, no bid/ask): each bar update of a symbol is a Quote with ``last`` = its
+        close, timestamped with the bar's start. Symbols the stream does not know give
+        nothing. Until close() or cancellation."""
+        if self._bars is None:
+            raise InvalidRequestError("connect first", field="symbols")
+        queue: asyncio.Queue[Quote] = asyncio.Queue()
+
+        async def pump(symbol: str) -> None:
+            async for bar in self._bars.watch(symbol, Interval.M1):  # type: ignore[union-attr]
+                queue.put_nowait(Quote(symbol=bar.symbol, connection_id=self.connection_id, last=bar.close,
+                                       timestamp=bar.start, raw=bar.raw))
+
+        loop = asyncio.get_running_loop()
+        pumps = [loop.create_task(pump(s)) for s in dict.fromkeys(s.upper() for s in symbols if s.strip())]
+        closed = loop.create_task(self._closed.wait())
+        try:
+            while True:
+                getter = loop.create_task(queue.get())
+                done, _ = await asyncio.wait({getter, closed}, return_when=asyncio.FIRST_COMPLETED)
+                if getter not in done:
+                    getter.cancel()
+                    return
+                yield getter.result()
+        finally:
+            for task in (*pumps, closed):
+                task.cancel()
+            await asyncio.gather(*pumps, closed, return_exceptions=True)
 
     async def watch_bars(self, symbol: str, interval: Interval) -> AsyncIterator[Bar]:
         """Live bars over mdstream (see :mod:`.marketdata`), until close()."""

@@ -5,11 +5,12 @@ one entry in :data:`CASES`.
 """
 
 from .base import BrokerCase, Malformed, Session, Transport, Watcher, answer_yes, cents, describe, order_seen
+from .connecttrade import ConnectTradeCase
 from .ibkr import IbkrCase
 from .paper import PaperAdvisorCase, PaperCase
 
-CASES: list[BrokerCase] = [PaperCase(), PaperAdvisorCase(), IbkrCase()]
+CASES: list[BrokerCase] = [PaperCase(), PaperAdvisorCase(), IbkrCase(), ConnectTradeCase()]
 """Every adapter case the suite runs, in this order (a new adapter: append its case)."""
 
-__all__ = ["CASES", "BrokerCase", "IbkrCase", "Malformed", "PaperAdvisorCase", "PaperCase", "Session", "Transport",
+__all__ = ["CASES", "BrokerCase", "ConnectTradeCase", "IbkrCase", "Malformed", "PaperAdvisorCase", "PaperCase", "Session", "Transport",
            "Watcher", "answer_yes", "cents", "describe", "order_seen"]

@@ -7,8 +7,8 @@ Two linked brokerage accounts of the test user, at different brokers:
   paper broker's, on the paper broker's replayed market;
 - :data:`READONLY_ACCOUNT` (tastytrade, connection type ``readonly``): fixed holdings
   marked to the same market, one of them without ``unrealized_pl`` (null, as the
-  cookbook allows), one in a symbol the market does not quote (marked at a fixed
-  price) and a row of quantity 0 (the cookbook's concentration sample skips it).
+  cookbook allows), two in symbols the market does not quote (marked at fixed
+  prices) and a row of quantity 0 (the cookbook's concentration sample skips it).
 
 Numbers go out the way the cookbook reads them (``float()`` of a number or a
 numeric string): quantities and prices as strings, some as JSON numbers.
@@ -64,12 +64,13 @@ READONLY_CASH = Decimal("12500.00")
 READONLY_HOLDINGS: tuple[tuple[str, Decimal, Decimal | None, Decimal | None], ...] = (
     # symbol, quantity, average price (None: unrealized_pl is null), fixed last price (None: the market's)
     ("MSFT", Decimal("120"), Decimal("25.10"), None),
-    ("IBM", Decimal("15"), None, None),
+    ("BND", Decimal("50"), None, Decimal("72.80")),
     ("VTI", Decimal("40"), Decimal("70.00"), Decimal("72.50")),
     ("GOOG", Decimal("0"), Decimal("300.00"), None),
 )
-"""The read-only account's holdings; IBM has no unrealized P&L (null), VTI is not
-quoted by the market (fixed last price), GOOG is a row of quantity 0."""
+"""The read-only account's holdings; BND has no unrealized P&L (null; the market
+does not quote it, so nothing re-marks it), VTI is not quoted by the market either
+(fixed last price), GOOG is a row of quantity 0."""
 
 PAPER_TO_CT = {
     OrderStatus.SUBMITTED: "PENDING_NEW", OrderStatus.ACCEPTED: "OPEN", OrderStatus.TRIGGERED: "OPEN",

@@ -277,7 +277,7 @@ async def get_transactions(request: web.Request) -> web.Response:
                          f"{num(fill.amount)} {fill.symbol} @ {num(fill.price)}"})
     if READONLY_ACCOUNT in accounts:
         for i, (days, kind, symbol, amount) in enumerate(((3, "DIVIDEND", "MSFT", "9.60"), (10, "INTEREST", None, "1.27"),
-                                                           (17, "DIVIDEND", "IBM", "12.75"))):
+                                                           (17, "DIVIDEND", "BND", "12.75"))):
             row = {"transaction_id": f"txn_tt_{i}", "account_id": READONLY_ACCOUNT.account_id,
                    "transaction_type": kind, "date": (today - timedelta(days=days)).isoformat(), "amount": amount,
                    "description": f"{kind.title()}{' ' + symbol if symbol else ''}"}
