@@ -118,6 +118,9 @@ class MainWindow(QMainWindow):
                                   panels=lambda: self.panels().values(),
                                   preferred_speed=lambda: self.preferences.replay_speed, parent=self)
         self._wire()
+        from .portfolio import install_portfolio
+
+        self.portfolio, self.transactions = install_portfolio(self)
         self.window_layout.restore()
         self._apply_preferences(self.preferences, theme=False)  # the app's theme is set by bootstrap
 
