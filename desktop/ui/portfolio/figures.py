@@ -30,7 +30,7 @@ class Figures:
 
 def market_now(desk: Desk, connection_id: str) -> datetime:
     """The connection's market clock: a replaying broker's replay time, else the newest
-    quote it sent, else the wall clock (UTC)."""
+    time it reported (quotes, fills), else the wall clock (UTC)."""
     conn = desk.connections.get(connection_id)
     replay_now = getattr(conn.broker, "replay_now", None) if conn is not None else None
     if callable(replay_now):
@@ -38,7 +38,9 @@ def market_now(desk: Desk, connection_id: str) -> datetime:
             return replay_now()
         except Exception:  # noqa: BLE001 - not connected: fall back
             pass
-    stamps = [q.timestamp for (cid, _s), q in desk.state.quotes.items() if cid == connection_id]
+    state = desk.state
+    stamps = [q.timestamp for q in state.quotes.values() if q.connection_id == connection_id]
+    stamps += [f.timestamp for f in state.fills.values() if f.connection_id == connection_id]
     return max(stamps) if stamps else datetime.now(timezone.utc)
 
 

@@ -34,6 +34,9 @@ class TransactionsView(QWidget):
         self.end = QDateEdit(objectName="transactionsTo", calendarPopup=True, displayFormat="yyyy-MM-dd")
         self.load_button = QPushButton("Load", objectName="transactionsLoad")
         self.load_button.clicked.connect(self.load)
+        self._chosen = False  # the user set the dates: keep them
+        for edit in (self.start, self.end):
+            edit.dateChanged.connect(self._dates_edited)
         self.connection.currentIndexChanged.connect(self._default_range)
         self.status = QLabel(objectName="transactionsStatus")
         self.table = _table("transactionsTable", ["Date", "Account", "Type", "Symbol", "Quantity", "Price", "Amount",
@@ -70,16 +73,22 @@ class TransactionsView(QWidget):
         if not enabled:
             self.status.setText("No connected broker serves transactions (Connect Trade does).")
 
+    def _dates_edited(self) -> None:
+        self._chosen = True
+
     def _default_range(self) -> None:
+        """The 30 days up to the connection's session date (unless the user chose dates)."""
         cid = self.connection.currentData()
-        if cid is None:
+        if cid is None or self._chosen:
             return
         conn = self.desk.connections.get(cid)
         zone = (conn.capabilities or conn.broker.capabilities).exchange_timezone if conn else None
         today = session_date(market_now(self.desk, cid), zone)
-        self.end.setDate(QDate(today.year, today.month, today.day))
         first = today - timedelta(days=30)
-        self.start.setDate(QDate(first.year, first.month, first.day))
+        for edit, day in ((self.end, today), (self.start, first)):
+            edit.blockSignals(True)
+            edit.setDate(QDate(day.year, day.month, day.day))
+            edit.blockSignals(False)
 
     def load(self) -> None:
         """Fetch the chosen connection's transactions for the range (async)."""
@@ -87,6 +96,7 @@ class TransactionsView(QWidget):
         conn = self.desk.connections.get(cid) if cid else None
         if conn is None:
             return
+        self._default_range()  # the session date may have moved since (a replayed market)
         start, end = self.start.date().toPython(), self.end.date().toPython()
         if end < start:
             self.status.setText("The To date is before the From date: nothing loaded")
