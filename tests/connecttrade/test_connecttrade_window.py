@@ -221,3 +221,9 @@ def test_connecttrade_beside_paper_through_the_window(qtbot, qloop, ct, manual_p
         run(qtbot, qloop, window.shutdown())
         window.close()
         window.deleteLater()
+
+
+def test_quantities_keep_their_zeros():
+    from desktop.ui.portfolio.panel import qty_text
+
+    assert [qty_text(D(x)) for x in ("10", "2.50", "1200", "0.125")] == ["10", "2.5", "1,200", "0.125"]

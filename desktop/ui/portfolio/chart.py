@@ -23,7 +23,8 @@ class ConcentrationChart(pg.PlotWidget):
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
         self.setLabel("bottom", "share of market value", units="%")
-        self.setMinimumHeight(140)
+        self.setMinimumHeight(170)
+        self.setBackground(None)  # the panel's own background
         self.colours: list[str] = []
         self._bars: pg.BarGraphItem | None = None
 

@@ -32,11 +32,12 @@ def market_now(desk: Desk, connection_id: str) -> datetime:
     """The connection's market clock: a replaying broker's replay time, else the newest
     time it reported (quotes, fills), else the wall clock (UTC)."""
     conn = desk.connections.get(connection_id)
-    replay_now = getattr(conn.broker, "replay_now", None) if conn is not None else None
-    if callable(replay_now):
+    caps = (conn.capabilities or conn.broker.capabilities) if conn is not None else None
+    if caps is not None and caps.replay:
         try:
-            return replay_now()
-        except Exception:  # noqa: BLE001 - not connected: fall back
+            replay_now = conn.broker.replay_now  # the paper broker's property
+            return replay_now() if callable(replay_now) else replay_now
+        except Exception:  # noqa: BLE001 - not connected (yet): fall back
             pass
     state = desk.state
     stamps = [q.timestamp for q in state.quotes.values() if q.connection_id == connection_id]

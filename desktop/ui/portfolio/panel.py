@@ -13,8 +13,9 @@ from decimal import Decimal
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QDoubleSpinBox, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView,
-                               QLabel, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QDoubleSpinBox, QFrame, QGridLayout, QGroupBox, QHBoxLayout,
+                               QHeaderView, QLabel, QScrollArea, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
+                               QWidget)
 
 from desktop.desk import Desk
 from desktop.desk.tasks import spawn
@@ -37,6 +38,7 @@ def _table(name: str, headers: list[str]) -> QTableWidget:
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     table.horizontalHeader().setStretchLastSection(True)
+    table.setMinimumHeight(130)
     return table
 
 
@@ -45,6 +47,12 @@ def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
             table.setItem(r, c, QTableWidgetItem(text))
+
+
+def qty_text(value: Decimal) -> str:
+    """A quantity without trailing decimal zeros: "10", "2.5", "1,200"."""
+    text = f"{value:,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _note(text: str, name: str) -> QLabel:
@@ -73,7 +81,16 @@ class PortfolioPanel(QWidget):
         self._timer = QTimer(self, singleShot=True, interval=300)
         self._timer.timeout.connect(self.refresh)
 
-        grid = QGridLayout(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea(self)
+        scroll.setObjectName("portfolioScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        body = QWidget(scroll)
+        scroll.setWidget(body)
+        outer.addWidget(scroll)
+        grid = QGridLayout(body)
         grid.setContentsMargins(4, 4, 4, 4)
         self.source = _note("", "portfolioSource")
         grid.addWidget(self.source, 0, 0, 1, 2)
@@ -114,7 +131,8 @@ class PortfolioPanel(QWidget):
         self.threshold.valueChanged.connect(self._threshold_changed)
         self.chart = ConcentrationChart()
         self.conc_table = _table("portfolioConcentration", ["Symbol", "Market value", "Share"])
-        self.conc_table.setMaximumHeight(120)
+        self.conc_table.setMinimumHeight(100)
+        self.conc_table.setMaximumHeight(130)
         row = QHBoxLayout()
         row.addWidget(QLabel("Warn above"))
         row.addWidget(self.threshold)
@@ -199,11 +217,11 @@ class PortfolioPanel(QWidget):
                               "(the broker sent none) are skipped, not counted as 0.")
         self.fills_count.setText(f"<b>{len(figures.fills)} fill(s) today</b>")
         _fill(self.fills_table, [[f.timestamp.strftime("%Y-%m-%d %H:%M:%S"), self._name(f.connection_id), f.account_id,
-                                  f.symbol, f.side.value, f"{f.amount:,f}".rstrip("0").rstrip("."), f"{f.price:,}"]
+                                  f.symbol, f.side.value, qty_text(f.amount), f"{f.price:,}"]
                                  for f in figures.fills])
         self.fills_note.setText("Fills whose time falls on the connection's session date (times in UTC), newest "
                                 "first.")
-        _fill(self.vwap_table, [[v.symbol, f"{v.vwap:,.4f}", f"{v.quantity:,f}".rstrip("0").rstrip("."), str(v.fills)]
+        _fill(self.vwap_table, [[v.symbol, f"{v.vwap:,.4f}", qty_text(v.quantity), str(v.fills)]
                                 for v in figures.vwaps])
         self._draw_concentration()
 

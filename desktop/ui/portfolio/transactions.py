@@ -30,6 +30,7 @@ class TransactionsView(QWidget):
         self.setObjectName("transactionsView")
         self.desk = desk
         self.connection = QComboBox(objectName="transactionsConnection")
+        self.connection.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.start = QDateEdit(objectName="transactionsFrom", calendarPopup=True, displayFormat="yyyy-MM-dd")
         self.end = QDateEdit(objectName="transactionsTo", calendarPopup=True, displayFormat="yyyy-MM-dd")
         self.load_button = QPushButton("Load", objectName="transactionsLoad")
