@@ -122,6 +122,9 @@ class MainWindow(QMainWindow):
         self.chart_docks = ChartDocks(self, self.desk, self.settings, self.trading.chart_menu,  # Chart → New Chart
                                       say=lambda text: self.status.showMessage(text, 10000),
                                       default_symbol=lambda: self.chart.symbol() or "AAPL")
+        from .portfolio import install_portfolio
+
+        self.portfolio, self.transactions = install_portfolio(self)
         self.window_layout.restore()
         self._apply_preferences(self.preferences, theme=False)  # the app's theme is set by bootstrap
 

@@ -9,7 +9,9 @@ later SnapTrade, TradeLocker, Connect Trade).
 - pacing (``pacing``, ``pace_windows``), TLS (``tls``: system CAs by default,
   pinning from ``tls_pinning`` as an option), back-off (``backoff``);
 - polling without streams (``poll_schedule``, ``snapshots``, ``poller``) and a
-  reconnecting JSON websocket (``reconnecting_ws``);
+  reconnecting JSON websocket (``reconnecting_ws``, with an ``on_open`` hook for
+  authenticate-after-connect streams) and the subscriptions it re-sends after each
+  reconnect (``ws_subscriptions``);
 - total reading of payloads: JSON depth and size limits, readers that log an
   unreadable item once and skip it (``payloads``), and one supervisor that keeps
   every long-running task running and says when one keeps failing (``supervisor``).
@@ -36,10 +38,11 @@ from .recovery import Recovery, RecoveryGate
 from .rest import IDEMPOTENT_METHODS, ErrorHook, RestClient
 from .rest_request import RestRequest, RestResponse
 from .retry_after import rate_limit_reset_seconds, retry_after_seconds, throttle_wait_seconds
-from .signing import Signer, canonical_json, chain, hmac_sha256_base64, secret_header, static_headers
+from .signing import Signer, canonical_json, chain, dynamic_headers, hmac_sha256_base64, secret_header, static_headers
 from .snapshots import SnapshotCache
 from .supervisor import Supervisor
 from .throttle import Throttle
+from .ws_subscriptions import WsSubscriptions
 from .tls import TlsPolicy, system_ssl_context
 from .tls_pinning import fingerprint, is_certificate_failure, normalize_fingerprint, pinned_ssl_context, probe_certificate
 
@@ -47,7 +50,8 @@ __all__ = [
     "Backoff", "BearerAuth", "ChangePoller", "ErrorHook", "IDEMPOTENT_METHODS", "MaybeSentError",
     "OrderStateUnknownError", "PaceRule", "Pacer", "PayloadError", "PayloadLog", "PollSchedule", "ReconnectingWebSocket", "Recovery",
     "RecoveryGate", "RequestTimeout", "RestClient", "RestRequest", "RestResponse", "RetryPolicy", "Signer",
-    "SnapshotCache", "Supervisor", "Throttle", "TlsPolicy", "canonical_json", "chain", "decode_json", "error_code",
+    "SnapshotCache", "Supervisor", "Throttle", "TlsPolicy", "WsSubscriptions", "canonical_json", "chain",
+    "decode_json", "dynamic_headers", "error_code",
     "error_message",
     "fingerprint", "hmac_sha256_base64", "is_certificate_failure", "is_maybe_sent", "map_response",
     "normalize_fingerprint", "pinned_ssl_context", "probe_certificate", "rate_limit_reset_seconds",

@@ -53,6 +53,11 @@ class ReconnectingWebSocket:
     refreshed session cookie is used). ``ready(frame)`` -> True for the frame after
     which the server accepts requests; ``on_ready()`` is awaited after each such frame
     (re-subscribe there). ``heartbeat = (text, every_seconds)`` is sent while ready.
+    ``on_open(send)`` is awaited after each handshake, before any frame is read, with
+    ``send(text)`` writing on that connection: an authenticate-after-connect protocol
+    (Connect Trade's mdstream) sends its login there, with a credential fetched afresh
+    for each connection; an exception there drops the connection and the loop
+    reconnects after the next ``backoff`` delay.
     ``on_frame(frame)`` is called for every decoded JSON object (also before ready).
     A connection that is not ready within ``ready_timeout`` seconds is dropped and
     retried; so is a connection that received no frame at all (heartbeat or data) for
@@ -78,6 +83,7 @@ class ReconnectingWebSocket:
         *,
         ready: Callable[[dict], bool] = lambda frame: True,
         on_ready: Callable[[], Awaitable[None]] | None = None,
+        on_open: Callable[[Callable[[str], Awaitable[None]]], Awaitable[None]] | None = None,
         heartbeat: tuple[str, float] | None = None,
         backoff: Backoff | None = None,
         on_frame: Callable[[dict], None] | None = None,
@@ -97,6 +103,7 @@ class ReconnectingWebSocket:
         self._headers_factory = headers_factory
         self._ready_pred = ready
         self._on_ready = on_ready
+        self._on_open = on_open
         self._heartbeat = heartbeat
         self._backoff = backoff or Backoff()
         self.on_frame = on_frame
@@ -250,6 +257,8 @@ class ReconnectingWebSocket:
             if self.idle_timeout:
                 idle_task = asyncio.get_running_loop().create_task(self._idle_watch(conn))
             try:
+                if self._on_open is not None:
+                    await self._on_open(conn.send)
                 async for message in conn:
                     self._last_frame = self._clock()
                     frame = _decode(message, max_bytes=self.max_frame_bytes, max_depth=self.max_depth)

@@ -10,6 +10,7 @@ Every credential a signer puts on a request must stay out of the logs: set it wi
 :func:`secret_header` (or :func:`static_headers`, which registers its values), which
 registers the value and the header's name with :mod:`desktop.security.redaction`.
 
+- :func:`dynamic_headers`: headers read afresh for every request;
 - :func:`static_headers`: fixed headers on every request (Connect Trade's
   ``client-id``, ``client-secret``, ``user-id``, ``user-secret``,
   specs/connecttrade/NOTES.md section 3.1);
@@ -56,6 +57,20 @@ def secret_header(request: RestRequest, name: str, value: str) -> None:
     register_secret(value)
     register_secret_header(name)
     request.headers[name] = value
+
+
+def dynamic_headers(headers: Callable[[], Mapping[str, str]]) -> Signer:
+    """A signer setting the headers ``headers()`` returns NOW on every request (for
+    credentials that may change during the session, e.g. a user secret learned at
+    provisioning); each value is set with :func:`secret_header` (kept out of the logs).
+    Empty values are not sent."""
+
+    def sign(request: RestRequest) -> None:
+        for name, value in headers().items():
+            if value:
+                secret_header(request, name, value)
+
+    return sign
 
 
 def static_headers(headers: Mapping[str, str], *, secret: bool = True) -> Signer:
