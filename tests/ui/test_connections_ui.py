@@ -185,8 +185,8 @@ def test_the_manager_says_what_can_be_live_together(qtbot, host):
     manager = open_manager(qtbot, host)
     intro = child(manager, QLabel, "introLabel").text()
     assert "one connection at a time" not in intro and "Several connections can be live at once" in intro
-    assert ("Paper (embedded), Interactive Brokers (Client Portal), SnapTrade (linked brokerages) and TradeLocker "
-            "connections can be live together") in intro
+    assert ("Paper (embedded), Interactive Brokers (Client Portal), Connect Trade, SnapTrade (linked brokerages) "
+            "and TradeLocker connections can be live together") in intro  # every registered broker, named
     assert rows(manager) == [["Paper", "Paper (embedded)", "Connected"]]
     assert not button(manager, "connectButton").isEnabled() and button(manager, "disconnectButton").isEnabled()
     assert not button(manager, "removeButton").isEnabled()  # built in
