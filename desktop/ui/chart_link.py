@@ -94,7 +94,7 @@ class ChartLink(QObject):
 
     def _show_basis(self) -> None:
         basis = self.feed.basis
-        self.chart.set_adjusted_control(basis is not None, self.feed.adjusted, enabled=basis != "intraday")
+        self.chart.set_adjusted_control(basis not in (None, "intraday"), self.feed.adjusted)  # not over intraday candles
         self.chart.set_price_basis(basis)
 
     def connections_changed(self) -> None:

@@ -144,3 +144,14 @@ def test_tradedesk_opens_its_first_window_inside_a_1600x1000_screen(tmp_path):
     assert figures["screen"] == [0, 0, width, height]
     assert 0 <= x and 0 <= y and x + w <= width and y + h <= height, figures["window"]
     assert figures["status_bar_visible"] is True
+
+
+def test_no_bottom_dock_needs_more_height_than_the_blotters(qtbot, open_window):
+    """A dock tabbed with the blotters (Portfolio, Transactions) must not raise the
+    bottom row's minimum, which would take the ticket's Submit out of a 1024×700 view."""
+    window = open_window(QRect(0, 0, 1024, 700))
+    blotter = window.docks["orders"].minimumSizeHint().height()
+    for name in ("positions", "fills", "accounts", "portfolio", "transactions"):
+        dock = window.docks.get(name)
+        if dock is not None:
+            assert dock.minimumSizeHint().height() <= blotter, name

@@ -42,6 +42,7 @@ class TransactionsView(QWidget):
         self.status = QLabel(objectName="transactionsStatus")
         self.table = _table("transactionsTable", ["Date", "Account", "Type", "Symbol", "Quantity", "Price", "Amount",
                                                   "Description"])
+        self.table.setMinimumHeight(32)  # tabbed with Accounts: never the bottom row's tallest minimum
         row = QHBoxLayout()
         for label, widget in (("Connection", self.connection), ("From", self.start), ("To", self.end)):
             row.addWidget(QLabel(label))
