@@ -85,3 +85,19 @@ def arun():
     yield _run
     for loop in loops:
         loop.close()
+
+
+@pytest.fixture
+def manual_paper(monkeypatch):
+    """Paper brokers made from saved connections do not run their replay loop: the test
+    moves each market itself (``advance_minutes``), as the replay would."""
+    from desktop.brokers.paper import PaperBroker
+
+    opened = PaperBroker.open
+
+    def open_manual(store_path, advisor=False, connection_id=None):
+        broker = opened(store_path, advisor=advisor, connection_id=connection_id)
+        broker.autostart = False
+        return broker
+
+    monkeypatch.setattr(PaperBroker, "open", staticmethod(open_manual))

@@ -43,20 +43,6 @@ def memory_keyring():
 
 
 @pytest.fixture
-def manual_paper(monkeypatch):
-    from desktop.brokers.paper import PaperBroker
-
-    opened = PaperBroker.open
-
-    def open_manual(store_path, advisor=False, connection_id=None):
-        broker = opened(store_path, advisor=advisor, connection_id=connection_id)
-        broker.autostart = False
-        return broker
-
-    monkeypatch.setattr(PaperBroker, "open", staticmethod(open_manual))
-
-
-@pytest.fixture
 def ct(qtbot, qloop, tmp_path, monkeypatch):
     install_fast_connecttrade(monkeypatch)
     cm = running_connecttrade(tmp_path / "connecttrade", pacing=False)

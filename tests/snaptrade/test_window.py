@@ -101,20 +101,6 @@ def fast_snaptrade(monkeypatch):
 
 
 @pytest.fixture
-def manual_paper(monkeypatch):
-    from desktop.brokers.paper import PaperBroker
-
-    opened = PaperBroker.open
-
-    def open_manual(store_path, advisor=False, connection_id=None):
-        broker = opened(store_path, advisor=advisor, connection_id=connection_id)
-        broker.autostart = False
-        return broker
-
-    monkeypatch.setattr(PaperBroker, "open", staticmethod(open_manual))
-
-
-@pytest.fixture
 def window(qtbot, qloop, memory_keyring, manual_paper, fast_snaptrade):
     store, secrets = ConnectionStore.open_default(), SecretStore()
     win = MainWindow(Desk(store, secrets, poll_s=0.3, start_budget_s=1.0), connections=store, secrets=secrets)

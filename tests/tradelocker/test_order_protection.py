@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QLineEdit, QPushButton
 
 from desktop.domain import OrderType
 from tests.tradelocker.test_window import (  # noqa: F401 - fixtures
-    WAIT, add_tradelocker, cell, child, choose_account, click, fake, fast_tradelocker, manual_paper, memory_keyring,
+    WAIT, add_tradelocker, cell, child, choose_account, click, fake, fast_tradelocker, memory_keyring,
     menu_action, top_level, type_into, window,
 )
 

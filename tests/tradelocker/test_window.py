@@ -100,20 +100,6 @@ def fast_tradelocker(monkeypatch):
 
 
 @pytest.fixture
-def manual_paper(monkeypatch):
-    from desktop.brokers.paper import PaperBroker
-
-    opened = PaperBroker.open
-
-    def open_manual(store_path, advisor=False, connection_id=None):
-        broker = opened(store_path, advisor=advisor, connection_id=connection_id)
-        broker.autostart = False
-        return broker
-
-    monkeypatch.setattr(PaperBroker, "open", staticmethod(open_manual))
-
-
-@pytest.fixture
 def fake(qtbot, qloop):
     from tests.fakes.tradelocker import FakeTradeLocker
 

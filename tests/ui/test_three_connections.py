@@ -33,22 +33,6 @@ WAIT = 20_000
 
 
 @pytest.fixture
-def manual_paper(monkeypatch):
-    """Paper brokers made from saved connections do not run their replay loop: the test
-    moves each market itself (``advance_minutes``), as the replay would."""
-    from desktop.brokers.paper import PaperBroker
-
-    opened = PaperBroker.open
-
-    def open_manual(store_path, advisor=False, connection_id=None):
-        broker = opened(store_path, advisor=advisor, connection_id=connection_id)
-        broker.autostart = False
-        return broker
-
-    monkeypatch.setattr(PaperBroker, "open", staticmethod(open_manual))
-
-
-@pytest.fixture
 def fast_ibkr(monkeypatch):
     """IBKR brokers made from saved connections pace 50 times faster and poll every 0.1 s."""
     return install_fast_ibkr(monkeypatch)
