@@ -8,7 +8,6 @@ equal to a hand computation over the paper and Connect Trade accounts together."
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from decimal import Decimal as D
 from zoneinfo import ZoneInfo
 
@@ -168,7 +167,6 @@ def test_connecttrade_beside_paper_through_the_window(qtbot, qloop, ct, manual_p
             qtbot.waitUntil(settled, timeout=WAIT)
         except Exception:
             f = panel.figures
-            import collections
             raise AssertionError(f"panel: {f.pnl} {len(f.fills)} vs hand {hand.get('figures')}; "
                                  f"{[(p.connection_id, p.symbol, p.quantity, p.last_price, p.unrealized_pnl) for p in desk.state.positions.values()]}") from None
         figures = panel.figures

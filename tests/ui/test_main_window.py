@@ -10,7 +10,7 @@ from decimal import Decimal as D
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QComboBox, QDialog, QLabel, QLineEdit, QPushButton
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QPushButton
 
 from desktop.brokers.paper import ACCOUNT_ID, PaperBroker
 from desktop.domain import OrderRequest, OrderSide, OrderStatus, OrderType, TimeInForce

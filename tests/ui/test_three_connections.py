@@ -11,7 +11,6 @@ files side by side.
 
 from __future__ import annotations
 
-from decimal import Decimal as D
 
 import pytest
 from PySide6.QtCore import Qt

@@ -23,8 +23,6 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
-from typing import Any
 
 from desktop.brokers.base import Broker
 from desktop.brokers.capabilities import BrokerCapabilities
@@ -33,10 +31,9 @@ from desktop.brokers.errors import (
     BrokerError,
     InvalidRequestError,
     NotFoundError,
-    OrderRejectedError,
 )
 from desktop.brokers.streams import Topic
-from desktop.brokers.transport import Pacer, SnapshotCache, submit_once
+from desktop.brokers.transport import Pacer, SnapshotCache
 from desktop.domain import (
     Account,
     Balance,
@@ -47,20 +44,16 @@ from desktop.domain import (
     Instrument,
     Interval,
     Order,
-    OrderPreview,
-    OrderRequest,
     OrderStatus,
     OrderType,
     Position,
-    QuestionHandler,
     Quote,
-    TimeInForce,
 )
 
 from .client import DEFAULT_BASE_URL, SnapTradeClient
 from .linking import Linking
-from .order_body import impact_body, place_body, replace_body
 from .order_watch import AccountPoller, OrderBook
+from .trading import TIFS, SnapTradeTrading
 from .parse import (
     AccountInfo,
     Authorization,
@@ -68,7 +61,6 @@ from .parse import (
     parse_account,
     parse_authorization,
     parse_balance,
-    parse_impact,
     parse_order,
     parse_positions,
     parse_quote,
@@ -77,18 +69,10 @@ from .parse import (
 
 log = logging.getLogger(__name__)
 
-CHECK_LIFETIME = 300.0
-"""Seconds a checked trade can be placed by its id (api.yaml: it expires after 5 min)."""
 ORDER_TYPES = frozenset(OrderType)
-TIFS = frozenset({TimeInForce.DAY, TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK})
 
 
-def _same_order(request: OrderRequest, record: Order) -> bool:
-    return (record.symbol == request.symbol and record.side is request.side and record.amount == request.amount
-            and record.limit_price == request.limit_price and record.stop_price == request.stop_price)
-
-
-class SnapTradeBroker(Broker):
+class SnapTradeBroker(SnapTradeTrading, Broker):
     """SnapTrade over its REST API (see the module docstring).
 
     ``base_url`` (default https://api.snaptrade.com; http only on loopback),
@@ -393,135 +377,6 @@ class SnapTradeBroker(Broker):
             except BrokerError as exc:
                 log.info("SnapTrade quotes: poll failed, trying again in %.0f s: %s", self.poll_interval, exc)
             await asyncio.sleep(self.poll_interval)
-
-    # -- orders -------------------------------------------------------------------------
-    def _check_tradable(self, request: OrderRequest) -> AccountInfo:
-        self.check_request(request)
-        info = self._info(request.account_id)
-        refusal = self.trade_refusal(request.account_id)
-        if refusal:
-            raise OrderRejectedError(refusal, code="READ_ONLY")
-        if request.time_in_force not in TIFS:
-            raise InvalidRequestError(f"SnapTrade does not take {request.time_in_force.value} orders",
-                                      field="time_in_force")
-        return info
-
-    @staticmethod
-    def _preview_key(request: OrderRequest) -> tuple:
-        return (request.account_id, request.symbol, request.side, request.type, request.amount, request.limit_price,
-                request.stop_price, request.time_in_force)
-
-    async def preview_order(self, request: OrderRequest) -> OrderPreview:
-        """Check the order's impact (``POST /trade/impact``): remaining cash, estimated
-        commission and forex fees. The checked trade is kept 5 minutes: placing the
-        same order meanwhile places it by its trade id."""
-        self._check_tradable(request)
-        universal = await self._universal_id(request.instrument)
-        checked = parse_impact(await self.client.impact(impact_body(request, request.account_id, universal)),
-                               request.amount)
-        self._checked[self._preview_key(request)] = (checked.trade_id, self._clock() + CHECK_LIFETIME)
-        return checked.preview
-
-    def checked_trade(self, request: OrderRequest) -> tuple[str, float] | None:
-        """``(trade id, seconds left)`` of the live checked trade of ``request``, or None."""
-        found = self._checked.get(self._preview_key(request))
-        if found is None:
-            return None
-        return found[0], found[1] - self._clock()
-
-    async def create_order(self, request: OrderRequest, *, confirm: QuestionHandler | None = None) -> Order:
-        info = self._check_tradable(request)
-        async with self._order_lock:
-            checked = self._checked.pop(self._preview_key(request), None)
-            if checked is not None and checked[1] <= self._clock():
-                raise OrderRejectedError("The preview of this order has expired (SnapTrade keeps a checked trade 5 "
-                                         "minutes): preview it again, or submit it without a check",
-                                         code="EXPIRED")
-            if checked is None and not request.instrument.is_option:
-                body = place_body(request, info.account.account_id, await self._universal_id(request.instrument))
-            elif checked is None:
-                body = place_body(request, info.account.account_id, None)
-            known = self.book.known_ids(request.account_id)
-
-            async def send() -> Any:
-                if checked is not None:
-                    return await self.client.place_checked(checked[0])
-                return await self.client.place(body)
-
-            answer = await submit_once(send, lambda: self._reconcile(request, known), delay=self.reconcile_delay,
-                                       what=f"the order ({request.describe()})")
-        order = answer if isinstance(answer, Order) else parse_order(answer, request.account_id, self.connection_id)
-        if order is None:
-            raise BrokerError("SnapTrade answered the order with a record that cannot be read; check your orders")
-        self._client_ids[order.order_id] = request.client_order_id
-        order = self.book.put(order.model_copy(update={"client_order_id": request.client_order_id}))
-        self._changed(request.account_id)
-        if order.status is OrderStatus.REJECTED:
-            raise OrderRejectedError(f"The brokerage rejected the order{': ' + order.message if order.message else ''}",
-                                     code="REJECTED", raw=order.raw)
-        return order
-
-    async def _reconcile(self, request: OrderRequest, known: set[str]) -> Order | None:
-        """The order a maybe-sent placement made: in ``recentOrders`` (executed or
-        not), an id not known before it was sent, with its symbol, action, quantity
-        and prices."""
-        answer = await self.client.recent_orders(request.account_id, only_executed=False)
-        rows = answer.get("orders") if isinstance(answer, dict) else None
-        for row in rows or []:
-            order = parse_order(row, request.account_id, self.connection_id) if isinstance(row, dict) else None
-            if order is not None and order.order_id not in known and _same_order(request, order):
-                log.info("SnapTrade: the maybe-sent order is %s", order.order_id)
-                return order
-        return None
-
-    def _changed(self, account_id: str) -> None:
-        self._cache.invalidate(("orders", account_id))
-        poller = self._pollers.get(account_id)
-        if poller is not None:
-            poller.wake()
-
-    async def cancel_order(self, account_id: str, order_id: str) -> Order:
-        """``POST /accounts/{id}/trading/cancel``, then the order's state (CANCELED, or
-        PENDING_CANCEL while the brokerage has not confirmed)."""
-        self._info(account_id)
-        refusal = self.trade_refusal(account_id)
-        if refusal:
-            raise OrderRejectedError(refusal, code="READ_ONLY")
-        current = self.book.get(account_id, order_id)
-        if current is None:
-            current = next((o for o in await self._order_rows(account_id, fresh=True) if o.order_id == order_id), None)
-        if current is None:
-            raise NotFoundError(f"SnapTrade has no order {order_id} in this account")
-        if not current.is_working:
-            raise OrderRejectedError(f"Order {order_id} is {current.status.value.lower()} and can no longer be "
-                                     "canceled")
-        await self.client.cancel(account_id, order_id)
-        self._changed(account_id)
-        after = next((o for o in await self._order_rows(account_id, fresh=True) if o.order_id == order_id), None)
-        if after is not None and not after.is_working:
-            return after
-        return self.book.put((after or current).model_copy(update={"status": OrderStatus.PENDING_CANCEL}))
-
-    async def modify_order(self, account_id: str, order_id: str, *, amount: Decimal | None = None,
-                           limit_price: Decimal | None = None, stop_price: Decimal | None = None,
-                           confirm: QuestionHandler | None = None) -> Order:
-        """``POST /accounts/{id}/trading/replace`` with the new values; returns the
-        replacing order (SnapTrade may give it a new id)."""
-        self._info(account_id)
-        refusal = self.trade_refusal(account_id)
-        if refusal:
-            raise OrderRejectedError(refusal, code="READ_ONLY")
-        current = self.book.get(account_id, order_id) or next(
-            (o for o in await self._order_rows(account_id, fresh=True) if o.order_id == order_id), None)
-        if current is None:
-            raise NotFoundError(f"SnapTrade has no order {order_id} in this account")
-        answer = await self.client.replace(account_id, replace_body(current, amount=amount, limit_price=limit_price,
-                                                                    stop_price=stop_price))
-        order = parse_order(answer, account_id, self.connection_id, self._client_ids)
-        if order is None:
-            raise BrokerError("SnapTrade answered the replace with a record that cannot be read; check your orders")
-        self._changed(account_id)
-        return self.book.put(order)
 
     async def watch_orders(self, account_id: str) -> AsyncIterator[Order]:
         """The account's working orders as they are now (a fresh poll), then every

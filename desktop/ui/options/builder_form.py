@@ -138,8 +138,6 @@ class OccBuilderForm(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(8)
         grid.setVerticalSpacing(4)
-        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop
-
         def label(text: str, buddy: QWidget) -> QLabel:
             lab = QLabel(text, self)
             lab.setBuddy(buddy)
