@@ -37,6 +37,9 @@ def install_portfolio(window) -> tuple[PortfolioPanel, TransactionsView]:
             view.refresh_connections()
             panel.load_momentum()
     bridge.connectionEvent.connect(on_event)
+    panel.momentum_sink = window.watchlist.momentum
+    panel.momentum_shown = window.watchlist.model.momentum_changed
+    window.feed.sourceChanged.connect(lambda _source: panel.load_momentum())
     window.watchlist.symbolsChanged.connect(panel.set_watchlist)
     panel.set_watchlist(window.watchlist.symbols())
     return panel, view

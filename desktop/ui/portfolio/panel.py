@@ -78,6 +78,10 @@ class PortfolioPanel(QWidget):
         self.figures: Figures | None = None
         self.momentum: dict[str, tuple[Decimal | None, str, int]] = {}
         self._symbols: list[str] = []
+        self.momentum_sink = None
+        """Optional MomentumValues (the watchlist's column) fed with every momentum."""
+        self.momentum_shown = lambda: None
+        """Called after :attr:`momentum_sink` changed (the watchlist repaints)."""
         self._timer = QTimer(self, singleShot=True, interval=300)
         self._timer.timeout.connect(self.refresh)
 
@@ -262,6 +266,17 @@ class PortfolioPanel(QWidget):
         self._draw_momentum()
 
     def _draw_momentum(self) -> None:
+        sink = self.momentum_sink
+        if sink is not None:
+            sink.days = self.days.value()
+            sink.clear()
+            for symbol in self._symbols:
+                if symbol in self.momentum:
+                    value, where, count = self.momentum[symbol]
+                    known = value is not None
+                    sink.set(symbol, value, where if known or count else "",
+                             "" if known else (where if not count else f"only {count} daily bars"))
+            self.momentum_shown()
         rows = []
         for symbol in self._symbols:
             value, where, count = self.momentum.get(symbol, (None, "loading…", 0))

@@ -46,6 +46,7 @@ from .connection_columns import (
 )
 from .formatting import fmt_int, fmt_money, fmt_pct, fmt_pnl, fmt_price, fmt_qty, fmt_volume
 from .model import KeyedTableModel
+from .momentum_column import momentum_column
 from .protection_columns import (ORDER_IDS, POSITION_IDS, order_protection_columns, position_protection_columns,
                                  priced)
 
@@ -83,8 +84,11 @@ def _quote_tip(labels: Names) -> Callable[[Quote], str]:
     return tip
 
 
-def watchlist_columns(labels: Names = UNLABELLED) -> list[Column]:
-    """Symbol, prices, change, volume and the Source connection of each quote."""
+def watchlist_columns(labels: Names = UNLABELLED, momentum: Any = None) -> list[Column]:
+    """Symbol, prices, change, volume, n-day momentum (when ``momentum``, a
+    :class:`~desktop.ui.tables.momentum_column.MomentumValues`, is given) and the Source
+    connection of each quote."""
+    extra = [momentum_column(momentum)] if momentum is not None else []
     return [
         Column("symbol", "Symbol", lambda q: q.symbol),
         Column("last", "Last", lambda q: q.last, fmt_price, numeric=True),
@@ -96,6 +100,7 @@ def watchlist_columns(labels: Names = UNLABELLED) -> list[Column]:
         Column("ask", "Ask", lambda q: q.ask, fmt_price, numeric=True),
         Column("volume", "Vol", lambda q: q.volume, fmt_int, numeric=True, render=lambda q: fmt_volume(q.volume),
                header_tip="Volume traded today (the exact figure in the row's tooltip)"),
+        *extra,
         source_column(labels),
     ]
 
@@ -329,7 +334,8 @@ def fill_columns(labels: Names = UNLABELLED) -> list[Column]:
 def watchlist_model(labels: Names = UNLABELLED, cls: type[KeyedTableModel] = KeyedTableModel,
                     **kw: Any) -> KeyedTableModel:
     """A model (of class ``cls``) of Quotes keyed by symbol."""
-    return cls(watchlist_columns(labels), quote_key, row_tooltip=_quote_tip(labels), **kw)
+    momentum = kw.pop("momentum", None)
+    return cls(watchlist_columns(labels, momentum), quote_key, row_tooltip=_quote_tip(labels), **kw)
 
 
 def accounts_model(labels: Names = UNLABELLED, **kw: Any) -> KeyedTableModel:

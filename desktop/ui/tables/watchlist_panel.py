@@ -29,6 +29,7 @@ from .columns import loss_color
 from .connection_columns import names_of
 from .connection_labels import ConnectionLabels
 from .definitions import watchlist_model
+from .momentum_column import MomentumValues
 from .panel import TablePanel
 from .proxy import TableProxy
 from .symbol_search import Search, SymbolSearch
@@ -61,7 +62,11 @@ class WatchlistPanel(TablePanel):
                  search: Search | None = None, settings: QSettings | None = None) -> None:
         self._listed: frozenset[str] = frozenset()
         # Quotes of listed symbols only (a source also streams the ticket's symbol and held ones).
-        model = watchlist_model(names_of(labels), WatchlistModel, admit=lambda symbol: symbol in self._listed)
+        self.momentum = MomentumValues()
+        """The n-day momentum its column shows (filled by the Portfolio panel)."""
+        model = watchlist_model(names_of(labels), WatchlistModel, admit=lambda symbol: symbol in self._listed,
+                                momentum=self.momentum)
+        model.momentum = self.momentum
         super().__init__(model, TableProxy(("symbol",)),
                          name="watchlist", filter_placeholder=None, labels=labels, connection_column="source",
                          parent=parent)

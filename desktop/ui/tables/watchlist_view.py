@@ -26,7 +26,26 @@ Reorder = Callable[[list[str], str | None], None]
 
 class WatchlistModel(KeyedTableModel):
     """A KeyedTableModel of quotes keyed by symbol whose rows can be dragged and
-    dropped between rows (never onto one)."""
+    dropped between rows (never onto one). ``momentum``: the
+    :class:`~desktop.ui.tables.momentum_column.MomentumValues` its momentum column
+    reads (its header tooltip names the bars' source)."""
+
+    momentum: Any = None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        """The momentum column's tooltip says what it is and where its bars come from."""
+        if (self.momentum is not None and orientation == Qt.Orientation.Horizontal
+                and int(role) == int(Qt.ItemDataRole.ToolTipRole)
+                and 0 <= section < len(self.columns) and self.columns[section].id == "momentum"):
+            return self.momentum.header_tip()
+        return super().headerData(section, orientation, role)
+
+    def momentum_changed(self) -> None:
+        """The momentum values (or their n) changed: new header, cells repainted."""
+        if self.momentum is not None:
+            self.set_header("momentum", self.momentum.header())
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.columns) - 1)
+            self.refresh()
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         """Rows drag; drops land between rows (the root), never onto one."""
