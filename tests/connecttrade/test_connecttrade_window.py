@@ -190,6 +190,17 @@ def test_connecttrade_beside_paper_through_the_window(qtbot, qloop, ct, manual_p
         qtbot.waitUntil(lambda: any(panel.mom_table.item(r, 0).text() == "MSFT"
                                     and panel.mom_table.item(r, 1).text() == expected
                                     for r in range(panel.mom_table.rowCount())), timeout=WAIT)
+        # the same figure in the watchlist's momentum column, its header naming n and the bars' source
+        wl = window.watchlist.model
+        col = wl.column_index("momentum")
+
+        def wl_cell(symbol):
+            rows = [q for q in wl.rows() if q.symbol == symbol]
+            return wl.columns[col].display(rows[0]) if rows else None
+        qtbot.waitUntil(lambda: wl_cell("MSFT") == expected.replace(" %", "%"), timeout=WAIT)
+        assert wl.headerData(col, Qt.Orientation.Horizontal) == "Mom 10d"
+        tip = wl.headerData(col, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+        assert "10-day momentum" in tip and window.desk.market.source_for("MSFT", "bars").name in tip
 
         # the Transactions view lists the trading account's buy
         view = window.transactions
