@@ -103,6 +103,14 @@ class Instrument(BrokerModel):
         return self.symbol
 
     @property
+    def price_decimals(self) -> int:
+        """Decimals a price of this instrument is shown with: those of ``tick_size``
+        (0.01 -> 2, EURUSD's 0.00001 -> 5, USDJPY's 0.001 -> 3, 0.25 -> 2, 1 -> 0).
+        The one place widgets should read a price's decimals from (issue 14)."""
+        exponent = self.tick_size.normalize().as_tuple().exponent
+        return max(0, -exponent) if isinstance(exponent, int) else 2
+
+    @property
     def is_option(self) -> bool:
         return self.option is not None
 
