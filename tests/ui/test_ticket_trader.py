@@ -192,6 +192,8 @@ def test_the_confirmation_warns_about_cost_above_buying_power_with_both_figures(
 def test_no_buying_power_warning_when_it_is_enough(qtbot, ticket):
     balance = Balance(broker="paper", connection_id=CONN, account_id="DU111", cash=D("1e6"), buying_power=D("1e6"))
     ticket.set_connections([connection(balances=(balance,))])
+    tuesday = datetime(2026, 12, 1, 15, 0, tzinfo=timezone.utc)  # 10:00 in New York: no outside-hours warning
+    DISPLAY_CLOCK.configure_connection(CONN, timezone.utc, now=lambda: tuesday)  # whenever the test runs
     ticket.prefill(symbol="AAPL", amount=100)
     ticket.set_quote(quote("AAPL", "500", "499.90", "500.10"))
     assert warnings_text(open_confirmation(qtbot, ticket)) == ""
