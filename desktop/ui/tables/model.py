@@ -118,6 +118,7 @@ class KeyedTableModel(QAbstractTableModel):
         self._admit = admit
         self._stale: frozenset[str] = frozenset()
         self._headers: dict[int, str] = {}
+        self._header_tips: dict[int, str] = {}  # column -> tooltip set by set_header
         self._keys: list[Hashable] = []
         self._rows: dict[Hashable, Any] = {}
         self._pos: dict[Hashable, int] = {}
@@ -378,14 +379,20 @@ class KeyedTableModel(QAbstractTableModel):
         if self._keys:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._keys) - 1, len(self._columns) - 1))
 
-    def set_header(self, column_id: str, text: str | None) -> None:
-        """Show ``text`` as column ``column_id``'s header (None: its own ``header``)."""
+    def set_header(self, column_id: str, text: str | None, tip: str | None = None) -> None:
+        """Show ``text`` as column ``column_id``'s header (None: its own ``header``) and
+        ``tip`` as its tooltip (None: its own ``header_tip``)."""
         c = self._col_index[column_id]
         if text is None or text == self._columns[c].header:
             changed = self._headers.pop(c, None) is not None
         else:
             changed = self._headers.get(c) != text
             self._headers[c] = text
+        if tip is None:
+            changed = self._header_tips.pop(c, None) is not None or changed
+        elif self._header_tips.get(c) != tip:
+            self._header_tips[c] = tip
+            changed = True
         if changed:
             self.headerDataChanged.emit(Qt.Orientation.Horizontal, c, c)
 
@@ -608,5 +615,5 @@ class KeyedTableModel(QAbstractTableModel):
         if role == _ALIGN:
             return col.alignment
         if role == _TOOLTIP:
-            return col.header_tip or col.header
+            return self._header_tips.get(section) or col.header_tip or col.header
         return None

@@ -36,11 +36,6 @@ class MomentumValues:
         got = self._values.get(symbol)
         return None if got is None or got[0] is None else got[0] * 100
 
-    def source(self, symbol: str) -> str:
-        """The name of the source whose daily bars gave ``symbol``'s value ("" unknown)."""
-        got = self._values.get(symbol)
-        return got[1] if got else ""
-
     def sources(self) -> list[str]:
         """The distinct source names, in first-seen order."""
         return list(dict.fromkeys(s for _v, s, _n in self._values.values() if s))

@@ -28,23 +28,14 @@ class WatchlistModel(KeyedTableModel):
     """A KeyedTableModel of quotes keyed by symbol whose rows can be dragged and
     dropped between rows (never onto one). ``momentum``: the
     :class:`~desktop.ui.tables.momentum_column.MomentumValues` its momentum column
-    reads (its header tooltip names the bars' source)."""
+    reads (its header and tooltip follow it through ``set_header``)."""
 
     momentum: Any = None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        """The momentum column's tooltip says what it is and where its bars come from."""
-        if (self.momentum is not None and orientation == Qt.Orientation.Horizontal
-                and int(role) == int(Qt.ItemDataRole.ToolTipRole)
-                and 0 <= section < len(self.columns) and self.columns[section].id == "momentum"):
-            return self.momentum.header_tip()
-        return super().headerData(section, orientation, role)
-
     def momentum_changed(self) -> None:
-        """The momentum values (or their n) changed: new header, cells repainted."""
+        """The momentum values (or their n) changed: new header and tooltip, cells repainted."""
         if self.momentum is not None:
-            self.set_header("momentum", self.momentum.header())
-            self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.columns) - 1)
+            self.set_header("momentum", self.momentum.header(), tip=self.momentum.header_tip())
             self.refresh()
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
