@@ -346,7 +346,8 @@ class MainWindow(QMainWindow):
         from .settings_dialog import apply_preferences, paper_replays
 
         apply_preferences(prefs, previous, panels=self.panels().values(), ticket=self.ticket,
-                          replays=paper_replays(self.desk), sync_replay=self.menus.sync_replay_speed, theme=theme)
+                          replays=paper_replays(self.desk), sync_replay=self.menus.sync_replay_speed, theme=theme,
+                          portfolio=self.portfolio)
         self.preferences = prefs
 
     async def shutdown(self) -> None:

@@ -1,6 +1,7 @@
 """Settings (Edit → Settings…): theme, number format, order confirmations (which types
 ask, whether Enter confirms, the order value above which the confirmation warns),
-default quantities and the paper replay speed. Stored in the app's QSettings, applied live.
+default quantities, the Portfolio panel's concentration warning and the paper replay
+speed. Stored in the app's QSettings, applied live.
 
 :class:`Preferences` is the value object; :func:`load_preferences` /
 :func:`save_preferences` read and write it; :func:`apply_preferences` applies it to a
@@ -52,7 +53,8 @@ class Preferences(BaseModel):
     the order's currency (0: never); ``default_shares`` / ``default_contracts``:
     ticket quantity for equities / options (a new instrument starts with it);
     ``replay_speed``: paper replay speed applied on connect (None: keep the paper
-    account's own).
+    account's own); ``concentration_warning_pct``: the Portfolio panel draws a position
+    whose share of market value is above this percentage in the warning colour.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -66,6 +68,7 @@ class Preferences(BaseModel):
     default_shares: int = Field(default=100, ge=1)
     default_contracts: int = Field(default=1, ge=1)
     replay_speed: int | None = None
+    concentration_warning_pct: int = Field(default=25, ge=1, le=100)
 
     def default_quantity(self, asset_class: AssetClass | str = AssetClass.EQUITY) -> Decimal:
         """The ticket's default quantity for ``asset_class`` (contracts for options)."""
@@ -87,6 +90,19 @@ def _int(value: object, default: int | None) -> int | None:
         return default
 
 
+def _percent(value: object, default: int) -> int:
+    """A whole percentage 1..100 from a stored value ("25", "25.0" or 25.0, as an
+    earlier version kept it); anything else is ``default``."""
+    try:
+        number = float(str(value)) if value not in (None, "") else float(default)
+    except ValueError:
+        return default
+    return int(number) if number == number and 1 <= number <= 100 else default
+
+
+CONCENTRATION_KEY = "portfolio/concentration_warning_pct"
+
+
 def load_preferences(settings: QSettings) -> Preferences:
     """Read the preferences; missing or unreadable values fall back to the defaults."""
     d = Preferences()
@@ -102,6 +118,7 @@ def load_preferences(settings: QSettings) -> Preferences:
         "default_shares": _int(settings.value("orders/default_shares"), d.default_shares),
         "default_contracts": _int(settings.value("orders/default_contracts"), d.default_contracts),
         "replay_speed": speed if speed in REPLAY_SPEEDS else None,
+        "concentration_warning_pct": _percent(settings.value(CONCENTRATION_KEY), d.concentration_warning_pct),
     }
     try:
         return Preferences(**values)
@@ -120,6 +137,7 @@ def save_preferences(settings: QSettings, prefs: Preferences) -> None:
     settings.setValue("orders/warn_notional", prefs.warn_notional)
     settings.setValue("orders/default_shares", prefs.default_shares)
     settings.setValue("orders/default_contracts", prefs.default_contracts)
+    settings.setValue(CONCENTRATION_KEY, prefs.concentration_warning_pct)
     if prefs.replay_speed:
         settings.setValue("paper/replay_speed", prefs.replay_speed)
     else:
@@ -129,13 +147,13 @@ def save_preferences(settings: QSettings, prefs: Preferences) -> None:
 
 def apply_preferences(prefs: Preferences, previous: Preferences | None = None, *, panels: Iterable,
                       ticket, replays: Iterable[ReplayControl] = (), sync_replay: Callable[[], None] = lambda: None,
-                      theme: bool = True) -> None:
+                      theme: bool = True, portfolio=None) -> None:
     """Apply ``prefs`` now: the app's theme (when ``theme``), the number format and a
     repaint of ``panels`` (table panels: ``.view``), ``ticket``'s confirmations (which
     types, Enter, the value warning) and default quantities (a quantity still at the
     old default follows), and a changed replay speed to every one of ``replays`` (the live
     paper connections' ReplayControls; ``sync_replay()`` then shows it in the Replay
-    menu)."""
+    menu), and the concentration warning to ``portfolio`` (a PortfolioPanel, optional)."""
     app = QApplication.instance()
     if theme and app is not None and (previous is None or previous.theme != prefs.theme):
         apply_theme(app, prefs.theme)
@@ -147,6 +165,8 @@ def apply_preferences(prefs: Preferences, previous: Preferences | None = None, *
     ticket.set_enter_confirms(prefs.enter_confirms)
     ticket.set_notional_warning(prefs.warn_notional)
     ticket.set_default_quantities(prefs.default_shares, prefs.default_contracts)
+    if portfolio is not None:
+        portfolio.set_threshold(prefs.concentration_warning_pct)
     if previous is not None:
         instrument = ticket.current_instrument()
         kind = AssetClass.OPTION if instrument is not None and instrument.is_option else AssetClass.EQUITY
@@ -182,6 +202,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self._appearance_box())
         layout.addWidget(self._numbers_box())
         layout.addWidget(self._orders_box())
+        layout.addWidget(self._portfolio_box())
         layout.addWidget(self._paper_box())
         note = QLabel("Window size, dock layout and table columns are saved automatically when you quit.", self)
         note.setObjectName("layoutNote")
@@ -267,6 +288,17 @@ class SettingsDialog(QDialog):
         form.addRow("Default quantity, options:", self.contracts_spin)
         return box
 
+    def _portfolio_box(self) -> QGroupBox:
+        box = QGroupBox("Portfolio", self)
+        form = QFormLayout(box)
+        self.concentration_spin = QSpinBox(box, objectName="concentrationWarningSpin")
+        self.concentration_spin.setRange(1, 100)
+        self.concentration_spin.setSuffix(" % of market value")
+        self.concentration_spin.setToolTip("The Portfolio panel's concentration chart draws a symbol whose share of "
+                                           "the market value of all positions is above this in the warning colour")
+        form.addRow("&Concentration warning above:", self.concentration_spin)
+        return box
+
     def _paper_box(self) -> QGroupBox:
         box = QGroupBox("Paper connections", self)
         form = QFormLayout(box)
@@ -290,6 +322,7 @@ class SettingsDialog(QDialog):
         self.notional_spin.setValue(prefs.warn_notional)
         self.shares_spin.setValue(prefs.default_shares)
         self.contracts_spin.setValue(prefs.default_contracts)
+        self.concentration_spin.setValue(prefs.concentration_warning_pct)
         speed = prefs.replay_speed
         running = self._replay_speed()
         if running in REPLAY_SPEEDS and prefs is self._current():
@@ -309,6 +342,7 @@ class SettingsDialog(QDialog):
             default_shares=self.shares_spin.value(),
             default_contracts=self.contracts_spin.value(),
             replay_speed=int(self.speed_combo.currentData()),
+            concentration_warning_pct=self.concentration_spin.value(),
         )
 
     def _update_preview(self) -> None:

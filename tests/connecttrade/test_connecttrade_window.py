@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import keyring
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
 import pytest
 from keyring.backends import fail
 
@@ -178,8 +179,16 @@ def test_connecttrade_beside_paper_through_the_window(qtbot, qloop, ct, manual_p
         assert (aapl.vwap, aapl.quantity) == (vwap, qty) == (vwap, 17)
         assert [(c.symbol, c.share) for c in figures.concentration] == shares
         assert [panel.conc_table.item(r, 0).text() for r in range(panel.conc_table.rowCount())] == [s for s, _ in shares]
-        panel.threshold.setValue(float(shares[0][1]) - 1)
+        # the warning threshold is a preference: Edit → Settings… → Portfolio, applied live
+        dialog = window.open_settings()
+        qtbot.waitUntil(dialog.isVisible, timeout=WAIT)
+        dialog.concentration_spin.setValue(int(shares[0][1]) - 1)
+        qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Apply), Qt.MouseButton.LeftButton)
         assert panel.chart.colours[0] == "#e0a030" and panel.chart.colours[-1] == "#4a90d9"
+        assert f"{int(shares[0][1]) - 1} %" in panel.threshold_label.text()
+        assert window.settings.value("portfolio/concentration_warning_pct") in (int(shares[0][1]) - 1,
+                                                                               str(int(shares[0][1]) - 1))
+        dialog.close()
         panel.days.setValue(10)  # momentum of the watchlist over 10 daily closes, from the chart's source
         source = ct.paper
 

@@ -130,6 +130,35 @@ def test_market_confirmation_off_sends_at_once_and_persists(qtbot, open_window):
     assert load_preferences(again.settings).confirm == frozenset(OrderType) - {OrderType.MARKET}
 
 
+def test_concentration_warning_is_a_setting_applied_live_and_kept(qtbot, open_window):
+    window = open_window()
+    panel = window.portfolio
+    assert panel.threshold == 25 and "25 %" in panel.threshold_label.text()
+    dialog = open_settings(qtbot, window)
+    spin = child(dialog, QSpinBox, "concentrationWarningSpin")
+    assert spin.value() == 25
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, "12")
+    click(qtbot, child(dialog, QPushButton, "applyButton"))
+    assert panel.threshold == 12 and "12 %" in panel.threshold_label.text()
+    click(qtbot, child(dialog, QPushButton, "okButton"))
+    open_window.close(window)
+    again = open_window()  # a restart reads the same settings
+    assert again.portfolio.threshold == 12
+    assert load_preferences(again.settings).concentration_warning_pct == 12
+
+
+def test_a_threshold_an_earlier_version_stored_as_a_float_is_read(tmp_path):
+    from PySide6.QtCore import QSettings
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    settings.setValue("portfolio/concentration_warning_pct", 30.0)  # the old panel spin box kept a float
+    assert load_preferences(settings).concentration_warning_pct == 30
+    for junk in ("", "abc", "0", "250", "nan"):
+        settings.setValue("portfolio/concentration_warning_pct", junk)
+        assert load_preferences(settings).concentration_warning_pct == 25, junk
+
+
 def test_number_format_default_quantity_and_replay_speed_apply_live(qtbot, open_window):
     window = open_window()
     paper_broker(window).advance_minutes(2)

@@ -3,7 +3,7 @@ connection of the desk (figures from :mod:`.figures`, pure functions in
 desktop/domain/analytics.py): total unrealized P&L (overall, per connection, per
 account), today's fills (count and list), execution VWAP per symbol with the
 quantity it covers, concentration (a bar chart, warning colour above the threshold
-set here and kept in the settings), and n-day momentum of the watchlist's symbols
+of Edit → Settings…, given by :meth:`PortfolioPanel.set_threshold`), and n-day momentum of the watchlist's symbols
 from daily bars. Each section says what it was computed from."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QDoubleSpinBox, QFrame, QGridLayout, QGroupBox, QHBoxLayout,
+from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGridLayout, QGroupBox, QHBoxLayout,
                                QHeaderView, QLabel, QScrollArea, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
 
@@ -26,7 +26,8 @@ from .chart import WARNING, ConcentrationChart
 from .figures import Figures, compute, money
 
 log = logging.getLogger(__name__)
-THRESHOLD_KEY, MOMENTUM_KEY = "portfolio/concentration_warning_pct", "portfolio/momentum_days"
+MOMENTUM_KEY = "portfolio/momentum_days"
+DEFAULT_THRESHOLD = 25
 
 
 def _table(name: str, headers: list[str]) -> QTableWidget:
@@ -65,8 +66,8 @@ def _note(text: str, name: str) -> QLabel:
 
 class PortfolioPanel(QWidget):
     """See the module docstring. ``desk``: the desk; ``names(connection_id)``: a
-    connection's display name; ``settings``: where the threshold and momentum days
-    live. :meth:`refresh` recomputes (the window calls it on every desk change,
+    connection's display name; ``settings``: where the momentum days live (the
+    concentration threshold is a preference: :meth:`set_threshold`). :meth:`refresh` recomputes (the window calls it on every desk change,
     coalesced to one run per 300 ms); :meth:`set_watchlist` sets the momentum symbols.
     ``figures`` is the last computation."""
 
@@ -130,19 +131,17 @@ class PortfolioPanel(QWidget):
         grid.addWidget(vwap_box, 2, 0)
 
         conc_box = QGroupBox("Concentration")
-        self.threshold = QDoubleSpinBox(objectName="concentrationThreshold", minimum=1, maximum=100, decimals=0,
-                                        suffix=" %", value=self._setting(THRESHOLD_KEY, 25.0))
-        self.threshold.valueChanged.connect(self._threshold_changed)
+        self.threshold = DEFAULT_THRESHOLD
+        """Percent of market value above which a symbol is drawn in the warning colour."""
+        self.threshold_label = QLabel(objectName="concentrationThreshold")
+        self.threshold_label.setToolTip("Set in Edit → Settings… → Portfolio")
+        self._show_threshold()
         self.chart = ConcentrationChart()
         self.conc_table = _table("portfolioConcentration", ["Symbol", "Market value", "Share"])
         self.conc_table.setMinimumHeight(100)
         self.conc_table.setMaximumHeight(130)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Warn above"))
-        row.addWidget(self.threshold)
-        row.addStretch(1)
         box = QVBoxLayout(conc_box)
-        box.addLayout(row)
+        box.addWidget(self.threshold_label)
         box.addWidget(self.chart, 1)
         box.addWidget(self.conc_table)
         box.addWidget(_note("last price × quantity × multiplier of every position that has both, summed per "
@@ -177,10 +176,16 @@ class PortfolioPanel(QWidget):
         except (TypeError, ValueError):
             return default
 
-    def _threshold_changed(self, value: float) -> None:
-        if self.settings is not None:
-            self.settings.setValue(THRESHOLD_KEY, value)
+    def set_threshold(self, percent: float) -> None:
+        """Draw symbols above ``percent`` of market value in the warning colour (the
+        Settings dialog's "Concentration warning above")."""
+        self.threshold = percent
+        self._show_threshold()
         self._draw_concentration()
+
+    def _show_threshold(self) -> None:
+        self.threshold_label.setText(f"Warning colour above {self.threshold:g} % of market value "
+                                     "(Edit → Settings… → Portfolio)")
 
     def _days_changed(self, value: int) -> None:
         if self.settings is not None:
@@ -231,7 +236,7 @@ class PortfolioPanel(QWidget):
 
     def _draw_concentration(self) -> None:
         rows = self.figures.concentration if self.figures is not None else []
-        self.chart.show_rows(rows, self.threshold.value())
+        self.chart.show_rows(rows, float(self.threshold))
         _fill(self.conc_table, [[r.symbol, money(r.market_value), f"{r.share:.1f} %"] for r in rows])
         for r, colour in enumerate(self.chart.colours):
             if colour == WARNING:
