@@ -30,7 +30,7 @@ def consolidate_positions(positions: Iterable[Position], *, label: str = CONSOLI
     Per instrument (its ``key``: the ticker, or the OCC symbol of an option) and
     currency: ``quantity`` the signed sum; ``average_price`` the quantity-weighted
     average of the accounts' average prices (cost basis / quantity; 0 when long and
-    short holdings cancel out); ``market_value``, ``unrealized_pnl`` and
+    short holdings cancel out; unknown when any account's is, ``average_price_known``); ``market_value``, ``unrealized_pnl`` and
     ``realized_pnl`` the sums (None when any account's value is unknown);
     ``last_price`` the latest mark seen. The result's ``account_id`` is ``label``,
     ``connection_id`` "" (it spans connections) and ``broker`` the common broker kind
@@ -59,6 +59,7 @@ def consolidate_positions(positions: Iterable[Position], *, label: str = CONSOLI
                 instrument=first.instrument,
                 quantity=quantity,
                 average_price=average,
+                average_price_known=all(p.average_price_known for p in members),
                 last_price=latest.last_price if latest.last_price is not None else first.last_price,
                 market_value=_sum_or_none(p.market_value for p in members),
                 unrealized_pnl=_sum_or_none(p.unrealized_pnl for p in members),

@@ -40,6 +40,7 @@ class Position(BrokerModel):
     position_id: str = ""
     stop_loss: Decimal | None = None
     take_profit: Decimal | None = None
+    average_price_known: bool = True
     timestamp: datetime = Field(default_factory=utc_now)
 
     @property
@@ -56,16 +57,23 @@ class Position(BrokerModel):
         return self.instrument.symbol
 
     @property
+    def average(self) -> Decimal | None:
+        """The average price, or None when the broker sent none (``average_price_known``)."""
+        return self.average_price if self.average_price_known else None
+
+    @property
     def cost_basis(self) -> Decimal:
         return self.quantity * self.average_price * self.instrument.multiplier
 
     def marked(self, last_price: Decimal) -> "Position":
-        """A copy marked to ``last_price`` with market value and unrealized P&L."""
+        """A copy marked to ``last_price`` with market value and unrealized P&L (the
+        P&L stays None when the average price is not known)."""
         mult = self.instrument.multiplier
+        upl = (last_price - self.average_price) * self.quantity * mult if self.average_price_known else None
         return self.model_copy(
             update={
                 "last_price": last_price,
                 "market_value": self.quantity * last_price * mult,
-                "unrealized_pnl": (last_price - self.average_price) * self.quantity * mult,
+                "unrealized_pnl": upl,
             }
         )

@@ -48,7 +48,8 @@ class ClosePositionDialog(QDialog):
         side = "long" if position.quantity > 0 else "short"
         self.setWindowTitle(f"Close position {position.position_id}")
         intro = QLabel(f"{connection} · {position.account_id}: {side} {fmt_qty(size)} {unit_word(position, size)} "
-                       f"of {position.symbol} at {fmt_price(position.average_price)}", self)
+                       f"of {position.symbol}" + (f" at {fmt_price(position.average)}" if position.average is not None else ""),
+                       self)
         self.quantity_edit = QLineEdit(fmt_qty(size), self, objectName="closeQuantityEdit")
         self.error = QLabel("", self, objectName="closeQuantityError")
         self.error.setStyleSheet("color: #c0392b")
@@ -122,8 +123,8 @@ class ProtectionDialog(QDialog):
             intro = (f"{connection} · {target.account_id}: {target.side.value.lower()} {fmt_qty(target.amount)} "
                      f"{target.symbol}" + (f" at {fmt_price(price)}" if price is not None else " at market"))
         else:
-            intro = (f"{connection} · {target.account_id}: {target.symbol}, {fmt_qty(target.quantity)} at "
-                     f"{fmt_price(target.average_price)}")
+            intro = (f"{connection} · {target.account_id}: {target.symbol}, {fmt_qty(target.quantity)}"
+                     + (f" at {fmt_price(target.average)}" if target.average is not None else ""))
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(intro, self))
         layout.addLayout(form)

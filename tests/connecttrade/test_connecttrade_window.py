@@ -173,6 +173,11 @@ def test_connecttrade_beside_paper_through_the_window(qtbot, qloop, ct, manual_p
         figures = panel.figures
         upl, n_fills, (vwap, qty), shares = hand["figures"]
         assert figures.pnl.skipped == 1  # BND's null unrealized_pl
+        pm = window.positions.model
+        (bnd,) = [p for p in pm.rows() if p.symbol == "BND"]
+        assert bnd.unrealized_pnl is None and bnd.average is None  # marked or not, no P&L is made up
+        shown = {c.id: c.display(bnd) for c in pm.columns if c.id in ("avg_price", "unrealized_pnl")}
+        assert shown == {"avg_price": "", "unrealized_pnl": ""}
         assert panel.pnl_total.text() == f"<b>All connections: {upl:,.2f}</b>"
         assert panel.fills_count.text() == f"<b>{n_fills} fill(s) today</b>"
         (aapl,) = [v for v in figures.vwaps if v.symbol == "AAPL"]

@@ -301,8 +301,9 @@ def read_balance(row: Any, account_id: str, connection_id: str) -> Balance | Non
 def read_position(row: Any, account_id: str, connection_id: str) -> Position | None:
     """A GET /positions row (symbol, quantity, last_price, unrealized_pl possibly null)
     -> Position, or None for quantity 0. The average price is derived (last -
-    unrealized_pl / quantity); without unrealized_pl it is the last price and the
-    position's unrealized P&L stays None (unknown, never 0)."""
+    unrealized_pl / quantity); without unrealized_pl the average is not known
+    (``average_price_known`` False) and the unrealized P&L stays None (unknown,
+    never 0), also when a quote marks the position later."""
     symbol = text(row, "symbol", required=True)
     qty = number(row, "quantity", required=True)
     if qty == 0:
@@ -311,9 +312,10 @@ def read_position(row: Any, account_id: str, connection_id: str) -> Position | N
     upl = number(row, "unrealized_pl")
     instrument = instrument_of(symbol)
     mult = instrument.multiplier
-    avg = (last - upl / (qty * mult)) if (last is not None and upl is not None) else (last or Decimal(0))
+    known = last is not None and upl is not None
+    avg = (last - upl / (qty * mult)) if known else (last or Decimal(0))
     return Position(broker=BROKER, connection_id=connection_id, account_id=account_id, instrument=instrument,
-                    quantity=qty, average_price=avg, last_price=last,
+                    quantity=qty, average_price=avg, average_price_known=known, last_price=last,
                     market_value=qty * last * mult if last is not None else None, unrealized_pnl=upl, raw=row)
 
 

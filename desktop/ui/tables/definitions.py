@@ -182,7 +182,7 @@ def _position_tip(labels: Names) -> Callable[[Position], str]:
             for s in sources:
                 stale = f" ({DISCONNECTED})" if labels.is_stale(s.connection_id) else ""
                 lines.append(f"{labels.name(s.connection_id)}{stale} · {s.account_id}: "
-                             f"{fmt_qty(s.quantity)} @ {fmt_price(s.average_price)}")
+                             f"{fmt_qty(s.quantity)} @ {fmt_price(s.average)}")
         else:
             lines.append(origin(labels, p))
         lines.append(f"cost basis {fmt_money(p.cost_basis)} {p.instrument.currency}")
@@ -201,8 +201,8 @@ def position_columns(labels: Names = UNLABELLED, span: Callable[[Any], str] = sp
         Column("quantity", "Quantity", lambda p: p.quantity, fmt_qty, numeric=True),
         Column("multiplier", "Mult.", multiplier, fmt_qty, numeric=True,
                header_tip="Contract multiplier: shares per option contract"),
-        Column("avg_price", "Avg price", lambda p: p.average_price, fmt_price, numeric=True,
-               render=priced(lambda p: p.average_price)),
+        Column("avg_price", "Avg price", lambda p: p.average, fmt_price, numeric=True,
+               render=priced(lambda p: p.average)),
         Column("last", "Last", lambda p: p.last_price, fmt_price, numeric=True, render=priced(lambda p: p.last_price)),
         Column("market_value", "Market value", lambda p: p.market_value, fmt_money, numeric=True),
         Column("unrealized_pnl", "Unrealized P&L", lambda p: p.unrealized_pnl, fmt_pnl, numeric=True, color=sign_color),
