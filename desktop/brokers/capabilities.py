@@ -21,7 +21,9 @@ class BrokerCapabilities(DomainModel):
     seconds between the UI's snapshot polls (balances, positions, fills) that the
     broker's rate limits sustain (the paper broker is local; IBKR paces its gateway).
     ``quotes``: watch_quotes serves quotes (an aggregator without market data does
-    not); ``intervals`` empty: no bars at all (the chart says so).
+    not); ``bid_ask``: those quotes carry bid and ask (False: a last price only, such
+    as Connect Trade's bars stream; the watchlist shows "—" for them, not offered);
+    ``intervals`` empty: no bars at all (the chart says so).
     ``exchange_timezone``: the IANA zone the broker's times are shown in (its
     exchange's; None = the machine's own zone).
     ``trade_refusal``: why orders cannot be sent at all (a read-only account of an
@@ -54,6 +56,7 @@ class BrokerCapabilities(DomainModel):
     poll_interval: float = Field(default=2.0, gt=0)
     paper: bool = Field(default=False, description="simulated money, no real orders")
     quotes: bool = True
+    bid_ask: bool = True
     exchange_timezone: str | None = None
     trade_refusal: str = ""
     close_position: bool = False

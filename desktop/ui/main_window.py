@@ -262,6 +262,8 @@ class MainWindow(QMainWindow):
         """A connection was added, removed, or changed state / groups / instruments."""
         if event.kind in (ev.ADDED, ev.REMOVED, ev.STATUS):
             self.labels.set_connections((c.id, c.name) for c in self.desk.connections.values())
+            self.labels.set_last_only(c.id for c in self.desk.connections.values()
+                                      if not (c.capabilities or c.broker.capabilities).bid_ask)
             self.replays.connections_changed()
             self.menus.sync_connections()
             if self.welcome is not None:

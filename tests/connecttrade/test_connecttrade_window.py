@@ -151,6 +151,18 @@ def test_connecttrade_beside_paper_through_the_window(qtbot, qloop, ct, manual_p
                         and window.chart.last_bar().time == int(newest.start.timestamp()), timeout=WAIT)
         assert window.chart.last_bar().close == pytest.approx(float(newest.close))
         assert window.chart.source_label() == "AAPL · 1m · Connect Trade"
+        # the watchlist's AAPL quote now comes from Connect Trade: last price only, bid/ask marked not offered
+        wlm = window.watchlist.model
+
+        def aapl_quote():
+            return next((q for q in wlm.rows() if q.symbol == "AAPL"), None)
+        qtbot.waitUntil(lambda: (q := aapl_quote()) is not None and q.connection_id == cid and q.last is not None,
+                        timeout=WAIT)
+        cols = {c.id: c for c in wlm.columns}
+        quote = aapl_quote()
+        assert (cols["bid"].display(quote), cols["ask"].display(quote)) == ("—", "—")
+        assert "serves last prices only" in cols["bid"].tooltip(quote)
+        assert cols["last"].display(quote) != "" and cols["last"].tooltip is None
 
         # the Portfolio panel's five figures equal a hand computation
         panel = window.portfolio

@@ -641,3 +641,22 @@ def test_model_index_outside_the_table_has_no_data(qtbot):
     assert model.rowCount(model.index(0, 0)) == 0 and model.columnCount(model.index(0, 0)) == 0
     assert model.headerData(0, Qt.Orientation.Vertical) is None
     assert model.headerData(0, Qt.Orientation.Horizontal).strip() == "Time"
+
+
+def test_bid_and_ask_of_a_last_price_only_source_read_not_offered(qtbot):
+    from desktop.ui.tables.connection_labels import ConnectionLabels
+    from desktop.ui.tables.definitions import watchlist_model
+
+    labels = ConnectionLabels()
+    labels.set_connections([("paper", "Paper"), ("ct", "Connect Trade")])
+    with qtbot.waitSignal(labels.changed):
+        labels.set_last_only(["ct"])
+    cols = {c.id: c for c in watchlist_model(labels).columns}
+    bars_only = Quote(symbol="AAPL", connection_id="ct", last=D("190.10"))
+    not_yet = Quote(symbol="MSFT", connection_id="paper", last=D("410.00"))
+    quoted = Quote(symbol="IBM", connection_id="paper", bid=D("180.10"), ask=D("180.20"))
+    assert [cols["bid"].display(q) for q in (bars_only, not_yet, quoted)] == ["—", "", "180.10"]
+    assert [cols["ask"].display(q) for q in (bars_only, not_yet, quoted)] == ["—", "", "180.20"]
+    assert cols["bid"].tooltip(bars_only) == "Not offered: Connect Trade serves last prices only, no bid"
+    assert cols["ask"].tooltip(not_yet) is None
+    assert labels.offers_bid_ask("paper") and not labels.offers_bid_ask("ct")

@@ -90,7 +90,7 @@ class ConnectTradeBroker(Broker):
         return BrokerCapabilities(order_types=frozenset(OrderType), time_in_force=frozenset(TimeInForce),
                                   intervals=tuple(Interval), modify_order=False, options=True, streaming_bars=True,
                                   streaming_quotes=True, streaming_orders=False, quotes=True,
-                                  poll_interval=self.poll_interval, exchange_timezone="America/New_York")
+                                  bid_ask=False, poll_interval=self.poll_interval, exchange_timezone="America/New_York")
 
     async def connect(self) -> None:
         """Check the credentials and load the linked accounts (GET /accounts, GET

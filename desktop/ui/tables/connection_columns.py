@@ -32,6 +32,8 @@ class Names(Protocol):
 
     def is_stale(self, connection_id: str) -> bool: ...
 
+    def offers_bid_ask(self, connection_id: str) -> bool: ...
+
 
 class Unlabelled:
     """Names for models built without a window's labels (tests, tools): the
@@ -42,6 +44,9 @@ class Unlabelled:
 
     def is_stale(self, connection_id: str) -> bool:
         return False
+
+    def offers_bid_ask(self, connection_id: str) -> bool:
+        return True
 
 
 UNLABELLED = Unlabelled()

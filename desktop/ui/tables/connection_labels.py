@@ -27,6 +27,7 @@ class ConnectionLabels(QObject):
         super().__init__(parent)
         self._names: dict[str, str] = {}
         self._stale: frozenset[str] = frozenset()
+        self._last_only: frozenset[str] = frozenset()
 
     def set_connections(self, items: Iterable[tuple[str, str]]) -> None:
         """``(connection_id, name)`` of every connection with rows, in display order.
@@ -49,6 +50,18 @@ class ConnectionLabels(QObject):
         if stale != self._stale:
             self._stale = frozenset(stale)
             self.changed.emit()
+
+    def set_last_only(self, connection_ids: Iterable[str]) -> None:
+        """The connections whose quotes carry a last price only, no bid or ask
+        (``BrokerCapabilities.bid_ask`` False)."""
+        ids = frozenset(connection_ids)
+        if ids != self._last_only:
+            self._last_only = ids
+            self.changed.emit()
+
+    def offers_bid_ask(self, connection_id: str) -> bool:
+        """Whether the connection's quotes can carry a bid and an ask."""
+        return connection_id not in self._last_only
 
     def name(self, connection_id: str) -> str:
         """The connection's name (its id when unknown, "" for rows spanning connections)."""

@@ -84,6 +84,23 @@ def _quote_tip(labels: Names) -> Callable[[Quote], str]:
     return tip
 
 
+NOT_OFFERED = "—"
+"""A bid or ask cell of a quote whose source serves last prices only."""
+
+
+def _quote_side(labels: Names, column_id: str, header: str, side: str) -> Column:
+    """The Bid or Ask column (``side``: the Quote field): the price, or
+    :data:`NOT_OFFERED` with a tooltip saying why when the quote's connection serves
+    no bid/ask (an unknown value of a source that does offer them stays blank)."""
+    def offered(q: Quote) -> bool:
+        return getattr(q, side) is not None or not q.connection_id or labels.offers_bid_ask(q.connection_id)
+
+    return Column(column_id, header, lambda q: getattr(q, side), fmt_price, numeric=True,
+                  render=lambda q: fmt_price(getattr(q, side)) if offered(q) else NOT_OFFERED,
+                  tooltip=lambda q: None if offered(q) else
+                  f"Not offered: {labels.name(q.connection_id)} serves last prices only, no {side}")
+
+
 def watchlist_columns(labels: Names = UNLABELLED, momentum: Any = None) -> list[Column]:
     """Symbol, prices, change, volume, n-day momentum (when ``momentum``, a
     :class:`~desktop.ui.tables.momentum_column.MomentumValues`, is given) and the Source
@@ -96,8 +113,8 @@ def watchlist_columns(labels: Names = UNLABELLED, momentum: Any = None) -> list[
                header_tip="Change since the previous close"),
         Column("change_pct", "Chg %", lambda q: q.change_pct, fmt_pct, numeric=True, color=sign_color,
                header_tip="Change since the previous close, in percent"),
-        Column("bid", "Bid", lambda q: q.bid, fmt_price, numeric=True),
-        Column("ask", "Ask", lambda q: q.ask, fmt_price, numeric=True),
+        _quote_side(labels, "bid", "Bid", "bid"),
+        _quote_side(labels, "ask", "Ask", "ask"),
         Column("volume", "Vol", lambda q: q.volume, fmt_int, numeric=True, render=lambda q: fmt_volume(q.volume),
                header_tip="Volume traded today (the exact figure in the row's tooltip)"),
         *extra,
