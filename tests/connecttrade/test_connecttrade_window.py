@@ -231,13 +231,18 @@ def test_connecttrade_beside_paper_through_the_window(qtbot, qloop, ct, manual_p
         # the Transactions view lists the trading account's buy
         view = window.transactions
         qtbot.waitUntil(lambda: view.connection.count() == 1)
-        qtbot.mouseClick(view.load_button, Qt.MouseButton.LeftButton)
+        window.docks["accounts"].raise_()
+        window.docks["transactions"].raise_()  # its tab raised: it loads the connection by itself, no Load click
         try:
             qtbot.waitUntil(lambda: view.status.text().startswith(f"{len(view.rows)} transaction(s)")
                             and bool(view.rows), timeout=WAIT)
         except Exception:
             raise AssertionError(f"{view.status.text()!r} {view.start.date()} {view.end.date()}") from None
         assert any(t.transaction_type == "BUY" and t.symbol == "AAPL" for t in view.rows)
+        fake_day = ct.paper.market.clock.now.astimezone(ZoneInfo("America/New_York")).date()
+        assert view.end.date().toPython() == fake_day  # the range ends on the market's session date
+        qtbot.mouseClick(view.load_button, Qt.MouseButton.LeftButton)  # Load again: the same rows
+        qtbot.waitUntil(lambda: view.status.text().startswith(f"{len(view.rows)} transaction(s)"), timeout=WAIT)
     finally:
         run(qtbot, qloop, window.shutdown())
         window.close()

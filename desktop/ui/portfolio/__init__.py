@@ -14,7 +14,8 @@ __all__ = ["PortfolioPanel", "TransactionsView", "install_portfolio"]
 def install_portfolio(window) -> tuple[PortfolioPanel, TransactionsView]:
     """Dock a PortfolioPanel ("portfolio") and a TransactionsView ("transactions"),
     tabbed with the Accounts dock, refreshed on every desk change the window's bridge
-    reports and on watchlist changes (momentum)."""
+    reports and on watchlist changes (momentum); the Transactions view follows each
+    refresh (:meth:`TransactionsView.follow_session`)."""
     from desktop.desk import events as ev
 
     panel = PortfolioPanel(window.desk, window.settings, window)
@@ -37,6 +38,7 @@ def install_portfolio(window) -> tuple[PortfolioPanel, TransactionsView]:
             view.refresh_connections()
             panel.load_momentum()
     bridge.connectionEvent.connect(on_event)
+    panel.refreshed.connect(view.follow_session)  # the range follows the session date, coalesced with the panel
     panel.momentum_sink = window.watchlist.momentum
     panel.momentum_shown = window.watchlist.model.momentum_changed
     window.feed.sourceChanged.connect(lambda _source: panel.load_momentum())

@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGridLayout, QGroupBox, QHBoxLayout,
-                               QHeaderView, QLabel, QScrollArea, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
+                               QHeaderView, QLabel, QScrollArea, QSizePolicy, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
 
 from desktop.desk import Desk
@@ -43,11 +43,18 @@ def _table(name: str, headers: list[str]) -> QTableWidget:
     return table
 
 
-def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+def _fill(table: QTableWidget, rows: list[list[str]], numeric: tuple[int, ...] = ()) -> None:
+    """Put ``rows`` (display texts) in ``table``; the ``numeric`` columns right-aligned."""
     table.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
-            table.setItem(r, c, QTableWidgetItem(text))
+            item = QTableWidgetItem(text)
+            if c in numeric:
+                item.setTextAlignment(RIGHT)
+            table.setItem(r, c, item)
 
 
 def qty_text(value: Decimal) -> str:
@@ -69,7 +76,9 @@ class PortfolioPanel(QWidget):
     connection's display name; ``settings``: where the momentum days live (the
     concentration threshold is a preference: :meth:`set_threshold`). :meth:`refresh` recomputes (the window calls it on every desk change,
     coalesced to one run per 300 ms); :meth:`set_watchlist` sets the momentum symbols.
-    ``figures`` is the last computation."""
+    ``figures`` is the last computation; ``refreshed`` is emitted after each."""
+
+    refreshed = Signal()
 
     def __init__(self, desk: Desk, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -100,7 +109,7 @@ class PortfolioPanel(QWidget):
         self.source = _note("", "portfolioSource")
         grid.addWidget(self.source, 0, 0, 1, 2)
 
-        pnl_box = QGroupBox("Unrealized P&L")
+        pnl_box = QGroupBox("Unrealized P&&L")  # "&&": a literal "&", not a mnemonic
         self.pnl_total = QLabel()
         self.pnl_total.setObjectName("portfolioPnlTotal")
         self.pnl_table = _table("portfolioPnl", ["Connection / account", "Unrealized P&L", "Positions"])
@@ -135,6 +144,7 @@ class PortfolioPanel(QWidget):
         """Percent of market value above which a symbol is drawn in the warning colour."""
         self.threshold_label = QLabel(objectName="concentrationThreshold")
         self.threshold_label.setToolTip("Set in Edit → Settings… → Portfolio")
+        self.threshold_label.setWordWrap(True)
         self._show_threshold()
         self.chart = ConcentrationChart()
         self.conc_table = _table("portfolioConcentration", ["Symbol", "Market value", "Share"])
@@ -166,6 +176,10 @@ class PortfolioPanel(QWidget):
         grid.addWidget(mom_box, 3, 0, 1, 2)
         grid.setRowStretch(1, 1)
         grid.setRowStretch(2, 1)
+        for box in (pnl_box, fills_box, vwap_box, conc_box):  # the two columns share the width equally
+            box.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
 
     # -- settings ---------------------------------------------------------------------
     def _setting(self, key: str, default: float) -> float:
@@ -221,23 +235,24 @@ class PortfolioPanel(QWidget):
             for (c, account), value in sorted(pnl.by_account.items()):
                 if c == cid:
                     rows.append([f"    {account}", money(value), str(counts.get((c, account), 0))])
-        _fill(self.pnl_table, rows)
+        _fill(self.pnl_table, rows, numeric=(1, 2))
         self.pnl_note.setText(f"Sum of each position's unrealized P&L; {pnl.skipped} position(s) without one "
                               "(the broker sent none) are skipped, not counted as 0.")
         self.fills_count.setText(f"<b>{len(figures.fills)} fill(s) today</b>")
         _fill(self.fills_table, [[f.timestamp.strftime("%Y-%m-%d %H:%M:%S"), self._name(f.connection_id), f.account_id,
                                   f.symbol, f.side.value, qty_text(f.amount), f"{f.price:,}"]
-                                 for f in figures.fills])
+                                 for f in figures.fills], numeric=(5, 6))
         self.fills_note.setText("Fills whose time falls on the connection's session date (times in UTC), newest "
                                 "first.")
         _fill(self.vwap_table, [[v.symbol, f"{v.vwap:,.4f}", qty_text(v.quantity), str(v.fills)]
-                                for v in figures.vwaps])
+                                for v in figures.vwaps], numeric=(1, 2, 3))
         self._draw_concentration()
+        self.refreshed.emit()
 
     def _draw_concentration(self) -> None:
         rows = self.figures.concentration if self.figures is not None else []
         self.chart.show_rows(rows, float(self.threshold))
-        _fill(self.conc_table, [[r.symbol, money(r.market_value), f"{r.share:.1f} %"] for r in rows])
+        _fill(self.conc_table, [[r.symbol, money(r.market_value), f"{r.share:.1f} %"] for r in rows], numeric=(1, 2))
         for r, colour in enumerate(self.chart.colours):
             if colour == WARNING:
                 for c in range(3):
@@ -286,4 +301,4 @@ class PortfolioPanel(QWidget):
         for symbol in self._symbols:
             value, where, count = self.momentum.get(symbol, (None, "loading…", 0))
             rows.append([symbol, "—" if value is None else f"{value * 100:+.2f} %", str(count), where])
-        _fill(self.mom_table, rows)
+        _fill(self.mom_table, rows, numeric=(1, 2))

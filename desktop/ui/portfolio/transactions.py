@@ -23,7 +23,9 @@ def serves_transactions(conn) -> bool:
 class TransactionsView(QWidget):
     """Connection, From and To dates, Load; the table lists date, account, type, symbol,
     quantity, price, amount and description. The range starts as the 30 days up to the
-    connection's session date. ``status`` says what was loaded or why not."""
+    connection's session date (it follows that date until the user picks dates). When
+    the view is shown, a connection not loaded yet is loaded. ``status`` says what was
+    loaded or why not."""
 
     def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -55,6 +57,7 @@ class TransactionsView(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status)
         self.rows = []
+        self._loaded: tuple | None = None  # (connection id, from, to) of the last load
         self.refresh_connections()
 
     def refresh_connections(self) -> None:
@@ -74,6 +77,25 @@ class TransactionsView(QWidget):
         self.load_button.setEnabled(enabled)
         if not enabled:
             self.status.setText("No connected broker serves transactions (Connect Trade does).")
+        elif self.status.text().startswith("No connected broker"):
+            self.status.setText("Choose the dates and press Load.")
+        self.follow_session()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """Shown (its tab raised): load, unless the same connection and range are loaded."""
+        super().showEvent(event)
+        self.follow_session()
+
+    def follow_session(self) -> None:
+        """While shown: move the default range to the connection's session date (known
+        better once its quotes and fills arrive, and moving in a replay) and load when
+        the connection or the range differs from the last load. Cheap when nothing
+        changed (the window calls it after every desk change)."""
+        if not self.connection.count() or not self.isVisible():
+            return
+        self._default_range()  # the connection's session date may be known better now (its quotes)
+        if self._loaded != (self.connection.currentData(), self.start.date(), self.end.date()):
+            self.load()
 
     def _dates_edited(self) -> None:
         self._chosen = True
@@ -104,6 +126,7 @@ class TransactionsView(QWidget):
             self.status.setText("The To date is before the From date: nothing loaded")
             return
         self.status.setText("Loading…")
+        self._loaded = (conn.id, self.start.date(), self.end.date())
         spawn(self._load(conn, start, end), name="transactions")
 
     async def _load(self, conn, start, end) -> None:
@@ -117,5 +140,6 @@ class TransactionsView(QWidget):
         def n(value) -> str:
             return "" if value is None else f"{value:,f}".rstrip("0").rstrip(".") if "." in f"{value}" else f"{value:,}"
         _fill(self.table, [[t.day.isoformat() if t.day else "", t.account_id, t.transaction_type, t.symbol,
-                            n(t.quantity), n(t.price), n(t.amount), t.description] for t in rows])
+                            n(t.quantity), n(t.price), "" if t.amount is None else f"{t.amount:,.2f}", t.description]
+                           for t in rows], numeric=(4, 5, 6))
         self.status.setText(f"{len(rows)} transaction(s) of {conn.name} from {start} to {end} (GET /transactions)")
