@@ -88,6 +88,7 @@ class PortfolioPanel(QWidget):
         self.figures: Figures | None = None
         self.momentum: dict[str, tuple[Decimal | None, str, int]] = {}
         self._symbols: list[str] = []
+        self._momentum_days = 0  # n of the figures held in :attr:`momentum`
         self.momentum_sink = None
         """Optional MomentumValues (the watchlist's column) fed with every momentum."""
         self.momentum_shown = lambda: None
@@ -273,16 +274,24 @@ class PortfolioPanel(QWidget):
             if source is None:
                 self.momentum[symbol] = (None, "no market data", 0)
                 continue
+            if self.momentum.get(symbol, (None, "", 0))[1] != source.name or n != self._momentum_days:
+                # another source or n: the old figure is not shown meanwhile
+                self.momentum[symbol] = (None, f"loading from {source.name}…", 0)
             spawn(self._load(symbol, source, n), name=f"momentum {symbol}")
+        self._momentum_days = n
         self._draw_momentum()
 
     async def _load(self, symbol: str, source, n: int) -> None:
         try:
             bars = await source.broker.fetch_bars(symbol, Interval.D1, limit=n)
         except Exception as exc:  # noqa: BLE001 - one symbol's history must not stop the others
-            self.momentum[symbol] = (None, f"{source.name}: {getattr(exc, 'message', exc)}", 0)
+            figure = (None, f"{source.name}: {getattr(exc, 'message', exc)}", 0)
         else:
-            self.momentum[symbol] = (closes_momentum(bars, n), source.name, len(bars))
+            figure = (closes_momentum(bars, n), source.name, len(bars))
+        now = self.desk.market.source_for(symbol, "bars")
+        if now is None or now.id != source.id or n != self.days.value():
+            return  # a load for another source or n finished late: the newer one decides
+        self.momentum[symbol] = figure
         self._draw_momentum()
 
     def _draw_momentum(self) -> None:
