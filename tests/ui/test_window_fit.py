@@ -65,6 +65,9 @@ def test_the_first_window_fits_a_1024x700_screen_and_its_ticket_is_usable(qtbot,
     assert window.docks["ticket"].width() > ticket.minimumSizeHint().width()
     assert not scroll.horizontalScrollBar().isVisible()
     assert window.docks["watchlist"].width() > window.docks["watchlist"].minimumSizeHint().width()
+    area = window.docks["watchlist"].widget()  # the dock's scroll area: the panel fits, only its table scrolls
+    assert area.widget().minimumSizeHint().width() <= area.viewport().width()
+    assert not area.horizontalScrollBar().isVisible()
     assert window.chart.width() >= window.chart.minimumSizeHint().width()
     # whatever the height, the ticket scrolls to its Submit, and Submit works
     scroll.ensureWidgetVisible(ticket.submit_button)

@@ -79,7 +79,9 @@ class WatchlistPanel(TablePanel):
         self.add_tool(self.switcher)
         self.search_edit = SymbolSearch(search, self)
         self.search_edit.setObjectName("watchlistAddEdit")
-        self.search_edit.setMinimumWidth(self.search_edit.fontMetrics().horizontalAdvance("Add symbol…") + 48)
+        # the placeholder whole, no more: a wider minimum made the panel wider than a 1024-px window's
+        # watchlist dock, which then scrolled the whole panel (a second scroll bar under the table's)
+        self.search_edit.setMinimumWidth(self.search_edit.fontMetrics().horizontalAdvance("Add symbol…") + 20)
         self.search_edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.search_edit.chosen.connect(self._instrument_chosen)
         self.search_edit.problem.connect(self.say)
