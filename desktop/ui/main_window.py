@@ -52,6 +52,7 @@ from .ticket.scroll import ticket_scroll_area
 from .ticket_link import TicketLink
 from .welcome import WelcomePanel, welcome_dismissed
 from .window_layout import WindowLayout
+from .window_preferences import WindowPreferences
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +79,7 @@ class MainWindow(QMainWindow):
             desk.secrets if desk is not None and desk.secrets is not None else SecretStore())
         self.desk = desk if desk is not None else Desk(self.connection_store, self.secrets)
         self._adhoc = list(brokers)
-        from .settings_dialog import load_preferences
-
-        self.preferences = load_preferences(self.settings)
+        self.prefs = WindowPreferences(self)
         self.first_paint_done = False
         self.setWindowTitle(f"Tradedesk {__version__}")
         self.resize(1600, 1000)
@@ -112,7 +111,7 @@ class MainWindow(QMainWindow):
         self.menus = Menus(self, self.desk, docks=self.docks, open_connections=self.open_connections,
                            open_settings=self.open_settings, reset_layout=self.reset_layout,
                            reset_paper=self.reset_paper_account, preferences=lambda: self.preferences,
-                           remember_speed=self._remember_replay_speed,
+                           remember_speed=self.prefs.remember_replay_speed,
                            keyboard_help=lambda: open_keyboard_help(self))
         self.advisor_view = AdvisorView(self.desk, self.bridge, self.ticket, self.positions, self.fills, self.accounts)
         self.replays = ReplayLink(self.desk, self.status, sync_menu=self.menus.sync_replay_speed,
@@ -126,7 +125,7 @@ class MainWindow(QMainWindow):
 
         self.portfolio, self.transactions = install_portfolio(self)
         self.window_layout.restore()
-        self._apply_preferences(self.preferences, theme=False)  # the app's theme is set by bootstrap
+        self.prefs.apply(self.preferences, theme=False)  # the app's theme is set by bootstrap
 
     # -- layout -------------------------------------------------------------
     def _build_central(self) -> None:
@@ -330,27 +329,10 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self, lambda: self.window_layout.fit_blotters(self.orders.needed_width()))
         return outcome
 
-    def _remember_replay_speed(self, speed: int) -> None:
-        """The Replay menu changed the speed: it is the preference now (a pause is not
-        kept), for the next start and every paper connection connected later."""
-        if speed:
-            self.preferences = self.preferences.model_copy(update={"replay_speed": speed})
-            self.settings.setValue("paper/replay_speed", speed)
-
-    def apply_preferences(self, prefs) -> None:
-        """Edit → Settings… OK / Apply: save ``prefs`` and apply them now."""
-        from .settings_dialog import save_preferences
-
-        save_preferences(self.settings, prefs)
-        self._apply_preferences(prefs, self.preferences)
-
-    def _apply_preferences(self, prefs, previous=None, *, theme: bool = True) -> None:
-        from .settings_dialog import apply_preferences, paper_replays
-
-        apply_preferences(prefs, previous, panels=self.panels().values(), ticket=self.ticket,
-                          replays=paper_replays(self.desk), sync_replay=self.menus.sync_replay_speed, theme=theme,
-                          portfolio=self.portfolio)
-        self.preferences = prefs
+    @property
+    def preferences(self):
+        """The Preferences in force (Edit → Settings…)."""
+        return self.prefs.current
 
     async def shutdown(self) -> None:
         """Stop the chart and every connection (the next start restores them)."""
@@ -369,14 +351,7 @@ class MainWindow(QMainWindow):
 
     def open_settings(self):
         """Edit → Settings…"""
-        from .settings_dialog import open_settings_dialog
-
-        def replay_speed() -> int | None:
-            control = self.menus.replay_control()
-            return control.replay_speed if control is not None else None
-
-        return open_settings_dialog(self, current=lambda: self.preferences, apply=self.apply_preferences,
-                                    replay_speed=replay_speed)
+        return self.prefs.open_dialog()
 
     def bring_to_front(self) -> None:
         """Show, un-minimise, raise and focus the window (a second start asked for it)."""

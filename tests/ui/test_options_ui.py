@@ -480,7 +480,7 @@ def test_the_ticket_resolves_typed_occ_symbols_through_the_service(qtbot, qloop,
 
 def test_opening_from_the_chain_uses_the_default_contract_quantity(qtbot, window):
     w = window
-    w.preferences = w.preferences.model_copy(update={"default_contracts": 3})  # as Settings -> OK would
+    w.prefs.current = w.preferences.model_copy(update={"default_contracts": 3})  # as Settings -> OK would
     w.docks["options"].raise_()
     chain = w.options.chain
     qtbot.waitUntil(lambda: chain.model.rowCount() > 0, timeout=10_000)
