@@ -26,7 +26,10 @@ def run(args: argparse.Namespace, *, started: float) -> int:
     os.environ.setdefault("QT_API", "pyside6")
     from PySide6.QtWidgets import QApplication
 
+    from desktop.app import pyside_imports
     from desktop.app.qt_platform import EXIT_NO_DISPLAY, display_problem
+
+    pyside_imports.install()  # before the app's own imports: their source is not kept in memory
 
     problem = display_problem() if QApplication.instance() is None else None
     if problem is not None:

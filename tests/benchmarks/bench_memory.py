@@ -37,6 +37,10 @@ def child() -> None:
     import qasync
     from PySide6.QtWidgets import QApplication
 
+    from desktop.app import pyside_imports
+
+    pyside_imports.install()  # as the app's bootstrap does
+
     from desktop.brokers.paper import PaperBroker
     from desktop.domain import Interval
     from desktop.ui.main_window import MainWindow
