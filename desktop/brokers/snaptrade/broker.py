@@ -51,6 +51,8 @@ from desktop.domain import (
 )
 
 from .client import DEFAULT_BASE_URL, SnapTradeClient
+from .fills import order_fills
+from .legs import group_legs
 from .linking import Linking
 from .order_watch import AccountPoller, OrderBook
 from .trading import TIFS, SnapTradeTrading
@@ -282,7 +284,7 @@ class SnapTradeBroker(SnapTradeTrading, Broker):
             rows = await self.client.orders(account_id, state="all", days=30)
             parsed = [parse_order(r, account_id, self.connection_id, self._client_ids)
                       for r in rows or [] if isinstance(r, dict)]
-            return [self.book.put(o, polled=True) for o in parsed if o is not None]
+            return [self.book.put(o, polled=True) for o in group_legs(o for o in parsed if o is not None)]
 
         return await self._cache.get(("orders", account_id), fetch, max_age=0 if fresh else None)
 
@@ -292,21 +294,12 @@ class SnapTradeBroker(SnapTradeTrading, Broker):
         return [o for o in orders if status is None or o.status in status]
 
     async def fetch_fills(self, account_id: str, since: datetime | None = None) -> list[Fill]:
-        """Fills derived from executed orders: one per order with a filled quantity
-        (``fill_id`` = the order id, price = its execution price), oldest first."""
+        """Fills derived from executed orders (:func:`.fills.order_fills`: one per
+        order or multi-leg order's leg with a filled quantity), oldest first."""
         self._info(account_id)
-        fills = []
-        for order in await self._order_rows(account_id):
-            if order.filled <= 0 or order.average is None or order.average <= 0:
-                continue
-            when = order.updated_at
-            if since is not None and when < since:
-                continue
-            fills.append(Fill(broker=self.name, connection_id=self.connection_id, account_id=account_id,
-                              fill_id=order.order_id, order_id=order.order_id, client_order_id=order.client_order_id,
-                              instrument=order.instrument, side=order.side, amount=order.filled, price=order.average,
-                              timestamp=when, raw=order.raw))
-        return sorted(fills, key=lambda f: f.timestamp)
+        fills = [f for order in await self._order_rows(account_id)
+                 for f in order_fills(order, self.name, self.connection_id)]
+        return sorted((f for f in fills if since is None or f.timestamp >= since), key=lambda f: f.timestamp)
 
     # -- market data ------------------------------------------------------------------
     def _any_account(self) -> str:

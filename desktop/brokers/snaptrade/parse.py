@@ -194,7 +194,8 @@ def _order_instrument(row: Any) -> Instrument | None:
 @PAYLOADS.item("order record")
 def parse_order(row: Any, account_id: str, connection_id: str, client_ids: dict[str, str] | None = None) -> Order | None:
     """An ``AccountOrderRecord`` as an Order (one leg: a multi-leg order's legs share
-    ``brokerage_group_order_id``, named in ``message``)."""
+    ``brokerage_group_order_id``, named in ``message``; :func:`.legs.group_legs`
+    makes one order of them)."""
     order_id = _text(row.get("brokerage_order_id"))
     if not order_id:
         PAYLOADS.skip("no brokerage_order_id")

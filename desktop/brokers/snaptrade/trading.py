@@ -20,6 +20,7 @@ from desktop.brokers.errors import BrokerError, InvalidRequestError, NotFoundErr
 from desktop.brokers.transport import submit_once
 from desktop.domain import Order, OrderPreview, OrderRequest, OrderStatus, QuestionHandler, TimeInForce
 
+from .legs import leg_ids, working_leg_ids
 from .order_body import impact_body, place_body, replace_body
 from .parse import AccountInfo, parse_impact, parse_order
 
@@ -142,13 +143,15 @@ class SnapTradeTrading:
             poller.wake()
 
     async def cancel_order(self, account_id: str, order_id: str) -> Order:
-        """``POST /accounts/{id}/trading/cancel``, then the order's state (CANCELED, or
-        PENDING_CANCEL while the brokerage has not confirmed)."""
+        """``POST /accounts/{id}/trading/cancel`` (for a multi-leg order: each of its
+        working legs), then the order's state (CANCELED, or PENDING_CANCEL while the
+        brokerage has not confirmed)."""
         current = await self._working_target(account_id, order_id)
         if not current.is_working:
             raise OrderRejectedError(f"Order {order_id} is {current.status.value.lower()} and can no longer be "
                                      "canceled")
-        await self.client.cancel(account_id, order_id)
+        for brokerage_order_id in working_leg_ids(current) if leg_ids(current) else [order_id]:
+            await self.client.cancel(account_id, brokerage_order_id)
         self._changed(account_id)
         after = next((o for o in await self._order_rows(account_id, fresh=True) if o.order_id == order_id), None)
         if after is not None and not after.is_working:
@@ -161,6 +164,9 @@ class SnapTradeTrading:
         """``POST /accounts/{id}/trading/replace`` with the new values; returns the
         replacing order (SnapTrade may give it a new id)."""
         current = await self._working_target(account_id, order_id)
+        if leg_ids(current):
+            raise InvalidRequestError("SnapTrade cannot replace a multi-leg order: cancel it and place it again",
+                                      field="order_id")
         answer = await self.client.replace(account_id, replace_body(current, amount=amount, limit_price=limit_price,
                                                                     stop_price=stop_price))
         order = parse_order(answer, account_id, self.connection_id, self._client_ids)

@@ -71,6 +71,7 @@ class FakeSnapTrade:
         self.placed_at: dict[str, Any] = {}  # brokerage_order_id -> wall time it was placed
         self._changed: dict[str, tuple[Any, Any]] = {}  # brokerage_order_id -> (status, filled), wall time
         self.injected: dict[str, list[Any]] = {}  # "orders"/"positions" -> raw rows added to the next answer
+        self.groups: dict[str, str] = {}  # brokerage_order_id -> brokerage_group_order_id (multi-leg orders)
         self._runner: web.AppRunner | None = None
 
     @property
@@ -132,6 +133,24 @@ class FakeSnapTrade:
             seen = ((order.status, order.filled), now_utc())
             self._changed[order.order_id] = seen
         return seen[1]
+
+    async def place_legs(self, account: LinkedAccount, legs: list[Any]) -> tuple[str, list[Any]]:
+        """Place a multi-leg order (e.g. an option spread) at ``account``: each
+        OrderRequest of ``legs`` (account ids are replaced by the account's paper
+        client) becomes a paper order, and their records share one
+        ``brokerage_group_order_id``, as SnapTrade reports a multi-leg order's legs.
+        Returns ``(group id, the leg orders)``."""
+        from .state import now_utc
+
+        group = str(uuid.uuid4())
+        placed = []
+        for leg in legs:
+            order = await self.paper.create_order(leg.model_copy(update={"account_id": account.brokerage.client,
+                                                                         "connection_id": self.paper.connection_id}))
+            self.placed_at.setdefault(order.order_id, now_utc())
+            self.groups[order.order_id] = group
+            placed.append(order)
+        return group, placed
 
     def inject(self, what: str, row: Any) -> None:
         """Add a raw ``row`` to the next ``orders`` or ``positions`` answer (malformed-payload tests)."""
