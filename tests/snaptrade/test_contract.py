@@ -138,6 +138,8 @@ def test_every_answer_matches_the_spec(tmp_path, arun):
                 await check(c, "GET", "/accounts/{accountId}/recentOrders", f"/accounts/{account}/recentOrders",
                             only_executed="false")
                 await check(c, "GET", "/accounts/{accountId}/positions/all", f"/accounts/{account}/positions/all")
+                activities = await check(c, "GET", "/accounts/{accountId}/activities",
+                                         f"/accounts/{account}/activities", type="BUY,SELL")
                 await check(c, "POST", "/accounts/{accountId}/trading/cancel", f"/accounts/{account}/trading/cancel",
                             body={"brokerage_order_id": placed["brokerage_order_id"]})
                 gone = await check(c, "GET", "/accounts/{accountId}/holdings", f"/accounts/{account}/holdings",
@@ -148,9 +150,10 @@ def test_every_answer_matches_the_spec(tmp_path, arun):
                             f"/authorizations/{auths[0]['id']}/disable")
                 await check(c, "DELETE", "/connection/{connectionId}", f"/connection/{auths[0]['id']}")
                 await check(c, "DELETE", "/snapTrade/deleteUser", "/snapTrade/deleteUser", user=False, userId=USER)
-                return check.checked, forced, gone
+                return check.checked, forced, gone, activities
 
-    checked, forced, gone = arun(scenario(), timeout=60)
+    checked, forced, gone, activities = arun(scenario(), timeout=60)
+    assert activities["data"] and activities["data"][0]["external_reference_id"] == forced["brokerage_order_id"]
     assert forced["status"] in ("EXECUTED", "ACCEPTED", "PENDING") and isinstance(forced["total_quantity"], str)
     assert gone == {"detail": "This endpoint is no longer available for your account."}
     assert len({t for t, _m, _s in checked}) >= 20, checked

@@ -51,7 +51,7 @@ from desktop.domain import (
 )
 
 from .client import DEFAULT_BASE_URL, SnapTradeClient
-from .fills import order_fills
+from .fills import ActivityFills, merge_fills, order_fills
 from .legs import group_legs
 from .linking import Linking
 from .order_watch import AccountPoller, OrderBook
@@ -85,7 +85,9 @@ class SnapTradeBroker(SnapTradeTrading, Broker):
     10 requests per minute per account the snapshots, the order poll and the quotes
     share); ``pacer`` (default: SnapTrade's
     limits); ``reconcile_delay`` seconds between reconcile attempts; ``clock`` Unix
-    seconds (signing, checked-trade expiry).
+    seconds (signing, checked-trade expiry); ``activities_every``: seconds between
+    reads of an account's activities (default 6 h: SnapTrade refreshes them daily
+    and advises reading them about once a day).
     """
 
     name = "snaptrade"
@@ -94,7 +96,8 @@ class SnapTradeBroker(SnapTradeTrading, Broker):
     def __init__(self, base_url: str = DEFAULT_BASE_URL, *, client_id: str, consumer_key: str,
                  personal: bool = False, user_id: str | None = None, user_secret: str | None = None,
                  legacy_prefix: bool = False, poll_interval: float | None = None, pacer: Pacer | None = None,
-                 reconcile_delay: float = 2.0, timeout: float = 15.0, clock: Callable[[], float] = time.time) -> None:
+                 reconcile_delay: float = 2.0, timeout: float = 15.0, clock: Callable[[], float] = time.time,
+                 activities_every: float = 6 * 3600.0) -> None:
         self.personal = personal
         self.user_id = (user_id or "").strip() or None
         self.poll_interval = poll_interval if poll_interval is not None else (30.0 if personal else 15.0)
@@ -106,6 +109,7 @@ class SnapTradeBroker(SnapTradeTrading, Broker):
                                       legacy_prefix=legacy_prefix, pacer=pacer, timeout=timeout, clock=clock,
                                       on_cool_down=self._cooling)
         self.linking = Linking(self.client)
+        self.activity_fills = ActivityFills(self.client, clock=clock, every=activities_every)
         self.authorizations: dict[str, Authorization] = {}
         self.accounts: dict[str, AccountInfo] = {}
         self.freshness: dict[str, datetime] = {}
@@ -294,12 +298,17 @@ class SnapTradeBroker(SnapTradeTrading, Broker):
         return [o for o in orders if status is None or o.status in status]
 
     async def fetch_fills(self, account_id: str, since: datetime | None = None) -> list[Fill]:
-        """Fills derived from executed orders (:func:`.fills.order_fills`: one per
-        order or multi-leg order's leg with a filled quantity), oldest first."""
+        """Fills derived from executed orders (one per order or multi-leg leg with a
+        filled quantity) and from the account's BUY/SELL activities, the same trade
+        once (:mod:`.fills`), oldest first. Activities are read at most every
+        ``activities_every`` seconds per account (SnapTrade refreshes them daily); when
+        they cannot be read, the order fills alone are returned."""
         self._info(account_id)
         fills = [f for order in await self._order_rows(account_id)
                  for f in order_fills(order, self.name, self.connection_id)]
-        return sorted((f for f in fills if since is None or f.timestamp >= since), key=lambda f: f.timestamp)
+        fills = merge_fills(fills, await self.activity_fills.read(account_id, self.connection_id))
+        return [f.model_copy(update={"connection_id": self.connection_id}) for f in fills
+                if since is None or f.timestamp >= since]
 
     # -- market data ------------------------------------------------------------------
     def _any_account(self) -> str:

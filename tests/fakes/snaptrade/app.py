@@ -71,6 +71,7 @@ class FakeSnapTrade:
         self.placed_at: dict[str, Any] = {}  # brokerage_order_id -> wall time it was placed
         self._changed: dict[str, tuple[Any, Any]] = {}  # brokerage_order_id -> (status, filled), wall time
         self.injected: dict[str, list[Any]] = {}  # "orders"/"positions" -> raw rows added to the next answer
+        self.extra_activities: dict[str, list[Any]] = {}  # account id -> AccountUniversalActivity rows a test added
         self.groups: dict[str, str] = {}  # brokerage_order_id -> brokerage_group_order_id (multi-leg orders)
         self._runner: web.AppRunner | None = None
 
@@ -84,13 +85,13 @@ class FakeSnapTrade:
 
     async def start(self) -> None:
         """Connect the paper broker and start listening."""
-        from . import portal, routes_accounts, routes_trading, routes_user
+        from . import portal, routes_accounts, routes_activities, routes_trading, routes_user
 
         await self.paper.connect()
         app = web.Application(middlewares=[self._middleware])
         app[FAKE_KEY] = self
         for prefix in ("", LEGACY):
-            for module in (routes_user, routes_accounts, routes_trading):
+            for module in (routes_user, routes_accounts, routes_activities, routes_trading):
                 module.setup(app, prefix)
         portal.setup(app)
         self._runner = web.AppRunner(app, access_log=None)
@@ -151,6 +152,11 @@ class FakeSnapTrade:
             self.groups[order.order_id] = group
             placed.append(order)
         return group, placed
+
+    def add_activity(self, account: LinkedAccount, row: dict[str, Any]) -> None:
+        """Serve ``row`` (an ``AccountUniversalActivity``) among ``account``'s activities
+        from now on (e.g. a trade older than the orders' 30 days, a dividend)."""
+        self.extra_activities.setdefault(account.id, []).append(row)
 
     def inject(self, what: str, row: Any) -> None:
         """Add a raw ``row`` to the next ``orders`` or ``positions`` answer (malformed-payload tests)."""
