@@ -132,7 +132,8 @@ class SnapTradeBroker(SnapTradeTrading, Broker):
         return BrokerCapabilities(
             order_types=ORDER_TYPES, time_in_force=TIFS, intervals=(), modify_order=True, options=True,
             preview_orders=True, fractional=any(a.fractional for a in auths), quotes=True,
-            poll_interval=self.poll_interval, paper=bool(infos) and all(i.account.is_paper for i in infos))
+            poll_interval=self.poll_interval, paper=bool(infos) and all(i.account.is_paper for i in infos),
+            accounts_poll_interval=2 * self.poll_interval)
 
     def account_capabilities(self, account_id: str) -> BrokerCapabilities:
         """The account's own: fractional shares if its brokerage allows them, paper
