@@ -268,13 +268,13 @@ class SnapTradeBroker(SnapTradeTrading, Broker):
     async def fetch_positions(self, account_id: str) -> list[Position]:
         """Positions of ``/positions/all`` (stocks, ETFs, options by OCC, crypto);
         ``freshness[account_id]`` keeps its ``data_freshness.as_of``, which is also
-        each position's ``timestamp`` (some brokerages' data is a day old)."""
+        each position's ``as_of`` and ``timestamp`` (some brokerages' data is a day old)."""
         self._info(account_id)
         body = await self.client.positions(account_id)
         positions, as_of = parse_positions(body if isinstance(body, dict) else {}, account_id, self.connection_id)
         if as_of is not None:
             self.freshness[account_id] = as_of
-            positions = [p.model_copy(update={"timestamp": as_of}) for p in positions]  # as fresh as the brokerage's
+            positions = [p.model_copy(update={"timestamp": as_of, "as_of": as_of}) for p in positions]
         return positions
 
     async def refresh_account(self, account_id: str) -> str:

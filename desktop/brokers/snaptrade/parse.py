@@ -168,9 +168,17 @@ def parse_position(row: Any, account_id: str, connection_id: str) -> Position | 
 
 @PAYLOADS.payload("positions")
 def parse_positions(body: Any, account_id: str, connection_id: str) -> tuple[list[Position], datetime | None]:
-    """``(positions, data_freshness.as_of)`` of ``/positions/all``."""
-    rows = body.get("results") or []
-    as_of = parse_time((body.get("data_freshness") or {}).get("as_of"))
+    """``(positions, data_freshness.as_of)`` of ``/positions/all`` (as_of None when
+    missing or unreadable: logged, the positions still count)."""
+    rows = body.get("results")
+    if not isinstance(rows, list):
+        PAYLOADS.problem("positions: results is not a list")
+        rows = []
+    freshness = body.get("data_freshness")
+    if not isinstance(freshness, dict) or freshness.get("as_of") is None:
+        PAYLOADS.problem("positions: no data_freshness.as_of")
+        freshness = {}
+    as_of = parse_time(freshness.get("as_of"))
     found = [parse_position(row, account_id, connection_id) for row in rows if isinstance(row, dict)]
     return [p for p in found if p is not None], as_of
 
