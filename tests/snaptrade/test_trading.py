@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from desktop.brokers.errors import OrderRejectedError
+from desktop.brokers.errors import InvalidRequestError, OrderRejectedError
 from desktop.domain import Instrument, OrderRequest, OrderSide, OrderStatus, OrderType
 from desktop.domain.options import PositionEffect
 
@@ -179,3 +179,23 @@ def test_refresh_asks_snaptrade_to_sync_the_accounts_connection(tmp_path, arun):
     said, refreshed, fresh, stale = arun(scenario(), timeout=30)
     assert "scheduled for refresh" in said and refreshed == 1
     assert (fresh - stale).total_seconds() > 23 * 3600  # Fidelity's data is a day old in the fake
+
+
+def test_fractional_shares_are_refused_where_the_brokerage_does_not_allow_them(tmp_path, arun):
+    async def scenario():
+        async with running_snaptrade(tmp_path) as fake:
+            broker = await _connected(fake)
+            schwab = fake.account_for("SCHWAB").id
+            request = OrderRequest(connection_id="snap-1", account_id=schwab,
+                                   instrument=Instrument.equity("AAPL", lot_size=Decimal("0.0001")), side=OrderSide.BUY,
+                                   type=OrderType.LIMIT, amount=Decimal("1.5"), limit_price=Decimal("10"))
+            caps = broker.account_capabilities(schwab), broker.account_capabilities(fake.account_for("ALPACA").id)
+            with pytest.raises(InvalidRequestError) as err:
+                await broker.create_order(request)
+            sent = [r for r in fake.requests if r.path.startswith("/trade/")]
+            await broker.close()
+            return caps, err.value, sent
+
+    (schwab, alpaca), err, sent = arun(scenario(), timeout=30)
+    assert not schwab.fractional and alpaca.fractional
+    assert err.field == "amount" and "Charles Schwab does not take fractional shares" in err.message and sent == []

@@ -257,7 +257,9 @@ def parse_order(row: Any, account_id: str, connection_id: str, client_ids: dict[
 
 @PAYLOADS.item("symbol")
 def parse_symbol(row: Any) -> Instrument | None:
-    """A ``UniversalSymbol`` as an equity Instrument (``broker_id`` = its id)."""
+    """A ``UniversalSymbol`` as an equity Instrument (``broker_id`` = its id; lots of
+    0.0001 share: whether an account takes fractions is its brokerage's
+    ``allows_fractional_units``, see the broker's account capabilities)."""
     symbol, universal_id = _text(row.get("symbol")), _text(row.get("id"))
     if not symbol or not universal_id:
         PAYLOADS.skip("no symbol or id")
@@ -265,7 +267,8 @@ def parse_symbol(row: Any) -> Instrument | None:
     exchange = row.get("exchange") or {}
     return Instrument.equity(symbol[:32], description=_text(row.get("description")),
                              currency=_text((row.get("currency") or {}).get("code")) or "USD",
-                             exchange=_text(exchange.get("code")) or None, broker_id=universal_id, raw=row)
+                             exchange=_text(exchange.get("code")) or None, broker_id=universal_id,
+                             lot_size=Decimal("0.0001"), raw=row)
 
 
 @PAYLOADS.item("quote")

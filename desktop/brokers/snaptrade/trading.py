@@ -66,6 +66,10 @@ class SnapTradeTrading:
         if request.time_in_force not in TIFS:
             raise InvalidRequestError(f"SnapTrade does not take {request.time_in_force.value} orders",
                                       field="time_in_force")
+        if (request.amount is not None and request.amount % 1 and not request.instrument.is_option
+                and not self.account_capabilities(request.account_id).fractional):
+            raise InvalidRequestError(f"{info.institution or 'This brokerage'} does not take fractional shares "
+                                      "through SnapTrade: enter a whole number of shares", field="amount")
         return info
 
     @staticmethod
