@@ -136,15 +136,19 @@ class SnapTradeBroker(SnapTradeTrading, Broker):
             accounts_poll_interval=2 * self.poll_interval)
 
     def account_capabilities(self, account_id: str) -> BrokerCapabilities:
-        """The account's own: fractional shares if its brokerage allows them, paper
-        when it is a paper account, and ``trade_refusal`` when it cannot trade (a
-        read-only brokerage or connection, a disabled connection)."""
+        """The account's own: fractional shares and dollar-amount (notional) orders if
+        its brokerage allows fractional units (SnapTrade's Brokerage has no notional
+        flag of its own; notional orders buy fractions), paper when it is a paper
+        account, and ``trade_refusal`` when it cannot trade (a read-only brokerage or
+        connection, a disabled connection)."""
         info = self.accounts.get(account_id)
         base = self.capabilities
         if info is None:
             return base
         auth = self.authorizations.get(info.authorization_id)
-        return base.model_copy(update={"fractional": bool(auth and auth.fractional), "paper": info.account.is_paper,
+        fractional = bool(auth and auth.fractional)
+        return base.model_copy(update={"fractional": fractional, "notional": fractional,
+                                       "paper": info.account.is_paper,
                                        "trade_refusal": self.trade_refusal(account_id) or ""})
 
     def trade_refusal(self, account_id: str) -> str | None:

@@ -33,7 +33,10 @@ TIFS = frozenset({TimeInForce.DAY, TimeInForce.GTC, TimeInForce.IOC, TimeInForce
 
 
 def _same_order(request: OrderRequest, record: Order) -> bool:
-    return (record.symbol == request.symbol and record.side is request.side and record.amount == request.amount
+    """Whether ``record`` is the order ``request`` placed (a dollar-amount order's
+    quantity is SnapTrade's to work out: not compared)."""
+    amount_ok = request.notional is not None or record.amount == request.amount
+    return (record.symbol == request.symbol and record.side is request.side and amount_ok
             and record.limit_price == request.limit_price and record.stop_price == request.stop_price)
 
 
@@ -74,8 +77,8 @@ class SnapTradeTrading:
 
     @staticmethod
     def _preview_key(request: OrderRequest) -> tuple:
-        return (request.account_id, request.symbol, request.side, request.type, request.amount, request.limit_price,
-                request.stop_price, request.time_in_force)
+        return (request.account_id, request.symbol, request.side, request.type, request.amount, request.notional,
+                request.limit_price, request.stop_price, request.time_in_force)
 
     async def preview_order(self, request: OrderRequest) -> OrderPreview:
         """Check the order's impact (``POST /trade/impact``): remaining cash, estimated
@@ -104,7 +107,8 @@ class SnapTradeTrading:
                                          "minutes): preview it again, or submit it without a check",
                                          code="EXPIRED")
             if checked is None and not request.instrument.is_option:
-                body = place_body(request, info.account.account_id, await self._universal_id(request.instrument))
+                body = place_body(request, info.account.account_id, await self._universal_id(request.instrument),
+                                  notional=request.notional)
             elif checked is None:
                 body = place_body(request, info.account.account_id, None)
             known = self.book.known_ids(request.account_id)

@@ -186,7 +186,8 @@ class TicketRouting:
         name = conn.name
         if account is not None and caps.fractional != conn.capabilities.fractional:
             name = f"This account ({account.name})"
-        return Offer(name, conn.capabilities.options, caps.fractional)
+        return Offer(name, conn.capabilities.options, caps.fractional,
+                     caps.notional and account is not None and not caps.trade_refusal)
 
     def _instrument_lookup(self):
         conn = self.current_connection()
