@@ -102,3 +102,24 @@ def test_unreadable_activities_are_skipped():
     body = {"data": [_activity("ok"), _activity("no-price", price=None), {"type": "BUY"}, "junk",
                      _activity("opt", symbol="X", option_symbol={"ticker": "NOT OCC"})]}
     assert [f.fill_id for f in parse_activities(body, "a", "c")] == ["ok"]
+
+
+def test_a_fresh_read_reports_activity_trades_older_than_since(tmp_path, arun):
+    async def scenario():
+        async with running_snaptrade(tmp_path) as fake:
+            broker = broker_for(fake)
+            await broker.connect()
+            link_all(fake)
+            await broker.fetch_accounts()
+            linked = fake.account_for("ALPACA")
+            now = datetime.now(timezone.utc)
+            first = await broker.fetch_fills(linked.id, since=now)  # nothing yet
+            fake.add_activity(linked, _activity("act-late"))  # a trade from weeks ago, reported today
+            kept = await broker.fetch_fills(linked.id, since=now)  # within the period: not read again
+            broker.activity_fills.every = 0
+            fresh = await broker.fetch_fills(linked.id, since=now)
+            await broker.close()
+            return first, kept, fresh
+
+    first, kept, fresh = arun(scenario(), timeout=60)
+    assert first == [] and kept == [] and [f.fill_id for f in fresh] == ["act-late"]

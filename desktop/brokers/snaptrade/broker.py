@@ -6,7 +6,7 @@ user secret goes to the keyring through :meth:`Broker.save_secret`) and sends
 ``userId``/``userSecret`` on user calls; a Personal key sends neither. Every request
 is signed (:mod:`.signing`). No streaming: orders are polled per watched account
 (:mod:`.order_watch`), snapshots share one orders request (:class:`SnapshotCache`),
-quotes are polled (at most 10 symbols a call). Pacing, 429 cool-downs, error words:
+quotes are polled (at most 10 symbols a call; :mod:`.market`). Pacing, 429 cool-downs, error words:
 :mod:`.client` and :mod:`.errors`. Linking brokerages: :mod:`.linking`.
 
 Orders: ``create_order`` places the previewed (checked) trade by its trade id when
@@ -37,36 +37,30 @@ from desktop.brokers.transport import Pacer, SnapshotCache
 from desktop.domain import (
     Account,
     Balance,
-    Bar,
     ConnectionState,
     ConnectionStatus,
     Fill,
-    Instrument,
-    Interval,
     Order,
     OrderStatus,
     OrderType,
     Position,
-    Quote,
 )
 
 from .client import DEFAULT_BASE_URL, SnapTradeClient
 from .fills import ActivityFills, merge_fills, order_fills
 from .legs import group_legs
 from .linking import Linking
+from .market import SnapTradeMarket
 from .order_watch import AccountPoller, OrderBook
 from .trading import TIFS, SnapTradeTrading
 from .parse import (
     AccountInfo,
     Authorization,
-    option_instrument,
     parse_account,
     parse_authorization,
     parse_balance,
     parse_order,
     parse_positions,
-    parse_quote,
-    parse_symbol,
 )
 
 log = logging.getLogger(__name__)
@@ -74,7 +68,7 @@ log = logging.getLogger(__name__)
 ORDER_TYPES = frozenset(OrderType)
 
 
-class SnapTradeBroker(SnapTradeTrading, Broker):
+class SnapTradeBroker(SnapTradeTrading, SnapTradeMarket, Broker):
     """SnapTrade over its REST API (see the module docstring).
 
     ``base_url`` (default https://api.snaptrade.com; http only on loopback),
@@ -306,85 +300,19 @@ class SnapTradeBroker(SnapTradeTrading, Broker):
         """Fills derived from executed orders (one per order or multi-leg leg with a
         filled quantity) and from the account's BUY/SELL activities, the same trade
         once (:mod:`.fills`), oldest first. Activities are read at most every
-        ``activities_every`` seconds per account (SnapTrade refreshes them daily); when
-        they cannot be read, the order fills alone are returned."""
+        ``activities_every`` seconds per account (SnapTrade refreshes them daily); a
+        fresh read's fills are returned even when older than ``since`` (a trade shows
+        in the activities a day late; the desk keeps each fill once). When they cannot
+        be read, the order fills alone are returned."""
         self._info(account_id)
         fills = [f for order in await self._order_rows(account_id)
                  for f in order_fills(order, self.name, self.connection_id)]
-        fills = merge_fills(fills, await self.activity_fills.read(account_id, self.connection_id))
-        return [f.model_copy(update={"connection_id": self.connection_id}) for f in fills
-                if since is None or f.timestamp >= since]
+        activities, fresh = await self.activity_fills.read(account_id, self.connection_id)
+        reported = {f.fill_id for f in activities} if fresh else set()
+        return [f.model_copy(update={"connection_id": self.connection_id}) for f in merge_fills(fills, activities)
+                if since is None or f.timestamp >= since or f.fill_id in reported]
 
-    # -- market data ------------------------------------------------------------------
-    def _any_account(self) -> str:
-        if not self.accounts:
-            raise NotFoundError("Link a brokerage first: SnapTrade searches symbols and quotes through an account")
-        return next(iter(self.accounts))
-
-    async def search_instruments(self, query: str) -> list[Instrument]:
-        """Symbols matching ``query`` at the first account (``POST /accounts/{id}/symbols``);
-        an OCC option symbol is its option instrument."""
-        text = query.strip()
-        if len("".join(text.split())) >= 15 and any(ch.isdigit() for ch in text):
-            try:
-                return [option_instrument(text.upper())]
-            except ValueError:
-                pass
-        if not text:
-            return []
-        rows = await self.client.search(self._any_account(), text)
-        found = [parse_symbol(r) for r in rows or [] if isinstance(r, dict)]
-        instruments = [i for i in found if i is not None]
-        for instrument in instruments:
-            self._symbol_ids.setdefault(instrument.symbol, instrument.broker_id or "")
-        return instruments
-
-    async def _universal_id(self, instrument: Instrument) -> str:
-        if instrument.broker_id and instrument.symbol in self._symbol_ids:
-            return self._symbol_ids[instrument.symbol]
-        if instrument.symbol not in self._symbol_ids:
-            await self.search_instruments(instrument.symbol)
-        found = self._symbol_ids.get(instrument.symbol)
-        if not found:
-            raise InvalidRequestError(f"SnapTrade does not know the symbol {instrument.symbol}", field="symbol")
-        return found
-
-    async def fetch_option_chain(self, underlying: str, expiry=None):
-        """SnapTrade serves no option chains any more (removed from the API, NOTES.md
-        section 4): InvalidRequestError saying to type the OCC symbol."""
-        raise InvalidRequestError("SnapTrade serves no option chains: type the option's OCC symbol "
-                                  "(e.g. AAPL  251114C00240000) in the ticket", field="underlying")
-
-    async def fetch_bars(self, symbol: str, interval: Interval, start: datetime | None = None,
-                         end: datetime | None = None, limit: int | None = None) -> list[Bar]:
-        raise InvalidRequestError("SnapTrade serves no price bars: the chart draws this symbol from another source",
-                                  field="interval")
-
-    async def watch_bars(self, symbol: str, interval: Interval) -> AsyncIterator[Bar]:
-        return
-        yield  # pragma: no cover
-
-    async def watch_quotes(self, symbols: Sequence[str]) -> AsyncIterator[Quote]:
-        """Quotes of ``symbols`` polled every ``poll_interval`` s (10 a call), yielded
-        when they change, until close() or cancellation."""
-        wanted = [s.upper() for s in dict.fromkeys(symbols) if s and not s.strip().count(" ")]
-        last: dict[str, tuple] = {}
-        while not self._closed and wanted:
-            try:
-                for start in range(0, len(wanted), 10):
-                    rows = await self.client.quotes(self._any_account(), wanted[start:start + 10])
-                    for row in rows or []:
-                        quote = parse_quote(row, self.connection_id) if isinstance(row, dict) else None
-                        if quote is None:
-                            continue
-                        mark = (quote.bid, quote.ask, quote.last)
-                        if last.get(quote.symbol) != mark:
-                            last[quote.symbol] = mark
-                            yield quote
-            except BrokerError as exc:
-                log.info("SnapTrade quotes: poll failed, trying again in %.0f s: %s", self.poll_interval, exc)
-            await asyncio.sleep(self.poll_interval)
-
+    # -- orders: updates -----------------------------------------------------------
     async def watch_orders(self, account_id: str) -> AsyncIterator[Order]:
         """The account's working orders as they are now (a fresh poll), then every
         change the account's poller or our own orders find, until close()."""

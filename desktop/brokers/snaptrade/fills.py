@@ -142,10 +142,12 @@ class ActivityFills:
         self.client, self._clock, self.every = client, clock, every
         self._kept: dict[str, tuple[float, list[Fill]]] = {}
 
-    async def read(self, account_id: str, connection_id: str) -> list[Fill]:
+    async def read(self, account_id: str, connection_id: str) -> tuple[list[Fill], bool]:
+        """``(fills, fresh)``: the account's activity fills, and whether they were
+        read just now (False: the ones kept from an earlier read, or none)."""
         kept = self._kept.get(account_id)
         if kept is not None and self._clock() - kept[0] < self.every:
-            return kept[1]
+            return kept[1], False
         found: list[Fill] = []
         try:
             offset = 0
@@ -159,6 +161,6 @@ class ActivityFills:
                     break
         except BrokerError as exc:
             log.info("SnapTrade: activities of %s not read (%s); fills come from orders only", account_id, exc)
-            return kept[1] if kept is not None else []
+            return (kept[1] if kept is not None else []), False
         self._kept[account_id] = (self._clock(), found)
-        return found
+        return found, True
