@@ -7,8 +7,10 @@ and carries out the :class:`~desktop.connections.ToolResult` it answers: show it
 browser, fill ``set_values`` into the form's fields, or first show a server
 certificate to trust (``trust``: the certificate dialog) and on yes write its
 fingerprint into ``trust.field``, or ask the user to choose an item (``choice``: a
-list dialog, then its yes/no question) and go on with the chosen one. The UI knows no adapter: IBKR's gateway tools
-(fetch certificate, check session, log in) are declared in its connection spec.
+list dialog, then its yes/no question) and go on with the chosen one. The UI knows
+no adapter: IBKR's gateway tools (fetch certificate, check session, log in) are
+declared in its connection spec. The state line is shown whole however long (its
+height is reserved from its width; the dialog grows to it).
 """
 
 from __future__ import annotations
