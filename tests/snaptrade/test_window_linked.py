@@ -1,5 +1,6 @@
 """SnapTrade in the window while connected, against the fake over loopback: a
-brokerage linked meanwhile shows its account without a reconnect, and the positions
+brokerage linked meanwhile shows its account without a reconnect (and one unlinked
+leaves the desk), and the positions
 of an account say how fresh SnapTrade's data is (``data_freshness.as_of``)."""
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ def test_an_account_linked_while_connected_appears_in_the_desk(qtbot, qloop, tmp
                         timeout=WAIT)
         qtbot.waitUntil(lambda: any(r.path == f"/accounts/{schwab}/orders" for r in fake.requests), timeout=WAIT)
         qtbot.waitUntil(lambda: window.ticket.select_account("snap-1", schwab), timeout=WAIT)  # the ticket offers it
+
+        fake.state.remove(fake.account_for("SCHWAB").authorization_id)  # unlinked (e.g. Remove brokerage…)
+        qtbot.waitUntil(lambda: ("snap-1", schwab) not in account_keys(window), timeout=WAIT)
+        assert {a.account_id for a in window.desk.state.accounts_of("snap-1")} == {alpaca}
+        assert not any(b.account_id == schwab for b in window.desk.state.balances.values())
+        assert not window.ticket.select_account("snap-1", schwab)
     finally:
         run(qtbot, qloop, window.shutdown())
         run(qtbot, qloop, cm.__aexit__(None, None, None))
