@@ -7,7 +7,8 @@ screenshots under a virtual X screen (not a test)::
 
 States: ``linking`` (the connection form after Link a brokerage…), ``accounts`` (the
 linked accounts beside paper), ``readonly`` (the ticket at the read-only account),
-``preview`` (an impact preview in the ticket), ``remove`` / ``upgrade`` (the form's
+``preview`` (an impact preview in the ticket), ``notional`` (the ticket's "Amount in
+$" at Alpaca), ``remove`` / ``upgrade`` (the form's
 Remove brokerage… / Upgrade to trading… asking which brokerage connection). Secrets go to an in-memory keyring;
 TRADEDESK_HOME is a fresh temporary folder.
 """
@@ -124,6 +125,13 @@ async def _drive(app, state, base, client_id, key, user_id, user_secret) -> None
         for dock in window.findChildren(QDockWidget):
             if dock.widget() is window.accounts or window.accounts in dock.findChildren(type(window.accounts)):
                 dock.raise_()
+    if state == "notional":
+        ticket.select_account(conn.id, accounts["Alpaca"])
+        await asyncio.sleep(0.5)
+        ticket.symbol_edit.setText("AAPL")
+        ticket.notional_check.setChecked(True)
+        ticket.quantity_edit.setText("500")
+        await asyncio.sleep(0.5)
     if state in ("readonly", "preview"):
         account = accounts["Charles Schwab" if state == "readonly" else "Alpaca"]
         ticket.select_account(conn.id, account)
