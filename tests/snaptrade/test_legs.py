@@ -154,3 +154,33 @@ def test_a_filled_strangle_is_filled_with_a_fill_per_leg(tmp_path, arun):
     assert sorted(f.fill_id for f in fills) == sorted(leg.order_id for leg in legs)
     assert {f.order_id for f in fills} == {group}
     assert {f.instrument.symbol for f in fills} == {leg.instrument.symbol for leg in legs}
+
+
+def test_a_multi_leg_order_placed_through_the_api_is_one_order(tmp_path, arun):
+    async def scenario():
+        async with running_snaptrade(tmp_path) as fake:
+            broker = broker_for(fake)
+            await broker.connect()
+            link_all(fake)
+            await broker.fetch_accounts()
+            account = fake.account_for("SCHWAB").id
+            chain = await fake.paper.fetch_option_chain("AAPL")
+            expiry = chain.quotes[0].contract.expiry
+            legs = [{"instrument": {"symbol": Instrument.for_option(q.contract).symbol, "instrument_type": "OPTION"},
+                     "action": "BUY_TO_OPEN", "units": 2}
+                    for q in [next(q for q in chain.quotes if q.ask and q.contract.expiry == expiry
+                                   and q.contract.right.value.startswith(r)) for r in ("C", "P")]]
+            answer = await broker.client.call("POST", f"/accounts/{account}/trading/options",
+                                              json={"order_type": "MARKET", "time_in_force": "Day", "legs": legs},
+                                              idempotent=False)
+            for _ in range(30):
+                orders = await broker._order_rows(account, fresh=True)
+                if orders and orders[0].status is OrderStatus.FILLED:
+                    break
+                fake.paper.advance_minutes(1)
+            await broker.close()
+            return answer, orders
+
+    answer, orders = arun(scenario(), timeout=60)
+    assert [o.order_id for o in orders] == [answer["brokerage_order_id"]]
+    assert orders[0].status is OrderStatus.FILLED and orders[0].amount == 2 and len(orders[0].raw["legs"]) == 2
