@@ -140,17 +140,24 @@ class FakeSnapTrade:
         OrderRequest of ``legs`` (account ids are replaced by the account's paper
         client) becomes a paper order, and their records share one
         ``brokerage_group_order_id``, as SnapTrade reports a multi-leg order's legs.
-        Returns ``(group id, the leg orders)``."""
+        Returns ``(group id, the leg orders)``; a leg refused cancels the legs placed
+        before it and raises."""
         from .state import now_utc
 
         group = str(uuid.uuid4())
         placed = []
-        for leg in legs:
-            order = await self.paper.create_order(leg.model_copy(update={"account_id": account.brokerage.client,
-                                                                         "connection_id": self.paper.connection_id}))
-            self.placed_at.setdefault(order.order_id, now_utc())
-            self.groups[order.order_id] = group
-            placed.append(order)
+        try:
+            for leg in legs:
+                order = await self.paper.create_order(leg.model_copy(update={
+                    "account_id": account.brokerage.client, "connection_id": self.paper.connection_id}))
+                self.placed_at.setdefault(order.order_id, now_utc())
+                self.groups[order.order_id] = group
+                placed.append(order)
+        except Exception:
+            for order in placed:  # all legs or none, as a brokerage's multi-leg order
+                if order.is_working:
+                    await self.paper.cancel_order(account.brokerage.client, order.order_id)
+            raise
         return group, placed
 
     def add_activity(self, account: LinkedAccount, row: dict[str, Any]) -> None:
