@@ -109,13 +109,19 @@ class Broker(abc.ABC):
 
     def check_request(self, request: OrderRequest) -> None:
         """Refuse a request made for another connection (InvalidRequestError naming
-        both): an order goes to the connection it names and nowhere else."""
-        if request.connection_id != self.connection_id:
-            from .errors import InvalidRequestError
+        both): an order goes to the connection it names and nowhere else; and a
+        dollar-amount (``notional``) order where the account's capabilities do not
+        say ``notional`` (InvalidRequestError, field "notional")."""
+        from .errors import InvalidRequestError
 
+        if request.connection_id != self.connection_id:
             raise InvalidRequestError(
                 f"this order is for connection {request.connection_id!r}, not {self.connection_id!r}; "
                 "it was not sent", field="connection_id")
+        if request.notional is not None and not self.account_capabilities(request.account_id).notional:
+            raise InvalidRequestError(
+                f"{self.display_name} does not take dollar-amount orders: enter a number of shares instead; "
+                "the order was not sent", field="notional")
 
     @property
     @abc.abstractmethod

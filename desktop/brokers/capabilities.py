@@ -38,6 +38,12 @@ class BrokerCapabilities(DomainModel):
     ``trailing_stop``: a stop-loss may be a trailing offset.
     ``adjusted_prices``: daily bars can be adjusted for splits and dividends, chosen
     with :meth:`Broker.set_adjusted_prices` (intraday bars and quotes never are).
+    ``notional``: orders may give a dollar amount (``OrderRequest.notional``, in the
+    account's currency) instead of a quantity; :meth:`Broker.check_request` refuses a
+    dollar-amount order where it is False.
+    ``accounts_poll_interval``: seconds between re-reads of the account list while
+    connected (an aggregator's accounts come and go as the user links brokerages);
+    None: the list is read once at connect.
     """
 
     order_types: frozenset[OrderType] = frozenset(OrderType)
@@ -64,6 +70,8 @@ class BrokerCapabilities(DomainModel):
     protection: bool = False
     trailing_stop: bool = False
     adjusted_prices: bool = False
+    accounts_poll_interval: float | None = Field(default=None, gt=0)
+    notional: bool = False
 
     @property
     def bars(self) -> bool:

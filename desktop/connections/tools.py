@@ -4,7 +4,9 @@ The form (desktop.ui.connection_form) shows one button per :class:`ConnectionToo
 and runs it with the form's current texts; the tool answers a :class:`ToolResult`
 that the form carries out: show ``message``, open ``open_url`` in the browser, fill
 ``set_values`` into fields, or first ask the user to trust a server certificate
-(``trust``) and on yes write its fingerprint into ``trust.field``. IBKR's gateway
+(``trust``) and on yes write its fingerprint into ``trust.field``, or ask the user to
+choose one of several items (``choice``, a :class:`ToolChoice`: e.g. which brokerage
+connection to remove), then confirm, then go on with the chosen one. IBKR's gateway
 tools (fetch certificate, check session, log in) are declared this way in
 ``desktop/connections/adapters/ibkr.py``.
 """
@@ -26,6 +28,21 @@ class CertificateOffer:
 
 
 @dataclass(frozen=True, slots=True)
+class ToolChoice:
+    """A choice the form asks for before a tool goes on: ``title`` (the dialog's),
+    ``prompt``, ``options`` as ``(value, label)`` pairs; ``confirm``: a yes/no
+    question asked after the choice ("{label}" is replaced by the chosen label; ""
+    asks nothing); ``then(texts, value)`` goes on with the chosen value and answers
+    the next :class:`ToolResult`. Cancelling the choice or answering no stops there."""
+
+    title: str
+    prompt: str
+    options: tuple[tuple[str, str], ...]
+    then: "Callable[[Mapping[str, str], str], Awaitable[ToolResult]]"
+    confirm: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ToolResult:
     """What a tool asks the form to do (see the module docstring)."""
 
@@ -33,6 +50,7 @@ class ToolResult:
     open_url: str = ""
     set_values: Mapping[str, str] = field(default_factory=dict)
     trust: CertificateOffer | None = None
+    choice: ToolChoice | None = None
     trusted_message: str = "Certificate trusted: save the connection to keep it"
     refused_message: str = "Certificate not trusted"
 

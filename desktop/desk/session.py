@@ -162,7 +162,38 @@ class LiveConnection:
         loads += [self._spawn(self.refresher.refresh(a.account_id), f"refresh:{a.account_id}") for a in accounts]
         await asyncio.wait(loads, timeout=self.start_budget_s)
         self._spawn(self.supervisor.run("poll", ACCOUNT_UPDATES, self.refresher.poll_loop), "poll")
+        if self.capabilities.accounts_poll_interval:
+            self._spawn(self.supervisor.run("accounts", ACCOUNT_UPDATES, self._accounts_loop), "accounts")
         self._set_status(CONNECTED)
+
+    async def reload_accounts(self) -> list:
+        """Read the account list again (``fetch_accounts``); follow the orders of the
+        accounts new to the desk and load their snapshots. Returns the new accounts
+        (STATUS event when there are any). Raises BrokerError."""
+        accounts = await self.broker.fetch_accounts()
+        known = {a.account_id for a in self.state.accounts_of(self.id)}
+        self.state.put_accounts(self.id, accounts)
+        new = [a for a in accounts if a.account_id not in known]
+        for account in new:
+            self._spawn(self._follow_orders(account.account_id), f"orders:{account.account_id}")
+            self.refresher.schedule(account.account_id)
+        if new:
+            self.capabilities = self.broker.capabilities
+            log.info("%s: %d new account(s): %s", self.name, len(new), ", ".join(a.account_id for a in new))
+            self.emit(ev.STATUS)
+        return new
+
+    async def _accounts_loop(self) -> None:
+        """Every ``capabilities.accounts_poll_interval`` s: :meth:`reload_accounts`
+        (a failed read is logged, counts against "account updates", and is retried)."""
+        while True:
+            await asyncio.sleep((self.capabilities or self.broker.capabilities).accounts_poll_interval or 60.0)
+            try:
+                await self.reload_accounts()
+            except BrokerError as exc:
+                self._poll_failed("poll:accounts", "the account list", exc)
+            else:
+                self.supervisor.ok("poll:accounts")
 
     async def stop(self) -> None:
         """Cancel every task and close the adapter (idempotent); rows stay, stale."""

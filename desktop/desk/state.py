@@ -35,8 +35,9 @@ def quote_key(quote: Quote) -> tuple[str, str]:
 @dataclass
 class Changes:
     """One batch of changes: the newest object of each changed key per kind, the keys
-    of removed positions, connections whose rows were dropped, and connections whose
-    staleness changed (id -> now stale)."""
+    of removed positions, the ``(connection_id, account_id)`` of accounts a connection
+    no longer lists (their balances and positions go with them), connections whose
+    rows were dropped, and connections whose staleness changed (id -> now stale)."""
 
     accounts: list[Account] = field(default_factory=list)
     balances: list[Balance] = field(default_factory=list)
@@ -47,10 +48,11 @@ class Changes:
     quotes: list[Quote] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     stale: dict[str, bool] = field(default_factory=dict)
+    accounts_removed: list[tuple[str, str]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return any((self.accounts, self.balances, self.positions, self.positions_removed, self.orders, self.fills,
-                    self.quotes, self.dropped, self.stale))
+                    self.quotes, self.dropped, self.stale, self.accounts_removed))
 
 
 class ChangeFeed:
@@ -59,6 +61,7 @@ class ChangeFeed:
     def __init__(self) -> None:
         self._dirty: dict[str, dict[Hashable, object]] = {kind: {} for kind in KINDS}
         self._removed: dict[Hashable, None] = {}
+        self._accounts_removed: dict[tuple[str, str], None] = {}
         self._dropped: list[str] = []
         self._stale: dict[str, bool] = {}
 
@@ -71,23 +74,33 @@ class ChangeFeed:
         self._dirty["positions"].pop(key, None)
         self._removed[key] = None
 
+    def _remove_account(self, key: tuple[str, str]) -> None:
+        self._dirty["accounts"].pop(key, None)
+        for dirty_key in [k for k, b in self._dirty["balances"].items()
+                          if (b.connection_id, b.account_id) == key]:
+            del self._dirty["balances"][dirty_key]
+        self._accounts_removed[key] = None
+
     def _drop(self, connection_id: str) -> None:
         for kind, dirty in self._dirty.items():
             for key in [k for k, item in dirty.items() if getattr(item, "connection_id", None) == connection_id]:
                 del dirty[key]
         self._removed = {k: None for k in self._removed if not (isinstance(k, tuple) and k[:1] == (connection_id,))}
+        self._accounts_removed = {k: None for k in self._accounts_removed if k[0] != connection_id}
         self._stale.pop(connection_id, None)
         self._dropped.append(connection_id)
 
     def pending(self) -> bool:
         """Whether :meth:`take` would return a non-empty batch."""
-        return bool(self._removed or self._dropped or self._stale or any(self._dirty.values()))
+        return bool(self._removed or self._accounts_removed or self._dropped or self._stale
+                    or any(self._dirty.values()))
 
     def take(self) -> Changes:
         """Everything changed since the last call (and forget it)."""
         dirty, self._dirty = self._dirty, {kind: {} for kind in KINDS}
         changes = Changes(**{kind: list(items.values()) for kind, items in dirty.items()})
         changes.positions_removed, self._removed = list(self._removed), {}
+        changes.accounts_removed, self._accounts_removed = list(self._accounts_removed), {}
         changes.dropped, self._dropped = self._dropped, []
         changes.stale, self._stale = self._stale, {}
         return changes
@@ -131,12 +144,18 @@ class DeskState:
 
     # -- writes ------------------------------------------------------------------------
     def put_accounts(self, connection_id: str, accounts: Iterable[Account]) -> list[Account]:
-        """Set ``connection_id``'s accounts (others of that connection are forgotten).
-        Returns them."""
+        """Set ``connection_id``'s accounts; the others of that connection are
+        forgotten with their balances and positions (an aggregator's brokerage was
+        unlinked; the feeds record them as ``accounts_removed``). Returns them."""
         accounts = list(accounts)
         fresh = {a.key: a for a in accounts}
         for key in [k for k, a in self.accounts.items() if a.connection_id == connection_id and k not in fresh]:
             del self.accounts[key]
+            for balance_key in [k for k, b in self.balances.items() if (b.connection_id, b.account_id) == key]:
+                del self.balances[balance_key]
+            self.replace_positions(key[0], key[1], [])
+            for feed in self._feeds:
+                feed._remove_account(key)
         for key, account in fresh.items():
             if self.accounts.get(key) != account:
                 self.accounts[key] = account

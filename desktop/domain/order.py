@@ -42,11 +42,12 @@ def _check_increment(value: Decimal, step: Decimal, field: str, what: str) -> No
 def check_order_fields(
     instrument: Instrument,
     order_type: OrderType,
-    amount: Decimal,
+    amount: Decimal | None,
     limit_price: Decimal | None,
     stop_price: Decimal | None,
 ) -> None:
-    """Validate the price/quantity rules shared by OrderRequest and Order.
+    """Validate the price/quantity rules shared by OrderRequest and Order
+    (``amount`` None: a dollar-amount order's, whose quantity is not known yet).
 
     Raises a pydantic custom error naming the field and the rule, e.g.
     "limit_price is required for LIMIT orders"; NaN and infinity are refused as such
@@ -55,9 +56,10 @@ def check_order_fields(
     for name, value in (("amount", amount), ("limit_price", limit_price), ("stop_price", stop_price)):
         if value is not None and not value.is_finite():
             raise field_error(name, f"{name} must be a number, not {value}")
-    if amount <= 0:
-        raise field_error("amount", "amount must be greater than 0")
-    _check_increment(amount, instrument.lot_size, "amount", "lot size")
+    if amount is not None:
+        if amount <= 0:
+            raise field_error("amount", "amount must be greater than 0")
+        _check_increment(amount, instrument.lot_size, "amount", "lot size")
     name = order_type.value
     if order_type.needs_limit_price:
         if limit_price is None:
@@ -126,7 +128,9 @@ class OrderRequest(DomainModel):
     for: it goes to that connection's adapter and nowhere else. ``account_id`` is an
     account of that connection (or an allocation group of an advisor login).
     ``amount`` is in shares (contracts for options), prices in the instrument's
-    currency. ``client_order_id`` is generated when not given and is the key used to
+    currency. ``notional``: a dollar-amount order instead (Decimal, in the account's
+    currency; shares only, where the account's capabilities say ``notional``):
+    exactly one of ``amount`` and ``notional`` is given. ``client_order_id`` is generated when not given and is the key used to
     reconcile an order whose submission timed out.
     ``stop_loss`` / ``take_profit``: an attached stop-loss and take-profit (brokers
     whose capabilities say ``protection``), given as ``stop_loss_type`` /
@@ -140,11 +144,12 @@ class OrderRequest(DomainModel):
     instrument: Instrument
     side: OrderSide
     type: OrderType
-    amount: Decimal
+    amount: Decimal | None = None
     limit_price: Decimal | None = None
     stop_price: Decimal | None = None
     time_in_force: TimeInForce = TimeInForce.DAY
     client_order_id: str = Field(default_factory=new_client_order_id, min_length=1, max_length=64)
+    notional: Decimal | None = None
     position_effect: PositionEffect | None = None
     stop_loss: Decimal | None = None
     stop_loss_type: ProtectionType = ProtectionType.ABSOLUTE
@@ -153,6 +158,22 @@ class OrderRequest(DomainModel):
 
     @model_validator(mode="after")
     def _rules(self) -> "OrderRequest":
+        if self.amount is None and self.notional is None:
+            raise field_error("amount", "amount is required (a quantity, or a dollar amount as notional)")
+        if self.amount is not None and self.notional is not None:
+            raise field_error("notional", "give a quantity (amount) or a dollar amount (notional), not both")
+        if self.notional is not None:
+            if not self.notional.is_finite():
+                raise field_error("notional", f"notional must be a number, not {self.notional}")
+            if self.notional <= 0:
+                raise field_error("notional", "notional must be greater than 0")
+            if self.notional >= MAX_MAGNITUDE:
+                raise field_error("notional", f"notional {self.notional} is too large")
+            if self.instrument.is_option:
+                raise field_error("notional", "a dollar amount (notional) is for shares, not options")
+            if self.has_protection:
+                raise field_error("notional", "a dollar-amount (notional) order cannot carry a stop-loss or "
+                                              "take-profit")
         check_order_fields(self.instrument, self.type, self.amount, self.limit_price, self.stop_price)
         entry = self.limit_price if self.type.needs_limit_price else self.stop_price
         check_protection(self.instrument, self.side, entry, self.stop_loss, self.stop_loss_type, self.take_profit,
@@ -173,7 +194,13 @@ class OrderRequest(DomainModel):
         return self.instrument.symbol
 
     def describe(self) -> str:
-        """The order in words, e.g. "Buy 100 AAPL at limit 512.30, good for the day"."""
+        """The order in words, e.g. "Buy 100 AAPL at limit 512.30, good for the day";
+        a dollar amount: "Buy $500.00 of AAPL at market, good for the day"."""
+        if self.notional is not None:
+            text = describe_order(self.side, Decimal(1), self.instrument, self.type, self.limit_price,
+                                  self.stop_price, self.time_in_force)
+            verb, _one, rest = text.split(" ", 2)
+            return f"{verb} ${self.notional:,.2f} of {rest}" + describe_protection(self)
         return describe_order(self.side, self.amount, self.instrument, self.type, self.limit_price, self.stop_price,
                               self.time_in_force) + describe_protection(self)
 

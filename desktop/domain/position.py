@@ -24,7 +24,9 @@ class Position(BrokerModel):
     their own (hedging brokers such as TradeLocker: two positions of one instrument can
     coexist, each closed by its id); "" at netting brokers (one position per
     instrument). ``stop_loss`` / ``take_profit``: the protection attached to it (prices),
-    None when none.
+    None when none. ``as_of``: when the broker's data for this position was fetched from
+    the brokerage, where the broker says so (an aggregator such as SnapTrade: some
+    brokerages' holdings are hours old); None when the position is as of now.
     """
 
     broker: str
@@ -42,6 +44,7 @@ class Position(BrokerModel):
     take_profit: Decimal | None = None
     average_price_known: bool = True
     timestamp: datetime = Field(default_factory=utc_now)
+    as_of: datetime | None = None
 
     @property
     def key(self) -> tuple[str, str, str]:

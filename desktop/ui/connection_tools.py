@@ -6,8 +6,11 @@ and carries out the :class:`~desktop.connections.ToolResult` it answers: show it
 ``message`` in the state line (``toolsStateLabel``), open ``open_url`` in the
 browser, fill ``set_values`` into the form's fields, or first show a server
 certificate to trust (``trust``: the certificate dialog) and on yes write its
-fingerprint into ``trust.field``. The UI knows no adapter: IBKR's gateway tools
-(fetch certificate, check session, log in) are declared in its connection spec.
+fingerprint into ``trust.field``, or ask the user to choose an item (``choice``: a
+list dialog, then its yes/no question) and go on with the chosen one. The UI knows
+no adapter: IBKR's gateway tools (fetch certificate, check session, log in) are
+declared in its connection spec. The state line is shown whole however long (its
+height is reserved from its width; the dialog grows to it).
 """
 
 from __future__ import annotations
@@ -17,11 +20,11 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 
 import shiboken6
-from PySide6.QtCore import QTimer, QUrl
+from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from desktop.connections import ConnectionTool, ToolResult
+from desktop.connections import ConnectionTool, ToolChoice, ToolResult
 from desktop.desk.tasks import spawn
 from desktop.security.redaction import redact
 
@@ -73,6 +76,7 @@ class ConnectionTools(QWidget):
             row.addStretch(1)
         self.state_label = QLabel("", self, objectName="toolsStateLabel", wordWrap=True)
         self.state_label.setProperty("role", "help")
+        self.state_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.state_label)
 
     @property
@@ -101,9 +105,17 @@ class ConnectionTools(QWidget):
         if button is not None:
             button.setEnabled(False)
         self.say(f"{tool.label}…")
+        texts = self._texts_with_secrets if tool.stored_secrets and self._texts_with_secrets else self._texts
         try:
-            texts = self._texts_with_secrets if tool.stored_secrets and self._texts_with_secrets else self._texts
             result = await tool.run(dict(texts()))
+            while result.choice is not None and shiboken6.isValid(self):
+                self.say(result.message)
+                chosen = self.choose(result.choice)
+                if chosen is None:
+                    result = ToolResult(message=f"{tool.label.rstrip('…')}: not done")
+                    break
+                self.say(f"{tool.label.rstrip('…')}: {chosen[1]}…")
+                result = await result.choice.then(dict(texts()), chosen[0])
         finally:
             if shiboken6.isValid(self) and button is not None:
                 button.setEnabled(True)
@@ -118,6 +130,24 @@ class ConnectionTools(QWidget):
                                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                       QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
+
+    def choose(self, choice: ToolChoice) -> tuple[str, str] | None:
+        """Ask ``choice`` (a list to pick from, then its yes/no question): the chosen
+        ``(value, label)``, None when cancelled or answered no."""
+        from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+        labels = [label for _value, label in choice.options]
+        label, ok = QInputDialog.getItem(self.window(), choice.title, choice.prompt, labels, 0, False)
+        if not ok or label not in labels:
+            return None
+        value = choice.options[labels.index(label)][0]
+        if choice.confirm:
+            answer = QMessageBox.question(self.window(), choice.title, choice.confirm.replace("{label}", label),
+                                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                          QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                return None
+        return value, label
 
     async def apply(self, result: ToolResult) -> None:
         """Carry out ``result`` (see the module docstring)."""
@@ -146,6 +176,43 @@ class ConnectionTools(QWidget):
     def say(self, text: str) -> None:
         """Show ``text`` in the state line (the dialog grows to show it whole)."""
         self.state_label.setText(text)
+        self._fit_state()
         window = self.window()
         if window is not self and window.isVisible():
-            QTimer.singleShot(0, lambda: shiboken6.isValid(window) and window.adjustSize())  # after the new layout
+            QTimer.singleShot(0, lambda: shiboken6.isValid(window) and self._grow(window))  # after the new layout
+
+    def _fit_state(self) -> None:
+        """Reserve the wrapped state line's whole height: a form row and a dialog size
+        themselves by size hints, which do not ask a word-wrapped label for its height
+        at its width, so a long message was cut off (and overlapped the buttons)."""
+        label = self.state_label
+        width = label.width() if label.width() > 0 else self.width()
+        label.setMinimumHeight(label.heightForWidth(width) if label.text() and width > 0 else 0)
+        layout = self.layout()
+        layout.invalidate()
+        self.setMinimumHeight(layout.minimumSize().height())  # the form row honours the widget's own minimum
+
+    def _grow(self, window: QWidget) -> None:
+        """Make ``window`` tall enough for every row at its width (adjustSize alone
+        leaves a dialog whose form has word-wrapped rows too short)."""
+        self._fit_state()  # at the width the label has now
+        window.adjustSize()
+        layout = window.layout()
+        need = window.minimumSizeHint().height()
+        if layout is not None and layout.hasHeightForWidth():
+            need = max(need, layout.totalHeightForWidth(window.width()))
+        screen = window.screen()
+        if screen is not None:
+            need = min(need, screen.availableGeometry().height())
+        if window.height() < need:
+            window.resize(window.width(), need)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt override
+        """No: the state line's height is reserved by :meth:`_fit_state`, so the form
+        and the dialog size this widget by its minimum (a height-for-width row of a
+        form is not honoured by the dialog's own size, which cut the message off)."""
+        return False
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit_state()  # another width wraps the message into other lines

@@ -197,6 +197,7 @@ class MainWindow(QMainWindow):
         b.balancesChanged.connect(self.accounts.stage)
         b.accountsChanged.connect(self.accounts.stage)
         b.accountsChanged.connect(lambda _accounts: self.ticket_link.update())
+        b.accountsRemoved.connect(lambda keys: (self.accounts.remove_accounts(keys), self.ticket_link.update()))
         b.staleChanged.connect(self.labels.set_stale)
         b.connectionsDropped.connect(self._connections_dropped)
         b.connectionEvent.connect(self._connection_event)

@@ -7,7 +7,9 @@ screenshots under a virtual X screen (not a test)::
 
 States: ``linking`` (the connection form after Link a brokerage…), ``accounts`` (the
 linked accounts beside paper), ``readonly`` (the ticket at the read-only account),
-``preview`` (an impact preview in the ticket). Secrets go to an in-memory keyring;
+``preview`` (an impact preview in the ticket), ``notional`` (the ticket's "Amount in
+$" at Alpaca), ``remove`` / ``upgrade`` (the form's
+Remove brokerage… / Upgrade to trading… asking which brokerage connection). Secrets go to an in-memory keyring;
 TRADEDESK_HOME is a fresh temporary folder.
 """
 
@@ -82,7 +84,9 @@ async def _drive(app, state, base, client_id, key, user_id, user_secret) -> None
     window = MainWindow(Desk(store, secrets), connections=store, secrets=secrets)
     window.resize(1580, 980)
     window.show()
-    if state == "linking":
+    if state in ("remove", "upgrade"):
+        await _link(base, client_id, key, user_id, user_secret)
+    if state in ("linking", "remove", "upgrade"):
         await window.start(["paper"])
         window.menus.connections_action.trigger()
         await asyncio.sleep(0.5)
@@ -93,11 +97,16 @@ async def _drive(app, state, base, client_id, key, user_id, user_secret) -> None
         combo = form.findChild(QComboBox, "brokerCombo")
         combo.setCurrentIndex(combo.findData("snaptrade"))
         await asyncio.sleep(0.3)
+        user = f"desk-user-{os.getpid()}" if state == "linking" else user_id
         for name, text in (("field_name", "SnapTrade"), ("field_client_id", client_id),
-                           ("field_consumer_key", key), ("field_user_id", f"desk-user-{os.getpid()}"),
+                           ("field_consumer_key", key), ("field_user_id", user),
                            ("field_base_url", base)):
             form.findChild(QLineEdit, name).setText(text)
-        form.findChild(QPushButton, "linkBrokerageButton").click()
+        if state != "linking":
+            form.findChild(QLineEdit, "field_user_secret").setText(user_secret)
+        button = {"linking": "linkBrokerageButton", "remove": "removeBrokerageButton",
+                  "upgrade": "upgradeTradingButton"}[state]
+        form.findChild(QPushButton, button).click()
         await asyncio.Event().wait()
     await _link(base, client_id, key, user_id, user_secret)
     conn = store.add("snaptrade", "SnapTrade", {"client_id": client_id, "user_id": user_id, "base_url": base},
@@ -116,6 +125,13 @@ async def _drive(app, state, base, client_id, key, user_id, user_secret) -> None
         for dock in window.findChildren(QDockWidget):
             if dock.widget() is window.accounts or window.accounts in dock.findChildren(type(window.accounts)):
                 dock.raise_()
+    if state == "notional":
+        ticket.select_account(conn.id, accounts["Alpaca"])
+        await asyncio.sleep(0.5)
+        ticket.symbol_edit.setText("AAPL")
+        ticket.notional_check.setChecked(True)
+        ticket.quantity_edit.setText("500")
+        await asyncio.sleep(0.5)
     if state in ("readonly", "preview"):
         account = accounts["Charles Schwab" if state == "readonly" else "Alpaca"]
         ticket.select_account(conn.id, account)

@@ -19,6 +19,7 @@ import jsonschema
 
 from desktop.brokers.snaptrade.signing import SnapTradeSigner
 from desktop.brokers.transport.rest_request import RestRequest
+from desktop.domain import Instrument
 from tests.fakes.snaptrade import running_snaptrade
 
 SPEC = Path(__file__).resolve().parent.parent / "contracts" / "snaptrade" / "snaptrade-api-subset.json"
@@ -138,6 +139,17 @@ def test_every_answer_matches_the_spec(tmp_path, arun):
                 await check(c, "GET", "/accounts/{accountId}/recentOrders", f"/accounts/{account}/recentOrders",
                             only_executed="false")
                 await check(c, "GET", "/accounts/{accountId}/positions/all", f"/accounts/{account}/positions/all")
+                activities = await check(c, "GET", "/accounts/{accountId}/activities",
+                                         f"/accounts/{account}/activities", type="BUY,SELL")
+                chain = await fake.paper.fetch_option_chain("AAPL")
+                expiry = chain.quotes[0].contract.expiry
+                call, put = (next(q for q in chain.quotes if q.ask and q.contract.expiry == expiry
+                                  and q.contract.right.value.startswith(r)) for r in ("C", "P"))
+                legs = [{"instrument": {"symbol": Instrument.for_option(q.contract).symbol, "instrument_type": "OPTION"},
+                         "action": "BUY_TO_OPEN", "units": 1} for q in (call, put)]
+                mleg = await check(c, "POST", "/accounts/{accountId}/trading/options",
+                                   f"/accounts/{account}/trading/options",
+                                   body={"order_type": "MARKET", "time_in_force": "Day", "legs": legs})
                 await check(c, "POST", "/accounts/{accountId}/trading/cancel", f"/accounts/{account}/trading/cancel",
                             body={"brokerage_order_id": placed["brokerage_order_id"]})
                 gone = await check(c, "GET", "/accounts/{accountId}/holdings", f"/accounts/{account}/holdings",
@@ -148,9 +160,12 @@ def test_every_answer_matches_the_spec(tmp_path, arun):
                             f"/authorizations/{auths[0]['id']}/disable")
                 await check(c, "DELETE", "/connection/{connectionId}", f"/connection/{auths[0]['id']}")
                 await check(c, "DELETE", "/snapTrade/deleteUser", "/snapTrade/deleteUser", user=False, userId=USER)
-                return check.checked, forced, gone
+                return check.checked, forced, gone, activities, mleg
 
-    checked, forced, gone = arun(scenario(), timeout=60)
+    checked, forced, gone, activities, mleg = arun(scenario(), timeout=60)
+    assert len(mleg["orders"]) == 2
+    assert {o["brokerage_group_order_id"] for o in mleg["orders"]} == {mleg["brokerage_order_id"]}
+    assert activities["data"] and activities["data"][0]["external_reference_id"] == forced["brokerage_order_id"]
     assert forced["status"] in ("EXECUTED", "ACCEPTED", "PENDING") and isinstance(forced["total_quantity"], str)
     assert gone == {"detail": "This endpoint is no longer available for your account."}
     assert len({t for t, _m, _s in checked}) >= 20, checked

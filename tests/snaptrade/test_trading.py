@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from desktop.brokers.errors import OrderRejectedError
+from desktop.brokers.errors import InvalidRequestError, OrderRejectedError
 from desktop.domain import Instrument, OrderRequest, OrderSide, OrderStatus, OrderType
 from desktop.domain.options import PositionEffect
 
@@ -179,3 +179,86 @@ def test_refresh_asks_snaptrade_to_sync_the_accounts_connection(tmp_path, arun):
     said, refreshed, fresh, stale = arun(scenario(), timeout=30)
     assert "scheduled for refresh" in said and refreshed == 1
     assert (fresh - stale).total_seconds() > 23 * 3600  # Fidelity's data is a day old in the fake
+
+
+def test_fractional_shares_are_refused_where_the_brokerage_does_not_allow_them(tmp_path, arun):
+    async def scenario():
+        async with running_snaptrade(tmp_path) as fake:
+            broker = await _connected(fake)
+            schwab = fake.account_for("SCHWAB").id
+            request = OrderRequest(connection_id="snap-1", account_id=schwab,
+                                   instrument=Instrument.equity("AAPL", lot_size=Decimal("0.0001")), side=OrderSide.BUY,
+                                   type=OrderType.LIMIT, amount=Decimal("1.5"), limit_price=Decimal("10"))
+            caps = broker.account_capabilities(schwab), broker.account_capabilities(fake.account_for("ALPACA").id)
+            with pytest.raises(InvalidRequestError) as err:
+                await broker.create_order(request)
+            sent = [r for r in fake.requests if r.path.startswith("/trade/")]
+            await broker.close()
+            return caps, err.value, sent
+
+    (schwab, alpaca), err, sent = arun(scenario(), timeout=30)
+    assert not schwab.fractional and alpaca.fractional
+    assert err.field == "amount" and "Charles Schwab does not take fractional shares" in err.message and sent == []
+
+
+def _notional(account, dollars="500", **kw) -> OrderRequest:
+    return OrderRequest(connection_id="snap-1", account_id=account, instrument=Instrument.equity("AAPL"),
+                        side=OrderSide.BUY, type=OrderType.MARKET, notional=Decimal(dollars), **kw)
+
+
+def test_a_dollar_amount_order_sends_notional_value(tmp_path, arun):
+    async def scenario():
+        async with running_snaptrade(tmp_path) as fake:
+            broker = await _connected(fake)
+            alpaca, schwab = fake.account_for("ALPACA").id, fake.account_for("SCHWAB").id
+            last = fake.paper.market.last_price("AAPL")
+            dollars = str((last * Decimal("3.5")).quantize(Decimal("0.01")))
+            preview = await broker.preview_order(_notional(alpaca, str(last * 2)))
+            order = await broker.create_order(_notional(alpaca, dollars))
+            with pytest.raises(InvalidRequestError) as refused:
+                await broker.create_order(_notional(schwab, dollars))
+            bodies = [(r.path, r.body) for r in fake.requests if r.path.startswith("/trade/")]
+            await broker.close()
+            caps = broker.account_capabilities(alpaca).notional, broker.account_capabilities(schwab).notional
+            return preview, order, refused.value, bodies, caps, Decimal(dollars)
+
+    preview, order, refused, bodies, caps, dollars = arun(scenario(), timeout=30)
+    assert caps == (True, False)
+    (impact_path, impact), (place_path, place) = bodies
+    assert impact_path == "/trade/impact" and impact["notional_value"] and impact["units"] is None
+    assert place_path == "/trade/place" and Decimal(str(place["notional_value"])) == dollars and place["units"] is None
+    assert place["order_type"] == "Market" and place["time_in_force"] == "Day"
+    assert order.amount == 3  # the fake buys the whole shares the dollars pay for
+    assert preview.lines
+    assert refused.field == "notional" and "does not take dollar-amount orders" in refused.message
+
+
+def test_the_domain_wants_exactly_one_of_quantity_and_dollar_amount():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="not both"):
+        _notional("a", amount=Decimal(1))
+    with pytest.raises(ValidationError, match="amount is required"):
+        OrderRequest(connection_id="c", account_id="a", instrument=Instrument.equity("AAPL"), side=OrderSide.BUY,
+                     type=OrderType.MARKET)
+    with pytest.raises(ValidationError, match="notional must be greater than 0"):
+        _notional("a", dollars="0")
+    assert _notional("a").describe() == "Buy $500.00 of AAPL at market, good for the day"
+
+
+def test_other_adapters_refuse_a_dollar_amount_order(tmp_path, arun):
+    from desktop.brokers.paper import PaperBroker
+
+    async def scenario():
+        paper = PaperBroker(tmp_path / "p.sqlite", autostart=False)
+        await paper.connect()
+        try:
+            request = _notional("PAPER").model_copy(update={"connection_id": paper.connection_id})
+            with pytest.raises(InvalidRequestError) as err:
+                await paper.create_order(request)
+            return err.value, await paper.fetch_orders("PAPER")
+        finally:
+            await paper.close()
+
+    err, orders = arun(scenario(), timeout=30)
+    assert err.field == "notional" and "does not take dollar-amount orders" in err.message and orders == []

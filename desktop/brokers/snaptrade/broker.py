@@ -6,7 +6,7 @@ user secret goes to the keyring through :meth:`Broker.save_secret`) and sends
 ``userId``/``userSecret`` on user calls; a Personal key sends neither. Every request
 is signed (:mod:`.signing`). No streaming: orders are polled per watched account
 (:mod:`.order_watch`), snapshots share one orders request (:class:`SnapshotCache`),
-quotes are polled (at most 10 symbols a call). Pacing, 429 cool-downs, error words:
+quotes are polled (at most 10 symbols a call; :mod:`.market`). Pacing, 429 cool-downs, error words:
 :mod:`.client` and :mod:`.errors`. Linking brokerages: :mod:`.linking`.
 
 Orders: ``create_order`` places the previewed (checked) trade by its trade id when
@@ -37,34 +37,30 @@ from desktop.brokers.transport import Pacer, SnapshotCache
 from desktop.domain import (
     Account,
     Balance,
-    Bar,
     ConnectionState,
     ConnectionStatus,
     Fill,
-    Instrument,
-    Interval,
     Order,
     OrderStatus,
     OrderType,
     Position,
-    Quote,
 )
 
 from .client import DEFAULT_BASE_URL, SnapTradeClient
+from .fills import ActivityFills, merge_fills, order_fills
+from .legs import group_legs
 from .linking import Linking
+from .market import SnapTradeMarket
 from .order_watch import AccountPoller, OrderBook
 from .trading import TIFS, SnapTradeTrading
 from .parse import (
     AccountInfo,
     Authorization,
-    option_instrument,
     parse_account,
     parse_authorization,
     parse_balance,
     parse_order,
     parse_positions,
-    parse_quote,
-    parse_symbol,
 )
 
 log = logging.getLogger(__name__)
@@ -72,7 +68,7 @@ log = logging.getLogger(__name__)
 ORDER_TYPES = frozenset(OrderType)
 
 
-class SnapTradeBroker(SnapTradeTrading, Broker):
+class SnapTradeBroker(SnapTradeTrading, SnapTradeMarket, Broker):
     """SnapTrade over its REST API (see the module docstring).
 
     ``base_url`` (default https://api.snaptrade.com; http only on loopback),
@@ -83,7 +79,9 @@ class SnapTradeBroker(SnapTradeTrading, Broker):
     10 requests per minute per account the snapshots, the order poll and the quotes
     share); ``pacer`` (default: SnapTrade's
     limits); ``reconcile_delay`` seconds between reconcile attempts; ``clock`` Unix
-    seconds (signing, checked-trade expiry).
+    seconds (signing, checked-trade expiry); ``activities_every``: seconds between
+    reads of an account's activities (default 6 h: SnapTrade refreshes them daily
+    and advises reading them about once a day).
     """
 
     name = "snaptrade"
@@ -92,7 +90,8 @@ class SnapTradeBroker(SnapTradeTrading, Broker):
     def __init__(self, base_url: str = DEFAULT_BASE_URL, *, client_id: str, consumer_key: str,
                  personal: bool = False, user_id: str | None = None, user_secret: str | None = None,
                  legacy_prefix: bool = False, poll_interval: float | None = None, pacer: Pacer | None = None,
-                 reconcile_delay: float = 2.0, timeout: float = 15.0, clock: Callable[[], float] = time.time) -> None:
+                 reconcile_delay: float = 2.0, timeout: float = 15.0, clock: Callable[[], float] = time.time,
+                 activities_every: float = 6 * 3600.0) -> None:
         self.personal = personal
         self.user_id = (user_id or "").strip() or None
         self.poll_interval = poll_interval if poll_interval is not None else (30.0 if personal else 15.0)
@@ -104,6 +103,7 @@ class SnapTradeBroker(SnapTradeTrading, Broker):
                                       legacy_prefix=legacy_prefix, pacer=pacer, timeout=timeout, clock=clock,
                                       on_cool_down=self._cooling)
         self.linking = Linking(self.client)
+        self.activity_fills = ActivityFills(self.client, clock=clock, every=activities_every)
         self.authorizations: dict[str, Authorization] = {}
         self.accounts: dict[str, AccountInfo] = {}
         self.freshness: dict[str, datetime] = {}
@@ -126,18 +126,23 @@ class SnapTradeBroker(SnapTradeTrading, Broker):
         return BrokerCapabilities(
             order_types=ORDER_TYPES, time_in_force=TIFS, intervals=(), modify_order=True, options=True,
             preview_orders=True, fractional=any(a.fractional for a in auths), quotes=True,
-            poll_interval=self.poll_interval, paper=bool(infos) and all(i.account.is_paper for i in infos))
+            poll_interval=self.poll_interval, paper=bool(infos) and all(i.account.is_paper for i in infos),
+            accounts_poll_interval=2 * self.poll_interval)
 
     def account_capabilities(self, account_id: str) -> BrokerCapabilities:
-        """The account's own: fractional shares if its brokerage allows them, paper
-        when it is a paper account, and ``trade_refusal`` when it cannot trade (a
-        read-only brokerage or connection, a disabled connection)."""
+        """The account's own: fractional shares and dollar-amount (notional) orders if
+        its brokerage allows fractional units (SnapTrade's Brokerage has no notional
+        flag of its own; notional orders buy fractions), paper when it is a paper
+        account, and ``trade_refusal`` when it cannot trade (a read-only brokerage or
+        connection, a disabled connection)."""
         info = self.accounts.get(account_id)
         base = self.capabilities
         if info is None:
             return base
         auth = self.authorizations.get(info.authorization_id)
-        return base.model_copy(update={"fractional": bool(auth and auth.fractional), "paper": info.account.is_paper,
+        fractional = bool(auth and auth.fractional)
+        return base.model_copy(update={"fractional": fractional, "notional": fractional,
+                                       "paper": info.account.is_paper,
                                        "trade_refusal": self.trade_refusal(account_id) or ""})
 
     def trade_refusal(self, account_id: str) -> str | None:
@@ -261,13 +266,13 @@ class SnapTradeBroker(SnapTradeTrading, Broker):
     async def fetch_positions(self, account_id: str) -> list[Position]:
         """Positions of ``/positions/all`` (stocks, ETFs, options by OCC, crypto);
         ``freshness[account_id]`` keeps its ``data_freshness.as_of``, which is also
-        each position's ``timestamp`` (some brokerages' data is a day old)."""
+        each position's ``as_of`` and ``timestamp`` (some brokerages' data is a day old)."""
         self._info(account_id)
         body = await self.client.positions(account_id)
         positions, as_of = parse_positions(body if isinstance(body, dict) else {}, account_id, self.connection_id)
         if as_of is not None:
             self.freshness[account_id] = as_of
-            positions = [p.model_copy(update={"timestamp": as_of}) for p in positions]  # as fresh as the brokerage's
+            positions = [p.model_copy(update={"timestamp": as_of, "as_of": as_of}) for p in positions]
         return positions
 
     async def refresh_account(self, account_id: str) -> str:
@@ -282,7 +287,7 @@ class SnapTradeBroker(SnapTradeTrading, Broker):
             rows = await self.client.orders(account_id, state="all", days=30)
             parsed = [parse_order(r, account_id, self.connection_id, self._client_ids)
                       for r in rows or [] if isinstance(r, dict)]
-            return [self.book.put(o, polled=True) for o in parsed if o is not None]
+            return [self.book.put(o, polled=True) for o in group_legs(o for o in parsed if o is not None)]
 
         return await self._cache.get(("orders", account_id), fetch, max_age=0 if fresh else None)
 
@@ -292,92 +297,22 @@ class SnapTradeBroker(SnapTradeTrading, Broker):
         return [o for o in orders if status is None or o.status in status]
 
     async def fetch_fills(self, account_id: str, since: datetime | None = None) -> list[Fill]:
-        """Fills derived from executed orders: one per order with a filled quantity
-        (``fill_id`` = the order id, price = its execution price), oldest first."""
+        """Fills derived from executed orders (one per order or multi-leg leg with a
+        filled quantity) and from the account's BUY/SELL activities, the same trade
+        once (:mod:`.fills`), oldest first. Activities are read at most every
+        ``activities_every`` seconds per account (SnapTrade refreshes them daily); a
+        fresh read's fills are returned even when older than ``since`` (a trade shows
+        in the activities a day late; the desk keeps each fill once). When they cannot
+        be read, the order fills alone are returned."""
         self._info(account_id)
-        fills = []
-        for order in await self._order_rows(account_id):
-            if order.filled <= 0 or order.average is None or order.average <= 0:
-                continue
-            when = order.updated_at
-            if since is not None and when < since:
-                continue
-            fills.append(Fill(broker=self.name, connection_id=self.connection_id, account_id=account_id,
-                              fill_id=order.order_id, order_id=order.order_id, client_order_id=order.client_order_id,
-                              instrument=order.instrument, side=order.side, amount=order.filled, price=order.average,
-                              timestamp=when, raw=order.raw))
-        return sorted(fills, key=lambda f: f.timestamp)
+        fills = [f for order in await self._order_rows(account_id)
+                 for f in order_fills(order, self.name, self.connection_id)]
+        activities, fresh = await self.activity_fills.read(account_id, self.connection_id)
+        reported = {f.fill_id for f in activities} if fresh else set()
+        return [f.model_copy(update={"connection_id": self.connection_id}) for f in merge_fills(fills, activities)
+                if since is None or f.timestamp >= since or f.fill_id in reported]
 
-    # -- market data ------------------------------------------------------------------
-    def _any_account(self) -> str:
-        if not self.accounts:
-            raise NotFoundError("Link a brokerage first: SnapTrade searches symbols and quotes through an account")
-        return next(iter(self.accounts))
-
-    async def search_instruments(self, query: str) -> list[Instrument]:
-        """Symbols matching ``query`` at the first account (``POST /accounts/{id}/symbols``);
-        an OCC option symbol is its option instrument."""
-        text = query.strip()
-        if len("".join(text.split())) >= 15 and any(ch.isdigit() for ch in text):
-            try:
-                return [option_instrument(text.upper())]
-            except ValueError:
-                pass
-        if not text:
-            return []
-        rows = await self.client.search(self._any_account(), text)
-        found = [parse_symbol(r) for r in rows or [] if isinstance(r, dict)]
-        instruments = [i for i in found if i is not None]
-        for instrument in instruments:
-            self._symbol_ids.setdefault(instrument.symbol, instrument.broker_id or "")
-        return instruments
-
-    async def _universal_id(self, instrument: Instrument) -> str:
-        if instrument.broker_id and instrument.symbol in self._symbol_ids:
-            return self._symbol_ids[instrument.symbol]
-        if instrument.symbol not in self._symbol_ids:
-            await self.search_instruments(instrument.symbol)
-        found = self._symbol_ids.get(instrument.symbol)
-        if not found:
-            raise InvalidRequestError(f"SnapTrade does not know the symbol {instrument.symbol}", field="symbol")
-        return found
-
-    async def fetch_option_chain(self, underlying: str, expiry=None):
-        """SnapTrade serves no option chains any more (removed from the API, NOTES.md
-        section 4): InvalidRequestError saying to type the OCC symbol."""
-        raise InvalidRequestError("SnapTrade serves no option chains: type the option's OCC symbol "
-                                  "(e.g. AAPL  251114C00240000) in the ticket", field="underlying")
-
-    async def fetch_bars(self, symbol: str, interval: Interval, start: datetime | None = None,
-                         end: datetime | None = None, limit: int | None = None) -> list[Bar]:
-        raise InvalidRequestError("SnapTrade serves no price bars: the chart draws this symbol from another source",
-                                  field="interval")
-
-    async def watch_bars(self, symbol: str, interval: Interval) -> AsyncIterator[Bar]:
-        return
-        yield  # pragma: no cover
-
-    async def watch_quotes(self, symbols: Sequence[str]) -> AsyncIterator[Quote]:
-        """Quotes of ``symbols`` polled every ``poll_interval`` s (10 a call), yielded
-        when they change, until close() or cancellation."""
-        wanted = [s.upper() for s in dict.fromkeys(symbols) if s and not s.strip().count(" ")]
-        last: dict[str, tuple] = {}
-        while not self._closed and wanted:
-            try:
-                for start in range(0, len(wanted), 10):
-                    rows = await self.client.quotes(self._any_account(), wanted[start:start + 10])
-                    for row in rows or []:
-                        quote = parse_quote(row, self.connection_id) if isinstance(row, dict) else None
-                        if quote is None:
-                            continue
-                        mark = (quote.bid, quote.ask, quote.last)
-                        if last.get(quote.symbol) != mark:
-                            last[quote.symbol] = mark
-                            yield quote
-            except BrokerError as exc:
-                log.info("SnapTrade quotes: poll failed, trying again in %.0f s: %s", self.poll_interval, exc)
-            await asyncio.sleep(self.poll_interval)
-
+    # -- orders: updates -----------------------------------------------------------
     async def watch_orders(self, account_id: str) -> AsyncIterator[Order]:
         """The account's working orders as they are now (a fresh poll), then every
         change the account's poller or our own orders find, until close()."""

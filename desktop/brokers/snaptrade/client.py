@@ -139,6 +139,13 @@ class SnapTradeClient:
         """[AccountInformation_getUserAccountRecentOrders] GET /accounts/{id}/recentOrders."""
         return await self.call("GET", f"/accounts/{account_id}/recentOrders", params={"only_executed": only_executed})
 
+    async def activities(self, account_id: str, *, offset: int = 0, limit: int = 1000,
+                         types: str = "BUY,SELL") -> Any:
+        """[AccountInformation_getAccountActivities] GET /accounts/{id}/activities?offset&limit&type
+        -> PaginatedUniversalActivity {data, pagination{offset, limit, total}}."""
+        return await self.call("GET", f"/accounts/{account_id}/activities",
+                               params={"offset": offset, "limit": limit, "type": types})
+
     async def quotes(self, account_id: str, symbols: list[str]) -> Any:
         """[Trading_getUserAccountQuotes] GET /accounts/{id}/quotes?symbols=…&use_ticker=true (at most 10)."""
         return await self.call("GET", f"/accounts/{account_id}/quotes",

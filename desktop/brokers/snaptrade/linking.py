@@ -27,7 +27,8 @@ class PortalLink:
 
     def describe(self) -> str:
         return ("Opened the SnapTrade Connection Portal in your browser: log in to your brokerage there. "
-                "The link expires in 5 minutes (then ask for a new one). Reconnect to see new accounts.")
+                "The link expires in 5 minutes (then ask for a new one). The accounts you link appear in the desk "
+                "within a minute.")
 
 
 class Linking:

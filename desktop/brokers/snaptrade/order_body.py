@@ -48,9 +48,7 @@ def place_body(request: OrderRequest, account_id: str, universal_symbol_id: str 
             raise InvalidRequestError(f"SnapTrade does not know {request.symbol} at this account", field="symbol")
         body.update(action=request.side.value, universal_symbol_id=universal_symbol_id, symbol=None)
     if notional is not None:
-        if request.type is not OrderType.MARKET or request.time_in_force is not TimeInForce.DAY:
-            raise InvalidRequestError("A dollar-amount order must be a market order good for the day",
-                                      field="amount")
+        _check_notional(request)
         body.update(units=None, notional_value=json_number(notional))
     else:
         body.update(units=json_number(request.amount), notional_value=None)
@@ -59,12 +57,23 @@ def place_body(request: OrderRequest, account_id: str, universal_symbol_id: str 
 
 
 def impact_body(request: OrderRequest, account_id: str, universal_symbol_id: str) -> dict[str, Any]:
-    """The ``/trade/impact`` body (equities only: the spec's ManualTradeForm)."""
+    """The ``/trade/impact`` body (equities only: the spec's ManualTradeForm; a
+    dollar-amount request sends ``notional_value`` and null ``units``)."""
     if request.instrument.is_option:
         raise InvalidRequestError("SnapTrade checks the impact of share orders only; submit option orders directly",
                                   field="symbol")
-    return {"account_id": account_id, "action": request.side.value, "universal_symbol_id": universal_symbol_id,
+    body = {"account_id": account_id, "action": request.side.value, "universal_symbol_id": universal_symbol_id,
             "units": json_number(request.amount), **_prices(request)}
+    if request.notional is not None:
+        _check_notional(request)
+        body.update(units=None, notional_value=json_number(request.notional))
+    return body
+
+
+def _check_notional(request: OrderRequest) -> None:
+    if request.type is not OrderType.MARKET or request.time_in_force is not TimeInForce.DAY:
+        raise InvalidRequestError("A dollar-amount order must be a market order good for the day (SnapTrade)",
+                                  field="notional")
 
 
 def replace_body(order: Order, *, amount: Decimal | None, limit_price: Decimal | None,

@@ -168,9 +168,17 @@ def parse_position(row: Any, account_id: str, connection_id: str) -> Position | 
 
 @PAYLOADS.payload("positions")
 def parse_positions(body: Any, account_id: str, connection_id: str) -> tuple[list[Position], datetime | None]:
-    """``(positions, data_freshness.as_of)`` of ``/positions/all``."""
-    rows = body.get("results") or []
-    as_of = parse_time((body.get("data_freshness") or {}).get("as_of"))
+    """``(positions, data_freshness.as_of)`` of ``/positions/all`` (as_of None when
+    missing or unreadable: logged, the positions still count)."""
+    rows = body.get("results")
+    if not isinstance(rows, list):
+        PAYLOADS.problem("positions: results is not a list")
+        rows = []
+    freshness = body.get("data_freshness")
+    if not isinstance(freshness, dict) or freshness.get("as_of") is None:
+        PAYLOADS.problem("positions: no data_freshness.as_of")
+        freshness = {}
+    as_of = parse_time(freshness.get("as_of"))
     found = [parse_position(row, account_id, connection_id) for row in rows if isinstance(row, dict)]
     return [p for p in found if p is not None], as_of
 
@@ -194,7 +202,8 @@ def _order_instrument(row: Any) -> Instrument | None:
 @PAYLOADS.item("order record")
 def parse_order(row: Any, account_id: str, connection_id: str, client_ids: dict[str, str] | None = None) -> Order | None:
     """An ``AccountOrderRecord`` as an Order (one leg: a multi-leg order's legs share
-    ``brokerage_group_order_id``, named in ``message``)."""
+    ``brokerage_group_order_id``, named in ``message``; :func:`.legs.group_legs`
+    makes one order of them)."""
     order_id = _text(row.get("brokerage_order_id"))
     if not order_id:
         PAYLOADS.skip("no brokerage_order_id")
@@ -248,7 +257,9 @@ def parse_order(row: Any, account_id: str, connection_id: str, client_ids: dict[
 
 @PAYLOADS.item("symbol")
 def parse_symbol(row: Any) -> Instrument | None:
-    """A ``UniversalSymbol`` as an equity Instrument (``broker_id`` = its id)."""
+    """A ``UniversalSymbol`` as an equity Instrument (``broker_id`` = its id; lots of
+    0.0001 share: whether an account takes fractions is its brokerage's
+    ``allows_fractional_units``, see the broker's account capabilities)."""
     symbol, universal_id = _text(row.get("symbol")), _text(row.get("id"))
     if not symbol or not universal_id:
         PAYLOADS.skip("no symbol or id")
@@ -256,7 +267,8 @@ def parse_symbol(row: Any) -> Instrument | None:
     exchange = row.get("exchange") or {}
     return Instrument.equity(symbol[:32], description=_text(row.get("description")),
                              currency=_text((row.get("currency") or {}).get("code")) or "USD",
-                             exchange=_text(exchange.get("code")) or None, broker_id=universal_id, raw=row)
+                             exchange=_text(exchange.get("code")) or None, broker_id=universal_id,
+                             lot_size=Decimal("0.0001"), raw=row)
 
 
 @PAYLOADS.item("quote")

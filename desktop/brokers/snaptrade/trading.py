@@ -20,6 +20,7 @@ from desktop.brokers.errors import BrokerError, InvalidRequestError, NotFoundErr
 from desktop.brokers.transport import submit_once
 from desktop.domain import Order, OrderPreview, OrderRequest, OrderStatus, QuestionHandler, TimeInForce
 
+from .legs import leg_ids, working_leg_ids
 from .order_body import impact_body, place_body, replace_body
 from .parse import AccountInfo, parse_impact, parse_order
 
@@ -32,7 +33,10 @@ TIFS = frozenset({TimeInForce.DAY, TimeInForce.GTC, TimeInForce.IOC, TimeInForce
 
 
 def _same_order(request: OrderRequest, record: Order) -> bool:
-    return (record.symbol == request.symbol and record.side is request.side and record.amount == request.amount
+    """Whether ``record`` is the order ``request`` placed (a dollar-amount order's
+    quantity is SnapTrade's to work out: not compared)."""
+    amount_ok = request.notional is not None or record.amount == request.amount
+    return (record.symbol == request.symbol and record.side is request.side and amount_ok
             and record.limit_price == request.limit_price and record.stop_price == request.stop_price)
 
 
@@ -65,12 +69,16 @@ class SnapTradeTrading:
         if request.time_in_force not in TIFS:
             raise InvalidRequestError(f"SnapTrade does not take {request.time_in_force.value} orders",
                                       field="time_in_force")
+        if (request.amount is not None and request.amount % 1 and not request.instrument.is_option
+                and not self.account_capabilities(request.account_id).fractional):
+            raise InvalidRequestError(f"{info.institution or 'This brokerage'} does not take fractional shares "
+                                      "through SnapTrade: enter a whole number of shares", field="amount")
         return info
 
     @staticmethod
     def _preview_key(request: OrderRequest) -> tuple:
-        return (request.account_id, request.symbol, request.side, request.type, request.amount, request.limit_price,
-                request.stop_price, request.time_in_force)
+        return (request.account_id, request.symbol, request.side, request.type, request.amount, request.notional,
+                request.limit_price, request.stop_price, request.time_in_force)
 
     async def preview_order(self, request: OrderRequest) -> OrderPreview:
         """Check the order's impact (``POST /trade/impact``): remaining cash, estimated
@@ -99,7 +107,8 @@ class SnapTradeTrading:
                                          "minutes): preview it again, or submit it without a check",
                                          code="EXPIRED")
             if checked is None and not request.instrument.is_option:
-                body = place_body(request, info.account.account_id, await self._universal_id(request.instrument))
+                body = place_body(request, info.account.account_id, await self._universal_id(request.instrument),
+                                  notional=request.notional)
             elif checked is None:
                 body = place_body(request, info.account.account_id, None)
             known = self.book.known_ids(request.account_id)
@@ -142,13 +151,15 @@ class SnapTradeTrading:
             poller.wake()
 
     async def cancel_order(self, account_id: str, order_id: str) -> Order:
-        """``POST /accounts/{id}/trading/cancel``, then the order's state (CANCELED, or
-        PENDING_CANCEL while the brokerage has not confirmed)."""
+        """``POST /accounts/{id}/trading/cancel`` (for a multi-leg order: each of its
+        working legs), then the order's state (CANCELED, or PENDING_CANCEL while the
+        brokerage has not confirmed)."""
         current = await self._working_target(account_id, order_id)
         if not current.is_working:
             raise OrderRejectedError(f"Order {order_id} is {current.status.value.lower()} and can no longer be "
                                      "canceled")
-        await self.client.cancel(account_id, order_id)
+        for brokerage_order_id in working_leg_ids(current) if leg_ids(current) else [order_id]:
+            await self.client.cancel(account_id, brokerage_order_id)
         self._changed(account_id)
         after = next((o for o in await self._order_rows(account_id, fresh=True) if o.order_id == order_id), None)
         if after is not None and not after.is_working:
@@ -161,6 +172,9 @@ class SnapTradeTrading:
         """``POST /accounts/{id}/trading/replace`` with the new values; returns the
         replacing order (SnapTrade may give it a new id)."""
         current = await self._working_target(account_id, order_id)
+        if leg_ids(current):
+            raise InvalidRequestError("SnapTrade cannot replace a multi-leg order: cancel it and place it again",
+                                      field="order_id")
         answer = await self.client.replace(account_id, replace_body(current, amount=amount, limit_price=limit_price,
                                                                     stop_price=stop_price))
         order = parse_order(answer, account_id, self.connection_id, self._client_ids)

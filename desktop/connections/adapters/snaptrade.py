@@ -2,8 +2,9 @@
 key (secret), the Commercial user id, the base URL and path prefix (advanced), and
 the user secret the app learns at registration (kept in the keyring, never shown);
 the connection form's tools: link a brokerage (trading or read-only) in the
-Connection Portal, list the user's brokerage connections, upgrade a read-only one
-to trading, refresh their data (asks first: SnapTrade may charge for it)
+Connection Portal, list the user's brokerage connections, upgrade a chosen read-only
+one to trading, remove a chosen one (asks first), refresh their data (asks first:
+SnapTrade may charge for it)
 (specs/snaptrade/NOTES.md sections 1, 2, 4 and 7)."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from urllib.parse import urlsplit
 from desktop.brokers import Broker
 
 from ..spec import BrokerSpec, FieldKind, FieldSpec
-from ..tools import ConnectionTool, ToolResult
+from ..tools import ConnectionTool, ToolChoice, ToolResult
 
 DEFAULT_BASE_URL = "https://api.snaptrade.com"
 COMMERCIAL, PERSONAL = "commercial", "personal"
@@ -128,13 +129,56 @@ async def _connections(texts: Mapping[str, str]) -> ToolResult:
 
 
 async def _upgrade(texts: Mapping[str, str]) -> ToolResult:
+    """Choose a read-only connection (of a brokerage that trades), then reconnect it
+    with ``connectionType=trade`` in the Connection Portal (NOTES.md section 7,
+    pitfall 3)."""
+    from desktop.brokers.snaptrade.linking import describe
+
     async def action(broker) -> ToolResult:
         auths = [a for a in await broker.linking.authorizations() if a.read_only and a.allows_trading]
         if not auths:
             return ToolResult(message="No read-only connection that could trade: nothing to upgrade")
-        link = await broker.linking.upgrade(auths[0].id)
-        return ToolResult(message=f"Reconnect {auths[0].brokerage} with trading access in your browser. "
-                                  + link.describe(), open_url=link.url)
+        return ToolResult(message="Choose the read-only connection to upgrade", choice=ToolChoice(
+            "Upgrade to trading", "Read-only brokerage connection to reconnect with trading access:",
+            tuple((a.id, describe(a)) for a in auths), then=_upgrade_chosen))
+
+    return await _with_broker(texts, action)
+
+
+async def _upgrade_chosen(texts: Mapping[str, str], authorization_id: str) -> ToolResult:
+    async def action(broker) -> ToolResult:
+        names = {a.id: a.brokerage or a.slug for a in await broker.linking.authorizations()}
+        link = await broker.linking.upgrade(authorization_id)
+        return ToolResult(message=f"Reconnect {names.get(authorization_id, 'the brokerage')} with trading access in "
+                                  "your browser. " + link.describe(), open_url=link.url)
+
+    return await _with_broker(texts, action)
+
+
+REMOVE_QUESTION = ("Remove {label} from SnapTrade? Its accounts leave the desk; to see them again you link the "
+                   "brokerage again with its login.")
+
+
+async def _remove(texts: Mapping[str, str]) -> ToolResult:
+    """Choose a brokerage connection, confirm, then ``DELETE /connection/{id}``."""
+    from desktop.brokers.snaptrade.linking import describe
+
+    async def action(broker) -> ToolResult:
+        auths = await broker.linking.authorizations()
+        if not auths:
+            return ToolResult(message="No brokerage linked: nothing to remove")
+        return ToolResult(message="Choose the brokerage connection to remove", choice=ToolChoice(
+            "Remove brokerage", "Brokerage connection to remove:", tuple((a.id, describe(a)) for a in auths),
+            then=_remove_chosen, confirm=REMOVE_QUESTION))
+
+    return await _with_broker(texts, action)
+
+
+async def _remove_chosen(texts: Mapping[str, str], authorization_id: str) -> ToolResult:
+    async def action(broker) -> ToolResult:
+        names = {a.id: a.brokerage or a.slug for a in await broker.linking.authorizations()}
+        said = await broker.linking.remove(authorization_id)
+        return ToolResult(message=f"Removed {names.get(authorization_id, 'the connection')}: {said}")
 
     return await _with_broker(texts, action)
 
@@ -161,8 +205,10 @@ TOOLS = (
                    tip="Link a brokerage login for viewing only (positions, orders, balances)"),
     ConnectionTool("listConnections", "Connections", _connections, row_label="Brokerages:", stored_secrets=True,
                    tip="List the brokerage connections of this SnapTrade user: brokerage, read or trade, disabled"),
-    ConnectionTool("upgradeTrading", "Upgrade to trading", _upgrade, row_label="Brokerages:", stored_secrets=True,
-                   tip="Reconnect a read-only brokerage connection with trading access"),
+    ConnectionTool("upgradeTrading", "Upgrade to trading…", _upgrade, row_label="Brokerages:", stored_secrets=True,
+                   tip="Choose a read-only brokerage connection and reconnect it with trading access"),
+    ConnectionTool("removeBrokerage", "Remove brokerage…", _remove, row_label="Brokerages:", stored_secrets=True,
+                   tip="Choose a brokerage connection and remove it from SnapTrade (asks first)"),
     ConnectionTool("refreshData", "Refresh data…", _refresh, row_label="Brokerages:", stored_secrets=True,
                    ask=REFRESH_QUESTION,
                    tip="Ask each linked brokerage to sync positions and balances now (may be charged; asks first)"),

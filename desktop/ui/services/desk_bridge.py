@@ -25,6 +25,8 @@ class DeskBridge(QObject):
     ``positionsRemoved(list[key])``, ``ordersChanged``, ``fillsAdded``,
     ``quotesChanged``, ``staleChanged(dict[connection_id, bool])``,
     ``connectionsDropped(list[connection_id])`` (their rows are gone);
+    ``accountsRemoved(list[(connection_id, account_id)])`` (a connection no longer
+    lists them; their balances and positions are gone);
     ``connectionEvent(DeskEvent)`` at once; ``errorOccurred(str)`` for ERROR events.
     """
 
@@ -37,6 +39,7 @@ class DeskBridge(QObject):
     quotesChanged = Signal(list)
     staleChanged = Signal(dict)
     connectionsDropped = Signal(list)
+    accountsRemoved = Signal(list)
     connectionEvent = Signal(object)
     errorOccurred = Signal(str)
 
@@ -69,6 +72,8 @@ class DeskBridge(QObject):
         changes = self._feed.take()
         if changes.dropped:
             self.connectionsDropped.emit(changes.dropped)
+        if changes.accounts_removed:
+            self.accountsRemoved.emit(changes.accounts_removed)
         if changes.accounts:
             self.accountsChanged.emit(changes.accounts)
         if changes.positions_removed:

@@ -3,6 +3,7 @@ symbol and OCC columns, advisor group texts and times on a row's connection cloc
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from PySide6.QtGui import QColor
@@ -102,3 +103,25 @@ def symbol_column() -> Column:
 def occ_column() -> Column:
     """The OCC symbol column (hidden by default)."""
     return Column("occ", "OCC symbol", occ_symbol, header_tip="OCC (OSI) option symbol, e.g. AAPL  250221C00200000")
+
+
+def as_of_text(row: Any, now: datetime | None = None) -> str:
+    """"Positions as of 2026-12-02 15:30:00 (1 day old)" for a position whose broker
+    says when its data was fetched from the brokerage (``as_of``), "" otherwise; the
+    age is said when it is a minute or more."""
+    from desktop.ui.display_clock import fmt_timestamp_for
+
+    as_of = getattr(row, "as_of", None)
+    if as_of is None:
+        return ""
+    age = ((now or datetime.now(timezone.utc)) - as_of).total_seconds()
+    words = ""
+    if age >= 86400:
+        days = int(age // 86400)
+        words = f" ({days} day{'s' * (days > 1)} old)"
+    elif age >= 3600:
+        hours = int(age // 3600)
+        words = f" ({hours} hour{'s' * (hours > 1)} old)"
+    elif age >= 60:
+        words = f" ({int(age // 60)} min old)"
+    return f"Positions as of {fmt_timestamp_for(as_of, getattr(row, 'connection_id', ''))}{words}"

@@ -20,6 +20,7 @@ from desktop.ui.display_clock import fmt_timestamp_for
 
 from .account_rows import AccountRow
 from .cells import (
+    as_of_text,
     fill_group_tip,
     is_group_order,
     multiplier,
@@ -203,6 +204,8 @@ def _position_tip(labels: Names) -> Callable[[Position], str]:
         else:
             lines.append(origin(labels, p))
         lines.append(f"cost basis {fmt_money(p.cost_basis)} {p.instrument.currency}")
+        if as_of_text(p):
+            lines.append(as_of_text(p))
         return "\n".join(lines)
 
     return tip
@@ -213,7 +216,8 @@ def position_columns(labels: Names = UNLABELLED, span: Callable[[Any], str] = sp
     Connection cell of a consolidated row ("All connections")."""
     return [
         connection_column(labels, span=span),
-        Column("account", "Account", lambda p: p.account_id, tooltip=lambda p: origin(labels, p)),
+        Column("account", "Account", lambda p: p.account_id,
+               tooltip=lambda p: "\n".join(t for t in (origin(labels, p), as_of_text(p)) if t)),
         symbol_column(),
         Column("quantity", "Quantity", lambda p: p.quantity, fmt_qty, numeric=True),
         Column("multiplier", "Mult.", multiplier, fmt_qty, numeric=True,

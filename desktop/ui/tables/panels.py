@@ -71,6 +71,12 @@ class AccountsPanel(TablePanel):
         keys: list[Hashable] = self._join.forget(connection_id, account_id)
         self.model.remove_many(keys)
 
+    def remove_accounts(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Drop the accounts ``(connection_id, account_id)`` a connection no longer
+        lists (an aggregator's unlinked brokerage), with their balance rows."""
+        for connection_id, account_id in keys:
+            self.remove_account(connection_id, account_id)
+
     def drop_connections(self, connection_ids: Iterable[str]) -> None:
         ids = frozenset(connection_ids)
         self._join.forget_connections(ids)

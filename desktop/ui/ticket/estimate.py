@@ -102,12 +102,18 @@ def estimate_order(request: OrderRequest, quote: Quote | None, commission_for: C
     price is known. A failing ``commission_for`` counts as unknown. ``reserve``: the
     fraction above the last price (a stop buy: the higher of stop and last) at which
     the broker checks a market or stop buy against buying power (0: it checks the
-    estimate)."""
+    estimate). A dollar-amount request (``notional``) costs its amount; its quantity
+    is estimated at the price."""
     price, basis = assumed_price(request.type, request.side, request.limit_price, request.stop_price, quote)
     if price is None:
         return None
     multiplier = request.instrument.multiplier
-    notional = request.amount * price * multiplier
+    if request.notional is not None:  # a dollar amount: the shares it buys at that price, roughly
+        amount = (request.notional / (price * multiplier)).quantize(Decimal("0.0001")) if price > 0 else Decimal(0)
+        notional = request.notional
+    else:
+        amount = request.amount
+        notional = amount * price * multiplier
     commission = None
     if commission_for is not None:
         try:
@@ -128,7 +134,7 @@ def estimate_order(request: OrderRequest, quote: Quote | None, commission_for: C
                 held_fee = commission_for(request, held_at) or fee
             except Exception:
                 held_fee = fee
-        needed = request.amount * held_at * multiplier + held_fee
+        needed = (request.notional if request.notional is not None else amount * held_at * multiplier) + held_fee
         held = needed if needed > total else None
     return Estimate(request.side, request.instrument.currency, price, notional, commission, total, basis,
-                    request.amount, multiplier, held, reserve)
+                    amount, multiplier, held, reserve)

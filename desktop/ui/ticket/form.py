@@ -20,7 +20,7 @@ from decimal import Decimal
 from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox, QCompleter, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QCompleter, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
 )
 
 from desktop.domain import Instrument, OptionAction, OptionRight, OrderSide, OrderType, PositionEffect, Quote, TimeInForce
@@ -73,6 +73,9 @@ class TicketForm(QWidget):
         self.multiplier_label = QLabel(self, objectName="multiplierLabel", visible=False)
         self.multiplier_label.setToolTip("Each contract is for this many shares")
         self.quantity_edit = self._number_edit("quantityEdit", "shares")
+        self.notional_check = QCheckBox("Amount in $", self, objectName="notionalCheck", visible=False)
+        self.notional_check.setToolTip("Give a dollar amount instead of a number of shares (a market order good "
+                                       "for the day); the brokerage works out the shares, fractions included")
         self.type_combo = QComboBox(self, objectName="typeCombo")
         self.limit_edit = self._number_edit("limitPriceEdit", "limit price")
         self.stop_edit = self._number_edit("stopPriceEdit", "stop price")
@@ -123,6 +126,7 @@ class TicketForm(QWidget):
         quantity_box.layout().removeWidget(self.quantity_edit)
         quantity_row.addWidget(self.quantity_edit, 1)
         quantity_row.addWidget(self.multiplier_label)
+        quantity_row.addWidget(self.notional_check)
         quantity_box.layout().insertLayout(0, quantity_row)
         self._row("Type", "type", self.type_combo)
         self._row("Limit price", "limitPrice", self.limit_edit)
@@ -261,11 +265,39 @@ class TicketForm(QWidget):
         if isinstance(self.side_label, QLabel):
             self.side_label.setText("Action" if option else "Side")
             self.side_label.setBuddy(self.action_combo if option else self.buy_button)
-        self.quantity_edit.setPlaceholderText("contracts" if option else "shares")
+        if option:
+            self.notional_check.setChecked(False)
+            self.notional_check.setVisible(False)
+        self.show_quantity_words()
+        return True
+
+    def show_quantity_words(self) -> None:
+        """Label the quantity field for what it takes: contracts (options), a dollar
+        amount ("Amount in $" ticked) or shares."""
+        dollars = self.notional()
+        self.quantity_edit.setPlaceholderText("contracts" if self.option_mode else "dollars" if dollars else "shares")
         form_label = self.form.labelForField(self.boxes["quantity"])
         if isinstance(form_label, QLabel):
-            form_label.setText("Contracts" if option else "Quantity")
-        return True
+            form_label.setText("Contracts" if self.option_mode else "Amount ($)" if dollars else "Quantity")
+
+    def notional(self) -> bool:
+        """Whether the quantity field holds a dollar amount ("Amount in $" offered and ticked)."""
+        return self.notional_check.isChecked() and not self.notional_check.isHidden()
+
+    def offer_notional(self, offered: bool) -> bool:
+        """Show "Amount in $" where the account takes dollar amounts (never for
+        options); hiding it unticks it. Returns True when that changed the field."""
+        show = offered and not self.option_mode
+        before = self.notional()
+        self.notional_check.blockSignals(True)
+        if not show:
+            self.notional_check.setChecked(False)
+        self.notional_check.setVisible(show)
+        self.notional_check.blockSignals(False)
+        if self.notional() != before:
+            self.show_quantity_words()
+            return True
+        return False
 
     def order_type(self) -> OrderType:
         return OrderType(self.type_combo.currentData() or OrderType.MARKET.value)

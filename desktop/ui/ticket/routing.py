@@ -175,10 +175,19 @@ class TicketRouting:
         show_error(self.connection_note, text)
 
     def _offer(self) -> Offer:
+        """What the chosen account offers: its own fractional shares where its
+        connection's accounts differ (an aggregator's brokerages), named after the
+        account then (its connection's name otherwise)."""
         conn = self.current_connection()
         if conn is None:
             return Offer()
-        return Offer(conn.name, conn.capabilities.options, conn.capabilities.fractional)
+        account = self.current_account()
+        caps = conn.capabilities_for(account.account_id) if account is not None else conn.capabilities
+        name = conn.name
+        if account is not None and caps.fractional != conn.capabilities.fractional:
+            name = f"This account ({account.name})"
+        return Offer(name, conn.capabilities.options, caps.fractional,
+                     caps.notional and account is not None and not caps.trade_refusal)
 
     def _instrument_lookup(self):
         conn = self.current_connection()

@@ -96,6 +96,17 @@ class TicketConnection:
         except Exception:  # noqa: BLE001 - an adapter's answer must not break the ticket
             return ""
 
+    def capabilities_for(self, account_id: str) -> BrokerCapabilities:
+        """What ``account_id`` can do (fractional shares, dollar amounts...): the
+        account's own capabilities where the connection's accounts differ, else the
+        connection's."""
+        if self.account_capabilities is None or not account_id:
+            return self.capabilities
+        try:
+            return self.account_capabilities(account_id)
+        except Exception:  # noqa: BLE001 - an adapter's answer must not break the ticket
+            return self.capabilities
+
     @property
     def has_groups(self) -> bool:
         """An advisor login: orders may go to allocation groups."""

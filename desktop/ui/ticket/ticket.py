@@ -8,7 +8,7 @@ from decimal import Decimal
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
-from desktop.domain import AssetClass, Instrument, OrderRequest, OrderSide, OrderType
+from desktop.domain import AssetClass, Instrument, OrderRequest, OrderSide, OrderType, TimeInForce
 
 from .advisor import AdvisorTicketAPI, TicketExtras
 from .confirm_flow import ConfirmFlow
@@ -118,6 +118,7 @@ class OrderTicket(TicketOutcomes, AdvisorTicketAPI, ConfirmFlow, QuoteLine, Tick
         self.action_combo.currentIndexChanged.connect(self._side_changed)
         self.type_combo.currentIndexChanged.connect(self._on_type_changed)
         self.tif_combo.currentIndexChanged.connect(self._revalidate)
+        self.notional_check.toggled.connect(self._notional_toggled)
         for key, edit in (("symbol", self.symbol_edit), ("quantity", self.quantity_edit),
                           ("limitPrice", self.limit_edit), ("stopPrice", self.stop_edit)):
             edit.textEdited.connect(lambda _text, key=key: self._touch(key))
@@ -264,10 +265,20 @@ class OrderTicket(TicketOutcomes, AdvisorTicketAPI, ConfirmFlow, QuoteLine, Tick
             symbol=self.symbol_edit.text(), side=self.side(),
             quantity=self.quantity_edit.text(), order_type=self.order_type(), limit_price=self.limit_edit.text(),
             stop_price=self.stop_edit.text(), time_in_force=self.time_in_force(),
-            position_effect=self.position_effect(),
+            position_effect=self.position_effect(), notional=self.notional(),
         )
 
+    def _notional_toggled(self, on: bool) -> None:
+        """"Amount in $": the field takes dollars; a dollar-amount order is a market
+        order good for the day, so those are chosen (where offered)."""
+        self.show_quantity_words()
+        if on:
+            for combo, value in ((self.type_combo, OrderType.MARKET), (self.tif_combo, TimeInForce.DAY)):
+                self.select(combo, value)
+        self._revalidate()
+
     def _revalidate(self, *_args: object) -> None:
+        self.offer_notional(self._offer().notional)
         inputs = self._inputs()
         if self._result_for is not None and inputs != self._result_for:
             self._clear_result()  # the message was about another order
@@ -288,7 +299,7 @@ class OrderTicket(TicketOutcomes, AdvisorTicketAPI, ConfirmFlow, QuoteLine, Tick
         parts = [ACTION_LABELS[self.option_action()] if self.option_mode else "Buy" if side is OrderSide.BUY else "Sell"]
         amount = _number(self.quantity_edit.text()) if "quantity" not in errors else None
         if amount is not None and amount > 0:
-            parts.append(fmt_qty(amount))
+            parts.append(f"${amount:,.2f} of" if self.notional() else fmt_qty(amount))
         instrument = self._instrument
         parts.append(instrument.display_name if instrument is not None and instrument.is_option else self.symbol() or "…")
         order_type = self.order_type()

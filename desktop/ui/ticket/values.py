@@ -38,6 +38,7 @@ DOMAIN_TO_FIELD = {
     "account_id": "account",
     "instrument": "symbol",
     "amount": "quantity",
+    "notional": "quantity",
     "limit_price": "limitPrice",
     "stop_price": "stopPrice",
     "type": "type",
@@ -105,17 +106,20 @@ class TicketInputs:
     position_effect: PositionEffect | None = None
     """Open or close, for option orders (ignored for other instruments)."""
     connection_id: str = ""
+    notional: bool = False
+    """``quantity`` is a dollar amount ("Amount in $"), not shares."""
 
 
 @dataclass(frozen=True)
 class Offer:
     """What the chosen connection offers beyond order types: its ``name`` (for
-    messages), ``options`` (OCC symbols resolve only where True) and ``fractional``
-    (fractional share quantities)."""
+    messages), ``options`` (OCC symbols resolve only where True), ``fractional``
+    (fractional share quantities) and ``notional`` (dollar amounts instead of shares)."""
 
     name: str = "this broker"
     options: bool = True
     fractional: bool = True
+    notional: bool = False
 
 
 def build_request(inputs: TicketInputs, instrument_for: InstrumentLookup | None,
@@ -158,7 +162,11 @@ def _build(inputs: TicketInputs, instrument_for: InstrumentLookup | None,
         "stop_price": (instrument or _ANY_INSTRUMENT).tick_size,
         "account_id": "?",
     }
-    wanted = [("amount", inputs.quantity, True)]
+    if inputs.notional:
+        _notional_rules(inputs, instrument, offer, errors)
+        stand_in["notional"] = Decimal(1)
+    quantity_name = "notional" if inputs.notional else "amount"
+    wanted = [(quantity_name, inputs.quantity, True)]
     if inputs.order_type.needs_limit_price:
         wanted.append(("limit_price", inputs.limit_price, False))
     if inputs.order_type.needs_stop_price:
@@ -172,10 +180,11 @@ def _build(inputs: TicketInputs, instrument_for: InstrumentLookup | None,
             values[name] = stand_in[name]
             continue
         if values[name] is None and required:
-            errors[key] = "Enter a quantity"
+            errors[key] = "Enter a dollar amount" if name == "notional" else "Enter a quantity"
             values[name] = stand_in[name]
-    amount = values["amount"]
-    if (not offer.fractional and "quantity" not in errors and instrument is not None and not instrument.is_option
+    amount = values.get("amount")
+    if (not offer.fractional and "quantity" not in errors and amount is not None and instrument is not None
+            and not instrument.is_option
             and amount % 1 and not amount % instrument.lot_size):  # the instrument's own lot size speaks first
         errors["quantity"] = f"{offer.name} does not trade fractional shares: enter a whole number"
         values["amount"] = stand_in["amount"]
@@ -198,6 +207,19 @@ def _build(inputs: TicketInputs, instrument_for: InstrumentLookup | None,
         if not progressed:
             break
     return None, errors
+
+
+def _notional_rules(inputs: TicketInputs, instrument: Instrument | None, offer: Offer,
+                    errors: dict[str, str]) -> None:
+    """A dollar amount: only where offered, for shares, as a market order good for the day."""
+    if not offer.notional:
+        errors["quantity"] = f"{offer.name} does not take dollar amounts: enter a number of shares"
+    elif instrument is not None and instrument.is_option:
+        errors["quantity"] = "A dollar amount is for shares, not options: enter a number of contracts"
+    if inputs.order_type is not OrderType.MARKET:
+        errors["type"] = "A dollar-amount order is a market order: choose Market"
+    if inputs.time_in_force is not TimeInForce.DAY:
+        errors["tif"] = "A dollar-amount order is good for the day: choose DAY"
 
 
 def _resolve(symbol: str, instrument_for: InstrumentLookup | None, errors: dict[str, str],

@@ -18,6 +18,7 @@ FIELD_WORDS = {
     "limit_price": "limit price",
     "stop_price": "stop price",
     "amount": "quantity",
+    "notional": "dollar amount",
     "account_id": "account",
     "time_in_force": "time in force",
     "position_effect": "open or close",
@@ -28,7 +29,7 @@ FIELD_WORDS = {
 """A domain field name -> the words a trader knows it by."""
 
 _TYPE_WORDS = {"MARKET": "market", "LIMIT": "limit", "STOP": "stop", "STOP_LIMIT": "stop limit"}
-_FIELD = r"(?P<field>limit_price|stop_price|amount|account_id|time_in_force|position_effect)"
+_FIELD = r"(?P<field>limit_price|stop_price|amount|notional|account_id|time_in_force|position_effect)"
 _CLASS_NAME = re.compile(r"\s*\((?:[A-Za-z_.]*?)(?:Error|Exception|Timeout|Exit|Refused|Reset)\)")
 """An exception class name in parentheses ("(ConnectError)", "(httpx.ReadTimeout)")."""
 

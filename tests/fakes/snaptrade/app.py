@@ -71,6 +71,8 @@ class FakeSnapTrade:
         self.placed_at: dict[str, Any] = {}  # brokerage_order_id -> wall time it was placed
         self._changed: dict[str, tuple[Any, Any]] = {}  # brokerage_order_id -> (status, filled), wall time
         self.injected: dict[str, list[Any]] = {}  # "orders"/"positions" -> raw rows added to the next answer
+        self.extra_activities: dict[str, list[Any]] = {}  # account id -> AccountUniversalActivity rows a test added
+        self.groups: dict[str, str] = {}  # brokerage_order_id -> brokerage_group_order_id (multi-leg orders)
         self._runner: web.AppRunner | None = None
 
     @property
@@ -83,13 +85,13 @@ class FakeSnapTrade:
 
     async def start(self) -> None:
         """Connect the paper broker and start listening."""
-        from . import portal, routes_accounts, routes_trading, routes_user
+        from . import portal, routes_accounts, routes_activities, routes_trading, routes_user
 
         await self.paper.connect()
         app = web.Application(middlewares=[self._middleware])
         app[FAKE_KEY] = self
         for prefix in ("", LEGACY):
-            for module in (routes_user, routes_accounts, routes_trading):
+            for module in (routes_user, routes_accounts, routes_activities, routes_trading):
                 module.setup(app, prefix)
         portal.setup(app)
         self._runner = web.AppRunner(app, access_log=None)
@@ -132,6 +134,36 @@ class FakeSnapTrade:
             seen = ((order.status, order.filled), now_utc())
             self._changed[order.order_id] = seen
         return seen[1]
+
+    async def place_legs(self, account: LinkedAccount, legs: list[Any]) -> tuple[str, list[Any]]:
+        """Place a multi-leg order (e.g. an option spread) at ``account``: each
+        OrderRequest of ``legs`` (account ids are replaced by the account's paper
+        client) becomes a paper order, and their records share one
+        ``brokerage_group_order_id``, as SnapTrade reports a multi-leg order's legs.
+        Returns ``(group id, the leg orders)``; a leg refused cancels the legs placed
+        before it and raises."""
+        from .state import now_utc
+
+        group = str(uuid.uuid4())
+        placed = []
+        try:
+            for leg in legs:
+                order = await self.paper.create_order(leg.model_copy(update={
+                    "account_id": account.brokerage.client, "connection_id": self.paper.connection_id}))
+                self.placed_at.setdefault(order.order_id, now_utc())
+                self.groups[order.order_id] = group
+                placed.append(order)
+        except Exception:
+            for order in placed:  # all legs or none, as a brokerage's multi-leg order
+                if order.is_working:
+                    await self.paper.cancel_order(account.brokerage.client, order.order_id)
+            raise
+        return group, placed
+
+    def add_activity(self, account: LinkedAccount, row: dict[str, Any]) -> None:
+        """Serve ``row`` (an ``AccountUniversalActivity``) among ``account``'s activities
+        from now on (e.g. a trade older than the orders' 30 days, a dividend)."""
+        self.extra_activities.setdefault(account.id, []).append(row)
 
     def inject(self, what: str, row: Any) -> None:
         """Add a raw ``row`` to the next ``orders`` or ``positions`` answer (malformed-payload tests)."""

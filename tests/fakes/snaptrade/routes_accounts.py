@@ -71,13 +71,16 @@ async def positions(request: web.Request) -> web.Response:
 
 def records(fake: FakeSnapTrade, orders: list[Order]) -> list[dict[str, Any]]:
     """The AccountOrderRecords of ``orders`` with the times they were placed (wall
-    clock, as SnapTrade reports them) and any status a test forced."""
+    clock, as SnapTrade reports them), any status a test forced and the group id of
+    a multi-leg order's legs (:meth:`FakeSnapTrade.place_legs`)."""
     out = []
     for order in orders:
         placed = fake.placed_at.get(order.order_id)
         if placed is not None:
             order = order.model_copy(update={"created_at": placed, "updated_at": max(placed, fake.changed_at(order))})
-        out.append(order_record(order, fake.state.status_override.get(order.order_id)))
+        record = order_record(order, fake.state.status_override.get(order.order_id))
+        record["brokerage_group_order_id"] = fake.groups.get(order.order_id)
+        out.append(record)
     return out
 
 

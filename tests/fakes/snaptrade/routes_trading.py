@@ -1,6 +1,7 @@
 """Trading at the fake SnapTrade (api.yaml Trading): check impact, place a checked
 trade by its id (5-minute life), place without a check (``/trade/place``, equities by
-universal_symbol_id, options by OCC symbol), cancel and replace. Orders go to the
+universal_symbol_id, options by OCC symbol), cancel and replace, multi-leg orders
+(``/accounts/{id}/trading/options``: MARKET legs, records sharing a group id). Orders go to the
 linked account's paper client account; a read-only connection or brokerage refuses
 (403, code 1066)."""
 
@@ -261,3 +262,72 @@ def setup(app: web.Application, prefix: str) -> None:
     r.add_post(prefix + "/trade/{trade_id}", place_checked)
     r.add_post(prefix + "/accounts/{id}/trading/cancel", cancel)
     r.add_post(prefix + "/accounts/{id}/trading/replace", replace)
+    setup_mleg(app, prefix)
+
+
+MLEG_ACTIONS = {"BUY": (OrderSide.BUY, None), "SELL": (OrderSide.SELL, None), **OPTION_ACTIONS}
+
+
+def _mleg_legs(fake: FakeSnapTrade, account: LinkedAccount, body: Any) -> list[OrderRequest]:
+    """The paper OrderRequests of a ``MlegTradeForm`` (market legs); Refused when invalid."""
+    if not isinstance(body, dict) or not isinstance(body.get("legs"), list) or not body["legs"]:
+        raise Refused(replies.bad_input("legs is required"))
+    if body.get("order_type") not in ("MARKET", "LIMIT", "STOP_LOSS_MARKET", "STOP_LOSS_LIMIT"):
+        raise Refused(replies.bad_input("order_type must be one of MARKET, LIMIT, STOP_LOSS_MARKET, STOP_LOSS_LIMIT"))
+    if body["order_type"] != "MARKET":  # a net price over legs is beyond the paper market
+        raise Refused(replies.bad_input("This brokerage takes MARKET multi-leg orders only"))
+    tif = TIFS.get(body.get("time_in_force"))
+    if tif is None:
+        raise Refused(replies.bad_input("time_in_force must be one of FOK, Day, GTC, IOC"))
+    legs = []
+    for leg in body["legs"]:
+        instrument = leg.get("instrument") if isinstance(leg, dict) else None
+        units = leg.get("units") if isinstance(leg, dict) else None
+        if not isinstance(instrument, dict) or not isinstance(units, int) or isinstance(units, bool) or units <= 0:
+            raise Refused(replies.bad_input("each leg needs an instrument and whole units above 0"))
+        if leg.get("action") not in MLEG_ACTIONS:
+            raise Refused(replies.bad_input("action must be BUY, SELL, BUY_TO_OPEN, BUY_TO_CLOSE, SELL_TO_OPEN or "
+                                            "SELL_TO_CLOSE"))
+        side, effect = MLEG_ACTIONS[leg["action"]]
+        symbol = instrument.get("symbol")
+        if instrument.get("instrument_type") == "OPTION":
+            if not isinstance(symbol, str) or len(symbol) != 21 or effect is None:
+                raise Refused(replies.bad_input("an OPTION leg needs a 21-character OCC symbol and a TO_OPEN or "
+                                                "TO_CLOSE action"))
+            try:
+                target = Instrument.for_option(parse_occ(symbol))
+            except OccSymbolError as exc:
+                raise Refused(replies.bad_input(f"symbol is not an OCC option symbol: {exc}")) from None
+        elif instrument.get("instrument_type") == "EQUITY" and effect is None:
+            if not isinstance(symbol, str) or symbol.upper() not in fake.paper.market.symbols:
+                raise Refused(replies.not_found(f"Symbol {symbol}"))
+            target = fake.paper.market.instrument(symbol.upper())
+        else:
+            raise Refused(replies.bad_input("instrument_type must be OPTION (with a TO_OPEN/TO_CLOSE action) or "
+                                            "EQUITY (BUY or SELL)"))
+        legs.append(OrderRequest(connection_id=fake.paper.connection_id, account_id=account.brokerage.client,
+                                 instrument=target, side=side, type=OrderType.MARKET, amount=Decimal(units),
+                                 time_in_force=tif, position_effect=effect))
+    return legs
+
+
+async def place_mleg(request: web.Request) -> web.Response:
+    """``Trading_placeMlegOrder``: each leg a paper order, their records sharing one
+    ``brokerage_group_order_id`` (the answer's ``brokerage_order_id``)."""
+    fake, account = fake_of(request), request[ACCOUNT_KEY]
+    try:
+        _may_trade(account, fake)
+        if not account.brokerage.options:
+            raise Refused(replies.bad_input(f"{account.brokerage.name} does not trade options through SnapTrade"))
+        legs = _mleg_legs(fake, account, request[BODY_KEY])
+    except Refused as refused:
+        return refused.response
+    try:
+        group, orders = await fake.place_legs(account, legs)
+    except BrokerError as exc:
+        return replies.bad_input(f"The brokerage rejected the order: {exc.message}")
+    return web.json_response({"brokerage_order_id": group, "orders": records(fake, orders)})
+
+
+def setup_mleg(app: web.Application, prefix: str) -> None:
+    app.router.add_post(prefix + "/accounts/{id}/trading/options", place_mleg)
