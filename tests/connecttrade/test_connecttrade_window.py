@@ -235,7 +235,8 @@ def test_connecttrade_beside_paper_through_the_window(qtbot, qloop, ct, manual_p
         window.docks["transactions"].raise_()  # its tab raised: it loads the connection by itself, no Load click
         try:
             qtbot.waitUntil(lambda: view.status.text().startswith(f"{len(view.rows)} transaction(s)")
-                            and bool(view.rows), timeout=WAIT)
+                            and any(t.transaction_type == "BUY" and t.symbol == "AAPL" for t in view.rows),
+                            timeout=WAIT)  # loaded again after the fills, without a click
         except Exception:
             raise AssertionError(f"{view.status.text()!r} {view.start.date()} {view.end.date()}") from None
         assert any(t.transaction_type == "BUY" and t.symbol == "AAPL" for t in view.rows)

@@ -57,7 +57,7 @@ class TransactionsView(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status)
         self.rows = []
-        self._loaded: tuple | None = None  # (connection id, from, to) of the last load
+        self._loaded: tuple | None = None  # (connection id, from, to, its fills) of the last load
         self.refresh_connections()
 
     def refresh_connections(self) -> None:
@@ -86,15 +86,20 @@ class TransactionsView(QWidget):
         super().showEvent(event)
         self.follow_session()
 
+    def _key(self, connection_id) -> tuple:
+        fills = sum(1 for f in self.desk.state.fills.values() if f.connection_id == connection_id)
+        return (connection_id, self.start.date(), self.end.date(), fills)
+
     def follow_session(self) -> None:
         """While shown: move the default range to the connection's session date (known
         better once its quotes and fills arrive, and moving in a replay) and load when
-        the connection or the range differs from the last load. Cheap when nothing
+        the connection, the range or its number of fills (a trade is a transaction)
+        differs from the last load. Cheap when nothing
         changed (the window calls it after every desk change)."""
         if not self.connection.count() or not self.isVisible():
             return
         self._default_range()  # the connection's session date may be known better now (its quotes)
-        if self._loaded != (self.connection.currentData(), self.start.date(), self.end.date()):
+        if self._loaded != self._key(self.connection.currentData()):
             self.load()
 
     def _dates_edited(self) -> None:
@@ -126,7 +131,7 @@ class TransactionsView(QWidget):
             self.status.setText("The To date is before the From date: nothing loaded")
             return
         self.status.setText("Loading…")
-        self._loaded = (conn.id, self.start.date(), self.end.date())
+        self._loaded = self._key(conn.id)
         spawn(self._load(conn, start, end), name="transactions")
 
     async def _load(self, conn, start, end) -> None:
