@@ -11,8 +11,8 @@ range); the first day has open = close. Prices are rounded half-even to the pair
 conventional decimals (JPY pairs 3, others 5); volume is 0 (the ECB publishes
 none). A day on which a rate is missing ("N/A") is skipped for the pairs that need it.
 
-Pure and Qt-free; nothing is read at import. Not yet replayed by the paper market's
-intraday engine (whose price grid is the cent): see the module's tests.
+Pure and Qt-free; nothing is read at import. Replayed minute by minute, scaled to the
+intraday engine's cent grid, by :mod:`.fx_market`.
 """
 
 from __future__ import annotations

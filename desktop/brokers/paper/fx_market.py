@@ -13,8 +13,8 @@ stocks (a simplification: the real market trades around the clock) and on the
 stocks' calendar (a day without an ECB fix does not trade). The ECB publishes no
 volume: each day's is synthetic (deterministic, 2 to 8 million units).
 
-Qt-free, nothing read at import. The paper broker does not list the pairs yet; the
-fake TradeLocker server does (tests/fakes/tradelocker).
+Qt-free, nothing read at import. The paper broker lists the pairs beside its stocks
+(:mod:`.markets`); so does the fake TradeLocker server (tests/fakes/tradelocker).
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ def scale_of(pair: str) -> int:
 
 
 def _volume(pair: str, day: date) -> int:
-    h = hashlib.blake2b(f"{pair}|{day.isoformat()}".encode(), digest_size=4).digest()
-    return 2_000_000 + int.from_bytes(h, "big") % 6_000_000
+    h = hashlib.blake2b(f"{pair}|{day.isoformat()}".encode(), digest_size=8).digest()
+    return 2_000_000_000 + int.from_bytes(h, "big") % 6_000_000_000
 
 
 class FxHistory(History):
