@@ -44,6 +44,8 @@ from .connection_columns import (
     source_column,
     spanning,
 )
+from desktop.ui.price_places import places
+
 from .formatting import fmt_int, fmt_money, fmt_pct, fmt_pnl, fmt_price, fmt_qty, fmt_volume
 from .model import KeyedTableModel
 from .momentum_column import momentum_column
@@ -75,13 +77,19 @@ def _quote_tip(labels: Names) -> Callable[[Quote], str]:
         if q.bid_size is not None or q.ask_size is not None:
             parts.append(f"bid size {fmt_qty(q.bid_size) or '?'} · ask size {fmt_qty(q.ask_size) or '?'}")
         if q.prev_close is not None:
-            parts.append(f"previous close {fmt_price(q.prev_close)}")
+            parts.append(f"previous close {fmt_price(q.prev_close, places(q.symbol))}")
         if q.volume is not None:
             parts.append(f"volume {fmt_int(q.volume)}")
         parts.append(f"updated {fmt_timestamp_for(q.timestamp, q.connection_id)}")
         return "\n".join(parts)
 
     return tip
+
+
+def _symbol_price(get: Callable[[Quote], Any]) -> Callable[[Quote], str]:
+    """A quote price shown with its symbol's decimals (:func:`desktop.ui.price_places.places`:
+    EURUSD 5, USDJPY 3, shares as :func:`fmt_price` decides)."""
+    return lambda q: fmt_price(get(q), places(q.symbol))
 
 
 def watchlist_columns(labels: Names = UNLABELLED, momentum: Any = None) -> list[Column]:
@@ -91,13 +99,13 @@ def watchlist_columns(labels: Names = UNLABELLED, momentum: Any = None) -> list[
     extra = [momentum_column(momentum)] if momentum is not None else []
     return [
         Column("symbol", "Symbol", lambda q: q.symbol),
-        Column("last", "Last", lambda q: q.last, fmt_price, numeric=True),
+        Column("last", "Last", lambda q: q.last, fmt_price, numeric=True, render=_symbol_price(lambda q: q.last)),
         Column("change", "Chg", lambda q: q.change, fmt_pnl, numeric=True, color=sign_color,
                header_tip="Change since the previous close"),
         Column("change_pct", "Chg %", lambda q: q.change_pct, fmt_pct, numeric=True, color=sign_color,
                header_tip="Change since the previous close, in percent"),
-        Column("bid", "Bid", lambda q: q.bid, fmt_price, numeric=True),
-        Column("ask", "Ask", lambda q: q.ask, fmt_price, numeric=True),
+        Column("bid", "Bid", lambda q: q.bid, fmt_price, numeric=True, render=_symbol_price(lambda q: q.bid)),
+        Column("ask", "Ask", lambda q: q.ask, fmt_price, numeric=True, render=_symbol_price(lambda q: q.ask)),
         Column("volume", "Vol", lambda q: q.volume, fmt_int, numeric=True, render=lambda q: fmt_volume(q.volume),
                header_tip="Volume traded today (the exact figure in the row's tooltip)"),
         *extra,

@@ -90,12 +90,22 @@ def _fixed(d: Decimal, places: int, sign: str = "") -> str:
     return f"{q:{sign}{_sep()}.{places}f}"
 
 
-def fmt_price(value: Any) -> str:
-    """A price: 2 decimals, more when the value has them (up to 4): 512.30, 0.1234."""
+def fmt_price(value: Any, decimals: int | None = None) -> str:
+    """A price: 2 decimals, more when the value has them (up to 4): 512.30, 0.1234.
+
+    ``decimals``: the instrument's own (:attr:`Instrument.price_decimals`, or
+    :func:`desktop.ui.price_places.places`): at least that many and, when above 4,
+    exactly that many (EURUSD 1.10230 with 5, USDJPY 110.120 with 3). The Settings
+    level, when set, is kept unless the instrument needs more."""
     d = to_decimal(value)
     if d is None:
         return EMPTY
-    places = _number_format["price_decimals"] or min(max(_decimals(d), PRICE_MIN_DECIMALS), PRICE_MAX_DECIMALS)
+    low, high = PRICE_MIN_DECIMALS, PRICE_MAX_DECIMALS
+    if decimals is not None:
+        low, high = max(low, decimals), max(high, decimals)
+    forced = _number_format["price_decimals"]
+    places = max(forced, low if decimals is not None and decimals > PRICE_MIN_DECIMALS else 0) if forced else \
+        min(max(_decimals(d), low), high)
     return _fixed(d, places)
 
 

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QWidget
 
 from desktop.domain import AssetClass, Instrument, OrderRequest, OrderSide, OrderType
 
+from ..price_places import remember
 from .advisor import AdvisorTicketAPI, TicketExtras
 from .confirm_flow import ConfirmFlow
 from .form import TicketForm
@@ -230,6 +231,8 @@ class OrderTicket(TicketOutcomes, AdvisorTicketAPI, ConfirmFlow, QuoteLine, Tick
 
     def _on_symbol_text(self) -> None:
         self._instrument = self._lookup(self.symbol())
+        remember(self._instrument)
+        self.price_step.set_instrument(self._instrument)
         self.show_option_mode(self._instrument)
         self._revalidate()
         self._show_quote_line()
