@@ -194,6 +194,13 @@ class Broker(abc.ABC):
         bars = await self.fetch_bars(symbol, interval, start=start, end=end, limit=limit)
         return BarColumns.from_bars(symbol, interval, bars)
 
+    def data_source(self, symbol: str) -> str | None:
+        """Where ``symbol``'s prices come from when the connection's name does not say
+        it (the paper broker's currency pairs: "ECB reference rates, intraday
+        synthetic"); None by default. Synchronous and cheap: the chart asks on every
+        symbol it draws."""
+        return None
+
     @abc.abstractmethod
     async def search_instruments(self, query: str) -> list[Instrument]:
         """Instruments whose symbol or description matches ``query`` (best first)."""

@@ -2,7 +2,7 @@
 
 :class:`MarketDataSide` is a mixin of :class:`~.broker.PaperBroker`; it relies on the
 broker's ``markets`` (stocks and pairs, :class:`~.markets.PaperMarkets`),
-``options``, ``_option_desk`` and ``_adjusted``. Currency pairs (issue 14) are served
+``_markets``, ``options``, ``_option_desk`` and ``_adjusted``. Currency pairs (issue 14) are served
 beside the shares, their history from the ECB reference rates (see :mod:`.fx_market`).
 """
 
@@ -53,7 +53,7 @@ class MarketDataSide:
         """Where ``symbol``'s prices come from when it is not the shipped stock
         history: "ECB reference rates, intraday synthetic" for the currency pairs;
         None otherwise (and before connecting)."""
-        return self.markets.source(symbol) if self._market is not None else None
+        return self._markets.source(symbol) if self._markets is not None else None
 
     async def search_instruments(self, query: str) -> list[Instrument]:
         """Shares and currency pairs matching ``query``; a listed option's Instrument
