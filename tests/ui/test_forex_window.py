@@ -66,6 +66,8 @@ def test_watchlist_shows_each_pair_in_its_decimals_and_shares_in_two(qtbot, wind
         assert decimals(cell(panel, "EURUSD", column)) == 5
         assert decimals(cell(panel, "USDJPY", column)) == 3
         assert decimals(cell(panel, "AAPL", column)) == 2
+    assert decimals(cell(panel, "EURUSD", "change").lstrip("+-")) == 5  # a pair's change in pips, not "0.00"
+    assert decimals(cell(panel, "AAPL", "change").lstrip("+-")) == 2
     assert 0.5 < float(cell(panel, "EURUSD", "last")) < 2 and 70 < float(cell(panel, "USDJPY", "last")) < 160
 
 

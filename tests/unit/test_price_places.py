@@ -46,3 +46,17 @@ def test_ticket_steps_prices_by_the_tick():
     assert stepped("1,234.5", D("0.01"), 2) == "1234.52"
     assert stepped("", D("0.01"), 1) is None and stepped("abc", D("0.01"), 1) is None
     assert stepped("0.01", D("0.01"), -1) is None
+
+
+def test_a_pair_buy_is_not_held_to_buying_power_but_a_share_is():
+    from desktop.domain import Balance, OrderRequest, OrderSide, OrderType
+    from desktop.ui.ticket.estimate import Estimate
+    from desktop.ui.ticket.order_warnings import order_warnings
+
+    usdjpy = Instrument(symbol="USDJPY", asset_class=AssetClass.FOREX, currency="JPY", tick_size=D("0.001"))
+    short_yen = Balance(broker="paper", account_id="PAPER", currency="JPY", cash=D(-500_000), buying_power=D(-500_000))
+    cost = Estimate(side=OrderSide.BUY, currency="JPY", price=D(110), notional=D(110_000), commission=D(0), total=D(110_000))
+    request = OrderRequest(connection_id="paper", account_id="PAPER", instrument=usdjpy, side=OrderSide.BUY, type=OrderType.MARKET, amount=D(1_000))
+    assert [w.kind for w in order_warnings(request, cost, None, balance=short_yen)] == []
+    share = request.model_copy(update={"instrument": Instrument.equity("AAPL")})
+    assert [w.kind for w in order_warnings(share, cost, None, balance=short_yen)] == ["buyingPower"]

@@ -101,7 +101,7 @@ def watchlist_columns(labels: Names = UNLABELLED, momentum: Any = None) -> list[
         Column("symbol", "Symbol", lambda q: q.symbol),
         Column("last", "Last", lambda q: q.last, fmt_price, numeric=True, render=_symbol_price(lambda q: q.last)),
         Column("change", "Chg", lambda q: q.change, fmt_pnl, numeric=True, color=sign_color,
-               header_tip="Change since the previous close"),
+               header_tip="Change since the previous close", render=lambda q: fmt_pnl(q.change, places(q.symbol))),
         Column("change_pct", "Chg %", lambda q: q.change_pct, fmt_pct, numeric=True, color=sign_color,
                header_tip="Change since the previous close, in percent"),
         Column("bid", "Bid", lambda q: q.bid, fmt_price, numeric=True, render=_symbol_price(lambda q: q.bid)),

@@ -125,10 +125,11 @@ def fmt_money(value: Any) -> str:
     return EMPTY if d is None else _fixed(d, 2)
 
 
-def fmt_pnl(value: Any) -> str:
-    """Signed profit or loss: +1,234.50 / -12.00 / 0.00."""
+def fmt_pnl(value: Any, decimals: int | None = None) -> str:
+    """Signed profit or loss: +1,234.50 / -12.00 / 0.00; a price change of a pair with
+    its ``decimals`` (EURUSD -0.00052), when given and above 2."""
     d = to_decimal(value)
-    return EMPTY if d is None else _fixed(d, 2, "+")
+    return EMPTY if d is None else _fixed(d, max(2, decimals or 0), "+")
 
 
 def fmt_pct(value: Any, signed: bool = True) -> str:

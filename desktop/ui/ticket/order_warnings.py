@@ -4,7 +4,9 @@
 buying power (both figures, and the broker's own figure when it holds back more for a
 market order), a limit or stop price far from the market (how far, in %), a value
 above the warning level set in Settings, a market order outside the exchange's regular
-hours. :func:`quote_age` words how old a quote is ("3 min old").
+hours. :func:`quote_age` words how old a quote is ("3 min old"). A currency pair is
+bought on margin (paper: against the account's currency balances), so its cost is not
+compared with buying power.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from desktop.domain import Balance, OrderRequest, OrderSide, OrderType, Quote
+from desktop.domain import AssetClass, Balance, OrderRequest, OrderSide, OrderType, Quote
 
 from .estimate import Estimate
 from .values import fmt_money, fmt_price
@@ -47,7 +49,8 @@ def order_warnings(request: OrderRequest, estimate: Estimate | None, quote: Quot
     keeps (else the currency's, :data:`REGULAR_HOURS`).
     """
     out: list[OrderWarning] = []
-    if estimate is not None and balance is not None and request.side is OrderSide.BUY:
+    if estimate is not None and balance is not None and request.side is OrderSide.BUY \
+            and request.instrument.asset_class is not AssetClass.FOREX:  # a pair is bought on margin, not with its cost
         out += _buying_power(estimate, balance, broker)
     out += _far_from_market(request, quote)
     if estimate is not None and notional_limit and estimate.notional > notional_limit:
