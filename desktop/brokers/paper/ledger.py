@@ -221,8 +221,9 @@ class Ledger:
         """The account's worth in ``currency``: cash of every currency converted at the
         pair ``prices`` (default: ``marks``; see :func:`.fx_rates.rate`) plus the market
         value of positions other than pairs at ``marks`` (cost basis if unmarked);
-        realized and unrealized P&L of every holding, converted the same way. A currency
-        without a rate is left out of the sums and named in ``unconverted``."""
+        realized and unrealized P&L of every holding, converted the same way (each sum
+        rounded to 10 decimals: an inverse rate has many). A currency without a rate
+        is left out of the sums and named in ``unconverted``."""
         prices = {**marks, **(prices or {})}
         total = self.cash + sum((h.market_value(marks.get(s)) for s, h in self.holdings.items()
                                  if h.quantity and not is_pair(h.instrument)), ZERO)
@@ -246,7 +247,7 @@ class Ledger:
             realized += into(h.realized_pnl, ccy) if h.realized_pnl else ZERO
             if h.quantity:
                 unrealized += into(h.market_value(marks.get(s)) - h.cost_basis, ccy)
-        return Equity(total, realized, unrealized, tuple(sorted(unconverted)), rates)
+        return Equity(tidy(total), tidy(realized), tidy(unrealized), tuple(sorted(unconverted)), rates)
 
     def positions(self, marks: Mapping[str, Decimal], now: datetime | None = None) -> list[Position]:
         """Open positions (quantity != 0) as domain Positions, marked where a mark exists.
