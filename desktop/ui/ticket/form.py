@@ -56,6 +56,8 @@ class TicketForm(QWidget):
         self.quote_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.quote_note = QLabel(self, objectName="quoteNote", wordWrap=True, visible=False)
         self.quote_note.setProperty("role", "error")
+        self.session_note = QLabel(self, objectName="marketSessionNote", wordWrap=True, visible=False)
+        self.session_note.setProperty("role", "error")  # a closed market: said in the error colour, not refused
         self.side_selector = SideSelector(self)
         self.buy_button, self.sell_button = self.side_selector.buy_button, self.side_selector.sell_button
         self.option_mode = False
@@ -111,6 +113,7 @@ class TicketForm(QWidget):
         form.addRow(self.contract_label)
         form.addRow(self.quote_label)
         form.addRow(self.quote_note)
+        form.addRow(self.session_note)
         sides = QWidget(self)
         sides_layout = QHBoxLayout(sides)
         sides_layout.setContentsMargins(0, 0, 0, 0)

@@ -15,6 +15,7 @@ from .advisor import AdvisorTicketAPI, TicketExtras
 from .confirm_flow import ConfirmFlow
 from .form import TicketForm
 from .keys import EnterSubmits
+from .market_session import MarketSessionNote
 from .outcomes import TicketOutcomes
 from .prefill import PrefillMixin
 from .protection import attach_protection, check as check_protection
@@ -26,7 +27,8 @@ _QUIET_WHEN_BLANK = ("symbol", "quantity")  # no "is required" nagging before th
 _SENDING = "Sending order…"
 
 
-class OrderTicket(TicketOutcomes, AdvisorTicketAPI, ConfirmFlow, QuoteLine, TicketRouting, PrefillMixin, TicketForm):
+class OrderTicket(TicketOutcomes, AdvisorTicketAPI, ConfirmFlow, QuoteLine, MarketSessionNote, TicketRouting, PrefillMixin,
+                  TicketForm):
     """Order entry form (objectName "orderTicket") over every connection of the desk.
 
     The window feeds it ``set_connections(list[TicketConnection])`` (accounts, groups,
@@ -236,6 +238,7 @@ class OrderTicket(TicketOutcomes, AdvisorTicketAPI, ConfirmFlow, QuoteLine, Tick
         self.show_option_mode(self._instrument)
         self._revalidate()
         self._show_quote_line()
+        self._show_session_note()
 
     def _announce_symbol(self) -> None:
         instrument = self._instrument
