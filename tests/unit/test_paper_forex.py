@@ -91,3 +91,42 @@ def test_an_injected_market_lists_no_pairs_unless_asked(arun, tmp_path):
         await broker.close()
 
     arun(body())
+
+
+def test_the_apps_broker_reads_the_rates_after_connecting_and_then_plays_the_pairs(arun, tmp_path, monkeypatch):
+    import asyncio
+
+    import desktop.brokers.paper.broker as paper_broker
+    from desktop.brokers.paper.fx_market import FxHistory
+
+    monkeypatch.setattr(paper_broker, "FX_LOAD_DELAY", 0.0)
+    monkeypatch.setattr(FxHistory, "_shared", None)  # a fresh, unread copy of the rates for this test
+
+    async def body():
+        broker = PaperBroker(tmp_path / "paper.sqlite3", autostart=True, tick_seconds=3600)  # the loop stays idle
+        await broker.connect()
+        fx = broker.markets.fx
+        assert not fx.loaded and broker.markets.advance_one_minute() and not any(
+            s == "EURUSD" for s, _ in broker.markets.advance_one_minute())  # minutes play on without the pairs
+        await broker._fx_loading
+        assert fx.loaded
+        assert any(s == "EURUSD" for s, _ in broker.markets.advance_one_minute())
+        await broker.close()
+
+    arun(body())
+
+
+def test_a_pair_asked_for_before_the_rates_are_read_reads_them_at_once(arun, tmp_path, monkeypatch):
+    from desktop.brokers.paper.fx_market import FxHistory
+
+    monkeypatch.setattr(FxHistory, "_shared", None)
+
+    async def body():
+        broker = PaperBroker(tmp_path / "paper.sqlite3", autostart=True, tick_seconds=3600)
+        await broker.connect()
+        assert not broker.markets.fx.loaded
+        bars = await broker.fetch_bars("USDJPY", Interval.D1, limit=3)
+        assert len(bars) == 3 and broker.markets.fx.loaded
+        await broker.close()
+
+    arun(body())

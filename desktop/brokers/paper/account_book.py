@@ -126,7 +126,8 @@ class AccountBook:
         if self._is_master(account_id):
             return [self.owned(self._master_balance())]
         engine = self.engine_for(account_id)
-        rows = engine.ledger.balances(self._marks(engine), self.market.clock.now, prices=self.markets.pair_prices())
+        prices = self.markets.pair_prices() if engine.ledger.foreign else {}  # read the ECB rates only when needed
+        rows = engine.ledger.balances(self._marks(engine), self.market.clock.now, prices=prices)
         return self.owned_all(rows)
 
     async def fetch_positions(self, account_id: str) -> list[Position]:

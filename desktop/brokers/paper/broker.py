@@ -58,6 +58,8 @@ CAPABILITIES = BrokerCapabilities(
     exchange_timezone="America/New_York",
     adjusted_prices=True,
 )
+FX_LOAD_DELAY = 2.0
+"""Seconds after connecting (with ``autostart``) before the ECB rates are read."""
 ADVISOR_CAPABILITIES = CAPABILITIES.model_copy(update={"allocation_groups": True, "order_questions": True})
 
 
@@ -75,7 +77,10 @@ class PaperBroker(AccountBook, AdvisorSide, MarketDataSide, Broker):
     :mod:`.replay_loop`); a replay that keeps failing shows in ``watch_connection``.
     ``forex``: also list the currency pairs (:mod:`.fx_market`, issue 14) on the same
     clock; None (the default) lists them when the market is the shipped one
-    (``market`` not given), not beside a market a test builds.
+    (``market`` not given), not beside a market a test builds. With ``autostart`` the
+    ECB rates load in the background :data:`FX_LOAD_DELAY` s after connecting (the
+    replay plays the pairs once they are in; a pair asked for earlier loads them at
+    once); without, connect loads them.
     """
 
     name = "paper"
@@ -97,6 +102,7 @@ class PaperBroker(AccountBook, AdvisorSide, MarketDataSide, Broker):
         self._market = market
         self._forex = market is None if forex is None else forex
         self._markets: PaperMarkets | None = None
+        self._fx_loading: asyncio.Future | None = None
         self._store = AccountStore(self.store_path, ACCOUNT_ID)
         self._task: asyncio.Task | None = None
         self._orders: Topic[Order] = Topic()
@@ -157,8 +163,11 @@ class PaperBroker(AccountBook, AdvisorSide, MarketDataSide, Broker):
             self._market = await asyncio.to_thread(MarketSimulator.from_resources, clock_state)
         await asyncio.to_thread(lambda: self._market.symbols)  # load the CSV off the GUI thread
         fx = FxMarket(self._market.clock) if self._forex else None
-        if fx is not None:
-            await asyncio.to_thread(lambda: fx.sim.history.symbols)  # and the ECB rates
+        if fx is not None:  # the ECB rates (about 0.5 s of CPU): the app reads them once its first screen is up
+            if self.autostart:
+                self._fx_loading = asyncio.ensure_future(self._load_rates(fx))
+            else:
+                await asyncio.to_thread(lambda: fx.sim.history.symbols)
         self._markets = PaperMarkets(self._market, fx)
         self._desk = OptionDesk(self._market)
         for account in self._all_accounts():
@@ -170,6 +179,13 @@ class PaperBroker(AccountBook, AdvisorSide, MarketDataSide, Broker):
                                       self._save_clock, self.supervisor, self.tick_seconds)
             self._task = self._replay.start()
 
+    @staticmethod
+    async def _load_rates(fx: FxMarket) -> None:
+        """Read the ECB rates in a thread after FX_LOAD_DELAY seconds, so that they do
+        not slow the first chart (a pair asked for earlier reads them at once)."""
+        await asyncio.sleep(FX_LOAD_DELAY)
+        await asyncio.to_thread(lambda: fx.sim.history.symbols)
+
     async def close(self) -> None:
         """Stop the replay, save everything, end every watch_* iterator."""
         if not self._connected:
@@ -180,6 +196,10 @@ class PaperBroker(AccountBook, AdvisorSide, MarketDataSide, Broker):
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
         await self.supervisor.close()
+        if self._fx_loading is not None:
+            self._fx_loading.cancel()  # a read already in its thread finishes there on its own
+            await asyncio.gather(self._fx_loading, return_exceptions=True)
+            self._fx_loading = None
         try:
             self._save_state()
         except UnavailableError:  # close anyway: what was saved before stays consistent

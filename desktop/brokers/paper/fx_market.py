@@ -25,7 +25,7 @@ from decimal import Decimal
 
 from desktop.domain import AssetClass, Bar, Instrument, Interval, Quote
 
-from .fx_history import PAIRS, SOURCE, daily_bars, decimals, load_fixes
+from .fx_history import PAIRS, SOURCE, daily_rows, decimals, load_fixes
 from .history import History, _build_series
 from .market import MarketSimulator
 from .replay import ReplayClock
@@ -56,6 +56,11 @@ class FxHistory(History):
     def __init__(self) -> None:
         super().__init__("ecb-eurofxref (scaled pairs)")
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the rates have been read and the series built."""
+        return self._series is not None
+
     @classmethod
     def shared(cls) -> "FxHistory":
         with cls._instances_lock:
@@ -70,8 +75,8 @@ class FxHistory(History):
                     series = {}
                     for pair, fixes in load_fixes().items():
                         k = scale_of(pair)
-                        rows = [(b.start.date(), tuple(p.scaleb(k) for p in (b.open, b.high, b.low, b.close)),
-                                 _volume(pair, b.start.date())) for b in daily_bars(pair, fixes)]
+                        rows = [(day, tuple(p.scaleb(k) for p in ohlc), _volume(pair, day))
+                                for day, ohlc in daily_rows(fixes)]
                         series[pair] = _build_series(pair, rows)
                     self._series = dict(sorted(series.items()))
         return self._series
@@ -99,6 +104,12 @@ class FxMarket:
     @property
     def symbols(self) -> tuple[str, ...]:
         return tuple(sorted(PAIRS))
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the ECB rates have been read (any price asks for them, waiting
+        until they are)."""
+        return getattr(self.sim.history, "loaded", True)
 
     def instrument(self, pair: str) -> Instrument:
         """The FOREX Instrument of ``pair``: its quote currency, ticks of its last decimal."""

@@ -99,9 +99,10 @@ class PaperMarkets:
 
     def advance_one_minute(self) -> list[tuple[str, Bar]]:
         """Step the clock (the stocks' :meth:`MarketSimulator.advance_one_minute`) and
-        return the minute bars of the stocks and, on a played minute, of the pairs."""
+        return the minute bars of the stocks and, on a played minute, of the pairs
+        (once their rates are loaded: a minute played while they load has none)."""
         played = self.stocks.advance_one_minute()
-        return played + (self.fx.played() if self.fx is not None and played else [])
+        return played + (self.fx.played() if self.fx is not None and played and self.fx.loaded else [])
 
     def fetch_bars(self, symbol: str, interval: Interval, start: datetime | None = None, end: datetime | None = None,
                    limit: int | None = None, adjusted: bool = False) -> list[Bar]:
