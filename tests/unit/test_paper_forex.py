@@ -130,3 +130,20 @@ def test_a_pair_asked_for_before_the_rates_are_read_reads_them_at_once(arun, tmp
         await broker.close()
 
     arun(body())
+
+
+def test_a_pair_preview_says_its_amount_in_the_quote_currency_and_equity_in_usd(arun, tmp_path):
+    async def body():
+        broker = await connected(tmp_path / "paper.sqlite3")
+        broker.advance_minutes(30)
+        [usdjpy] = [i for i in await broker.search_instruments("USDJPY") if i.symbol == "USDJPY"]
+        await broker.create_order(market(usdjpy, amount=1_000))  # the account now holds yen (short)
+        preview = await broker.preview_order(market(usdjpy, amount=2_000))
+        lines = dict(preview.lines)
+        assert lines["Amount"].endswith(f"JPY (2,000 USD at {broker.markets.last_price('USDJPY'):,})")
+        assert lines["Equity before"].endswith(" USD") and not preview.error
+        [bal] = [b for b in await broker.fetch_balances(ACCOUNT_ID) if b.currency == "USD"]
+        assert preview.equity_before == bal.net_liquidation
+        await broker.close()
+
+    arun(body())

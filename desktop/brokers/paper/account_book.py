@@ -114,6 +114,12 @@ class AccountBook:
                 marks[symbol] = price
         return marks
 
+    def _valuation_marks(self, engine: MatchingEngine) -> dict[str, Decimal]:
+        """:meth:`_marks` plus every pair's last price when the account holds another
+        currency (the rates its net liquidation converts at)."""
+        marks = self._marks(engine)
+        return {**self.markets.pair_prices(), **marks} if engine.ledger.foreign else marks
+
     async def fetch_accounts(self) -> list[Account]:
         """``PAPER``; advisor demo: the master DF100000 then clients DU100001-4."""
         return self.owned_all(self._all_accounts())
