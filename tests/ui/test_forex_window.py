@@ -116,6 +116,7 @@ def test_ticket_quotes_a_pair_in_its_decimals_and_steps_its_price_by_the_tick(qt
     shown = re.sub("<[^>]+>", "", quote.text())
     last = re.search(r"Last\s+([\d,.]+)", shown).group(1)
     assert decimals(last) == 5
+    assert find(ticket, QLineEdit, "quantityEdit").placeholderText() == "EUR amount"
     limit = find(ticket, QLineEdit, "limitPriceEdit")
     assert "0.00001" in limit.placeholderText() or "0.00001" in limit.toolTip()
     limit.setEnabled(True)
@@ -126,3 +127,8 @@ def test_ticket_quotes_a_pair_in_its_decimals_and_steps_its_price_by_the_tick(qt
     qtbot.keyClick(limit, Qt.Key.Key_Down)
     qtbot.keyClick(limit, Qt.Key.Key_Down)
     assert limit.text() == "1.29999"
+    symbol.selectAll()
+    qtbot.keyClicks(symbol, "AAPL")  # back to a share: its quantity is shares again
+    qtbot.keyClick(symbol, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: ticket.current_instrument() is not None and ticket.current_instrument().symbol == "AAPL")
+    assert find(ticket, QLineEdit, "quantityEdit").placeholderText() == "shares"
