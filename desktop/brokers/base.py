@@ -25,6 +25,7 @@ from desktop.domain import (
     Fill,
     Instrument,
     Interval,
+    MarketSession,
     OptionChain,
     Order,
     OrderRequest,
@@ -199,6 +200,19 @@ class Broker(abc.ABC):
 
         bars = await self.fetch_bars(symbol, interval, start=start, end=end, limit=limit)
         return BarColumns.from_bars(symbol, interval, bars)
+
+    async def fetch_market_session(self, symbol: str) -> MarketSession | None:
+        """Whether ``symbol``'s market is open now and which order types it takes, when
+        the broker says so (TradeLocker's session statuses); None by default (the
+        ticket then judges by the exchange's regular hours). Raises BrokerError."""
+        return None
+
+    def data_source(self, symbol: str) -> str | None:
+        """Where ``symbol``'s prices come from when the connection's name does not say
+        it (the paper broker's currency pairs: "ECB reference rates, intraday
+        synthetic"); None by default. Synchronous and cheap: the chart asks on every
+        symbol it draws."""
+        return None
 
     @abc.abstractmethod
     async def search_instruments(self, query: str) -> list[Instrument]:

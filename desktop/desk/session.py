@@ -33,6 +33,7 @@ from desktop.domain import (
     ConnectionState,
     ConnectionStatus,
     Instrument,
+    MarketSession,
     OptionChain,
     Order,
 )
@@ -282,6 +283,16 @@ class LiveConnection:
         """Search ``symbol`` at this connection and keep what it lists (INSTRUMENTS event);
         a symbol it does not list is logged, not raised."""
         await self._load_instruments([symbol.strip().upper()])
+
+    async def market_session(self, symbol: str) -> MarketSession | None:
+        """Whether ``symbol``'s market is open at this connection, as its broker says
+        (:meth:`Broker.fetch_market_session`); None when it does not say or the
+        question fails (logged, never raised: the ticket then keeps to regular hours)."""
+        try:
+            return await self.broker.fetch_market_session(symbol.strip().upper())
+        except BrokerError as exc:
+            log.info("%s: no session status for %s: %s", self.name, symbol, exc)
+            return None
 
     def remember(self, instrument: Instrument) -> None:
         """Keep an instrument this connection reported (first one per symbol wins)."""

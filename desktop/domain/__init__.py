@@ -24,7 +24,7 @@ from .connection_state import ConnectionState, ConnectionStatus
 from .consolidation import CONSOLIDATED_ACCOUNT, ConsolidatedPosition, consolidate_positions
 from .fill import Fill
 from .instrument import Instrument
-from .market import Bar, Quote
+from .market import Bar, MarketSession, Quote
 from .occ import OccSymbolError, canonical_occ, format_occ, parse_occ
 from .options import OptionAction, OptionChain, OptionContract, OptionQuote, OptionRight, OptionStyle, PositionEffect
 from .order_flow import OrderPreview, OrderQuestion, QuestionHandler
@@ -79,6 +79,7 @@ __all__ = [
     "Position",
     "ProtectionType",
     "QuantityUnit",
+    "MarketSession",
     "Quote",
     "TimeInForce",
     "describe_order",

@@ -45,6 +45,9 @@ class Balance(BrokerModel):
     ``net_liquidation`` cash plus the market value of positions; ``free`` / ``used`` /
     ``total`` as CCXT uses them (available, reserved by open orders, their sum) where
     the broker reports them. ``connection_id`` as for :class:`Account`.
+    ``unconverted``: currencies of the account whose money is *not* in this row's
+    ``net_liquidation`` and P&L because no exchange rate was available (a paper
+    account holding currencies, issue 14); empty when everything is counted.
     """
 
     broker: str
@@ -59,6 +62,7 @@ class Balance(BrokerModel):
     total: Decimal | None = None
     realized_pnl: Decimal | None = None
     unrealized_pnl: Decimal | None = None
+    unconverted: tuple[str, ...] = ()
     timestamp: datetime = Field(default_factory=utc_now)
 
     @property

@@ -75,32 +75,42 @@ def momentum(bars: Sequence[Bar], n: int) -> Decimal | None:
 class PnlSummary(DomainModel):
     """Total unrealized P&L: ``overall``, ``by_connection`` (connection_id -> sum),
     ``by_account`` ((connection_id, account_id) -> sum); ``counted`` positions had an
-    unrealized P&L, ``skipped`` had none (null / unmarked: left out, not counted 0)."""
+    unrealized P&L, ``skipped`` had none (null / unmarked: left out, not counted 0);
+    ``other_currencies``: currency -> positions left out because their P&L is in a
+    currency other than the one summed (a USDJPY position's is in JPY)."""
 
     overall: Decimal = Decimal(0)
     by_connection: dict[str, Decimal] = {}
     by_account: dict[tuple[str, str], Decimal] = {}
     counted: int = 0
     skipped: int = 0
+    other_currencies: dict[str, int] = {}
 
 
-def unrealized_summary(positions: Iterable[Position]) -> PnlSummary:
+def unrealized_summary(positions: Iterable[Position], currency: str | None = None) -> PnlSummary:
     """The cookbook's "total unrealized P&L" (sum of ``unrealized_pl``, skipping null)
     per account, per connection and overall. Accounts and connections whose positions
-    all lack a P&L do not appear."""
+    all lack a P&L do not appear. ``currency``: sum only positions whose instrument is
+    priced in it (Position money is in the instrument's currency); the others are
+    counted in ``other_currencies``, never added as if they were the same money."""
     overall, counted, skipped = Decimal(0), 0, 0
     by_conn: dict[str, Decimal] = {}
     by_account: dict[tuple[str, str], Decimal] = {}
+    others: dict[str, int] = {}
     for p in positions:
         if p.unrealized_pnl is None:
             skipped += 1
+            continue
+        if currency is not None and p.instrument.currency != currency:
+            others[p.instrument.currency] = others.get(p.instrument.currency, 0) + 1
             continue
         counted += 1
         overall += p.unrealized_pnl
         by_conn[p.connection_id] = by_conn.get(p.connection_id, Decimal(0)) + p.unrealized_pnl
         key = (p.connection_id, p.account_id)
         by_account[key] = by_account.get(key, Decimal(0)) + p.unrealized_pnl
-    return PnlSummary(overall=overall, by_connection=by_conn, by_account=by_account, counted=counted, skipped=skipped)
+    return PnlSummary(overall=overall, by_connection=by_conn, by_account=by_account, counted=counted, skipped=skipped,
+                      other_currencies=dict(sorted(others.items())))
 
 
 def session_date(moment: datetime, timezone_name: str | None) -> date:
@@ -151,15 +161,16 @@ class Concentration(DomainModel):
     share: Decimal
 
 
-def concentration(positions: Iterable[Position]) -> list[Concentration]:
+def concentration(positions: Iterable[Position], currency: str | None = None) -> list[Concentration]:
     """The cookbook's portfolio concentration, largest first: market value =
     last_price x quantity for positions that have both (a zero quantity or a missing
     last price is skipped), share = value / total x 100, 0 when the total is 0. The
     desk sums a symbol held in several accounts into one row; shorts count by
-    absolute value (gross exposure; the cookbook's sample has none)."""
+    absolute value (gross exposure; the cookbook's sample has none). ``currency``:
+    only positions priced in it (others' values are another money: left out)."""
     values: dict[str, Decimal] = {}
     for p in positions:
-        if not p.last_price or not p.quantity:
+        if not p.last_price or not p.quantity or (currency is not None and p.instrument.currency != currency):
             continue
         values[p.symbol] = values.get(p.symbol, Decimal(0)) + abs(p.last_price * p.quantity * p.instrument.multiplier)
     total = sum(values.values(), Decimal(0))

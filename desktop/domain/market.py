@@ -79,3 +79,18 @@ class Quote(BrokerModel):
         if self.last is None or not self.prev_close:
             return None
         return (self.last / self.prev_close - 1) * 100
+
+
+class MarketSession(BrokerModel):
+    """Whether ``symbol``'s market is open now, as the broker says it (TradeLocker:
+    ``GET /trade/sessionStatuses/{id}``, specs/tradelocker/NOTES.md section 5).
+
+    ``is_open``; ``name`` the broker's word for the session ("Open", "Closed",
+    "Pre-market", ...); ``order_types`` the order type values it accepts now
+    ("MARKET", "LIMIT", "STOP"; empty: none, or not said). Made by adapters, never guessed.
+    """
+
+    symbol: str
+    is_open: bool
+    name: str = ""
+    order_types: tuple[str, ...] = ()

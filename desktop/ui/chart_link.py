@@ -22,10 +22,13 @@ from desktop.desk import LiveConnection
 from desktop.domain import Interval
 
 from .chart import ChartWidget
-from .services.chart_feed import ChartFeed, source_label
+from .services.chart_feed import ChartFeed, data_source, source_label
 
 SYNTHETIC_TOOLTIP = ("Paper broker replay. Daily open/high/low/close and volume are real (Quandl WIKI prices, public domain). "
                      "Minute bars are a synthetic path generated inside each real day, so every replayed day ends on its real OHLC.")
+FX_TOOLTIP = ("Paper broker replay of a currency pair. Daily bars are the European Central Bank's euro reference rates "
+              "(open = the previous day's fix, close = the day's fix; crosses computed from the euro rates). Minute bars "
+              "are a synthetic path inside each day. Source: ECB, reused with acknowledgement.")
 
 
 def _as_bool(value: object) -> bool:
@@ -81,6 +84,8 @@ class ChartLink(QObject):
         if keep is not None and keep[:3] == (symbol, interval, len(columns)):
             self.chart.set_visible_range(*keep[3])
         self._show_basis()
+        if self.feed.source is not None:
+            self._show_source_label(self.feed.source)
 
     def _history_rescaled(self, symbol: str, interval: str, columns) -> None:
         """The same selection's history in the new replay day's prices: keep the view
@@ -117,11 +122,19 @@ class ChartLink(QObject):
         caps = conn.capabilities or conn.broker.capabilities
         self.chart.set_timezone(ZoneInfo(caps.exchange_timezone) if caps.exchange_timezone else None)
         self.chart.set_notice("")
-        self.chart.set_source_label(source_label(conn),
-                                    tooltip=SYNTHETIC_TOOLTIP if caps.replay else f"Bars from {conn.name}")
+        self._show_source_label(conn)
         if not caps.adjusted_prices:
             self.chart.set_adjusted_control(False, self.feed.adjusted)
             self.chart.set_price_basis(None)
+
+    def _show_source_label(self, conn: LiveConnection) -> None:
+        """Name ``conn`` and where the drawn symbol's prices come from (the paper pairs:
+        the ECB reference rates, through :meth:`Broker.data_source`)."""
+        caps = conn.capabilities or conn.broker.capabilities
+        symbol = self.chart.shown()[0] or self.chart.symbol()
+        special = data_source(conn, symbol)
+        tip = FX_TOOLTIP if special and caps.replay else (SYNTHETIC_TOOLTIP if caps.replay else f"Bars from {conn.name}")
+        self.chart.set_source_label(source_label(conn, symbol), tooltip=tip)
 
     def _failed(self, text: str) -> None:
         if self.feed.source is None:

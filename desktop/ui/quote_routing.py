@@ -3,8 +3,9 @@
 The watchlist shows each symbol's quote from its market-data source only
 (``desk.market.source_for``; the Source column names it); the ticket shows the quote
 of its own connection when that one serves quotes, else the source's. The ticket's
-symbol is streamed from its connection, and a symbol its connection does not know yet
-is looked up there.
+symbol is streamed from its connection, a symbol its connection does not know yet
+is looked up there, and the connection is asked whether the symbol's market is open
+(brokers that say so: TradeLocker's session statuses).
 """
 
 from __future__ import annotations
@@ -53,10 +54,24 @@ class QuoteRouting:
         cid = self.ticket.current_connection_id()
         if cid and symbol:
             self.desk.market.want("ticket", cid, [symbol])
+            self._ask_session(cid, symbol)
         source = self.ticket_source(symbol) if symbol else None
         quote = self.desk.state.quote(source, symbol) if source else None
         if quote is not None:
             self.ticket.set_quote(quote)
+
+    def _ask_session(self, connection_id: str, symbol: str) -> None:
+        """Ask ``connection_id`` whether ``symbol``'s market is open (TradeLocker's
+        session status) and tell the ticket; brokers that do not say answer None."""
+        conn = self.desk.connections.get(connection_id)
+        if conn is None or not conn.is_live:
+            return
+
+        async def ask() -> None:
+            session = await conn.market_session(symbol)
+            self.ticket.set_market_session(connection_id, session)
+
+        spawn(ask(), name=f"session:{connection_id}:{symbol}")
 
     def look_up(self, connection_id: str, symbol: str) -> None:
         """The ticket's connection does not know ``symbol`` yet: search it there."""

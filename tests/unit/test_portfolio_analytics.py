@@ -83,3 +83,15 @@ def test_momentum_over_the_last_n_closes():
     assert closes_momentum(bars, 6) is None
     with pytest.raises(ValueError, match="at least 2"):
         closes_momentum(bars, 1)
+
+
+def test_positions_priced_in_another_currency_are_counted_apart_not_added():
+    from desktop.domain import AssetClass, Instrument
+
+    usdjpy = pos("paper", "PAPER", "USDJPY", 5_000, upl="40000", last="81").model_copy(update={
+        "instrument": Instrument(symbol="USDJPY", asset_class=AssetClass.FOREX, currency="JPY", tick_size=D("0.001"))})
+    aapl = pos("paper", "PAPER", "AAPL", 10, upl="125.50", last="150")
+    s = unrealized_summary([aapl, usdjpy], "USD")
+    assert s.overall == D("125.50") and s.counted == 1 and s.other_currencies == {"JPY": 1}
+    assert [r.symbol for r in concentration([aapl, usdjpy], "USD")] == ["AAPL"]
+    assert unrealized_summary([aapl, usdjpy]).overall == D("40125.50")  # without a currency: as before

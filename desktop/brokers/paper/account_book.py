@@ -76,18 +76,20 @@ class AccountBook:
         engine._counters = {"order": max(engine._counters["order"], floor[0]), "fill": max(engine._counters["fill"], floor[1])}
         engine.option_pricer = self.options.bid_ask
         engine.id_prefix = self._id_prefix(account_id)
+        if engine.symbols is not None:  # a state saved before the pairs were listed knows only the shares
+            engine.symbols = set(engine.symbols) | set(self.markets.symbols)
         return engine
 
     def _last_or_none(self, symbol: str) -> Decimal | None:
-        """The replayed last price of a share, None for anything else."""
+        """The replayed last price of a share or pair, None for anything else."""
         try:
-            return self.market.last_price(symbol) if symbol in self.market.symbols else None
+            return self.markets.last_price(symbol) if symbol in self.markets.symbols else None
         except Exception:  # noqa: BLE001 - a price is only a reservation estimate here
             return None
 
     def _fresh_engine(self, account_id: str) -> MatchingEngine:
         cash = starting_cash(account_id) if self.advisor else STARTING_CASH
-        engine = MatchingEngine(Ledger(account_id=account_id, starting_cash=cash, broker=self.name), symbols=self.market.symbols,
+        engine = MatchingEngine(Ledger(account_id=account_id, starting_cash=cash, broker=self.name), symbols=self.markets.symbols,
                                 option_pricer=self.options.bid_ask)
         engine.id_prefix = self._id_prefix(account_id)
         return engine
@@ -107,21 +109,32 @@ class AccountBook:
             inst = holding.instrument
             if not holding.quantity:
                 continue
-            price = self.options.mark(inst) if inst.is_option else self.market.last_price(symbol)
+            price = self.options.mark(inst) if inst.is_option else self.markets.last_price(symbol)
             if price is not None:
                 marks[symbol] = price
         return marks
+
+    def _valuation_marks(self, engine: MatchingEngine) -> dict[str, Decimal]:
+        """:meth:`_marks` plus every pair's last price when the account holds another
+        currency (the rates its net liquidation converts at)."""
+        marks = self._marks(engine)
+        return {**self.markets.pair_prices(), **marks} if engine.ledger.foreign else marks
 
     async def fetch_accounts(self) -> list[Account]:
         """``PAPER``; advisor demo: the master DF100000 then clients DU100001-4."""
         return self.owned_all(self._all_accounts())
 
     async def fetch_balances(self, account_id: str) -> list[Balance]:
-        """The account's USD balance; the advisor master's is all zero (it holds nothing)."""
+        """The account's balances: its USD row first (net liquidation and P&L of the
+        whole account, every currency converted into USD at the pairs' last prices),
+        then one row per other currency its pair trades hold (see
+        :meth:`Ledger.balances`); the advisor master's is all zero (it holds nothing)."""
         if self._is_master(account_id):
             return [self.owned(self._master_balance())]
         engine = self.engine_for(account_id)
-        return [self.owned(engine.ledger.balance(self._marks(engine), now=self.market.clock.now))]
+        prices = self.markets.pair_prices() if engine.ledger.foreign else {}  # read the ECB rates only when needed
+        rows = engine.ledger.balances(self._marks(engine), self.market.clock.now, prices=prices)
+        return self.owned_all(rows)
 
     async def fetch_positions(self, account_id: str) -> list[Position]:
         if self._is_master(account_id):

@@ -191,7 +191,7 @@ class AdvisorSide:
         groups = self._group_desk(request.account_id)
         if groups is None:
             engine = self.engine_for(request.account_id)
-            return build_preview([account_impact(engine, self._marks(engine), request, last, price)], request, price)
+            return build_preview([account_impact(engine, self._valuation_marks(engine), request, last, price)], request, price)
         try:
             split = self._split(groups, request, request.amount)
         except OrderRejectedError as exc:
@@ -201,7 +201,7 @@ class AdvisorSide:
             if qty > 0:
                 engine = self.engine_for(aid)
                 child = request.model_copy(update={"account_id": aid, "amount": qty})
-                impacts.append(account_impact(engine, self._marks(engine), child, last, price))
+                impacts.append(account_impact(engine, self._valuation_marks(engine), child, last, price))
         if not impacts:
             raise NotFoundError(f"group {request.account_id} allocates nothing of {request.amount}")
         return build_preview(impacts, request, price, named=True)

@@ -15,14 +15,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from desktop.domain import (Bar, ConnectionState, Fill, Instrument, Interval, OptionChain, Order, OrderRequest, OrderStatus,
+from desktop.domain import (Bar, ConnectionState, Fill, Interval, Order, OrderRequest, OrderStatus,
                             QuestionHandler, Quote)
 
-from ..bar_columns import BarColumns
 from ..base import Broker
 from ..capabilities import BrokerCapabilities
 from ..errors import OrderRejectedError, UnavailableError
@@ -32,8 +31,11 @@ from .account_book import ACCOUNT_ID, AccountBook
 from .account_store import AccountStore
 from .advisor import AdvisorSide
 from .advisor_accounts import CLIENT_IDS, MASTER_ID, advisor_groups
+from .fx_market import FxMarket
 from .group_orders import GroupDesk
 from .market import MarketSimulator
+from .market_data import MarketDataSide
+from .markets import PaperMarkets
 from .matching import MatchingEngine
 from .option_desk import OptionDesk
 from .options_market import OptionsMarket
@@ -56,10 +58,12 @@ CAPABILITIES = BrokerCapabilities(
     exchange_timezone="America/New_York",
     adjusted_prices=True,
 )
+FX_LOAD_DELAY = 2.0
+"""Seconds after connecting (with ``autostart``) before the ECB rates are read."""
 ADVISOR_CAPABILITIES = CAPABILITIES.model_copy(update={"allocation_groups": True, "order_questions": True})
 
 
-class PaperBroker(AccountBook, AdvisorSide, Broker):
+class PaperBroker(AccountBook, AdvisorSide, MarketDataSide, Broker):
     """The paper broker. One cash account ``PAPER`` with $100,000 to start.
 
     ``store_path``: SQLite file for orders, fills, ledger and replay clock (None keeps
@@ -71,6 +75,12 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
     ``connection_id``: the connection this instance serves (default "paper"); every
     object it reports carries it. ``supervisor``: runs the replay loop (see
     :mod:`.replay_loop`); a replay that keeps failing shows in ``watch_connection``.
+    ``forex``: also list the currency pairs (:mod:`.fx_market`, issue 14) on the same
+    clock; None (the default) lists them when the market is the shipped one
+    (``market`` not given), not beside a market a test builds. With ``autostart`` the
+    ECB rates load in the background :data:`FX_LOAD_DELAY` s after connecting (the
+    replay plays the pairs once they are in; a pair asked for earlier loads them at
+    once); without, connect loads them.
     """
 
     name = "paper"
@@ -78,7 +88,7 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
 
     def __init__(self, store_path: Path | str | None = None, *, tick_seconds: float = 0.05, autostart: bool = True,
                  market: MarketSimulator | None = None, advisor: bool = False, connection_id: str | None = None,
-                 supervisor: Supervisor | None = None) -> None:
+                 supervisor: Supervisor | None = None, forex: bool | None = None) -> None:
         self._connection_id = connection_id
         self.advisor = advisor
         self._account_ids: tuple[str, ...] = CLIENT_IDS if advisor else (ACCOUNT_ID,)
@@ -90,6 +100,9 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
         self.tick_seconds = tick_seconds
         self.autostart = autostart
         self._market = market
+        self._forex = market is None if forex is None else forex
+        self._markets: PaperMarkets | None = None
+        self._fx_loading: asyncio.Future | None = None
         self._store = AccountStore(self.store_path, ACCOUNT_ID)
         self._task: asyncio.Task | None = None
         self._orders: Topic[Order] = Topic()
@@ -121,6 +134,13 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
         return self._market
 
     @property
+    def markets(self) -> PaperMarkets:
+        """The stocks and (``forex``) the currency pairs, routed by symbol."""
+        if self._markets is None:
+            raise UnavailableError("the paper broker is not connected")
+        return self._markets
+
+    @property
     def options(self) -> OptionsMarket:
         """The listed options of the replayed market (see :mod:`.options_market`)."""
         return self._option_desk.options
@@ -142,6 +162,13 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
         if self._market is None:
             self._market = await asyncio.to_thread(MarketSimulator.from_resources, clock_state)
         await asyncio.to_thread(lambda: self._market.symbols)  # load the CSV off the GUI thread
+        fx = FxMarket(self._market.clock) if self._forex else None
+        if fx is not None:  # the ECB rates (about 0.5 s of CPU): the app reads them once its first screen is up
+            if self.autostart:
+                self._fx_loading = asyncio.ensure_future(self._load_rates(fx))
+            else:
+                await asyncio.to_thread(lambda: fx.sim.history.symbols)
+        self._markets = PaperMarkets(self._market, fx)
         self._desk = OptionDesk(self._market)
         for account in self._all_accounts():
             self._store.save_account(account)
@@ -151,6 +178,13 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
             self._replay = ReplayLoop(lambda: self.market.clock, lambda minutes: self.advance_minutes(minutes),
                                       self._save_clock, self.supervisor, self.tick_seconds)
             self._task = self._replay.start()
+
+    @staticmethod
+    async def _load_rates(fx: FxMarket) -> None:
+        """Read the ECB rates in a thread after FX_LOAD_DELAY seconds, so that they do
+        not slow the first chart (a pair asked for earlier reads them at once)."""
+        await asyncio.sleep(FX_LOAD_DELAY)
+        await asyncio.to_thread(lambda: fx.sim.history.symbols)
 
     async def close(self) -> None:
         """Stop the replay, save everything, end every watch_* iterator."""
@@ -162,6 +196,10 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
         await self.supervisor.close()
+        if self._fx_loading is not None:
+            self._fx_loading.cancel()  # a read already in its thread finishes there on its own
+            await asyncio.gather(self._fx_loading, return_exceptions=True)
+            self._fx_loading = None
         try:
             self._save_state()
         except UnavailableError:  # close anyway: what was saved before stays consistent
@@ -204,7 +242,7 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
     # -- the replay ---------------------------------------------------------
     def advance_minutes(self, minutes: int) -> None:
         """Play ``minutes`` replayed minutes now: match orders, publish bars/quotes/orders."""
-        market, desk = self.market, self._option_desk
+        market, desk = self.markets, self._option_desk
         played = play_minutes(market, list(self._engines.values()), minutes, self._bar_subscriptions, desk.settle)
         self._publish_events(played.events)
         for bar in played.bars:
@@ -253,48 +291,6 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
         transaction (nothing before connecting). Raises UnavailableError."""
         self._store.save_state(self._engines, self._market.clock if self._market is not None else None, events or ())
 
-    # -- snapshots ----------------------------------------------------------
-    async def fetch_bars(self, symbol: str, interval: Interval, start: datetime | None = None,
-                         end: datetime | None = None, limit: int | None = None) -> list[Bar]:
-        """Bars of the replayed market (see MarketSimulator.fetch_bars): daily bars are
-        adjusted for splits and dividends to the replay's date unless
-        ``set_adjusted_prices(False)``; intraday bars are never adjusted."""
-        return self.market.fetch_bars(symbol, Interval(interval), start=start, end=end, limit=limit,
-                                      adjusted=self._adjusted)
-
-    def set_adjusted_prices(self, adjusted: bool) -> None:
-        """Daily bars adjusted for splits and dividends (True, the default) or as traded
-        (False). Quotes, orders and fills always use traded (unadjusted) prices.
-        Raises TypeError for a non-bool."""
-        if not isinstance(adjusted, bool):
-            raise TypeError(f"adjusted must be True or False, got {adjusted!r}")
-        self._adjusted = adjusted
-
-    @property
-    def adjusted_prices(self) -> bool:
-        """Whether fetch_bars adjusts daily bars (see set_adjusted_prices)."""
-        return self._adjusted
-
-    async def fetch_bars_array(self, symbol: str, interval: Interval, start: datetime | None = None,
-                               end: datetime | None = None, limit: int | None = None) -> BarColumns:
-        """History as numpy columns, straight from the replayed market's arrays (no
-        Bar per row for intraday intervals; daily ones adjusted as :meth:`fetch_bars`);
-        see :meth:`Broker.fetch_bars_array`."""
-        return self.market.fetch_bars_array(symbol, Interval(interval), start=start, end=end, limit=limit,
-                                            adjusted=self._adjusted)
-
-    async def search_instruments(self, query: str) -> list[Instrument]:
-        """Shares matching ``query``; a listed option's Instrument when ``query`` is its
-        OCC symbol (padded or not, any case); [] for an OCC symbol that is not listed."""
-        options = self._option_desk.search(query)
-        return options if options is not None else self.market.search(query)
-
-    async def fetch_option_chain(self, underlying: str, expiry: date | None = None) -> OptionChain:
-        """The replayed chain of ``underlying`` (see :mod:`.options_market`): listed
-        expiries, strikes within 30% of the price, quotes of ``expiry`` (nearest when
-        None). Raises NotFoundError for an unknown underlying or unlisted expiry."""
-        return self.options.chain(underlying, expiry)
-
     # -- orders -------------------------------------------------------------
     async def create_order(self, request: OrderRequest, *, confirm: QuestionHandler | None = None) -> Order:
         """Match ``request`` now against the replayed market.
@@ -334,8 +330,8 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
                 code="REPLAY_FINISHED")
 
     def _market_now(self, request: OrderRequest) -> tuple[Decimal | None, Bar | None]:
-        """(last price, forming minute bar) of a share order's symbol; (None, None) for options."""
-        market, symbol = self.market, request.symbol
+        """(last price, forming minute bar) of a share's or pair's order; (None, None) for options."""
+        market, symbol = self.markets, request.symbol
         known = symbol in market.symbols and not request.instrument.is_option  # options trade on their own quote
         return (market.last_price(symbol), market.minute_bar(symbol)) if known else (None, None)
 
@@ -367,10 +363,11 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
 
     # -- streams ------------------------------------------------------------
     async def watch_quotes(self, symbols: Sequence[str]) -> AsyncIterator[Quote]:
-        """Quotes of shares and of listed options (OCC symbols: bid, ask, last = mid)."""
-        wanted = {s.upper() for s in symbols if s.upper() in self.market.symbols}
-        snapshot = [self.owned(self.market.quote(s)) for s in sorted(wanted)]
-        options = {s for s in symbols if s.upper() not in self.market.symbols and self._option_desk.quote(s) is not None}
+        """Quotes of shares, currency pairs and listed options (OCC symbols: bid, ask, last = mid)."""
+        known = self.markets.symbols
+        wanted = {s.upper() for s in symbols if s.upper() in known}
+        snapshot = [self.owned(self.markets.quote(s)) for s in sorted(wanted)]
+        options = {s for s in symbols if s.upper() not in known and self._option_desk.quote(s) is not None}
         snapshot += [self.owned(q) for s in sorted(options) if (q := self._option_desk.quote(s)) is not None]
         wanted |= options
         with counted(self._option_watch, options):
@@ -379,7 +376,7 @@ class PaperBroker(AccountBook, AdvisorSide, Broker):
 
     async def watch_bars(self, symbol: str, interval: Interval) -> AsyncIterator[Bar]:
         interval = Interval(interval)
-        symbol = self.market.history.series(symbol).symbol  # NotFoundError for unknown symbols
+        symbol = self.markets.canonical(symbol)  # NotFoundError for unknown symbols
         with counted(self._bar_subscriptions, [(symbol, interval)]):
             async for bar in self._bars.subscribe(lambda b: b.symbol == symbol and b.interval is interval):
                 yield bar

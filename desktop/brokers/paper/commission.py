@@ -87,6 +87,10 @@ OPTION_COMMISSION = CommissionModel(per_share=Decimal("0.65"), minimum=Decimal("
 (100% of trade value, so a one-contract $0.01 option pays $1.00). Same per-order,
 incremental-per-fill rule as shares. Exercise, assignment and expiry are free."""
 
+FX_COMMISSION = CommissionModel(per_share=Decimal(0), minimum=Decimal(0), max_rate=Decimal(0))
+"""Currency pairs (issue 14): no commission; the quoted spread is the cost. Would a
+charge apply, the ledger takes it in the pair's quote currency."""
+
 
 def commission(amount: Decimal, price: Decimal, multiplier: Decimal = Decimal(1)) -> Decimal:
     """Default-model commission of one order of ``amount`` at ``price``, USD in cents.

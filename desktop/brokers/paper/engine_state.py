@@ -129,6 +129,10 @@ def check_engine(eng: MatchingEngine) -> None:
         raise ValueError("holdings filed under other symbols")
     for name in ("starting_cash", "cash", "total_commissions"):
         _usable(name, getattr(ledger, name))
+    for ccy, amount in ledger.foreign.items():
+        if not (isinstance(ccy, str) and len(ccy) == 3 and ccy.isalpha() and ccy != ledger.currency):
+            raise ValueError(f"bad foreign currency {ccy!r}")
+        _usable(f"{ccy} cash", amount)
     for sym, h in ledger.holdings.items():
         for name in ("quantity", "cost_basis", "realized_pnl"):
             _usable(f"{sym} {name}", getattr(h, name))

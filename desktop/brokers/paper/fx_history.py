@@ -11,8 +11,8 @@ range); the first day has open = close. Prices are rounded half-even to the pair
 conventional decimals (JPY pairs 3, others 5); volume is 0 (the ECB publishes
 none). A day on which a rate is missing ("N/A") is skipped for the pairs that need it.
 
-Pure and Qt-free; nothing is read at import. Not yet replayed by the paper market's
-intraday engine (whose price grid is the cent): see the module's tests.
+Pure and Qt-free; nothing is read at import. Replayed minute by minute, scaled to the
+intraday engine's cent grid, by :mod:`.fx_market`.
 """
 
 from __future__ import annotations
@@ -98,14 +98,19 @@ def load_fixes(path: Path | None = None) -> dict[str, list[Fix]]:
     return out
 
 
-def daily_bars(pair: str, fixes: list[Fix]) -> list[Bar]:
-    """``pair``'s daily Bars from consecutive ``fixes`` (see the module docstring)."""
-    bars = []
+def daily_rows(fixes: list[Fix]) -> list[tuple[date, tuple[Decimal, Decimal, Decimal, Decimal]]]:
+    """(day, (open, high, low, close)) of each fix, built from consecutive ``fixes``
+    (see the module docstring); plain tuples, for the replay's history (no Bar objects)."""
+    rows = []
     previous: Decimal | None = None
     for fix in fixes:
         opened = previous if previous is not None else fix.price
-        bars.append(Bar(symbol=pair, interval=Interval.D1, start=day_start_utc(fix.day), open=opened,
-                        high=max(opened, fix.price), low=min(opened, fix.price), close=fix.price,
-                        volume=Decimal(0), synthetic=False))
+        rows.append((fix.day, (opened, max(opened, fix.price), min(opened, fix.price), fix.price)))
         previous = fix.price
-    return bars
+    return rows
+
+
+def daily_bars(pair: str, fixes: list[Fix]) -> list[Bar]:
+    """``pair``'s daily Bars from consecutive ``fixes`` (see the module docstring)."""
+    return [Bar(symbol=pair, interval=Interval.D1, start=day_start_utc(day), open=o, high=h, low=l, close=c,
+                volume=Decimal(0), synthetic=False) for day, (o, h, l, c) in daily_rows(fixes)]

@@ -13,8 +13,8 @@ stocks (a simplification: the real market trades around the clock) and on the
 stocks' calendar (a day without an ECB fix does not trade). The ECB publishes no
 volume: each day's is synthetic (deterministic, 2 to 8 million units).
 
-Qt-free, nothing read at import. The paper broker does not list the pairs yet; the
-fake TradeLocker server does (tests/fakes/tradelocker).
+Qt-free, nothing read at import. The paper broker lists the pairs beside its stocks
+(:mod:`.markets`); so does the fake TradeLocker server (tests/fakes/tradelocker).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from decimal import Decimal
 
 from desktop.domain import AssetClass, Bar, Instrument, Interval, Quote
 
-from .fx_history import PAIRS, SOURCE, daily_bars, decimals, load_fixes
+from .fx_history import PAIRS, SOURCE, daily_rows, decimals, load_fixes
 from .history import History, _build_series
 from .market import MarketSimulator
 from .replay import ReplayClock
@@ -43,8 +43,8 @@ def scale_of(pair: str) -> int:
 
 
 def _volume(pair: str, day: date) -> int:
-    h = hashlib.blake2b(f"{pair}|{day.isoformat()}".encode(), digest_size=4).digest()
-    return 2_000_000 + int.from_bytes(h, "big") % 6_000_000
+    h = hashlib.blake2b(f"{pair}|{day.isoformat()}".encode(), digest_size=8).digest()
+    return 2_000_000_000 + int.from_bytes(h, "big") % 6_000_000_000
 
 
 class FxHistory(History):
@@ -55,6 +55,11 @@ class FxHistory(History):
 
     def __init__(self) -> None:
         super().__init__("ecb-eurofxref (scaled pairs)")
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the rates have been read and the series built."""
+        return self._series is not None
 
     @classmethod
     def shared(cls) -> "FxHistory":
@@ -70,8 +75,8 @@ class FxHistory(History):
                     series = {}
                     for pair, fixes in load_fixes().items():
                         k = scale_of(pair)
-                        rows = [(b.start.date(), tuple(p.scaleb(k) for p in (b.open, b.high, b.low, b.close)),
-                                 _volume(pair, b.start.date())) for b in daily_bars(pair, fixes)]
+                        rows = [(day, tuple(p.scaleb(k) for p in ohlc), _volume(pair, day))
+                                for day, ohlc in daily_rows(fixes)]
                         series[pair] = _build_series(pair, rows)
                     self._series = dict(sorted(series.items()))
         return self._series
@@ -99,6 +104,12 @@ class FxMarket:
     @property
     def symbols(self) -> tuple[str, ...]:
         return tuple(sorted(PAIRS))
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the ECB rates have been read (any price asks for them, waiting
+        until they are)."""
+        return getattr(self.sim.history, "loaded", True)
 
     def instrument(self, pair: str) -> Instrument:
         """The FOREX Instrument of ``pair``: its quote currency, ticks of its last decimal."""

@@ -22,7 +22,8 @@ booked on the engine's :class:`Ledger`. Rules:
   cash reserved by other orders: if a gap makes it dearer, it fills what cash pays
   for and the rest is canceled.
 * Commission: :class:`CommissionModel`, per order, charged incrementally per fill;
-  options use ``option_commission`` ($0.65 per contract, $1.00 minimum).
+  options use ``option_commission`` ($0.65 per contract, $1.00 minimum); currency
+  pairs trade free of commission (the spread is the cost, as at many forex brokers).
 * Options fill at the quote of ``option_pricer`` (ask / bid), on submit and on each
   :meth:`on_option_quotes`; position-effect rules and the rest in :mod:`.fillmodel`.
 * Failures: a fill is computed whole before anything is booked (an arithmetic error
@@ -46,10 +47,11 @@ from desktop.brokers.errors import InvalidRequestError, NotFoundError, OrderReje
 from desktop.domain import Bar, Fill, Order, OrderRequest, OrderSide, OrderStatus, TimeInForce, utc_now
 from desktop.domain.order import order_from_request
 
-from .commission import OPTION_COMMISSION, CommissionModel
+from .commission import FX_COMMISSION, OPTION_COMMISSION, CommissionModel
 from .engine_state import STATE_VERSION, engine_from_state, engine_to_state
 from .fillmodel import (OptionPricer, bar_path, first_touch, marketable_price, match_on_path, option_quote, ref_price,
                         reference_price, touch_price, unfilled_reason)
+from .fx_rates import is_pair
 from .ledger import ZERO, Ledger, tidy
 from .order_input import check_fields, number_arg
 from .risk import Book, entry_reason, fill_fee, fill_quantity, reserve_cash, risk_reason
@@ -272,7 +274,9 @@ class MatchingEngine:
         return self._next("fill", prefix)
 
     def fees(self, instrument) -> CommissionModel:
-        """The commission model for ``instrument``: options or shares."""
+        """The commission model for ``instrument``: options, currency pairs (free) or shares."""
+        if is_pair(instrument):
+            return FX_COMMISSION
         return self.option_commission if instrument.is_option else self.commission
 
     def end_of_day(self, now: datetime) -> list[Event]:
@@ -293,7 +297,7 @@ class MatchingEngine:
         """(cash, quantity) working ``order`` holds back: a buy its reserve cash, a sell its remaining shares."""
         if order.side is OrderSide.BUY:
             return reserve_cash(order, book, market_buffer=self.market_buffer, fees=self.fees(order.instrument)), ZERO
-        return ZERO, order.remaining
+        return ZERO, ZERO if is_pair(order.instrument) else order.remaining
 
     def _reserve(self, oid: str) -> None:
         cash, quantity = self._held(self._orders[oid], self._books[oid])

@@ -27,6 +27,7 @@ from desktop.domain import OrderPreview, OrderRequest, OrderSide, OrderStatus, O
 from desktop.domain.order import order_from_request
 
 from .fillmodel import ref_price
+from .fx_rates import is_pair
 from .ledger import ZERO
 from .matching import MatchingEngine
 from .risk import Book, entry_reason, reserve_cash, risk_reason
@@ -91,9 +92,11 @@ def build_preview(impacts: Sequence[Impact], request: OrderRequest, price: Decim
         return "; ".join(texts)
 
     qty = sum((i.quantity for i in impacts), ZERO)
-    unit = "Contracts" if request.instrument.is_option else "Shares"
-    lines = [("Amount", f"{amount:,.2f} USD ({qty:,} {unit} at {price:,})"), ("Commission", f"{commission:,.2f} USD"),
-             ("Total", f"{amount + commission:,.2f} USD"), ("Equity before", f"{before:,.2f} USD"),
+    inst = request.instrument
+    unit = "Contracts" if inst.is_option else f"{inst.symbol[:3]}" if is_pair(inst) else "Shares"
+    ccy = inst.currency  # a pair's amount is in its quote currency (USDJPY: JPY); equity is the account's USD
+    lines = [("Amount", f"{amount:,.2f} {ccy} ({qty:,} {unit} at {price:,})"), ("Commission", f"{commission:,.2f} {ccy}"),
+             ("Total", f"{amount + commission:,.2f} {ccy}"), ("Equity before", f"{before:,.2f} USD"),
              ("Equity after", f"{before - commission:,.2f} USD")]
     if named:
         lines += [(i.account_id, f"{i.quantity:,} {unit}") for i in impacts]

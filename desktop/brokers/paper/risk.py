@@ -9,6 +9,12 @@ id, IOC / FOK on stops, stop orders on options, limit or stop more than
 working sells (no shorting), buys above buying power. A buy reserves remaining x
 price x multiplier + remaining commission at its limit, or for MARKET / STOP at last
 (max(stop, last)) plus ``market_buffer`` (5%).
+
+Currency pairs (:func:`.fx_rates.is_pair`, issue 14) trade on the account's currency
+balances, which may go below zero: a pair order is not held to the cash-account
+rules (no buying-power or no-shorting check, nothing reserved, fills not limited by
+cash) and may be quoted in a currency other than the account's. No leverage limit
+is enforced on them (a simplification of the paper broker).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from desktop.domain import Order, OrderRequest, OrderSide, TimeInForce
 
 from .commission import CommissionModel
 from .fillmodel import floor_to, option_effect_reason
+from .fx_rates import is_pair
 from .ledger import ZERO, Ledger
 
 
@@ -40,7 +47,7 @@ def entry_reason(req: OrderRequest, last: Decimal | None, *, ledger: Ledger, sym
     sym = req.symbol
     if req.account_id != ledger.account_id:
         return f"unknown account {req.account_id}"
-    if req.instrument.currency != ledger.currency:
+    if req.instrument.currency != ledger.currency and not is_pair(req.instrument):
         return f"{sym} trades in {req.instrument.currency}; this account only trades {ledger.currency}"
     if req.instrument.is_option and req.type.needs_stop_price:
         return "stop orders are not available for options on the paper broker; use MARKET or LIMIT"
@@ -56,8 +63,9 @@ def entry_reason(req: OrderRequest, last: Decimal | None, *, ledger: Ledger, sym
 
 
 def reserve_cash(order: Order, book: Book, *, market_buffer: Decimal, fees: CommissionModel) -> Decimal:
-    """Cash a buy may still spend: remaining value at its reserve price + commission."""
-    if order.side is OrderSide.SELL or not order.remaining:
+    """Cash a buy may still spend: remaining value at its reserve price + commission
+    (0 for sells and for pairs)."""
+    if order.side is OrderSide.SELL or not order.remaining or is_pair(order.instrument):
         return ZERO
     price = order.limit_price if order.type.needs_limit_price else book.ref_price * (1 + market_buffer)
     mult = order.instrument.multiplier
@@ -79,6 +87,8 @@ def risk_reason(order: Order, book: Book, last: Decimal | None, exclude: str | N
     for name, price in (("limit", order.limit_price), ("stop", order.stop_price)):
         if price is not None and not option and abs(price - last) > max_deviation * last:
             return f"{name} price {price} is more than {max_deviation:.0%} away from the last price {last}"
+    if is_pair(order.instrument):
+        return ""
     if order.side is OrderSide.SELL:
         free = ledger.available_to_sell(order.symbol, exclude)
         if order.remaining > free:
@@ -108,7 +118,7 @@ def fill_quantity(order: Order, book: Book, capacity: Decimal, price: Decimal, *
     def cost(amount: Decimal) -> Decimal:
         return amount * price * order.instrument.multiplier + fill_fee(order, book, amount, price, fees)
 
-    if order.side is OrderSide.SELL or qty == 0 or cost(qty) <= cash:
+    if order.side is OrderSide.SELL or qty == 0 or is_pair(order.instrument) or cost(qty) <= cash:
         return qty, False
     lo, hi = 0, int(qty / lot)
     while lo < hi:  # the largest number of lots that cash pays for

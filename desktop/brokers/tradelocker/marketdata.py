@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from desktop.brokers.errors import BrokerError, InvalidRequestError
-from desktop.domain import Bar, Interval, Quote
+from desktop.domain import Bar, Interval, MarketSession, Quote
 
 from . import parse
 from .parse import PAYLOADS
@@ -78,6 +78,14 @@ class MarketData:
         if listed.session_status_id is None:
             return SessionStatus("unknown", frozenset(), False)
         return read_session_status(await self.call("GET", f"/trade/sessionStatuses/{listed.session_status_id}"))
+
+    async def fetch_market_session(self, symbol: str) -> MarketSession:
+        """:meth:`fetch_session_status` as the domain's MarketSession (see
+        :meth:`Broker.fetch_market_session`). Raises NotFoundError, BrokerError."""
+        listed = await self.catalog.resolve(symbol)
+        status = await self.fetch_session_status(symbol)
+        return MarketSession(symbol=listed.symbol, is_open=status.is_open, name=status.name,
+                             order_types=tuple(sorted(t.value for t in status.order_types)), raw=status.raw)
 
     async def watch_quotes(self, symbols: Sequence[str]) -> AsyncIterator[Quote]:
         """Each symbol's quote when it changes, polled every ``poll_interval`` (the

@@ -38,7 +38,8 @@ def _create(config: dict[str, Any], secrets: dict[str, str]) -> Broker:
 
 _REPLAY = (
     "The paper broker replays <b>real daily prices</b> of AAPL, MSFT, IBM, GOOG and FB (2000–2013, each from "
-    "its first trading day) as a live "
+    "its first trading day) and of six currency pairs (EURUSD, GBPUSD, USDJPY, EURGBP, USDCHF, AUDUSD: the "
+    "ECB's reference rates) as a live "
     "market; the minute-by-minute path inside each day is <b>synthetic</b>. "
 )
 _CONNECT = "To trade your own account, connect a real broker from <b>File → Connections…</b>"
@@ -75,8 +76,8 @@ def _welcome(config: dict[str, Any]) -> tuple[str, str]:
 SPEC = BrokerSpec(
     key="paper",
     display_name="Paper (embedded)",
-    description="Replays real daily prices of AAPL, MSFT, IBM, GOOG and FB (2000–2013) as a live market, with "
-                "$100,000 of paper cash. Nothing is traded for real.",
+    description="Replays real daily prices of AAPL, MSFT, IBM, GOOG and FB (2000–2013) and six currency pairs "
+                "(ECB reference rates) as a live market, with $100,000 of paper cash. Nothing is traded for real.",
     fields=(
         FieldSpec(
             name="account_file",

@@ -57,13 +57,14 @@ def format_time(t: int, intraday: bool, tz: tzinfo | None) -> str:
 
 
 def readout_parts(
-    row: BarRow, prev_close: float | None, intraday: bool, tz: tzinfo | None
+    row: BarRow, prev_close: float | None, intraday: bool, tz: tzinfo | None, decimals: int | None = None
 ) -> list[tuple[str, str, str]]:
     """``[(label, value, tone)]`` for one bar: time, O, H, L, C, change %, volume.
 
-    ``tone`` is "up", "down" or "" (neutral), for colouring.
+    ``tone`` is "up", "down" or "" (neutral), for colouring. ``decimals``: the
+    instrument's price decimals (EURUSD 5, USDJPY 3); None: :func:`price_decimals`.
     """
-    d = price_decimals(row.close)
+    d = price_decimals(row.close) if decimals is None else decimals
     tone = "up" if row.close > row.open else "down" if row.close < row.open else ""
     chg = change_pct(row, prev_close)
     chg_tone = "" if chg is None or chg == 0 else ("up" if chg > 0 else "down")

@@ -29,6 +29,8 @@ class Readout(QLabel):
         self.plain = ""
         self._theme = theme
         self._last: tuple = ("", None, None, True, None)
+        self.decimals: int | None = None
+        """Price decimals of the instrument shown (None: by the price's size)."""
         self.apply_theme(theme)
 
     def apply_theme(self, theme: ChartTheme) -> None:
@@ -49,6 +51,6 @@ class Readout(QLabel):
             self.plain = title
             self.setText(readout_html(title, [], self._theme) or "&nbsp;")
             return
-        parts = readout_parts(row, prev_close, intraday, tz)
+        parts = readout_parts(row, prev_close, intraday, tz, self.decimals)
         self.plain = f"{title}  {readout_text(parts)}".strip()
         self.setText(readout_html(title, parts, self._theme))

@@ -67,6 +67,8 @@ class ChartView(pg.GraphicsLayoutWidget):
         self._scales_on = True
         self._intraday = True
         self._tz: tzinfo | None = None
+        self.price_places: int | None = None
+        """Decimals of the price tag and crosshair (the instrument's; None: by the price's size)."""
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setBackground(theme.background)
         self.ci.setContentsMargins(0, 4, 0, 0)
@@ -307,7 +309,7 @@ class ChartView(pg.GraphicsLayoutWidget):
         if last is None:
             self.last_marker.set(None)
             return
-        self.last_marker.set(last.close, format_price(last.close), up=last.close >= last.open)
+        self.last_marker.set(last.close, format_price(last.close, self.price_places), up=last.close >= last.open)
 
     # -- settings -------------------------------------------------------------
     def set_interval(self, interval: Interval) -> None:
@@ -362,7 +364,7 @@ class ChartView(pg.GraphicsLayoutWidget):
             idx = s.index_at(pt.x())
             y = pt.y() if plot is self.price_plot else None
             last = s.last()
-            decimals = price_decimals(last.close) if last else 2
+            decimals = self.price_places if self.price_places is not None else price_decimals(last.close) if last else 2
             text = format_price(y, decimals) if y is not None else ""
             when = format_time(int(s.time[idx]), self._intraday, self._tz) if idx is not None else ""
             self.crosshair.show(float(idx) if idx is not None else pt.x(), y, text, when)

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from desktop.domain.enums import Interval
 from desktop.domain.market import Bar
+from desktop.ui.price_places import places
 
 if TYPE_CHECKING:
     import numpy as np
@@ -158,6 +159,7 @@ class ChartWidget(QWidget):
         from .view import ChartView
 
         view = ChartView(self._series, self._theme, self)
+        view.price_places = places(self._symbol)
         self._view_obj = view
         view.hoverChanged.connect(lambda _i: self._refresh_readout())
         view.flushed.connect(self._refresh_readout)
@@ -346,6 +348,7 @@ class ChartWidget(QWidget):
         self._series.clear()
         self._symbol = self.symbol()
         self._interval = Interval(self.interval())
+        self.view.price_places = places(self._symbol)
         self.view.set_interval(self._interval)
         self.view.reset()
         self._loaded(has_bars=False)
@@ -406,6 +409,7 @@ class ChartWidget(QWidget):
         self._interval = Interval(interval)
         self.toolbar.set_symbol(symbol)
         self.toolbar.set_interval(self._interval)
+        self.view.price_places = places(symbol)
         self.view.set_interval(self._interval)
         self.view.reset()
         self._refresh_source()
@@ -488,4 +492,5 @@ class ChartWidget(QWidget):
     def _refresh_readout(self) -> None:
         title = f"{self._symbol} · {_label(self._interval)}" if self._symbol else ""
         row, prev = self._readout_row()
+        self.readout.decimals = places(self._symbol)
         self.readout.show_bar(title, row, prev, self._interval.is_intraday, self._tz)

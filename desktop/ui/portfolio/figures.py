@@ -17,7 +17,9 @@ from desktop.domain.analytics import (Concentration, PnlSummary, SymbolVwap, con
 class Figures:
     """One computation: ``pnl``; ``today`` (connection_id -> its session date and zone
     name); ``fills`` today (every connection, newest first); ``vwaps``;
-    ``concentration``; ``positions`` / ``fills_seen`` counted for the "computed from" line."""
+    ``concentration``; ``positions`` / ``fills_seen`` counted for the "computed from" line;
+    ``currency`` the money P&L and concentration are summed in (positions priced in
+    another are left out and said: ``pnl.other_currencies``)."""
 
     pnl: PnlSummary
     today: dict[str, tuple[date, str]] = field(default_factory=dict)
@@ -26,6 +28,7 @@ class Figures:
     concentration: list[Concentration] = field(default_factory=list)
     positions: int = 0
     fills_seen: int = 0
+    currency: str = "USD"
 
 
 def market_now(desk: Desk, connection_id: str) -> datetime:
@@ -61,8 +64,19 @@ def compute(desk: Desk) -> Figures:
     for cid, (day, zone) in today.items():
         todays += fills_on([f for f in fills if f.connection_id == cid], day, None if zone == "UTC" else zone)
     todays.sort(key=lambda f: (f.timestamp, f.fill_id), reverse=True)
-    return Figures(pnl=unrealized_summary(positions), today=today, fills=todays, vwaps=vwap_by_symbol(todays),
-                   concentration=concentration(positions), positions=len(positions), fills_seen=len(fills))
+    currency = base_currency(desk)
+    return Figures(pnl=unrealized_summary(positions, currency), today=today, fills=todays, vwaps=vwap_by_symbol(todays),
+                   concentration=concentration(positions, currency), positions=len(positions), fills_seen=len(fills),
+                   currency=currency)
+
+
+def base_currency(desk: Desk) -> str:
+    """The currency the panel sums in: the one most of the desk's accounts keep (USD
+    when there are none; ties: alphabetical)."""
+    counts: dict[str, int] = {}
+    for account in desk.state.accounts.values():
+        counts[account.currency] = counts.get(account.currency, 0) + 1
+    return min(counts, key=lambda c: (-counts[c], c)) if counts else "USD"
 
 
 def money(value: Decimal | None) -> str:

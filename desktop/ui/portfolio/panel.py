@@ -237,8 +237,10 @@ class PortfolioPanel(QWidget):
                 if c == cid:
                     rows.append([f"    {account}", money(value), str(counts.get((c, account), 0))])
         _fill(self.pnl_table, rows, numeric=(1, 2))
-        self.pnl_note.setText(f"Sum of each position's unrealized P&L; {pnl.skipped} position(s) without one "
-                              "(the broker sent none) are skipped, not counted as 0.")
+        others = ", ".join(f"{n} in {ccy}" for ccy, n in pnl.other_currencies.items())
+        self.pnl_note.setText(f"Sum of each position's unrealized P&L in {figures.currency}; {pnl.skipped} position(s) "
+                              "without one (the broker sent none) are skipped, not counted as 0."
+                              + (f" Position(s) priced in other currencies are not added: {others}." if others else ""))
         self.fills_count.setText(f"<b>{len(figures.fills)} fill(s) today</b>")
         _fill(self.fills_table, [[f.timestamp.strftime("%Y-%m-%d %H:%M:%S"), self._name(f.connection_id), f.account_id,
                                   f.symbol, f.side.value, qty_text(f.amount), f"{f.price:,}"]

@@ -31,9 +31,28 @@ RESCALE_TOLERANCE = Decimal("0.00005")
 """Closes closer than this are the same bar (adjusted prices have 4 decimals)."""
 
 
-def source_label(conn: LiveConnection) -> str:
-    """How the chart names its source: the connection's name, "(synthetic intraday)"
-    for a replaying paper connection whose minute path is generated."""
+def data_source(conn: LiveConnection, symbol: str = "") -> str | None:
+    """What ``conn``'s broker says ``symbol``'s prices come from
+    (:meth:`Broker.data_source`: "ECB reference rates, intraday synthetic" for the
+    paper pairs), None when it says nothing (or fails: logged)."""
+    if not symbol:
+        return None
+    try:
+        found = conn.broker.data_source(symbol)
+    except Exception:  # noqa: BLE001 - a label is never worth breaking the chart for
+        log.exception("chart: the data source of %s on %s could not be read", symbol, conn.name)
+        return None
+    return found if isinstance(found, str) and found else None
+
+
+def source_label(conn: LiveConnection, symbol: str = "") -> str:
+    """How the chart names its source: the connection's name and, for ``symbol``, the
+    broker's :func:`data_source` in brackets ("Paper (ECB reference rates, intraday
+    synthetic)"), else "(synthetic intraday)" for a replaying paper connection whose
+    minute path is generated."""
+    source = data_source(conn, symbol)
+    if source:
+        return f"{conn.name} ({source})"
     caps = conn.capabilities or conn.broker.capabilities
     return f"{conn.name} (synthetic intraday)" if caps.replay else conn.name
 

@@ -45,6 +45,8 @@ from .connection_columns import (
     source_column,
     spanning,
 )
+from desktop.ui.price_places import places
+
 from .formatting import fmt_int, fmt_money, fmt_pct, fmt_pnl, fmt_price, fmt_qty, fmt_volume
 from .model import KeyedTableModel
 from .momentum_column import momentum_column
@@ -76,7 +78,7 @@ def _quote_tip(labels: Names) -> Callable[[Quote], str]:
         if q.bid_size is not None or q.ask_size is not None:
             parts.append(f"bid size {fmt_qty(q.bid_size) or '?'} · ask size {fmt_qty(q.ask_size) or '?'}")
         if q.prev_close is not None:
-            parts.append(f"previous close {fmt_price(q.prev_close)}")
+            parts.append(f"previous close {fmt_price(q.prev_close, places(q.symbol))}")
         if q.volume is not None:
             parts.append(f"volume {fmt_int(q.volume)}")
         parts.append(f"updated {fmt_timestamp_for(q.timestamp, q.connection_id)}")
@@ -85,19 +87,27 @@ def _quote_tip(labels: Names) -> Callable[[Quote], str]:
     return tip
 
 
+def _symbol_price(get: Callable[[Quote], Any]) -> Callable[[Quote], str]:
+    """A quote price shown with its symbol's decimals (:func:`desktop.ui.price_places.places`:
+    EURUSD 5, USDJPY 3, shares as :func:`fmt_price` decides)."""
+    return lambda q: fmt_price(get(q), places(q.symbol))
+
+
 NOT_OFFERED = "—"
 """A bid or ask cell of a quote whose source serves last prices only."""
 
 
 def _quote_side(labels: Names, column_id: str, header: str, side: str) -> Column:
-    """The Bid or Ask column (``side``: the Quote field): the price, or
-    :data:`NOT_OFFERED` with a tooltip saying why when the quote's connection serves
-    no bid/ask (an unknown value of a source that does offer them stays blank)."""
+    """The Bid or Ask column (``side``: the Quote field): the price in its symbol's
+    decimals, or :data:`NOT_OFFERED` with a tooltip saying why when the quote's
+    connection serves no bid/ask (an unknown value of a source that does offer them
+    stays blank)."""
     def offered(q: Quote) -> bool:
         return getattr(q, side) is not None or not q.connection_id or labels.offers_bid_ask(q.connection_id)
 
+    price = _symbol_price(lambda q: getattr(q, side))
     return Column(column_id, header, lambda q: getattr(q, side), fmt_price, numeric=True,
-                  render=lambda q: fmt_price(getattr(q, side)) if offered(q) else NOT_OFFERED,
+                  render=lambda q: price(q) if offered(q) else NOT_OFFERED,
                   tooltip=lambda q: None if offered(q) else
                   f"Not offered: {labels.name(q.connection_id)} serves last prices only, no {side}")
 
@@ -109,9 +119,9 @@ def watchlist_columns(labels: Names = UNLABELLED, momentum: Any = None) -> list[
     extra = [momentum_column(momentum)] if momentum is not None else []
     return [
         Column("symbol", "Symbol", lambda q: q.symbol),
-        Column("last", "Last", lambda q: q.last, fmt_price, numeric=True),
+        Column("last", "Last", lambda q: q.last, fmt_price, numeric=True, render=_symbol_price(lambda q: q.last)),
         Column("change", "Chg", lambda q: q.change, fmt_pnl, numeric=True, color=sign_color,
-               header_tip="Change since the previous close"),
+               header_tip="Change since the previous close", render=lambda q: fmt_pnl(q.change, places(q.symbol))),
         Column("change_pct", "Chg %", lambda q: q.change_pct, fmt_pct, numeric=True, color=sign_color,
                header_tip="Change since the previous close, in percent"),
         _quote_side(labels, "bid", "Bid", "bid"),

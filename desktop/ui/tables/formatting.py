@@ -90,12 +90,22 @@ def _fixed(d: Decimal, places: int, sign: str = "") -> str:
     return f"{q:{sign}{_sep()}.{places}f}"
 
 
-def fmt_price(value: Any) -> str:
-    """A price: 2 decimals, more when the value has them (up to 4): 512.30, 0.1234."""
+def fmt_price(value: Any, decimals: int | None = None) -> str:
+    """A price: 2 decimals, more when the value has them (up to 4): 512.30, 0.1234.
+
+    ``decimals``: the instrument's own (:attr:`Instrument.price_decimals`, or
+    :func:`desktop.ui.price_places.places`): at least that many and, when above 4,
+    exactly that many (EURUSD 1.10230 with 5, USDJPY 110.120 with 3). The Settings
+    level, when set, is kept unless the instrument needs more."""
     d = to_decimal(value)
     if d is None:
         return EMPTY
-    places = _number_format["price_decimals"] or min(max(_decimals(d), PRICE_MIN_DECIMALS), PRICE_MAX_DECIMALS)
+    low, high = PRICE_MIN_DECIMALS, PRICE_MAX_DECIMALS
+    if decimals is not None:
+        low, high = max(low, decimals), max(high, decimals)
+    forced = _number_format["price_decimals"]
+    places = max(forced, low if decimals is not None and decimals > PRICE_MIN_DECIMALS else 0) if forced else \
+        min(max(_decimals(d), low), high)
     return _fixed(d, places)
 
 
@@ -115,10 +125,11 @@ def fmt_money(value: Any) -> str:
     return EMPTY if d is None else _fixed(d, 2)
 
 
-def fmt_pnl(value: Any) -> str:
-    """Signed profit or loss: +1,234.50 / -12.00 / 0.00."""
+def fmt_pnl(value: Any, decimals: int | None = None) -> str:
+    """Signed profit or loss: +1,234.50 / -12.00 / 0.00; a price change of a pair with
+    its ``decimals`` (EURUSD -0.00052), when given and above 2."""
     d = to_decimal(value)
-    return EMPTY if d is None else _fixed(d, 2, "+")
+    return EMPTY if d is None else _fixed(d, max(2, decimals or 0), "+")
 
 
 def fmt_pct(value: Any, signed: bool = True) -> str:

@@ -25,15 +25,12 @@ _KIND = {ProtectionType.ABSOLUTE: "", ProtectionType.OFFSET: "±", ProtectionTyp
 
 
 def price_for(row: Any, value: Any) -> str:
-    """``value`` (a price of ``row``'s instrument) in the instrument's decimals when its
-    tick is finer than 4 decimals (forex: EURUSD 1.08123, USDJPY in 3), else as
-    :func:`fmt_price` shows prices."""
+    """``value`` (a price of ``row``'s instrument) with the instrument's decimals
+    (:attr:`Instrument.price_decimals`: forex EURUSD 1.08123, USDJPY in 3; see
+    :func:`fmt_price`); options and rows without an instrument as fmt_price shows prices."""
     instrument = getattr(row, "instrument", None)
-    tick = getattr(instrument, "tick_size", None)
-    if value is None or tick is None or -tick.normalize().as_tuple().exponent <= 4:
-        return fmt_price(value)
-    places = -tick.normalize().as_tuple().exponent
-    return f"{value:,.{places}f}"
+    decimals = getattr(instrument, "price_decimals", None) if not getattr(instrument, "is_option", True) else None
+    return fmt_price(value, decimals if isinstance(decimals, int) else None)
 
 
 def priced(row_value: Callable[[Any], Any]) -> Callable[[Any], str]:

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from desktop.brokers.errors import BrokerError, NotFoundError
 from desktop.desk.tasks import spawn
-from desktop.domain import Instrument
+from desktop.domain import AssetClass, Instrument
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,9 @@ class SymbolSearch(QLineEdit):
             if generation != self._generation:
                 return
             typed = _plain(text)  # "aapl", or an OCC symbol typed without its padding
-            exact = next((i for i in found if typed in (_plain(i.symbol), _plain(i.display_name))), None)
+            pair = typed.replace("/", "")  # "EUR/USD" as a trader writes it, for the pair EURUSD
+            exact = next((i for i in found if typed in (_plain(i.symbol), _plain(i.display_name))
+                          or (i.asset_class is AssetClass.FOREX and pair == _plain(i.symbol))), None)
             if exact is not None:
                 self.chosen.emit(exact)
             else:

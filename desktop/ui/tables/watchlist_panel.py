@@ -27,6 +27,7 @@ from desktop.domain import Instrument, OrderSide, Quote
 
 from .columns import loss_color
 from .connection_columns import names_of
+from ..price_places import remember
 from .connection_labels import ConnectionLabels
 from .definitions import watchlist_model
 from .momentum_column import MomentumValues
@@ -161,6 +162,7 @@ class WatchlistPanel(TablePanel):
 
     # ------------------------------------------------------------ add / remove
     def _instrument_chosen(self, instrument: Instrument) -> None:
+        remember(instrument)  # its prices are shown with its decimals (EURUSD 5)
         if self.add_symbol(instrument.symbol):
             self.search_edit.clear()
 

@@ -59,11 +59,12 @@ class ConfirmFlow:
         conn = self.current_connection()
         account = self.current_account()
         balance = conn.balance(account.account_id, request.instrument.currency) if conn and account else None
+        session = self.market_session() if request.symbol == self.symbol() else None
         return order_warnings(
             request, self.estimate(request), self._quotes.get(request.symbol), balance=balance,
             broker=conn.name if conn is not None else "the broker", notional_limit=self._notional_limit,
             now=DISPLAY_CLOCK.now(conn.connection_id) if conn is not None else None,
-            exchange_timezone=conn.capabilities.exchange_timezone if conn is not None else None)
+            exchange_timezone=conn.capabilities.exchange_timezone if conn is not None else None, session=session)
 
     # ------------------------------------------------------------------ private
     def _open_confirmation(self, request: OrderRequest) -> None:

@@ -26,8 +26,10 @@ from PySide6.QtWidgets import (
 from desktop.domain import Instrument, OptionAction, OptionRight, OrderSide, OrderType, PositionEffect, Quote, TimeInForce
 
 from .account_selector import AccountSelector
+from .price_step import PriceStepper
 from .style import FORM_SHEET, LINK, SIDE_COLOURS, set_invalid, show_error, submit_button_sheet
-from .values import ACTION_LABELS, ACTION_TIPS, fmt_price, fmt_qty
+from .values import ACTION_LABELS, ACTION_TIPS, fmt_qty
+from .values import fmt_price as fmt_quote_price
 from .widgets import FieldBox, SideSelector, SymbolValidator
 
 
@@ -54,6 +56,8 @@ class TicketForm(QWidget):
         self.quote_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.quote_note = QLabel(self, objectName="quoteNote", wordWrap=True, visible=False)
         self.quote_note.setProperty("role", "error")
+        self.session_note = QLabel(self, objectName="marketSessionNote", wordWrap=True, visible=False)
+        self.session_note.setProperty("role", "error")  # a closed market: said in the error colour, not refused
         self.side_selector = SideSelector(self)
         self.buy_button, self.sell_button = self.side_selector.buy_button, self.side_selector.sell_button
         self.option_mode = False
@@ -79,6 +83,7 @@ class TicketForm(QWidget):
         self.type_combo = QComboBox(self, objectName="typeCombo")
         self.limit_edit = self._number_edit("limitPriceEdit", "limit price")
         self.stop_edit = self._number_edit("stopPriceEdit", "stop price")
+        self.price_step = PriceStepper({"limit price": self.limit_edit, "stop price": self.stop_edit}, self)
         self.tif_combo = QComboBox(self, objectName="tifCombo")
         self.estimate_label = QLabel(self, objectName="estimateLabel", wordWrap=True)
         self.form_error = QLabel(self, objectName="formError", wordWrap=True, visible=False)
@@ -111,6 +116,7 @@ class TicketForm(QWidget):
         form.addRow(self.contract_label)
         form.addRow(self.quote_label)
         form.addRow(self.quote_note)
+        form.addRow(self.session_note)
         sides = QWidget(self)
         sides_layout = QHBoxLayout(sides)
         sides_layout.setContentsMargins(0, 0, 0, 0)
@@ -326,25 +332,29 @@ class TicketForm(QWidget):
             if label is not None:
                 label.setEnabled(needed)
 
-    def show_quote(self, symbol: str, quote: Quote | None, stale: str = "") -> None:
+    def show_quote(self, symbol: str, quote: Quote | None, stale: str = "", decimals: int | None = None) -> None:
         """"Last 512.30  Bid 512.28  Ask 512.32" with clickable bid/ask links; a
         ``stale`` quote (its connection is down; ``stale`` says how old it is) greyed,
-        without links, its age after it."""
+        without links, its age after it. ``decimals``: the instrument's price decimals
+        (EURUSD 5; None: as the quote has them)."""
+        def price(value: Decimal | None) -> str:
+            return fmt_quote_price(value, decimals)
+
         self.quote_label.setVisible(bool(symbol))
         if not symbol:
             self.quote_label.setText("")
         elif quote is None:
             self.quote_label.setText(f"<span style='color: gray'>No quote for {symbol}</span>")
         elif stale:
-            self.quote_label.setText(f"<span style='color: gray'>Last {fmt_price(quote.last)} &nbsp; Bid "
-                                     f"{fmt_price(quote.bid)} &nbsp; Ask {fmt_price(quote.ask)} · {stale}</span>")
+            self.quote_label.setText(f"<span style='color: gray'>Last {price(quote.last)} &nbsp; Bid "
+                                     f"{price(quote.bid)} &nbsp; Ask {price(quote.ask)} · {stale}</span>")
         else:
             def link(name: str, value: Decimal | None) -> str:
                 if value is None:
-                    return fmt_price(value)
-                return f"<a href='{name}' style='color: {LINK}; text-decoration: none'>{fmt_price(value)}</a>"
+                    return price(value)
+                return f"<a href='{name}' style='color: {LINK}; text-decoration: none'>{price(value)}</a>"
 
-            self.quote_label.setText(f"Last <b>{fmt_price(quote.last)}</b> &nbsp; Bid {link('bid', quote.bid)}"
+            self.quote_label.setText(f"Last <b>{price(quote.last)}</b> &nbsp; Bid {link('bid', quote.bid)}"
                                      f" &nbsp; Ask {link('ask', quote.ask)}")
 
     def show_submit(self, text: str, side: OrderSide, enabled: bool, tip: str) -> None:

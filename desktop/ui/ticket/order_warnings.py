@@ -4,7 +4,9 @@
 buying power (both figures, and the broker's own figure when it holds back more for a
 market order), a limit or stop price far from the market (how far, in %), a value
 above the warning level set in Settings, a market order outside the exchange's regular
-hours. :func:`quote_age` words how old a quote is ("3 min old").
+hours. :func:`quote_age` words how old a quote is ("3 min old"). A currency pair is
+bought on margin (paper: against the account's currency balances), so its cost is not
+compared with buying power.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from desktop.domain import Balance, OrderRequest, OrderSide, OrderType, Quote
+from desktop.domain import AssetClass, Balance, MarketSession, OrderRequest, OrderSide, OrderType, Quote
 
 from .estimate import Estimate
 from .values import fmt_money, fmt_price
@@ -37,24 +39,33 @@ class OrderWarning:
 
 def order_warnings(request: OrderRequest, estimate: Estimate | None, quote: Quote | None, *,
                    balance: Balance | None = None, broker: str = "the broker", notional_limit: Decimal | None = None,
-                   now: datetime | None = None, exchange_timezone: str | None = None) -> list[OrderWarning]:
+                   now: datetime | None = None, exchange_timezone: str | None = None,
+                   session: MarketSession | None = None) -> list[OrderWarning]:
     """The warnings for ``request`` (see the module docstring), in the order shown.
 
     ``balance``: the account's balance in the order's currency (None: unknown, e.g. an
     allocation group); ``broker``: the connection's name; ``notional_limit``: the
     Settings level (None or 0: off); ``now``: the connection's clock (the paper
     replay's for paper); ``exchange_timezone``: the zone the connection's exchange
-    keeps (else the currency's, :data:`REGULAR_HOURS`).
+    keeps (else the currency's, :data:`REGULAR_HOURS`); ``session``: the broker's own
+    word on the instrument's market (TradeLocker's session status): when given it
+    replaces the regular-hours rule ("session" warning when closed, for every order type).
     """
     out: list[OrderWarning] = []
-    if estimate is not None and balance is not None and request.side is OrderSide.BUY:
+    if estimate is not None and balance is not None and request.side is OrderSide.BUY \
+            and request.instrument.asset_class is not AssetClass.FOREX:  # a pair is bought on margin, not with its cost
         out += _buying_power(estimate, balance, broker)
     out += _far_from_market(request, quote)
     if estimate is not None and notional_limit and estimate.notional > notional_limit:
         out.append(OrderWarning("notional", f"This order is worth {fmt_money(estimate.notional, estimate.currency)}, "
                                             f"above your warning level of {fmt_money(notional_limit, estimate.currency)} "
                                             "(Settings → Orders)"))
-    if request.type is OrderType.MARKET and now is not None:
+    if session is not None:
+        if not session.is_open:
+            from .market_session import closed_text
+
+            out.append(OrderWarning("session", closed_text(session)))
+    elif request.type is OrderType.MARKET and now is not None:
         text = outside_hours(now, request.instrument.currency, exchange_timezone)
         if text:
             out.append(OrderWarning("hours", f"Market order outside regular hours: {text}"))

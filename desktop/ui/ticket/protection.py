@@ -136,8 +136,9 @@ def _against_market(request: OrderRequest, price: Decimal | None) -> dict[str, s
 
 
 def show_units(ticket, instrument: Instrument | None) -> None:
-    """Label the quantity row for lots ("Lots", "1 lot = 100,000 EUR") or give it back
-    to shares when the ticket's instrument is not in lots (options keep their own)."""
+    """Label the quantity row for lots ("Lots", "1 lot = 100,000 EUR"), for a pair
+    traded in units (the paper broker's: "EUR amount"), or give it back to shares when
+    the ticket's instrument is neither (options keep their own)."""
     lots = instrument is not None and instrument.unit is QuantityUnit.LOTS
     label = ticket.form.labelForField(ticket.boxes["quantity"])
     if lots:
@@ -152,14 +153,17 @@ def show_units(ticket, instrument: Instrument | None) -> None:
         if isinstance(label, QLabel):
             label.setText("Lots")
         ticket._showing_lots = True
-    elif getattr(ticket, "_showing_lots", False):
-        ticket._showing_lots = False
+    elif getattr(ticket, "_showing_lots", False) or getattr(ticket, "_showing_pair", False):
+        ticket._showing_lots = ticket._showing_pair = False
         option = bool(getattr(ticket, "option_mode", False))
         ticket.multiplier_label.setVisible(option)
         ticket.multiplier_label.setToolTip("Each contract is for this many shares")
         ticket.quantity_edit.setPlaceholderText("contracts" if option else "shares")
         if isinstance(label, QLabel):
             label.setText("Contracts" if option else "Quantity")
+    if not lots and instrument is not None and instrument.asset_class.value == "FOREX":  # a pair in units (paper)
+        ticket.quantity_edit.setPlaceholderText(f"{instrument.symbol[:3]} amount")
+        ticket._showing_pair = True
 
 
 def attach_protection(ticket) -> ProtectionBox:

@@ -15,6 +15,7 @@ from PySide6.QtCore import QTimer
 from desktop.domain import Quote
 
 from ..display_clock import DISPLAY_CLOCK
+from ..price_places import places
 from .order_warnings import quote_age
 from .style import show_error
 
@@ -79,7 +80,9 @@ class QuoteLine:
         symbol = self.symbol() if known else ""
         quote = self._quotes.get(symbol) if symbol else None
         problem = self.quote_problem() if quote is not None else ""
-        self.show_quote(symbol, quote, stale=self._age(quote) if problem else "")
+        instrument = self._instrument
+        decimals = instrument.price_decimals if instrument is not None and not instrument.is_option else places(symbol)
+        self.show_quote(symbol, quote, stale=self._age(quote) if problem else "", decimals=decimals)
         show_error(self.quote_note, problem)
         if problem and not self._age_timer.isActive():
             self._age_timer.start()

@@ -10,10 +10,12 @@ from PySide6.QtWidgets import QWidget
 
 from desktop.domain import AssetClass, Instrument, OrderRequest, OrderSide, OrderType, TimeInForce
 
+from ..price_places import remember
 from .advisor import AdvisorTicketAPI, TicketExtras
 from .confirm_flow import ConfirmFlow
 from .form import TicketForm
 from .keys import EnterSubmits
+from .market_session import MarketSessionNote
 from .outcomes import TicketOutcomes
 from .prefill import PrefillMixin
 from .protection import attach_protection, check as check_protection
@@ -25,7 +27,8 @@ _QUIET_WHEN_BLANK = ("symbol", "quantity")  # no "is required" nagging before th
 _SENDING = "Sending order…"
 
 
-class OrderTicket(TicketOutcomes, AdvisorTicketAPI, ConfirmFlow, QuoteLine, TicketRouting, PrefillMixin, TicketForm):
+class OrderTicket(TicketOutcomes, AdvisorTicketAPI, ConfirmFlow, QuoteLine, MarketSessionNote, TicketRouting, PrefillMixin,
+                  TicketForm):
     """Order entry form (objectName "orderTicket") over every connection of the desk.
 
     The window feeds it ``set_connections(list[TicketConnection])`` (accounts, groups,
@@ -231,9 +234,12 @@ class OrderTicket(TicketOutcomes, AdvisorTicketAPI, ConfirmFlow, QuoteLine, Tick
 
     def _on_symbol_text(self) -> None:
         self._instrument = self._lookup(self.symbol())
+        remember(self._instrument)
+        self.price_step.set_instrument(self._instrument)
         self.show_option_mode(self._instrument)
         self._revalidate()
         self._show_quote_line()
+        self._show_session_note()
 
     def _announce_symbol(self) -> None:
         instrument = self._instrument

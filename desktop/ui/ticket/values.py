@@ -320,9 +320,17 @@ def fmt_qty(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def fmt_price(value: Decimal | None) -> str:
-    """A price as typed/quoted, with thousands separators; "—" when unknown."""
-    return "—" if value is None else f"{value:,f}"
+def fmt_price(value: Decimal | None, decimals: int | None = None) -> str:
+    """A price as typed/quoted, with thousands separators; "—" when unknown.
+    ``decimals``: exactly that many (the instrument's, e.g. EURUSD 5), rounded half-even."""
+    if value is None:
+        return "—"
+    if decimals is not None:
+        try:
+            return f"{Decimal(value).quantize(Decimal(1).scaleb(-decimals)):,f}"
+        except ArithmeticError:
+            pass
+    return f"{value:,f}"
 
 
 # ------------------------------------------------------------------- options

@@ -85,6 +85,8 @@ class FakeTradeLocker:
         self.faults: list[Fault] = []
         self.injected = Injected()
         self.logins = 0
+        self.market_closed = False
+        """True: every session status says "Closed" (limit and stop orders only)."""
         self.refreshes = 0
         self._runner: web.AppRunner | None = None
         self._ticker: asyncio.Task | None = None

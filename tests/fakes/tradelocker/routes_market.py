@@ -60,6 +60,10 @@ async def session_status(request: web.Request) -> web.Response:
     sid = int_field(request.match_info["sid"], "sessionStatusId")
     if sid != OPEN_STATUS:
         raise Refused(f"Unknown session status {sid}", 404)
+    if _fake(request).market_closed:  # as a real server says it outside trading hours
+        return ok({"id": sid, "name": "Closed", "allowedOperations": {"openPosition": False, "closePosition": False,
+                                                                        "modifyPosition": True},
+                   "allowedOrderTypes": ["limit", "stop"]})
     return ok({"id": sid, "name": "Open", "allowedOperations": {"openPosition": True, "closePosition": True,
                                                                   "modifyPosition": True},
                "allowedOrderTypes": ["market", "limit", "stop"]})

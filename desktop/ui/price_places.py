@@ -1,0 +1,53 @@
+"""How many decimals a symbol's prices are shown with, for widgets that see only a
+symbol (the watchlist's quotes, the chart): Qt-free.
+
+An instrument the app has seen (:func:`remember`: a symbol search, the ticket)
+gives its own :attr:`~desktop.domain.Instrument.price_decimals` (from its tick
+size); otherwise a currency pair by its symbol ("EURUSD": both halves ISO 4217 codes
+of :data:`CURRENCIES`) gets the pair's conventional decimals (JPY pairs 3, others 5;
+issue 14); anything else None (the formatters' own rule: 2, more when the value has
+them). Widgets holding an Instrument (positions, orders, fills) read it directly.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the chart imports this before its first paint: no pydantic models here
+    from desktop.domain import Instrument
+
+CURRENCIES = frozenset({"AUD", "CAD", "CHF", "CNH", "CZK", "DKK", "EUR", "GBP", "HKD", "HUF", "JPY", "MXN", "NOK", "NZD",
+                        "PLN", "SEK", "SGD", "TRY", "USD", "ZAR"})
+"""Currencies whose pairs are recognised by symbol alone."""
+
+_known: dict[str, int] = {}
+
+
+def remember(instrument: Instrument | None) -> None:
+    """Keep ``instrument``'s price decimals for its symbol (options are skipped: their
+    premiums keep the default). None is ignored."""
+    if instrument is not None and not instrument.is_option:
+        _known[instrument.symbol] = instrument.price_decimals
+
+
+def conventional(symbol: str) -> int | None:
+    """3 for a JPY pair, 5 for another pair of :data:`CURRENCIES` ("EURUSD",
+    "EUR/USD"); None when ``symbol`` is not a currency pair."""
+    s = symbol.strip().upper().replace("/", "").replace(".", "")
+    if len(s) != 6 or s[:3] not in CURRENCIES or s[3:] not in CURRENCIES or s[:3] == s[3:]:
+        return None
+    return 3 if "JPY" in (s[:3], s[3:]) else 5
+
+
+def places(symbol: str | None) -> int | None:
+    """Decimals for ``symbol``'s prices: a remembered instrument's, else a pair's
+    conventional ones, else None."""
+    if not symbol:
+        return None
+    key = symbol.strip().upper()
+    return _known.get(key, conventional(key))
+
+
+def forget_all() -> None:
+    """Drop every remembered instrument (tests)."""
+    _known.clear()
