@@ -7,7 +7,9 @@ Polling budget (60 requests a minute per user): every list endpoint answers for 
 linked accounts at once, so one snapshot per endpoint is shared by every account
 (:class:`~desktop.brokers.transport.SnapshotCache`): the orders snapshot (orders and
 their fills) every ``order_poll`` seconds, balances and positions every
-``poll_interval`` (defaults 3 s and 6 s: 20 + 10 + 10 = 40 requests a minute).
+``poll_interval`` (defaults 3 s and 6 s: 20 + 10 + 10 = 40 requests a minute), and
+the account list (GET /accounts and /connections, so brokerages linked or unlinked
+while connected come and go) every 5 × ``poll_interval``: 4 more, 44 in all.
 
 Not offered, and why: ``modify_order`` (the cookbook defines a PATCH helper but no
 sample or source shows an order-change endpoint: capabilities.modify_order is False
@@ -90,7 +92,8 @@ class ConnectTradeBroker(Broker):
         return BrokerCapabilities(order_types=frozenset(OrderType), time_in_force=frozenset(TimeInForce),
                                   intervals=tuple(Interval), modify_order=False, options=True, streaming_bars=True,
                                   streaming_quotes=True, streaming_orders=False, quotes=True,
-                                  bid_ask=False, poll_interval=self.poll_interval, exchange_timezone="America/New_York")
+                                  bid_ask=False, poll_interval=self.poll_interval, exchange_timezone="America/New_York",
+                                  accounts_poll_interval=5 * self.poll_interval)
 
     async def connect(self) -> None:
         """Check the credentials and load the linked accounts (GET /accounts, GET
@@ -377,18 +380,19 @@ class ConnectTradeBroker(Broker):
         loop = asyncio.get_running_loop()
         pumps = [loop.create_task(pump(s)) for s in dict.fromkeys(s.upper() for s in symbols if s.strip())]
         closed = loop.create_task(self._closed.wait())
+        getter: asyncio.Task | None = None
         try:
             while True:
                 getter = loop.create_task(queue.get())
                 done, _ = await asyncio.wait({getter, closed}, return_when=asyncio.FIRST_COMPLETED)
                 if getter not in done:
-                    getter.cancel()
                     return
                 yield getter.result()
         finally:
-            for task in (*pumps, closed):
+            tasks = (*pumps, closed) + ((getter,) if getter is not None else ())
+            for task in tasks:  # the watcher cancelled mid-wait leaves no pending queue.get()
                 task.cancel()
-            await asyncio.gather(*pumps, closed, return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def watch_bars(self, symbol: str, interval: Interval) -> AsyncIterator[Bar]:
         """Live bars over mdstream (see :mod:`.marketdata`), until close()."""
@@ -407,6 +411,10 @@ class ConnectTradeBroker(Broker):
         if not url:
             raise UnavailableError("Connect Trade answered without a connection_request_url")
         return url
+
+    async def linked_brokerages(self) -> list[tuple[str, str]]:
+        """GET /connections: ``[(connection_id, label)]`` of the user's linked brokerages."""
+        return wire.read_linked(await self.rest.request("GET", wire.CONNECTIONS))
 
     async def unlink(self, connection_id: str) -> str:
         """DELETE /connections/{connection_id}; the answer's message."""

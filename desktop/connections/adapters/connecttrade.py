@@ -1,6 +1,7 @@
 """The Connect Trade declaration: its API and market-data addresses, the four
 credentials (all secrets, kept in the OS keyring), the market-data connection, and
-the form's tools (create a Connect Trade user, link a brokerage in the browser)."""
+the form's tools (create a Connect Trade user, link a brokerage in the browser,
+unlink one)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from urllib.parse import urlsplit
 from desktop.brokers import Broker
 
 from ..spec import BrokerSpec, FieldKind, FieldSpec
-from ..tools import ConnectionTool, ToolResult
+from ..tools import ConnectionTool, ToolChoice, ToolResult
 
 DEFAULT_BASE_URL = "https://api.connecttrade.com"
 DEFAULT_MDSTREAM_URL = "wss://mdstream.connecttrade.com"
@@ -55,24 +56,58 @@ async def _create_user(texts) -> ToolResult:
                       set_values={"user_id": user_id, "user_secret": secret})
 
 
-async def _link(texts) -> ToolResult:
-    """POST /connections for the broker in Link broker: open its link page."""
+async def _with_broker(texts, action, failed: str) -> ToolResult:
+    """Run ``await action(broker)`` with an adapter built from the form's texts (its
+    REST client open, closed after); a BrokerError becomes "``failed``: <why>"."""
     from desktop.brokers import BrokerError
     from desktop.brokers.connecttrade import ConnectTradeBroker
 
-    code = str(texts.get("link_broker") or "ALPACA").strip().upper()
     broker = ConnectTradeBroker(str(texts.get("base_url") or DEFAULT_BASE_URL),
                                 client_id=str(texts.get("client_id", "")),
                                 client_secret=str(texts.get("client_secret", "")),
                                 user_id=str(texts.get("user_id", "")), user_secret=str(texts.get("user_secret", "")))
     try:
         await broker.rest.open()
-        url = await broker.link_brokerage(code)
+        return await action(broker)
     except BrokerError as exc:
-        return ToolResult(message=f"Could not start linking {code}: {exc.message}")
+        return ToolResult(message=f"{failed}: {exc.message}")
     finally:
         await broker.rest.close()
-    return ToolResult(open_url=url, message=f"Approve the link to {code} in your browser, then connect")
+
+
+async def _link(texts) -> ToolResult:
+    """POST /connections for the broker in Link broker: open its link page."""
+    code = str(texts.get("link_broker") or "ALPACA").strip().upper()
+
+    async def action(broker) -> ToolResult:
+        url = await broker.link_brokerage(code)
+        return ToolResult(open_url=url, message=f"Approve the link to {code} in your browser, then connect")
+    return await _with_broker(texts, action, f"Could not start linking {code}")
+
+
+UNLINK_QUESTION = ("Unlink {label}? Its accounts leave Tradedesk and Connect Trade stops reaching that "
+                   "brokerage until you link it again. Orders already working there are not cancelled.")
+
+
+async def _unlink(texts) -> ToolResult:
+    """Choose one of the user's linked brokerages (GET /connections), confirm, then
+    DELETE /connections/{connection_id}."""
+    async def action(broker) -> ToolResult:
+        linked = await broker.linked_brokerages()
+        if not linked:
+            return ToolResult(message="This Connect Trade user has no linked brokerage")
+        return ToolResult(message="Choose the brokerage to unlink", choice=ToolChoice(
+            "Unlink brokerage", "Linked brokerage to unlink:", tuple(linked), then=_unlink_chosen,
+            confirm=UNLINK_QUESTION))
+    return await _with_broker(texts, action, "Could not list the linked brokerages")
+
+
+async def _unlink_chosen(texts, connection_id: str) -> ToolResult:
+    async def action(broker) -> ToolResult:
+        said = await broker.unlink(connection_id)
+        return ToolResult(message=(said or f"Connection {connection_id} unlinked")
+                          + ". Its accounts leave the desk at the next account refresh or reconnect.")
+    return await _with_broker(texts, action, f"Could not unlink {connection_id}")
 
 
 TOOLS = (
@@ -80,6 +115,8 @@ TOOLS = (
                    tip="Create a Connect Trade user for these platform credentials (POST /users)"),
     ConnectionTool("connectTradeLink", "Link brokerage…", _link, row_label="Connect Trade:",
                    tip="Link the brokerage named in Link broker to this user, in your browser"),
+    ConnectionTool("connectTradeUnlink", "Unlink brokerage…", _unlink, row_label="Connect Trade:",
+                   tip="Choose a linked brokerage and unlink it from this user (asks first)"),
 )
 
 SPEC = BrokerSpec(

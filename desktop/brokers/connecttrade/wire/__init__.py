@@ -30,8 +30,8 @@ from .requests import (ACCOUNTS, BALANCES, BASE_URL, CONNECTIONS, HEADER_NAMES, 
                        ORDER_TYPES, ORDER_TYPES_IN, ORDERS, ORDERS_LIMIT, POSITIONS, SESSION, SORT_RECENT, STATUSES,
                        STREAM_VERSION, TIFS, TRANSACTIONS, USERS, cancel_path, cl_order_id, connection_path, order_body,
                        orders_params, plain, token_path, transactions_params)
-from .rows import (AccountBook, fills_of, instrument_of, read_accounts, read_balance, read_fill_parts, read_order,
-                   read_position, status_of)
+from .rows import (AccountBook, fills_of, instrument_of, read_accounts, read_balance, read_fill_parts, read_linked,
+                   read_order, read_position, status_of)
 from .stream import (authenticate_message, is_auth_success, is_bar, is_error, read_bar, subscribe_message,
                      unsubscribe_message)
 from .values import BROKER, MAX_EXPONENT, PAYLOADS, number, text, timestamp
@@ -42,6 +42,6 @@ __all__ = [
     "SORT_RECENT", "STATUSES", "STREAM_VERSION", "TIFS", "TRANSACTIONS", "USERS", "AccountBook",
     "authenticate_message", "cancel_path", "cl_order_id", "connection_path", "fills_of", "instrument_of",
     "is_auth_success", "is_bar", "is_error", "number", "order_body", "orders_params", "plain", "read_accounts",
-    "read_balance", "read_bar", "read_fill_parts", "read_order", "read_position", "status_of", "subscribe_message",
+    "read_balance", "read_bar", "read_linked", "read_fill_parts", "read_order", "read_position", "status_of", "subscribe_message",
     "text", "timestamp", "token_path", "transactions_params", "unsubscribe_message",
 ]

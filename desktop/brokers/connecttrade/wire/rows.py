@@ -74,6 +74,23 @@ def read_accounts(accounts: Any, connections: Any, connection_id: str) -> Accoun
     return book
 
 
+def read_linked(connections: Any) -> list[tuple[str, str]]:
+    """GET /connections -> ``[(connection_id, label)]``, the label in a trader's words:
+    "Alpaca (trade): PA3X9Q2L7M" (institution, connection_type, account numbers).
+    Rows without a connection_id are skipped."""
+    out: list[tuple[str, str]] = []
+    for conn in connections if isinstance(connections, list) else []:
+        if not isinstance(conn, Mapping) or not text(conn, "connection_id"):
+            continue
+        accounts = [a for a in conn.get("accounts") or [] if isinstance(a, Mapping)]
+        names = {text(a, "institution_name") for a in accounts} - {""}
+        who = ", ".join(sorted(names)) or text(conn, "broker").title() or "Brokerage"
+        numbers = ", ".join(n for a in accounts if (n := text(a, "account_number")))
+        kind = text(conn, "connection_type").lower() or "?"
+        out.append((text(conn, "connection_id"), f"{who} ({kind})" + (f": {numbers}" if numbers else "")))
+    return out
+
+
 @PAYLOADS.item("account")
 def _account(row: Any, connection_id: str, kinds: Mapping[str, tuple[str, str, str]]) -> Account | None:
     account_id = text(row, "account_id", required=True)
