@@ -4,8 +4,9 @@ charts of 100k bars each (run on demand).
     .venv/bin/python tests/benchmarks/bench_memory.py [RUNS]
 
 Each run is a fresh process (offscreen, fresh user directory) that opens the main
-window over a paper connection, waits until the chart shows history and a second has
-passed, and reads its RSS (``/proc/self/status`` VmRSS); then it opens three more
+window over a paper connection, waits until the chart shows history and the forex
+pairs' ECB history has loaded in the background (issue 14) and a second has passed,
+and reads its RSS (``/proc/self/status`` VmRSS); then it opens three more
 charts (Chart → New Chart), loads the newest 100,000 1-minute bars of a different
 symbol into each of the four (``fetch_bars_array`` → ``set_history``), lets them
 paint and reads the RSS again. Prints the median MiB over RUNS (default 3); the goals:
@@ -59,6 +60,10 @@ def child() -> None:
     async def body() -> dict:
         await window.start()
         while window.chart.bar_count == 0:
+            await asyncio.sleep(0.05)
+        from desktop.brokers.paper.fx_market import FxHistory
+
+        while not FxHistory.shared().loaded:  # the ECB pairs load in the background after connecting
             await asyncio.sleep(0.05)
         await asyncio.sleep(1.0)
         idle = rss_mib()

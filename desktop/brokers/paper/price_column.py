@@ -1,0 +1,76 @@
+"""A column of exact Decimal prices kept as integers: the paper market's daily
+history holds tens of thousands of prices (the stocks' and, since issue 14, the ECB
+pairs'); as Decimal objects they cost about 100 bytes each, as int64 units plus an
+int8 exponent 9 bytes. Each access rebuilds the Decimal exactly as it was given,
+digits and exponent included (``str`` gives back "127.0" or "14.2675")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from typing import overload
+
+import numpy as np
+
+
+class PriceColumn(Sequence[Decimal]):
+    """``units[i] / 10**scale`` as a Decimal with exponent ``exponents[i]``.
+
+    ``units``: int64 array of prices in 1/10**scale; ``exponents``: int8 array, each
+    price's Decimal exponent (-2 for "14.26"), never below ``-scale``. Read-only,
+    indexable and sliceable like the tuple it replaces."""
+
+    __slots__ = ("_units", "_exponents", "_scale")
+
+    def __init__(self, units: np.ndarray, exponents: np.ndarray, scale: int) -> None:
+        if units.shape != exponents.shape:
+            raise ValueError("units and exponents differ in length")
+        self._units, self._exponents, self._scale = units, exponents, scale
+
+    @classmethod
+    def of(cls, prices: Sequence[Decimal], units: np.ndarray, scale: int) -> "PriceColumn":
+        """The column of ``prices`` whose ``units`` (their value in 1/10**scale,
+        computed by the caller) are given; raises ValueError for a price with more
+        than ``scale`` decimals."""
+        exponents = np.fromiter((p.as_tuple().exponent for p in prices), dtype=np.int64, count=len(prices))
+        if len(exponents) and (exponents.min() < -scale or exponents.max() > 127):
+            raise ValueError(f"a price has more than {scale} decimals or an exponent above 127")
+        return cls(units, exponents.astype(np.int8), scale)
+
+    def __len__(self) -> int:
+        return len(self._units)
+
+    def _at(self, i: int) -> Decimal:
+        value = Decimal(int(self._units[i])).scaleb(-self._scale)
+        return value.quantize(Decimal(1).scaleb(int(self._exponents[i])))
+
+    @overload
+    def __getitem__(self, i: int) -> Decimal: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Decimal]: ...
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self._at(j) for j in range(*i.indices(len(self)))]
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("price index out of range")
+        return self._at(i)
+
+    def __iter__(self) -> Iterator[Decimal]:
+        return (self._at(j) for j in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to a tuple, list or column of the same prices (compared as numbers)."""
+        if not isinstance(other, (tuple, list, PriceColumn)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking sequence semantics, like list
+
+    def __repr__(self) -> str:
+        head = ", ".join(str(p) for p in self[:3])
+        return f"PriceColumn([{head}{', …' if len(self) > 3 else ''}], n={len(self)})"
