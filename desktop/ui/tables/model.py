@@ -80,6 +80,10 @@ class KeyedTableModel(StagedRows, QAbstractTableModel):
     """
 
     flushed = Signal()
+    batch_starting = Signal()
+    """A timer flush is about to apply staged changes (then :attr:`flushed`); explicit
+    :meth:`flush` calls do not emit it. Views hold their repaint until the next loop
+    turn (:class:`~desktop.ui.tables.view.BlotterView`)."""
 
     def __init__(
         self,
@@ -112,6 +116,7 @@ class KeyedTableModel(StagedRows, QAbstractTableModel):
         self._staged: dict[Hashable, Any] = {}
         self._staged_removals: dict[Hashable, None] = {}
         self._staged_reset: list[Any] | None = None
+        self._applied: list[Any] = []  # rows the last flush added or replaced (applied_rows)
         self._sort_cache: dict[int, dict[Hashable, Any]] = {}  # column -> key -> sort value
         self._cells: dict[Hashable, tuple[tuple[str, ...], tuple[Any, ...]]] = {}  # key -> (texts, colours)
         self._cells_epoch: tuple[Any, ...] = ()
