@@ -14,7 +14,7 @@ import time
 
 __all__ = ["TURN_GAP_MS", "just_worked", "note_work"]
 
-TURN_GAP_MS = 3.0
+TURN_GAP_MS = 5.0
 """Work that ended less than this ago (milliseconds) counts as the same pass."""
 
 _last: list[float] = [0.0, 0.0]  # perf_counter seconds when the last work ended, id() of who did it

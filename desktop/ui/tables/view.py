@@ -151,11 +151,22 @@ class BlotterView(QTableView):
             self._release_timer.start()
 
     def _release_paint(self) -> None:
-        """Let the viewport repaint (all of it) on the next turn; another table's batch
-        due in this turn waits for the one after (:func:`~.turns.note_work`)."""
+        """Fit the columns to the batch (if it needs it: then the repaint waits one more
+        turn), then let the viewport repaint, all of it, on the next turn; another
+        table's batch due in this turn waits for the one after (:func:`~.turns.note_work`)."""
         if not self._paint_held:
             return
         self._release_timer.stop()
+        if self._fit_pending or self._changed or self._changed_overflow:
+            self._paint_held = False  # (maybe_fit does nothing while held)
+            self.maybe_fit()
+            self._paint_held = True
+            self._fit_pending = self._changed_overflow = False
+            self._changed = []
+            if self.isVisible():
+                note_work(self)
+                self._release_timer.start()
+                return
         self._paint_held = False
         self.viewport().setUpdatesEnabled(True)
         note_work(self)
@@ -209,8 +220,8 @@ class BlotterView(QTableView):
         """Fit columns to rows that arrived, changed or came into sight, if auto-fit is
         on and the view is shown (a hidden view fits when shown); an empty table's
         columns fit their headers. Connected to the model's ``flushed``."""
-        if not (self.auto_fit and self.isVisible()):
-            return
+        if not (self.auto_fit and self.isVisible()) or self._paint_held:
+            return  # (held by a batch: fitted on the next turn, before the repaint)
         self._fit_timer.stop()
         if not (self._fit_pending or self._changed_overflow or self._changed):
             return
