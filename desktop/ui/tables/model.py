@@ -331,12 +331,28 @@ class KeyedTableModel(StagedRows, QAbstractTableModel):
                 span[foreground].setData(colour)
             else:  # the role data is reused from cell to cell: empty what the cell before set
                 span[foreground].clearData()
+        if other:
+            self.fill_other_roles(row, column, span, other)
+
+    def fill_other_roles(self, row: int, column: int, span: Any, other: Sequence[tuple[int, int]]) -> None:
+        """Set ``span``'s roles ``other`` ((position in span, role) pairs, from
+        :meth:`plan`) for model ``row``, ``column`` through :meth:`data`."""
         for i, role in other:
             value = self.data(self.createIndex(row, column), role)
             if value is not None:
                 span[i].setData(value)
             else:
                 span[i].clearData()
+
+    def alignments(self) -> tuple[int, ...]:
+        """Every column's text alignment, as ints (what a span's alignment role gets)."""
+        return self._aligns
+
+    def plan(self, span: Any) -> tuple[int, int, int, int, tuple[tuple[int, int], ...]]:
+        """Where ``span``'s roles go: (its first role, the display, alignment and
+        foreground positions or -1, the other served roles as (position, role)) (see
+        :meth:`fill_roles`)."""
+        return self._plan(span)
 
     def _plan(self, span: Any) -> tuple[int, int, int, int, tuple[tuple[int, int], ...]]:
         """The first role of ``span``, where its display, alignment and foreground
