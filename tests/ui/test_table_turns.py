@@ -1,6 +1,6 @@
 """Big batches do not stall the event loop in one piece (pytest-qt, offscreen): two
 tables whose batch timers fire together flush in different loop turns, a shown view
-fits and repaints a timer-flushed batch on later turns, and the
+fits and repaints a big timer-flushed batch on later turns, and the
 orders' SL / TP column still appears when a later batch brings a protected order."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from PySide6.QtCore import QTimer
 
 from desktop.domain import Instrument, Order, OrderSide, OrderStatus, OrderType, ProtectionType
 from desktop.ui.tables import OrdersPanel
+from desktop.ui.tables.staging import HOLD_PAINT_ROWS
 
 T0 = datetime(2026, 5, 8, 13, 30, tzinfo=timezone.utc)
 
@@ -49,21 +50,24 @@ def test_two_tables_due_together_flush_in_different_loop_turns(qtbot):
     assert events == ["a", "next turn", "b"]
 
 
-def test_a_timer_batch_is_fitted_and_painted_on_later_turns(qtbot):
+def test_a_big_timer_batch_is_fitted_and_painted_on_later_turns(qtbot):
     panel = shown_panel(qtbot)
     view, model = panel.view, panel.model
     held: list[bool] = []
     model.flushed.connect(lambda: held.append(not view.viewport().updatesEnabled()))
-    panel.stage([order(i) for i in range(30)])
-    qtbot.waitUntil(lambda: len(model) == 30)
+    n = HOLD_PAINT_ROWS
+    panel.stage([order(i) for i in range(n)])
+    qtbot.waitUntil(lambda: len(model) == n)
     assert held == [True]  # held while the batch is applied
     qtbot.waitUntil(lambda: view.viewport().updatesEnabled())
     for column_id in ("symbol", "account", "time"):
         c = model.column_index(column_id)
         assert view.columnWidth(c) >= view.column_need(c, model.rows()), column_id  # fitted before the repaint
-    model.stage([order(31)])
-    model.flush()  # an explicit flush does not hold the paint
-    assert held == [True, False]
+    panel.stage([order(n + 1)])  # a small batch repaints its rows as before
+    qtbot.waitUntil(lambda: len(model) == n + 1)
+    model.stage([order(n + i) for i in range(2, 2 + n)])
+    model.flush()  # so does an explicit flush, however big
+    assert held == [True, False, False]
 
 
 def test_the_sl_tp_column_appears_when_a_later_batch_brings_a_stop_loss(qtbot):

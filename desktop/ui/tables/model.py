@@ -69,9 +69,10 @@ class KeyedTableModel(StagedRows, KeptCells, QAbstractTableModel):
 
     flushed = Signal()
     batch_starting = Signal()
-    """A timer flush is about to apply staged changes (then :attr:`flushed`); explicit
-    :meth:`flush` calls do not emit it. Views hold their repaint until the next loop
-    turn (:class:`~desktop.ui.tables.view.BlotterView`)."""
+    """A timer flush is about to apply a big batch (at least
+    :data:`~.staging.HOLD_PAINT_ROWS` rows, or a reset; then :attr:`flushed`);
+    explicit :meth:`flush` calls do not emit it. Views fit and repaint such a batch on
+    later loop turns (:class:`~desktop.ui.tables.view.BlotterView`)."""
 
     def __init__(
         self,

@@ -23,7 +23,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from .ranges import contiguous_ranges
 from .turns import just_worked, note_work
 
-__all__ = ["DEFAULT_FLUSH_MS", "DEFAULT_INSERT_BUDGET_MS", "FIRST_INSERT_CHUNK", "MAX_CHANGED_RANGES",
+__all__ = ["DEFAULT_FLUSH_MS", "DEFAULT_INSERT_BUDGET_MS", "FIRST_INSERT_CHUNK", "HOLD_PAINT_ROWS", "MAX_CHANGED_RANGES",
            "MAX_REMOVED_RANGES", "StagedRows"]
 
 _SAME_PLACE_ROLES = [int(r) for r in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole,
@@ -40,6 +40,10 @@ MAX_CHANGED_RANGES = 32
 """Above this many separate changed blocks, one dataChanged spans them all."""
 MAX_REMOVED_RANGES = 64
 """Above this many separate removed blocks, the model is reset instead."""
+HOLD_PAINT_ROWS = 50
+"""A timer batch of at least this many rows (or a reset) announces itself
+(``batch_starting``): the views repaint it on a later loop turn. Smaller batches
+repaint only their rows, in the next turn as before."""
 MAX_TURN_WAITS = 4
 """A timer flush waits for another model's flush at most this many passes in a row."""
 
@@ -131,7 +135,7 @@ class StagedRows:
             self._timer.start(1)  # after timers already due (1 ms: a 0 ms timer may run before them)
             return
         self._turn_waits = 0
-        if self.has_pending():
+        if self._staged_reset is not None or len(self._staged) + len(self._staged_removals) >= HOLD_PAINT_ROWS:
             self.batch_starting.emit()
         if self._insert_cost_ms > 0:
             limit = max(50, int(self.insert_budget_ms / self._insert_cost_ms))
