@@ -29,6 +29,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QStyle, QTa
 from .header import BlotterHeader
 from .model import KeyedTableModel
 from .proxy import TableProxy
+from .paint_hold import PaintHold
 from .turns import note_work
 
 MAX_AUTO_WIDTH = 280
@@ -39,10 +40,6 @@ CELL_MARGIN = 4
 """Extra horizontal margin of cell text on each side (on top of the style's own)."""
 COLUMN_PADDING = 2 * CELL_MARGIN + 2
 """Extra width added to the widest text of a column (the cell margins, and 2 px of air)."""
-PAINT_HOLD_MS = 1
-"""After a timer-flushed batch, the view fits its columns and repaints this much later
-(on a later event-loop turn): applying a big batch and painting it are two turns with
-other events (input, other tables' batches) between them, not one long stall."""
 
 
 def cell_style_sheet(text_margin: int) -> str:
@@ -55,7 +52,7 @@ def cell_style_sheet(text_margin: int) -> str:
             f" QTableView::item {{ padding-left: {text_margin}px; padding-right: {text_margin}px; }}")
 
 
-class BlotterView(QTableView):
+class BlotterView(PaintHold, QTableView):
     """A read-only, row-selecting table view over a TableProxy, with auto-fitting columns."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -72,12 +69,7 @@ class BlotterView(QTableView):
         self._fit_timer.setSingleShot(True)
         self._fit_timer.setInterval(0)
         self._fit_timer.timeout.connect(self.maybe_fit)
-        self._source: Any = None  # the proxy's KeyedTableModel whose batches hold the paint
-        self._paint_held = False
-        self._release_timer = QTimer(self)
-        self._release_timer.setSingleShot(True)
-        self._release_timer.setInterval(PAINT_HOLD_MS)
-        self._release_timer.timeout.connect(self._release_paint)
+        self._init_paint_hold()
         self.setStyleSheet(cell_style_sheet(CELL_MARGIN))
         self.setHorizontalHeader(BlotterHeader(self))
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -121,55 +113,6 @@ class BlotterView(QTableView):
             if isinstance(model, TableProxy):
                 model.sourceModelChanged.connect(self._hook_source)
         self._hook_source()
-
-    def _hook_source(self) -> None:
-        """Follow the batches of the proxy's source model (it may be swapped)."""
-        if self._source is not None:
-            try:
-                self._source.batch_starting.disconnect(self._hold_paint)
-                self._source.flushed.disconnect(self._batch_applied)
-            except (RuntimeError, TypeError):  # the old source is gone
-                pass
-            self._source = None
-        proxy = self.model()
-        source = proxy.sourceModel() if isinstance(proxy, TableProxy) else None
-        if isinstance(source, KeyedTableModel):
-            source.batch_starting.connect(self._hold_paint)
-            source.flushed.connect(self._batch_applied)
-            self._source = source
-        self._release_paint()
-
-    # ---------------------------------------------------------- paint hold
-    def _hold_paint(self) -> None:
-        """A timer batch starts: the viewport repaints on a later turn (PAINT_HOLD_MS)."""
-        if self.isVisible() and not self._paint_held:
-            self._paint_held = True
-            self.viewport().setUpdatesEnabled(False)
-
-    def _batch_applied(self) -> None:
-        if self._paint_held:
-            self._release_timer.start()
-
-    def _release_paint(self) -> None:
-        """Fit the columns to the batch (if it needs it: then the repaint waits one more
-        turn), then let the viewport repaint, all of it, on the next turn; another
-        table's batch due in this turn waits for the one after (:func:`~.turns.note_work`)."""
-        if not self._paint_held:
-            return
-        self._release_timer.stop()
-        if self._fit_pending or self._changed or self._changed_overflow:
-            self._paint_held = False  # (maybe_fit does nothing while held)
-            self.maybe_fit()
-            self._paint_held = True
-            self._fit_pending = self._changed_overflow = False
-            self._changed = []
-            if self.isVisible():
-                note_work(self)
-                self._release_timer.start()
-                return
-        self._paint_held = False
-        self.viewport().setUpdatesEnabled(True)
-        note_work(self)
 
     def _model_hooks(self, model: QAbstractItemModel) -> list[tuple[Any, Any]]:
         return [(model.rowsInserted, self._note_inserted), (model.modelReset, self.request_fit),
