@@ -38,6 +38,7 @@ class PaintHold:
         self._source: Any = None  # the proxy's KeyedTableModel whose batches hold the paint
         self._paint_held = False
         self._held_since = 0.0  # perf_counter seconds when the paint was held
+        self._hold_fitted = False  # this hold's fit turn is done
         self._release_timer = QTimer(self)
         self._release_timer.setSingleShot(True)
         self._release_timer.setInterval(PAINT_HOLD_MS)
@@ -65,6 +66,7 @@ class PaintHold:
         """A timer batch starts: the viewport repaints on a later turn (PAINT_HOLD_MS)."""
         if self.isVisible() and not self._paint_held:
             self._paint_held = True
+            self._hold_fitted = False
             self._held_since = time.perf_counter()
             self.viewport().setUpdatesEnabled(False)
 
@@ -82,13 +84,13 @@ class PaintHold:
         if not self._paint_held:
             return
         self._release_timer.stop()
-        if self._fit_pending or self._changed or self._changed_overflow:
+        if not self._hold_fitted and (self._fit_pending or self._changed or self._changed_overflow):
+            self._hold_fitted = True  # (once per hold)
             self._paint_held = False  # (maybe_fit does nothing while held)
             self.maybe_fit()
-            self._paint_held = True
-            self._fit_pending = self._changed_overflow = False
-            self._changed = []
-            if self.isVisible():
+            fitted = not (self._fit_pending or self._changed or self._changed_overflow)  # (hidden, auto-fit off: not)
+            if fitted:
+                self._paint_held = True
                 note_work(self)
                 self._release_timer.start()
                 return
