@@ -20,39 +20,27 @@ Not thread-safe: call from the GUI thread (qasync tasks run there).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from operator import attrgetter
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
 
-from .columns import Column, ExportRole, KeyRole, RowObjectRole, SortRole, is_dark, muted_color
-from .formatting import number_format
+from .columns import Column, ExportRole, KeyRole, RowObjectRole, SortRole
+from .kept_cells import KeptCells, cell_epoch
 from .ranges import contiguous_ranges
 from .staging import DEFAULT_FLUSH_MS, DEFAULT_INSERT_BUDGET_MS, FIRST_INSERT_CHUNK, MAX_CHANGED_RANGES, MAX_REMOVED_RANGES, StagedRows
 
-__all__ = ["DEFAULT_FLUSH_MS", "DEFAULT_INSERT_BUDGET_MS", "FIRST_INSERT_CHUNK", "KeyedTableModel", "MAX_CHANGED_RANGES", "MAX_REMOVED_RANGES", "contiguous_ranges"]
+__all__ = ["DEFAULT_FLUSH_MS", "DEFAULT_INSERT_BUDGET_MS", "FIRST_INSERT_CHUNK", "KeyedTableModel", "MAX_CHANGED_RANGES", "MAX_REMOVED_RANGES", "cell_epoch", "contiguous_ranges"]
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
-_UNUSED_ROLES = frozenset(int(r) for r in (
-    Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.EditRole, Qt.ItemDataRole.FontRole,
-    Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.CheckStateRole, Qt.ItemDataRole.SizeHintRole))
-"""Roles the model never answers (a delegate asks them of every cell)."""
 
 _MISSING = object()
 _ROOT = QModelIndex()
 
-
-def cell_epoch() -> tuple[Any, ...]:
-    """What formatted cells depend on besides their row: the number format, light or
-    dark palette, and the current second (times show the date when not today on their
-    connection's clock, a replay moves that clock). Kept cells of another epoch are
-    formatted again."""
-    return (number_format(), is_dark(), int(time.monotonic()))
 
 def _default_key(row: Any) -> Hashable:
     return row.key
@@ -61,7 +49,7 @@ def _default_key(row: Any) -> Hashable:
 _connection_of = attrgetter("connection_id")
 
 
-class KeyedTableModel(StagedRows, QAbstractTableModel):
+class KeyedTableModel(StagedRows, KeptCells, QAbstractTableModel):
     """Rows of immutable objects in insertion order, addressed by a stable key.
 
     ``columns`` declares what is shown; ``key`` maps a row object to its key (default
@@ -80,6 +68,11 @@ class KeyedTableModel(StagedRows, QAbstractTableModel):
     """
 
     flushed = Signal()
+    batch_starting = Signal()
+    """A timer flush is about to apply a big batch (at least
+    :data:`~.staging.HOLD_PAINT_ROWS` rows, or a reset; then :attr:`flushed`);
+    explicit :meth:`flush` calls do not emit it. Views fit and repaint such a batch on
+    later loop turns (:class:`~desktop.ui.tables.view.BlotterView`)."""
 
     def __init__(
         self,
@@ -112,6 +105,7 @@ class KeyedTableModel(StagedRows, QAbstractTableModel):
         self._staged: dict[Hashable, Any] = {}
         self._staged_removals: dict[Hashable, None] = {}
         self._staged_reset: list[Any] | None = None
+        self._applied: list[Any] = []  # rows the last flush added or replaced (applied_rows)
         self._sort_cache: dict[int, dict[Hashable, Any]] = {}  # column -> key -> sort value
         self._cells: dict[Hashable, tuple[tuple[str, ...], tuple[Any, ...]]] = {}  # key -> (texts, colours)
         self._cells_epoch: tuple[Any, ...] = ()
@@ -250,101 +244,6 @@ class KeyedTableModel(StagedRows, QAbstractTableModel):
             self._sorted_by.pop(id(proxy), None)
         else:
             self._sorted_by[id(proxy)] = column
-
-    # ------------------------------------------------------------- painting
-    def cell_flags(self) -> Qt.ItemFlag:
-        """Flags of every cell (the proxies serve them without asking per cell):
-        selectable and enabled; subclasses add theirs (the watchlist: draggable)."""
-        return self.flags(self.createIndex(0, 0))
-
-    def check_cells(self) -> None:
-        """Drop the kept cells if :func:`cell_epoch` moved on. The views call it once
-        per paint (not per cell); :meth:`data` calls it itself."""
-        epoch = cell_epoch()
-        if epoch != self._cells_epoch:
-            self._cells_epoch = epoch
-            self._cells.clear()
-
-    def cells(self, row: int) -> tuple[tuple[str, ...], tuple[Any, ...]]:
-        """Display texts and foreground colours (QColor or None) of every column of
-        model row ``row``, formatted once after the row changed (see the module doc;
-        call :meth:`check_cells` first, once per paint)."""
-        key = self._keys[row]
-        got = self._cells.get(key)
-        if got is None:
-            got = self._cells[key] = self._format(self._rows[key])
-        return got
-
-    def texts_of(self, row: Any) -> tuple[str, ...]:
-        """Display texts of every column for row object ``row``: the kept ones when
-        ``row`` is the applied row of its key (formatting it keeps them), else
-        formatted now (a staged or older row object)."""
-        key = self._key(row)
-        if self._rows.get(key) is row:
-            got = self._cells.get(key)
-            if got is None:
-                got = self._cells[key] = self._format(row)
-            return got[0]
-        return tuple(c.display(row) for c in self._columns)
-
-    def _format(self, row: Any) -> tuple[tuple[str, ...], tuple[Any, ...]]:
-        cols = self._columns
-        texts = tuple(c.display(row) for c in cols)
-        stale, muted = self._stale, self._muted
-        if stale and self._connection(row) in stale:
-            grey = muted_color()
-            return texts, (grey,) * len(cols)
-        if muted is not None and muted(row):
-            grey = muted_color()
-            return texts, tuple(c.foreground(row) if c.keeps_color else grey for c in cols)
-        return texts, tuple(c.foreground(row) for c in cols)
-
-    def fill_roles(self, row: int, column: int, span: Any) -> None:
-        """Answer every role of ``span`` (a QModelRoleDataSpan) for the cell at model
-        ``row``, ``column`` in one call; roles other than display, alignment and
-        foreground go through :meth:`data`; roles no cell has are left alone (empty:
-        nothing ever sets them in a delegate's role data, which each view keeps)."""
-        key = self._keys[row]
-        got = self._cells.get(key)
-        if got is None:
-            got = self._cells[key] = self._format(self._rows[key])
-        n = len(span)
-        if not n:
-            return
-        first = span[0].role()
-        plan = self._plans.get(n)
-        if plan is None or plan[0] != first:
-            plan = self._plan(span)
-        _first, display, align, foreground, other = plan
-        if display >= 0:
-            span[display].setData(got[0][column])
-        if align >= 0:
-            span[align].setData(self._aligns[column])
-        if foreground >= 0:
-            colour = got[1][column]
-            if colour is not None:
-                span[foreground].setData(colour)
-            else:  # the role data is reused from cell to cell: empty what the cell before set
-                span[foreground].clearData()
-        for i, role in other:
-            value = self.data(self.createIndex(row, column), role)
-            if value is not None:
-                span[i].setData(value)
-            else:
-                span[i].clearData()
-
-    def _plan(self, span: Any) -> tuple[int, int, int, int, tuple[tuple[int, int], ...]]:
-        """The first role of ``span``, where its display, alignment and foreground
-        roles are (-1: not asked) and the other roles to ask :meth:`data` for, kept per
-        span length (a delegate asks the same roles in the same order for every cell)."""
-        roles = [span[i].role() for i in range(len(span))]
-        where = {r: i for i, r in enumerate(roles)}
-        other = tuple((i, r) for i, r in enumerate(roles) if r not in (_DISPLAY, _ALIGN, _FOREGROUND)
-                      and r not in _UNUSED_ROLES)
-        plan = (roles[0] if roles else -1, where.get(_DISPLAY, -1), where.get(_ALIGN, -1),
-                where.get(_FOREGROUND, -1), other)
-        self._plans[len(roles)] = plan
-        return plan
 
     # ------------------------------------------------------- Qt model interface
     def index(self, row: int, column: int, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> QModelIndex:

@@ -35,7 +35,10 @@ class TableProxy(QSortFilterProxyModel):
         self._connection: str | None = None
         self._search: tuple[Any, ...] = ()
         self._keyed: KeyedTableModel | None = None
-        self._painting: dict[int, int] = {}  # proxy row -> source row, during a view's paint
+        self._painting: dict[int, Any] = {}  # proxy row -> the source row's kept cells, during a view's paint
+        self._paint_rows: dict[int, int] = {}  # proxy row -> source row, during a view's paint
+        self._paint_plan: Any = None  # where the delegate's roles go in its span, during a paint
+        self._aligns: tuple[int, ...] = ()
         self._cell_flags = Qt.ItemFlag.NoItemFlags
 
     # ----------------------------------------------------------------- filters
@@ -132,31 +135,54 @@ class TableProxy(QSortFilterProxyModel):
     # ---------------------------------------------------------------- painting
     def multiData(self, index: QModelIndex | QPersistentModelIndex, span: Any) -> None:  # noqa: N802 - Qt override
         """Every role a delegate asks for one cell, in one call into the source
-        (QSortFilterProxyModel would ask the source once per role)."""
+        (QSortFilterProxyModel would ask the source once per role). During a paint
+        (:meth:`painting`) the row's kept cells and where the roles go in ``span`` are
+        known already: a cell costs three ``setData`` calls and nothing else."""
+        got = self._painting.get(index.row())
+        if got is not None:
+            plan = self._paint_plan
+            if plan is None or plan[0] != len(span):
+                plan = self._paint_plan = (len(span), *self._keyed.plan(span)[1:])
+            _n, display, align, foreground, other = plan
+            column = index.column()
+            if display >= 0:
+                span[display].setData(got[0][column])
+            if align >= 0:
+                span[align].setData(self._aligns[column])
+            if foreground >= 0:
+                colour = got[1][column]
+                if colour is not None:
+                    span[foreground].setData(colour)
+                else:  # the role data is reused from cell to cell: empty what the cell before set
+                    span[foreground].clearData()
+            if other:
+                self._keyed.fill_other_roles(self._paint_rows[index.row()], column, span, other)
+            return
         keyed = self._keyed
         if keyed is None:
             super().multiData(index, span)
-            return
-        source_row = self._painting.get(index.row())
-        if source_row is not None:
-            keyed.fill_roles(source_row, index.column(), span)
             return
         src = self.mapToSource(index)
         if src.isValid():
             keyed.fill_roles(src.row(), src.column(), span)
 
     def painting(self, first: int, last: int) -> None:
-        """A view paints proxy rows ``first``..``last``: map them to source rows once
-        (not once per cell) until :meth:`painted`. Nothing changes rows during a paint."""
+        """A view paints proxy rows ``first``..``last``: map them to source rows and
+        fetch their kept cells once (not once per cell) until :meth:`painted`.
+        Nothing changes rows during a paint."""
         keyed = self._keyed
         if keyed is None or first < 0:
             return
-        index, to_source = self.index, self.mapToSource
-        self._painting = {r: to_source(index(r, 0)).row() for r in range(first, min(last, self.rowCount() - 1) + 1)}
+        index, to_source, cells = self.index, self.mapToSource, keyed.cells
+        rows = self._paint_rows = {r: to_source(index(r, 0)).row() for r in range(first, min(last, self.rowCount() - 1) + 1)}
+        self._painting = {r: cells(s) for r, s in rows.items()}
+        self._aligns = keyed.alignments()
+        self._paint_plan = None
 
     def painted(self) -> None:
         """The paint :meth:`painting` announced is over."""
         self._painting = {}
+        self._paint_rows = {}
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         """The source's cell flags, the same for every cell (without mapping each

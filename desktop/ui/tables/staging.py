@@ -21,8 +21,9 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt
 
 from .ranges import contiguous_ranges
+from .turns import just_worked, note_work
 
-__all__ = ["DEFAULT_FLUSH_MS", "DEFAULT_INSERT_BUDGET_MS", "FIRST_INSERT_CHUNK", "MAX_CHANGED_RANGES",
+__all__ = ["DEFAULT_FLUSH_MS", "DEFAULT_INSERT_BUDGET_MS", "FIRST_INSERT_CHUNK", "HOLD_PAINT_ROWS", "MAX_CHANGED_RANGES",
            "MAX_REMOVED_RANGES", "StagedRows"]
 
 _SAME_PLACE_ROLES = [int(r) for r in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole,
@@ -39,11 +40,19 @@ MAX_CHANGED_RANGES = 32
 """Above this many separate changed blocks, one dataChanged spans them all."""
 MAX_REMOVED_RANGES = 64
 """Above this many separate removed blocks, the model is reset instead."""
+HOLD_PAINT_ROWS = 50
+"""A timer batch of at least this many rows (or a reset) announces itself
+(``batch_starting``): the views repaint it on a later loop turn. Smaller batches
+repaint only their rows, in the next turn as before."""
+MAX_TURN_WAITS = 4
+"""A timer flush waits for another model's flush at most this many passes in a row."""
 
 
 class StagedRows:
     """Mixin of :class:`KeyedTableModel`: staging and batched flushing of rows (see the
     module doc). Expects the model's attributes set up in its ``__init__``."""
+
+    _turn_waits = 0  # passes this model's timer flush waited in a row for another model's
 
     # ----------------------------------------------------------------- staging
     @property
@@ -118,7 +127,16 @@ class StagedRows:
     def _flush_in_turns(self) -> None:
         """The timer's flush: every change, but new rows only as many as fit
         :attr:`insert_budget_ms` (by the measured cost per row); the others stay
-        staged for the next loop turn (the timer restarts at once)."""
+        staged for the next loop turn (the timer restarts at once). If another model
+        flushed just before in the same event-loop pass (their timers fired together),
+        this one waits for the next pass (:mod:`.turns`)."""
+        if self._turn_waits < MAX_TURN_WAITS and just_worked(self):
+            self._turn_waits += 1
+            self._timer.start(1)  # after timers already due (1 ms: a 0 ms timer may run before them)
+            return
+        self._turn_waits = 0
+        if self._staged_reset is not None or len(self._staged) + len(self._staged_removals) >= HOLD_PAINT_ROWS:
+            self.batch_starting.emit()
         if self._insert_cost_ms > 0:
             limit = max(50, int(self.insert_budget_ms / self._insert_cost_ms))
         else:
@@ -135,6 +153,7 @@ class StagedRows:
         if not self.has_pending():
             return
         started = time.perf_counter()
+        self._applied = []
         reset, staged, removals = self._staged_reset, self._staged, self._staged_removals
         self._staged_reset, self._staged, self._staged_removals = None, {}, {}
         if reset is not None:
@@ -147,6 +166,12 @@ class StagedRows:
             self._remove_ranges([(0, len(self._keys) - self._max_rows - 1)])
         self.last_flush_ms = (time.perf_counter() - started) * 1000
         self.flushed.emit()
+        note_work(self)
+
+    def applied_rows(self) -> list[Any]:
+        """Row objects the last flush added or replaced (every row after a reset), in
+        no particular order: what a listener of ``flushed`` checks instead of every row."""
+        return list(self._applied)
 
     def _apply_reset(self, rows: list[Any]) -> None:
         self.beginResetModel()
@@ -156,6 +181,7 @@ class StagedRows:
         for row in rows:
             self._rows[self._key(row)] = row
         self._keys = list(self._rows)
+        self._applied.extend(self._rows.values())
         self._reindex()
         self.endResetModel()
 
@@ -192,6 +218,7 @@ class StagedRows:
         changed: list[int] = []
         resorted: list[int] = []  # changed rows whose place in a sorting proxy may change
         new_keys: list[Hashable] = []
+        applied = self._applied
         for k, row in staged.items():
             p = pos.get(k)
             if p is None:
@@ -200,6 +227,7 @@ class StagedRows:
             else:
                 old = rows[k]
                 rows[k] = row
+                applied.append(row)
                 if sorted_by and all(col.sort_key(old) == col.sort_key(row) for col in sorted_by):
                     changed.append(p)
                 else:
@@ -229,8 +257,9 @@ class StagedRows:
             start = len(self._keys)
             self.beginInsertRows(QModelIndex(), start, start + len(new_keys) - 1)
             for i, k in enumerate(new_keys, start):
-                rows[k] = staged[k]
+                rows[k] = row = staged[k]
                 pos[k] = i
+                applied.append(row)
             self._keys.extend(new_keys)
             self.endInsertRows()
             if len(new_keys) >= 20:

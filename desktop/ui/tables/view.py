@@ -29,6 +29,8 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QStyle, QTa
 from .header import BlotterHeader
 from .model import KeyedTableModel
 from .proxy import TableProxy
+from .paint_hold import PaintHold
+from .turns import note_work
 
 MAX_AUTO_WIDTH = 280
 """Fitting never makes a column wider than this (long messages elide)."""
@@ -50,7 +52,7 @@ def cell_style_sheet(text_margin: int) -> str:
             f" QTableView::item {{ padding-left: {text_margin}px; padding-right: {text_margin}px; }}")
 
 
-class BlotterView(QTableView):
+class BlotterView(PaintHold, QTableView):
     """A read-only, row-selecting table view over a TableProxy, with auto-fitting columns."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -67,6 +69,7 @@ class BlotterView(QTableView):
         self._fit_timer.setSingleShot(True)
         self._fit_timer.setInterval(0)
         self._fit_timer.timeout.connect(self.maybe_fit)
+        self._init_paint_hold()
         self.setStyleSheet(cell_style_sheet(CELL_MARGIN))
         self.setHorizontalHeader(BlotterHeader(self))
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -101,10 +104,15 @@ class BlotterView(QTableView):
         if old is not None:
             for signal, slot in self._model_hooks(old):
                 signal.disconnect(slot)
+            if isinstance(old, TableProxy):
+                old.sourceModelChanged.disconnect(self._hook_source)
         super().setModel(model)
         if model is not None:
             for signal, slot in self._model_hooks(model):
                 signal.connect(slot)
+            if isinstance(model, TableProxy):
+                model.sourceModelChanged.connect(self._hook_source)
+        self._hook_source()
 
     def _model_hooks(self, model: QAbstractItemModel) -> list[tuple[Any, Any]]:
         return [(model.rowsInserted, self._note_inserted), (model.modelReset, self.request_fit),
@@ -155,8 +163,8 @@ class BlotterView(QTableView):
         """Fit columns to rows that arrived, changed or came into sight, if auto-fit is
         on and the view is shown (a hidden view fits when shown); an empty table's
         columns fit their headers. Connected to the model's ``flushed``."""
-        if not (self.auto_fit and self.isVisible()):
-            return
+        if not (self.auto_fit and self.isVisible()) or self._paint_held:
+            return  # (held by a batch: fitted on the next turn, before the repaint)
         self._fit_timer.stop()
         if not (self._fit_pending or self._changed_overflow or self._changed):
             return
@@ -288,6 +296,7 @@ class BlotterView(QTableView):
             super().paintEvent(event)
         finally:
             proxy.painted()
+            note_work(self)  # a table's batch due right after this paint waits a turn
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         """Fit columns deferred while the view was hidden."""
