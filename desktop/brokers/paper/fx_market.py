@@ -23,10 +23,12 @@ import hashlib
 from datetime import date, datetime
 from decimal import Decimal
 
+import numpy as np
+
 from desktop.domain import AssetClass, Bar, Instrument, Interval, Quote
 
-from .fx_history import PAIRS, SOURCE, daily_rows, decimals, load_fixes
-from .history import History, _build_series
+from .fx_history import PAIRS, SOURCE, Fix, decimals, load_fixes
+from .history import PRICE_DECIMALS, DailySeries, History, series_from_units
 from .market import MarketSimulator
 from .replay import ReplayClock
 
@@ -45,6 +47,22 @@ def scale_of(pair: str) -> int:
 def _volume(pair: str, day: date) -> int:
     h = hashlib.blake2b(f"{pair}|{day.isoformat()}".encode(), digest_size=8).digest()
     return 2_000_000_000 + int.from_bytes(h, "big") % 6_000_000_000
+
+
+def pair_series(pair: str, fixes: list[Fix]) -> DailySeries:
+    """``pair``'s daily series, scaled for the engine, from its ``fixes`` (oldest
+    first): each day open = the previous fix, close = the day's, high / low their
+    max / min (:func:`.fx_history.daily_rows`), computed on integers: a fix of
+    ``decimals(pair)`` decimals is ``price × 10**decimals``, the engine's unit
+    ``price × 10**(scale_of(pair) + PRICE_DECIMALS)``, so ×10**(PRICE_DECIMALS −
+    SCALE_DECIMALS); every scaled price has SCALE_DECIMALS decimals."""
+    n = len(fixes)
+    close = np.fromiter((int(f.price.scaleb(decimals(pair))) for f in fixes), dtype=np.int64, count=n)
+    opened = np.concatenate([close[:1], close[:-1]])
+    ohlc = np.stack([opened, np.maximum(opened, close), np.minimum(opened, close), close], axis=1)
+    volume = np.fromiter((_volume(pair, f.day) for f in fixes), dtype=np.int64, count=n)
+    return series_from_units(pair, tuple(f.day for f in fixes), ohlc * 10 ** (PRICE_DECIMALS - SCALE_DECIMALS),
+                             -SCALE_DECIMALS, volume)
 
 
 class FxHistory(History):
@@ -72,12 +90,7 @@ class FxHistory(History):
         if self._series is None:
             with self._lock:
                 if self._series is None:
-                    series = {}
-                    for pair, fixes in load_fixes().items():
-                        k = scale_of(pair)
-                        rows = [(day, tuple(p.scaleb(k) for p in ohlc), _volume(pair, day))
-                                for day, ohlc in daily_rows(fixes)]
-                        series[pair] = _build_series(pair, rows)
+                    series = {pair: pair_series(pair, fixes) for pair, fixes in load_fixes().items()}
                     self._series = dict(sorted(series.items()))
         return self._series
 

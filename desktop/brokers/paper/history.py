@@ -229,6 +229,24 @@ def _build_series(symbol: str, rows: list[_Row]) -> DailySeries:
     )
 
 
+def series_from_units(symbol: str, dates: tuple[date, ...], units: np.ndarray, exponent: int,
+                      volume: np.ndarray) -> DailySeries:
+    """A DailySeries straight from integer prices, no Decimal per price: ``units`` an
+    int64 (n, 4) array of O, H, L, C in 1/PRICE_SCALE, every price with Decimal
+    ``exponent`` (-2: "1100.00"), ``volume`` int64 (n,), ``dates`` ascending; no
+    adjustment factors (all 1). Used for the ECB pairs (tens of thousands of prices)."""
+    units = np.ascontiguousarray(units, dtype=np.int64).reshape(-1, 4)
+    floats = units.astype(np.float64) / PRICE_SCALE
+    volume = np.ascontiguousarray(volume, dtype=np.int64)
+    for arr in (units, floats, volume):
+        arr.flags.writeable = False
+    exponents = np.full(len(units), exponent, dtype=np.int8)
+    columns = [PriceColumn(units[:, k], exponents, PRICE_DECIMALS) for k in range(4)]
+    return DailySeries(symbol=symbol, dates=dates, open=columns[0], high=columns[1], low=columns[2],
+                       close=columns[3], volume=volume, units=units, open_f=floats[:, 0], high_f=floats[:, 1],
+                       low_f=floats[:, 2], close_f=floats[:, 3], factor=(ONE,) * len(units))
+
+
 def load_series(path: Path) -> dict[str, DailySeries]:
     """Read a gzip (or plain) CSV into ``{symbol: DailySeries}``, symbols sorted.
 

@@ -1,0 +1,36 @@
+"""The ECB pairs' series built on integers (:func:`pair_series`) equal the series
+built the Decimal way (each day's bar from consecutive fixes, scaled for the engine):
+same units, floats, volumes and the same Decimal text of every price."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pytest
+
+from desktop.brokers.paper.fx_history import PAIRS, daily_rows, load_fixes
+from desktop.brokers.paper.fx_market import _volume, pair_series, scale_of
+from desktop.brokers.paper.history import _build_series
+
+
+@pytest.fixture(scope="module")
+def fixes():
+    return load_fixes()
+
+
+@pytest.mark.parametrize("pair", sorted(PAIRS))
+def test_integer_built_series_equals_the_decimal_one(fixes, pair):
+    k = scale_of(pair)
+    rows = [(day, tuple(p.scaleb(k) for p in ohlc), _volume(pair, day)) for day, ohlc in daily_rows(fixes[pair])]
+    decimal_way = _build_series(pair, rows)
+    new = pair_series(pair, fixes[pair])
+    assert len(new) == len(decimal_way) > 5000
+    assert new.dates == decimal_way.dates
+    assert np.array_equal(new.units, decimal_way.units) and np.array_equal(new.volume, decimal_way.volume)
+    assert np.array_equal(new.close_f, decimal_way.close_f)
+    for i in (0, 1, len(new) // 2, len(new) - 1):
+        for column in ("open", "high", "low", "close"):
+            assert str(getattr(new, column)[i]) == str(getattr(decimal_way, column)[i])
+    assert new.factor_on(new.dates[-1]) == Decimal(1)
+    assert new.index_of(new.dates[3]) == 3 and new.index_of(new.dates[3].replace(year=1990)) is None
