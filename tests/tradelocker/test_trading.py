@@ -229,3 +229,53 @@ def test_forex_in_lots_with_pips_sl_tp_and_pnl_in_the_account_currency(arun):
     assert pos.quantity == Decimal("0.5") and pos.stop_loss == q.bid - Decimal("0.0030")
     assert pos.unrealized_pnl == truth["EURUSD"].quantize(Decimal("0.01"))  # in USD, the account's currency
     assert positions["USDJPY"].unrealized_pnl == truth["USDJPY"].quantize(Decimal("0.01"))  # JPY P&L in USD
+
+
+def _closes(fake, position_id):
+    return [r for r in fake.requests if r.method == "DELETE" and r.path.endswith(f"/trade/positions/{position_id}")]
+
+
+def test_a_5xx_after_a_partial_close_is_reconciled_never_sent_twice(arun):
+    async def scenario():
+        async with connected() as (fake, broker, _s):
+            inst = await instrument(broker)
+            pos = await broker.create_order(market(inst, amount="0.5"))
+            fake.fail_next("DELETE", rf"/trade/positions/{pos.position_id}", 500, after=True)  # it took effect
+            await broker.close_position(ACCOUNT, pos.position_id, Decimal("0.2"))  # no error: the close is seen
+            left = {p.position_id: p.quantity for p in await broker.fetch_positions(ACCOUNT)}
+            return fake, pos, left
+
+    fake, pos, left = arun(scenario(), 60)
+    assert len(_closes(fake, pos.position_id)) == 1  # a second DELETE would have closed 0.4
+    assert left == {pos.position_id: Decimal("0.3")}
+
+
+def test_a_5xx_before_a_close_took_effect_is_unknown_and_says_what_to_do(arun):
+    from desktop.brokers.transport import OrderStateUnknownError
+
+    async def scenario():
+        async with connected() as (fake, broker, _s):
+            inst = await instrument(broker)
+            pos = await broker.create_order(market(inst, amount="0.5"))
+            fake.fail_next("DELETE", rf"/trade/positions/{pos.position_id}", 502, after=False)
+            with pytest.raises(OrderStateUnknownError) as unknown:
+                await broker.close_position(ACCOUNT, pos.position_id)
+            left = {p.position_id: p.quantity for p in await broker.fetch_positions(ACCOUNT)}
+            return fake, pos, left, unknown.value
+
+    fake, pos, left, error = arun(scenario(), 60)
+    assert len(_closes(fake, pos.position_id)) == 1 and left == {pos.position_id: Decimal("0.5")}
+    assert "check the position before closing again" in error.message and "0.5 lots" in error.message
+
+
+def test_closing_a_position_that_is_not_open_says_so(arun):
+    from desktop.brokers.errors import NotFoundError
+
+    async def scenario():
+        async with connected() as (fake, broker, _s):
+            with pytest.raises(NotFoundError) as missing:
+                await broker.close_position(ACCOUNT, "123456789012345678")
+            return fake, missing.value
+
+    fake, error = arun(scenario())
+    assert "not open" in error.message and not _closes(fake, "123456789012345678")

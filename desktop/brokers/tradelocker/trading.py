@@ -208,13 +208,40 @@ class Trading:
         self.tracker(acc).poke()
 
     async def close_position(self, account_id: str, position_id: str, quantity: Decimal | None = None) -> None:
-        """``DELETE /trade/positions/{id}`` with ``{"qty": "…"}`` ("0": all of it)."""
+        """``DELETE /trade/positions/{id}`` with ``{"qty": "…"}`` ("0": all of it), sent
+        ONCE: closing is a trade, so after a timeout, a dropped connection or a 5xx it
+        is not re-sent (a repeated partial close would close twice as much) but
+        reconciled: /positions is read again until the position is gone or down by
+        ``quantity``. Raises InvalidRequestError (quantity ≤ 0), NotFoundError (the
+        position is not open), OrderStateUnknownError (sent, and still unchanged
+        after the checks: look before closing again)."""
         acc = self.account(account_id)
         if quantity is not None and quantity <= 0:
             raise InvalidRequestError("The quantity to close must be greater than 0", field="quantity")
-        await self.call("DELETE", f"/trade/positions/{position_id}", acc,
-                        json={"qty": _qty_text(quantity) if quantity is not None else "0"})
+        before = await self._position_size(acc, position_id)
+        if before is None:
+            raise NotFoundError(f"Position {position_id} is not open at TradeLocker (closed already?)")
+        left = Decimal(0) if quantity is None or quantity >= before else before - quantity
+
+        async def closed() -> bool | None:
+            now = await self._position_size(acc, position_id)
+            return True if (now or Decimal(0)) <= left else None
+
+        what = f"closing position {position_id}"
+        await submit_once(lambda: self.call("DELETE", f"/trade/positions/{position_id}", acc, idempotent=False,
+                                            json={"qty": _qty_text(quantity) if quantity is not None else "0"}),
+                          closed, attempts=3, delay=self.reconcile_delay, what=what,
+                          unknown_message=f"TradeLocker did not confirm {what} and it still shows "
+                                          f"{_qty_text(before)} lots: check the position before closing again")
         self.tracker(acc).poke()
+
+    async def _position_size(self, acc, position_id: str) -> Decimal | None:
+        """The open size (lots, unsigned) of ``position_id`` in /positions; None when not open."""
+        for row in await self._rows(acc, "positions", "positions", "positionsConfig"):
+            if parse.ident(row.get("id"), "id") == str(position_id):
+                size = parse.decimal(row.get("qty"), "qty")
+                return abs(size) if size is not None else None
+        return None
 
     async def close_all_positions(self, account_id: str, symbol: str | None = None) -> None:
         """Close every position of the account (of ``symbol`` only, when given)."""
