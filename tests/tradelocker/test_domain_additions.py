@@ -79,3 +79,14 @@ def test_base_broker_refuses_close_position_in_words():
         asyncio.run(broker.close_position("PAPER", "1"))
     with pytest.raises(InvalidRequestError, match="stop-loss"):
         asyncio.run(broker.modify_position("PAPER", "1", take_profit=Decimal(1)))
+
+
+def test_a_custom_environment_is_real_money_unless_the_form_says_demo():
+    from desktop.connections.adapters.tradelocker import SPEC
+
+    base = {"environment": "custom", "custom_url": "https://bsb.tradelocker.com", "email": "a@b.c", "server": "X"}
+    assert not SPEC.factory(base, {"password": "p"}).demo  # nothing said: live
+    assert SPEC.factory({**base, "custom_kind": "demo"}, {"password": "p"}).demo
+    assert not SPEC.factory({**base, "custom_kind": "live"}, {"password": "p"}).demo
+    assert SPEC.factory({"environment": "demo", "email": "a@b.c", "server": "X"}, {"password": "p"}).demo
+    assert not SPEC.factory({"environment": "live", "email": "a@b.c", "server": "X"}, {"password": "p"}).demo

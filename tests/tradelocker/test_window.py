@@ -144,6 +144,9 @@ def add_tradelocker(qtbot, win, fake) -> str:
     env.setCurrentIndex(env.findData("custom"))
     type_into(qtbot, child(form, QLineEdit, "field_name"), "TL demo")
     type_into(qtbot, child(form, QLineEdit, "field_custom_url"), fake.environment)
+    kind = child(form, QComboBox, "field_custom_kind")
+    assert kind.currentData() == "live"  # a custom host is real money unless the user says otherwise
+    kind.setCurrentIndex(kind.findData("demo"))  # the fake is a demo environment
     type_into(qtbot, child(form, QLineEdit, "field_email"), fake.credentials["email"])
     type_into(qtbot, child(form, QLineEdit, "field_password"), fake.credentials["password"])
     type_into(qtbot, child(form, QLineEdit, "field_server"), fake.credentials["server"])
@@ -155,6 +158,8 @@ def add_tradelocker(qtbot, win, fake) -> str:
     qtbot.mouseClick(lst.viewport(), Qt.MouseButton.LeftButton, pos=lst.visualItemRect(item).center())
     click(qtbot, child(manager, QPushButton, "connectButton"))
     qtbot.waitUntil(lambda: conn.id in [c.id for c in win.desk.live()], timeout=WAIT)
+    live = next(c for c in win.desk.live() if c.id == conn.id)
+    assert live.broker.demo and live.broker.capabilities.paper  # simulated money, as chosen
     manager.close()
     return conn.id
 

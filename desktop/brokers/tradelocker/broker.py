@@ -67,6 +67,9 @@ class TradeLockerBroker(Trading, MarketData, Broker):
     connect); ``poll_interval``: seconds between order/quote/bar polls;
     ``reconcile_delay``: seconds between reconcile attempts after a maybe-sent order;
     ``clock``: epoch seconds (token expiry; injectable); ``tls``: TlsPolicy.
+    ``demo``: whether the accounts trade simulated money; None (the default) reads it
+    from ``environment`` (the demo host, or "demo" in a custom URL). A custom host
+    says nothing reliable, so the connection form asks (``custom_kind``).
     """
 
     name = "tradelocker"
@@ -75,9 +78,9 @@ class TradeLockerBroker(Trading, MarketData, Broker):
     def __init__(self, environment: str = "demo", *, email: str, password: str | None, server: str,
                  refresh_token: str | None = None, pacer: Pacer | None = None, poll_interval: float = 2.0,
                  reconcile_delay: float = 1.0, clock: Callable[[], float] = time.time, tls: TlsPolicy | None = None,
-                 timeout: float = 15.0, refresh_margin: float = 1800.0) -> None:
+                 timeout: float = 15.0, refresh_margin: float = 1800.0, demo: bool | None = None) -> None:
         self.base_url = api_base(environment)
-        self.demo = self.base_url.startswith(DEMO) or "demo" in environment.lower()
+        self.demo = (self.base_url.startswith(DEMO) or "demo" in environment.lower()) if demo is None else demo
         self.server_clock = ServerClock()
         self.pacer = pacer or Pacer(global_rate=10)
         self.session = TokenSession(self._post_auth, email=email, password=password, server=server,

@@ -12,6 +12,8 @@ from desktop.brokers import Broker
 from ..spec import BrokerSpec, FieldKind, FieldSpec
 
 ENV_DEMO, ENV_LIVE, ENV_CUSTOM = "demo", "live", "custom"
+DEMO_MONEY, LIVE_MONEY = "demo", "live"
+"""``custom_kind``: what the accounts of a custom environment trade (asked: the URL says nothing reliable)."""
 
 
 def _custom_url_error(value: Any) -> str | None:
@@ -33,12 +35,14 @@ def _create(config: dict[str, Any], secrets: dict[str, str]) -> Broker:
     from desktop.brokers.tradelocker import TradeLockerBroker
 
     env = config.get("environment") or ENV_DEMO
+    demo = None
     if env == ENV_CUSTOM:
         env = config.get("custom_url") or ""
         if not env:
             raise ValueError("Custom environment URL is required when the environment is Custom")
+        demo = (config.get("custom_kind") or LIVE_MONEY) == DEMO_MONEY
     return TradeLockerBroker(env, email=config.get("email") or "", password=secrets.get("password"),
-                             server=config.get("server") or "", refresh_token=secrets.get("refresh_token"))
+                             server=config.get("server") or "", refresh_token=secrets.get("refresh_token"), demo=demo)
 
 
 SPEC = BrokerSpec(
@@ -55,6 +59,10 @@ SPEC = BrokerSpec(
                   placeholder="https://…", validator=_custom_url_error,
                   help="Only for Environment: Custom (another TradeLocker host, or a test server); the API is "
                        "under /backend-api there."),
+        FieldSpec(name="custom_kind", label="Custom accounts trade", kind=FieldKind.CHOICE, required=False,
+                  default=LIVE_MONEY, choices=((LIVE_MONEY, "Real money (live)"), (DEMO_MONEY, "Simulated money (demo)")),
+                  help="Only for Environment: Custom. Real money unless you know the host is a demo one; demo "
+                       "accounts are marked as simulated money in the desk."),
         FieldSpec(name="email", label="Email", validator=_email_error, help="The email you log in to TradeLocker with."),
         FieldSpec(name="password", label="Password", kind=FieldKind.SECRET,
                   help="Kept in your system keyring, never in Tradedesk's settings."),
