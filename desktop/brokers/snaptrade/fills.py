@@ -23,9 +23,8 @@ from typing import Any
 from desktop.brokers.errors import BrokerError
 from desktop.brokers.transport.decimals import read_decimal
 from desktop.domain import Fill, Instrument, Order, OrderSide
-from desktop.domain.occ import OccSymbolError
 
-from .parse import BROKER, PAYLOADS, _text, option_instrument, parse_order, parse_time
+from .parse import BROKER, NOT_AN_OPTION, PAYLOADS, _text, parse_order, parse_time, row_option
 
 log = logging.getLogger(__name__)
 
@@ -56,13 +55,9 @@ def order_fills(order: Order, broker: str, connection_id: str) -> list[Fill]:
 
 
 def _activity_instrument(row: Any) -> Instrument | None:
-    option = row.get("option_symbol")
-    if isinstance(option, dict) and _text(option.get("ticker")):
-        try:
-            return option_instrument(option["ticker"], broker_id=_text(option.get("id")) or None)
-        except OccSymbolError as exc:
-            PAYLOADS.skip(f"option ticker {option.get('ticker')!r} is not OCC ({exc})")
-            return None
+    option = row_option(row)
+    if option is not NOT_AN_OPTION:
+        return option  # type: ignore[return-value]
     symbol = row.get("symbol")
     if isinstance(symbol, dict) and _text(symbol.get("symbol")):
         return Instrument.equity(_text(symbol["symbol"])[:32], description=_text(symbol.get("description")),

@@ -183,14 +183,29 @@ def parse_positions(body: Any, account_id: str, connection_id: str) -> tuple[lis
     return [p for p in found if p is not None], as_of
 
 
-def _order_instrument(row: Any) -> Instrument | None:
+NOT_AN_OPTION = object()
+"""What :func:`row_option` answers for a row without an ``option_symbol``."""
+
+
+def row_option(row: Any) -> Instrument | None | object:
+    """The option of a row's ``option_symbol`` (``ticker``: the OCC symbol; ``id``):
+    the Instrument, None when the ticker is not OCC (logged and skipped), or
+    :data:`NOT_AN_OPTION` when the row names no option (AccountOrderRecord and
+    activity rows, api.yaml)."""
     option = row.get("option_symbol")
-    if isinstance(option, dict) and _text(option.get("ticker")):
-        try:
-            return option_instrument(option["ticker"], broker_id=_text(option.get("id")) or None)
-        except OccSymbolError as exc:
-            PAYLOADS.skip(f"option ticker {option.get('ticker')!r} is not OCC ({exc})")
-            return None
+    if not (isinstance(option, dict) and _text(option.get("ticker"))):
+        return NOT_AN_OPTION
+    try:
+        return option_instrument(option["ticker"], broker_id=_text(option.get("id")) or None)
+    except OccSymbolError as exc:
+        PAYLOADS.skip(f"option ticker {option.get('ticker')!r} is not OCC ({exc})")
+        return None
+
+
+def _order_instrument(row: Any) -> Instrument | None:
+    option = row_option(row)
+    if option is not NOT_AN_OPTION:
+        return option  # type: ignore[return-value]
     universal = row.get("universal_symbol")
     if isinstance(universal, dict) and _text(universal.get("symbol")):
         return Instrument.equity(_text(universal["symbol"])[:32], description=_text(universal.get("description")),
