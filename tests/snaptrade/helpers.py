@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from decimal import Decimal
 
 from desktop.brokers.snaptrade import SnapTradeBroker
@@ -40,3 +41,21 @@ def limit(account: str, price, amount="10", side=OrderSide.BUY, symbol="AAPL", *
 
 def tick(price: Decimal) -> Decimal:
     return price.quantize(Decimal("0.01"))
+
+
+@asynccontextmanager
+async def linked_broker(tmp_path, **kw):
+    """A running fake with every brokerage linked and a broker connected to it that
+    has read the accounts: yields ``(fake, broker)``; closes the broker, then the
+    fake. ``kw`` as for :func:`broker_for`."""
+    from tests.fakes.snaptrade import running_snaptrade
+
+    async with running_snaptrade(tmp_path) as fake:
+        broker = broker_for(fake, **kw)
+        await broker.connect()
+        link_all(fake)
+        await broker.fetch_accounts()
+        try:
+            yield fake, broker
+        finally:
+            await broker.close()

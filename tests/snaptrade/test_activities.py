@@ -10,10 +10,9 @@ from decimal import Decimal
 from desktop.brokers.snaptrade.fills import merge_fills, parse_activities
 from desktop.domain import Fill, Instrument, OrderSide, OrderStatus
 
-from tests.fakes.snaptrade import running_snaptrade
 from tests.fakes.snaptrade.catalog import USD, universal_symbol
 
-from .helpers import broker_for, limit, link_all, tick
+from .helpers import limit, linked_broker, tick
 
 OLD = (datetime.now(timezone.utc) - timedelta(days=60)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -27,11 +26,7 @@ def _activity(activity_id, kind="BUY", symbol="MSFT", units=3, price=410.5, ref=
 
 def test_activity_trades_join_the_order_fills_once(tmp_path, arun):
     async def scenario():
-        async with running_snaptrade(tmp_path) as fake:
-            broker = broker_for(fake, activities_every=0)
-            await broker.connect()
-            link_all(fake)
-            await broker.fetch_accounts()
+        async with linked_broker(tmp_path, activities_every=0) as (fake, broker):
             linked = fake.account_for("ALPACA")
             price = fake.paper.market.last_price("AAPL")
             order = await broker.create_order(limit(linked.id, tick(price * Decimal("1.05")), amount="4"))
@@ -45,7 +40,6 @@ def test_activity_trades_join_the_order_fills_once(tmp_path, arun):
             fake.add_activity(linked, _activity("act-sell", kind="SELL", units=-2, price=420, ref=None))
             fills = await broker.fetch_fills(linked.id)
             served = [r for r in fake.requests if r.path.endswith("/activities")]
-            await broker.close()
             return order, fills, served
 
     order, fills, served = arun(scenario(), timeout=60)
@@ -63,11 +57,7 @@ def test_activity_trades_join_the_order_fills_once(tmp_path, arun):
 
 def test_activities_are_read_once_per_period_and_a_refusal_leaves_the_order_fills(tmp_path, arun):
     async def scenario():
-        async with running_snaptrade(tmp_path) as fake:
-            broker = broker_for(fake)  # the default period: hours
-            await broker.connect()
-            link_all(fake)
-            await broker.fetch_accounts()
+        async with linked_broker(tmp_path) as (fake, broker):  # the default period: hours
             linked = fake.account_for("ALPACA")
             fake.add_activity(linked, _activity("act-old"))
             first = await broker.fetch_fills(linked.id)
@@ -76,7 +66,6 @@ def test_activities_are_read_once_per_period_and_a_refusal_leaves_the_order_fill
             other = fake.account_for("SCHWAB")
             fake.state.fail_next[f"GET /accounts/{other.id}/activities"] = 500
             refused = await broker.fetch_fills(other.id)
-            await broker.close()
             return first, second, reads, refused
 
     first, second, reads, refused = arun(scenario(), timeout=60)
@@ -106,11 +95,7 @@ def test_unreadable_activities_are_skipped():
 
 def test_a_fresh_read_reports_activity_trades_older_than_since(tmp_path, arun):
     async def scenario():
-        async with running_snaptrade(tmp_path) as fake:
-            broker = broker_for(fake)
-            await broker.connect()
-            link_all(fake)
-            await broker.fetch_accounts()
+        async with linked_broker(tmp_path) as (fake, broker):
             linked = fake.account_for("ALPACA")
             now = datetime.now(timezone.utc)
             first = await broker.fetch_fills(linked.id, since=now)  # nothing yet
@@ -118,7 +103,6 @@ def test_a_fresh_read_reports_activity_trades_older_than_since(tmp_path, arun):
             kept = await broker.fetch_fills(linked.id, since=now)  # within the period: not read again
             broker.activity_fills.every = 0
             fresh = await broker.fetch_fills(linked.id, since=now)
-            await broker.close()
             return first, kept, fresh
 
     first, kept, fresh = arun(scenario(), timeout=60)

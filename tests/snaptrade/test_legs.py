@@ -14,9 +14,8 @@ from desktop.brokers.snaptrade.parse import parse_order
 from desktop.domain import Instrument, OrderRequest, OrderSide, OrderStatus, OrderType
 from desktop.domain.options import PositionEffect
 
-from tests.fakes.snaptrade import running_snaptrade
 
-from .helpers import broker_for, link_all, tick
+from .helpers import linked_broker, tick
 
 
 def _record(order_id, status, *, group="G1", symbol="AAPL", total="10", filled="0", price=None, role=None,
@@ -102,11 +101,7 @@ async def _strangle(fake, account, *, marketable: bool):
 
 def test_a_resting_strangle_is_one_order_and_cancel_cancels_every_leg(tmp_path, arun):
     async def scenario():
-        async with running_snaptrade(tmp_path) as fake:
-            broker = broker_for(fake)
-            await broker.connect()
-            link_all(fake)
-            await broker.fetch_accounts()
+        async with linked_broker(tmp_path) as (fake, broker):
             account = fake.account_for("SCHWAB").id
             group, legs = await _strangle(fake, "SCHWAB", marketable=False)
             listed = await broker.fetch_orders(account)
@@ -116,7 +111,6 @@ def test_a_resting_strangle_is_one_order_and_cancel_cancels_every_leg(tmp_path, 
             cancels = [r.body["brokerage_order_id"] for r in fake.requests if r.path.endswith("/trading/cancel")]
             paper = {o.order_id: o.status for o in await fake.paper.fetch_orders(fake.account_for("SCHWAB")
                                                                                   .brokerage.client)}
-            await broker.close()
             return group, legs, listed, refused.value, canceled, cancels, paper
 
     group, legs, listed, refused, canceled, cancels, paper = arun(scenario(), timeout=60)
@@ -132,11 +126,7 @@ def test_a_resting_strangle_is_one_order_and_cancel_cancels_every_leg(tmp_path, 
 
 def test_a_filled_strangle_is_filled_with_a_fill_per_leg(tmp_path, arun):
     async def scenario():
-        async with running_snaptrade(tmp_path) as fake:
-            broker = broker_for(fake)
-            await broker.connect()
-            link_all(fake)
-            await broker.fetch_accounts()
+        async with linked_broker(tmp_path) as (fake, broker):
             account = fake.account_for("SCHWAB").id
             group, legs = await _strangle(fake, "SCHWAB", marketable=True)
             for _ in range(30):
@@ -145,7 +135,6 @@ def test_a_filled_strangle_is_filled_with_a_fill_per_leg(tmp_path, arun):
                     break
                 fake.paper.advance_minutes(1)
             fills = await broker.fetch_fills(account)
-            await broker.close()
             return group, legs, orders, fills
 
     group, legs, orders, fills = arun(scenario(), timeout=60)
@@ -158,11 +147,7 @@ def test_a_filled_strangle_is_filled_with_a_fill_per_leg(tmp_path, arun):
 
 def test_a_multi_leg_order_placed_through_the_api_is_one_order(tmp_path, arun):
     async def scenario():
-        async with running_snaptrade(tmp_path) as fake:
-            broker = broker_for(fake)
-            await broker.connect()
-            link_all(fake)
-            await broker.fetch_accounts()
+        async with linked_broker(tmp_path) as (fake, broker):
             account = fake.account_for("SCHWAB").id
             chain = await fake.paper.fetch_option_chain("AAPL")
             expiry = chain.quotes[0].contract.expiry
@@ -178,7 +163,6 @@ def test_a_multi_leg_order_placed_through_the_api_is_one_order(tmp_path, arun):
                 if orders and orders[0].status is OrderStatus.FILLED:
                     break
                 fake.paper.advance_minutes(1)
-            await broker.close()
             return answer, orders
 
     answer, orders = arun(scenario(), timeout=60)

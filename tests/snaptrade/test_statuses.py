@@ -10,9 +10,8 @@ from pathlib import Path
 from desktop.brokers.snaptrade.statuses import STATUS
 from desktop.domain import OrderStatus
 
-from tests.fakes.snaptrade import running_snaptrade
 
-from .helpers import broker_for, limit, link_all, tick
+from .helpers import limit, linked_broker, tick
 
 SPEC = Path(__file__).resolve().parent.parent / "contracts" / "snaptrade" / "snaptrade-api-subset.json"
 EXPECTED = {
@@ -39,11 +38,7 @@ def test_the_map_covers_every_status_of_the_spec():
 
 def test_each_status_the_fake_serves_reads_as_its_order_status(tmp_path, arun):
     async def scenario():
-        async with running_snaptrade(tmp_path) as fake:
-            broker = broker_for(fake)
-            await broker.connect()
-            link_all(fake)
-            await broker.fetch_accounts()
+        async with linked_broker(tmp_path) as (fake, broker):
             account = fake.account_for("ALPACA").id
             price = fake.paper.market.last_price("AAPL")
             order = await broker.create_order(limit(account, tick(price * Decimal("0.7"))))
@@ -53,7 +48,6 @@ def test_each_status_the_fake_serves_reads_as_its_order_status(tmp_path, arun):
                 broker._cache.invalidate()
                 found = {o.order_id: o for o in await broker.fetch_orders(account)}[order.order_id]
                 seen[status] = (found.status, found.message)
-            await broker.close()
             return seen
 
     seen = arun(scenario(), timeout=60)
