@@ -1,4 +1,5 @@
-"""Shared test setup: offscreen Qt, qasync loops, an isolated user data directory."""
+"""Shared test setup: offscreen Qt, qasync loops, an isolated user data directory, an
+in-memory keyring (``memory_keyring``)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,22 @@ def _no_quit_on_last_window(request):
     if "qapp" in request.fixturenames or "qtbot" in request.fixturenames:
         request.getfixturevalue("qapp").setQuitOnLastWindowClosed(False)
     yield
+
+
+@pytest.fixture
+def memory_keyring():
+    """The keyring is a MemoryKeyring (tests/memory_keyring.py) for the test: its ``entries``
+    map (service, username) to the secret. Afterwards keyring's failing backend, so no later
+    test reaches a real keyring."""
+    import keyring
+    from keyring.backends import fail
+
+    from memory_keyring import MemoryKeyring
+
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(fail.Keyring())
 
 
 @pytest.fixture

@@ -11,11 +11,9 @@ from __future__ import annotations
 from decimal import Decimal as D
 from zoneinfo import ZoneInfo
 
-import keyring
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 import pytest
-from keyring.backends import fail
 
 from desktop.connections import ConnectionStore
 from desktop.desk import Desk
@@ -23,23 +21,8 @@ from desktop.domain import Interval, OrderStatus, OrderType
 from desktop.security.secrets import SecretStore
 from desktop.ui.main_window import MainWindow
 from tests.fakes.connecttrade import CREDENTIALS, READONLY_ACCOUNT, TRADING_ACCOUNT, running_connecttrade
-from tests.memory_keyring import MemoryKeyring
 
-from .window_support import WAIT, install_fast_connecttrade, submit_through_the_ticket
-
-
-def run(qtbot, qloop, coro, timeout=WAIT):
-    task = qloop.create_task(coro)
-    qtbot.waitUntil(task.done, timeout=timeout)
-    return task.result()
-
-
-@pytest.fixture
-def memory_keyring():
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(fail.Keyring())
+from .window_support import WAIT, install_fast_connecttrade, run, submit_through_the_ticket
 
 
 @pytest.fixture

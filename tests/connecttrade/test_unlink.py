@@ -10,25 +10,18 @@ import asyncio
 import pytest
 from PySide6.QtWidgets import QLineEdit
 
-from desktop.connections import ConnectionStore
 from desktop.desk import Desk
-from desktop.security.secrets import SecretStore
-from desktop.ui.connection_form import ConnectionEditDialog
+from qt_helpers import Answers, find, open_connection_form, tool, type_into
 from tests.fakes.connecttrade import CREDENTIALS, READONLY_ACCOUNT, TRADING_ACCOUNT, running_connecttrade
-from tests.snaptrade.test_connection_tools import Answers
-from tests.snaptrade.test_window import find, memory_keyring, run, tool, type_into  # noqa: F401 (fixture)
 
 from .support import adapter_for
+from .window_support import run
 
 
 @pytest.fixture
-def form(qtbot, tmp_path, monkeypatch, memory_keyring):  # noqa: F811
+def form(qtbot, tmp_path, monkeypatch, memory_keyring):
     monkeypatch.setenv("TRADEDESK_HOME", str(tmp_path / "home"))
-    dialog = ConnectionEditDialog(ConnectionStore.open_default(), SecretStore(), broker="connecttrade")
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitExposed(dialog)
-    return dialog
+    return open_connection_form(qtbot, "connecttrade")
 
 
 def test_unlink_chooses_a_linked_brokerage_asks_then_deletes_it(qtbot, qloop, tmp_path, form, monkeypatch):

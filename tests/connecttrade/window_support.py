@@ -1,12 +1,17 @@
-"""Window helpers of the Connect Trade GUI test: adapters made by saved connections at
-test speed, and driving the order ticket."""
+"""Window helpers of the Connect Trade GUI tests: adapters made by saved connections at
+test speed, ``run`` with the window tests' 20 s a step, and driving the order ticket."""
 
 from __future__ import annotations
+
+from functools import partial
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QPushButton
 
-WAIT = 20_000
+import qt_helpers
+from qt_helpers import WAIT, choose_account, find
+
+run = partial(qt_helpers.run, timeout=WAIT)  # a step against the fake over loopback gets 20 s
 
 
 def install_fast_connecttrade(monkeypatch) -> type:
@@ -22,28 +27,6 @@ def install_fast_connecttrade(monkeypatch) -> type:
 
     monkeypatch.setattr(ct, "ConnectTradeBroker", FastConnectTradeBroker)
     return FastConnectTradeBroker
-
-
-def find(widget, cls, name):
-    child = widget.findChild(cls, name)
-    assert child is not None, name
-    return child
-
-
-def choose_account(qtbot, ticket, search: str, line_start: str) -> None:
-    """Type ``search`` into the ticket's account selector and pick the line starting
-    with ``line_start`` with the keyboard."""
-    line = ticket.account_combo.lineEdit()
-    line.setFocus()
-    line.selectAll()
-    qtbot.keyClicks(line, search)
-    popup = ticket.selector.completer.popup()
-    qtbot.waitUntil(popup.isVisible)
-    offered = [popup.model().index(r, 0).data() for r in range(popup.model().rowCount())]
-    matching = [r for r, text in enumerate(offered) if text.startswith(line_start)]
-    assert len(matching) == 1, offered
-    popup.setCurrentIndex(popup.model().index(matching[0], 0))
-    qtbot.keyClick(popup, Qt.Key.Key_Return)
 
 
 def submit_through_the_ticket(qtbot, window, connection_id, account, search, *, symbol="AAPL", quantity="10",

@@ -1,5 +1,5 @@
 """Shared setup of the SnapTrade adapter tests: fresh payload log per test, and
-helpers that build an adapter for the fake."""
+helpers that build an adapter for the fake; and the browser the window tests catch."""
 
 from __future__ import annotations
 
@@ -12,3 +12,12 @@ from desktop.brokers.snaptrade.parse import PAYLOADS
 def _fresh_payload_log():
     PAYLOADS.forget()
     yield
+
+
+@pytest.fixture
+def browser():
+    """Catches the http(s) pages the app opens (the Connection Portal): their URLs in ``urls``."""
+    from qt_helpers import catching_browser
+
+    with catching_browser(("http", "https")) as catcher:
+        yield catcher

@@ -7,47 +7,20 @@ line is shown whole, however long (it was cut off by the form row)."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QInputDialog, QLabel, QLineEdit, QMessageBox, QPushButton
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
 
-from desktop.connections import ConnectionStore
-from desktop.security.secrets import SecretStore
-from desktop.ui.connection_form import ConnectionEditDialog
+from qt_helpers import Answers, find, open_connection_form, tool, type_into
 from tests.fakes.snaptrade import running_snaptrade
 
-from .test_window import browser, find, memory_keyring, run, tool, type_into  # noqa: F401 (fixtures)
+from .test_window import run
 
 USER = "desk-user-1"
 
 
 @pytest.fixture
-def form(qtbot, tmp_path, monkeypatch, memory_keyring):  # noqa: F811
+def form(qtbot, tmp_path, monkeypatch, memory_keyring):
     monkeypatch.setenv("TRADEDESK_HOME", str(tmp_path / "home"))
-    dialog = ConnectionEditDialog(ConnectionStore.open_default(), SecretStore(), broker="snaptrade")
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitExposed(dialog)
-    return dialog
-
-
-class Answers:
-    """Stands in for the list dialog and the yes/no question: records what was offered."""
-
-    def __init__(self, monkeypatch) -> None:
-        self.offered: list[list[str]] = []
-        self.asked: list[str] = []
-        self.pick = lambda labels: labels[0]
-        self.yes = True
-        monkeypatch.setattr(QInputDialog, "getItem", staticmethod(self._get_item))
-        monkeypatch.setattr(QMessageBox, "question", staticmethod(self._question))
-
-    def _get_item(self, _parent, _title, _prompt, labels, *_args):
-        self.offered.append(list(labels))
-        choice = self.pick(list(labels))
-        return (choice, True) if choice is not None else ("", False)
-
-    def _question(self, _parent, _title, text, *_args):
-        self.asked.append(text)
-        return QMessageBox.StandardButton.Yes if self.yes else QMessageBox.StandardButton.No
+    return open_connection_form(qtbot, "snaptrade")
 
 
 def fill(qtbot, form, fake):
@@ -57,7 +30,7 @@ def fill(qtbot, form, fake):
     type_into(qtbot, find(form, QLineEdit, "field_base_url"), fake.base_url)
 
 
-def test_upgrade_and_remove_choose_a_brokerage_connection(qtbot, qloop, tmp_path, form, browser, monkeypatch):  # noqa: F811
+def test_upgrade_and_remove_choose_a_brokerage_connection(qtbot, qloop, tmp_path, form, browser, monkeypatch):
     cm = running_snaptrade(tmp_path / "snaptrade")
     fake = run(qtbot, qloop, cm.__aenter__())
     try:

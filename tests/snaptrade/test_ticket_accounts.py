@@ -15,7 +15,7 @@ from desktop.brokers.capabilities import BrokerCapabilities
 from desktop.domain import Account, Instrument, OrderType, TimeInForce
 from desktop.ui.ticket import OrderTicket
 from desktop.ui.ticket.targets import TicketConnection
-from tests.ui.qt_helpers import find
+from qt_helpers import find
 
 FRACTIONAL = Instrument.equity("AAPL", lot_size=D("0.0001"))
 CAPS = BrokerCapabilities(fractional=True, notional=True)

@@ -17,70 +17,21 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal as D
+from functools import partial
 
 import httpx
-import keyring
 import pytest
-from keyring.backends import fail
-from PySide6.QtCore import QObject, Qt, QUrl, Slot
-from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QPushButton
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton
 
+import qt_helpers
 from desktop.connections import ConnectionStore
-from desktop.desk import Desk
 from desktop.domain import OrderStatus
 from desktop.security.secrets import SecretStore
-from desktop.ui.main_window import MainWindow
+from qt_helpers import WAIT, find, paper_window, tool, top_level, type_into
 from tests.fakes.snaptrade import running_snaptrade
-from tests.memory_keyring import MemoryKeyring
 
-WAIT = 20_000
-
-
-def run(qtbot, qloop, coro, timeout=WAIT):
-    task = qloop.create_task(coro)
-    qtbot.waitUntil(task.done, timeout=timeout)
-    return task.result()
-
-
-def top_level(name):
-    return next((w for w in QApplication.topLevelWidgets() if w.objectName() == name and w.isVisible()), None)
-
-
-def find(widget, cls, name):
-    child = widget.findChild(cls, name)
-    assert child is not None, name
-    return child
-
-
-class Browser(QObject):
-    """Catches the http(s) pages the app opens."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: list[str] = []
-
-    @Slot(QUrl)
-    def open(self, url: QUrl) -> None:
-        self.urls.append(url.toString())
-
-
-@pytest.fixture
-def browser():
-    catcher = Browser()
-    for scheme in ("http", "https"):
-        QDesktopServices.setUrlHandler(scheme, catcher, "open")
-    yield catcher
-    for scheme in ("http", "https"):
-        QDesktopServices.unsetUrlHandler(scheme)
-
-
-@pytest.fixture
-def memory_keyring():
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(fail.Keyring())
+run = partial(qt_helpers.run, timeout=WAIT)  # a step against the fake over loopback gets 20 s
 
 
 @pytest.fixture
@@ -102,16 +53,8 @@ def fast_snaptrade(monkeypatch):
 
 @pytest.fixture
 def window(qtbot, qloop, memory_keyring, manual_paper, fast_snaptrade):
-    store, secrets = ConnectionStore.open_default(), SecretStore()
-    win = MainWindow(Desk(store, secrets, poll_s=0.3, start_budget_s=1.0), connections=store, secrets=secrets)
-    win.resize(1500, 950)
-    win.show()
-    qtbot.waitExposed(win)
-    assert run(qtbot, qloop, win.start(["paper"])) == {"paper": None}
-    yield win
-    run(qtbot, qloop, win.shutdown())
-    win.close()
-    win.deleteLater()
+    with paper_window(qtbot, qloop, 1500, 950) as win:
+        yield win
 
 
 def start_fake(qtbot, qloop, tmp_path, personal):
@@ -122,25 +65,8 @@ def start_fake(qtbot, qloop, tmp_path, personal):
     return cm, fake
 
 
-def type_into(qtbot, edit, text):
-    edit.setFocus()
-    edit.selectAll()
-    qtbot.keyClick(edit, Qt.Key.Key_Delete)
-    qtbot.keyClicks(edit, text)
-
-
 def choose(combo: QComboBox, value: str) -> None:
     combo.setCurrentIndex(combo.findData(value))
-
-
-def tool(qtbot, form, name, until):
-    button = find(form, QPushButton, f"{name}Button")
-    qtbot.waitUntil(button.isEnabled)
-    state = find(form, QLabel, "toolsStateLabel")
-    state.setText("")  # the previous tool's answer is not this one's
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: until in state.text(), timeout=WAIT)
-    return state.text()
 
 
 async def press_link(url: str, broker: str) -> str:

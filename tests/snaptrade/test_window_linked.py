@@ -8,7 +8,7 @@ from __future__ import annotations
 from tests.fakes.snaptrade import running_snaptrade
 
 from .helpers import USER, broker_for
-from .test_window import WAIT, browser, fast_snaptrade, memory_keyring, run, window  # noqa: F401 (fixtures)
+from .test_window import WAIT, fast_snaptrade, run, window  # noqa: F401 (fixtures)
 
 
 def account_keys(window):

@@ -10,9 +10,10 @@ from decimal import Decimal as D
 from PySide6.QtWidgets import QLineEdit, QPushButton
 
 from desktop.domain import OrderType
+from qt_helpers import WAIT, choose_account, click, top_level, type_into
+from qt_helpers import find as child
 from tests.tradelocker.test_window import (  # noqa: F401 - fixtures
-    WAIT, add_tradelocker, cell, child, choose_account, click, fake, fast_tradelocker, memory_keyring,
-    menu_action, top_level, type_into, window,
+    add_tradelocker, cell, fake, fast_tradelocker, menu_action, window,
 )
 
 ACCOUNT = "1163012"

@@ -8,8 +8,9 @@ from PySide6.QtWidgets import QLabel, QLineEdit
 
 from desktop.domain import MarketSession
 from desktop.ui.ticket.market_session import closed_text
-from tests.tradelocker.test_window import (ACCOUNT, WAIT, add_tradelocker, child, choose_account, fake, fast_tradelocker,  # noqa: F401
-                         memory_keyring, type_into, window)
+from qt_helpers import WAIT, choose_account, type_into
+from qt_helpers import find as child
+from tests.tradelocker.test_window import ACCOUNT, add_tradelocker, fake, fast_tradelocker, window  # noqa: F401 (fixtures)
 
 
 def enter_symbol(qtbot, ticket, symbol):

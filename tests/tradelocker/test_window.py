@@ -9,50 +9,20 @@ in the blotters."""
 from __future__ import annotations
 
 from decimal import Decimal as D
+from functools import partial
 
-import keyring
 import pytest
-from keyring.backends import fail
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPushButton
+from PySide6.QtWidgets import QComboBox, QLineEdit, QPushButton
 
-from desktop.connections import ConnectionStore
-from desktop.desk import Desk
+import qt_helpers
 from desktop.domain import OrderStatus, OrderType
-from desktop.security.secrets import SecretStore
-from desktop.ui.main_window import MainWindow
-from memory_keyring import MemoryKeyring
+from qt_helpers import WAIT, choose_account, click, paper_window, top_level, type_into
+from qt_helpers import find as child
 
-WAIT = 20_000
 ACCOUNT = "1163012"
 
-
-def run(qtbot, qloop, coro, timeout=WAIT):
-    task = qloop.create_task(coro)
-    qtbot.waitUntil(task.done, timeout=timeout)
-    return task.result()
-
-
-def top_level(name):
-    return next((w for w in QApplication.topLevelWidgets() if w.objectName() == name and w.isVisible()), None)
-
-
-def child(widget, cls, name):
-    found = widget.findChild(cls, name)
-    assert found is not None, name
-    return found
-
-
-def type_into(qtbot, edit, text):
-    edit.setFocus()
-    edit.selectAll()
-    qtbot.keyClick(edit, Qt.Key.Key_Delete)
-    qtbot.keyClicks(edit, text)
-
-
-def click(qtbot, widget):
-    assert widget.isEnabled(), widget.objectName()
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+run = partial(qt_helpers.run, timeout=WAIT)  # a step against the fake over loopback gets 20 s
 
 
 def cell(panel, row, column_id) -> str:
@@ -80,14 +50,6 @@ def menu_action(panel, row, name):
 
 
 @pytest.fixture
-def memory_keyring():
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(fail.Keyring())
-
-
-@pytest.fixture
 def fast_tradelocker(monkeypatch):
     """TradeLocker adapters made from saved connections poll every 0.2 s."""
     import desktop.brokers.tradelocker as tl
@@ -112,16 +74,8 @@ def fake(qtbot, qloop):
 
 @pytest.fixture
 def window(qtbot, qloop, manual_paper):
-    store, secrets = ConnectionStore.open_default(), SecretStore()
-    win = MainWindow(Desk(store, secrets, poll_s=0.3, start_budget_s=1.0), connections=store, secrets=secrets)
-    win.resize(1600, 1000)
-    win.show()
-    qtbot.waitExposed(win)
-    assert run(qtbot, qloop, win.start(["paper"])) == {"paper": None}
-    yield win
-    run(qtbot, qloop, win.shutdown())
-    win.close()
-    win.deleteLater()
+    with paper_window(qtbot, qloop, 1600, 1000) as win:
+        yield win
 
 
 def add_tradelocker(qtbot, win, fake) -> str:
@@ -162,20 +116,6 @@ def add_tradelocker(qtbot, win, fake) -> str:
     assert live.broker.demo and live.broker.capabilities.paper  # simulated money, as chosen
     manager.close()
     return conn.id
-
-
-def choose_account(qtbot, ticket, search, line_start):
-    line = ticket.account_combo.lineEdit()
-    line.setFocus()
-    line.selectAll()
-    qtbot.keyClicks(line, search)
-    popup = ticket.selector.completer.popup()
-    qtbot.waitUntil(popup.isVisible)
-    offered = [popup.model().index(r, 0).data() for r in range(popup.model().rowCount())]
-    matching = [r for r, text in enumerate(offered) if text.startswith(line_start)]
-    assert len(matching) == 1, offered
-    popup.setCurrentIndex(popup.model().index(matching[0], 0))
-    qtbot.keyClick(popup, Qt.Key.Key_Return)
 
 
 def buy(qtbot, win, cid, lots, stop_loss="", take_profit="", symbol="EURUSD"):

@@ -5,12 +5,9 @@ window)``). Used by the session, status bar and connections dialog tests."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Qt, QUrl, Slot
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMainWindow, QWidget
 
 from desktop.connections import ConnectionStore
@@ -84,29 +81,6 @@ class HostFactory:
             host.window.close()
             host.window.deleteLater()
         self.hosts.clear()
-
-
-class UrlCatcher(QObject):
-    """Receives QDesktopServices.openUrl calls for https (no browser in tests)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: list[str] = []
-
-    @Slot(QUrl)
-    def open(self, url: QUrl) -> None:
-        self.urls.append(url.toString())
-
-
-@contextmanager
-def catching_browser() -> Iterator[UrlCatcher]:
-    """While open, https URLs the app opens land in the catcher's ``urls``."""
-    catcher = UrlCatcher()
-    QDesktopServices.setUrlHandler("https", catcher, "open")
-    try:
-        yield catcher
-    finally:
-        QDesktopServices.unsetUrlHandler("https")
 
 
 def rows(manager) -> list[list[str]]:

@@ -21,8 +21,8 @@ from desktop.app.logging_setup import setup_logging
 from desktop.brokers.paper import PaperBroker
 from desktop.connections import BrokerSpec, ConnectionStore, FieldKind, FieldSpec, register_broker, unregister_broker
 from desktop.security.secrets import SecretStore
-from memory_keyring import MemoryKeyring
-from qt_helpers import run, top_level
+from qt_helpers import click, run, top_level, type_into
+from qt_helpers import find as child
 from session_host import HostFactory, rows, select_row
 
 SECRET = "demo-SECRET-key-7c1d9e"
@@ -63,14 +63,6 @@ def demo():
     DemoBroker.created.clear()
     yield DEMO
     unregister_broker("demo")
-
-
-@pytest.fixture
-def memory_keyring():
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(fail.Keyring())
 
 
 @pytest.fixture
@@ -115,24 +107,6 @@ def host(open_host):
 def wait_dialog(qtbot, name):
     qtbot.waitUntil(lambda: top_level(name) is not None)
     return top_level(name)
-
-
-def child(widget, cls, name):
-    found = widget.findChild(cls, name)
-    assert found is not None, name
-    return found
-
-
-def click(qtbot, widget):
-    assert widget.isEnabled(), widget.objectName()
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
-
-
-def type_into(qtbot, edit, text):
-    edit.setFocus()
-    edit.selectAll()
-    qtbot.keyClick(edit, Qt.Key.Key_Delete)
-    qtbot.keyClicks(edit, text)
 
 
 def open_manager(qtbot, host):

@@ -16,8 +16,8 @@ from desktop.desk import Desk
 from desktop.desk.startup import connection_for_key, startup_connections
 from desktop.security.secrets import SecretStore
 from desktop.ui.main_window import MainWindow
-from qt_helpers import run, top_level
-from session_host import catching_browser, rows, select_row
+from qt_helpers import catching_browser, run, top_level
+from session_host import rows, select_row
 
 
 @pytest.fixture

@@ -3,10 +3,13 @@ once dismissed, never comes back (a restart is a new MainWindow on the same home
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
+import qt_helpers
 from desktop.connections import ConnectionStore
 from desktop.desk import Desk
 from desktop.desk.startup import startup_connections
@@ -14,11 +17,7 @@ from desktop.paths import config_dir
 from desktop.security.secrets import SecretStore
 from desktop.ui.main_window import MainWindow
 
-
-def run(qtbot, qloop, coro, timeout=15_000):
-    task = qloop.create_task(coro)
-    qtbot.waitUntil(task.done, timeout=timeout)
-    return task.result()
+run = partial(qt_helpers.run, timeout=15_000)  # a start or shutdown of the window gets 15 s
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from desktop.brokers.errors import CertificateChangedError, CertificateUntrusted
 from desktop.connections import ConnectionStore, register_broker, unregister_broker
 from desktop.desk.startup import connection_for_key
 from desktop.domain import ConnectionStatus
-from qt_helpers import run, top_level
-from session_host import HostFactory, catching_browser
+from qt_helpers import catching_browser, run, top_level
+from session_host import HostFactory
 from stub_gateway import BASE_URL, FP_A, FP_B, LOGIN_URL, STUB_SPEC, StubGatewayBroker
 
 

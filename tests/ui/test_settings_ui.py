@@ -29,7 +29,9 @@ from desktop.ui.settings_dialog import (
 )
 from desktop.ui.theme import apply_theme
 from desktop.ui.ticket import OrderTicket
-from qt_helpers import run
+from qt_helpers import click, run
+from qt_helpers import find as child
+from qt_helpers import top_level as top
 
 
 def paper_broker(window: MainWindow) -> PaperBroker:
@@ -62,16 +64,6 @@ def open_window(qtbot, qloop, tmp_path):
     apply_theme(QApplication.instance(), "system")  # leave the shared QApplication as tests expect it
 
 
-def top(name):
-    return next((w for w in QApplication.topLevelWidgets() if w.objectName() == name and w.isVisible()), None)
-
-
-def child(widget, cls, name):
-    found = widget.findChild(cls, name)
-    assert found is not None, name
-    return found
-
-
 def open_settings(qtbot, window):
     window.menus.settings_action.trigger()  # Edit → Settings…
     qtbot.waitUntil(lambda: top("settingsDialog") is not None)
@@ -86,11 +78,6 @@ def choose(qtbot, combo: QComboBox, data) -> None:
     key = Qt.Key.Key_Down if target > combo.currentIndex() else Qt.Key.Key_Up
     while combo.currentIndex() != target:
         qtbot.keyClick(combo, key)
-
-
-def click(qtbot, widget):
-    assert widget.isEnabled(), widget.objectName()
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
 
 def fill_ticket(qtbot, window, symbol, quantity):

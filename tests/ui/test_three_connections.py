@@ -24,7 +24,7 @@ from desktop.security.secrets import SecretStore
 from desktop.ui.main_window import MainWindow
 from desktop.ui.tables.columns import muted_color
 from fast_ibkr import install_fast_ibkr
-from qt_helpers import find, run
+from qt_helpers import choose_account, find, run
 
 fakes = pytest.importorskip("tests.fakes.ibkr")
 
@@ -78,22 +78,6 @@ def close(qtbot, qloop, window):
 
 def cell(panel, row, column_id) -> str:
     return panel.model.columns[panel.model.column_index(column_id)].display(row)
-
-
-def choose_account(qtbot, ticket, search: str, line_start: str) -> None:
-    """Type ``search`` into the ticket's selector and pick the offered line that starts
-    with ``line_start`` ("Paper 2 · PAPER") with the keyboard."""
-    line = ticket.account_combo.lineEdit()
-    line.setFocus()
-    line.selectAll()
-    qtbot.keyClicks(line, search)
-    popup = ticket.selector.completer.popup()
-    qtbot.waitUntil(popup.isVisible)
-    offered = [popup.model().index(r, 0).data() for r in range(popup.model().rowCount())]
-    matching = [r for r, text in enumerate(offered) if text.startswith(line_start)]
-    assert len(matching) == 1, offered
-    popup.setCurrentIndex(popup.model().index(matching[0], 0))
-    qtbot.keyClick(popup, Qt.Key.Key_Return)
 
 
 def buy_through_the_ticket(qtbot, window, connection_id, account, search, symbol="AAPL", quantity="10"):

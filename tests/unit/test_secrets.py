@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import keyring
-import pytest
 from keyring.backends import fail
 from keyring.errors import KeyringLocked
 
@@ -21,14 +20,6 @@ class LockedKeyring(MemoryKeyring):
 
 class PlaintextKeyring(MemoryKeyring):
     """Looks like keyrings.alt's plain-text file backend."""
-
-
-@pytest.fixture
-def memory_keyring():
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(fail.Keyring())  # never let later tests reach a real keyring
 
 
 def test_secret_goes_to_the_keyring_under_service_and_connection_field(memory_keyring):
