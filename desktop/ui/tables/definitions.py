@@ -230,9 +230,18 @@ def _position_tip(labels: Names) -> Callable[[Position], str]:
     return tip
 
 
+POSITION_COLUMNS_BEFORE_CCY = (
+    "connection", "account", "symbol", "quantity", "multiplier", "avg_price", "last", "market_value",
+    "unrealized_pnl", "realized_pnl", "occ", *POSITION_IDS)
+"""The positions table's columns before its Ccy column (issue 14): a header state saved
+then is mapped onto today's columns by id (see :mod:`.header_state`)."""
+
+
 def position_columns(labels: Names = UNLABELLED, span: Callable[[Any], str] = spanning) -> list[Column]:
-    """Connection, account, instrument, quantity, prices and P&L; ``span(row)`` is the
-    Connection cell of a consolidated row ("All connections")."""
+    """Connection, account, instrument, quantity, prices, the currency they and the
+    money columns are in (a narrow "Ccy": a USDJPY position's market value and P&L are
+    yen, not dollars) and P&L; ``span(row)`` is the Connection cell of a consolidated
+    row ("All connections")."""
     return [
         connection_column(labels, span=span),
         Column("account", "Account", lambda p: p.account_id,
@@ -244,6 +253,8 @@ def position_columns(labels: Names = UNLABELLED, span: Callable[[Any], str] = sp
         Column("avg_price", "Avg price", lambda p: p.average, fmt_price, numeric=True,
                render=priced(lambda p: p.average)),
         Column("last", "Last", lambda p: p.last_price, fmt_price, numeric=True, render=priced(lambda p: p.last_price)),
+        Column("currency", "Ccy", lambda p: p.instrument.currency,
+               header_tip="Currency: the currency of the row's prices, market value and P&L"),
         Column("market_value", "Market value", lambda p: p.market_value, fmt_money, numeric=True),
         Column("unrealized_pnl", "Unrealized P&L", lambda p: p.unrealized_pnl, fmt_pnl, numeric=True, color=sign_color),
         Column("realized_pnl", "Realized P&L", lambda p: p.realized_pnl, fmt_pnl, numeric=True, color=sign_color),
