@@ -69,3 +69,21 @@ def test_a_watchlist_click_on_a_pair_prefills_ten_thousand_and_buys_them(qtbot, 
     qtbot.waitUntil(lambda: any(p.symbol == "GBPUSD" for p in window.positions.model.rows()), timeout=WAIT)
     position = next(p for p in window.positions.model.rows() if p.symbol == "GBPUSD")
     assert position.quantity == D(10000)
+
+
+def test_sell_more_of_a_short_pair_prefills_ten_thousand_not_the_share_default(qtbot, window):
+    trade(qtbot, window, "USDJPY", "sell", "5000")
+    positions, ticket = window.positions, window.ticket
+    qtbot.waitUntil(lambda: any(p.symbol == "USDJPY" for p in positions.model.rows()), timeout=WAIT)
+    choose(qtbot, ticket, "AAPL")
+    row = next(r for r in range(positions.proxy.rowCount())
+               if positions.row_for(positions.proxy.index(r, 0)).symbol == "USDJPY")
+    menu = positions.build_context_menu(positions.proxy.index(row, 0))
+    add = next(a for a in menu.actions() if a.objectName() == "addToPositionAction")
+    assert add.text() == "Sell more USDJPY"
+    add.trigger()
+    qtbot.waitUntil(lambda: ticket.current_request() is not None and ticket.current_request().symbol == "USDJPY",
+                    timeout=WAIT)
+    request = ticket.current_request()
+    assert (request.symbol, request.amount) == ("USDJPY", D(10000))
+    assert find(ticket, QLabel, "multiplierLabel").text() == "USD = 0.1 lot"
