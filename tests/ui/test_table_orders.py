@@ -2,7 +2,7 @@
 orders dock, in the default column order; rejected, cancelled and expired orders
 greyed with their Status red or grey (in the dark and the light theme); Working/All;
 a header state saved by the version before this column order mapped by column id
-(the accounts' too, whose Currency moved after the figures); the row menu: Cancel,
+(the accounts' too: Currency moved after the figures in issue 11, back before them as Ccy in issue 14); the row menu: Cancel,
 Modify… (double-click), Cancel all for the symbol."""
 
 from __future__ import annotations
