@@ -29,6 +29,7 @@ from PySide6.QtCore import QTimer
 from desktop.brokers import BrokerError
 from desktop.desk import Desk
 from desktop.domain import AssetClass, Instrument, OptionAction, OrderSide
+from desktop.ui.ticket.fx_units import quantity_kind
 
 
 def watchlist_search(desk: Desk, preferred: Callable[[], str | None]) -> Callable[[str], Awaitable[list[Instrument]]]:
@@ -107,7 +108,8 @@ class RowMenus:
             action = OptionAction.BUY_TO_OPEN if side is OrderSide.BUY else OptionAction.SELL_TO_OPEN
             self.ticket.prefill_option(contract, action, self._default_quantity(AssetClass.OPTION))
         else:
-            self.ticket.prefill(symbol=position.symbol, side=side, amount=self._default_quantity(AssetClass.EQUITY))
+            self.ticket.prefill(symbol=position.symbol, side=side,
+                                amount=self._default_quantity(quantity_kind(position.instrument)))
         self.focus_quantity()
 
     def focus_submit(self) -> None:

@@ -35,6 +35,7 @@ from desktop.brokers.replay_control import REPLAY_SPEEDS, ReplayControl, replay_
 from desktop.domain import AssetClass, OrderType
 
 from .tables.formatting import set_number_format
+from .ticket.fx_units import PAIR_DEFAULT_QUANTITY, quantity_kind
 from .theme import DEFAULT_THEME, THEMES, apply_theme
 
 PRICE_DECIMALS = (0, 2, 3, 4, 5, 6)
@@ -71,7 +72,10 @@ class Preferences(BaseModel):
     concentration_warning_pct: int = Field(default=25, ge=1, le=100)
 
     def default_quantity(self, asset_class: AssetClass | str = AssetClass.EQUITY) -> Decimal:
-        """The ticket's default quantity for ``asset_class`` (contracts for options)."""
+        """The ticket's default quantity for ``asset_class`` (contracts for options; FOREX,
+        a pair traded in units: 10,000 of its base currency, not a setting)."""
+        if AssetClass(asset_class) is AssetClass.FOREX:
+            return PAIR_DEFAULT_QUANTITY
         return Decimal(self.default_contracts if AssetClass(asset_class) is AssetClass.OPTION else self.default_shares)
 
 
@@ -169,7 +173,7 @@ def apply_preferences(prefs: Preferences, previous: Preferences | None = None, *
         portfolio.set_threshold(prefs.concentration_warning_pct)
     if previous is not None:
         instrument = ticket.current_instrument()
-        kind = AssetClass.OPTION if instrument is not None and instrument.is_option else AssetClass.EQUITY
+        kind = quantity_kind(instrument)
         was, now = previous.default_quantity(kind), prefs.default_quantity(kind)
         if was != now and ticket.quantity_edit.text().strip() in ("", str(was)):
             ticket.prefill(amount=now)

@@ -2,7 +2,7 @@
 orders dock, in the default column order; rejected, cancelled and expired orders
 greyed with their Status red or grey (in the dark and the light theme); Working/All;
 a header state saved by the version before this column order mapped by column id
-(the accounts' too, whose Currency moved after the figures); the row menu: Cancel,
+(the accounts' too: Currency moved after the figures in issue 11, back before them as Ccy in issue 14); the row menu: Cancel,
 Modify… (double-click), Cancel all for the symbol."""
 
 from __future__ import annotations
@@ -252,20 +252,39 @@ def test_double_click_and_the_menu_modify_the_same_order(qtbot):
     assert not _action(menu_at(panel, "22"), "modifyOrderAction").isEnabled()
 
 
-def test_the_accounts_layout_saved_before_currency_moved_maps_by_id(qtbot):
-    from desktop.ui.tables import AccountsPanel
-    from desktop.ui.tables.definitions import ACCOUNT_COLUMNS_BEFORE_ISSUE_11
-
-    ids = list(ACCOUNT_COLUMNS_BEFORE_ISSUE_11)
+def _accounts_state(ids, *, hide=(), move=None, cash_width=133) -> bytes:
+    """A header state saved for the accounts columns ``ids`` (``move``: (from, to) visual)."""
     view, model = QTableView(), QStandardItemModel(0, len(ids))
     view.setModel(model)
     hh = view.horizontalHeader()
-    hh.setSectionHidden(ids.index("connection"), True)
-    hh.resizeSection(ids.index("cash"), 133)
+    for column in hide:
+        hh.setSectionHidden(ids.index(column), True)
+    hh.resizeSection(ids.index("cash"), cash_width)
+    if move is not None:
+        hh.moveSection(*move)
     state = b"columns:" + ",".join(ids).encode() + b"\n" + bytes(hh.saveState().data())
     view.setModel(None)
-    panel = shown(qtbot, AccountsPanel(), 1200)
-    assert panel.restore_header_state(state)
-    assert visual_ids(panel) == ["account", "name", "role", "cash", "buying_power", "net_liquidation", "unrealized_pnl",
-                                 "realized_pnl", "currency"]
+    return state
+
+
+def test_the_accounts_layout_saved_before_currency_moved_maps_by_id(qtbot):
+    from desktop.ui.tables import AccountsPanel
+    from desktop.ui.tables.definitions import ACCOUNT_COLUMNS_BEFORE_ISSUE_11, ACCOUNT_COLUMNS_ISSUE_11
+
+    today = ["account", "name", "role", "currency", "cash", "buying_power", "net_liquidation", "unrealized_pnl",
+             "realized_pnl"]
+    panel = shown(qtbot, AccountsPanel(), 1200)  # before issue 11: today's order again, restored as saved
+    assert panel.restore_header_state(_accounts_state(list(ACCOUNT_COLUMNS_BEFORE_ISSUE_11), hide=["connection"]))
+    assert visual_ids(panel) == today
     assert panel.view.columnWidth(panel.model.column_index("cash")) == 133
+
+    ids = list(ACCOUNT_COLUMNS_ISSUE_11)  # Currency after the figures, never moved: it comes next to them
+    panel = shown(qtbot, AccountsPanel(), 1200)
+    assert panel.restore_header_state(_accounts_state(ids, hide=["connection"], cash_width=141))
+    assert visual_ids(panel) == today
+    assert panel.view.columnWidth(panel.model.column_index("cash")) == 141
+
+    panel = shown(qtbot, AccountsPanel(), 1200)  # a user who moved Name to the end keeps that order
+    assert panel.restore_header_state(_accounts_state(ids, hide=["connection"], move=(ids.index("name"), len(ids) - 1)))
+    assert visual_ids(panel) == ["account", "role", "cash", "buying_power", "net_liquidation", "unrealized_pnl",
+                                 "realized_pnl", "currency", "name"]

@@ -177,24 +177,33 @@ def _role_tip(row: AccountRow) -> str | None:
 ACCOUNT_COLUMNS_BEFORE_ISSUE_11 = (
     "connection", "account", "name", "role", "currency", "cash", "buying_power", "net_liquidation", "unrealized_pnl",
     "realized_pnl")
-"""The accounts table's columns before Currency moved after the figures (issue 11)."""
+"""The accounts table's columns before Currency moved after the figures (issue 11);
+today's order again since issue 14 (a state saved then restores as it was)."""
+
+ACCOUNT_COLUMNS_ISSUE_11 = (
+    "connection", "account", "name", "role", "cash", "buying_power", "net_liquidation", "unrealized_pnl",
+    "realized_pnl", "currency")
+"""The accounts table's columns while Currency sat after the figures (issue 11 until
+issue 14, where per-currency rows scrolled it out of sight): a header state saved then
+is mapped onto today's columns by id (see :mod:`.header_state`)."""
 
 
 def account_columns(labels: Names = UNLABELLED) -> list[Column]:
-    """Connection, account, name, role, the balance figures (Cash in sight on a
-    1280-px window) and their currency."""
+    """Connection, account, name, role, the currency (a narrow "Ccy": an account has one
+    row per currency it holds, and "10,000.00" must not be read without it) and the
+    balance figures in it (Cash in sight on a 1280-px window)."""
     return [
         connection_column(labels),
         Column("account", "Account", lambda r: r.account_id),
         Column("name", "Name", lambda r: r.name),
         Column("role", "Role", account_role, tooltip=_role_tip,
                header_tip="Advisor logins: the master (advisor) account and its clients"),
+        Column("currency", "Ccy", lambda r: r.currency, header_tip="Currency: the currency of the row's figures"),
         Column("cash", "Cash", _bal("cash"), fmt_money, numeric=True),
         Column("buying_power", "Buying power", _bal("buying_power"), fmt_money, numeric=True),
         Column("net_liquidation", "Net liquidation", _bal("net_liquidation"), fmt_money, numeric=True),
         Column("unrealized_pnl", "Unrealized P&L", _bal("unrealized_pnl"), fmt_pnl, numeric=True, color=sign_color),
         Column("realized_pnl", "Realized P&L", _bal("realized_pnl"), fmt_pnl, numeric=True, color=sign_color),
-        Column("currency", "Currency", lambda r: r.currency, header_tip="The currency of the row's figures"),
     ]
 
 
@@ -221,9 +230,18 @@ def _position_tip(labels: Names) -> Callable[[Position], str]:
     return tip
 
 
+POSITION_COLUMNS_BEFORE_CCY = (
+    "connection", "account", "symbol", "quantity", "multiplier", "avg_price", "last", "market_value",
+    "unrealized_pnl", "realized_pnl", "occ", *POSITION_IDS)
+"""The positions table's columns before its Ccy column (issue 14): a header state saved
+then is mapped onto today's columns by id (see :mod:`.header_state`)."""
+
+
 def position_columns(labels: Names = UNLABELLED, span: Callable[[Any], str] = spanning) -> list[Column]:
-    """Connection, account, instrument, quantity, prices and P&L; ``span(row)`` is the
-    Connection cell of a consolidated row ("All connections")."""
+    """Connection, account, instrument, quantity, prices, the currency they and the
+    money columns are in (a narrow "Ccy": a USDJPY position's market value and P&L are
+    yen, not dollars) and P&L; ``span(row)`` is the Connection cell of a consolidated
+    row ("All connections")."""
     return [
         connection_column(labels, span=span),
         Column("account", "Account", lambda p: p.account_id,
@@ -235,6 +253,8 @@ def position_columns(labels: Names = UNLABELLED, span: Callable[[Any], str] = sp
         Column("avg_price", "Avg price", lambda p: p.average, fmt_price, numeric=True,
                render=priced(lambda p: p.average)),
         Column("last", "Last", lambda p: p.last_price, fmt_price, numeric=True, render=priced(lambda p: p.last_price)),
+        Column("currency", "Ccy", lambda p: p.instrument.currency,
+               header_tip="Currency: the currency of the row's prices, market value and P&L"),
         Column("market_value", "Market value", lambda p: p.market_value, fmt_money, numeric=True),
         Column("unrealized_pnl", "Unrealized P&L", lambda p: p.unrealized_pnl, fmt_pnl, numeric=True, color=sign_color),
         Column("realized_pnl", "Realized P&L", lambda p: p.realized_pnl, fmt_pnl, numeric=True, color=sign_color),

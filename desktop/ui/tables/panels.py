@@ -25,7 +25,7 @@ from .account_rows import AccountJoin
 from .connection_columns import names_of
 from .connection_labels import ConnectionLabels
 from .definitions import (
-    ACCOUNT_COLUMNS_BEFORE_ISSUE_11,
+    ACCOUNT_COLUMNS_ISSUE_11,
     HIDDEN_BY_DEFAULT,
     ORDER_COLUMNS_BEFORE_ISSUE_11,
     accounts_model,
@@ -55,7 +55,7 @@ class AccountsPanel(TablePanel):
     def __init__(self, labels: ConnectionLabels | None = None, parent: QWidget | None = None) -> None:
         super().__init__(accounts_model(names_of(labels)), TableProxy(("account", "name")), name="accounts",
                          filter_placeholder=None, labels=labels, connection_filter=True,
-                         connection_column="connection", legacy_columns=[Legacy(ACCOUNT_COLUMNS_BEFORE_ISSUE_11)],
+                         connection_column="connection", legacy_columns=[Legacy(ACCOUNT_COLUMNS_ISSUE_11)],
                          parent=parent)
         self._join = AccountJoin()
 

@@ -30,8 +30,9 @@ from desktop.domain.consolidation import ConsolidatedPosition, consolidate_posit
 
 from .connection_columns import names_of
 from .connection_labels import ALL_CONNECTIONS, ConnectionLabels
-from .definitions import HIDDEN_BY_DEFAULT, positions_model
+from .definitions import HIDDEN_BY_DEFAULT, POSITION_COLUMNS_BEFORE_CCY, positions_model
 from .formatting import fmt_qty
+from .header_state import Legacy
 from .panel import TablePanel
 from .protection_columns import POSITION_AFTER, POSITION_IDS, reveal_when_used
 from .proxy import TableProxy
@@ -83,6 +84,7 @@ class PositionsPanel(TablePanel):
             labels=labels,
             connection_filter=True, connection_column="connection",
             hidden=HIDDEN_BY_DEFAULT["positions"],
+            legacy_columns=[Legacy(POSITION_COLUMNS_BEFORE_CCY, frozenset(HIDDEN_BY_DEFAULT["positions"]))],
             parent=parent,
         )
         self.consolidated_model = positions_model(names, span, parent=self)

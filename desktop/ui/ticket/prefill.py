@@ -4,7 +4,8 @@
 uses the ticket's fields, quotes and ``_revalidate``); kept apart so ticket.py stays
 small. It owns the rule every path that points the ticket at an instrument follows:
 a new instrument never inherits what the trader chose for the old one. Its quantity
-starts at the default for its kind (shares or contracts, Settings), its limit price at
+starts at the default for its kind (shares or contracts, Settings; a currency pair
+traded in units 10,000 of its base currency), its limit price at
 its own market (the ask to buy, the bid to sell, filled from the first quote that
 arrives for it; a limit price given by the caller, e.g. the chain's, wins), its stop
 price empty. The same instrument again (a second click on its row) keeps the fields.
@@ -17,6 +18,7 @@ from decimal import Decimal
 from desktop.domain import AssetClass, OptionAction, OptionContract, OrderSide, OrderType, Quote
 from desktop.domain.occ import parse_occ
 
+from .fx_units import quantity_kind
 from .values import is_occ
 
 
@@ -77,9 +79,13 @@ class PrefillMixin:
     # ------------------------------------------------------------------ private
     def _new_instrument(self, quantity: bool, limit: bool, stop: bool) -> None:
         """Reset what belonged to the previous instrument (the fields flagged True)."""
-        option = self._instrument.is_option if self._instrument is not None else is_occ(self.symbol())
         if quantity:
-            self.quantity_edit.setText(_plain(self.default_quantity(AssetClass.OPTION if option else AssetClass.EQUITY)))
+            if self._instrument is not None:
+                kind = quantity_kind(self._instrument)
+            else:
+                kind = AssetClass.OPTION if is_occ(self.symbol()) else AssetClass.EQUITY
+            self._quantity_kind = kind
+            self.quantity_edit.setText(_plain(self.default_quantity(kind)))
             self._touched.add("quantity")
         if stop:
             self.stop_edit.clear()
@@ -87,6 +93,22 @@ class PrefillMixin:
             self.limit_edit.clear()
             self._auto_limit = None
             self._limit_waiting = self.symbol() if self.order_type().needs_limit_price else ""
+
+    _quantity_kind: AssetClass = AssetClass.EQUITY
+    """The kind whose default the quantity field started with (see :meth:`_follow_quantity_kind`)."""
+
+    def _follow_quantity_kind(self, instrument) -> None:
+        """A typed symbol resolved to an instrument of another kind (a share, then a pair
+        traded in units): a quantity still at the old kind's default becomes the new
+        kind's (100 shares → 10,000 EUR and back); one the trader typed stays."""
+        if instrument is None:
+            return
+        kind, was = quantity_kind(instrument), self._quantity_kind
+        if kind is was:
+            return
+        self._quantity_kind = kind
+        if self.quantity_edit.text().strip() == _plain(self.default_quantity(was)):
+            self.quantity_edit.setText(_plain(self.default_quantity(kind)))
 
     def _quote_arrived(self, quote: Quote) -> None:
         """The first quote of a new instrument fills its empty limit field with the touch."""

@@ -10,7 +10,10 @@ price, or the quote for a market order); a problem is the ticket's (its "formErr
 keys "stopLoss" / "takeProfit"; "protectionError" holds the same text). The request the ticket builds then carries them.
 
 For an instrument whose quantity is in lots (``Instrument.unit`` LOTS) the quantity
-row says "Lots", and "1 lot = 100,000 EUR" (the contract size) beside the field.
+row says "Lots", and "1 lot = 100,000 EUR" (the contract size) beside the field; for
+a pair traded in units of its base currency (the paper broker's) the field's
+placeholder says "EUR amount" and "EUR = 0.1 lot" (the amount in standard lots)
+follows it.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pydantic import ValidationError
 
 from desktop.domain import Instrument, OrderRequest, OrderSide, OrderType, ProtectionType, QuantityUnit, field_errors
 
+from .fx_units import lot_text, lot_tip, trades_in_units
 from .values import fmt_qty, parse_decimal
 
 KIND_LABELS = {ProtectionType.ABSOLUTE: "Price", ProtectionType.OFFSET: "Offset",
@@ -161,8 +165,11 @@ def show_units(ticket, instrument: Instrument | None) -> None:
         ticket.quantity_edit.setPlaceholderText("contracts" if option else "shares")
         if isinstance(label, QLabel):
             label.setText("Contracts" if option else "Quantity")
-    if not lots and instrument is not None and instrument.asset_class.value == "FOREX":  # a pair in units (paper)
+    if trades_in_units(instrument):  # a pair in units (paper): "EUR = 0.1 lot" beside the amount
         ticket.quantity_edit.setPlaceholderText(f"{instrument.symbol[:3]} amount")
+        ticket.multiplier_label.setText(lot_text(instrument, ticket.quantity_edit.text()))
+        ticket.multiplier_label.setToolTip(lot_tip(instrument))
+        ticket.multiplier_label.setVisible(True)
         ticket._showing_pair = True
 
 

@@ -14,6 +14,7 @@ from ..price_places import remember
 from .advisor import AdvisorTicketAPI, TicketExtras
 from .confirm_flow import ConfirmFlow
 from .form import TicketForm
+from .fx_units import PAIR_DEFAULT_QUANTITY
 from .keys import EnterSubmits
 from .market_session import MarketSessionNote
 from .outcomes import TicketOutcomes
@@ -156,7 +157,10 @@ class OrderTicket(TicketOutcomes, AdvisorTicketAPI, ConfirmFlow, QuoteLine, Mark
         self._defaults = {AssetClass.EQUITY: Decimal(shares), AssetClass.OPTION: Decimal(contracts)}
 
     def default_quantity(self, asset_class: AssetClass = AssetClass.EQUITY) -> Decimal:
-        """The quantity a new instrument of ``asset_class`` starts with."""
+        """The quantity a new instrument of ``asset_class`` starts with (FOREX: a pair
+        traded in units, 10,000 of its base currency; see :mod:`.fx_units`)."""
+        if asset_class is AssetClass.FOREX:
+            return PAIR_DEFAULT_QUANTITY
         return self._defaults[AssetClass.OPTION if asset_class is AssetClass.OPTION else AssetClass.EQUITY]
 
     def set_busy(self, busy: bool) -> None:
@@ -234,6 +238,7 @@ class OrderTicket(TicketOutcomes, AdvisorTicketAPI, ConfirmFlow, QuoteLine, Mark
 
     def _on_symbol_text(self) -> None:
         self._instrument = self._lookup(self.symbol())
+        self._follow_quantity_kind(self._instrument)
         remember(self._instrument)
         self.price_step.set_instrument(self._instrument)
         self.show_option_mode(self._instrument)
