@@ -28,10 +28,26 @@ def trades_in_units(instrument: Instrument | None) -> bool:
 
 def quantity_kind(instrument: Instrument | None) -> AssetClass:
     """The kind whose default quantity ``instrument`` starts with: OPTION (contracts),
-    FOREX (a pair in units) or EQUITY (shares, and everything else, lots included)."""
+    FOREX (a pair in units), CFD (anything counted in lots, TradeLocker's: see
+    :func:`lots_default`) or EQUITY (shares, and everything else)."""
     if instrument is not None and instrument.is_option:
         return AssetClass.OPTION
+    if instrument is not None and instrument.unit is QuantityUnit.LOTS:
+        return AssetClass.CFD
     return AssetClass.FOREX if trades_in_units(instrument) else AssetClass.EQUITY
+
+
+LOTS_FALLBACK = Decimal("0.01")
+"""The default of a lot-counted instrument whose details give no minimum."""
+
+
+def lots_default(instrument: Instrument | None) -> Decimal:
+    """The default quantity of an instrument counted in lots: its smallest order
+    (``min_amount``, else its lot step), never the share default (100 lots of EURUSD
+    is 10 million euros)."""
+    if instrument is None:
+        return LOTS_FALLBACK
+    return instrument.min_amount or instrument.lot_size or LOTS_FALLBACK
 
 
 def base_currency(instrument: Instrument) -> str:

@@ -85,7 +85,8 @@ class PrefillMixin:
             else:
                 kind = AssetClass.OPTION if is_occ(self.symbol()) else AssetClass.EQUITY
             self._quantity_kind = kind
-            self.quantity_edit.setText(_plain(self.default_quantity(kind)))
+            self._quantity_default = _plain(self.default_quantity(kind, self._instrument))
+            self.quantity_edit.setText(self._quantity_default)
             self._touched.add("quantity")
         if stop:
             self.stop_edit.clear()
@@ -96,19 +97,25 @@ class PrefillMixin:
 
     _quantity_kind: AssetClass = AssetClass.EQUITY
     """The kind whose default the quantity field started with (see :meth:`_follow_quantity_kind`)."""
+    _quantity_default: str = ""
+    """The default text the quantity field started with ("" : the kind's plain default)."""
 
     def _follow_quantity_kind(self, instrument) -> None:
-        """A typed symbol resolved to an instrument of another kind (a share, then a pair
-        traded in units): a quantity still at the old kind's default becomes the new
-        kind's (100 shares → 10,000 EUR and back); one the trader typed stays."""
+        """A typed symbol resolved to an instrument of another kind or default (a share,
+        then a pair traded in units, or an instrument counted in lots): a quantity still
+        at the old default becomes the new one (100 shares → 10,000 EUR → 0.01 lots and
+        back); one the trader typed stays."""
         if instrument is None:
             return
-        kind, was = quantity_kind(instrument), self._quantity_kind
-        if kind is was:
-            return
+        kind = quantity_kind(instrument)
+        was = self._quantity_default or _plain(self.default_quantity(self._quantity_kind))
+        new = _plain(self.default_quantity(kind, instrument))
         self._quantity_kind = kind
-        if self.quantity_edit.text().strip() == _plain(self.default_quantity(was)):
-            self.quantity_edit.setText(_plain(self.default_quantity(kind)))
+        if new == was:
+            return
+        self._quantity_default = new
+        if self.quantity_edit.text().strip() == was:
+            self.quantity_edit.setText(new)
 
     def _quote_arrived(self, quote: Quote) -> None:
         """The first quote of a new instrument fills its empty limit field with the touch."""

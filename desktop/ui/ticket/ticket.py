@@ -14,7 +14,7 @@ from ..price_places import remember
 from .advisor import AdvisorTicketAPI, TicketExtras
 from .confirm_flow import ConfirmFlow
 from .form import TicketForm
-from .fx_units import PAIR_DEFAULT_QUANTITY
+from .fx_units import PAIR_DEFAULT_QUANTITY, lots_default
 from .keys import EnterSubmits
 from .market_session import MarketSessionNote
 from .outcomes import TicketOutcomes
@@ -156,11 +156,14 @@ class OrderTicket(TicketOutcomes, AdvisorTicketAPI, ConfirmFlow, QuoteLine, Mark
         for options (Settings → Orders)."""
         self._defaults = {AssetClass.EQUITY: Decimal(shares), AssetClass.OPTION: Decimal(contracts)}
 
-    def default_quantity(self, asset_class: AssetClass = AssetClass.EQUITY) -> Decimal:
+    def default_quantity(self, asset_class: AssetClass = AssetClass.EQUITY, instrument=None) -> Decimal:
         """The quantity a new instrument of ``asset_class`` starts with (FOREX: a pair
-        traded in units, 10,000 of its base currency; see :mod:`.fx_units`)."""
+        traded in units, 10,000 of its base currency; CFD: counted in lots, the
+        ``instrument``'s smallest order; see :mod:`.fx_units`)."""
         if asset_class is AssetClass.FOREX:
             return PAIR_DEFAULT_QUANTITY
+        if asset_class is AssetClass.CFD:
+            return lots_default(instrument)
         return self._defaults[AssetClass.OPTION if asset_class is AssetClass.OPTION else AssetClass.EQUITY]
 
     def set_busy(self, busy: bool) -> None:
