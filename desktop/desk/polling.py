@@ -24,9 +24,13 @@ class AccountRefresher:
     """Snapshot polling of one connection's accounts.
 
     ``refresh(account)`` reads balances, positions and fills since the newest seen;
-    ``schedule(account)`` coalesces refreshes (one in flight per account; one asked
-    for while another runs makes it run once more afterwards, since the running one
-    may have read from before the change); ``poll_loop()`` refreshes every account
+    refreshes of one account run one at a time, whoever asks (the start, the poll
+    loop, :meth:`schedule`): a snapshot read before another is never applied after it
+    (a refresh that read the positions just before a fill, then waited on its paced
+    fills request, would otherwise remove the filled position the poll had just shown).
+    ``schedule(account)`` coalesces refreshes (one asked for while another runs makes
+    it run once more afterwards, since the running one may have read from before the
+    change); ``poll_loop()`` refreshes every account
     each ``poll_interval()`` seconds. A failing poll is logged and retried next round;
     it never ends the loop: each account's poll is task ``poll:<account>`` of
     ``failed(task, what, exc)`` (default: logged) and ``ok(task)``.
@@ -52,9 +56,15 @@ class AccountRefresher:
         self.fills_since: dict[str, datetime | None] = {}
         self._pending: set[str] = set()
         self._again: set[str] = set()
+        self._reading: dict[str, asyncio.Lock] = {}  # per account: the refresh reading and applying it
 
     async def refresh(self, account_id: str) -> None:
-        """One snapshot of ``account_id``. Raises BrokerError."""
+        """One snapshot of ``account_id``, read and applied after any refresh of that
+        account already under way (see the class docstring). Raises BrokerError."""
+        async with self._reading.setdefault(account_id, asyncio.Lock()):
+            await self._refresh_now(account_id)
+
+    async def _refresh_now(self, account_id: str) -> None:
         broker, state = self.broker, self.state
         balances = await broker.fetch_balances(account_id)
         positions = await broker.fetch_positions(account_id)
