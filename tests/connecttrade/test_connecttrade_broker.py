@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from desktop.brokers.connecttrade.broker import provision_user
+from desktop.brokers.connecttrade.linking import provision_user
 from desktop.brokers.errors import AuthError, InvalidRequestError, OrderRejectedError
 from desktop.domain import Instrument, OrderRequest, OrderSide, OrderStatus, OrderType
 from tests.fakes.connecttrade import CREDENTIALS, READONLY_ACCOUNT, TRADING_ACCOUNT, running_connecttrade

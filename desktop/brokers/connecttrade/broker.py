@@ -1,7 +1,6 @@
 """ConnectTradeBroker: linked brokerage accounts through Connect Trade (REST polling
-within its limits; bars over mdstream). Sources: the cookbook (NOTES.md section 3),
-users and connections from third-party code (section 2); the wire format is in
-:mod:`.wire` only.
+within its limits; bars over mdstream; users and links in :mod:`.linking`). Source:
+the cookbook (NOTES.md section 3); the wire format is in :mod:`.wire` only.
 
 Polling budget (60 requests a minute per user): every list endpoint answers for all
 linked accounts at once, so one snapshot per endpoint is shared by every account
@@ -23,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -40,6 +38,7 @@ from desktop.domain.occ import OccSymbolError, parse_occ
 
 from . import wire
 from .client import default_trade_pacer, make_client
+from .linking import Linking
 from .marketdata import BarStream, fetch_history
 from .transactions import Transaction, read_transaction
 
@@ -47,7 +46,7 @@ log = logging.getLogger(__name__)
 _TICKER = re.compile(r"^[A-Z][A-Z0-9.\-]{0,9}$")
 
 
-class ConnectTradeBroker(Broker):
+class ConnectTradeBroker(Linking, Broker):
     """One Connect Trade user: every brokerage account linked to it.
 
     ``base_url`` (REST) and ``mdstream_url``; the four credentials (secrets: kept in
@@ -400,42 +399,3 @@ class ConnectTradeBroker(Broker):
             raise InvalidRequestError("connect first", field="symbol")
         async for bar in self._bars.watch(symbol, interval):
             yield bar
-
-    # -- users and connections (NOTES.md section 2) ---------------------------------------
-    async def link_brokerage(self, broker_code: str, *, read_only: bool = False, redirect_url: str = "") -> str:
-        """POST /connections: the ``connection_request_url`` to open in the browser."""
-        body = await self.rest.request("POST", wire.CONNECTIONS, json={
-            "connection_type": "readonly" if read_only else "trade", "broker": broker_code.upper(),
-            "redirect_url": redirect_url}, idempotent=False)
-        url = wire.text(body if isinstance(body, dict) else {}, "connection_request_url")
-        if not url:
-            raise UnavailableError("Connect Trade answered without a connection_request_url")
-        return url
-
-    async def linked_brokerages(self) -> list[tuple[str, str]]:
-        """GET /connections: ``[(connection_id, label)]`` of the user's linked brokerages."""
-        return wire.read_linked(await self.rest.request("GET", wire.CONNECTIONS))
-
-    async def unlink(self, connection_id: str) -> str:
-        """DELETE /connections/{connection_id}; the answer's message."""
-        body = await self.rest.request("DELETE", wire.connection_path(connection_id))
-        await self._load_accounts()
-        return wire.text(body if isinstance(body, dict) else {}, "message")
-
-
-async def provision_user(base_url: str, client_id: str, client_secret: str) -> tuple[str, str]:
-    """POST /users with the platform headers and a new UUID: ``(user_id, user_secret)``.
-    Keep the secret at once: Connect Trade shows it only here (losing it orphans the
-    user). Raises the BrokerError family."""
-    client = make_client(base_url, lambda: {"client-id": client_id, "client-secret": client_secret})
-    await client.open()
-    try:
-        user_id = str(uuid.uuid4())
-        body = await client.request("POST", wire.USERS, json={"user_id": user_id})
-    finally:
-        await client.close()
-    body = body if isinstance(body, dict) else {}
-    secret = wire.text(body, "user_secret")
-    if not secret:
-        raise UnavailableError("Connect Trade created the user but returned no user_secret")
-    return wire.text(body, "user_id") or user_id, secret

@@ -39,7 +39,7 @@ def _create(config: dict[str, Any], secrets: dict[str, str]) -> Broker:
 async def _create_user(texts) -> ToolResult:
     """POST /users with the platform credentials: fills in the user ID and secret."""
     from desktop.brokers import BrokerError
-    from desktop.brokers.connecttrade.broker import provision_user
+    from desktop.brokers.connecttrade.linking import provision_user
 
     client_id, client_secret = str(texts.get("client_id", "")), str(texts.get("client_secret", ""))
     if not client_id or not client_secret:

@@ -52,6 +52,7 @@ from .model import KeyedTableModel
 from .momentum_column import momentum_column
 from .protection_columns import (ORDER_IDS, POSITION_IDS, order_protection_columns, position_protection_columns,
                                  priced)
+from .quote_columns import quote_side, symbol_price
 
 FILLS_MAX_ROWS = 20_000
 """Fills are append-only; the table keeps at most this many (the oldest are dropped)."""
@@ -87,31 +88,6 @@ def _quote_tip(labels: Names) -> Callable[[Quote], str]:
     return tip
 
 
-def _symbol_price(get: Callable[[Quote], Any]) -> Callable[[Quote], str]:
-    """A quote price shown with its symbol's decimals (:func:`desktop.ui.price_places.places`:
-    EURUSD 5, USDJPY 3, shares as :func:`fmt_price` decides)."""
-    return lambda q: fmt_price(get(q), places(q.symbol))
-
-
-NOT_OFFERED = "—"
-"""A bid or ask cell of a quote whose source serves last prices only."""
-
-
-def _quote_side(labels: Names, column_id: str, header: str, side: str) -> Column:
-    """The Bid or Ask column (``side``: the Quote field): the price in its symbol's
-    decimals, or :data:`NOT_OFFERED` with a tooltip saying why when the quote's
-    connection serves no bid/ask (an unknown value of a source that does offer them
-    stays blank)."""
-    def offered(q: Quote) -> bool:
-        return getattr(q, side) is not None or not q.connection_id or labels.offers_bid_ask(q.connection_id)
-
-    price = _symbol_price(lambda q: getattr(q, side))
-    return Column(column_id, header, lambda q: getattr(q, side), fmt_price, numeric=True,
-                  render=lambda q: price(q) if offered(q) else NOT_OFFERED,
-                  tooltip=lambda q: None if offered(q) else
-                  f"Not offered: {labels.name(q.connection_id)} serves last prices only, no {side}")
-
-
 def watchlist_columns(labels: Names = UNLABELLED, momentum: Any = None) -> list[Column]:
     """Symbol, prices, change, volume, n-day momentum (when ``momentum``, a
     :class:`~desktop.ui.tables.momentum_column.MomentumValues`, is given) and the Source
@@ -119,13 +95,13 @@ def watchlist_columns(labels: Names = UNLABELLED, momentum: Any = None) -> list[
     extra = [momentum_column(momentum)] if momentum is not None else []
     return [
         Column("symbol", "Symbol", lambda q: q.symbol),
-        Column("last", "Last", lambda q: q.last, fmt_price, numeric=True, render=_symbol_price(lambda q: q.last)),
+        Column("last", "Last", lambda q: q.last, fmt_price, numeric=True, render=symbol_price(lambda q: q.last)),
         Column("change", "Chg", lambda q: q.change, fmt_pnl, numeric=True, color=sign_color,
                header_tip="Change since the previous close", render=lambda q: fmt_pnl(q.change, places(q.symbol))),
         Column("change_pct", "Chg %", lambda q: q.change_pct, fmt_pct, numeric=True, color=sign_color,
                header_tip="Change since the previous close, in percent"),
-        _quote_side(labels, "bid", "Bid", "bid"),
-        _quote_side(labels, "ask", "Ask", "ask"),
+        quote_side(labels, "bid", "Bid", "bid"),
+        quote_side(labels, "ask", "Ask", "ask"),
         Column("volume", "Vol", lambda q: q.volume, fmt_int, numeric=True, render=lambda q: fmt_volume(q.volume),
                header_tip="Volume traded today (the exact figure in the row's tooltip)"),
         *extra,
