@@ -6,10 +6,11 @@ ECB reference rates; the ticket quotes and steps a pair's price by its tick."""
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit
+from PySide6.QtWidgets import QLineEdit
 
 from desktop.brokers.paper import PaperBroker
 from desktop.brokers.paper.fx_history import SOURCE
@@ -18,20 +19,34 @@ from desktop.ui.main_window import MainWindow
 from qt_helpers import find, run
 
 
-@pytest.fixture
-def window(qtbot, qloop, tmp_path):
+@contextmanager
+def paper_forex_window(qtbot, qloop, tmp_path, width: int | None = None):
+    """The main window on a paper broker 30 replayed minutes in (``width``: resized to
+    it first); the remembered instrument decimals are forgotten before and after."""
     price_places.forget_all()
     broker = PaperBroker(tmp_path / "paper.sqlite3", autostart=False)
     win = MainWindow(brokers=[broker])
     win.show()
+    if width is not None:
+        win.resize(width, 900)
     qtbot.waitExposed(win)
+    if width is not None:
+        qtbot.waitUntil(lambda: win.width() == width)
     run(qtbot, qloop, win.start())
     broker.advance_minutes(30)
-    yield win
-    run(qtbot, qloop, win.shutdown())
-    win.close()
-    win.deleteLater()
-    price_places.forget_all()
+    try:
+        yield win
+    finally:
+        run(qtbot, qloop, win.shutdown())
+        win.close()
+        win.deleteLater()
+        price_places.forget_all()
+
+
+@pytest.fixture
+def window(qtbot, qloop, tmp_path):
+    with paper_forex_window(qtbot, qloop, tmp_path) as win:
+        yield win
 
 
 def decimals(text: str) -> int:

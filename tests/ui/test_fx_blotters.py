@@ -13,48 +13,43 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton, QTableView
 
-from desktop.brokers.paper import PaperBroker
-from desktop.ui import price_places
-from desktop.ui.main_window import MainWindow
 from desktop.ui.tables import PositionsPanel
 from desktop.ui.tables.definitions import POSITION_COLUMNS_BEFORE_CCY
-from qt_helpers import find, run
+from qt_helpers import find
+from test_forex_window import paper_forex_window
 
 WAIT = 10_000
 
 
 @pytest.fixture
 def window(qtbot, qloop, tmp_path):
-    price_places.forget_all()
-    broker = PaperBroker(tmp_path / "paper.sqlite3", autostart=False)
-    win = MainWindow(brokers=[broker])
-    win.show()
-    win.resize(1600, 900)
-    qtbot.waitExposed(win)
-    qtbot.waitUntil(lambda: win.width() == 1600)
-    run(qtbot, qloop, win.start())
-    broker.advance_minutes(30)
-    yield win
-    run(qtbot, qloop, win.shutdown())
-    win.close()
-    win.deleteLater()
-    price_places.forget_all()
+    with paper_forex_window(qtbot, qloop, tmp_path, width=1600) as win:
+        yield win
 
 
-def trade(qtbot, window, symbol: str, side: str, quantity: str | None) -> None:
-    """Type ``symbol`` (and ``quantity``, None: the ticket's default), choose the side,
-    Submit and confirm; wait until the ticket says the order was accepted."""
-    ticket = window.ticket
+def choose(qtbot, ticket, symbol: str) -> None:
+    """Type ``symbol`` in the ticket and Return; wait until it is the ticket's instrument."""
     edit = find(ticket, QLineEdit, "symbolEdit")
     edit.selectAll()
     qtbot.keyClicks(edit, symbol)
     qtbot.keyClick(edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: ticket.current_instrument() is not None and ticket.current_instrument().symbol == symbol,
                     timeout=WAIT)
+
+
+def type_quantity(qtbot, ticket, text: str) -> None:
+    edit = find(ticket, QLineEdit, "quantityEdit")
+    edit.selectAll()
+    qtbot.keyClicks(edit, text)
+
+
+def trade(qtbot, window, symbol: str, side: str, quantity: str | None) -> None:
+    """Type ``symbol`` (and ``quantity``, None: the ticket's default), choose the side,
+    Submit and confirm; wait until the ticket says the order was accepted."""
+    ticket = window.ticket
+    choose(qtbot, ticket, symbol)
     if quantity is not None:
-        edit = find(ticket, QLineEdit, "quantityEdit")
-        edit.selectAll()
-        qtbot.keyClicks(edit, quantity)
+        type_quantity(qtbot, ticket, quantity)
     qtbot.mouseClick(find(ticket, QPushButton, f"{side}Button"), Qt.MouseButton.LeftButton)
     ticket.type_combo.setCurrentIndex(ticket.type_combo.findData("MARKET"))
     submit = find(ticket, QPushButton, "submitButton")

@@ -8,26 +8,10 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit
 
 from qt_helpers import find
-from test_fx_blotters import WAIT, trade, window  # noqa: F401  (the fixture)
-
-
-def choose(qtbot, ticket, symbol: str) -> None:
-    edit = find(ticket, QLineEdit, "symbolEdit")
-    edit.selectAll()
-    qtbot.keyClicks(edit, symbol)
-    qtbot.keyClick(edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: ticket.current_instrument() is not None and ticket.current_instrument().symbol == symbol,
-                    timeout=WAIT)
-
-
-def type_quantity(qtbot, ticket, text: str) -> None:
-    edit = find(ticket, QLineEdit, "quantityEdit")
-    edit.selectAll()
-    qtbot.keyClicks(edit, text)
+from test_fx_blotters import WAIT, choose, trade, type_quantity, window  # noqa: F401  (the fixture)
 
 
 def test_a_pair_starts_at_ten_thousand_units_and_shows_the_lots(qtbot, window):
