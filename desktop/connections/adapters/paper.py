@@ -38,9 +38,8 @@ def _create(config: dict[str, Any], secrets: dict[str, str]) -> Broker:
 
 _REPLAY = (
     "The paper broker replays <b>real daily prices</b> of AAPL, MSFT, IBM, GOOG and FB (2000–2013, each from "
-    "its first trading day) and of six currency pairs (EURUSD, GBPUSD, USDJPY, EURGBP, USDCHF, AUDUSD: the "
-    "ECB's reference rates) as a live "
-    "market; the minute-by-minute path inside each day is <b>synthetic</b>. "
+    "its first trading day) and six currency pairs (the ECB's reference rates) as a live market; the "
+    "minute-by-minute path inside each day is <b>synthetic</b>. "
 )
 _CONNECT = "To trade your own account, connect a real broker from <b>File → Connections…</b>"
 WELCOME_TITLE = "Welcome to Tradedesk — you are on the paper broker"
