@@ -21,6 +21,9 @@ CURRENCIES = frozenset({"AUD", "CAD", "CHF", "CNH", "CZK", "DKK", "EUR", "GBP", 
 """Currencies whose pairs are recognised by symbol alone."""
 
 _known: dict[str, int] = {}
+_answers: dict[str, int | None] = {}
+""":func:`places` by the symbol as given: it runs for every price cell a quote update
+formats (tens of thousands a second under live traffic), so it is a dict lookup."""
 
 
 def remember(instrument: Instrument | None) -> None:
@@ -28,6 +31,7 @@ def remember(instrument: Instrument | None) -> None:
     premiums keep the default). None is ignored."""
     if instrument is not None and not instrument.is_option:
         _known[instrument.symbol] = instrument.price_decimals
+        _answers.clear()
 
 
 def conventional(symbol: str) -> int | None:
@@ -44,10 +48,18 @@ def places(symbol: str | None) -> int | None:
     conventional ones, else None."""
     if not symbol:
         return None
+    try:
+        return _answers[symbol]
+    except KeyError:
+        pass
     key = symbol.strip().upper()
-    return _known.get(key, conventional(key))
+    found = _known.get(key)
+    answer = found if found is not None else conventional(key)
+    _answers[symbol] = answer
+    return answer
 
 
 def forget_all() -> None:
     """Drop every remembered instrument (tests)."""
     _known.clear()
+    _answers.clear()
