@@ -4,7 +4,7 @@ symbol (the watchlist's quotes, the chart): Qt-free.
 An instrument the app has seen (:func:`remember`: a symbol search, the ticket)
 gives its own :attr:`~desktop.domain.Instrument.price_decimals` (from its tick
 size); otherwise a currency pair by its symbol ("EURUSD": both halves ISO 4217 codes
-of :data:`CURRENCIES`) gets the pair's conventional decimals (JPY pairs 3, others 5;
+of :data:`desktop.domain.forex.CURRENCIES`) gets the pair's conventional decimals (JPY pairs 3, others 5;
 issue 14); anything else None (the formatters' own rule: 2, more when the value has
 them). Widgets holding an Instrument (positions, orders, fills) read it directly.
 """
@@ -13,12 +13,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from desktop.domain.forex import pair_decimals, split_pair
+
 if TYPE_CHECKING:  # the chart imports this before its first paint: no pydantic models here
     from desktop.domain import Instrument
-
-CURRENCIES = frozenset({"AUD", "CAD", "CHF", "CNH", "CZK", "DKK", "EUR", "GBP", "HKD", "HUF", "JPY", "MXN", "NOK", "NZD",
-                        "PLN", "SEK", "SGD", "TRY", "USD", "ZAR"})
-"""Currencies whose pairs are recognised by symbol alone."""
 
 _known: dict[str, int] = {}
 _answers: dict[str, int | None] = {}
@@ -35,12 +33,9 @@ def remember(instrument: Instrument | None) -> None:
 
 
 def conventional(symbol: str) -> int | None:
-    """3 for a JPY pair, 5 for another pair of :data:`CURRENCIES` ("EURUSD",
+    """3 for a JPY pair, 5 for another pair of :data:`~desktop.domain.forex.CURRENCIES` ("EURUSD",
     "EUR/USD"); None when ``symbol`` is not a currency pair."""
-    s = symbol.strip().upper().replace("/", "").replace(".", "")
-    if len(s) != 6 or s[:3] not in CURRENCIES or s[3:] not in CURRENCIES or s[:3] == s[3:]:
-        return None
-    return 3 if "JPY" in (s[:3], s[3:]) else 5
+    return pair_decimals(symbol) if split_pair(symbol) is not None else None
 
 
 def places(symbol: str | None) -> int | None:

@@ -8,7 +8,8 @@ import gzip
 from datetime import date
 from decimal import Decimal
 
-from desktop.brokers.paper.fx_history import PAIRS, daily_bars, decimals, load_fixes, pip
+from desktop.brokers.paper.fx_history import PAIRS, daily_bars, decimals, load_fixes
+from desktop.domain.forex import pip
 
 
 def test_pairs_from_the_shipped_ecb_file():

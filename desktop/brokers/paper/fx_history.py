@@ -27,6 +27,7 @@ from pathlib import Path
 
 from desktop.brokers.errors import UnavailableError
 from desktop.domain import Bar, Interval
+from desktop.domain.forex import pair_decimals as decimals
 
 from .history import day_start_utc
 
@@ -41,16 +42,6 @@ PAIRS: dict[str, tuple[str, str | None]] = {
 }
 """pair -> (numerator, denominator) euro rates: the pair's price is num / den (den
 None: the euro rate itself)."""
-
-
-def decimals(pair: str) -> int:
-    """Conventional price decimals: 3 for JPY pairs, 5 for the others."""
-    return 3 if pair.endswith("JPY") else 5
-
-
-def pip(pair: str) -> Decimal:
-    """One pip: 0.01 for JPY pairs, 0.0001 for the others."""
-    return Decimal("0.01") if pair.endswith("JPY") else Decimal("0.0001")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from desktop.domain import AssetClass, Instrument
+from desktop.domain.forex import split_pair
 
 ONE = Decimal(1)
 
@@ -25,10 +26,12 @@ def is_pair(instrument: Instrument) -> bool:
 
 
 def base_quote(pair: str) -> tuple[str, str]:
-    """("EUR", "USD") for "EURUSD"; ValueError for anything but six letters."""
-    if len(pair) != 6 or not pair.isalpha():
+    """("EUR", "USD") for "EURUSD"; ValueError for anything that is not a pair of two
+    known currencies (:func:`desktop.domain.forex.split_pair`)."""
+    parts = split_pair(pair)
+    if parts is None:
         raise ValueError(f"{pair!r} is not a currency pair like EURUSD")
-    return pair[:3].upper(), pair[3:].upper()
+    return parts
 
 
 def rate(currency: str, to: str, prices: Mapping[str, Decimal]) -> tuple[Decimal, str] | None:
