@@ -46,8 +46,12 @@ class PaperMarkets:
         """True when ``symbol`` (any case) is one of the pairs."""
         return isinstance(symbol, str) and symbol.strip().upper() in self.pairs
 
-    def _of(self, symbol: str):
-        return self.fx if self.is_pair(symbol) else self.stocks
+    def _route(self, symbol: str):
+        """(the market of ``symbol``, the symbol as that market keys it): a pair
+        upper-cased for the FX market, a stock as given (its history resolves case)."""
+        if self.is_pair(symbol):
+            return self.fx, symbol.strip().upper()
+        return self.stocks, symbol
 
     def canonical(self, symbol: str) -> str:
         """``symbol`` as the market spells it; NotFoundError when unknown."""
@@ -77,16 +81,20 @@ class PaperMarkets:
         return exact + found + rest if exact else found + rest
 
     def quote(self, symbol: str) -> Quote:
-        return self._of(symbol).quote(symbol.strip().upper() if self.is_pair(symbol) else symbol)
+        market, key = self._route(symbol)
+        return market.quote(key)
 
     def last_price(self, symbol: str) -> Decimal | None:
-        return self._of(symbol).last_price(symbol.strip().upper() if self.is_pair(symbol) else symbol)
+        market, key = self._route(symbol)
+        return market.last_price(key)
 
     def minute_bar(self, symbol: str) -> Bar | None:
-        return self._of(symbol).minute_bar(symbol.strip().upper() if self.is_pair(symbol) else symbol)
+        market, key = self._route(symbol)
+        return market.minute_bar(key)
 
     def current_bar(self, symbol: str, interval: Interval) -> Bar | None:
-        return self._of(symbol).current_bar(symbol.strip().upper() if self.is_pair(symbol) else symbol, interval)
+        market, key = self._route(symbol)
+        return market.current_bar(key, interval)
 
     def pair_prices(self) -> dict[str, Decimal]:
         """Every pair's last price now (the rates a ledger converts currencies at)."""
