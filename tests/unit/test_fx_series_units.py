@@ -9,9 +9,9 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from desktop.brokers.paper.fx_history import PAIRS, daily_rows, load_fixes
+from desktop.brokers.paper.fx_history import PAIRS, daily_rows, decimals, load_fixes
 from desktop.brokers.paper.fx_market import _volume, pair_series, scale_of
-from desktop.brokers.paper.history import _build_series
+from desktop.brokers.paper.daily_series import SeriesBuilder
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +22,12 @@ def fixes():
 @pytest.mark.parametrize("pair", sorted(PAIRS))
 def test_integer_built_series_equals_the_decimal_one(fixes, pair):
     k = scale_of(pair)
-    rows = [(day, tuple(p.scaleb(k) for p in ohlc), _volume(pair, day)) for day, ohlc in daily_rows(fixes[pair])]
-    decimal_way = _build_series(pair, rows)
-    new = pair_series(pair, fixes[pair])
+    builder = SeriesBuilder(pair, adjusted=False)
+    for day, ohlc in daily_rows(fixes[pair]):
+        builder.add(day, tuple(p.scaleb(k) for p in ohlc), _volume(pair, day))
+    decimal_way = builder.build()
+    new = pair_series(pair, [f.day.toordinal() for f in fixes[pair]],
+                      [int(f.price.scaleb(decimals(pair))) for f in fixes[pair]])
     assert len(new) == len(decimal_way) > 5000
     assert new.dates == decimal_way.dates
     assert np.array_equal(new.units, decimal_way.units) and np.array_equal(new.volume, decimal_way.volume)

@@ -65,15 +65,12 @@ def test_daily_bar_is_exactly_the_file_row(history):
 
 def test_numeric_arrays_match_decimals(history):
     s = history.series("GOOG")
-    assert s.open_f.dtype == np.float64 and s.volume.dtype == np.int64
+    assert s.close_f.dtype == np.float64 and s.volume.dtype == np.int64 and s.units.dtype == np.int64
     for i in (0, 100, len(s) - 1):
-        assert s.open_f[i] == float(s.open[i])
-        assert s.high_f[i] == float(s.high[i])
-        assert s.low_f[i] == float(s.low[i])
         assert s.close_f[i] == float(s.close[i])
         assert list(s.units[i]) == [int(p * 10_000) for p in (s.open[i], s.high[i], s.low[i], s.close[i])]
-    assert np.all(s.low_f <= np.minimum(s.open_f, s.close_f))
-    assert np.all(s.high_f >= np.maximum(s.open_f, s.close_f))
+    o, h, l, c = s.units.T
+    assert np.all(l <= np.minimum(o, c)) and np.all(h >= np.maximum(o, c))
 
 
 def test_lookups(history):
@@ -132,6 +129,7 @@ def test_malformed_rows_are_logged_and_skipped(tmp_path, caplog):
             "AAA,2010-01-08,10.50,10.00,9.90,10.10,2000,1",  # high below open
             "AAA,2010-01-11,10.50,11.00,9.90,10.10,-5,1",  # negative volume
             "AAA,2010-01-12,10.12345,11.00,9.90,10.10,5,1",  # too many decimals
+            "AAA,2010-01-14,1e30,1e30,1e30,1e30,5,1",  # too large for the integer price columns
             "AAA,2010-01-13,10.50,11.00",  # short row
             "AAA,2010-01-05,1,1,1,1,1,1",  # duplicate date
             "BBB,2010-01-05,1.5,2,1,1.75,7,1",
@@ -144,7 +142,8 @@ def test_malformed_rows_are_logged_and_skipped(tmp_path, caplog):
     assert data["AAA"].dates == (date(2010, 1, 1), date(2010, 1, 4), date(2010, 1, 5))
     assert data["AAA"].close == (Decimal("9.25"), Decimal("10.50"), Decimal("10.10"))
     assert data["BBB"].volume.tolist() == [7]
-    assert len([r for r in caplog.records if "skipped" in r.getMessage()]) == 7
+    assert len([r for r in caplog.records if "skipped" in r.getMessage()]) == 8
+    assert any("too large" in r.getMessage() for r in caplog.records)
 
 
 def test_unreadable_file_is_unavailable(tmp_path):

@@ -16,7 +16,7 @@ import numpy as np
 from desktop.brokers.errors import InvalidRequestError
 from desktop.domain import Bar, Interval
 
-from .history import day_start_utc
+from .daily_series import day_start_utc
 from .intraday import SESSION_MINUTES, DayMinutes, units_to_decimal
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import gzip
 import logging
+from array import array
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
@@ -29,7 +30,7 @@ from desktop.brokers.errors import UnavailableError
 from desktop.domain import Bar, Interval
 from desktop.domain.forex import pair_decimals as decimals
 
-from .history import day_start_utc
+from .daily_series import day_start_utc
 
 log = logging.getLogger(__name__)
 
@@ -60,32 +61,61 @@ def _rate(text: str | None) -> Decimal | None:
     return value if value.is_finite() and value > 0 else None
 
 
-def load_fixes(path: Path | None = None) -> dict[str, list[Fix]]:
-    """Every pair's daily fixes, oldest first. Raises UnavailableError when the file
-    cannot be read; an unreadable day is logged once and skipped."""
+def fix_columns(path: Path | None = None) -> dict[str, tuple[array, array]]:
+    """Every pair's daily fixes, in the file's order, as two typed arrays per pair:
+    (day ordinals ``array('i')``, :meth:`datetime.date.toordinal`; prices in units of
+    the pair's last decimal ``array('q')``: EURUSD 1.08123 is 108123). Read row by row
+    into the arrays, so that nothing is left of the reader once it is done (issue 15,
+    idle memory). Raises UnavailableError when the file cannot be read; an unreadable
+    day is logged and skipped."""
     if path is None:
         from desktop.paths import resources_dir
 
         path = resources_dir() / DATA_FILE
-    out: dict[str, list[Fix]] = {pair: [] for pair in PAIRS}
+    out: dict[str, tuple[array, array]] = {pair: (array("i"), array("q")) for pair in PAIRS}
+    quanta = {pair: Decimal(1).scaleb(-decimals(pair)) for pair in PAIRS}
     try:
         with gzip.open(path, "rt", encoding="utf-8", newline="") as fh:
-            for row in csv.DictReader(fh):
+            reader = csv.reader(fh)
+            header = [name.strip() for name in next(reader, [])]
+            where = {name: i for i, name in enumerate(header)}
+            for row in reader:
+                def cell(name: str | None) -> str | None:
+                    i = where.get(name) if name else None
+                    return row[i] if i is not None and i < len(row) else None
                 try:
-                    day = date.fromisoformat((row.get("Date") or "").strip())
+                    day = date.fromisoformat((cell("Date") or "").strip())
                 except ValueError:
                     log.warning("%s: a row without a date skipped", path.name)
                     continue
                 for pair, (num, den) in PAIRS.items():
-                    top, bottom = _rate(row.get(num)), _rate(row.get(den)) if den else Decimal(1)
+                    top, bottom = _rate(cell(num)), _rate(cell(den)) if den else Decimal(1)
                     if top is None or bottom is None:
                         continue
-                    quantum = Decimal(1).scaleb(-decimals(pair))
-                    out[pair].append(Fix(day, (top / bottom).quantize(quantum, rounding=ROUND_HALF_EVEN)))
+                    try:
+                        price = (top / bottom).quantize(quanta[pair], rounding=ROUND_HALF_EVEN)
+                        unit = int(price.scaleb(decimals(pair)))
+                        if not 0 < unit < 2**62:
+                            raise OverflowError(unit)
+                    except ArithmeticError:  # an absurd rate ("1e999999"): that pair's day is skipped
+                        log.warning("%s %s: %s rate not usable, skipped", path.name, day, pair)
+                        continue
+                    days, units = out[pair]
+                    days.append(day.toordinal())
+                    units.append(unit)
     except (OSError, EOFError, csv.Error, UnicodeDecodeError) as exc:
         raise UnavailableError(f"Cannot read the ECB reference rates {path}: {exc}") from exc
-    for fixes in out.values():
+    return out
+
+
+def load_fixes(path: Path | None = None) -> dict[str, list[Fix]]:
+    """Every pair's daily fixes as :class:`Fix` objects, oldest first (see
+    :func:`fix_columns`, which the paper market reads them with)."""
+    out: dict[str, list[Fix]] = {}
+    for pair, (days, units) in fix_columns(path).items():
+        fixes = [Fix(date.fromordinal(d), Decimal(u).scaleb(-decimals(pair))) for d, u in zip(days, units)]
         fixes.sort(key=lambda f: f.day)
+        out[pair] = fixes
     return out
 
 

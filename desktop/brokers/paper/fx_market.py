@@ -20,6 +20,7 @@ Qt-free, nothing read at import. The paper broker lists the pairs beside its sto
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -27,8 +28,10 @@ import numpy as np
 
 from desktop.domain import AssetClass, Bar, Instrument, Interval, Quote
 
-from .fx_history import PAIRS, SOURCE, Fix, decimals, load_fixes
-from .history import PRICE_DECIMALS, DailySeries, History, series_from_units
+from .fx_history import PAIRS, SOURCE, decimals, fix_columns
+from .date_column import DateColumn
+from .daily_series import PRICE_DECIMALS, DailySeries, series_from_units
+from .history import History
 from .market import MarketSimulator
 from .replay import ReplayClock
 
@@ -49,19 +52,23 @@ def _volume(pair: str, day: date) -> int:
     return 2_000_000_000 + int.from_bytes(h, "big") % 6_000_000_000
 
 
-def pair_series(pair: str, fixes: list[Fix]) -> DailySeries:
-    """``pair``'s daily series, scaled for the engine, from its ``fixes`` (oldest
-    first): each day open = the previous fix, close = the day's, high / low their
-    max / min (:func:`.fx_history.daily_rows`), computed on integers: a fix of
-    ``decimals(pair)`` decimals is ``price × 10**decimals``, the engine's unit
-    ``price × 10**(scale_of(pair) + PRICE_DECIMALS)``, so ×10**(PRICE_DECIMALS −
-    SCALE_DECIMALS); every scaled price has SCALE_DECIMALS decimals."""
-    n = len(fixes)
-    close = np.fromiter((int(f.price.scaleb(decimals(pair))) for f in fixes), dtype=np.int64, count=n)
+def pair_series(pair: str, days: Sequence[int], units: Sequence[int]) -> DailySeries:
+    """``pair``'s daily series, scaled for the engine, from its fixes: ``days`` their
+    day ordinals and ``units`` their prices in units of the pair's last decimal
+    (:func:`.fx_history.fix_columns`, any order: sorted here). Each day open = the
+    previous fix, close = the day's, high / low their max / min
+    (:func:`.fx_history.daily_rows`), computed on integers: a fix of ``decimals(pair)``
+    decimals is ``price × 10**decimals``, the engine's unit ``price ×
+    10**(scale_of(pair) + PRICE_DECIMALS)``, so ×10**(PRICE_DECIMALS − SCALE_DECIMALS);
+    every scaled price has SCALE_DECIMALS decimals."""
+    ordinals = np.asarray(days, dtype=np.int32)
+    order = np.argsort(ordinals, kind="stable")
+    ordinals, close = ordinals[order], np.asarray(units, dtype=np.int64)[order]
     opened = np.concatenate([close[:1], close[:-1]])
     ohlc = np.stack([opened, np.maximum(opened, close), np.minimum(opened, close), close], axis=1)
-    volume = np.fromiter((_volume(pair, f.day) for f in fixes), dtype=np.int64, count=n)
-    return series_from_units(pair, tuple(f.day for f in fixes), ohlc * 10 ** (PRICE_DECIMALS - SCALE_DECIMALS),
+    volume = np.fromiter((_volume(pair, date.fromordinal(d)) for d in ordinals.tolist()), dtype=np.int64,
+                         count=len(ordinals))
+    return series_from_units(pair, DateColumn(ordinals), ohlc * 10 ** (PRICE_DECIMALS - SCALE_DECIMALS),
                              -SCALE_DECIMALS, volume)
 
 
@@ -90,7 +97,7 @@ class FxHistory(History):
         if self._series is None:
             with self._lock:
                 if self._series is None:
-                    series = {pair: pair_series(pair, fixes) for pair, fixes in load_fixes().items()}
+                    series = {pair: pair_series(pair, *columns) for pair, columns in fix_columns().items()}
                     self._series = dict(sorted(series.items()))
         return self._series
 

@@ -23,7 +23,8 @@ import numpy as np
 
 from desktop.domain import Bar, Interval
 
-from .history import PRICE_DECIMALS, PRICE_SCALE, History
+from .daily_series import PRICE_DECIMALS, PRICE_SCALE
+from .history import History
 
 SESSION_MINUTES = 390
 """Minutes in a regular session (09:30-16:00 New York)."""

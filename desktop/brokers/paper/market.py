@@ -20,7 +20,8 @@ from desktop.brokers.errors import InvalidRequestError
 from desktop.domain import Bar, Instrument, Interval, Quote
 
 from .aggregate import aggregate_arrays, bucket_minutes, forming_bar, make_bar
-from .history import PRICE_SCALE, DailySeries, History, day_start_utc
+from .daily_series import PRICE_SCALE, DailySeries, day_start_utc
+from .history import History
 from .intraday import SESSION_MINUTES, DayMinutes, IntradayGenerator
 from .replay import DEFAULT_START, ReplayClock
 
