@@ -5,9 +5,8 @@ from __future__ import annotations
 import math
 from datetime import tzinfo
 
-import pyqtgraph as pg
-
 from desktop.domain.enums import Interval
+from desktop.ui.pyqtgraph_lean import pg
 
 from .fmt import format_volume
 from .series import BarSeries

@@ -9,10 +9,11 @@ time), so they are never clipped by the plot area.
 
 from __future__ import annotations
 
-import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsView, QLabel
+
+from desktop.ui.pyqtgraph_lean import pg
 
 from .theme import DARK, ChartTheme
 

@@ -20,14 +20,16 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pyqtgraph as pg
-from pyqtgraph.Qt.internals import PrimitiveArray
 from PySide6.QtCore import QLineF, QRectF
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
+
+from desktop.ui.pyqtgraph_lean import pg
 
 from .lod import Groups, aggregate, align, lod_factor
 from .series import BarSeries
 from .theme import DARK, ChartTheme, blend
+
+PrimitiveArray = pg.Qt.internals.PrimitiveArray
 
 
 def _pen(color: str) -> QPen:

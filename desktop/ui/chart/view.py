@@ -25,11 +25,11 @@ from __future__ import annotations
 import math
 from datetime import tzinfo
 
-import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 
 from desktop.domain.enums import Interval
+from desktop.ui.pyqtgraph_lean import pg
 
 from .axes import PriceAxis, TimeAxis, VolumeAxis
 from .crosshair import Crosshair, LastPriceMarker
