@@ -45,3 +45,34 @@ def test_history_before_the_plot_exists_is_drawn(qtbot):
     qtbot.waitUntil(lambda: chart.frames_painted > 0)
     assert chart.bar_count == 50 and chart.shown() == ("AAPL", Interval.M1)
     assert chart.view.candles.drawn_count == 50
+
+
+def test_making_the_main_window_leaves_pyqtgraph_for_after_the_first_paint(tmp_path):
+    code = ("import sys, os; from PySide6.QtWidgets import QApplication; app = QApplication([]); "
+            "from desktop.brokers.paper import PaperBroker; from desktop.ui.main_window import MainWindow; "
+            "w = MainWindow(brokers=[PaperBroker(os.path.join(sys.argv[1], 'p.sqlite3'), autostart=False)]); "
+            "print('pyqtgraph' in sys.modules, w.portfolio.chart.plot_built)")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=60,
+                         env={"QT_QPA_PLATFORM": "offscreen", "PATH": "", "TRADEDESK_HOME": str(tmp_path)})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "False False"
+
+
+def test_the_concentration_chart_draws_rows_given_before_it_was_shown(qtbot):
+    from decimal import Decimal
+
+    from desktop.domain.analytics import Concentration
+    from desktop.ui.portfolio.chart import NORMAL, WARNING, ConcentrationChart
+
+    chart = ConcentrationChart()
+    qtbot.addWidget(chart)
+    rows = [Concentration(symbol="AAPL", market_value=Decimal(700), share=Decimal(70)),
+            Concentration(symbol="IBM", market_value=Decimal(300), share=Decimal(30))]
+    chart.show_rows(rows, 50.0)
+    assert chart.colours == [WARNING, NORMAL] and not chart.plot_built
+    chart.resize(400, 250)
+    chart.show()
+    qtbot.waitUntil(lambda: chart.plot_built)
+    ticks = chart.plot.getAxis("left")._tickLevels
+    assert ticks == [[(1, "AAPL"), (0, "IBM")]]
+    assert [b.color().name() for b in chart._bars.opts["brushes"]] == [WARNING, NORMAL]
