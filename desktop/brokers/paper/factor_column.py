@@ -83,7 +83,7 @@ class FactorColumn(Sequence[Decimal]):
         adj = self._wide.get(j)
         if adj is None:
             adj = Decimal(int(self._coefficients[j])).scaleb(int(self._exponents[j]))
-        return FACTOR_CONTEXT.divide(adj, self._close[j])
+        return FACTOR_CONTEXT.divide(adj, self._close.value(j))
 
     @overload
     def __getitem__(self, i: int) -> Decimal: ...

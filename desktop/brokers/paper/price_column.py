@@ -40,6 +40,12 @@ class PriceColumn(Sequence[Decimal]):
     def __len__(self) -> int:
         return len(self._units)
 
+    def value(self, i: int) -> Decimal:
+        """Price ``i``'s value (``i`` in range, not negative), without restoring its
+        written exponent: ``Decimal("127")`` for "127.0"; for arithmetic that only needs
+        the number (cheaper than indexing)."""
+        return Decimal(int(self._units[i])).scaleb(-self._scale)
+
     def _at(self, i: int) -> Decimal:
         value = Decimal(int(self._units[i])).scaleb(-self._scale)
         return value.quantize(Decimal(1).scaleb(int(self._exponents[i])))
