@@ -25,9 +25,9 @@ from desktop.brokers.errors import NotFoundError, UnavailableError
 from desktop.brokers.transport.payloads import shorten
 from desktop.domain import Bar
 
-from .daily_series import (_FACTOR_CONTEXT, MAX_PRICE_UNITS, PRICE_DECIMALS, PRICE_SCALE, DailySeries,
-                           SeriesBuilder)
+from .daily_series import MAX_PRICE_UNITS, PRICE_DECIMALS, PRICE_SCALE, DailySeries, SeriesBuilder
 from .date_column import DateColumn
+from .factor_column import FACTOR_CONTEXT
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def parse_factor(raw: str | None, close: Decimal) -> tuple[Decimal | None, str]:
         adj = Decimal(str(raw).strip())
         if not adj.is_finite() or adj <= 0:
             return None, f"Adj Close {shorten(raw)!r} is not a positive number"
-        factor = _FACTOR_CONTEXT.divide(adj, close)
+        factor = FACTOR_CONTEXT.divide(adj, close)
     except ArithmeticError:  # InvalidOperation, Overflow ("1e999999999"), DivisionByZero
         return None, f"Adj Close {shorten(raw)!r} is not a usable number"
     if not FACTOR_RANGE[0] <= factor <= FACTOR_RANGE[1]:
