@@ -71,6 +71,10 @@ class ChartView(pg.GraphicsLayoutWidget):
         """Decimals of the price tag and crosshair (the instrument's; None: by the price's size)."""
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setBackground(theme.background)
+        # The scene's cached background (an opaque theme colour) covers every pixel of the
+        # viewport, and the viewport all of this frameless view: no erasing before a paint.
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.ci.setContentsMargins(0, 4, 0, 0)
         self.ci.setSpacing(0)
 
