@@ -128,6 +128,9 @@ class ChartView(pg.GraphicsLayoutWidget):
         vb.setMouseEnabled(x=True, y=False)
         vb.enableAutoRange(x=False, y=False)
         vb.setDefaultPadding(0.0)
+        for name in ("left", "right", "top", "bottom"):
+            # no unit labels: don't re-render a hidden label's HTML on every range change
+            plot.getAxis(name).enableAutoSIPrefix(False)
         self._style_axes(plot)
 
     def _style_axes(self, plot: pg.PlotItem) -> None:
