@@ -72,12 +72,11 @@ class ChartView(pg.GraphicsLayoutWidget):
         """Decimals of the price tag and crosshair (the instrument's; None: by the price's size)."""
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setBackground(theme.background)
-        # The scene's background (an opaque theme colour) covers every pixel of the
-        # viewport, and the viewport all of this frameless view: no erasing before a paint.
-        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-        self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-        # Fill that flat colour on each paint rather than blit pyqtgraph's cached copy of
-        # it (a full-size pixmap: twice the memory traffic of the fill, and 5.8 MB held).
+        # The opaque theme background covers every pixel of the viewport, which covers this
+        # frameless view: no erasing before a paint; and it is filled on each paint (half the
+        # memory traffic of blitting pyqtgraph's cached full-size copy of it, 5.8 MB less).
+        for widget in (self, self.viewport()):
+            widget.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)
         self.ci.setContentsMargins(0, 4, 0, 0)
         self.ci.setSpacing(0)
@@ -128,9 +127,8 @@ class ChartView(pg.GraphicsLayoutWidget):
         vb.setMouseEnabled(x=True, y=False)
         vb.enableAutoRange(x=False, y=False)
         vb.setDefaultPadding(0.0)
-        for name in ("left", "right", "top", "bottom"):
-            # no unit labels: don't re-render a hidden label's HTML on every range change
-            plot.getAxis(name).enableAutoSIPrefix(False)
+        for name in ("left", "right", "top", "bottom"):  # no unit labels, no hidden label
+            plot.getAxis(name).enableAutoSIPrefix(False)  # HTML re-rendered per range change
         self._style_axes(plot)
 
     def _style_axes(self, plot: pg.PlotItem) -> None:
