@@ -36,8 +36,9 @@ class GridLines(QGraphicsItem):
     grid the dearest part of a frame; a horizontal or vertical line is therefore filled
     as a 1-px-thick device rectangle instead, covering exactly the pixels the stroker
     covers (those with ``floor(x)`` .. ``floor(x2)`` along and ``floor(y)`` across the
-    line, both ends included; see tests/ui/test_chart_grid.py). Lines at an angle or
-    under a rotation or with a wide pen are stroked as before.
+    line, both ends included; see tests/ui/test_chart_grid.py). Lines at an angle,
+    under a rotation, with a wide pen or on a high-DPI device (device pixel ratio not 1)
+    are stroked as before.
     """
 
     def __init__(self, axis: CachedAxis) -> None:
@@ -78,7 +79,10 @@ class GridLines(QGraphicsItem):
         if not self._batches:
             return
         t = p.worldTransform()
-        if t.type().value > QTransform.TransformationType.TxScale.value:
+        device = p.device()
+        if t.type().value > QTransform.TransformationType.TxScale.value or (
+            device is not None and device.devicePixelRatioF() != 1.0
+        ):  # rotated, or device pixels that are not the painter's pixels (high DPI)
             self._stroke(p, self._batches)
             return
         key = (t.m11(), t.m22(), t.dx(), t.dy())
