@@ -9,8 +9,8 @@ frame, even when nothing changed. :class:`CachedAxis` splits the two:
   the axis strip only, so an unchanged axis costs one small blit per frame;
 - the grid lines go to a child :class:`GridLines` item that draws them straight onto
   the plot (no plot-sized pixmap), as 1-px device rectangles with one ``drawRects``
-  call per pen: Qt strokes an aliased cosmetic line pixel by pixel, which cost more
-  than all of a frame's candles.
+  call per pen: Qt strokes an aliased cosmetic line pixel by pixel, which made the
+  stroked grid about a quarter of a 200-visible frame (0.8 of 3.5 ms, profiled).
 
 Both use the positions, pens and coordinates pyqtgraph computed (``generateDrawSpecs``),
 so the chart looks as before; both are refreshed whenever pyqtgraph drops the picture
