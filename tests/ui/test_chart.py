@@ -126,6 +126,20 @@ def test_live_update_replaces_last_and_scrolls_at_right_edge(chart, qtbot):
     assert chart.view.price_plot.getViewBox().viewRange()[1][1] > 108
 
 
+def test_repaint_without_new_data_rebuilds_nothing(chart, qtbot):
+    chart.set_bars("AAPL", Interval.M1, zigzag(300))
+    candles = chart.view.candles
+    chart.view.grab()
+    rebuilds, tails = candles.rebuilds, candles.tail_fills
+    chart.view.grab()
+    chart.view.grab()
+    assert (candles.rebuilds, candles.tail_fills) == (rebuilds, tails)
+    assert chart.apply_bar(bar(299, 100, 107, 98, 104))  # the last bar changes: its group is rebuilt
+    qtbot.waitUntil(lambda: not chart.view.pending)
+    chart.view.grab()
+    assert candles.tail_fills == tails + 1 and candles.rebuilds == rebuilds
+
+
 def test_live_update_does_not_yank_panned_view(chart, qtbot):
     chart.set_bars("AAPL", Interval.M1, zigzag(300))
     chart.set_visible_range(49.5, 149.5)

@@ -9,13 +9,14 @@ from desktop.domain.enums import Interval
 from desktop.ui.pyqtgraph_lean import pg
 
 from .fmt import format_volume
+from .gridlines import CachedAxis
 from .series import BarSeries
 from .timeticks import bar_zone, choose_ticks, tick_label
 
 _LABEL_PX = 66  # room per time label, px ("Mar 14" plus spacing)
 
 
-class TimeAxis(pg.AxisItem):
+class TimeAxis(CachedAxis):
     """Bottom axis of a bar-index chart; labels the bar times (see :mod:`.timeticks`).
 
     Intraday intervals are labelled in ``tz`` (None: the machine's local zone) with
@@ -89,7 +90,7 @@ class TimeAxis(pg.AxisItem):
         return [self._labels.get(float(v), "") for v in values]
 
 
-class PriceAxis(pg.AxisItem):
+class PriceAxis(CachedAxis):
     """Right-hand price axis: at least two decimals, more when ticks are closer."""
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802
@@ -101,7 +102,7 @@ class PriceAxis(pg.AxisItem):
         return [f"{v * scale:,.{d}f}" for v in values]
 
 
-class VolumeAxis(pg.AxisItem):
+class VolumeAxis(CachedAxis):
     """Right-hand volume axis with compact labels (12.3K, 4.56M)."""
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802

@@ -10,9 +10,10 @@ Caching: the finished groups (every group before the one holding the last bar)
 are built once for the visible range plus half a width on each side and reused
 until the view leaves that range, the zoom level changes the group size, or the
 history is replaced. The group holding the last bar (the "tail") is rebuilt on
-every paint, so a live update of the last bar costs a few primitives, never a
-rebuild. Call :meth:`SlicedItem.data_changed` after mutating the series; it does
-not repaint (the owner throttles ``update()``).
+the first paint after each data change, so a live update of the last bar costs a
+few primitives, never a rebuild, and a repaint with no new data rebuilds nothing.
+Call :meth:`SlicedItem.data_changed` after mutating the series; it does not
+repaint (the owner throttles ``update()``).
 """
 
 from __future__ import annotations
@@ -47,25 +48,29 @@ class _Batch:
         self.brush = QBrush(QColor(color))
         self.rects = PrimitiveArray(QRectF, 4)  # columns: x, y, w, h
         self.lines = PrimitiveArray(QLineF, 4)  # columns: x1, y1, x2, y2
+        self._rect_args = self.rects.drawargs()  # wrapped once per fill, not per paint
+        self._line_args = self.lines.drawargs()
 
     def set_rects(self, x: np.ndarray, y: np.ndarray, w: float, h: np.ndarray) -> None:
         self.rects.resize(x.shape[0])
         m = self.rects.ndarray()
         m[:, 0], m[:, 1], m[:, 2], m[:, 3] = x, y, w, h
+        self._rect_args = self.rects.drawargs()
 
     def set_lines(self, x1, y1, x2, y2) -> None:
         self.lines.resize(np.broadcast(x1, y1, x2, y2).shape[0])
         m = self.lines.ndarray()
         m[:, 0], m[:, 1], m[:, 2], m[:, 3] = x1, y1, x2, y2
+        self._line_args = self.lines.drawargs()
 
     def draw(self, p: QPainter) -> None:
         if len(self.lines):
             p.setPen(self.pen)
-            p.drawLines(*self.lines.drawargs())
+            p.drawLines(*self._line_args)
         if len(self.rects):
             p.setPen(self.pen)
             p.setBrush(self.brush)
-            p.drawRects(*self.rects.drawargs())
+            p.drawRects(*self._rect_args)
 
 
 class SlicedItem(pg.GraphicsObject):
@@ -73,7 +78,8 @@ class SlicedItem(pg.GraphicsObject):
 
     Counters for tests and benchmarks: ``frames_painted`` (paint calls),
     ``rebuilds`` (cache rebuilds), ``drawn_count`` (candles drawn by the last
-    paint), ``lod_k`` (bars per drawn candle in the last paint).
+    paint), ``lod_k`` (bars per drawn candle in the last paint), ``tail_fills`` (times
+    the group holding the last bar was rebuilt).
     """
 
     def __init__(self, series: BarSeries, theme: ChartTheme = DARK) -> None:
@@ -83,12 +89,15 @@ class SlicedItem(pg.GraphicsObject):
         self._cache = self._make_batches()
         self._tail = self._make_batches()
         self._key: tuple[int, int, int, int] | None = None  # generation, k, start, stop
+        self._tail_key: tuple[int, int, int, int, int] | None = None  # generation, n, k, start, version
+        self._version = 0  # bumped by every data_changed: the tail's bars may have new values
         self._cached_groups = 0
         self._bounds = QRectF()
         self._lo = math.inf
         self._hi = -math.inf
         self.frames_painted = 0
         self.rebuilds = 0
+        self.tail_fills = 0
         self.drawn_count = 0
         self.lod_k = 1
 
@@ -110,6 +119,7 @@ class SlicedItem(pg.GraphicsObject):
         self._cache = self._make_batches()
         self._tail = self._make_batches()
         self._key = None
+        self._tail_key = None
         self.update()
 
     # -- data -----------------------------------------------------------------
@@ -117,6 +127,7 @@ class SlicedItem(pg.GraphicsObject):
         """The series changed from bar ``since`` on (live bars), or entirely (None:
         after set/clear). Updates the bounding rect; does not repaint."""
         n = len(self._series)
+        self._version += 1
         if since is None:
             self._key = None
             self._lo, self._hi = self._y_extent(0, n) if n else (math.inf, -math.inf)
@@ -161,8 +172,12 @@ class SlicedItem(pg.GraphicsObject):
         self.drawn_count = self._cached_groups
         self.lod_k = k
         if v1 > tail_start:
-            g = aggregate(s.open, s.high, s.low, s.close, s.volume, tail_start, n, k)
-            self._fill(g, self._tail)
+            tail_key = (s.generation, n, k, tail_start, self._version)
+            if tail_key != self._tail_key:
+                g = aggregate(s.open, s.high, s.low, s.close, s.volume, tail_start, n, k)
+                self._fill(g, self._tail)
+                self._tail_key = tail_key
+                self.tail_fills += 1
             for b in self._tail:
                 b.draw(p)
             self.drawn_count += 1

@@ -27,6 +27,7 @@ from datetime import tzinfo
 
 from PySide6.QtCore import QPoint, QPointF, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QGraphicsView
 
 from desktop.domain.enums import Interval
 from desktop.ui.pyqtgraph_lean import pg
@@ -71,6 +72,12 @@ class ChartView(pg.GraphicsLayoutWidget):
         """Decimals of the price tag and crosshair (the instrument's; None: by the price's size)."""
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setBackground(theme.background)
+        # The opaque theme background covers every pixel of the viewport, which covers this
+        # frameless view: no erasing before a paint; and it is filled on each paint (half the
+        # memory traffic of blitting pyqtgraph's cached full-size copy of it, 5.8 MB less).
+        for widget in (self, self.viewport()):
+            widget.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)
         self.ci.setContentsMargins(0, 4, 0, 0)
         self.ci.setSpacing(0)
 
@@ -120,6 +127,8 @@ class ChartView(pg.GraphicsLayoutWidget):
         vb.setMouseEnabled(x=True, y=False)
         vb.enableAutoRange(x=False, y=False)
         vb.setDefaultPadding(0.0)
+        for name in ("left", "right", "top", "bottom"):  # no unit labels, no hidden label
+            plot.getAxis(name).enableAutoSIPrefix(False)  # HTML re-rendered per range change
         self._style_axes(plot)
 
     def _style_axes(self, plot: pg.PlotItem) -> None:

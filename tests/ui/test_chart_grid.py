@@ -1,0 +1,128 @@
+"""The chart's axes are cached strips and its grid is filled as device rectangles
+(desktop/ui/chart/gridlines.py): the pixels are those Qt's line stroker draws, and a
+chart that was zoomed, panned or re-themed looks exactly like one that
+was set to the same state directly (no stale cached axis or grid)."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QLineF
+from PySide6.QtGui import QColor, QImage, QPainter, QTransform
+from PySide6.QtWidgets import QGraphicsItem
+
+import pyqtgraph as pg
+from desktop.domain.enums import Interval
+from desktop.ui.chart import ChartWidget
+from desktop.ui.chart.gridlines import device_rects
+from desktop.ui.chart.theme import DARK, LIGHT
+
+N = 3000
+
+
+def walk(n: int = N):
+    """``n`` one-minute bars of a seeded random walk, as arrays."""
+    rng = np.random.default_rng(3)
+    t = 1_735_000_000 + np.arange(n, dtype=np.int64) * 60
+    close = 100.0 * np.exp(np.cumsum(rng.normal(0, 0.002, n)))
+    open_ = np.r_[close[0], close[:-1]]
+    high = np.maximum(open_, close) * 1.001
+    low = np.minimum(open_, close) * 0.999
+    return t, open_, high, low, close, rng.lognormal(10, 0.5, n).round()
+
+
+def pixels(img: QImage) -> np.ndarray:
+    img = img.convertToFormat(QImage.Format.Format_RGB32)
+    return np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine()).copy()
+
+
+def test_device_rects_cover_the_pixels_the_line_stroker_draws(qapp):
+    rng = random.Random(5)
+    pen = pg.mkPen("#ff0000")
+    for _ in range(150):
+        t = QTransform.fromTranslate(rng.uniform(-3, 20), rng.uniform(-3, 20))
+        if rng.random() < 0.5:
+            t.scale(rng.choice([1.0, 1.5, 0.75]), rng.choice([1.0, 2.0]))
+        fracs = [0.0, 0.5, 0.25, 1 / 64, 0.999, rng.random()]
+        at = rng.randint(5, 60) + rng.choice(fracs)
+        a, b = rng.randint(2, 40) + rng.choice(fracs), rng.randint(50, 90) + rng.choice(fracs)
+        if rng.random() < 0.3:
+            a, b = b, a
+        line = QLineF(a, at, b, at) if rng.random() < 0.5 else QLineF(at, a, at, b)
+        stroked = QImage(160, 200, QImage.Format.Format_RGB32)
+        stroked.fill(QColor("black"))
+        p = QPainter(stroked)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        p.setTransform(t)
+        p.setPen(pen)
+        p.drawLine(line)
+        p.end()
+        rects, rest = device_rects([line], t)
+        assert rest == [] and len(rects) == 1
+        filled = QImage(160, 200, QImage.Format.Format_RGB32)
+        filled.fill(QColor("black"))
+        p = QPainter(filled)
+        p.fillRect(rects[0], QColor("#ff0000"))
+        p.end()
+        assert (pixels(stroked) == pixels(filled)).all(), (line, t)
+
+
+def test_slanted_lines_are_left_to_the_stroker(qapp):
+    rects, rest = device_rects([QLineF(0, 0, 10, 3)], QTransform())
+    assert rects == [] and len(rest) == 1
+
+
+@pytest.fixture
+def make_chart(qtbot):
+    def make(theme=DARK):
+        w = ChartWidget(theme=theme.name)
+        w.resize(1000, 600)
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.waitExposed(w)
+        w.set_arrays("X", Interval.M1, *walk())
+        return w
+
+    return make
+
+
+def grab(chart, qapp) -> np.ndarray:
+    qapp.processEvents()
+    return pixels(chart.view.grab().toImage())
+
+
+def test_axes_are_strip_sized_pixmaps_and_the_grid_is_drawn(make_chart, qapp):
+    chart = make_chart()
+    grab(chart, qapp)
+    view = chart.view
+    price_axis = view.price_plot.getAxis("right")
+    assert price_axis.cacheMode() == QGraphicsItem.CacheMode.DeviceCoordinateCache
+    assert price_axis.boundingRect().width() < DARK.axis_width + 10  # not the plot's width
+    assert price_axis.grid_lines.line_count > 2
+    assert view.time_axis.grid_lines.line_count > 2
+
+
+def test_panned_and_zoomed_chart_matches_one_set_directly(make_chart, qapp):
+    moved, direct = make_chart(), make_chart()
+    for x0, x1 in ((N - 300.5, N + 4.5), (N - 900.5, N - 100.5), (N - 700.25, N - 40.75)):
+        moved.set_visible_range(x0, x1)
+        grab(moved, qapp)
+    direct.set_visible_range(N - 700.25, N - 40.75)
+    assert (grab(moved, qapp) == grab(direct, qapp)).all()
+
+
+def test_rethemed_chart_matches_one_made_in_that_theme(make_chart, qapp):
+    switched, light = make_chart(DARK), make_chart(LIGHT)
+    grab(switched, qapp)
+    switched.view.apply_theme(LIGHT)
+    assert (grab(switched, qapp) == grab(light, qapp)).all()
+
+
+def test_cleared_chart_drops_its_grid(make_chart, qapp):
+    chart = make_chart()
+    grab(chart, qapp)
+    chart.clear()
+    grab(chart, qapp)
+    assert chart.view.price_plot.getAxis("right").grid_lines.line_count == 0
