@@ -44,3 +44,14 @@ def test_lean_pyqtgraph_builds_no_unused_class_and_resolves_every_name():
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result == {"before": False, "after_import": False, "same": True, "missing": "AttributeError",
                       "again": True, "dir_restored": True, "painted": True}
+
+
+def test_the_app_imports_pyqtgraph_only_through_the_lean_module():
+    import re
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[2] / "desktop"
+    direct = re.compile(r"^\s*(import pyqtgraph|from pyqtgraph[\w.]* import)", re.MULTILINE)
+    offenders = [str(p.relative_to(package)) for p in package.rglob("*.py")
+                 if p.name != "pyqtgraph_lean.py" and direct.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []

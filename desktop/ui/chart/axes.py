@@ -6,7 +6,6 @@ import math
 from datetime import tzinfo
 
 from desktop.domain.enums import Interval
-from desktop.ui.pyqtgraph_lean import pg
 
 from .fmt import format_volume
 from .gridlines import CachedAxis

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import math
 
-import pyqtgraph as pg
 from PySide6.QtCore import QLineF, QRect, QRectF, Qt
 from PySide6.QtGui import QBrush, QPainter, QPen, QPicture, QTransform
 from PySide6.QtWidgets import QGraphicsItem
+
+from desktop.ui.pyqtgraph_lean import pg
 
 _MARGIN = 2.0  # px around the strip / plot: the axis line and the last grid pixel overhang by one
 
