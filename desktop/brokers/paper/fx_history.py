@@ -73,28 +73,30 @@ def fix_columns(path: Path | None = None) -> dict[str, tuple[array, array]]:
 
         path = resources_dir() / DATA_FILE
     out: dict[str, tuple[array, array]] = {pair: (array("i"), array("q")) for pair in PAIRS}
-    quanta = {pair: Decimal(1).scaleb(-decimals(pair)) for pair in PAIRS}
+    places = {pair: decimals(pair) for pair in PAIRS}
+    quanta = {pair: Decimal(1).scaleb(-places[pair]) for pair in PAIRS}
+    currencies = sorted({c for num, den in PAIRS.values() for c in (num, den) if c})
     try:
         with gzip.open(path, "rt", encoding="utf-8", newline="") as fh:
             reader = csv.reader(fh)
             header = [name.strip() for name in next(reader, [])]
             where = {name: i for i, name in enumerate(header)}
+            date_at = where.get("Date")
+            columns = [(c, where.get(c)) for c in currencies]
             for row in reader:
-                def cell(name: str | None) -> str | None:
-                    i = where.get(name) if name else None
-                    return row[i] if i is not None and i < len(row) else None
                 try:
-                    day = date.fromisoformat((cell("Date") or "").strip())
+                    day = date.fromisoformat(row[date_at].strip() if date_at is not None and date_at < len(row) else "")
                 except ValueError:
                     log.warning("%s: a row without a date skipped", path.name)
                     continue
+                rates = {c: _rate(row[i]) if i is not None and i < len(row) else None for c, i in columns}
                 for pair, (num, den) in PAIRS.items():
-                    top, bottom = _rate(cell(num)), _rate(cell(den)) if den else Decimal(1)
+                    top, bottom = rates[num], rates[den] if den else Decimal(1)
                     if top is None or bottom is None:
                         continue
                     try:
                         price = (top / bottom).quantize(quanta[pair], rounding=ROUND_HALF_EVEN)
-                        unit = int(price.scaleb(decimals(pair)))
+                        unit = int(price.scaleb(places[pair]))
                         if not 0 < unit < 2**62:
                             raise OverflowError(unit)
                     except ArithmeticError:  # an absurd rate ("1e999999"): that pair's day is skipped
