@@ -81,3 +81,28 @@ def test_a_changed_row_and_a_stale_connection_repaint_with_what_is_new(qtbot):
         assert inked_like(panel, 0, "quantity", grey, tol=12) > 2 * before + 10
     finally:
         DISPLAY_CLOCK.reset()
+
+
+def test_during_a_paint_another_role_array_gets_its_own_roles(qtbot):
+    """A paint keeps the delegate's role data between cells; a span that is another
+    array (another delegate, other roles) is still answered role by role."""
+    from PySide6.QtCore import QModelRoleData, QModelRoleDataSpan, Qt
+
+    panel = shown_panel(qtbot, [order("1", OrderSide.SELL)])
+    try:
+        proxy, model = panel.proxy, panel.model
+        side = proxy.index(0, model.column_index("side"))
+        display = QModelRoleData(int(Qt.ItemDataRole.DisplayRole))
+        colour = QModelRoleData(int(Qt.ItemDataRole.ForegroundRole))
+        model.check_cells()
+        proxy.painting(0, 0)
+        try:
+            proxy.multiData(side, QModelRoleDataSpan(display))
+            proxy.multiData(side, QModelRoleDataSpan(colour))
+            proxy.multiData(side, QModelRoleDataSpan(display))
+        finally:
+            proxy.painted()
+        assert display.data() == "SELL"
+        assert near(colour.data(), loss_color(), tol=2)
+    finally:
+        DISPLAY_CLOCK.reset()
