@@ -81,3 +81,61 @@ def test_a_changed_row_and_a_stale_connection_repaint_with_what_is_new(qtbot):
         assert inked_like(panel, 0, "quantity", grey, tol=12) > 2 * before + 10
     finally:
         DISPLAY_CLOCK.reset()
+
+
+def test_during_a_paint_another_role_array_gets_its_own_roles(qtbot):
+    """A paint keeps the delegate's role data between cells; a span that is another
+    array (another delegate, other roles) is still answered role by role."""
+    from PySide6.QtCore import QModelRoleData, QModelRoleDataSpan, Qt
+
+    panel = shown_panel(qtbot, [order("1", OrderSide.SELL)])
+    try:
+        proxy, model = panel.proxy, panel.model
+        side = proxy.index(0, model.column_index("side"))
+        display = QModelRoleData(int(Qt.ItemDataRole.DisplayRole))
+        colour = QModelRoleData(int(Qt.ItemDataRole.ForegroundRole))
+        model.check_cells()
+        proxy.painting(0, 0)
+        try:
+            proxy.multiData(side, QModelRoleDataSpan(display))
+            proxy.multiData(side, QModelRoleDataSpan(colour))
+            proxy.multiData(side, QModelRoleDataSpan(display))
+        finally:
+            proxy.painted()
+        assert display.data() == "SELL"
+        assert near(colour.data(), loss_color(), tol=2)
+    finally:
+        DISPLAY_CLOCK.reset()
+
+
+def test_kept_cells_outlive_a_second_and_follow_a_replay_to_the_next_day(qtbot, monkeypatch):
+    """A new second drops no kept cell while every display clock stays on its day; a
+    replay clock moving to the next day has the time cells formatted again."""
+    from datetime import timedelta
+
+    from desktop.ui.tables import kept_cells
+
+    seconds = [1000]
+    real_epoch = kept_cells.cell_epoch
+    monkeypatch.setattr(kept_cells, "cell_epoch", lambda: (*real_epoch()[:2], seconds[0]))
+    replay = [NOW]
+    panel = shown_panel(qtbot, [order("1", OrderSide.BUY)])
+    try:
+        DISPLAY_CLOCK.configure_connection("paper", timezone.utc, lambda: replay[0])
+        model = panel.model
+        column = model.column_index("time")
+        seconds[0] += 1
+        model.check_cells()
+        kept = model.cells(0)
+        assert kept[0][column] == "15:30:00"
+        seconds[0] += 1
+        model.check_cells()
+        assert model.cells(0) is kept  # the same second's work, not formatted again
+        replay[0] = NOW + timedelta(days=1)
+        model.check_cells()
+        assert model.cells(0) is kept  # looked at once per second
+        seconds[0] += 1
+        model.check_cells()
+        assert model.cells(0)[0][column] == "May 08 15:30:00"
+    finally:
+        DISPLAY_CLOCK.reset()

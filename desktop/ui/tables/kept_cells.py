@@ -3,23 +3,27 @@ texts and colours formatted once after it changes, and served to a delegate's
 ``multiData`` span in one call.
 
 :class:`KeptCells` is a mixin: the model owns the state (``_cells``, ``_cells_epoch``,
-``_aligns``, ``_plans``, ``_columns``, ``_keys``, ``_rows``...); this module holds the
-formatting and the role filling. Kept cells are dropped when :func:`cell_epoch` moves
-on (number format, palette, the current second).
+``_cells_days``, ``_cell_connections``, ``_aligns``, ``_plans``, ``_columns``, ``_keys``,
+``_rows``...); this module holds the formatting and the role filling. Kept cells are dropped when what they depend on
+besides their row changes: the number format, the palette, or a display clock's
+"today" (:func:`clock_days`: a time shows its date when not today on its connection's
+clock, a replay moves that clock), looked at once per second (:func:`cell_epoch`).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
 
+from desktop.ui.display_clock import DISPLAY_CLOCK
+
 from .columns import is_dark, muted_color
 from .formatting import number_format
 
-__all__ = ["KeptCells", "cell_epoch"]
+__all__ = ["KeptCells", "cell_epoch", "clock_days"]
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
@@ -31,11 +35,22 @@ _UNUSED_ROLES = frozenset(int(r) for r in (
 
 
 def cell_epoch() -> tuple[Any, ...]:
-    """What formatted cells depend on besides their row: the number format, light or
-    dark palette, and the current second (times show the date when not today on their
-    connection's clock, a replay moves that clock). Kept cells of another epoch are
-    formatted again."""
+    """When kept cells may be out of date: the number format, light or dark palette, and
+    the current second (a new second makes :meth:`KeptCells.check_cells` look at the
+    display clocks, :func:`clock_days`)."""
     return (number_format(), is_dark(), int(time.monotonic()))
+
+
+def clock_days(connection_ids: Iterable[str]) -> tuple[Any, ...]:
+    """The display clock and its current date for the default clock and each of
+    ``connection_ids``: what a time cell's text depends on besides its row (times show
+    the date when not today on their connection's clock; a replay moves that clock, a
+    reconfigured clock shows another zone)."""
+    out = []
+    for cid in sorted({"", *connection_ids}):
+        clock = DISPLAY_CLOCK.clock(cid)
+        out.append((cid, clock, clock.current().date()))
+    return tuple(out)
 
 
 class KeptCells:
@@ -47,12 +62,20 @@ class KeptCells:
         return self.flags(self.createIndex(0, 0))
 
     def check_cells(self) -> None:
-        """Drop the kept cells if :func:`cell_epoch` moved on. The views call it once
-        per paint (not per cell); :meth:`data` calls it itself."""
+        """Drop the kept cells if the number format or the palette changed, or (looked
+        at once per second, when :func:`cell_epoch` moves on) a display clock of the
+        rows' connections is on another day or was configured anew
+        (:func:`clock_days`). The views call it once per paint (not per cell);
+        :meth:`data` calls it itself."""
         epoch = cell_epoch()
-        if epoch != self._cells_epoch:
-            self._cells_epoch = epoch
+        old = self._cells_epoch
+        if epoch == old:
+            return
+        self._cells_epoch = epoch
+        days = clock_days(self._cell_connections)
+        if epoch[:2] != old[:2] or days != self._cells_days:
             self._cells.clear()
+        self._cells_days = days
 
     def cells(self, row: int) -> tuple[tuple[str, ...], tuple[Any, ...]]:
         """Display texts and foreground colours (QColor or None) of every column of
@@ -78,6 +101,7 @@ class KeptCells:
 
     def _format(self, row: Any) -> tuple[tuple[str, ...], tuple[Any, ...]]:
         cols = self._columns
+        self._cell_connections.add(getattr(row, "connection_id", None) or "")  # whose clock its times use
         texts = tuple(c.display(row) for c in cols)
         stale, muted = self._stale, self._muted
         if stale and self._connection(row) in stale:

@@ -12,8 +12,9 @@ row is painted after it changed, and kept per row (:meth:`KeyedTableModel.cells`
 :meth:`KeyedTableModel.fill_roles` serves every role a delegate asks for one cell
 in one call (the proxies' ``multiData``), and :meth:`KeyedTableModel.index` makes an
 index without asking ``rowCount``/``columnCount``. The kept cells are dropped when the
-number format, the palette (light/dark) or the second changes (:func:`cell_epoch`:
-times say "today" on each connection's clock), and by :meth:`refresh`.
+number format, the palette (light/dark) or a display clock's day changes (looked at
+once per second, :func:`cell_epoch`: times say "today" on each connection's clock),
+and by :meth:`refresh`.
 
 Not thread-safe: call from the GUI thread (qasync tasks run there).
 """
@@ -109,6 +110,8 @@ class KeyedTableModel(StagedRows, KeptCells, QAbstractTableModel):
         self._sort_cache: dict[int, dict[Hashable, Any]] = {}  # column -> key -> sort value
         self._cells: dict[Hashable, tuple[tuple[str, ...], tuple[Any, ...]]] = {}  # key -> (texts, colours)
         self._cells_epoch: tuple[Any, ...] = ()
+        self._cells_days: tuple[Any, ...] = ()  # the display clocks' days the kept cells were formatted on
+        self._cell_connections: set[str] = set()  # connection ids of formatted rows (their clocks)
         self._aligns = tuple(int(c.alignment) for c in self._columns)
         self._plans: dict[int, Any] = {}  # span length -> where its roles go
         self._sorted_by: dict[int, int] = {}  # id of a sorting proxy -> the column it sorts by

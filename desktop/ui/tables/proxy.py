@@ -37,7 +37,7 @@ class TableProxy(QSortFilterProxyModel):
         self._keyed: KeyedTableModel | None = None
         self._painting: dict[int, Any] = {}  # proxy row -> the source row's kept cells, during a view's paint
         self._paint_rows: dict[int, int] = {}  # proxy row -> source row, during a view's paint
-        self._paint_plan: Any = None  # where the delegate's roles go in its span, during a paint
+        self._slots: tuple[Any, Any, Any, Any, Any] | None = None  # the delegate's role data a paint fills (_paint_slots)
         self._aligns: tuple[int, ...] = ()
         self._cell_flags = Qt.ItemFlag.NoItemFlags
 
@@ -136,30 +136,31 @@ class TableProxy(QSortFilterProxyModel):
     def multiData(self, index: QModelIndex | QPersistentModelIndex, span: Any) -> None:  # noqa: N802 - Qt override
         """Every role a delegate asks for one cell, in one call into the source
         (QSortFilterProxyModel would ask the source once per role). During a paint
-        (:meth:`painting`) the row's kept cells and where the roles go in ``span`` are
-        known already: a cell costs three ``setData`` calls and nothing else."""
+        (:meth:`painting`) the row's kept cells are known already, and so are the
+        delegate's role slots (:meth:`_paint_slots`): a cell costs three ``setData``
+        calls and nothing else."""
         got = self._painting.get(index.row())
         if got is not None:
-            plan = self._paint_plan
-            if plan is None or plan[0] != len(span):
-                plan = self._paint_plan = (len(span), *self._keyed.plan(span)[1:])
-            # the same three roles as KeptCells.fill_roles sets, inlined on purpose: this runs once per
-            # visible cell of every paint, and a shared helper measured ~5 % slower in bench_repaint.py
-            _n, display, align, foreground, other = plan
-            column = index.column()
-            if display >= 0:
-                span[display].setData(got[0][column])
-            if align >= 0:
-                span[align].setData(self._aligns[column])
-            if foreground >= 0:
-                colour = got[1][column]
-                if colour is not None:
-                    span[foreground].setData(colour)
-                else:  # the role data is reused from cell to cell: empty what the cell before set
-                    span[foreground].clearData()
-            if other:
-                self._keyed.fill_other_roles(self._paint_rows[index.row()], column, span, other)
-            return
+            slots = self._slots
+            if slots is None or span.data() is not slots[0]:
+                slots = self._paint_slots(span)
+            if slots is not None:
+                # inlined on purpose: this runs once per visible cell of every paint
+                _first, display, align, foreground, other = slots
+                column = index.column()
+                if display is not None:
+                    display.setData(got[0][column])
+                if align is not None:
+                    align.setData(self._aligns[column])
+                if foreground is not None:
+                    colour = got[1][column]
+                    if colour is not None:
+                        foreground.setData(colour)
+                    else:  # the role data is reused from cell to cell: empty what the cell before set
+                        foreground.clearData()
+                if other:
+                    self._keyed.fill_other_roles(self._paint_rows[index.row()], column, span, other)
+                return
         keyed = self._keyed
         if keyed is None:
             super().multiData(index, span)
@@ -167,6 +168,22 @@ class TableProxy(QSortFilterProxyModel):
         src = self.mapToSource(index)
         if src.isValid():
             keyed.fill_roles(src.row(), src.column(), span)
+
+    def _paint_slots(self, span: Any) -> tuple[Any, Any, Any, Any, Any] | None:
+        """The role data of ``span`` that a paint fills: (its first element, the
+        display, alignment and foreground elements or None, the other roles to ask
+        the model for as (position, role) pairs), kept until the paint ends
+        (:meth:`painted`). A delegate hands every cell the same role array (Qt's
+        QStyledItemDelegate keeps it), so the elements' wrappers are made once per
+        paint, not three per cell; a span that is not that array (its first element
+        is another) gets its own. None for an empty span."""
+        if not len(span):
+            return None
+        _first, display, align, foreground, other = self._keyed.plan(span)
+        slots = self._slots = (span.data(), span[display] if display >= 0 else None,
+                               span[align] if align >= 0 else None,
+                               span[foreground] if foreground >= 0 else None, other)
+        return slots
 
     def painting(self, first: int, last: int) -> None:
         """A view paints proxy rows ``first``..``last``: map them to source rows and
@@ -179,12 +196,13 @@ class TableProxy(QSortFilterProxyModel):
         rows = self._paint_rows = {r: to_source(index(r, 0)).row() for r in range(first, min(last, self.rowCount() - 1) + 1)}
         self._painting = {r: cells(s) for r, s in rows.items()}
         self._aligns = keyed.alignments()
-        self._paint_plan = None
+        self._slots = None
 
     def painted(self) -> None:
         """The paint :meth:`painting` announced is over."""
         self._painting = {}
         self._paint_rows = {}
+        self._slots = None
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         """The source's cell flags, the same for every cell (without mapping each
