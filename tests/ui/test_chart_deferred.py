@@ -47,15 +47,16 @@ def test_history_before_the_plot_exists_is_drawn(qtbot):
     assert chart.view.candles.drawn_count == 50
 
 
-def test_making_the_main_window_leaves_pyqtgraph_for_after_the_first_paint(tmp_path):
+def test_showing_the_main_window_leaves_pyqtgraph_for_after_the_first_paint(tmp_path):
     code = ("import sys, os; from PySide6.QtWidgets import QApplication; app = QApplication([]); "
             "from desktop.brokers.paper import PaperBroker; from desktop.ui.main_window import MainWindow; "
             "w = MainWindow(brokers=[PaperBroker(os.path.join(sys.argv[1], 'p.sqlite3'), autostart=False)]); "
-            "print('pyqtgraph' in sys.modules, w.portfolio.chart.plot_built)")
+            "made = 'pyqtgraph' in sys.modules; w.show(); w.chart.set_symbol('AAPL'); w.repaint(); "
+            "print(made, w.portfolio.chart.plot_built, w.portfolio.chart.visibleRegion().isEmpty())")
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=60,
                          env={"QT_QPA_PLATFORM": "offscreen", "PATH": "", "TRADEDESK_HOME": str(tmp_path)})
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip().splitlines()[-1] == "False False"
+    assert out.stdout.strip().splitlines()[-1] == "False False True"  # the Portfolio tab is behind Accounts: not seen
 
 
 def test_the_concentration_chart_draws_rows_given_before_it_was_shown(qtbot):

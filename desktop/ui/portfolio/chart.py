@@ -1,15 +1,16 @@
 """The concentration bar chart: each symbol's share of market value as a horizontal
 bar (pyqtgraph), largest on top, in the warning colour above the threshold.
 
-The pyqtgraph plot is made when the chart is first shown (the Portfolio tab sits
-behind Accounts at start), so that opening the window does not wait for pyqtgraph
-(issue 15, first paint)."""
+The pyqtgraph plot is made just after the chart is first painted (the Portfolio tab
+sits behind Accounts at start, so it is not painted then), so that opening the window
+does not wait for pyqtgraph (issue 15, first paint)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from desktop.domain.analytics import Concentration
@@ -21,7 +22,8 @@ class ConcentrationChart(QWidget):
     """``show_rows(rows, threshold)``: bars of ``rows`` (largest first), shares in
     percent; bars above ``threshold`` percent in :data:`WARNING`. ``colours`` are the
     last bars' colours (top to bottom; tests read them), known before the plot is
-    made; :attr:`plot` is the pyqtgraph PlotWidget, made on first show or first use."""
+    made; :attr:`plot` is the pyqtgraph PlotWidget, made just after the first paint
+    (a chart in a tab behind another is not painted) or on first use."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,9 +62,10 @@ class ConcentrationChart(QWidget):
             self._draw()
         return self._plot
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
-        super().showEvent(event)
-        self._ensure_plot()  # made when first seen
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        super().paintEvent(event)
+        if self._plot is None:
+            QTimer.singleShot(0, self, self._ensure_plot)  # seen: the plot follows in the next loop turn
 
     def show_rows(self, rows: list[Concentration], threshold: float) -> None:
         """Show ``rows`` (largest first) against ``threshold`` percent."""
