@@ -10,12 +10,11 @@ Decimal exactly as written), and the factor is the same 28-digit division as bef
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from decimal import Context, Decimal
-from typing import overload
 
 import numpy as np
 
+from .lazy_column import LazyDecimalColumn
 from .price_column import PriceColumn
 
 FACTOR_CONTEXT = Context(prec=28)
@@ -33,12 +32,13 @@ def adj_parts(value: Decimal) -> tuple[int, int] | None:
     return int("".join(map(str, digits)) or "0"), exponent
 
 
-class FactorColumn(Sequence[Decimal]):
+class FactorColumn(LazyDecimalColumn):
     """Day ``i``'s factor: ``Adj Close[j] / Close[j]`` with ``j = source[i]`` (the day
     itself, or the neighbour whose factor a day without a readable Adj Close takes),
     or 1 where ``source[i]`` is -1 (no readable Adj Close at all, or a series without
     factors, such as the ECB pairs). Read-only and indexable like a tuple of Decimals."""
 
+    item_name = "factor"
     __slots__ = ("_source", "_coefficients", "_exponents", "_close", "_wide")
 
     def __init__(self, source: np.ndarray, coefficients: np.ndarray, exponents: np.ndarray,
@@ -84,33 +84,6 @@ class FactorColumn(Sequence[Decimal]):
         if adj is None:
             adj = Decimal(int(self._coefficients[j])).scaleb(int(self._exponents[j]))
         return FACTOR_CONTEXT.divide(adj, self._close.value(j))
-
-    @overload
-    def __getitem__(self, i: int) -> Decimal: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[Decimal]: ...
-
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return [self._at(j) for j in range(*i.indices(len(self)))]
-        n = len(self)
-        if i < 0:
-            i += n
-        if not 0 <= i < n:
-            raise IndexError("factor index out of range")
-        return self._at(i)
-
-    def __iter__(self) -> Iterator[Decimal]:
-        return (self._at(j) for j in range(len(self)))
-
-    def __eq__(self, other: object) -> bool:
-        """Equal to a tuple, list or column of the same factors (compared as numbers)."""
-        if not isinstance(other, (tuple, list, FactorColumn)):
-            return NotImplemented
-        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
-
-    __hash__ = None  # type: ignore[assignment]  # like the tuple it stands for, but unhashable as a list
 
     def __repr__(self) -> str:
         return f"FactorColumn(n={len(self)})"

@@ -6,20 +6,22 @@ digits and exponent included (``str`` gives back "127.0" or "14.2675")."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import overload
 
 import numpy as np
 
+from .lazy_column import LazyDecimalColumn
 
-class PriceColumn(Sequence[Decimal]):
+
+class PriceColumn(LazyDecimalColumn):
     """``units[i] / 10**scale`` as a Decimal with exponent ``exponents[i]``.
 
     ``units``: int64 array of prices in 1/10**scale; ``exponents``: int8 array, each
     price's Decimal exponent (-2 for "14.26"), never below ``-scale``. Read-only,
     indexable and sliceable like the tuple it replaces."""
 
+    item_name = "price"
     __slots__ = ("_units", "_exponents", "_scale")
 
     def __init__(self, units: np.ndarray, exponents: np.ndarray, scale: int) -> None:
@@ -49,33 +51,6 @@ class PriceColumn(Sequence[Decimal]):
     def _at(self, i: int) -> Decimal:
         value = Decimal(int(self._units[i])).scaleb(-self._scale)
         return value.quantize(Decimal(1).scaleb(int(self._exponents[i])))
-
-    @overload
-    def __getitem__(self, i: int) -> Decimal: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[Decimal]: ...
-
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return [self._at(j) for j in range(*i.indices(len(self)))]
-        n = len(self)
-        if i < 0:
-            i += n
-        if not 0 <= i < n:
-            raise IndexError("price index out of range")
-        return self._at(i)
-
-    def __iter__(self) -> Iterator[Decimal]:
-        return (self._at(j) for j in range(len(self)))
-
-    def __eq__(self, other: object) -> bool:
-        """Equal to a tuple, list or column of the same prices (compared as numbers)."""
-        if not isinstance(other, (tuple, list, PriceColumn)):
-            return NotImplemented
-        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
-
-    __hash__ = None  # type: ignore[assignment]  # mutable-looking sequence semantics, like list
 
     def __repr__(self) -> str:
         head = ", ".join(str(p) for p in self[:3])
