@@ -21,8 +21,12 @@ from desktop.brokers.paper.price_column import PriceColumn
 DAYS = [date(2020, 1, 2) + timedelta(days=3 * i) for i in range(50)]
 
 
+def _dates(days) -> DateColumn:
+    return DateColumn(np.array([d.toordinal() for d in days], dtype=np.int32))
+
+
 def test_date_column_indexes_and_searches_like_the_sorted_tuple():
-    column, plain = DateColumn.of(DAYS), tuple(DAYS)
+    column, plain = _dates(DAYS), tuple(DAYS)
     assert column == plain and len(column) == len(plain) and list(column) == list(plain)
     assert column[0] == plain[0] and column[-1] == plain[-1] and column[3:6] == list(plain[3:6])
     for probe in (date(2019, 12, 31), DAYS[0], DAYS[7] + timedelta(days=1), DAYS[-1], date(2030, 1, 1)):
@@ -31,13 +35,13 @@ def test_date_column_indexes_and_searches_like_the_sorted_tuple():
         assert (probe in column) == (probe in plain)
     with pytest.raises(IndexError):
         column[len(plain)]
-    assert column != DateColumn.of(DAYS[1:]) and "2020-01-02" in repr(column)
+    assert column != _dates(DAYS[1:]) and "2020-01-02" in repr(column)
 
 
 def test_factors_are_adj_close_over_close_and_a_day_without_takes_the_next_then_the_previous():
     closes = [Decimal("10.00"), Decimal("12.50"), Decimal("13.00"), Decimal("14.00"), Decimal("15.00")]
     adj = [None, Decimal("6.25"), None, Decimal("13.3"), None]
-    close = PriceColumn.of(closes, np.array([int(c * 10_000) for c in closes], dtype=np.int64), 4)
+    close = PriceColumn(np.array([int(c * 10_000) for c in closes], dtype=np.int64), np.full(5, -2, dtype=np.int8), 4)
     parts = [adj_parts(a) if a is not None else (0, 0) for a in adj]
     factors = FactorColumn.build(np.array([a is not None for a in adj]), np.array([p[0] for p in parts]),
                                  np.array([p[1] for p in parts]), close)

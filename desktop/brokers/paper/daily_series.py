@@ -77,8 +77,7 @@ class DailySeries:
 
     def index_of(self, d: date) -> int | None:
         """Index of trading date ``d``, or None if the symbol did not trade that day."""
-        i = self.dates.bisect_left(d)  # no {date: index} dict: 52,000 entries cost 3.6 MiB
-        return i if i < len(self.dates) and int(self.dates.ordinals[i]) == d.toordinal() else None
+        return self.dates.find(d)  # no {date: index} dict: 52,000 entries cost 3.6 MiB
 
     def index_before(self, d: date) -> int:
         """Number of trading dates strictly before ``d`` (a bisect position)."""
@@ -176,21 +175,14 @@ class SeriesBuilder:
             return np.ascontiguousarray(values[order]).reshape(-1) if width == 1 else np.ascontiguousarray(values[order])
 
         units = column(self._units, np.int64, 4)
-        exponents = column(self._exponents, np.int8, 4)
-        closes = units[:, 3] / PRICE_SCALE
-        volume = column(self._volume, np.int64)
-        for arr in (units, closes, volume):
-            arr.flags.writeable = False
-        prices = [PriceColumn(units[:, k], exponents[:, k], PRICE_DECIMALS) for k in range(4)]
+        prices = _price_columns(units, column(self._exponents, np.int8, 4))
         rank = np.empty(n, dtype=np.int64)
         rank[order] = np.arange(n)  # row in file order -> row in date order
         factor = (FactorColumn.build(column(self._readable, np.int8).astype(bool), column(self._adj_coefficients, np.int64),
                                      column(self._adj_exponents, np.int8), prices[3],
                                      {int(rank[row]): value for row, value in self._wide.items()})
                   if self.adjusted else FactorColumn.none(n))
-        return DailySeries(symbol=self.symbol, dates=DateColumn(ordinals[order]), open=prices[0], high=prices[1],
-                           low=prices[2], close=prices[3], volume=volume, units=units, close_f=closes,
-                           factor=factor)
+        return _series(self.symbol, DateColumn(ordinals[order]), units, prices, column(self._volume, np.int64), factor)
 
 
 def series_from_units(symbol: str, dates: DateColumn, units: np.ndarray, exponent: int,
@@ -200,12 +192,21 @@ def series_from_units(symbol: str, dates: DateColumn, units: np.ndarray, exponen
     ``exponent`` (-2: "1100.00"), ``volume`` int64 (n,), ``dates`` ascending; no
     adjustment factors (all 1). Used for the ECB pairs (tens of thousands of prices)."""
     units = np.ascontiguousarray(units, dtype=np.int64).reshape(-1, 4)
+    prices = _price_columns(units, np.full(units.shape, exponent, dtype=np.int8))
+    return _series(symbol, dates, units, prices, np.ascontiguousarray(volume, dtype=np.int64),
+                   FactorColumn.none(len(units)))
+
+
+def _price_columns(units: np.ndarray, exponents: np.ndarray) -> list[PriceColumn]:
+    """O, H, L, C columns over ``units`` and ``exponents`` (both (n, 4))."""
+    return [PriceColumn(units[:, k], exponents[:, k], PRICE_DECIMALS) for k in range(4)]
+
+
+def _series(symbol: str, dates: DateColumn, units: np.ndarray, prices: list[PriceColumn], volume: np.ndarray,
+            factor: FactorColumn) -> DailySeries:
+    """The DailySeries of these columns, its arrays made read-only."""
     closes = units[:, 3] / PRICE_SCALE
-    volume = np.ascontiguousarray(volume, dtype=np.int64)
     for arr in (units, closes, volume):
         arr.flags.writeable = False
-    exponents = np.full(len(units), exponent, dtype=np.int8)
-    columns = [PriceColumn(units[:, k], exponents, PRICE_DECIMALS) for k in range(4)]
-    return DailySeries(symbol=symbol, dates=dates, open=columns[0], high=columns[1], low=columns[2],
-                       close=columns[3], volume=volume, units=units, close_f=closes,
-                       factor=FactorColumn.none(len(units)))
+    return DailySeries(symbol=symbol, dates=dates, open=prices[0], high=prices[1], low=prices[2], close=prices[3],
+                       volume=volume, units=units, close_f=closes, factor=factor)

@@ -11,7 +11,7 @@ when one is asked for.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import overload
 
@@ -31,11 +31,6 @@ class DateColumn(Sequence[date]):
         ordinals = np.ascontiguousarray(ordinals, dtype=np.int32)
         ordinals.flags.writeable = False
         self.ordinals = ordinals
-
-    @classmethod
-    def of(cls, dates: Iterable[date]) -> "DateColumn":
-        """The column of ``dates`` (ascending: the caller sorts them)."""
-        return cls(np.fromiter((d.toordinal() for d in dates), dtype=np.int32))
 
     def __len__(self) -> int:
         return len(self.ordinals)
@@ -62,11 +57,13 @@ class DateColumn(Sequence[date]):
         """Number of dates on or before ``d``."""
         return int(np.searchsorted(self.ordinals, d.toordinal(), side="right"))
 
-    def __contains__(self, d: object) -> bool:
-        if not isinstance(d, date):
-            return False
+    def find(self, d: date) -> int | None:
+        """Index of ``d``, or None when it is not in the column."""
         i = self.bisect_left(d)
-        return i < len(self.ordinals) and int(self.ordinals[i]) == d.toordinal()
+        return i if i < len(self.ordinals) and int(self.ordinals[i]) == d.toordinal() else None
+
+    def __contains__(self, d: object) -> bool:
+        return isinstance(d, date) and self.find(d) is not None
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, DateColumn):

@@ -6,7 +6,6 @@ digits and exponent included (``str`` gives back "127.0" or "14.2675")."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import Decimal
 
 import numpy as np
@@ -28,16 +27,6 @@ class PriceColumn(LazyDecimalColumn):
         if units.shape != exponents.shape:
             raise ValueError("units and exponents differ in length")
         self._units, self._exponents, self._scale = units, exponents, scale
-
-    @classmethod
-    def of(cls, prices: Sequence[Decimal], units: np.ndarray, scale: int) -> "PriceColumn":
-        """The column of ``prices`` whose ``units`` (their value in 1/10**scale,
-        computed by the caller) are given; raises ValueError for a price with more
-        than ``scale`` decimals."""
-        exponents = np.fromiter((p.as_tuple().exponent for p in prices), dtype=np.int64, count=len(prices))
-        if len(exponents) and (exponents.min() < -scale or exponents.max() > 127):
-            raise ValueError(f"a price has more than {scale} decimals or an exponent above 127")
-        return cls(units, exponents.astype(np.int8), scale)
 
     def __len__(self) -> int:
         return len(self._units)
