@@ -1,7 +1,7 @@
 """Benchmark: one full repaint of the orders table and the watchlist against a plain
 QTableView over a QStandardItemModel with the same rows and columns (run on demand).
 
-    .venv/bin/python tests/benchmarks/bench_repaint.py [--frames 30] [--profile]
+    .venv/bin/python tests/benchmarks/bench_repaint.py [--frames 30] [--profile] [--mirror]
 
 Both tables are 1600x900, shown, under the app's dark theme (its application style
 sheet) and filled with the same texts, colours and alignments; the plain view gets
@@ -9,7 +9,9 @@ the blotter's column widths and row height. Each frame is a synchronous
 ``viewport().repaint()``; the blotter and the plain view are timed alternately, frame
 by frame, so machine load hits both alike. Prints median milliseconds per repaint of
 each and their ratio (the goal: within 1.5x). ``--profile`` also prints the Python
-calls made during one blotter repaint (cProfile: calls per function).
+calls made during one blotter repaint (cProfile: calls per function). ``--mirror`` also
+times the same table with its cells served from a C++ model (``repaint_mirror.py``: a
+design probe, not the app's), interleaved with the other two, and prints its ratio.
 """
 
 from __future__ import annotations
@@ -75,21 +77,35 @@ def time_repaint(widget: Any) -> float:
     return (time.perf_counter() - t0) * 1000.0
 
 
-def compare(app: Any, name: str, view: Any, frames: int, profile: bool) -> tuple[float, float]:
+def compare(app: Any, name: str, view: Any, frames: int, profile: bool, mirror: bool = False) -> tuple[float, float]:
     plain = plain_copy(view)
+    probe = None
+    if mirror:
+        from repaint_mirror import mirrored_view
+
+        probe = mirrored_view(view, view.model().keyed_model(), (W, H))
     app.processEvents()
     for _ in range(3):
         time_repaint(view), time_repaint(plain)
-    ours, base = [], []
+        if probe is not None:
+            time_repaint(probe)
+    ours, base, served = [], [], []
     for _ in range(frames):
         ours.append(time_repaint(view))
         base.append(time_repaint(plain))
+        if probe is not None:
+            served.append(time_repaint(probe))
     a, b = statistics.median(ours), statistics.median(base)
     shown = view.model().rowCount()
     visible = (view.rowAt(view.viewport().height() - 1) - view.rowAt(0) + 1) if shown else 0
     ncols = len([c for c in range(view.model().columnCount()) if not view.isColumnHidden(c)])
     print(f"{name:<28} {shown:>5} rows ({visible} x {ncols} cells in view) | blotter {a:6.2f} ms | "
           f"plain QTableView {b:6.2f} ms | ratio {a / b:4.2f}x")
+    if probe is not None:
+        m = statistics.median(served)
+        print(f"{'':<28} cells served from C++ (--mirror) {m:6.2f} ms | ratio {m / b:4.2f}x")
+        probe.close()
+        probe.deleteLater()
     if profile:
         prof = cProfile.Profile()
         prof.enable()
@@ -108,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--frames", type=int, default=30)
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--mirror", action="store_true", help="also time the cells served from C++ (repaint_mirror.py)")
     args = ap.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import Qt
@@ -150,8 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     app.processEvents()
 
     print(f"one full repaint, {W}x{H}, median of {args.frames} frames, interleaved with the plain view")
-    compare(app, "orders (newest first)", orders.view, args.frames, args.profile)
-    compare(app, "watchlist", watch.view, args.frames, args.profile)
+    compare(app, "orders (newest first)", orders.view, args.frames, args.profile, args.mirror)
+    compare(app, "watchlist", watch.view, args.frames, args.profile, args.mirror)
     return 0
 
 
