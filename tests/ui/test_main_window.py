@@ -130,6 +130,17 @@ def test_market_order_through_the_ticket_fills_and_updates_position(qtbot, open_
     qtbot.waitUntil(lambda: any(p.symbol == "MSFT" and p.quantity == 25 for p in rows(window.positions)))
     order = next(o for o in rows(window.orders) if o.symbol == "MSFT")
     assert order.filled == 25 and order.remaining == 0 and order.average is not None
+    # the Portfolio's "Today's fills" shows the fill's time as the Fills table does (the replay's New York clock)
+    fills = window.fills
+    time_col = fills.model.column_index("time")
+    blotter_time = next(fills.proxy.index(r, time_col).data() for r in range(fills.proxy.rowCount())
+                        if fills.proxy.row_object(r).symbol == "MSFT")
+    portfolio = window.portfolio
+    portfolio.refresh()
+    table = portfolio.fills_table
+    qtbot.waitUntil(lambda: any(table.item(r, 3).text() == "MSFT" for r in range(table.rowCount())))
+    row = next(r for r in range(table.rowCount()) if table.item(r, 3).text() == "MSFT")
+    assert table.item(row, 0).text() == blotter_time
     qtbot.waitUntil(lambda: any(r.balance is not None and r.balance.cash < D(100_000) for r in rows(window.accounts)))
 
 

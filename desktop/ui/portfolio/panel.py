@@ -21,6 +21,7 @@ from desktop.desk import Desk
 from desktop.desk.tasks import spawn
 from desktop.domain import Interval
 from desktop.domain.analytics import closes_momentum
+from desktop.ui.tables.formatting import fmt_time
 
 from .chart import WARNING, ConcentrationChart
 from .figures import Figures, compute, money
@@ -242,11 +243,11 @@ class PortfolioPanel(QWidget):
                               "without one (the broker sent none) are skipped, not counted as 0."
                               + (f" Position(s) priced in other currencies are not added: {others}." if others else ""))
         self.fills_count.setText(f"<b>{len(figures.fills)} fill(s) today</b>")
-        _fill(self.fills_table, [[f.timestamp.strftime("%Y-%m-%d %H:%M:%S"), self._name(f.connection_id), f.account_id,
+        _fill(self.fills_table, [[fmt_time(f.timestamp, connection_id=f.connection_id), self._name(f.connection_id), f.account_id,
                                   f.symbol, f.side.value, qty_text(f.amount), f"{f.price:,}"]
                                  for f in figures.fills], numeric=(5, 6))
-        self.fills_note.setText("Fills whose time falls on the connection's session date (times in UTC), newest "
-                                "first.")
+        self.fills_note.setText("Fills whose time falls on the connection's session date, newest first; times "
+                                "on each connection's clock, as in the Fills table.")
         _fill(self.vwap_table, [[v.symbol, f"{v.vwap:,.4f}", qty_text(v.quantity), str(v.fills)]
                                 for v in figures.vwaps], numeric=(1, 2, 3))
         self._draw_concentration()
