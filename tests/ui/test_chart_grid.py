@@ -126,3 +126,61 @@ def test_cleared_chart_drops_its_grid(make_chart, qapp):
     chart.clear()
     grab(chart, qapp)
     assert chart.view.price_plot.getAxis("right").grid_lines.line_count == 0
+
+
+def _grid_gaps(axis) -> list[float]:
+    """Pixel gaps between neighbouring horizontal grid lines of a price or volume axis."""
+    ys = sorted({axis.mapToDevice(line.p1()).y() for _, lines in axis.grid_lines._batches for line in lines})
+    return [b - a for a, b in zip(ys, ys[1:])]
+
+
+@pytest.mark.parametrize("height", [160, 600])
+def test_grid_lines_are_never_a_hatching(qtbot, qapp, height):
+    """A short price plot (a small window, a chart dock among others) keeps only the tick
+    levels at least MIN_MINOR_SPACING_PX apart; a tall one still shows minor lines."""
+    from desktop.ui.chart.gridlines import MIN_MINOR_SPACING_PX
+
+    w = ChartWidget(theme=DARK.name)
+    w.resize(900, height)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    w.set_arrays("X", Interval.M1, *walk())
+    grab(w, qapp)
+    axis = w.view.price_plot.getAxis("right")
+    gaps = _grid_gaps(axis)
+    assert gaps, "no grid lines"
+    assert min(gaps) >= MIN_MINOR_SPACING_PX - 1, (height, sorted(gaps)[:5])
+    levels = axis.tickSpacing(*axis.range, axis.geometry().height())
+    if height == 600:
+        assert len(levels) >= 2  # minor lines between the labelled ones
+
+
+def test_the_last_price_tag_hides_the_label_it_covers_and_no_other(make_chart, qapp):
+    """A price label under the last-price tag is left out (no half-covered label peeks
+    out); moving the price away brings it back; a move that covers no other label does
+    not redraw the axis."""
+    chart = make_chart()
+    grab(chart, qapp)
+    axis = chart.view.price_plot.getAxis("right")
+    chart.view.last_marker.set(None)
+    grab(chart, qapp)
+    labelled = sorted(set(axis._labelled))
+    assert len(labelled) >= 3
+    v = labelled[len(labelled) // 2]
+    spacing = labelled[1] - labelled[0]
+    shown = axis.tickStrings(labelled, 1.0, spacing)
+    assert all(shown)
+
+    chart.view.last_marker.set(v + spacing * 0.01, "tag")
+    assert axis.picture is None  # redrawn without the covered label
+    grab(chart, qapp)
+    texts = dict(zip(labelled, axis.tickStrings(labelled, 1.0, spacing)))
+    assert texts[v] == "" and all(texts[u] for u in labelled if u != v)
+
+    chart.view.last_marker.set(v + spacing * 0.02, "tag")  # still over the same label
+    assert axis.picture is not None  # nothing to redraw
+
+    chart.view.last_marker.set(v + spacing / 2, "tag")  # between two labels: both shown
+    grab(chart, qapp)
+    assert all(axis.tickStrings(labelled, 1.0, spacing))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from datetime import tzinfo
 
+from PySide6.QtGui import QFontMetricsF
+
 from desktop.domain.enums import Interval
 
 from .fmt import format_volume
@@ -90,7 +92,44 @@ class TimeAxis(CachedAxis):
 
 
 class PriceAxis(CachedAxis):
-    """Right-hand price axis: at least two decimals, more when ticks are closer."""
+    """Right-hand price axis: at least two decimals, more when ticks are closer.
+
+    A label the last-price tag would cover (:meth:`clear_labels_near`) is left out, so
+    no half-hidden price peeks out from under the tag."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        self._tag_y: float | None = None  # the last-price tag's price (None: no tag)
+        self._tag_half_px = 0.0
+        self._labelled: list[float] = []  # the label values of the axis as last drawn
+        super().__init__(*args, **kwargs)
+
+    def clear_labels_near(self, y: float | None, half_height_px: float = 0.0) -> None:
+        """Leave out labels less than ``half_height_px`` (plus half a label) from price
+        ``y`` (None: draw every label). Redraws the axis only when that changes which
+        of its labels are shown."""
+        before = self._hidden(self._labelled)
+        self._tag_y, self._tag_half_px = y, half_height_px
+        if self._hidden(self._labelled) != before:
+            self.picture = None
+            self.update()
+
+    def _hidden(self, values) -> frozenset[float]:
+        y = self._tag_y
+        size = self.geometry().height()
+        lo, hi = self.range
+        if y is None or size <= 0 or hi == lo:
+            return frozenset()
+        reach = (self._tag_half_px + self._label_height() / 2) * (hi - lo) / size
+        return frozenset(v for v in values if abs(v - y) < reach)
+
+    def _label_height(self) -> float:
+        """Height of one label, px."""
+        font = self.style["tickFont"]
+        return float(QFontMetricsF(font).height()) if font is not None else 14.0
+
+    def generateDrawSpecs(self, p):  # noqa: N802 - pyqtgraph override
+        self._labelled = []
+        return super().generateDrawSpecs(p)
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802
         if not values:
@@ -98,7 +137,9 @@ class PriceAxis(CachedAxis):
         d = max(0, math.ceil(-math.log10(spacing * scale))) if spacing > 0 else 2
         if max(abs(v) for v in values) >= 1:
             d = max(d, 2)
-        return [f"{v * scale:,.{d}f}" for v in values]
+        self._labelled.extend(values)
+        hidden = self._hidden(values)
+        return ["" if v in hidden else f"{v * scale:,.{d}f}" for v in values]
 
 
 class VolumeAxis(CachedAxis):

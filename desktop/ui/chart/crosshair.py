@@ -177,6 +177,7 @@ class LastPriceMarker:
         price.addItem(self._line, ignoreBounds=True)
         self._line.hide()
         self.tag = AxisTag(view, price, theme)
+        self._price = price
         self._y: float | None = None
         self._text = ""
         self._up = True
@@ -193,6 +194,7 @@ class LastPriceMarker:
         if y is None:
             self._line.hide()
             self.tag.hide()
+            self._clear_labels(None)
             return
         color = self._theme.up if up else self._theme.down
         pen = QPen(QColor(color))
@@ -208,3 +210,8 @@ class LastPriceMarker:
         """Follow the axis after a range change or resize."""
         if self._y is not None:
             self.tag.show_at(self._y, self._text)
+            self._clear_labels(self._y if self.tag.isVisibleTo(self.tag.parentWidget()) else None)
+
+    def _clear_labels(self, y: float | None) -> None:
+        """The price axis (a :class:`~.axes.PriceAxis`) leaves out the labels the tag covers."""
+        self._price.getAxis("right").clear_labels_near(y, _TAG_H / 2)

@@ -28,6 +28,9 @@ from PySide6.QtWidgets import QGraphicsItem
 from desktop.ui.pyqtgraph_lean import pg
 
 _MARGIN = 2.0  # px around the strip / plot: the axis line and the last grid pixel overhang by one
+MIN_MINOR_SPACING_PX = 8.0
+"""Minor tick levels (and their grid lines) closer than this many pixels apart are left
+out: pyqtgraph allows one every 2 px, which on a short plot is a hatching, not a grid."""
 
 
 class GridLines(QGraphicsItem):
@@ -195,6 +198,17 @@ class CachedAxis(pg.AxisItem):
         h = m - v
         r = self.mapRectFromParent(self.geometry())
         return r.adjusted(-h - _MARGIN, -v - _MARGIN, h + _MARGIN, v + _MARGIN)
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float):  # noqa: N802, N803 - pyqtgraph override
+        """pyqtgraph's tick levels ``[(spacing, offset), ...]`` (major first) for the range
+        ``minVal``..``maxVal`` over ``size`` px, without the minor levels whose ticks would
+        be closer than :data:`MIN_MINOR_SPACING_PX` (the major level always stays)."""
+        levels = super().tickSpacing(minVal, maxVal, size)
+        span = abs(maxVal - minVal)
+        if not levels or span == 0 or size <= 0 or self._tickSpacing is not None:
+            return levels
+        px_per_unit = size / span
+        return levels[:1] + [lv for lv in levels[1:] if lv[0] * px_per_unit >= MIN_MINOR_SPACING_PX]
 
     def build_picture(self) -> None:
         """Compute the ticks and record the axis line and labels (if out of date)."""
