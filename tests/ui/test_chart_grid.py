@@ -9,7 +9,7 @@ import random
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QLineF
+from PySide6.QtCore import QLineF, QPointF
 from PySide6.QtGui import QColor, QImage, QPainter, QTransform
 from PySide6.QtWidgets import QGraphicsItem
 
@@ -156,31 +156,50 @@ def test_grid_lines_are_never_a_hatching(qtbot, qapp, height):
         assert len(levels) >= 2  # minor lines between the labelled ones
 
 
-def test_the_last_price_tag_hides_the_label_it_covers_and_no_other(make_chart, qapp):
-    """A price label under the last-price tag is left out (no half-covered label peeks
-    out); moving the price away brings it back; a move that covers no other label does
-    not redraw the axis."""
+def test_the_last_price_tag_masks_the_label_it_covers_and_no_other(make_chart, qapp):
+    """A price label under the last-price tag is masked with the background (no
+    half-covered label peeks out from under the tag), the others are drawn; moving the
+    price away unmasks it. The ticks are not laid out again for that (the axis keeps
+    its recorded picture)."""
     chart = make_chart()
+    view = chart.view
+    axis = view.price_plot.getAxis("right")
+    view.last_marker.set(None)
     grab(chart, qapp)
-    axis = chart.view.price_plot.getAxis("right")
-    chart.view.last_marker.set(None)
-    grab(chart, qapp)
-    labelled = sorted(set(axis._labelled))
-    assert len(labelled) >= 3
-    v = labelled[len(labelled) // 2]
-    spacing = labelled[1] - labelled[0]
-    shown = axis.tickStrings(labelled, 1.0, spacing)
-    assert all(shown)
+    rects = list(axis._label_rects)
+    assert len(rects) >= 3 and axis._masked == ()
+    picture = axis.picture
+    by_height = sorted(range(len(rects)), key=lambda i: rects[i].top())  # (the levels' labels come one level after another)
+    middle, below = by_height[len(rects) // 2], by_height[len(rects) // 2 + 1]
+    vb = axis.linkedView()
 
-    chart.view.last_marker.set(v + spacing * 0.01, "tag")
-    assert axis.picture is None  # redrawn without the covered label
-    grab(chart, qapp)
-    texts = dict(zip(labelled, axis.tickStrings(labelled, 1.0, spacing)))
-    assert texts[v] == "" and all(texts[u] for u in labelled if u != v)
+    def price_at(local_y: float) -> float:
+        return vb.mapSceneToView(axis.mapToScene(QPointF(0.0, local_y))).y()
 
-    chart.view.last_marker.set(v + spacing * 0.02, "tag")  # still over the same label
-    assert axis.picture is not None  # nothing to redraw
+    def strip(rect) -> np.ndarray:
+        img = pixels(view.grab().toImage())
+        r = axis.mapRectToScene(rect)
+        top_left = view.mapFromScene(r.topLeft())
+        return img[top_left.y() + 2: top_left.y() + int(r.height()) - 2, 4 * (top_left.x() + 2): 4 * (top_left.x() + int(r.width()) - 2)]
 
-    chart.view.last_marker.set(v + spacing / 2, "tag")  # between two labels: both shown
+    label = rects[middle]
+    before = strip(label)
+    assert before.std() > 0  # text is drawn there
+
+    view.last_marker.set(price_at(label.center().y() + 3), "tag")  # the tag overlaps that label
     grab(chart, qapp)
-    assert all(axis.tickStrings(labelled, 1.0, spacing))
+    assert axis._masked == (middle,)
+    assert axis.picture is picture  # not laid out again
+    # the tag widget lies over the view; under it, the label's pixels are the background now
+    view.last_marker.tag.hide()
+    masked = strip(label)
+    bg = QColor(DARK.background)
+    assert (masked.reshape(-1, 4)[:, :3] == [bg.blue(), bg.green(), bg.red()]).all()
+    for i, r in enumerate(rects):
+        if i != middle:
+            assert strip(r).std() > 0  # every other label still drawn
+
+    gap = rects[below].top() - label.bottom()
+    view.last_marker.set(price_at(label.bottom() + gap / 2), "tag")  # between two labels, touching neither
+    grab(chart, qapp)
+    assert axis._masked == () and axis.picture is picture

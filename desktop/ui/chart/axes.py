@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from datetime import tzinfo
 
-from PySide6.QtGui import QFontMetricsF
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QColor
 
 from desktop.domain.enums import Interval
 
@@ -94,42 +95,47 @@ class TimeAxis(CachedAxis):
 class PriceAxis(CachedAxis):
     """Right-hand price axis: at least two decimals, more when ticks are closer.
 
-    A label the last-price tag would cover (:meth:`clear_labels_near`) is left out, so
-    no half-hidden price peeks out from under the tag."""
+    The labels the last-price tag covers are masked (:meth:`clear_labels_near`), so no
+    half-hidden price peeks out from under the tag. Masking repaints the axis strip
+    from its recorded picture; the ticks and labels are not laid out again."""
 
     def __init__(self, *args, **kwargs) -> None:
         self._tag_y: float | None = None  # the last-price tag's price (None: no tag)
         self._tag_half_px = 0.0
-        self._labelled: list[float] = []  # the label values of the axis as last drawn
+        self._label_rects: list[QRectF] = []  # the labels as last laid out, axis coordinates
+        self._masked: tuple[int, ...] = ()  # indexes of the labels masked in the cached strip
+        self._mask = QColor(0, 0, 0)
         super().__init__(*args, **kwargs)
 
+    def set_mask_color(self, color: str | QColor) -> None:
+        """What a masked label is painted over with: the chart's background."""
+        self._mask = QColor(color)
+        self.update()
+
     def clear_labels_near(self, y: float | None, half_height_px: float = 0.0) -> None:
-        """Leave out labels less than ``half_height_px`` (plus half a label) from price
-        ``y`` (None: draw every label). Redraws the axis only when that changes which
-        of its labels are shown."""
-        before = self._hidden(self._labelled)
+        """Mask the labels that reach within ``half_height_px`` of price ``y`` (None:
+        mask none). The strip is repainted only when that changes which are masked."""
         self._tag_y, self._tag_half_px = y, half_height_px
-        if self._hidden(self._labelled) != before:
-            self.picture = None
+        if self._covered() != self._masked:
             self.update()
 
-    def _hidden(self, values) -> frozenset[float]:
-        y = self._tag_y
-        size = self.geometry().height()
-        lo, hi = self.range
-        if y is None or size <= 0 or hi == lo:
-            return frozenset()
-        reach = (self._tag_half_px + self._label_height() / 2) * (hi - lo) / size
-        return frozenset(v for v in values if abs(v - y) < reach)
+    def _covered(self) -> tuple[int, ...]:
+        view = self.linkedView()
+        if self._tag_y is None or view is None or not self._label_rects:
+            return ()
+        ty = self.mapFromScene(view.mapViewToScene(QPointF(0.0, self._tag_y))).y()
+        top, bottom = ty - self._tag_half_px, ty + self._tag_half_px
+        return tuple(i for i, r in enumerate(self._label_rects) if r.bottom() > top and r.top() < bottom)
 
-    def _label_height(self) -> float:
-        """Height of one label, px."""
-        font = self.style["tickFont"]
-        return float(QFontMetricsF(font).height()) if font is not None else 14.0
+    def drawPicture(self, p, axisSpec, tickSpecs, textSpecs):  # noqa: N802, N803 - pyqtgraph override
+        self._label_rects = [QRectF(rect) for rect, _flags, _text in textSpecs]
+        return super().drawPicture(p, axisSpec, tickSpecs, textSpecs)
 
-    def generateDrawSpecs(self, p):  # noqa: N802 - pyqtgraph override
-        self._labelled = []
-        return super().generateDrawSpecs(p)
+    def paint(self, p, opt, widget):
+        super().paint(p, opt, widget)
+        self._masked = self._covered()
+        for i in self._masked:
+            p.fillRect(self._label_rects[i], self._mask)
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802
         if not values:
@@ -137,9 +143,7 @@ class PriceAxis(CachedAxis):
         d = max(0, math.ceil(-math.log10(spacing * scale))) if spacing > 0 else 2
         if max(abs(v) for v in values) >= 1:
             d = max(d, 2)
-        self._labelled.extend(values)
-        hidden = self._hidden(values)
-        return ["" if v in hidden else f"{v * scale:,.{d}f}" for v in values]
+        return [f"{v * scale:,.{d}f}" for v in values]
 
 
 class VolumeAxis(CachedAxis):
