@@ -23,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 from desktop.brokers.base import Broker
 from desktop.brokers.capabilities import BrokerCapabilities
 from desktop.brokers.errors import BrokerError, InvalidRequestError, NotFoundError
-from desktop.brokers.transport import Pacer, Supervisor
+from desktop.brokers.transport import Pacer, Supervisor, wait_event
 from desktop.domain import (
     Account,
     AccountValues,
@@ -373,7 +373,4 @@ class IbkrBroker(Broker):
                         changed.append(bar)
             for bar in changed:
                 yield bar
-            try:
-                await asyncio.wait_for(self._closed.wait(), self.poll_interval)
-            except TimeoutError:
-                pass
+            await wait_event(self._closed, self.poll_interval)  # not wait_for: it can drop a cancel (transport.waits)

@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 
 from desktop.brokers.errors import BrokerError
 from desktop.brokers.streams import Topic
-from desktop.brokers.transport import PayloadError, PollSchedule, Supervisor
+from desktop.brokers.transport import PayloadError, PollSchedule, Supervisor, wait_event
 from desktop.domain import Order
 
 from .sor_updates import merge_sor, parse_sor_row
@@ -243,11 +243,7 @@ class OrderPoller:
 
     async def _rest(self, seconds: float) -> None:
         """Sleep ``seconds`` unless woken (an urgent source) first."""
-        if not self._wake.is_set():
-            try:
-                await asyncio.wait_for(self._wake.wait(), None if seconds == float("inf") else seconds)
-            except TimeoutError:
-                pass
+        await wait_event(self._wake, None if seconds == float("inf") else seconds)  # not wait_for (transport.waits)
         self._wake.clear()
 
     async def poll_once(self, account_id: str) -> None:

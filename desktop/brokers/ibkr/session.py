@@ -16,7 +16,7 @@ from typing import Any
 
 from desktop.brokers.errors import AuthError, BrokerError
 from desktop.brokers.streams import END, drain
-from desktop.brokers.transport import Supervisor, shorten
+from desktop.brokers.transport import Supervisor, shorten, wait_event
 from desktop.domain import ConnectionState, ConnectionStatus
 from desktop.security.redaction import register_secret
 
@@ -222,10 +222,7 @@ class IbkrSession:
     async def _wait(self) -> None:
         """Sleep up to poll_interval; take_over() wakes us early."""
         self._wake.clear()
-        try:
-            await asyncio.wait_for(self._wake.wait(), self.poll_interval)
-        except TimeoutError:
-            pass
+        await wait_event(self._wake, self.poll_interval)  # not wait_for: it can drop a cancel (transport.waits)
 
     async def _establish(self) -> Any:
         """auth/status loop until authenticated and not competing, then pre-flight."""

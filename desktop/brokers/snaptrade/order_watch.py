@@ -18,6 +18,7 @@ from typing import Any
 
 from desktop.brokers.errors import BrokerError
 from desktop.brokers.streams import Topic
+from desktop.brokers.transport import wait_event
 from desktop.domain import Order
 
 log = logging.getLogger(__name__)
@@ -94,10 +95,7 @@ class AccountPoller:
 
     async def run(self) -> None:
         while True:
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.interval)
-            except asyncio.TimeoutError:
-                pass
+            await wait_event(self._wake, self.interval)  # not wait_for: it can drop a cancel (transport.waits)
             self._wake.clear()
             try:
                 await self._fetch()  # the fetch puts what it reads into the book

@@ -25,7 +25,7 @@ from typing import Any
 from desktop.brokers.base import Broker
 from desktop.brokers.capabilities import BrokerCapabilities
 from desktop.brokers.errors import BrokerError, NotFoundError
-from desktop.brokers.transport import Pacer, RestClient, TlsPolicy
+from desktop.brokers.transport import Pacer, RestClient, TlsPolicy, wait_event
 from desktop.domain import Account, Balance, Fill, Instrument, Interval, Order, OrderStatus, OrderType, Position, TimeInForce
 
 from . import parse, rows
@@ -300,8 +300,4 @@ class TradeLockerBroker(Trading, MarketData, Broker):
 
     async def _pause(self, seconds: float) -> bool:
         """Wait ``seconds``; False when the adapter closed meanwhile."""
-        try:
-            await asyncio.wait_for(self._closed.wait(), seconds)
-        except TimeoutError:
-            return True
-        return False
+        return not await wait_event(self._closed, seconds)

@@ -9,7 +9,10 @@ adapter reads (its own actions, fetch_orders: :meth:`OrderTracker.absorb`); a wa
 takes its snapshot from it and subscribes in the same step, without awaiting
 anything, so no change falls between them. Polling starts with the first watch;
 after the adapter's own order actions the poller is woken at once
-(:meth:`OrderTracker.poke`).
+(:meth:`OrderTracker.poke`). The poller rests with
+:func:`~desktop.brokers.transport.wait_event`, never ``asyncio.wait_for``, which on
+Python 3.11 can drop the cancellation of :meth:`OrderTracker.close` right after a
+poke and leave ``close()`` waiting forever (see :mod:`desktop.brokers.transport.waits`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from desktop.brokers.errors import BrokerError
 from desktop.brokers.streams import Topic
+from desktop.brokers.transport import wait_event
 from desktop.domain import Order
 
 log = logging.getLogger(__name__)
@@ -71,10 +75,7 @@ class OrderTracker:
 
     async def _run(self) -> None:
         while True:
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.interval)
-            except TimeoutError:
-                pass
+            await wait_event(self._wake, self.interval)
             self._wake.clear()
             try:
                 self.absorb(await self._fetch())
@@ -86,6 +87,7 @@ class OrderTracker:
                 log.exception("%s: order poll failed unexpectedly", self.name)
 
     async def close(self) -> None:
+        """End every watch and stop polling (waits until the poller has stopped)."""
         self.topic.close()
         if self._task is not None:
             self._task.cancel()

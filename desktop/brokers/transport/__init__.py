@@ -14,7 +14,8 @@ later SnapTrade, TradeLocker, Connect Trade).
   reconnect (``ws_subscriptions``);
 - total reading of payloads: JSON depth and size limits, readers that log an
   unreadable item once and skip it (``payloads``), and one supervisor that keeps
-  every long-running task running and says when one keeps failing (``supervisor``).
+  every long-running task running and says when one keeps failing (``supervisor``);
+- resting on an event with a timeout without losing a cancellation (``waits``).
 """
 
 from importlib import import_module
@@ -62,6 +63,7 @@ _WHERE = {
     "Supervisor": "supervisor",
     "Throttle": "throttle",
     "WsSubscriptions": "ws_subscriptions",
+    "wait_event": "waits",
     "TlsPolicy": "tls",
     "system_ssl_context": "tls",
     "fingerprint": "tls_pinning",
@@ -115,6 +117,7 @@ if TYPE_CHECKING:  # static checkers and IDEs see the names as imported
     from .snapshots import SnapshotCache
     from .supervisor import Supervisor
     from .throttle import Throttle
+    from .waits import wait_event
     from .ws_subscriptions import WsSubscriptions
     from .tls import TlsPolicy, system_ssl_context
     from .tls_pinning import fingerprint, is_certificate_failure, normalize_fingerprint, pinned_ssl_context, probe_certificate
@@ -129,4 +132,5 @@ __all__ = [
     "fingerprint", "hmac_sha256_base64", "is_certificate_failure", "is_maybe_sent", "map_response",
     "normalize_fingerprint", "pinned_ssl_context", "probe_certificate", "rate_limit_reset_seconds",
     "retry_after_seconds", "secret_header", "shorten", "static_headers", "submit_once", "system_ssl_context", "throttle_wait_seconds",
+    "wait_event",
 ]

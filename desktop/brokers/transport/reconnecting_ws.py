@@ -24,6 +24,7 @@ from ..streams import END, drain
 from .backoff import Backoff
 from .payloads import MAX_DEPTH, MAX_FRAME_BYTES, PayloadError, PayloadLog, decode_json
 from .supervisor import Supervisor
+from .waits import wait_event
 
 log = logging.getLogger(__name__)
 _protocol_log = logging.getLogger("websockets.client")
@@ -230,10 +231,7 @@ class ReconnectingWebSocket:
                 break
             delay = next(self._backoff)
             log.debug("websocket reconnect in %.2f s", delay)
-            try:
-                await asyncio.wait_for(self._closed_event.wait(), delay)
-            except TimeoutError:
-                pass
+            await wait_event(self._closed_event, delay)  # not wait_for: it can drop a cancel (.waits)
 
     async def _connect_once(self) -> None:
         headers = dict(self._headers_factory() or {})

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from desktop.brokers.base import Broker
+from desktop.brokers.transport import wait_event
 from desktop.domain import Instrument, Order, OrderQuestion, OrderRequest, OrderSide, OrderStatus, OrderType, TimeInForce
 
 T = TypeVar("T")
@@ -101,10 +102,7 @@ class Watcher(Generic[T]):
                     if drive is not None:
                         drive()
                     self._new.clear()
-                    try:
-                        await asyncio.wait_for(self._new.wait(), self._step)
-                    except TimeoutError:
-                        pass
+                    await wait_event(self._new, self._step)  # not wait_for: it can drop until()'s own timeout
         except TimeoutError:
             raise AssertionError(f"{self.what}: {what or 'the wanted item'} not seen within {timeout}s; "
                                  f"seen: {[describe(i) for i in self.items]}") from None
@@ -116,11 +114,7 @@ class Watcher(Generic[T]):
 
     async def ended(self, timeout: float = 5.0) -> bool:
         """Whether the iterator finished within ``timeout`` seconds."""
-        try:
-            await asyncio.wait_for(self.finished.wait(), timeout)
-        except TimeoutError:
-            return False
-        return True
+        return await wait_event(self.finished, timeout)
 
     async def stop(self) -> None:
         """Cancel the pump (and so the iteration) if it still runs."""
