@@ -95,7 +95,7 @@ class TimeAxis(CachedAxis):
 class PriceAxis(CachedAxis):
     """Right-hand price axis: at least two decimals, more when ticks are closer.
 
-    The labels the last-price tag covers are masked (:meth:`clear_labels_near`), so no
+    The labels the last-price tag covers are masked (:meth:`mask_labels_near`), so no
     half-hidden price peeks out from under the tag. Masking repaints the axis strip
     from its recorded picture; the ticks and labels are not laid out again."""
 
@@ -112,7 +112,7 @@ class PriceAxis(CachedAxis):
         self._mask = QColor(color)
         self.update()
 
-    def clear_labels_near(self, y: float | None, half_height_px: float = 0.0) -> None:
+    def mask_labels_near(self, y: float | None, half_height_px: float = 0.0) -> None:
         """Mask the labels that reach within ``half_height_px`` of price ``y`` (None:
         mask none). The strip is repainted only when that changes which are masked."""
         self._tag_y, self._tag_half_px = y, half_height_px

@@ -194,7 +194,7 @@ class LastPriceMarker:
         if y is None:
             self._line.hide()
             self.tag.hide()
-            self._clear_labels(None)
+            self._mask_labels(None)
             return
         color = self._theme.up if up else self._theme.down
         pen = QPen(QColor(color))
@@ -210,8 +210,8 @@ class LastPriceMarker:
         """Follow the axis after a range change or resize."""
         if self._y is not None:
             self.tag.show_at(self._y, self._text)
-            self._clear_labels(self._y if self.tag.isVisibleTo(self.tag.parentWidget()) else None)
+            self._mask_labels(self._y if self.tag.isVisibleTo(self.tag.parentWidget()) else None)
 
-    def _clear_labels(self, y: float | None) -> None:
-        """The price axis (a :class:`~.axes.PriceAxis`) leaves out the labels the tag covers."""
-        self._price.getAxis("right").clear_labels_near(y, _TAG_H / 2)
+    def _mask_labels(self, y: float | None) -> None:
+        """The price axis (a :class:`~.axes.PriceAxis`) masks the labels the tag covers."""
+        self._price.getAxis("right").mask_labels_near(y, _TAG_H / 2)
