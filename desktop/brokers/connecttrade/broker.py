@@ -31,7 +31,7 @@ from desktop.brokers.base import Broker
 from desktop.brokers.capabilities import BrokerCapabilities
 from desktop.brokers.errors import InvalidRequestError, NotFoundError, OrderRejectedError, UnavailableError
 from desktop.brokers.streams import Topic
-from desktop.brokers.transport import Backoff, ChangePoller, MaybeSentError, Pacer, SnapshotCache, Supervisor, submit_once
+from desktop.brokers.transport import Backoff, ChangePoller, MaybeSentError, Pacer, SnapshotCache, Supervisor, submit_once, wait_event
 from desktop.domain import (Account, Balance, Bar, Fill, Instrument, Interval, Order, OrderRequest, OrderStatus,
                             OrderType, Position, QuestionHandler, Quote, TimeInForce, order_from_request)
 from desktop.domain.occ import OccSymbolError, parse_occ
@@ -345,11 +345,7 @@ class ConnectTradeBroker(Linking, Broker):
             except Exception as exc:  # noqa: BLE001 - a failed round is retried next round
                 log.info("Connect Trade: order poll failed, trying again: %s", exc)
             self._poke.clear()
-            try:  # asyncio.timeout, not wait_for: Python 3.11's wait_for can lose a cancellation here
-                async with asyncio.timeout(self.order_poll):
-                    await self._poke.wait()
-            except TimeoutError:
-                pass
+            await wait_event(self._poke, self.order_poll)  # not wait_for: it can drop a cancel (transport.waits)
 
     async def watch_orders(self, account_id: str) -> AsyncIterator[Order]:
         """The account's working orders now (the newest snapshot, with the orders
