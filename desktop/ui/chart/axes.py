@@ -6,7 +6,7 @@ import math
 from datetime import tzinfo
 
 from PySide6.QtCore import QPointF, QRectF
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QBrush, QColor
 
 from desktop.domain.enums import Interval
 
@@ -104,13 +104,7 @@ class PriceAxis(CachedAxis):
         self._tag_half_px = 0.0
         self._label_rects: list[QRectF] = []  # the labels as last laid out, axis coordinates
         self._masked: tuple[int, ...] = ()  # indexes of the labels masked in the cached strip
-        self._mask = QColor(0, 0, 0)
         super().__init__(*args, **kwargs)
-
-    def set_mask_color(self, color: str | QColor) -> None:
-        """What a masked label is painted over with: the chart's background."""
-        self._mask = QColor(color)
-        self.update()
 
     def mask_labels_near(self, y: float | None, half_height_px: float = 0.0) -> None:
         """Mask the labels that reach within ``half_height_px`` of price ``y`` (None:
@@ -134,8 +128,11 @@ class PriceAxis(CachedAxis):
     def paint(self, p, opt, widget):
         super().paint(p, opt, widget)
         self._masked = self._covered()
-        for i in self._masked:
-            p.fillRect(self._label_rects[i], self._mask)
+        if self._masked:
+            views = self.scene().views() if self.scene() is not None else []
+            background = views[0].backgroundBrush() if views else QBrush(QColor(0, 0, 0))  # the chart's background
+            for i in self._masked:
+                p.fillRect(self._label_rects[i], background)
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802
         if not values:

@@ -145,8 +145,6 @@ class ChartView(pg.GraphicsLayoutWidget):
             ax.setGrid(255 if self._scales_on else False)
             ax.setZValue(-1)  # grid lines behind the candles, not over them
         plot.getAxis("right").setWidth(t.axis_width)
-        if isinstance(plot.getAxis("right"), PriceAxis):
-            plot.getAxis("right").set_mask_color(t.background)
         if plot is self.volume_plot:
             plot.getAxis("right").setStyle(maxTickLevel=0)
 
